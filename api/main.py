@@ -1,0 +1,50 @@
+"""The application factory."""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from api.errors import install_error_handlers
+from api.logging import configure_logging
+from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+import domain.models  # noqa: F401  (every table on the metadata before the first query)
+from api.routers import appointments, health, referrals
+from domain.shared.settings import get_settings
+
+DESCRIPTION = """
+Referral management for clinics and specialty practices.
+
+- Lists use cursor pagination: `?limit=&cursor=` answering `{"items": [...], "next_cursor": ...}`.
+- Errors are RFC 9457 `application/problem+json`, naming the failing field.
+- POSTs that create accept `Idempotency-Key`; updates need `If-Match` with the last `ETag`.
+- Timestamps are UTC ISO 8601.
+"""
+
+
+def operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(json=settings.log_json)
+    app = FastAPI(
+        title="Refloop",
+        version="0.1.0",
+        description=DESCRIPTION,
+        generate_unique_id_function=operation_id,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for module in (referrals, appointments):
+        app.include_router(module.router, prefix="/v1")
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.security.cors_origins,
+        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-API-Key", "X-Request-Id"],
+        expose_headers=["ETag", "Location", "X-Request-Id", "Retry-After"],
+    )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,132 @@
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
+from api.errors import problem_responses
+from domain.referrals import service
+from domain.referrals.enums import ReferralStatus, Urgency
+from domain.referrals.repository import ReferralFilters
+from domain.referrals.schemas import ContactAttemptCreate, Referral, ReferralCreate, ReferralEvent, ReferralUpdate, TransitionRequest
+from domain.shared.crypto import blind_index
+from domain.shared.schemas import Page, UtcDateTime
+
+router = APIRouter(prefix="/referrals", tags=["referrals"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+]
+
+
+@router.post(
+    "",
+    response_model=Referral,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Referral, "description": "A resend of a referral we already have"},
+               **problem_responses(401, 403, 404, 409, 422)},
+)
+async def create_referral(
+    body: ReferralCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Referral:
+    result = await service.create_referral(
+        session, data=body, actor=principal.actor, idempotency_key=idempotency_key,
+    )
+    # A replayed Idempotency-Key answers like the first request; a resent source id is a plain 200.
+    if not result.created and not idempotency_key:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/v1/referrals/{result.referral.id}"
+    response.headers["ETag"] = etag(result.referral.version)
+    return result.referral
+
+
+@router.get("", response_model=Page[Referral], responses=problem_responses(401, 403, 422))
+async def list_referrals(
+    session: Session,
+    principal: CurrentPrincipal,
+    paging: Paging,
+    status_: Annotated[list[ReferralStatus] | None, Query(alias="status")] = None,
+    urgency: Annotated[list[Urgency] | None, Query()] = None,
+    service_line: Annotated[str | None, Query(max_length=100)] = None,
+    referring_provider_id: uuid.UUID | None = None,
+    referring_organization_id: uuid.UUID | None = None,
+    assignee_id: uuid.UUID | None = None,
+    queue: Annotated[str | None, Query(max_length=100)] = None,
+    received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
+    received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
+    mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
+    sort: Literal["received_at", "-received_at", "updated_at", "-updated_at"] = "-received_at",
+) -> Page[Referral]:
+    filters = ReferralFilters(
+        status=status_, urgency=urgency, service_line=service_line, referring_provider_id=referring_provider_id,
+        referring_organization_id=referring_organization_id, assignee_id=assignee_id, queue=queue,
+        received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None,
+    )
+    items, next_cursor = await service.list_referrals(
+        session, filters=filters, sort=sort.lstrip("-"), descending=sort.startswith("-"),
+        limit=paging.limit, cursor=paging.cursor,
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404))
+async def get_referral(referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response) -> Referral:
+    referral = await service.get_referral(session, referral_id=referral_id)
+    response.headers["ETag"] = etag(referral.version)
+    return referral
+
+
+@router.patch("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404, 412, 422, 428))
+async def update_referral(
+    referral_id: uuid.UUID, body: ReferralUpdate, session: Session, principal: CurrentPrincipal,
+    expected_version: IfMatch, response: Response,
+) -> Referral:
+    referral = await service.update_referral(
+        session, referral_id=referral_id, data=body, expected_version=expected_version, actor=principal.actor,
+    )
+    response.headers["ETag"] = etag(referral.version)
+    return referral
+
+
+@router.post(
+    "/{referral_id}/transitions",
+    response_model=Referral,
+    summary="Move a referral to another status",
+    description="A move the lifecycle does not allow is a 409 whose `allowed` lists the moves that are.",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def transition_referral(
+    referral_id: uuid.UUID, body: TransitionRequest, session: Session, principal: CurrentPrincipal,
+    response: Response, if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Referral:
+    referral = await service.transition(
+        session, referral_id=referral_id, to=body.to, reason=body.reason, note=body.note, actor=principal.actor,
+        expected_version=parse_optional_if_match(if_match),
+    )
+    response.headers["ETag"] = etag(referral.version)
+    return referral
+
+
+@router.post(
+    "/{referral_id}/contact-attempts",
+    response_model=ReferralEvent,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a call, text or letter to the patient",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def record_contact_attempt(
+    referral_id: uuid.UUID, body: ContactAttemptCreate, session: Session, principal: CurrentPrincipal,
+) -> ReferralEvent:
+    return await service.record_contact_attempt(session, referral_id=referral_id, data=body, actor=principal.actor)
+
+
+@router.get("/{referral_id}/events", response_model=Page[ReferralEvent], responses=problem_responses(401, 403, 404, 422))
+async def list_referral_events(
+    referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, paging: Paging,
+) -> Page[ReferralEvent]:
+    items, next_cursor = await service.list_events(
+        session, referral_id=referral_id, limit=paging.limit, cursor=paging.cursor
+    )
+    return Page(items=items, next_cursor=next_cursor)

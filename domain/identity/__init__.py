@@ -1,0 +1,1 @@
+"""Who may act: staff users and their roles (partners and EHR clients join them later)."""

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    intake = "intake"
+    liaison = "liaison"
+    clinician = "clinician"
+    analyst = "analyst"

@@ -1,0 +1,1 @@
+"""The physician directory: organizations, providers, affiliations and office staff."""

@@ -1,0 +1,1 @@
+"""Referrals, their lifecycle and timeline, and the appointments that move them."""

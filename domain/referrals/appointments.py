@@ -1,0 +1,95 @@
+"""Appointments, and how each change of one moves its referral (DESIGN.md lifecycle)."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.referrals.enums import AppointmentStatus as A, EventKind, ReferralStatus as S, RescheduleReason
+from domain.referrals.errors import AppointmentNotAllowed
+from domain.referrals.models import Appointment, Referral, ReferralEvent
+from domain.referrals.repository import AppointmentRepository, ReferralRepository
+from domain.referrals.schemas import AppointmentCreate, AppointmentUpdate
+from domain.referrals.service import apply_transition
+from domain.shared.errors import PreconditionFailed
+
+APPOINTMENT_MOVES: dict[A, frozenset[A]] = {
+    A.booked: frozenset({A.arrived, A.fulfilled, A.cancelled, A.noshow}),
+    A.arrived: frozenset({A.fulfilled, A.cancelled}),
+    A.fulfilled: frozenset(),
+    A.cancelled: frozenset(),
+    A.noshow: frozenset(),
+}
+
+
+async def book_appointment(session: AsyncSession, *, data: AppointmentCreate, actor: str) -> Appointment:
+    referral = await ReferralRepository(session).get(data.referral_id, for_update=True)
+    status = S(referral.status)
+    if status in (S.received, S.needs_info):
+        # Booking a patient is acceptance in practice: record both moves.
+        await apply_transition(session, referral, to=S.accepted, reason=None, note=None, actor=actor,
+                               detail={"cause": "appointment booked"})
+        status = S.accepted
+    if status not in (S.accepted, S.scheduled):
+        raise AppointmentNotAllowed(f"A referral that is {status.value} cannot get an appointment.")
+    appointment = Appointment(**data.model_dump(), status=A.booked)
+    AppointmentRepository(session).add(appointment)
+    await session.flush()
+    if status is S.accepted:
+        await apply_transition(session, referral, to=S.scheduled, reason=None, note=None, actor=actor,
+                               detail={"appointment_id": str(appointment.id)})
+    _log(session, referral, actor, appointment, "booked")
+    await session.flush()
+    return appointment
+
+
+async def update_appointment(
+    session: AsyncSession, *, appointment_id: uuid.UUID, data: AppointmentUpdate, expected_version: int, actor: str
+) -> Appointment:
+    appointment = await AppointmentRepository(session).get(appointment_id, for_update=True)
+    if appointment.version != expected_version:
+        raise PreconditionFailed(
+            f"The appointment changed since you read it (version {appointment.version}); read it again."
+        )
+    changes = data.model_dump(exclude_unset=True)
+    new_status = changes.pop("status", None)
+    for name, value in changes.items():
+        setattr(appointment, name, value)
+    if appointment.end is not None and appointment.end <= appointment.start:
+        raise AppointmentNotAllowed("An appointment must end after it starts.")
+    if new_status is not None and new_status != appointment.status:
+        await _change_status(session, appointment, A(new_status), actor)
+    appointment.version += 1
+    await session.flush()
+    return appointment
+
+
+async def _change_status(session: AsyncSession, appointment: Appointment, to: A, actor: str) -> None:
+    current = A(appointment.status)
+    if to not in APPOINTMENT_MOVES[current]:
+        allowed = sorted(m.value for m in APPOINTMENT_MOVES[current])
+        raise AppointmentNotAllowed(
+            f"An appointment that is {current.value} cannot become {to.value}.", allowed=allowed
+        )
+    appointment.status = to
+    referral = await ReferralRepository(session).get(appointment.referral_id, for_update=True)
+    _log(session, referral, actor, appointment, to.value)
+    if S(referral.status) is not S.scheduled:
+        return
+    if to is A.fulfilled:
+        await apply_transition(session, referral, to=S.completed, reason=None, note=None, actor=actor,
+                               detail={"appointment_id": str(appointment.id)})
+    elif to in (A.noshow, A.cancelled):
+        if to is A.noshow:
+            referral.no_show_count += 1
+        others = [a for a in await AppointmentRepository(session).booked_for(referral.id) if a.id != appointment.id]
+        if not others:
+            reason = RescheduleReason.no_show if to is A.noshow else RescheduleReason.appointment_cancelled
+            await apply_transition(session, referral, to=S.accepted, reason=reason.value, note=None, actor=actor,
+                                   detail={"appointment_id": str(appointment.id)})
+
+
+def _log(session: AsyncSession, referral: Referral, actor: str, appointment: Appointment, what: str) -> None:
+    ReferralRepository(session).add_event(ReferralEvent(
+        referral_id=referral.id, actor=actor, kind=EventKind.appointment,
+        detail={"appointment_id": str(appointment.id), "status": what, "start": appointment.start.isoformat()},
+    ))

@@ -1,0 +1,29 @@
+from domain.shared.errors import Conflict, DomainError
+
+
+class TransitionNotAllowed(Conflict):
+    title = "Transition not allowed"
+    slug = "transition-not-allowed"
+
+    def __init__(self, current: str, to: str, allowed: list[str]) -> None:
+        moves = ", ".join(allowed) or "none: this referral is finished"
+        super().__init__(f"A referral that is {current} cannot move to {to}. Allowed moves: {moves}.", allowed=allowed)
+
+
+class ReasonRequired(DomainError):
+    status = 422
+    title = "Reason required"
+    slug = "reason-required"
+
+    def __init__(self, to: str, choices: list[str], given: str | None) -> None:
+        what = f"'{given}' is not one of them" if given else "none was given"
+        super().__init__(
+            f"Moving to {to} needs a reason ({', '.join(choices)}); {what}.",
+            errors=[{"field": "body.reason", "message": f"must be one of: {', '.join(choices)}"}],
+            allowed=choices,
+        )
+
+
+class AppointmentNotAllowed(Conflict):
+    title = "Appointment change not allowed"
+    slug = "appointment-not-allowed"

@@ -1,0 +1,138 @@
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.referrals.enums import (
+    AppointmentStatus,
+    EventKind,
+    PayerClass,
+    ReferralSource,
+    ReferralStatus,
+    SourceChannel,
+    Urgency,
+)
+from domain.shared.clock import utcnow
+from domain.shared.crypto import Encrypted, EncryptedDate, EncryptedJSON
+from domain.shared.db import Base
+from domain.shared.models import IdMixin, TimestampMixin, VersionMixin, enum_type
+
+
+PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "email", "address", "mrn", "notes")
+
+
+def _phi(column: str) -> Encrypted:
+    return Encrypted(f"referrals.{column}")
+
+
+def _milestone() -> Mapped[datetime | None]:
+    return mapped_column(DateTime(timezone=True))
+
+
+class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
+    __tablename__ = "referrals"
+
+    # Where it came from. A resent referral carries the same pair and is the same referral.
+    source_system: Mapped[str | None] = mapped_column(String(200))
+    source_identifier: Mapped[str | None] = mapped_column(String(200))
+    source_channel: Mapped[SourceChannel] = mapped_column(enum_type(SourceChannel))
+    referral_source: Mapped[ReferralSource] = mapped_column(enum_type(ReferralSource))
+
+    # The patient. Every field is sealed; lookups go through the blind indexes.
+    patient_given_name: Mapped[str] = mapped_column(_phi("patient_given_name"))
+    patient_family_name: Mapped[str] = mapped_column(_phi("patient_family_name"))
+    patient_birth_date: Mapped[date] = mapped_column(EncryptedDate("referrals.patient_birth_date"))
+    patient_sex: Mapped[str | None] = mapped_column(_phi("patient_sex"))
+    patient_phone: Mapped[str | None] = mapped_column(_phi("patient_phone"))
+    patient_email: Mapped[str | None] = mapped_column(_phi("patient_email"))
+    patient_address: Mapped[dict | None] = mapped_column(EncryptedJSON("referrals.patient_address"))
+    patient_mrn: Mapped[str | None] = mapped_column(_phi("patient_mrn"))
+    patient_notes: Mapped[str | None] = mapped_column(_phi("patient_notes"))
+    patient_mrn_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    patient_name_dob_index: Mapped[str] = mapped_column(String(64), index=True)
+
+    referring_provider_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"))
+    referring_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id")
+    )
+    receiving_provider_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("providers.id"), index=True
+    )
+
+    service_line: Mapped[str] = mapped_column(String(100))
+    specialty_code: Mapped[str | None] = mapped_column(String(20))
+    specialty_display: Mapped[str | None] = mapped_column(String(200))
+    urgency: Mapped[Urgency] = mapped_column(enum_type(Urgency), default=Urgency.routine)
+    reason: Mapped[str | None] = mapped_column(_phi("reason"))
+    icd10_codes: Mapped[list[str]] = mapped_column(ARRAY(String(10)), default=list, server_default="{}")
+    payer_name: Mapped[str | None] = mapped_column(String(200))
+    payer_class: Mapped[PayerClass | None] = mapped_column(enum_type(PayerClass))
+    location_preference: Mapped[str | None] = mapped_column(String(200))
+
+    status: Mapped[ReferralStatus] = mapped_column(enum_type(ReferralStatus), default=ReferralStatus.received)
+    status_reason: Mapped[str | None] = mapped_column(String(32))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    queue: Mapped[str | None] = mapped_column(String(100))
+
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_contact_at: Mapped[datetime | None] = _milestone()
+    needs_info_at: Mapped[datetime | None] = _milestone()
+    accepted_at: Mapped[datetime | None] = _milestone()
+    scheduled_at: Mapped[datetime | None] = _milestone()
+    completed_at: Mapped[datetime | None] = _milestone()
+    closed_at: Mapped[datetime | None] = _milestone()
+    declined_at: Mapped[datetime | None] = _milestone()
+    cancelled_at: Mapped[datetime | None] = _milestone()
+    no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @property
+    def patient(self) -> dict:
+        return {name: getattr(self, f"patient_{name}") for name in PATIENT_FIELDS}
+
+    __table_args__ = (
+        UniqueConstraint("source_system", "source_identifier"),
+        # Each list filter pairs with the default sort (newest first) so a page is an index range scan.
+        Index("ix_referrals_received_at_id", "received_at", "id"),
+        Index("ix_referrals_status_received", "status", "received_at", "id"),
+        Index("ix_referrals_referrer_received", "referring_provider_id", "received_at"),
+        Index("ix_referrals_org_received", "referring_organization_id", "received_at"),
+        Index("ix_referrals_service_line_received", "service_line", "received_at"),
+        Index("ix_referrals_assignee_status", "assignee_id", "status"),
+    )
+
+
+class ReferralEvent(IdMixin, Base):
+    """One line of a referral's append-only timeline."""
+
+    __tablename__ = "referral_events"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind))
+    from_status: Mapped[ReferralStatus | None] = mapped_column(enum_type(ReferralStatus, name="from_status"))
+    to_status: Mapped[ReferralStatus | None] = mapped_column(enum_type(ReferralStatus, name="to_status"))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Encrypted("referral_events.note"))
+    # Names of changed fields and ids of related rows; never patient values.
+    detail: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+
+    __table_args__ = (Index("ix_referral_events_referral_at", "referral_id", "at"),)
+
+
+class Appointment(IdMixin, TimestampMixin, VersionMixin, Base):
+    __tablename__ = "appointments"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), index=True)
+    status: Mapped[AppointmentStatus] = mapped_column(enum_type(AppointmentStatus), default=AppointmentStatus.booked)
+    start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"))
+    location: Mapped[str | None] = mapped_column(String(200))
+    source_system: Mapped[str | None] = mapped_column(String(200))
+    source_identifier: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("source_system", "source_identifier"),)

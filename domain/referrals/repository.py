@@ -1,0 +1,109 @@
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from domain.referrals.enums import ReferralStatus, Urgency
+from domain.referrals.models import Appointment, Referral, ReferralEvent
+from domain.shared.repository import Repository
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    status: list[ReferralStatus] | None = None
+    urgency: list[Urgency] | None = None
+    service_line: str | None = None
+    referring_provider_id: uuid.UUID | None = None
+    referring_organization_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    queue: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    mrn_index: str | None = None
+
+
+SORTS = {
+    "received_at": Referral.received_at,
+    "updated_at": Referral.updated_at,
+}
+
+
+class ReferralRepository(Repository[Referral]):
+    model = Referral
+    entity_name = "Referral"
+
+    async def insert_unless_known(self, values: dict[str, Any]) -> uuid.UUID | None:
+        """Insert; None when a referral with the same source pair already exists (or is being written)."""
+        stmt = (
+            insert(Referral)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["source_system", "source_identifier"])
+            .returning(Referral.id)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def by_source(self, source_system: str, source_identifier: str) -> Referral | None:
+        stmt = select(Referral).where(
+            Referral.source_system == source_system, Referral.source_identifier == source_identifier
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def find(
+        self, filters: ReferralFilters, *, sort: str, descending: bool, limit: int, cursor: str | None
+    ) -> tuple[list[Referral], str | None]:
+        stmt = select(Referral)
+        if filters.status:
+            stmt = stmt.where(Referral.status.in_(filters.status))
+        if filters.urgency:
+            stmt = stmt.where(Referral.urgency.in_(filters.urgency))
+        for column, value in (
+            (Referral.service_line, filters.service_line),
+            (Referral.referring_provider_id, filters.referring_provider_id),
+            (Referral.referring_organization_id, filters.referring_organization_id),
+            (Referral.assignee_id, filters.assignee_id),
+            (Referral.queue, filters.queue),
+            (Referral.patient_mrn_index, filters.mrn_index),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if filters.received_from:
+            stmt = stmt.where(Referral.received_at >= filters.received_from)
+        if filters.received_to:
+            stmt = stmt.where(Referral.received_at < filters.received_to)
+        return await self.paginate(stmt, sort=SORTS[sort], descending=descending, limit=limit, cursor=cursor)
+
+    def add_event(self, event: ReferralEvent) -> None:
+        self.session.add(event)
+
+    async def events(self, referral_id: uuid.UUID, *, limit: int, cursor: str | None) -> tuple[list[ReferralEvent], str | None]:
+        stmt = select(ReferralEvent).where(ReferralEvent.referral_id == referral_id)
+        return await EventRepository(self.session).paginate(
+            stmt, sort=ReferralEvent.at, descending=False, limit=limit, cursor=cursor
+        )
+
+
+class EventRepository(Repository[ReferralEvent]):
+    model = ReferralEvent
+    entity_name = "Referral event"
+
+
+class AppointmentRepository(Repository[Appointment]):
+    model = Appointment
+    entity_name = "Appointment"
+
+    async def booked_for(self, referral_id: uuid.UUID) -> list[Appointment]:
+        stmt = select(Appointment).where(Appointment.referral_id == referral_id, Appointment.status == "booked")
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def find(
+        self, *, referral_id: uuid.UUID | None, status: list[str] | None, limit: int, cursor: str | None
+    ) -> tuple[list[Appointment], str | None]:
+        stmt = select(Appointment)
+        if referral_id:
+            stmt = stmt.where(Appointment.referral_id == referral_id)
+        if status:
+            stmt = stmt.where(Appointment.status.in_(status))
+        return await self.paginate(stmt, sort=Appointment.start, descending=False, limit=limit, cursor=cursor)

@@ -1,0 +1,212 @@
+import uuid
+from datetime import date
+from typing import Annotated
+
+from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
+
+from domain.referrals.enums import (
+    AppointmentStatus,
+    EventKind,
+    PayerClass,
+    ReferralSource,
+    ReferralStatus,
+    Sex,
+    SourceChannel,
+    Urgency,
+)
+from domain.shared.clock import utcnow
+from domain.shared.schemas import Schema, UtcDateTime
+
+Icd10 = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+]
+NuccCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}[0-9A-Z]{6}X$")]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _not_in_future(value: date | None) -> date | None:
+    if value is not None and value > utcnow().date():
+        raise ValueError("birth date is in the future")
+    return value
+
+
+class Address(Schema):
+    line: list[Text200] = Field(default_factory=list, max_length=4)
+    city: Text100 | None = None
+    state: Text100 | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country: Text100 | None = None
+
+
+class PatientUpdate(Schema):
+    given_name: Text100 | None = None
+    family_name: Text100 | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    email: EmailStr | None = None
+    address: Address | None = None
+    mrn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = Field(
+        default=None, description="Medical record number at the referring site."
+    )
+    notes: Annotated[str, StringConstraints(max_length=4000)] | None = None
+
+    _birth_date = field_validator("birth_date")(_not_in_future)
+
+
+class PatientCreate(PatientUpdate):
+    given_name: Text100
+    family_name: Text100
+    birth_date: date
+
+
+class Patient(PatientCreate):
+    pass
+
+
+class ReferralUpdate(Schema):
+    """Every field optional: send only what changes."""
+
+    patient: PatientUpdate | None = None
+    referring_provider_id: uuid.UUID | None = None
+    referring_organization_id: uuid.UUID | None = None
+    receiving_provider_id: uuid.UUID | None = None
+    service_line: Text100 | None = None
+    specialty_code: NuccCode | None = Field(default=None, description="NUCC taxonomy code of the specialty wanted.")
+    specialty_display: Text200 | None = None
+    urgency: Urgency | None = None
+    reason: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    icd10_codes: list[Icd10] | None = Field(default=None, max_length=12)
+    payer_name: Text200 | None = None
+    payer_class: PayerClass | None = None
+    location_preference: Text200 | None = None
+    referral_source: ReferralSource | None = None
+    assignee_id: uuid.UUID | None = None
+    queue: Text100 | None = None
+
+
+class ReferralCreate(ReferralUpdate):
+    patient: PatientCreate
+    service_line: Text100 = Field(description="Service line asked for, e.g. cardiology, orthopedics.")
+    urgency: Urgency = Urgency.routine
+    icd10_codes: list[Icd10] = Field(default_factory=list, max_length=12)
+    referral_source: ReferralSource = Field(description="Who sent the patient: a physician, a hospital, the patient...")
+    source_channel: SourceChannel = SourceChannel.staff
+    source_system: Text200 | None = Field(default=None, description="System that issued `source_identifier`.")
+    source_identifier: Text200 | None = Field(default=None, description="The sender's id; a resend with the same pair is the same referral.")
+    received_at: UtcDateTime | None = Field(default=None, description="When the referral arrived; defaults to now.")
+
+    @model_validator(mode="after")
+    def _source_pair(self) -> "ReferralCreate":
+        if (self.source_system is None) != (self.source_identifier is None):
+            raise ValueError("source_system and source_identifier go together")
+        if self.received_at is not None and self.received_at > utcnow():
+            raise ValueError("received_at is in the future")
+        return self
+
+
+class Referral(Schema):
+    id: uuid.UUID
+    version: int
+    status: ReferralStatus
+    status_reason: str | None
+    patient: Patient
+    referring_provider_id: uuid.UUID | None
+    referring_organization_id: uuid.UUID | None
+    receiving_provider_id: uuid.UUID | None
+    service_line: str
+    specialty_code: str | None
+    specialty_display: str | None
+    urgency: Urgency
+    reason: str | None
+    icd10_codes: list[str]
+    payer_name: str | None
+    payer_class: PayerClass | None
+    location_preference: str | None
+    source_channel: SourceChannel
+    referral_source: ReferralSource
+    source_system: str | None
+    source_identifier: str | None
+    assignee_id: uuid.UUID | None
+    queue: str | None
+    no_show_count: int
+    received_at: UtcDateTime
+    first_contact_at: UtcDateTime | None
+    needs_info_at: UtcDateTime | None
+    accepted_at: UtcDateTime | None
+    scheduled_at: UtcDateTime | None
+    completed_at: UtcDateTime | None
+    closed_at: UtcDateTime | None
+    declined_at: UtcDateTime | None
+    cancelled_at: UtcDateTime | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class TransitionRequest(Schema):
+    to: ReferralStatus
+    reason: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, description="Required for declined, cancelled, and scheduled -> accepted; see the lifecycle."
+    )
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ContactAttemptCreate(Schema):
+    channel: Annotated[str, StringConstraints(pattern=r"^(phone|sms|email|letter|portal)$")]
+    reached: bool = Field(description="Whether the patient was reached.")
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ReferralEvent(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    at: UtcDateTime
+    actor: str
+    kind: EventKind
+    from_status: ReferralStatus | None
+    to_status: ReferralStatus | None
+    reason: str | None
+    note: str | None
+    detail: dict
+
+
+class AppointmentUpdate(Schema):
+    status: AppointmentStatus | None = None
+    start: UtcDateTime | None = None
+    end: UtcDateTime | None = None
+    provider_id: uuid.UUID | None = None
+    location: Text200 | None = None
+    cancel_reason: Text200 | None = None
+
+
+class AppointmentCreate(Schema):
+    referral_id: uuid.UUID
+    start: UtcDateTime
+    end: UtcDateTime | None = None
+    provider_id: uuid.UUID | None = None
+    location: Text200 | None = None
+    source_system: Text200 | None = None
+    source_identifier: Text200 | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "AppointmentCreate":
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Appointment(Schema):
+    id: uuid.UUID
+    version: int
+    referral_id: uuid.UUID
+    status: AppointmentStatus
+    start: UtcDateTime
+    end: UtcDateTime | None
+    provider_id: uuid.UUID | None
+    location: str | None
+    cancel_reason: str | None
+    source_system: str | None
+    source_identifier: str | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime

@@ -1,0 +1,201 @@
+"""Referral use cases. Each takes the caller's session and never commits it."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.referrals.enums import EventKind, ReferralStatus
+from domain.referrals.errors import ReasonRequired, TransitionNotAllowed
+from domain.referrals.lifecycle import MILESTONE_COLUMN, allowed_moves, reason_enum
+from domain.referrals.models import Referral, ReferralEvent
+from domain.referrals.repository import ReferralFilters, ReferralRepository
+from domain.referrals.schemas import ContactAttemptCreate, PatientUpdate, ReferralCreate, ReferralUpdate
+from domain.shared import idempotency
+from domain.shared.clock import utcnow
+from domain.shared.crypto import blind_index
+from domain.shared.errors import PreconditionFailed
+from domain.shared.ids import uuid7
+
+
+@dataclass(frozen=True)
+class Created:
+    referral: Referral
+    created: bool  # False when a resend matched an earlier referral
+
+
+def _patient_columns(patient: PatientUpdate) -> dict[str, object]:
+    fields = patient.model_dump(exclude_unset=True, mode="json")
+    if "birth_date" in fields:
+        fields["birth_date"] = patient.birth_date
+    return {f"patient_{name}": value for name, value in fields.items()}
+
+
+def _refresh_blind_indexes(referral: Referral) -> None:
+    referral.patient_mrn_index = blind_index(referral.patient_mrn)
+    referral.patient_name_dob_index = blind_index(
+        referral.patient_family_name, referral.patient_given_name, referral.patient_birth_date.isoformat()
+    )
+
+
+async def create_referral(
+    session: AsyncSession,
+    *,
+    data: ReferralCreate,
+    actor: str,
+    idempotency_key: str | None = None,
+    idempotency_scope: str | None = None,
+) -> Created:
+    repo = ReferralRepository(session)
+    if idempotency_key:
+        scope = idempotency_scope or actor
+        earlier = await idempotency.claim(session, scope=scope, key=idempotency_key, payload=data.model_dump(mode="json"))
+        if earlier is not None:
+            return Created(await repo.get(earlier), created=False)
+
+    now = utcnow()
+    values = data.model_dump(exclude={"patient"}, exclude_unset=False)
+    values.update(_patient_columns(data.patient))
+    values.update(id=uuid7(), received_at=data.received_at or now, created_at=now, updated_at=now, version=1,
+                  status=ReferralStatus.received, no_show_count=0)
+    values["patient_mrn_index"] = blind_index(data.patient.mrn)
+    values["patient_name_dob_index"] = blind_index(
+        data.patient.family_name, data.patient.given_name, data.patient.birth_date.isoformat()
+    )
+    new_id = await repo.insert_unless_known(values)
+    if new_id is None:
+        # The same source pair arrived before (or at the same moment): that referral is this one.
+        existing = await repo.by_source(data.source_system or "", data.source_identifier or "")
+        assert existing is not None
+        return Created(existing, created=False)
+
+    repo.add_event(ReferralEvent(
+        referral_id=new_id, at=now, actor=actor, kind=EventKind.created, to_status=ReferralStatus.received,
+        detail={"source_channel": data.source_channel.value},
+    ))
+    if idempotency_key:
+        await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
+    return Created(await repo.get(new_id), created=True)
+
+
+async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID) -> Referral:
+    return await ReferralRepository(session).get(referral_id)
+
+
+async def list_referrals(
+    session: AsyncSession, *, filters: ReferralFilters, sort: str, descending: bool, limit: int, cursor: str | None
+) -> tuple[list[Referral], str | None]:
+    return await ReferralRepository(session).find(filters, sort=sort, descending=descending, limit=limit, cursor=cursor)
+
+
+async def _locked(session: AsyncSession, referral_id: uuid.UUID, expected_version: int | None) -> Referral:
+    referral = await ReferralRepository(session).get(referral_id, for_update=True)
+    if expected_version is not None and referral.version != expected_version:
+        raise PreconditionFailed(
+            f"The referral changed since you read it (version {referral.version}, you sent {expected_version}); "
+            "read it again and reapply your change."
+        )
+    return referral
+
+
+async def update_referral(
+    session: AsyncSession, *, referral_id: uuid.UUID, data: ReferralUpdate, expected_version: int, actor: str
+) -> Referral:
+    referral = await _locked(session, referral_id, expected_version)
+    changes = data.model_dump(exclude_unset=True, exclude={"patient"})
+    if data.patient is not None:
+        changes.update(_patient_columns(data.patient))
+    changed = sorted(name for name, value in changes.items() if getattr(referral, name) != value)
+    if not changed:
+        return referral
+    for name in changed:
+        setattr(referral, name, changes[name])
+    if any(name.startswith("patient_") for name in changed):
+        _refresh_blind_indexes(referral)
+    referral.version += 1
+    kind = EventKind.assigned if set(changed) <= {"assignee_id", "queue"} else EventKind.updated
+    # The timeline names what changed, never the patient values themselves.
+    ReferralRepository(session).add_event(ReferralEvent(
+        referral_id=referral.id, actor=actor, kind=kind, detail={"fields": changed},
+    ))
+    await session.flush()
+    return referral
+
+
+def _move(referral: Referral, to: ReferralStatus, reason: str | None) -> None:
+    current = ReferralStatus(referral.status)
+    if to not in allowed_moves(current):
+        raise TransitionNotAllowed(current.value, to.value, [s.value for s in allowed_moves(current)])
+    reasons = reason_enum(current, to)
+    if reasons is not None and reason not in {r.value for r in reasons}:
+        raise ReasonRequired(to.value, [r.value for r in reasons], reason)
+    now = utcnow()
+    referral.status = to
+    referral.status_reason = reason if reasons is not None else None
+    milestone = MILESTONE_COLUMN[to]
+    if getattr(referral, milestone) is None:
+        setattr(referral, milestone, now)
+    if to is ReferralStatus.scheduled and referral.first_contact_at is None:
+        referral.first_contact_at = now
+    referral.updated_at = now
+    referral.version += 1
+
+
+async def apply_transition(
+    session: AsyncSession,
+    referral: Referral,
+    *,
+    to: ReferralStatus,
+    reason: str | None,
+    note: str | None,
+    actor: str,
+    detail: dict | None = None,
+) -> None:
+    """Move a referral already locked by the caller, and put the move on its timeline."""
+    before = ReferralStatus(referral.status)
+    _move(referral, to, reason)
+    ReferralRepository(session).add_event(ReferralEvent(
+        referral_id=referral.id, actor=actor, kind=EventKind.transition, from_status=before, to_status=to,
+        reason=reason, note=note, detail=detail or {},
+    ))
+
+
+async def transition(
+    session: AsyncSession,
+    *,
+    referral_id: uuid.UUID,
+    to: ReferralStatus,
+    reason: str | None,
+    note: str | None,
+    actor: str,
+    expected_version: int | None = None,
+) -> Referral:
+    referral = await _locked(session, referral_id, expected_version)
+    await apply_transition(session, referral, to=to, reason=reason, note=note, actor=actor)
+    await session.flush()
+    return referral
+
+
+async def record_contact_attempt(
+    session: AsyncSession, *, referral_id: uuid.UUID, data: ContactAttemptCreate, actor: str
+) -> ReferralEvent:
+    referral = await _locked(session, referral_id, None)
+    now = utcnow()
+    if referral.first_contact_at is None:
+        referral.first_contact_at = now
+        referral.version += 1
+    event = ReferralEvent(
+        referral_id=referral.id, at=now, actor=actor, kind=EventKind.contact_attempt, note=data.note,
+        detail={"channel": data.channel, "reached": data.reached},
+    )
+    ReferralRepository(session).add_event(event)
+    await session.flush()
+    return event
+
+
+async def list_events(
+    session: AsyncSession, *, referral_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[ReferralEvent], str | None]:
+    repo = ReferralRepository(session)
+    await repo.get(referral_id)
+    return await repo.events(referral_id, limit=limit, cursor=cursor)

@@ -1,0 +1,94 @@
+"""All configuration, read from the environment (and `.env` when present).
+
+Each group reads its own prefix, so the conventional names work as they are:
+`DATABASE_URL`, `REDIS_URL`, `SMTP_HOST`, `SECURITY_SECRET_KEY`...
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _group(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, env_file=".env", extra="ignore")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain `postgresql://` form most tools print and use asyncpg."""
+    for plain in ("postgres://", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+        if url.startswith(plain):
+            return "postgresql+asyncpg://" + url[len(plain):]
+    return url
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = _group("DATABASE_")
+
+    url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/refloop"
+    pool_size: int = 20
+    max_overflow: int = 10
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _asyncpg(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+
+class RedisSettings(BaseSettings):
+    model_config = _group("REDIS_")
+
+    url: str = "redis://127.0.0.1:6379/0"
+
+
+class SmtpSettings(BaseSettings):
+    model_config = _group("SMTP_")
+
+    host: str = "127.0.0.1"
+    port: int = 8025
+    username: str | None = None
+    password: str | None = None
+    start_tls: bool = False
+    sender: str = "Refloop <referrals@refloop.local>"
+
+
+class SecuritySettings(BaseSettings):
+    model_config = _group("SECURITY_")
+
+    # Development defaults only; production refuses to start with them (see api.main).
+    secret_key: str = "dev-only-secret-change-me"
+    encryption_keys: str = Field(
+        default="dev1:ZGV2LW9ubHktZmllbGQtZW5jcnlwdGlvbi1rZXktMzI=",
+        description="Comma-separated `key_id:base64(32 bytes)`; the first encrypts, all decrypt.",
+    )
+    blind_index_key: str = "dev-only-blind-index-key"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    cors_origins: list[str] = ["http://127.0.0.1:5173", "http://localhost:5173"]
+    max_body_bytes: int = 2 * 1024 * 1024
+
+
+class FhirSettings(BaseSettings):
+    model_config = _group("FHIR_")
+
+    base_url: str = "http://127.0.0.1:8000/fhir/R4"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REFLOOP_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_json: bool = False
+    data_dir: str = ".data"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    fhir: FhirSettings = Field(default_factory=FhirSettings)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Staff work items with due times."""

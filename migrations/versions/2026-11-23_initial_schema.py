@@ -1,0 +1,265 @@
+"""initial schema
+
+Revision ID: 0001
+Revises: 
+Create Date: 2026-11-23 15:49:14.937567+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = '0001'
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table('idempotency_keys',
+    sa.Column('scope', sa.String(length=200), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('resource_id', sa.UUID(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_idempotency_keys'))
+    )
+    op.create_table('organizations',
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('npi', sa.String(length=10), nullable=True),
+    sa.Column('kind', sa.Enum('practice', 'hospital', 'health_system', 'payer', 'other', name='organizationkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('internal', sa.Boolean(), server_default='false', nullable=False),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('parent_id', sa.UUID(), nullable=True),
+    sa.Column('contact_points', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
+    sa.Column('address', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['parent_id'], ['organizations.id'], name=op.f('fk_organizations_parent_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
+    sa.UniqueConstraint('npi', name=op.f('uq_organizations_npi'))
+    )
+    op.create_index(op.f('ix_organizations_name'), 'organizations', ['name'], unique=False)
+    op.create_table('providers',
+    sa.Column('npi', sa.String(length=10), nullable=True),
+    sa.Column('prefix', sa.String(length=20), nullable=True),
+    sa.Column('given_name', sa.String(length=100), nullable=False),
+    sa.Column('family_name', sa.String(length=100), nullable=False),
+    sa.Column('suffix', sa.String(length=20), nullable=True),
+    sa.Column('credentials', postgresql.ARRAY(sa.String(length=20)), server_default='{}', nullable=False),
+    sa.Column('specialties', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
+    sa.Column('kind', sa.Enum('internal', 'external', name='providerkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('active', 'inactive', 'merged', name='providerstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('merged_into_id', sa.UUID(), nullable=True),
+    sa.Column('preferred_contact_method', sa.Enum('email', 'phone', 'fax', 'direct', 'portal', 'fhir', 'sms', name='contactmethod', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('contact_points', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['providers.id'], name=op.f('fk_providers_merged_into_id_providers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_providers')),
+    sa.UniqueConstraint('npi', name=op.f('uq_providers_npi'))
+    )
+    op.create_index('ix_providers_family_given', 'providers', ['family_name', 'given_name'], unique=False)
+    op.create_index('ix_providers_specialties', 'providers', ['specialties'], unique=False, postgresql_using='gin', postgresql_ops={'specialties': 'jsonb_path_ops'})
+    op.create_table('users',
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.Enum('admin', 'intake', 'liaison', 'clinician', 'analyst', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('queue', sa.String(length=100), nullable=True),
+    sa.Column('password_hash', sa.String(length=255), nullable=True),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
+    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    )
+    op.create_table('provider_affiliations',
+    sa.Column('provider_id', sa.UUID(), nullable=False),
+    sa.Column('organization_id', sa.UUID(), nullable=False),
+    sa.Column('role', sa.Enum('member', 'owner', 'hospital_privileges', 'medical_director', name='affiliationrole', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_provider_affiliations_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_provider_affiliations_provider_id_providers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_affiliations')),
+    sa.UniqueConstraint('provider_id', 'organization_id', 'role', name=op.f('uq_provider_affiliations_provider_id_organization_id_role'))
+    )
+    op.create_index(op.f('ix_provider_affiliations_organization_id'), 'provider_affiliations', ['organization_id'], unique=False)
+    op.create_table('provider_staff_contacts',
+    sa.Column('provider_id', sa.UUID(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.Enum('office_manager', 'referral_coordinator', 'scheduler', 'nurse', 'medical_assistant', 'other', name='staffrole', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_provider_staff_contacts_provider_id_providers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_staff_contacts'))
+    )
+    op.create_index(op.f('ix_provider_staff_contacts_provider_id'), 'provider_staff_contacts', ['provider_id'], unique=False)
+    op.create_table('referrals',
+    sa.Column('source_system', sa.String(length=200), nullable=True),
+    sa.Column('source_identifier', sa.String(length=200), nullable=True),
+    sa.Column('source_channel', sa.Enum('fhir', 'partner_api', 'staff', 'fax', 'phone', 'email', name='sourcechannel', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('referral_source', sa.Enum('physician', 'hospital', 'emergency_department', 'urgent_care', 'payer', 'self_referral', 'other', name='referralsource', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('patient_given_name', sa.Text(), nullable=False),
+    sa.Column('patient_family_name', sa.Text(), nullable=False),
+    sa.Column('patient_birth_date', sa.Text(), nullable=False),
+    sa.Column('patient_sex', sa.Text(), nullable=True),
+    sa.Column('patient_phone', sa.Text(), nullable=True),
+    sa.Column('patient_email', sa.Text(), nullable=True),
+    sa.Column('patient_address', sa.Text(), nullable=True),
+    sa.Column('patient_mrn', sa.Text(), nullable=True),
+    sa.Column('patient_notes', sa.Text(), nullable=True),
+    sa.Column('patient_mrn_index', sa.String(length=64), nullable=True),
+    sa.Column('patient_name_dob_index', sa.String(length=64), nullable=False),
+    sa.Column('referring_provider_id', sa.UUID(), nullable=True),
+    sa.Column('referring_organization_id', sa.UUID(), nullable=True),
+    sa.Column('receiving_provider_id', sa.UUID(), nullable=True),
+    sa.Column('service_line', sa.String(length=100), nullable=False),
+    sa.Column('specialty_code', sa.String(length=20), nullable=True),
+    sa.Column('specialty_display', sa.String(length=200), nullable=True),
+    sa.Column('urgency', sa.Enum('routine', 'urgent', 'asap', 'stat', name='urgency', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('icd10_codes', postgresql.ARRAY(sa.String(length=10)), server_default='{}', nullable=False),
+    sa.Column('payer_name', sa.String(length=200), nullable=True),
+    sa.Column('payer_class', sa.Enum('commercial', 'medicare', 'medicaid', 'tricare', 'workers_comp', 'self_pay', 'other', name='payerclass', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('location_preference', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.Enum('received', 'needs_info', 'accepted', 'scheduled', 'completed', 'closed', 'declined', 'cancelled', name='referralstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status_reason', sa.String(length=32), nullable=True),
+    sa.Column('assignee_id', sa.UUID(), nullable=True),
+    sa.Column('queue', sa.String(length=100), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('first_contact_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('needs_info_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('scheduled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('declined_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('no_show_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_referrals_assignee_id_users')),
+    sa.ForeignKeyConstraint(['receiving_provider_id'], ['providers.id'], name=op.f('fk_referrals_receiving_provider_id_providers')),
+    sa.ForeignKeyConstraint(['referring_organization_id'], ['organizations.id'], name=op.f('fk_referrals_referring_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['referring_provider_id'], ['providers.id'], name=op.f('fk_referrals_referring_provider_id_providers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals')),
+    sa.UniqueConstraint('source_system', 'source_identifier', name=op.f('uq_referrals_source_system_source_identifier'))
+    )
+    op.create_index('ix_referrals_assignee_status', 'referrals', ['assignee_id', 'status'], unique=False)
+    op.create_index('ix_referrals_org_received', 'referrals', ['referring_organization_id', 'received_at'], unique=False)
+    op.create_index(op.f('ix_referrals_patient_mrn_index'), 'referrals', ['patient_mrn_index'], unique=False)
+    op.create_index(op.f('ix_referrals_patient_name_dob_index'), 'referrals', ['patient_name_dob_index'], unique=False)
+    op.create_index('ix_referrals_received_at_id', 'referrals', ['received_at', 'id'], unique=False)
+    op.create_index(op.f('ix_referrals_receiving_provider_id'), 'referrals', ['receiving_provider_id'], unique=False)
+    op.create_index('ix_referrals_referrer_received', 'referrals', ['referring_provider_id', 'received_at'], unique=False)
+    op.create_index('ix_referrals_service_line_received', 'referrals', ['service_line', 'received_at'], unique=False)
+    op.create_index('ix_referrals_status_received', 'referrals', ['status', 'received_at', 'id'], unique=False)
+    op.create_table('appointments',
+    sa.Column('referral_id', sa.UUID(), nullable=False),
+    sa.Column('status', sa.Enum('booked', 'arrived', 'fulfilled', 'cancelled', 'noshow', name='appointmentstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('end', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provider_id', sa.UUID(), nullable=True),
+    sa.Column('location', sa.String(length=200), nullable=True),
+    sa.Column('source_system', sa.String(length=200), nullable=True),
+    sa.Column('source_identifier', sa.String(length=200), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=200), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_appointments_provider_id_providers')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_appointments_referral_id_referrals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_appointments')),
+    sa.UniqueConstraint('source_system', 'source_identifier', name=op.f('uq_appointments_source_system_source_identifier'))
+    )
+    op.create_index(op.f('ix_appointments_referral_id'), 'appointments', ['referral_id'], unique=False)
+    op.create_table('referral_events',
+    sa.Column('referral_id', sa.UUID(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.Enum('created', 'transition', 'updated', 'assigned', 'appointment', 'contact_attempt', 'note', name='eventkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('from_status', sa.Enum('received', 'needs_info', 'accepted', 'scheduled', 'completed', 'closed', 'declined', 'cancelled', name='from_status', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('to_status', sa.Enum('received', 'needs_info', 'accepted', 'scheduled', 'completed', 'closed', 'declined', 'cancelled', name='to_status', native_enum=False, create_constraint=True, length=32), nullable=True),
+    sa.Column('reason', sa.String(length=32), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('detail', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_events_referral_id_referrals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_events'))
+    )
+    op.create_index('ix_referral_events_referral_at', 'referral_events', ['referral_id', 'at'], unique=False)
+    op.create_table('tasks',
+    sa.Column('type', sa.Enum('call_patient', 'request_info', 'schedule', 'verify_insurance', 'follow_up', 'send_records', 'outreach', 'other', name='tasktype', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('referral_id', sa.UUID(), nullable=True),
+    sa.Column('provider_id', sa.UUID(), nullable=True),
+    sa.Column('assignee_id', sa.UUID(), nullable=True),
+    sa.Column('queue', sa.String(length=100), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('priority', sa.Enum('low', 'normal', 'high', 'urgent', name='taskpriority', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('open', 'in_progress', 'done', 'cancelled', name='taskstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_tasks_assignee_id_users')),
+    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_tasks_provider_id_providers')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_tasks_referral_id_referrals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
+    )
+    op.create_index('ix_tasks_assignee_status_due', 'tasks', ['assignee_id', 'status', 'due_at'], unique=False)
+    op.create_index(op.f('ix_tasks_provider_id'), 'tasks', ['provider_id'], unique=False)
+    op.create_index(op.f('ix_tasks_referral_id'), 'tasks', ['referral_id'], unique=False)
+    op.create_index('ix_tasks_status_due', 'tasks', ['status', 'due_at'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_tasks_status_due', table_name='tasks')
+    op.drop_index(op.f('ix_tasks_referral_id'), table_name='tasks')
+    op.drop_index(op.f('ix_tasks_provider_id'), table_name='tasks')
+    op.drop_index('ix_tasks_assignee_status_due', table_name='tasks')
+    op.drop_table('tasks')
+    op.drop_index('ix_referral_events_referral_at', table_name='referral_events')
+    op.drop_table('referral_events')
+    op.drop_index(op.f('ix_appointments_referral_id'), table_name='appointments')
+    op.drop_table('appointments')
+    op.drop_index('ix_referrals_status_received', table_name='referrals')
+    op.drop_index('ix_referrals_service_line_received', table_name='referrals')
+    op.drop_index('ix_referrals_referrer_received', table_name='referrals')
+    op.drop_index(op.f('ix_referrals_receiving_provider_id'), table_name='referrals')
+    op.drop_index('ix_referrals_received_at_id', table_name='referrals')
+    op.drop_index(op.f('ix_referrals_patient_name_dob_index'), table_name='referrals')
+    op.drop_index(op.f('ix_referrals_patient_mrn_index'), table_name='referrals')
+    op.drop_index('ix_referrals_org_received', table_name='referrals')
+    op.drop_index('ix_referrals_assignee_status', table_name='referrals')
+    op.drop_table('referrals')
+    op.drop_index(op.f('ix_provider_staff_contacts_provider_id'), table_name='provider_staff_contacts')
+    op.drop_table('provider_staff_contacts')
+    op.drop_index(op.f('ix_provider_affiliations_organization_id'), table_name='provider_affiliations')
+    op.drop_table('provider_affiliations')
+    op.drop_table('users')
+    op.drop_index('ix_providers_specialties', table_name='providers', postgresql_using='gin', postgresql_ops={'specialties': 'jsonb_path_ops'})
+    op.drop_index('ix_providers_family_given', table_name='providers')
+    op.drop_table('providers')
+    op.drop_index(op.f('ix_organizations_name'), table_name='organizations')
+    op.drop_table('organizations')
+    op.drop_table('idempotency_keys')

@@ -1,0 +1,74 @@
+"""Test set-up: a real PostgreSQL and Redis, the schema built once by `alembic upgrade head`,
+and every test inside an outer transaction that is rolled back."""
+
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from tests.services import prepare_test_services
+
+# Before anything reads settings: point them at the test database and Redis.
+TEST_DATABASE_URL, TEST_REDIS_URL = prepare_test_services()
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+os.environ["REDIS_URL"] = TEST_REDIS_URL
+os.environ.setdefault("REFLOOP_ENVIRONMENT", "test")
+
+import httpx  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine  # noqa: E402
+
+from api.deps import get_session  # noqa: E402
+from api.main import create_app  # noqa: E402
+from domain.shared.db import get_engine  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+async def connection_engine():
+    engine = create_async_engine(TEST_DATABASE_URL, pool_size=5)
+    yield engine
+    await engine.dispose()
+    await get_engine().dispose()
+
+
+@pytest.fixture
+async def connection(connection_engine) -> AsyncIterator[AsyncConnection]:
+    async with connection_engine.connect() as conn:
+        outer = await conn.begin()
+        yield conn
+        if outer.is_active:
+            await outer.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session whose commits are savepoints inside the test's transaction."""
+    async with AsyncSession(
+        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    ) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app()
+
+
+@pytest.fixture
+async def client(app, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        # Same contract as the real dependency: commit on success, roll back on error.
+        savepoint = await session.begin_nested()
+        try:
+            yield session
+            if savepoint.is_active:
+                await savepoint.commit()
+        except BaseException:
+            if savepoint.is_active:
+                await savepoint.rollback()
+            session.expunge_all()
+            raise
+
+    app.dependency_overrides[get_session] = test_session
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+    app.dependency_overrides.clear()
