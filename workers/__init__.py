@@ -1,0 +1,1 @@
+"""Background work on arq: outbox relay, notifications, sweeps and rollups."""
