@@ -2,11 +2,14 @@
 
 from typing import Any
 
+import re
+
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.shared.errors import DomainError
@@ -54,6 +57,24 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
+_KEY_COLUMN = re.compile(r"Key \((?P<columns>[^)]+)\)=")
+
+
+def integrity_problem(exc: IntegrityError) -> tuple[int, str, str, list[dict[str, str]]]:
+    """A constraint the database enforced, told as the field the client sent."""
+    cause = getattr(exc.orig, "__cause__", None) or exc.orig
+    sqlstate = getattr(cause, "sqlstate", None)
+    detail_text = getattr(cause, "detail", None) or ""
+    match = _KEY_COLUMN.search(detail_text)
+    column = match.group("columns").split(",")[-1].strip() if match else getattr(cause, "column_name", None)
+    field = f"body.{column}" if column else "body"
+    if sqlstate == "23505":
+        return 409, "Already exists", f"Another record already has this {column or 'value'}.", [{"field": field, "message": "already in use"}]
+    if sqlstate == "23503":
+        return 422, "Unknown reference", f"{column or 'A referenced record'} does not exist.", [{"field": field, "message": "no such record"}]
+    return 422, "Invalid input", "The request breaks a data rule.", [{"field": field, "message": "not accepted"}]
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: each listed status documented as a Problem."""
     return {
@@ -76,6 +97,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             request, status=422, title="Invalid request", slug="validation", detail=detail, errors=errors
         )
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        status, title, detail, errors = integrity_problem(exc)
+        return problem_response(request, status=status, title=title, slug="constraint", detail=detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
