@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:49:14.937567+00:00
+Create Date: 2026-11-23 15:52:34.805181+00:00
 """
 
 from collections.abc import Sequence
@@ -190,6 +190,37 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_system', 'source_identifier', name=op.f('uq_appointments_source_system_source_identifier'))
     )
     op.create_index(op.f('ix_appointments_referral_id'), 'appointments', ['referral_id'], unique=False)
+    op.create_table('outbox_messages',
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('recipient_type', sa.String(length=30), nullable=False),
+    sa.Column('recipient_id', sa.UUID(), nullable=True),
+    sa.Column('recipient_address', sa.String(length=254), nullable=True),
+    sa.Column('referral_id', sa.UUID(), nullable=True),
+    sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'sent', 'failed', 'suppressed', name='outbox_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('suppressed_rule', sa.String(length=60), nullable=True),
+    sa.Column('digest_id', sa.UUID(), nullable=True),
+    sa.Column('not_before', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('max_attempts', sa.Integer(), server_default='6', nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('external_id', sa.String(length=300), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_outbox_messages_referral_id_referrals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_messages_idempotency_key'))
+    )
+    op.create_index('ix_outbox_created_id', 'outbox_messages', ['created_at', 'id'], unique=False)
+    op.create_index('ix_outbox_due', 'outbox_messages', ['not_before'], unique=False, postgresql_where=sa.text("status = 'queued'"))
+    op.create_index('ix_outbox_recipient_sent', 'outbox_messages', ['recipient_type', 'recipient_id', 'sent_at'], unique=False)
+    op.create_index('ix_outbox_referral_created', 'outbox_messages', ['referral_id', 'created_at'], unique=False)
     op.create_table('referral_events',
     sa.Column('referral_id', sa.UUID(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
@@ -240,6 +271,11 @@ def downgrade() -> None:
     op.drop_table('tasks')
     op.drop_index('ix_referral_events_referral_at', table_name='referral_events')
     op.drop_table('referral_events')
+    op.drop_index('ix_outbox_referral_created', table_name='outbox_messages')
+    op.drop_index('ix_outbox_recipient_sent', table_name='outbox_messages')
+    op.drop_index('ix_outbox_due', table_name='outbox_messages', postgresql_where=sa.text("status = 'queued'"))
+    op.drop_index('ix_outbox_created_id', table_name='outbox_messages')
+    op.drop_table('outbox_messages')
     op.drop_index(op.f('ix_appointments_referral_id'), table_name='appointments')
     op.drop_table('appointments')
     op.drop_index('ix_referrals_status_received', table_name='referrals')

@@ -1,0 +1,112 @@
+"""Transactional outbox: a message row written in the same transaction as the change it reports.
+
+The domain never talks to the outside world. It calls `add_message` inside its own
+transaction; the relay (workers/outbox_relay.py) later hands due rows to arq jobs, which
+send them and record the outcome. A message lives or dies with the change that caused it.
+
+Payloads hold ids only. Names, addresses and notes are read from their rows when the
+message is sent, so no patient data sits in this table, in Redis or in a job.
+"""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.shared.clock import utcnow
+from domain.shared.db import Base
+from domain.shared.ids import uuid7
+from domain.shared.models import IdMixin, TimestampMixin, enum_type
+
+DEFAULT_MAX_ATTEMPTS = 6
+
+
+class MessageStatus(StrEnum):
+    queued = "queued"  # waiting for its time, in flight, or between retries
+    sent = "sent"
+    failed = "failed"  # every attempt failed: the dead-letter state, a staff task says so
+    suppressed = "suppressed"  # a cadence rule held it back (see suppressed_rule)
+
+
+class OutboxMessage(IdMixin, TimestampMixin, Base):
+    __tablename__ = "outbox_messages"
+
+    channel: Mapped[str] = mapped_column(String(20))  # email, webhook, sms, fhir: workers/channels.py
+    kind: Mapped[str] = mapped_column(String(40))  # acknowledgement, status_accepted, reminder...
+    # Who receives it, by reference: the address is looked up at send time.
+    recipient_type: Mapped[str] = mapped_column(String(30))  # provider, patient, webhook_endpoint, ehr_client
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    # Only for recipients that are not patients and have no row (an inbox, a test sink).
+    recipient_address: Mapped[str | None] = mapped_column(String(254))
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"))
+    payload: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+
+    status: Mapped[MessageStatus] = mapped_column(
+        enum_type(MessageStatus, name="outbox_status"), default=MessageStatus.queued
+    )
+    suppressed_rule: Mapped[str | None] = mapped_column(String(60))
+    # The digest message that later carried a suppressed message.
+    digest_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Lease: while in the future, a job owns the row and the relay leaves it alone.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped by every claim; a job carries the version it was given and gives up if it moved.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_ATTEMPTS, server_default="6")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the receiver saw as the message's id (Message-ID, webhook-id, resource version).
+    external_id: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        # The relay's scan: only due queued rows, in order.
+        Index("ix_outbox_due", "not_before", postgresql_where=text("status = 'queued'")),
+        Index("ix_outbox_referral_created", "referral_id", "created_at"),
+        Index("ix_outbox_recipient_sent", "recipient_type", "recipient_id", "sent_at"),
+        Index("ix_outbox_created_id", "created_at", "id"),
+    )
+
+
+async def add_message(
+    session: AsyncSession,
+    *,
+    channel: str,
+    kind: str,
+    recipient_type: str,
+    recipient_id: uuid.UUID | None = None,
+    recipient_address: str | None = None,
+    referral_id: uuid.UUID | None = None,
+    payload: dict | None = None,
+    idempotency_key: str,
+    not_before: datetime | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> OutboxMessage | None:
+    """Queue a message in the caller's transaction. None when the key was already queued.
+
+    `payload` must hold ids and codes only (never patient data): it is stored in clear and
+    travels to the worker.
+    """
+    now = utcnow()
+    values = dict(
+        id=uuid7(), channel=channel, kind=kind, recipient_type=recipient_type, recipient_id=recipient_id,
+        recipient_address=recipient_address, referral_id=referral_id, payload=payload or {},
+        idempotency_key=idempotency_key, status=MessageStatus.queued, not_before=not_before or now,
+        version=1, attempts=0, max_attempts=max_attempts, created_at=now, updated_at=now,
+    )
+    stmt = insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    if (await session.execute(stmt.returning(OutboxMessage.id))).first() is None:
+        return None
+    return await session.get(OutboxMessage, values["id"])
+
+
+class DeliveryRefused(Exception):
+    """Raised by a channel handler when retrying cannot help (no address, 4xx from the receiver).
+
+    The message fails at once instead of after every retry.
+    """
