@@ -44,3 +44,21 @@ class StaffRole(StrEnum):
     nurse = "nurse"
     medical_assistant = "medical_assistant"
     other = "other"
+
+
+class ContactPointSystem(StrEnum):
+    """FHIR ContactPoint.system, the subset a referral office uses."""
+
+    phone = "phone"
+    fax = "fax"
+    email = "email"
+    url = "url"
+    sms = "sms"
+
+
+class ContactPointUse(StrEnum):
+    work = "work"
+    home = "home"
+    mobile = "mobile"
+    temp = "temp"
+    old = "old"

@@ -61,7 +61,13 @@ class Affiliation(IdMixin, TimestampMixin, Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("organizations.id"), index=True)
     role: Mapped[AffiliationRole] = mapped_column(enum_type(AffiliationRole), default=AffiliationRole.member)
 
+    organization: Mapped[Organization] = relationship(lazy="raise")
+
     __table_args__ = (UniqueConstraint("provider_id", "organization_id", "role"),)
+
+    @property
+    def organization_name(self) -> str:
+        return self.organization.name
 
 
 class StaffContact(IdMixin, TimestampMixin, Base):

@@ -99,3 +99,4 @@ class EventKind(StrEnum):
     appointment = "appointment"
     contact_attempt = "contact_attempt"
     note = "note"
+    task = "task"

@@ -28,4 +28,6 @@ class Task(IdMixin, TimestampMixin, VersionMixin, Base):
     __table_args__ = (
         Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
         Index("ix_tasks_status_due", "status", "due_at"),
+        # The default list order (soonest due first) as an index range scan.
+        Index("ix_tasks_due_at_id", "due_at", "id"),
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:52:34.805181+00:00
+Create Date: 2026-11-23 15:53:09.648158+00:00
 """
 
 from collections.abc import Sequence
@@ -225,7 +225,7 @@ def upgrade() -> None:
     sa.Column('referral_id', sa.UUID(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=120), nullable=False),
-    sa.Column('kind', sa.Enum('created', 'transition', 'updated', 'assigned', 'appointment', 'contact_attempt', 'note', name='eventkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('created', 'transition', 'updated', 'assigned', 'appointment', 'contact_attempt', 'note', 'task', name='eventkind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('from_status', sa.Enum('received', 'needs_info', 'accepted', 'scheduled', 'completed', 'closed', 'declined', 'cancelled', name='from_status', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('to_status', sa.Enum('received', 'needs_info', 'accepted', 'scheduled', 'completed', 'closed', 'declined', 'cancelled', name='to_status', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('reason', sa.String(length=32), nullable=True),
@@ -258,6 +258,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
     )
     op.create_index('ix_tasks_assignee_status_due', 'tasks', ['assignee_id', 'status', 'due_at'], unique=False)
+    op.create_index('ix_tasks_due_at_id', 'tasks', ['due_at', 'id'], unique=False)
     op.create_index(op.f('ix_tasks_provider_id'), 'tasks', ['provider_id'], unique=False)
     op.create_index(op.f('ix_tasks_referral_id'), 'tasks', ['referral_id'], unique=False)
     op.create_index('ix_tasks_status_due', 'tasks', ['status', 'due_at'], unique=False)
@@ -267,6 +268,7 @@ def downgrade() -> None:
     op.drop_index('ix_tasks_status_due', table_name='tasks')
     op.drop_index(op.f('ix_tasks_referral_id'), table_name='tasks')
     op.drop_index(op.f('ix_tasks_provider_id'), table_name='tasks')
+    op.drop_index('ix_tasks_due_at_id', table_name='tasks')
     op.drop_index('ix_tasks_assignee_status_due', table_name='tasks')
     op.drop_table('tasks')
     op.drop_index('ix_referral_events_referral_at', table_name='referral_events')
