@@ -1,0 +1,54 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import StringConstraints
+
+from api.deps import CurrentPrincipal, Session
+from api.errors import problem_responses
+from domain.analytics import service
+from domain.analytics.schemas import Grouping, Summary, SummaryFilters
+from domain.referrals.enums import PayerClass, SourceChannel, Urgency
+from domain.shared.schemas import UtcDateTime
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+@router.get(
+    "/summary",
+    response_model=Summary,
+    summary="Referral metrics for a period",
+    description="Over referrals received in [from, to) that match every filter given (a repeated filter matches "
+    "any of its values). Definitions follow DESIGN.md: conversion, leakage and decline are shares of volume; "
+    "no-show is over appointments; loop closure is over completed referrals. A rate is null when its denominator "
+    "is 0.",
+    responses=problem_responses(401, 403, 422),
+)
+async def get_summary(
+    session: Session,
+    principal: CurrentPrincipal,
+    from_: Annotated[
+        UtcDateTime | None,
+        Query(alias="from", description="Period start, inclusive (date or datetime, UTC). Default: 90 days before `to`."),
+    ] = None,
+    to: Annotated[
+        UtcDateTime | None, Query(description="Period end, exclusive (date or datetime, UTC). Default: now.")
+    ] = None,
+    group_by: Annotated[Grouping | None, Query(description="Add a series by week (Monday, UTC) or month.")] = None,
+    referring_provider_id: Annotated[list[uuid.UUID], Query(max_length=50)] = [],  # noqa: B006
+    referring_organization_id: Annotated[list[uuid.UUID], Query(max_length=50)] = [],  # noqa: B006
+    service_line: Annotated[list[Name], Query(max_length=50)] = [],  # noqa: B006
+    location: Annotated[list[Name], Query(max_length=50, description="The referral's location preference.")] = [],  # noqa: B006
+    payer_class: Annotated[list[PayerClass], Query()] = [],  # noqa: B006
+    source_channel: Annotated[list[SourceChannel], Query()] = [],  # noqa: B006
+    urgency: Annotated[list[Urgency], Query()] = [],  # noqa: B006
+    top: Annotated[int, Query(ge=1, le=50, description="How many top referrers to list.")] = 10,
+) -> Summary:
+    filters = SummaryFilters(
+        referring_provider_id=referring_provider_id, referring_organization_id=referring_organization_id,
+        service_line=service_line, location=location, payer_class=payer_class, source_channel=source_channel,
+        urgency=urgency,
+    )
+    return await service.summary(session, start=from_, end=to, filters=filters, group_by=group_by, top=top)

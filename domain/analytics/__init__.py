@@ -1,0 +1,1 @@
+"""Referral metrics for dashboards and exports, as DESIGN.md defines them."""

@@ -1,0 +1,125 @@
+"""The analytics summary: figures as DESIGN.md "Metric definitions" defines them."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.analytics.repository import MetricRow, summary_rows
+from domain.analytics.schemas import (
+    Bucket,
+    Duration,
+    Grouping,
+    Metrics,
+    Period,
+    Rate,
+    ReasonCount,
+    ReferrerVolume,
+    StatusCount,
+    Summary,
+    SummaryFilters,
+)
+from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus
+from domain.shared.clock import utcnow
+from domain.shared.errors import InvalidInput
+
+DEFAULT_PERIOD = timedelta(days=90)
+# About three years: enough for year-on-year trends, and it bounds what one request can scan.
+MAX_PERIOD = timedelta(days=1100)
+
+
+def resolve_period(*, start: datetime | None, end: datetime | None) -> Period:
+    """`to` defaults to now and `from` to 90 days before `to`; `to` is exclusive."""
+    end = end or utcnow()
+    start = start or end - DEFAULT_PERIOD
+    if start >= end:
+        raise InvalidInput("`from` must be before `to` (the period is [from, to)).", field="query.from")
+    if end - start > MAX_PERIOD:
+        raise InvalidInput(f"The period may span at most {MAX_PERIOD.days} days.", field="query.from")
+    return Period(start=start, end=end)
+
+
+async def summary(
+    session: AsyncSession,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    filters: SummaryFilters,
+    group_by: Grouping | None,
+    top: int = 10,
+) -> Summary:
+    period = resolve_period(start=start, end=end)
+    rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
+    by_start = {row.bucket: row for row in rows.buckets}
+    series = [
+        Bucket(start=lo, end=hi, **_metrics(by_start.get(lo)).model_dump())
+        for lo, hi in bucket_bounds(period, group_by)
+    ] if group_by else []
+    return Summary(
+        period_from=period.start,
+        period_to=period.end,
+        group_by=group_by,
+        totals=_metrics(rows.totals),
+        series=series,
+        status_counts=[StatusCount(status=s, count=rows.status_counts.get(s.value, 0)) for s in ReferralStatus],
+        top_referrers=[_referrer(*item) for item in rows.top_referrers],
+    )
+
+
+def bucket_bounds(period: Period, grouping: Grouping) -> list[tuple[datetime, datetime]]:
+    """Every week (from Monday) or month touching the period, as [start, end) in UTC."""
+    day = period.start.astimezone(UTC).date()
+    if grouping is Grouping.week:
+        day -= timedelta(days=day.weekday())
+    else:
+        day = day.replace(day=1)
+    lo = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    bounds = []
+    while lo < period.end:
+        hi = lo + timedelta(days=7) if grouping is Grouping.week else _next_month(lo)
+        bounds.append((lo, hi))
+        lo = hi
+    return bounds
+
+
+def _next_month(value: datetime) -> datetime:
+    return value.replace(year=value.year + 1, month=1) if value.month == 12 else value.replace(month=value.month + 1)
+
+
+def _rate(count: int, of: int) -> Rate:
+    return Rate(count=count, of=of, rate=count / of if of else None)
+
+
+def _duration(values: dict[str, Any], name: str) -> Duration:
+    return Duration(count=values.get(f"{name}_n", 0), median=values.get(f"{name}_median"), p90=values.get(f"{name}_p90"))
+
+
+def _reasons(values: dict[str, Any], status: str, reasons: list[str], volume: int) -> list[ReasonCount]:
+    counts = [(reason, values.get(f"{status}:{reason}", 0)) for reason in reasons]
+    return [ReasonCount(reason=r, count=n, rate=n / volume if volume else None) for r, n in counts]
+
+
+def _metrics(row: MetricRow | None) -> Metrics:
+    v = row.values if row else {}
+    volume = v.get("volume", 0)
+    noshows, fulfilled = int(v.get("noshows", 0)), int(v.get("fulfilled", 0))
+    return Metrics(
+        volume=volume,
+        conversion=_rate(v.get("completed", 0), volume),
+        leakage=_rate(v.get("cancelled", 0), volume),
+        leakage_reasons=_reasons(v, "cancelled", [r.value for r in LeakageReason], volume),
+        decline=_rate(v.get("declined", 0), volume),
+        decline_reasons=_reasons(v, "declined", [r.value for r in DeclineReason], volume),
+        time_to_first_contact_hours=_duration(v, "contact_hours"),
+        time_to_appointment_days=_duration(v, "appointment_days"),
+        no_show=_rate(noshows, noshows + fulfilled),
+        loop_closure=_rate(v.get("closed", 0), v.get("completed", 0)),
+        loop_closure_time_hours=_duration(v, "closure_hours"),
+    )
+
+
+def _referrer(provider_id: str, volume: int, converted: int, given: str | None, family: str | None) -> ReferrerVolume:
+    name = " ".join(part for part in (given, family) if part) or None
+    return ReferrerVolume(
+        referring_provider_id=provider_id, name=name, volume=volume, conversion=_rate(converted, volume)
+    )
