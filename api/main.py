@@ -8,7 +8,7 @@ from api.errors import install_error_handlers
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
-from api.routers import appointments, health, referrals
+from api.routers import analytics, appointments, health, referrals
 from domain.shared.settings import get_settings
 
 DESCRIPTION = """
@@ -36,7 +36,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (referrals, appointments):
+    for module in (referrals, appointments, analytics):
         app.include_router(module.router, prefix="/v1")
     app.add_middleware(
         CORSMiddleware,
