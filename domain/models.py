@@ -1,6 +1,7 @@
 """Every context's tables on one MetaData, for alembic and the schema check."""
 
 from domain.identity import models as identity  # noqa: F401
+from domain.outreach import models as outreach  # noqa: F401
 from domain.providers import models as providers  # noqa: F401
 from domain.referrals import models as referrals  # noqa: F401
 from domain.shared import idempotency  # noqa: F401

@@ -72,3 +72,50 @@ async def client(app, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
     app.dependency_overrides.clear()
+
+
+# Outreach: a real SMTP server to count at, and arq on the test Redis under its own queue.
+
+@pytest.fixture
+def smtp_sink(monkeypatch):
+    from domain.shared.settings import get_settings
+    from integrations.email.sink import start_sink
+
+    controller, inbox = start_sink()
+    monkeypatch.setattr(get_settings().smtp, "port", controller.port)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+async def arq_redis(monkeypatch):
+    from arq.connections import RedisSettings, create_pool
+
+    from workers.config import outbox_config
+
+    cfg = outbox_config()
+    monkeypatch.setattr(cfg, "queue_name", f"{TEST_DATABASE_URL.rsplit('/', 1)[-1]}:outbox")
+    monkeypatch.setattr(cfg, "retry_base_seconds", 0.05)
+    from domain.outreach.settings import outreach_settings
+
+    # Quiet hours have their own tests; elsewhere the wall clock must not decide the outcome.
+    monkeypatch.setattr(outreach_settings(), "quiet_start_hour", 0)
+    monkeypatch.setattr(outreach_settings(), "quiet_end_hour", 0)
+    redis = await create_pool(RedisSettings.from_dsn(TEST_REDIS_URL))
+    await redis.delete(cfg.queue_name)
+    yield redis
+    await redis.delete(cfg.queue_name)
+    await redis.aclose()
+
+
+@pytest.fixture
+async def committed(connection_engine):
+    """For tests whose work commits (workers): empties the tables they touch afterwards."""
+    from sqlalchemy import text
+
+    yield
+    async with connection_engine.begin() as conn:
+        await conn.execute(text(
+            "TRUNCATE outbox_messages, referral_events, appointments, tasks, referrals, providers, "
+            "organizations, message_templates, webhook_endpoints, outreach_preferences, idempotency_keys CASCADE"
+        ))

@@ -4,6 +4,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.outreach import triggers as outreach
 from domain.referrals.enums import AppointmentStatus as A, EventKind, ReferralStatus as S, RescheduleReason
 from domain.referrals.errors import AppointmentNotAllowed
 from domain.referrals.models import Appointment, Referral, ReferralEvent
@@ -38,6 +39,7 @@ async def book_appointment(session: AsyncSession, *, data: AppointmentCreate, ac
         await apply_transition(session, referral, to=S.scheduled, reason=None, note=None, actor=actor,
                                detail={"appointment_id": str(appointment.id)})
     _log(session, referral, actor, appointment, "booked")
+    await outreach.on_appointment_booked(session, referral=referral, appointment=appointment)
     await session.flush()
     return appointment
 
@@ -58,6 +60,10 @@ async def update_appointment(
         raise AppointmentNotAllowed("An appointment must end after it starts.")
     if new_status is not None and new_status != appointment.status:
         await _change_status(session, appointment, A(new_status), actor)
+    elif "start" in changes and appointment.status == A.booked:
+        # A moved appointment gets a reminder for its new time; the old one goes stale.
+        referral = await ReferralRepository(session).get(appointment.referral_id)
+        await outreach.on_appointment_booked(session, referral=referral, appointment=appointment)
     appointment.version += 1
     await session.flush()
     return appointment
@@ -73,6 +79,7 @@ async def _change_status(session: AsyncSession, appointment: Appointment, to: A,
     appointment.status = to
     referral = await ReferralRepository(session).get(appointment.referral_id, for_update=True)
     _log(session, referral, actor, appointment, to.value)
+    await outreach.on_appointment_status(session, referral=referral, appointment=appointment, to=to)
     if S(referral.status) is not S.scheduled:
         return
     if to is A.fulfilled:

@@ -100,3 +100,4 @@ class EventKind(StrEnum):
     contact_attempt = "contact_attempt"
     note = "note"
     task = "task"
+    message = "message"

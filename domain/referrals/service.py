@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.outreach import triggers as outreach
 from domain.referrals.enums import EventKind, ReferralStatus
 from domain.referrals.errors import ReasonRequired, TransitionNotAllowed
 from domain.referrals.lifecycle import MILESTONE_COLUMN, allowed_moves, reason_enum
@@ -75,7 +76,9 @@ async def create_referral(
     ))
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
-    return Created(await repo.get(new_id), created=True)
+    referral = await repo.get(new_id)
+    await outreach.on_referral_created(session, referral=referral)
+    return Created(referral, created=True)
 
 
 async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID) -> Referral:
@@ -158,6 +161,7 @@ async def apply_transition(
         referral_id=referral.id, actor=actor, kind=EventKind.transition, from_status=before, to_status=to,
         reason=reason, note=note, detail=detail or {},
     ))
+    await outreach.on_transition(session, referral=referral, to=to)
 
 
 async def transition(

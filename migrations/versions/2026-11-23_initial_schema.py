@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:53:09.648158+00:00
+Create Date: 2026-11-23 16:00:23.151062+00:00
 """
 
 from collections.abc import Sequence
@@ -18,6 +18,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('audit_events',
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('actor_kind', sa.String(length=16), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('entity_type', sa.String(length=40), nullable=False),
+    sa.Column('entity_id', sa.String(length=100), nullable=True),
+    sa.Column('detail', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
+    sa.Column('client_address', sa.String(length=64), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.SmallInteger(), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    )
+    op.create_index('ix_audit_events_actor_at', 'audit_events', ['actor', 'at'], unique=False)
+    op.create_index('ix_audit_events_at_id', 'audit_events', ['at', 'id'], unique=False)
+    op.create_index('ix_audit_events_entity', 'audit_events', ['entity_type', 'entity_id', 'at'], unique=False)
     op.create_table('idempotency_keys',
     sa.Column('scope', sa.String(length=200), nullable=False),
     sa.Column('key', sa.String(length=255), nullable=False),
@@ -25,6 +43,18 @@ def upgrade() -> None:
     sa.Column('resource_id', sa.UUID(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_idempotency_keys'))
+    )
+    op.create_table('message_templates',
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_templates')),
+    sa.UniqueConstraint('kind', 'channel', name=op.f('uq_message_templates_kind_channel'))
     )
     op.create_table('organizations',
     sa.Column('name', sa.String(length=300), nullable=False),
@@ -75,11 +105,73 @@ def upgrade() -> None:
     sa.Column('queue', sa.String(length=100), nullable=True),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    )
+    op.create_table('api_keys',
+    sa.Column('organization_id', sa.UUID(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('scopes', postgresql.ARRAY(sa.String(length=64)), server_default='{}', nullable=False),
+    sa.Column('created_by', sa.String(length=120), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_api_keys_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
+    sa.UniqueConstraint('prefix', name=op.f('uq_api_keys_prefix'))
+    )
+    op.create_index(op.f('ix_api_keys_organization_id'), 'api_keys', ['organization_id'], unique=False)
+    op.create_table('ehr_clients',
+    sa.Column('client_id', sa.String(length=100), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('organization_id', sa.UUID(), nullable=True),
+    sa.Column('jwks', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('scopes', postgresql.ARRAY(sa.String(length=64)), server_default='{}', nullable=False),
+    sa.Column('fhir_base_url', sa.String(length=500), nullable=True),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('created_by', sa.String(length=120), nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_ehr_clients_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ehr_clients')),
+    sa.UniqueConstraint('client_id', name=op.f('uq_ehr_clients_client_id'))
+    )
+    op.create_index('ix_ehr_clients_organization_id', 'ehr_clients', ['organization_id'], unique=False)
+    op.create_table('fhir_resources',
+    sa.Column('resource_type', sa.String(length=40), nullable=False),
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('provider_id', sa.UUID(), nullable=True),
+    sa.Column('organization_id', sa.UUID(), nullable=True),
+    sa.Column('resource', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_fhir_resources_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_fhir_resources_provider_id_providers')),
+    sa.PrimaryKeyConstraint('resource_type', 'id', name=op.f('pk_fhir_resources'))
+    )
+    op.create_index('ix_fhir_resources_organization', 'fhir_resources', ['organization_id'], unique=False)
+    op.create_index('ix_fhir_resources_provider', 'fhir_resources', ['provider_id'], unique=False)
+    op.create_table('outreach_preferences',
+    sa.Column('provider_id', sa.UUID(), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), nullable=False),
+    sa.Column('check_in_days', sa.Integer(), nullable=True),
+    sa.Column('last_check_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_outreach_preferences_provider_id_providers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outreach_preferences')),
+    sa.UniqueConstraint('provider_id', name=op.f('uq_outreach_preferences_provider_id'))
     )
     op.create_table('provider_affiliations',
     sa.Column('provider_id', sa.UUID(), nullable=False),
@@ -104,6 +196,7 @@ def upgrade() -> None:
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_provider_staff_contacts_provider_id_providers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_staff_contacts'))
     )
@@ -150,6 +243,8 @@ def upgrade() -> None:
     sa.Column('declined_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('no_show_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('fhir_resource', sa.Text(), nullable=True),
+    sa.Column('fhir_related', sa.Text(), nullable=True),
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -170,6 +265,57 @@ def upgrade() -> None:
     op.create_index('ix_referrals_referrer_received', 'referrals', ['referring_provider_id', 'received_at'], unique=False)
     op.create_index('ix_referrals_service_line_received', 'referrals', ['service_line', 'received_at'], unique=False)
     op.create_index('ix_referrals_status_received', 'referrals', ['status', 'received_at', 'id'], unique=False)
+    op.create_table('refresh_tokens',
+    sa.Column('family_id', sa.UUID(), nullable=False),
+    sa.Column('user_id', sa.UUID(), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_refresh_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refresh_tokens'))
+    )
+    op.create_index(op.f('ix_refresh_tokens_family_id'), 'refresh_tokens', ['family_id'], unique=False)
+    op.create_table('webhook_endpoints',
+    sa.Column('organization_id', sa.UUID(), nullable=True),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('secret', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('kinds', postgresql.ARRAY(sa.String(length=40)), server_default='{}', nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_webhook_endpoints_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints'))
+    )
+    op.create_index(op.f('ix_webhook_endpoints_organization_id'), 'webhook_endpoints', ['organization_id'], unique=False)
+    op.create_table('analytics_referral_facts',
+    sa.Column('referral_id', sa.UUID(), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('referring_provider_id', sa.UUID(), nullable=True),
+    sa.Column('referring_organization_id', sa.UUID(), nullable=True),
+    sa.Column('service_line', sa.String(length=100), nullable=False),
+    sa.Column('location_preference', sa.String(length=200), nullable=True),
+    sa.Column('payer_class', sa.String(length=32), nullable=True),
+    sa.Column('source_channel', sa.String(length=32), nullable=False),
+    sa.Column('urgency', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('status_reason', sa.String(length=32), nullable=True),
+    sa.Column('first_contact_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('first_appointment_start', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('noshow_appointments', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('fulfilled_appointments', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_analytics_referral_facts_referral_id_referrals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('referral_id', name=op.f('pk_analytics_referral_facts'))
+    )
+    op.create_index('ix_analytics_referral_facts_line_received', 'analytics_referral_facts', ['service_line', 'received_at'], unique=False)
+    op.create_index('ix_analytics_referral_facts_org_received', 'analytics_referral_facts', ['referring_organization_id', 'received_at'], unique=False)
+    op.create_index('ix_analytics_referral_facts_received', 'analytics_referral_facts', ['received_at'], unique=False)
+    op.create_index('ix_analytics_referral_facts_referrer_received', 'analytics_referral_facts', ['referring_provider_id', 'received_at'], unique=False)
     op.create_table('appointments',
     sa.Column('referral_id', sa.UUID(), nullable=False),
     sa.Column('status', sa.Enum('booked', 'arrived', 'fulfilled', 'cancelled', 'noshow', name='appointmentstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
@@ -180,6 +326,7 @@ def upgrade() -> None:
     sa.Column('source_system', sa.String(length=200), nullable=True),
     sa.Column('source_identifier', sa.String(length=200), nullable=True),
     sa.Column('cancel_reason', sa.String(length=200), nullable=True),
+    sa.Column('fhir_resource', sa.Text(), nullable=True),
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -225,7 +372,7 @@ def upgrade() -> None:
     sa.Column('referral_id', sa.UUID(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=120), nullable=False),
-    sa.Column('kind', sa.Enum('created', 'transition', 'updated', 'assigned', 'appointment', 'contact_attempt', 'note', 'task', name='eventkind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('created', 'transition', 'updated', 'assigned', 'appointment', 'contact_attempt', 'note', 'task', 'message', name='eventkind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('from_status', sa.Enum('received', 'needs_info', 'accepted', 'scheduled', 'completed', 'closed', 'declined', 'cancelled', name='from_status', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('to_status', sa.Enum('received', 'needs_info', 'accepted', 'scheduled', 'completed', 'closed', 'declined', 'cancelled', name='to_status', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('reason', sa.String(length=32), nullable=True),
@@ -280,6 +427,15 @@ def downgrade() -> None:
     op.drop_table('outbox_messages')
     op.drop_index(op.f('ix_appointments_referral_id'), table_name='appointments')
     op.drop_table('appointments')
+    op.drop_index('ix_analytics_referral_facts_referrer_received', table_name='analytics_referral_facts')
+    op.drop_index('ix_analytics_referral_facts_received', table_name='analytics_referral_facts')
+    op.drop_index('ix_analytics_referral_facts_org_received', table_name='analytics_referral_facts')
+    op.drop_index('ix_analytics_referral_facts_line_received', table_name='analytics_referral_facts')
+    op.drop_table('analytics_referral_facts')
+    op.drop_index(op.f('ix_webhook_endpoints_organization_id'), table_name='webhook_endpoints')
+    op.drop_table('webhook_endpoints')
+    op.drop_index(op.f('ix_refresh_tokens_family_id'), table_name='refresh_tokens')
+    op.drop_table('refresh_tokens')
     op.drop_index('ix_referrals_status_received', table_name='referrals')
     op.drop_index('ix_referrals_service_line_received', table_name='referrals')
     op.drop_index('ix_referrals_referrer_received', table_name='referrals')
@@ -294,10 +450,23 @@ def downgrade() -> None:
     op.drop_table('provider_staff_contacts')
     op.drop_index(op.f('ix_provider_affiliations_organization_id'), table_name='provider_affiliations')
     op.drop_table('provider_affiliations')
+    op.drop_table('outreach_preferences')
+    op.drop_index('ix_fhir_resources_provider', table_name='fhir_resources')
+    op.drop_index('ix_fhir_resources_organization', table_name='fhir_resources')
+    op.drop_table('fhir_resources')
+    op.drop_index('ix_ehr_clients_organization_id', table_name='ehr_clients')
+    op.drop_table('ehr_clients')
+    op.drop_index(op.f('ix_api_keys_organization_id'), table_name='api_keys')
+    op.drop_table('api_keys')
     op.drop_table('users')
     op.drop_index('ix_providers_specialties', table_name='providers', postgresql_using='gin', postgresql_ops={'specialties': 'jsonb_path_ops'})
     op.drop_index('ix_providers_family_given', table_name='providers')
     op.drop_table('providers')
     op.drop_index(op.f('ix_organizations_name'), table_name='organizations')
     op.drop_table('organizations')
+    op.drop_table('message_templates')
     op.drop_table('idempotency_keys')
+    op.drop_index('ix_audit_events_entity', table_name='audit_events')
+    op.drop_index('ix_audit_events_at_id', table_name='audit_events')
+    op.drop_index('ix_audit_events_actor_at', table_name='audit_events')
+    op.drop_table('audit_events')

@@ -1,0 +1,1 @@
+"""Outreach: which changes notify whom, with what words, and how often."""

@@ -1,0 +1,94 @@
+"""Cadence rules, applied just before a send so they see what was really sent.
+
+- recipient_cap: at most N routine messages per recipient per rolling window; what it holds
+  back waits for the daily digest.
+- min_interval: one message of a kind per recipient per interval (check-ins, reminders).
+- quiet_hours: nothing lands at night in the recipient's time zone; the send is deferred.
+- appointment_changed: a reminder for an appointment that moved or ended is not sent.
+Messages that ask for action or concern a patient's care are never capped, only counted.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.outreach.kinds import DIGESTIBLE_KINDS, Channel, MessageKind as K
+from domain.outreach.repository import LookupRepository, OutboxRepository
+from domain.outreach.settings import outreach_settings
+from domain.referrals.enums import AppointmentStatus
+from domain.referrals.models import Appointment
+from domain.shared.outbox import OutboxMessage
+
+RECIPIENT_CAP = "recipient_cap"
+MIN_INTERVAL = "min_interval"
+QUIET_HOURS = "quiet_hours"
+APPOINTMENT_CHANGED = "appointment_changed"
+HUMAN_CHANNELS = (Channel.email.value, Channel.sms.value)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rule: str
+    defer_until: datetime | None = None  # set: wait; unset: suppress
+
+
+def quiet_until(now: datetime, tz: str, *, start_hour: int, end_hour: int) -> datetime | None:
+    """End of the quiet period `now` falls in, or None when it is daytime there."""
+    local = now.astimezone(ZoneInfo(tz))
+    overnight = start_hour > end_hour
+    in_quiet = (local.hour >= start_hour or local.hour < end_hour) if overnight else start_hour <= local.hour < end_hour
+    if not in_quiet:
+        return None
+    wake = local.replace(hour=end_hour, minute=0, second=0, microsecond=0)
+    if wake <= local:
+        wake += timedelta(days=1)
+    return wake
+
+
+async def _time_zone(session: AsyncSession, message: OutboxMessage) -> str:
+    if message.recipient_type == "provider" and message.recipient_id:
+        pref = await LookupRepository(session).preference(message.recipient_id)
+        if pref is not None:
+            return pref.time_zone
+    return outreach_settings().default_time_zone
+
+
+async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime) -> Verdict | None:
+    try:
+        kind = K(message.kind)
+    except ValueError:
+        return None  # another context's message (FHIR push): not ours to pace
+    s = outreach_settings()
+    if kind is K.reminder and await _reminder_is_stale(session, message):
+        return Verdict(APPOINTMENT_CHANGED)
+    if message.channel not in HUMAN_CHANNELS:
+        return None
+    wake = quiet_until(now, await _time_zone(session, message), start_hour=s.quiet_start_hour,
+                       end_hour=s.quiet_end_hour)
+    if wake is not None:
+        return Verdict(QUIET_HOURS, defer_until=wake)
+    if kind is K.digest:
+        return None
+    repo = OutboxRepository(session)
+    who = dict(recipient_type=message.recipient_type, recipient_id=message.recipient_id,
+               address=message.recipient_address)
+    interval = s.min_interval_minutes.get(kind.value)
+    if interval and await repo.sent_since(**who, kind=kind.value, since=now - timedelta(minutes=interval)):
+        return Verdict(MIN_INTERVAL)
+    if kind in DIGESTIBLE_KINDS:
+        recent = await repo.sent_since(**who, since=now - timedelta(hours=s.cap_window_hours))
+        if recent >= s.cap_count:
+            return Verdict(RECIPIENT_CAP)
+    return None
+
+
+async def _reminder_is_stale(session: AsyncSession, message: OutboxMessage) -> bool:
+    appointment_id = message.payload.get("appointment_id")
+    if not appointment_id:
+        return False
+    appointment = await session.get(Appointment, uuid.UUID(appointment_id))
+    return (appointment is None or appointment.status != AppointmentStatus.booked
+            or appointment.start.isoformat() != message.payload.get("start"))

@@ -1,0 +1,153 @@
+"""What a message says and where it goes, read from the current rows at send time.
+
+Nothing here is stored: the outbox row names ids, this module turns them into names,
+dates and addresses for the one moment a message is rendered.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.outreach.kinds import TITLES, MessageKind as K
+from domain.outreach.render import practice_context
+from domain.outreach.repository import LookupRepository, OutboxRepository
+from domain.outreach.settings import outreach_settings
+from domain.providers.models import Provider
+from domain.referrals.models import Appointment, Referral
+from domain.shared.clock import utcnow
+from domain.shared.outbox import DeliveryRefused, OutboxMessage
+
+DECLINE_WORDS = {
+    "misdirected": "it looks like this referral was meant for a different specialty or clinic",
+    "not_indicated": "based on the information we have, a specialist visit does not seem needed right now",
+    "out_of_network": "the patient's insurance is not in network with our clinic",
+    "other": "we are unable to see the patient for this request",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    email: str | None
+    phone: str | None
+    time_zone: str
+
+
+def reference(referral_id: uuid.UUID) -> str:
+    # The random tail of a UUIDv7: short, and unlike its head not shared by same-minute referrals.
+    return "R-" + referral_id.hex[-8:].upper()
+
+
+def _contact(points: list[dict], *systems: str) -> str | None:
+    for system in systems:
+        for point in points or []:
+            if point.get("system") == system and point.get("value"):
+                return str(point["value"])
+    return None
+
+
+def provider_name(provider: Provider) -> str:
+    prefix = provider.prefix or ("Dr." if provider.credentials else "")
+    return " ".join(p for p in (prefix, provider.given_name, provider.family_name) if p)
+
+
+async def recipient(session: AsyncSession, message: OutboxMessage) -> Recipient:
+    default_tz = outreach_settings().default_time_zone
+    if message.recipient_type == "provider" and message.recipient_id:
+        provider = await session.get(Provider, message.recipient_id)
+        if provider is None:
+            raise DeliveryRefused(f"provider {message.recipient_id} no longer exists")
+        pref = await LookupRepository(session).preference(provider.id)
+        return Recipient(provider_name(provider), _contact(provider.contact_points, "email"),
+                         _contact(provider.contact_points, "sms", "phone"), pref.time_zone if pref else default_tz)
+    if message.recipient_type == "patient" and message.referral_id:
+        referral = await session.get(Referral, message.referral_id)
+        if referral is None:
+            raise DeliveryRefused("referral no longer exists")
+        return Recipient(referral.patient_given_name, referral.patient_email, referral.patient_phone, default_tz)
+    if message.recipient_address:
+        address = message.recipient_address
+        return Recipient(address, address if "@" in address else None, None if "@" in address else address, default_tz)
+    raise DeliveryRefused(f"no way to reach recipient {message.recipient_type} {message.recipient_id}")
+
+
+def _day(when: datetime, tz: str) -> str:
+    local = when.astimezone(ZoneInfo(tz))
+    return f"{local:%A}, {local:%B} {local.day}, {local.year}"
+
+
+def _time(when: datetime, tz: str) -> str:
+    local = when.astimezone(ZoneInfo(tz))
+    return local.strftime("%I:%M %p").lstrip("0")
+
+
+def missing_items(note: str | None) -> list[str]:
+    """The needs-info note lists what is missing, one item per line or separated by ; or ,."""
+    if not note:
+        return ["Please call us: we will explain what we need"]
+    parts = re.split(r"[\n;]+" if re.search(r"[\n;]", note) else r",", note)
+    return [p.strip(" -*•\t") for p in parts if p.strip(" -*•\t")]
+
+
+def _patient(referral: Referral) -> dict:
+    family = referral.patient_family_name or ""
+    return {"given_name": referral.patient_given_name,
+            "short_name": f"{referral.patient_given_name} {family[:1]}.".strip()}
+
+
+async def build_context(session: AsyncSession, message: OutboxMessage, to: Recipient) -> dict:
+    kind = K(message.kind)
+    tz = outreach_settings().default_time_zone
+    lookups = LookupRepository(session)
+    ctx: dict = {"practice": practice_context(), "kind": kind.value,
+                 "referrer": {"display_name": to.name, "given_name": to.name, "family_name": ""}}
+    if message.recipient_type == "provider" and message.recipient_id:
+        provider = await session.get(Provider, message.recipient_id)
+        ctx["referrer"] = {"display_name": provider_name(provider), "given_name": provider.given_name,
+                           "family_name": provider.family_name}
+    if kind is K.digest:
+        ids = [uuid.UUID(i) for i in message.payload.get("message_ids", [])]
+        held = await _held_messages(session, ids)
+        ctx["digest"] = {"date": _day(utcnow(), to.time_zone), "items": held}
+        return ctx
+    if message.referral_id is None:
+        return ctx
+    referral = await session.get(Referral, message.referral_id)
+    if referral is None:
+        raise DeliveryRefused("referral no longer exists")
+    ctx["patient"] = _patient(referral)
+    ctx["referral"] = {"reference": reference(referral.id), "service_line": referral.service_line,
+                       "status": referral.status.value, "received_on": _day(referral.received_at, tz)}
+    appointment = None
+    ctx["appointment"] = None
+    if message.payload.get("appointment_id"):
+        appointment = await session.get(Appointment, uuid.UUID(message.payload["appointment_id"]))
+    elif kind in (K.status_scheduled, K.loop_closure):
+        appointment = await lookups.latest_appointment(referral.id)
+    if appointment is not None:
+        ctx["appointment"] = {"date": _day(appointment.start, tz), "time": _time(appointment.start, tz),
+                              "location": appointment.location}
+    if kind is K.status_needs_info:
+        ctx["missing"] = missing_items(await lookups.latest_event_note(referral.id, to_status="needs_info"))
+    if kind is K.status_declined:
+        ctx["decline_reason"] = DECLINE_WORDS.get(referral.status_reason or "other", DECLINE_WORDS["other"])
+        ctx["note"] = await lookups.latest_event_note(referral.id, to_status="declined")
+    if kind is K.loop_closure:
+        summary = await lookups.latest_event_note(referral.id, to_status="completed")
+        ctx["consult_summary"] = summary or "The consult note will follow separately."
+    return ctx
+
+
+async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[dict]:
+    held = await OutboxRepository(session).by_ids(ids)
+    referrals = await LookupRepository(session).referrals_by_ids([m.referral_id for m in held if m.referral_id])
+    items = []
+    for m in held:
+        r = referrals.get(m.referral_id)
+        items.append({"title": TITLES.get(K(m.kind), m.kind), "patient": _patient(r)["short_name"] if r else "",
+                      "reference": reference(r.id) if r else ""})
+    return items

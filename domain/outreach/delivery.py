@@ -1,0 +1,107 @@
+"""The outcome of each send attempt: sent, retried later, or failed with a task for staff."""
+
+import random
+import re
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.outreach.kinds import TITLES, MessageKind
+from domain.outreach.repository import OutboxRepository
+from domain.referrals.enums import EventKind
+from domain.referrals.models import ReferralEvent
+from domain.shared.clock import utcnow
+from domain.shared.outbox import MessageStatus, OutboxMessage
+from domain.tasks.enums import TaskPriority, TaskType
+from domain.tasks.models import Task
+
+ACTOR = "outreach"
+# Receivers echo addresses in their errors; a patient's address must not land in clear text.
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ().-]{6,}\d")
+
+
+def scrub(error: str) -> str:
+    return _ADDRESS.sub("[address]", error)[:2000]
+
+
+def backoff(attempts: int, *, base_seconds: float, cap_seconds: float = 3600.0) -> timedelta:
+    """Exponential with full jitter: 1x, 2x, 4x... the base, capped, so retries spread out."""
+    ceiling = min(cap_seconds, base_seconds * (2 ** max(attempts - 1, 0)))
+    return timedelta(seconds=ceiling / 2 + random.random() * ceiling / 2)
+
+
+def _title(message: OutboxMessage) -> str:
+    try:
+        return TITLES[MessageKind(message.kind)]
+    except ValueError:
+        return message.kind
+
+
+def _timeline(session: AsyncSession, message: OutboxMessage, status: MessageStatus, **detail: object) -> None:
+    if message.referral_id is None:
+        return
+    session.add(ReferralEvent(
+        referral_id=message.referral_id, actor=ACTOR, kind=EventKind.message,
+        detail={"message_id": str(message.id), "kind": message.kind, "channel": message.channel,
+                "status": status.value, "attempts": message.attempts, **detail},
+    ))
+
+
+async def take(session: AsyncSession, *, message_id: uuid.UUID, version: int, lease: timedelta) -> OutboxMessage | None:
+    return await OutboxRepository(session).take_for_send(message_id, version, lease=lease)
+
+
+async def record_sent(session: AsyncSession, *, message: OutboxMessage, external_id: str | None) -> bool:
+    done = await OutboxRepository(session).settle(
+        message.id, message.version, status=MessageStatus.sent, sent_at=utcnow(), external_id=external_id,
+        claimed_until=None, last_error=None,
+    )
+    if done:
+        _timeline(session, message, MessageStatus.sent, external_id=external_id)
+    return done
+
+
+async def record_failure(
+    session: AsyncSession, *, message: OutboxMessage, error: str, permanent: bool, retry_base_seconds: float
+) -> MessageStatus | None:
+    """Schedule the next attempt, or fail the message and ask staff to reach the recipient."""
+    error = scrub(error)
+    repo = OutboxRepository(session)
+    if not permanent and message.attempts < message.max_attempts:
+        done = await repo.settle(message.id, message.version, claimed_until=None, last_error=error,
+                                 not_before=utcnow() + backoff(message.attempts, base_seconds=retry_base_seconds))
+        return MessageStatus.queued if done else None
+    if not await repo.settle(message.id, message.version, status=MessageStatus.failed, claimed_until=None,
+                             last_error=error):
+        return None
+    session.add(Task(
+        type=TaskType.outreach, title=f"{_title(message)} could not be sent by {message.channel}",
+        description=f"Message {message.id} failed after {message.attempts} attempt(s): {error[:500]}. "
+                    "Reach the recipient another way, then resend it from the message list if useful.",
+        referral_id=message.referral_id,
+        provider_id=message.recipient_id if message.recipient_type == "provider" else None,
+        due_at=utcnow() + timedelta(hours=4), priority=TaskPriority.high,
+    ))
+    _timeline(session, message, MessageStatus.failed, error=error[:200])
+    return MessageStatus.failed
+
+
+async def record_suppressed(session: AsyncSession, *, message: OutboxMessage, rule: str) -> bool:
+    done = await OutboxRepository(session).settle(message.id, message.version, status=MessageStatus.suppressed,
+                                                  suppressed_rule=rule, claimed_until=None)
+    if done:
+        _timeline(session, message, MessageStatus.suppressed, rule=rule)
+    return done
+
+
+async def record_deferred(session: AsyncSession, *, message: OutboxMessage, until, rule: str) -> bool:
+    """Quiet hours: the message waits, its attempt does not count."""
+    return await OutboxRepository(session).settle(
+        message.id, message.version, not_before=until, claimed_until=None, attempts=message.attempts - 1,
+        last_error=f"deferred by {rule}",
+    )
+
+
+async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> list[tuple[uuid.UUID, int]]:
+    return await OutboxRepository(session).claim_due(limit=limit, lease=lease)

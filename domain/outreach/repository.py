@@ -1,0 +1,193 @@
+"""SQL for the outbox: claiming due rows, leasing one for a send, recording what happened.
+
+Every state change is a conditional UPDATE on (id, version): the version moves with each
+claim, so of two workers holding the same message only one can take or settle it.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+
+from domain.outreach.models import MessageTemplate, OutreachPreference, WebhookEndpoint
+from domain.referrals.models import Appointment, Referral, ReferralEvent
+from domain.shared.clock import utcnow
+from domain.shared.outbox import MessageStatus, OutboxMessage
+from domain.shared.repository import Repository
+
+
+@dataclass(frozen=True)
+class MessageFilters:
+    referral_id: uuid.UUID | None = None
+    status: list[MessageStatus] | None = None
+    channel: str | None = None
+    kind: str | None = None
+
+
+class OutboxRepository(Repository[OutboxMessage]):
+    model = OutboxMessage
+    entity_name = "Message"
+
+    async def claim_due(self, *, limit: int, lease: timedelta) -> list[tuple[uuid.UUID, int]]:
+        """Lease up to `limit` due messages to the caller; rows other relays hold are skipped."""
+        now = utcnow()
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == MessageStatus.queued,
+                OutboxMessage.not_before <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            .order_by(OutboxMessage.not_before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due))
+            .values(claimed_until=now + lease, version=OutboxMessage.version + 1)
+            .returning(OutboxMessage.id, OutboxMessage.version)
+            .execution_options(synchronize_session=False)
+        )
+        return [(row.id, row.version) for row in await self.session.execute(stmt)]
+
+    async def take_for_send(self, message_id: uuid.UUID, version: int, *, lease: timedelta) -> OutboxMessage | None:
+        """Start an attempt if the row is still queued at the version the job was given."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.version == version,
+                   OutboxMessage.status == MessageStatus.queued)
+            .values(version=OutboxMessage.version + 1, attempts=OutboxMessage.attempts + 1,
+                    claimed_until=utcnow() + lease, updated_at=utcnow())
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def settle(self, message_id: uuid.UUID, version: int, **values: object) -> bool:
+        """Record an attempt's outcome; False when someone else owns the row by now."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.version == version)
+            .values(version=OutboxMessage.version + 1, updated_at=utcnow(), **values)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def requeue(self, message_id: uuid.UUID, *, statuses: tuple[MessageStatus, ...]) -> OutboxMessage | None:
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(statuses))
+            .values(status=MessageStatus.queued, not_before=utcnow(), claimed_until=None, attempts=0,
+                    last_error=None, version=OutboxMessage.version + 1, updated_at=utcnow())
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def find(self, filters: MessageFilters, *, limit: int, cursor: str | None) -> tuple[list[OutboxMessage], str | None]:
+        stmt = select(OutboxMessage)
+        if filters.referral_id is not None:
+            stmt = stmt.where(OutboxMessage.referral_id == filters.referral_id)
+        if filters.status:
+            stmt = stmt.where(OutboxMessage.status.in_(filters.status))
+        if filters.channel is not None:
+            stmt = stmt.where(OutboxMessage.channel == filters.channel)
+        if filters.kind is not None:
+            stmt = stmt.where(OutboxMessage.kind == filters.kind)
+        return await self.paginate(stmt, sort=OutboxMessage.created_at, descending=True, limit=limit, cursor=cursor)
+
+    # Cadence look-ups: what one recipient already got.
+
+    async def sent_since(self, *, recipient_type: str, recipient_id: uuid.UUID | None, address: str | None,
+                         since: datetime, kind: str | None = None) -> int:
+        stmt = select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.status == MessageStatus.sent,
+            OutboxMessage.sent_at >= since,
+            _same_recipient(recipient_type, recipient_id, address),
+        )
+        if kind is not None:
+            stmt = stmt.where(OutboxMessage.kind == kind)
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def held_back(self, *, rules: tuple[str, ...], limit: int) -> list[OutboxMessage]:
+        """Suppressed messages a digest has not carried yet, oldest first."""
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == MessageStatus.suppressed, OutboxMessage.suppressed_rule.in_(rules),
+                   OutboxMessage.digest_id.is_(None))
+            .order_by(OutboxMessage.recipient_type, OutboxMessage.recipient_id, OutboxMessage.recipient_address,
+                      OutboxMessage.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def mark_digested(self, ids: list[uuid.UUID], digest_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(digest_id=digest_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def by_ids(self, ids: list[uuid.UUID]) -> list[OutboxMessage]:
+        stmt = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.created_at)
+        return list((await self.session.execute(stmt)).scalars())
+
+
+def _same_recipient(recipient_type: str, recipient_id: uuid.UUID | None, address: str | None):
+    if recipient_id is not None:
+        return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.recipient_id == recipient_id)
+    return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.recipient_address == address)
+
+
+class LookupRepository:
+    """Reads the rows a message is rendered from."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    async def latest_event_note(self, referral_id: uuid.UUID, *, to_status: str | None = None,
+                                kind: str | None = None) -> str | None:
+
+        stmt = select(ReferralEvent).where(ReferralEvent.referral_id == referral_id)
+        if to_status is not None:
+            stmt = stmt.where(ReferralEvent.to_status == to_status)
+        if kind is not None:
+            stmt = stmt.where(ReferralEvent.kind == kind)
+        stmt = stmt.where(ReferralEvent.note.is_not(None)).order_by(ReferralEvent.at.desc()).limit(1)
+        event = (await self.session.execute(stmt)).scalar_one_or_none()
+        return event.note if event else None
+
+    async def latest_appointment(self, referral_id: uuid.UUID):
+
+        stmt = select(Appointment).where(Appointment.referral_id == referral_id).order_by(Appointment.start.desc()).limit(1)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def referrals_by_ids(self, ids: list[uuid.UUID]) -> dict:
+
+        rows = (await self.session.execute(select(Referral).where(Referral.id.in_(ids)))).scalars()
+        return {r.id: r for r in rows}
+
+    async def template(self, kind: str, channel: str):
+
+        stmt = select(MessageTemplate).where(MessageTemplate.kind == kind, MessageTemplate.channel == channel)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def preference(self, provider_id: uuid.UUID):
+
+        stmt = select(OutreachPreference).where(OutreachPreference.provider_id == provider_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def endpoints_for(self, organization_id: uuid.UUID) -> list:
+
+        stmt = select(WebhookEndpoint).where(WebhookEndpoint.organization_id == organization_id,
+                                             WebhookEndpoint.active.is_(True))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def referrer_referral_count(self, provider_id: uuid.UUID) -> int:
+
+        stmt = select(func.count()).select_from(Referral).where(Referral.referring_provider_id == provider_id)
+        return int(await self.session.scalar(stmt) or 0)

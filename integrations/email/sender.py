@@ -1,0 +1,101 @@
+"""Email over SMTP with aiosmtplib. The Message-ID comes from the outbox row's id, so a
+resend after a crash carries the same id and the receiving side can drop the copy."""
+
+import asyncio
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.outreach.compose import compose
+from domain.outreach.settings import outreach_settings
+from domain.shared.outbox import DeliveryRefused, OutboxMessage
+from domain.shared.settings import get_settings
+
+TIMEOUT_SECONDS = 10
+POOL_SIZE = 8
+
+
+def message_id(message: OutboxMessage) -> str:
+    return f"<{message.id}@{outreach_settings().mail_domain}>"
+
+
+def build(message: OutboxMessage, *, to: str, subject: str, body: str) -> EmailMessage:
+    email = EmailMessage()
+    email["Message-ID"] = message_id(message)
+    email["Date"] = formatdate(localtime=False, usegmt=True)
+    email["From"] = get_settings().smtp.sender
+    email["To"] = to
+    email["Subject"] = subject
+    email["X-Refloop-Kind"] = message.kind
+    email.set_content(body)
+    return email
+
+
+class SmtpPool:
+    """A few open SMTP connections per worker process, reused across messages."""
+
+    def __init__(self, size: int = POOL_SIZE) -> None:
+        self.idle: list[aiosmtplib.SMTP] = []
+        self.slots = asyncio.Semaphore(size)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = get_settings().smtp
+        client = aiosmtplib.SMTP(hostname=s.host, port=s.port, timeout=TIMEOUT_SECONDS, start_tls=s.start_tls)
+        await client.connect()
+        if s.username:
+            await client.login(s.username, s.password or "")
+        return client
+
+    async def send(self, email: EmailMessage) -> None:
+        async with self.slots:
+            client = self.idle.pop() if self.idle else None
+            if client is not None and not client.is_connected:
+                client = None
+            reused = client is not None
+            try:
+                client = client or await self._connect()
+                await client.send_message(email)
+            except aiosmtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                # The server dropped an idle connection before taking anything: one fresh try.
+                client = await self._connect()
+                await client.send_message(email)
+            except BaseException:
+                if client is not None:
+                    client.close()
+                raise
+            self.idle.append(client)
+
+    async def close(self) -> None:
+        while self.idle:
+            client = self.idle.pop()
+            try:
+                await client.quit()
+            except aiosmtplib.SMTPException:
+                client.close()
+
+
+_pools: dict[int, SmtpPool] = {}
+
+
+def pool() -> SmtpPool:
+    # One pool per event loop: connections cannot cross loops (tests run several).
+    loop_id = id(asyncio.get_running_loop())
+    if loop_id not in _pools:
+        _pools[loop_id] = SmtpPool()
+    return _pools[loop_id]
+
+
+async def deliver(message: OutboxMessage, session: AsyncSession) -> str:
+    composed = await compose(session, message)
+    if not composed.to.email:
+        raise DeliveryRefused(f"{message.recipient_type} has no email address on file")
+    email = build(message, to=composed.to.email, subject=composed.content.subject or "", body=composed.content.body)
+    try:
+        await pool().send(email)
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryRefused(f"recipient refused: {exc}") from exc
+    return email["Message-ID"]

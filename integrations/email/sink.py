@@ -1,0 +1,77 @@
+"""A local SMTP server that keeps what it receives: the development mail sink, and the
+receiving end the tests and benches count at."""
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Received:
+    message_id: str
+    to: str
+    subject: str
+    body: str
+    kind: str
+
+
+@dataclass
+class Inbox:
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set to an SMTP reply (e.g. "451 try later") to refuse mail, as a failing relay would.
+    refuse_with: str | None = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.refuse_with:
+            return self.refuse_with
+        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        body = parsed.get_body(("plain",))
+        item = Received(
+            message_id=str(parsed["Message-ID"]), to=",".join(envelope.rcpt_tos), subject=str(parsed["Subject"]),
+            body=body.get_content() if body else "", kind=str(parsed["X-Refloop-Kind"] or ""),
+        )
+        with self.lock:
+            self.messages.append(item)
+        return "250 Message accepted for delivery"
+
+    def snapshot(self) -> list[Received]:
+        with self.lock:
+            return list(self.messages)
+
+    def ids(self) -> list[str]:
+        return [m.message_id for m in self.snapshot()]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sink(port: int | None = None) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
+    controller.start()
+    return controller, inbox
+
+
+if __name__ == "__main__":  # `python -m integrations.email.sink 8025`: print what arrives
+    import sys
+    import time
+
+    controller, inbox = start_sink(int(sys.argv[1]) if len(sys.argv) > 1 else 8025)
+    print(f"SMTP sink on 127.0.0.1:{controller.port}", flush=True)
+    seen = 0
+    try:
+        while True:
+            time.sleep(1)
+            for m in inbox.snapshot()[seen:]:
+                print(f"--- {m.message_id} to {m.to}: {m.subject}\n{m.body}", flush=True)
+            seen = len(inbox.snapshot())
+    except KeyboardInterrupt:
+        controller.stop()

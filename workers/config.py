@@ -1,0 +1,37 @@
+"""Worker knobs, from `OUTBOX_*` environment variables (tests and benches shrink the times)."""
+
+from datetime import timedelta
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OutboxConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OUTBOX_", env_file=".env", extra="ignore")
+
+    queue_name: str = "arq:queue"
+    batch: int = 200
+    # The relay stops claiming while this many jobs wait in Redis, so a lease is not spent queueing.
+    max_backlog: int = 1000
+    poll_seconds: float = 0.05
+    # How long a row handed to Redis stays the relay's before it is handed out again (lost job).
+    relay_lease_seconds: float = 120
+    # How long a started send owns its row. Must exceed send_timeout_seconds: that is what
+    # keeps a slow send from being taken by a second worker.
+    send_lease_seconds: float = 60
+    send_timeout_seconds: float = 30
+    retry_base_seconds: float = 30
+    max_jobs: int = 100
+
+    @property
+    def relay_lease(self) -> timedelta:
+        return timedelta(seconds=self.relay_lease_seconds)
+
+    @property
+    def send_lease(self) -> timedelta:
+        return timedelta(seconds=self.send_lease_seconds)
+
+
+@lru_cache
+def outbox_config() -> OutboxConfig:
+    return OutboxConfig()

@@ -1,0 +1,14 @@
+"""Scheduled sweeps. Each is idempotent: a run repeated by two workers queues nothing twice."""
+
+from domain.outreach import sweeps
+from domain.shared.db import unit_of_work
+
+
+async def daily_digests(ctx: dict) -> int:
+    async with unit_of_work() as session:
+        return await sweeps.queue_digests(session)
+
+
+async def referrer_check_ins(ctx: dict) -> int:
+    async with unit_of_work() as session:
+        return await sweeps.queue_check_ins(session)
