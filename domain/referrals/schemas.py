@@ -15,7 +15,7 @@ from domain.referrals.enums import (
     Urgency,
 )
 from domain.shared.clock import utcnow
-from domain.shared.schemas import Schema, UtcDateTime
+from domain.shared.schemas import IsoDate, Schema, UtcDateTime
 
 Icd10 = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
@@ -42,7 +42,7 @@ class Address(Schema):
 class PatientUpdate(Schema):
     given_name: Text100 | None = None
     family_name: Text100 | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     sex: Sex | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     email: EmailStr | None = None
@@ -58,7 +58,7 @@ class PatientUpdate(Schema):
 class PatientCreate(PatientUpdate):
     given_name: Text100
     family_name: Text100
-    birth_date: date
+    birth_date: IsoDate
 
 
 class Patient(PatientCreate):

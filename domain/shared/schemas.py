@@ -1,7 +1,8 @@
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 T = TypeVar("T")
 
@@ -14,8 +15,23 @@ def _iso_z(value: datetime) -> str:
     return _as_utc(value).isoformat().replace("+00:00", "Z")
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text_only(value: object) -> object:
+    # pydantic would also take 1700000000 or "0.5" as a Unix time; the contract says ISO 8601.
+    if isinstance(value, (date, datetime)):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-03-01T09:30:00Z")
+    return value
+
+
 # Stored and rendered in UTC (ISO 8601, `Z`); naive input is taken as UTC.
-UtcDateTime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(_iso_z, return_type=str)]
+UtcDateTime = Annotated[
+    datetime, BeforeValidator(_iso_text_only), AfterValidator(_as_utc), PlainSerializer(_iso_z, return_type=str)
+]
+IsoDate = Annotated[date, BeforeValidator(_iso_text_only)]
 
 
 class Schema(BaseModel):
