@@ -264,3 +264,46 @@ async def test_bad_parameters_are_422_naming_the_field(client, params, field):
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert field in [e["field"] for e in response.json()["errors"]]
+
+
+async def test_summary_follows_changes_made_through_the_api(client, session):
+    # The figures come from a fact table kept by triggers: drive a referral through the real API and watch them.
+    now = datetime.now(UTC)
+    window = {"from": (now - timedelta(days=1)).isoformat(), "to": (now + timedelta(minutes=5)).isoformat()}
+    created = (await client.post("/v1/referrals", json={
+        "patient": {"given_name": "Ida", "family_name": "Berg", "birth_date": "1950-02-03"},
+        "service_line": "neurology", "referral_source": "physician"})).json()
+    for to in ("accepted", "scheduled"):
+        moved = await client.post(f"/v1/referrals/{created['id']}/transitions", json={"to": to})
+        assert moved.status_code == 200, moved.text
+
+    async def book(start: datetime) -> Appointment:
+        appointment = Appointment(referral_id=created["id"], status="booked", start=start)
+        session.add(appointment)
+        await session.flush()
+        return appointment
+
+    async def mark(appointment: Appointment, status: str) -> None:
+        response = await client.patch(f"/v1/appointments/{appointment.id}", json={"status": status},
+                                      headers={"If-Match": f'"{appointment.version}"'})
+        assert response.status_code == 200, response.text
+
+    missed = await book(now + timedelta(days=3))
+    kept = await book(now + timedelta(days=5))
+    await mark(missed, "noshow")
+    await mark(kept, "fulfilled")  # the referral is now completed
+    body = (await client.get(URL, params={**window, "service_line": "neurology"})).json()["totals"]
+    assert body["volume"] == 1
+    assert rate(body, "conversion") == (1, 1, 1.0)
+    assert rate(body, "no_show") == (1, 2, 1 / 2)
+    # the first booked appointment is the one that was missed: ~3 days after receipt
+    count, median, _ = duration(body, "time_to_appointment_days")
+    assert count == 1 and median == pytest.approx(3, abs=0.01)
+    assert body["time_to_first_contact_hours"]["count"] == 1  # scheduling counts as first contact
+
+    referral = (await client.get(f"/v1/referrals/{created['id']}")).json()
+    moved = await client.patch(f"/v1/referrals/{created['id']}", json={"service_line": "rheumatology"},
+                               headers={"If-Match": f'"{referral["version"]}"'})
+    assert moved.status_code == 200, moved.text
+    assert (await client.get(URL, params={**window, "service_line": "neurology"})).json()["totals"]["volume"] == 0
+    assert (await client.get(URL, params={**window, "service_line": "rheumatology"})).json()["totals"]["volume"] == 1

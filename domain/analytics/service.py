@@ -61,7 +61,7 @@ async def summary(
         group_by=group_by,
         totals=_metrics(rows.totals),
         series=series,
-        status_counts=[StatusCount(status=s, count=rows.status_counts.get(s.value, 0)) for s in ReferralStatus],
+        status_counts=[StatusCount(status=s, count=rows.totals.values[f"status:{s}"]) for s in ReferralStatus],
         top_referrers=[_referrer(*item) for item in rows.top_referrers],
     )
 
@@ -91,7 +91,9 @@ def _rate(count: int, of: int) -> Rate:
 
 
 def _duration(values: dict[str, Any], name: str) -> Duration:
-    return Duration(count=values.get(f"{name}_n", 0), median=values.get(f"{name}_median"), p90=values.get(f"{name}_p90"))
+    # percentile_cont over no rows is NULL, not an array of NULLs.
+    median, p90 = values.get(f"{name}_percentiles") or (None, None)
+    return Duration(count=values.get(f"{name}_n", 0), median=median, p90=p90)
 
 
 def _reasons(values: dict[str, Any], status: str, reasons: list[str], volume: int) -> list[ReasonCount]:
@@ -106,9 +108,9 @@ def _metrics(row: MetricRow | None) -> Metrics:
     return Metrics(
         volume=volume,
         conversion=_rate(v.get("completed", 0), volume),
-        leakage=_rate(v.get("cancelled", 0), volume),
+        leakage=_rate(v.get("status:cancelled", 0), volume),
         leakage_reasons=_reasons(v, "cancelled", [r.value for r in LeakageReason], volume),
-        decline=_rate(v.get("declined", 0), volume),
+        decline=_rate(v.get("status:declined", 0), volume),
         decline_reasons=_reasons(v, "declined", [r.value for r in DeclineReason], volume),
         time_to_first_contact_hours=_duration(v, "contact_hours"),
         time_to_appointment_days=_duration(v, "appointment_days"),

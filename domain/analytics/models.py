@@ -1,0 +1,49 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.shared.db import Base
+
+
+class ReferralFact(Base):
+    """One narrow row per referral with everything the summary reads, appointment outcomes included.
+
+    Written only by database triggers on referrals and appointments (migration
+    `2026-11-23_analytics_facts`), in the same transaction as the change, so figures are never stale.
+    The summary scans ~100 bytes per referral here instead of a wide referral row (sealed patient
+    fields) plus a lookup into appointments for each one.
+    """
+
+    __tablename__ = "analytics_referral_facts"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    referring_provider_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    referring_organization_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    service_line: Mapped[str] = mapped_column(String(100))
+    location_preference: Mapped[str | None] = mapped_column(String(200))
+    payer_class: Mapped[str | None] = mapped_column(String(32))
+    source_channel: Mapped[str] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(String(32))
+    first_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Start of the referral's first booked appointment: the earliest created, whatever became of it.
+    first_appointment_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    noshow_appointments: Mapped[int] = mapped_column(Integer, server_default="0")
+    fulfilled_appointments: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    __table_args__ = (
+        # The period is always a received_at range; each common filter leads its own index.
+        Index("ix_analytics_referral_facts_received", "received_at"),
+        Index("ix_analytics_referral_facts_referrer_received", "referring_provider_id", "received_at"),
+        Index("ix_analytics_referral_facts_org_received", "referring_organization_id", "received_at"),
+        Index("ix_analytics_referral_facts_line_received", "service_line", "received_at"),
+    )
