@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import LATENCY, REQUESTS
 
+log = structlog.get_logger("refloop.access")
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -51,10 +53,12 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = route_template(scope)
+            elapsed = time.perf_counter() - started
             REQUESTS.labels(scope["method"], template, str(status)).inc()
-            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+            LATENCY.labels(scope["method"], template).observe(elapsed)
+            # The route template, never the concrete path: ids in paths are not for logs.
+            log.info("request", method=scope["method"], route=template, status=status, ms=round(elapsed * 1000, 1))
 
 
 class BodySizeLimitMiddleware:
@@ -101,6 +105,14 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def route_template(scope: Scope) -> str:
+    """The path with its parameters named (`/v1/referrals/{referral_id}`): bounded label sets, no ids."""
+    if "route" not in scope:
+        return "unmatched"
+    by_value = {str(value): name for name, value in scope.get("path_params", {}).items()}
+    return "/".join(f"{{{by_value[part]}}}" if part in by_value else part for part in scope["path"].split("/"))
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -7,7 +7,8 @@ from sqlalchemy import func, select, text
 
 from api.metrics import REFERRALS_BY_STATUS, registry
 from domain.referrals.models import Referral
-from domain.shared.db import get_engine, get_sessionmaker
+from api.deps import Session
+from domain.shared.db import get_engine
 from domain.shared.settings import get_settings
 
 router = APIRouter(tags=["health"])
@@ -46,9 +47,8 @@ async def readyz(response: Response) -> dict[str, str]:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics() -> Response:
-    async with get_sessionmaker()() as session:
-        rows = await session.execute(select(Referral.status, func.count()).group_by(Referral.status))
-        for status, count in rows:
-            REFERRALS_BY_STATUS.labels(status).set(count)
+async def metrics(session: Session) -> Response:
+    rows = await session.execute(select(Referral.status, func.count()).group_by(Referral.status))
+    for status, count in rows:
+        REFERRALS_BY_STATUS.labels(status).set(count)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
