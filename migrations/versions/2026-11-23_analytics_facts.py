@@ -45,13 +45,17 @@ CREATE TRIGGER analytics_referral_facts_sync
     AFTER INSERT OR UPDATE OF {REFERRAL_COLUMNS} ON referrals
     FOR EACH ROW EXECUTE FUNCTION analytics_sync_referral()
 """, f"""
-CREATE FUNCTION analytics_refresh_appointments(target uuid) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION analytics_refresh_appointments(target uuid) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    -- Lock first, then count in a new statement (a new snapshot): a concurrent change to another of
+    -- this referral's appointments has committed by then, so neither recount misses the other.
+    PERFORM 1 FROM analytics_referral_facts WHERE referral_id = target FOR UPDATE;
     UPDATE analytics_referral_facts f
     SET first_appointment_start = s.first_start, noshow_appointments = s.noshows,
         fulfilled_appointments = s.fulfilled
     FROM ({APPOINTMENT_FACTS.format(referral="target")}) s
     WHERE f.referral_id = target;
-$$
+END $$
 """, """
 CREATE FUNCTION analytics_sync_appointment() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
