@@ -7,6 +7,7 @@ from fastapi.routing import APIRoute
 from api.errors import install_error_handlers
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import analytics, appointments, health, referrals
 from domain.shared.settings import get_settings
@@ -47,4 +48,6 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    # Last, so every API route above wins over the web app's files.
+    mount_web_app(app)
     return app

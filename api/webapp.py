@@ -1,0 +1,41 @@
+"""Serves the built web app (frontend/dist) at /, with index.html for client-side routes.
+
+Mounted after every API route, so /v1, /fhir/R4, /docs and the health endpoints always win.
+An unknown path under an API prefix stays a problem+json 404 instead of turning into the app's HTML.
+"""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+API_PREFIXES = ("v1", "fhir", "docs", "redoc", "healthz", "readyz", "metrics", "assets")
+
+
+class SinglePageApp(StaticFiles):
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as exc:
+            parts = path.strip("/").split("/")
+            # Only page addresses fall back; a missing file (assets/x.js, favicon.ico) stays a 404.
+            is_page = parts[0] not in API_PREFIXES and "." not in parts[-1]
+            if exc.status_code != 404 or not is_page or scope["method"] not in ("GET", "HEAD"):
+                raise
+            response = await super().get_response("index.html", scope)
+        # Hashed bundles never change; index.html must be re-read so a deploy takes effect.
+        if path.startswith("assets/"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+def mount_web_app(app: FastAPI, dist: Path | None = None) -> None:
+    dist = dist or DIST
+    if (dist / "index.html").is_file():
+        app.mount("/", SinglePageApp(directory=dist, html=True), name="webapp")

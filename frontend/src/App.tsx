@@ -1,0 +1,52 @@
+import type { ReactNode } from 'react';
+import { Center, Loader } from '@mantine/core';
+import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { useAuth } from './auth/AuthContext';
+import { Layout } from './components/Layout';
+import { canSee, homeFor, type Section } from './lib/roles';
+import { LoginPage } from './pages/LoginPage';
+import { PipelinePage } from './pages/PipelinePage';
+import { ReferralPage } from './pages/ReferralPage';
+import { NewReferralPage } from './pages/NewReferralPage';
+import { TasksPage } from './pages/TasksPage';
+import { ProvidersPage } from './pages/ProvidersPage';
+import { ProviderPage } from './pages/ProviderPage';
+import { DashboardPage } from './pages/DashboardPage';
+import { NotAllowed } from './components/NotAllowed';
+
+function Guard({ section, children }: { section: Section; children: ReactNode }) {
+  const { me } = useAuth();
+  return canSee(me?.role, section) ? <>{children}</> : <NotAllowed />;
+}
+
+export function App() {
+  const { signedIn, loading, me } = useAuth();
+  const location = useLocation();
+  if (loading) {
+    return <Center h="100vh"><Loader aria-label="Loading" /></Center>;
+  }
+  if (!signedIn) {
+    return (
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="*" element={<Navigate to="/login" replace state={{ from: location.pathname + location.search }} />} />
+      </Routes>
+    );
+  }
+  return (
+    <Layout>
+      <Routes>
+        <Route path="/" element={<Navigate to={homeFor(me?.role)} replace />} />
+        <Route path="/login" element={<Navigate to={homeFor(me?.role)} replace />} />
+        <Route path="/referrals" element={<Guard section="pipeline"><PipelinePage /></Guard>} />
+        <Route path="/referrals/new" element={<Guard section="new-referral"><NewReferralPage /></Guard>} />
+        <Route path="/referrals/:id" element={<Guard section="pipeline"><ReferralPage /></Guard>} />
+        <Route path="/tasks" element={<Guard section="tasks"><TasksPage /></Guard>} />
+        <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
+        <Route path="/providers/:id" element={<Guard section="providers"><ProviderPage /></Guard>} />
+        <Route path="/dashboard" element={<Guard section="dashboard"><DashboardPage /></Guard>} />
+        <Route path="*" element={<NotAllowed notFound />} />
+      </Routes>
+    </Layout>
+  );
+}

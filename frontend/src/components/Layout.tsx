@@ -1,0 +1,73 @@
+import type { ReactNode } from 'react';
+import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconUsers } from '@tabler/icons-react';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
+import { useAuth } from '../auth/AuthContext';
+import { SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
+
+const NAV: Record<Section, { label: string; icon: ReactNode }> = {
+  pipeline: { label: 'Referrals', icon: <IconLayoutKanban size={18} aria-hidden /> },
+  'new-referral': { label: 'New referral', icon: <IconFilePlus size={18} aria-hidden /> },
+  tasks: { label: 'Tasks', icon: <IconChecklist size={18} aria-hidden /> },
+  providers: { label: 'Provider directory', icon: <IconUsers size={18} aria-hidden /> },
+  dashboard: { label: 'Dashboard', icon: <IconChartBar size={18} aria-hidden /> },
+};
+
+function isActive(pathname: string, section: Section): boolean {
+  const path = SECTION_PATH[section];
+  if (section === 'pipeline') return pathname === path || (pathname.startsWith('/referrals/') && pathname !== '/referrals/new');
+  return pathname === path || pathname.startsWith(`${path}/`);
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const [opened, { toggle, close }] = useDisclosure();
+  const { me, logout } = useAuth();
+  const { pathname } = useLocation();
+  const navigate = useNavigate();
+
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 220, breakpoint: 'md', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <a href="#main" className="skip-link">Skip to content</a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
+            <Title order={3} c="indigo.7">Refloop</Title>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Text size="sm" visibleFrom="sm" truncate maw={220}>{me?.full_name}</Text>
+            <Badge variant="light" aria-label={`Role: ${me?.role}`}>{me?.role}</Badge>
+            <Button
+              variant="subtle"
+              size="compact-sm"
+              leftSection={<IconLogout size={16} aria-hidden />}
+              onClick={async () => { await logout(); navigate('/login'); }}
+            >
+              Sign out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Main navigation">
+        {sectionsFor(me?.role).map((section) => (
+          <NavLink
+            key={section}
+            component={Link}
+            to={SECTION_PATH[section]}
+            label={NAV[section].label}
+            leftSection={NAV[section].icon}
+            active={isActive(pathname, section)}
+            aria-current={isActive(pathname, section) ? 'page' : undefined}
+            onClick={close}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1}>{children}</AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,13 @@
+import { Badge } from '@mantine/core';
+import type { ReferralStatus } from '../api/contracts';
+import { STATUS_COLOR, STATUS_LABEL } from '../lib/lifecycle';
+
+export function StatusBadge({ status }: { status: ReferralStatus }) {
+  return <Badge color={STATUS_COLOR[status]} variant="light">{STATUS_LABEL[status]}</Badge>;
+}
+
+const URGENCY_COLOR: Record<string, string> = { routine: 'gray', urgent: 'orange', asap: 'red', stat: 'red' };
+
+export function UrgencyBadge({ urgency }: { urgency: string }) {
+  return <Badge color={URGENCY_COLOR[urgency] ?? 'gray'} variant={urgency === 'routine' ? 'outline' : 'filled'}>{urgency}</Badge>;
+}

@@ -1,0 +1,39 @@
+// What each role sees. The API enforces access; this only keeps navigation to what a role can use.
+import type { Role } from '../api/contracts';
+
+export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard';
+
+const SECTIONS: Record<Role, Section[]> = {
+  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard'],
+  intake: ['pipeline', 'new-referral', 'tasks', 'providers'],
+  liaison: ['providers', 'pipeline', 'tasks'],
+  clinician: ['pipeline', 'tasks'],
+  analyst: ['dashboard'],
+};
+
+export function sectionsFor(role: Role | undefined): Section[] {
+  return role ? SECTIONS[role] ?? [] : [];
+}
+
+export function canSee(role: Role | undefined, section: Section): boolean {
+  return sectionsFor(role).includes(section);
+}
+
+export const SECTION_PATH: Record<Section, string> = {
+  pipeline: '/referrals',
+  'new-referral': '/referrals/new',
+  tasks: '/tasks',
+  providers: '/providers',
+  dashboard: '/dashboard',
+};
+
+/** Where a role lands after signing in. */
+export function homeFor(role: Role | undefined): string {
+  const first = sectionsFor(role)[0];
+  return first ? SECTION_PATH[first] : '/login';
+}
+
+/** Roles that may move a referral or book its appointment (the API's permission matrix). */
+export function canMoveReferrals(role: Role | undefined): boolean {
+  return role === 'admin' || role === 'intake' || role === 'clinician';
+}

@@ -1,0 +1,58 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { NewReferralPage } from './NewReferralPage';
+import { json, renderWithApp, stubApi } from '../test/render';
+
+function fill(label: RegExp, value: string) {
+  fireEvent.change(screen.getByLabelText(label, { selector: 'input' }), { target: { value } });
+}
+
+async function fillRequired({ withSource = true } = {}) {
+  fill(/Given name/, 'Ana');
+  fill(/Family name/, 'Lopez');
+  fill(/Birth date/, '2090-01-01');
+  fill(/Service line/, 'cardiology');
+  if (withSource) {
+    await userEvent.click(screen.getByRole('combobox', { name: /Referral source/ }));
+    await userEvent.click(await screen.findByRole('option', { name: 'Physician', hidden: true }));
+  }
+}
+
+describe('new referral form', () => {
+  it('will not send a referral without its source, and says so on the field', async () => {
+    const calls = stubApi({ 'GET /v1/providers': () => json({ items: [], next_cursor: null }) });
+    renderWithApp(<NewReferralPage />);
+    await fillRequired({ withSource: false });
+    await userEvent.click(screen.getByRole('button', { name: 'Create referral' }));
+    expect(await screen.findByText('Choose who sent the patient')).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
+  });
+
+  it('shows the API validation message on the field it names', async () => {
+    const calls = stubApi({
+      'GET /v1/providers': () => json({ items: [], next_cursor: null }),
+      'POST /v1/referrals': () => json({
+        type: 'https://refloop.dev/problems/validation', title: 'Invalid request', status: 422,
+        errors: [
+          { field: 'body.patient.birth_date', message: 'Value error, birth date is in the future' },
+          { field: 'body.patient.email', message: 'value is not a valid email address' },
+        ],
+      }, 422, 'application/problem+json'),
+    });
+    renderWithApp(<NewReferralPage />);
+    await fillRequired();
+    fill(/Email/, 'not-an-email');
+    await userEvent.click(screen.getByRole('button', { name: 'Create referral' }));
+
+    const birth = screen.getByLabelText(/Birth date/, { selector: 'input' });
+    await waitFor(() => expect(birth).toHaveAttribute('aria-invalid', 'true'));
+    expect(birth).toHaveAccessibleDescription(/birth date is in the future/);
+    expect(screen.getByLabelText(/Email/, { selector: 'input' })).toHaveAccessibleDescription(/not a valid email/);
+    expect(screen.getByLabelText(/Given name/, { selector: 'input' })).not.toHaveAttribute('aria-invalid', 'true');
+
+    const post = calls.find((c) => c.method === 'POST')!;
+    const body = JSON.parse(post.body);
+    expect(body.referral_source).toBe('physician');
+    expect(body.patient).toMatchObject({ given_name: 'Ana', family_name: 'Lopez', birth_date: '2090-01-01', email: 'not-an-email' });
+  });
+});

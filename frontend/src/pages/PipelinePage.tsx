@@ -1,0 +1,146 @@
+import { Badge, Button, Group, Paper, ScrollArea, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { IconPlus } from '@tabler/icons-react';
+import { listReferrals, type ReferralQuery } from '../api/referrals';
+import type { ReferralStatus } from '../api/contracts';
+import { useAuth } from '../auth/AuthContext';
+import { PipelineFilters } from '../components/PipelineFilters';
+import { QueryState } from '../components/QueryState';
+import { ReferralCard } from '../components/ReferralCard';
+import { StatusBadge, UrgencyBadge } from '../components/StatusBadge';
+import { filtersFromParams, filtersToParams, filtersToQuery, type PipelineFilters as Filters } from '../lib/filters';
+import { formatDateTime, initials } from '../lib/format';
+import { STATUSES, STATUS_LABEL, humanize } from '../lib/lifecycle';
+import { isOverdue } from '../lib/overdue';
+import { canSee } from '../lib/roles';
+
+const COLUMN_LIMIT = 100;
+
+function BoardColumn({ status, query }: { status: ReferralStatus; query: ReferralQuery }) {
+  const result = useQuery({
+    queryKey: ['referrals', 'column', status, query],
+    queryFn: () => listReferrals({ ...query, status: [status], limit: COLUMN_LIMIT }),
+  });
+  const items = result.data?.items ?? [];
+  const count = result.data ? `${items.length}${result.data.next_cursor ? '+' : ''}` : '…';
+  const overdue = items.filter((r) => isOverdue(r)).length;
+  const headingId = `col-${status}`;
+  return (
+    <section className="board-column" aria-labelledby={headingId}>
+      <Group justify="space-between" px={4} wrap="nowrap">
+        <Text fw={600} size="sm" id={headingId}>
+          {STATUS_LABEL[status]} <Text span c="dimmed" size="sm" aria-label={`${count} referrals`}>({count})</Text>
+        </Text>
+        {overdue > 0 && <Badge color="red" size="sm">{overdue} overdue</Badge>}
+      </Group>
+      <QueryState isPending={result.isPending} error={result.error} what="referrals">
+        {items.length === 0 && <Text size="xs" c="dimmed" px={4}>None</Text>}
+        {items.map((r) => <ReferralCard key={r.id} referral={r} />)}
+      </QueryState>
+    </section>
+  );
+}
+
+function ReferralTable({ query }: { query: ReferralQuery }) {
+  const navigate = useNavigate();
+  const result = useInfiniteQuery({
+    queryKey: ['referrals', 'table', query],
+    queryFn: ({ pageParam }) => listReferrals({ ...query, limit: 50, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+  const rows = result.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <QueryState isPending={result.isPending} error={result.error} what="referrals">
+      <Paper withBorder radius="md">
+        <ScrollArea>
+          <Table highlightOnHover striped verticalSpacing="xs" miw={760}>
+            <Table.Caption>{rows.length}{result.hasNextPage ? '+' : ''} referrals</Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Received</Table.Th>
+                <Table.Th>Patient</Table.Th>
+                <Table.Th>Service line</Table.Th>
+                <Table.Th>Urgency</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Source</Table.Th>
+                <Table.Th>Queue</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((r) => {
+                const overdue = isOverdue(r);
+                return (
+                  <Table.Tr key={r.id} className={overdue ? 'overdue' : undefined} onClick={() => navigate(`/referrals/${r.id}`)} style={{ cursor: 'pointer' }}>
+                    <Table.Td>
+                      <Link to={`/referrals/${r.id}`}>{formatDateTime(r.received_at)}</Link>
+                      {overdue && <Badge color="red" size="xs" ml={6}>Overdue</Badge>}
+                    </Table.Td>
+                    <Table.Td>{initials(r.patient.given_name, r.patient.family_name)}</Table.Td>
+                    <Table.Td>{humanize(r.service_line)}</Table.Td>
+                    <Table.Td><UrgencyBadge urgency={r.urgency} /></Table.Td>
+                    <Table.Td><StatusBadge status={r.status} /></Table.Td>
+                    <Table.Td>{humanize(r.referral_source)}</Table.Td>
+                    <Table.Td>{r.queue ?? '—'}</Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </ScrollArea>
+      </Paper>
+      {result.hasNextPage && (
+        <Button variant="light" mt="sm" loading={result.isFetchingNextPage} onClick={() => result.fetchNextPage()}>
+          Load more
+        </Button>
+      )}
+    </QueryState>
+  );
+}
+
+export function PipelinePage() {
+  const [params, setParams] = useSearchParams();
+  const { me } = useAuth();
+  const filters = filtersFromParams(params);
+  const view = params.get('view') === 'table' ? 'table' : 'board';
+  const query = filtersToQuery(filters, me?.id);
+  const setFilters = (next: Filters) => setParams(filtersToParams(next, params));
+  const setView = (next: string) => {
+    const p = new URLSearchParams(params);
+    if (next === 'table') p.set('view', 'table'); else p.delete('view');
+    setParams(p);
+  };
+  const columns = filters.status.length ? STATUSES.filter((s) => filters.status.includes(s)) : STATUSES;
+  const boardQuery = { ...query, status: undefined };
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" wrap="wrap">
+        <Title order={1} size="h2">Referrals</Title>
+        <Group gap="sm">
+          <SegmentedControl
+            aria-label="View"
+            value={view}
+            onChange={setView}
+            data={[{ value: 'board', label: 'Board' }, { value: 'table', label: 'Table' }]}
+          />
+          {canSee(me?.role, 'new-referral') && (
+            <Button component={Link} to="/referrals/new" leftSection={<IconPlus size={16} aria-hidden />}>New referral</Button>
+          )}
+        </Group>
+      </Group>
+      <PipelineFilters value={filters} onChange={setFilters} meId={me?.id} />
+      <Text size="xs" c="dimmed">
+        Overdue: waiting for first contact more than 2 business days (routine) or 24 hours (urgent, ASAP, stat) after receipt.
+      </Text>
+      {view === 'board' ? (
+        <div className="board" role="region" aria-label="Referral board" tabIndex={0}>
+          {columns.map((s) => <BoardColumn key={s} status={s} query={boardQuery} />)}
+        </div>
+      ) : (
+        <ReferralTable query={query} />
+      )}
+    </Stack>
+  );
+}
