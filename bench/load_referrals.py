@@ -1,0 +1,255 @@
+"""Load 1,000,000 realistic referrals into the benchmark database (refloop_bench).
+
+    .venv/bin/python bench/load_referrals.py [--rows 1000000] [--workers 2]
+
+Builds the schema with `alembic upgrade head`, rebuilds the database when the models have
+moved on since it was loaded (the initial migration is regenerated in place, so alembic
+alone cannot tell), then COPYs rows generated in worker processes. Idempotent: rows
+already loaded are counted and skipped, so a second run (or a resumed one) only tops up.
+"""
+
+import argparse
+import asyncio
+import fcntl
+import os
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+
+from bench import datagen  # noqa: E402
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/refloop_bench"
+NS = uuid.UUID("6f1b3c1e-2a55-4f0e-9a53-0b5e6c1d7a10")
+REFERRERS, ORGANIZATIONS, RECEIVERS, USERS = 400, 120, 60, 12
+
+
+def bench_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+
+
+def plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def ensure_database(url: str, *, drop: bool = False) -> None:
+    base, _, name = plain(url).rpartition("/")
+    if not name.startswith("refloop_bench"):
+        raise SystemExit(f"refusing to manage database {name!r}: the benchmark only owns refloop_bench*")
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        if drop:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+def migrate(url: str) -> None:
+    """`alembic upgrade head`, holding the lock /tmp/regen.sh takes while it moves migration files around."""
+    env = {**os.environ, "DATABASE_URL": plain(url)}
+    for attempt in range(1, 4):
+        with open("/tmp/regen.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            done = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env,
+                                  capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        print(f"alembic upgrade head failed (attempt {attempt}/3): {done.stderr.strip().splitlines()[-1][:300]}")
+        time.sleep(20)
+    raise SystemExit("the migrations do not apply right now; run again once they do")
+
+
+def _apply_additions(sync, metadata) -> tuple[list[str], list[str]]:
+    """Create what the models add (tables, nullable columns, indexes); list what would need a rebuild."""
+    from alembic.autogenerate import produce_migrations
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations, ops
+
+    context = MigrationContext.configure(sync, opts={"compare_type": False})
+    script = produce_migrations(context, metadata)
+    runner = Operations(context)
+    applied: list[str] = []
+    blocking: list[str] = []
+    for op in script.upgrade_ops.ops:
+        subs = op.ops if isinstance(op, ops.ModifyTableOps) else [op]
+        for sub in subs:
+            if isinstance(sub, (ops.CreateTableOp, ops.CreateIndexOp)):
+                runner.invoke(sub)
+                applied.append(f"{type(sub).__name__} {getattr(sub, 'table_name', '')}.{getattr(sub, 'index_name', '') or ''}")
+            elif isinstance(sub, ops.AddColumnOp):
+                if sub.column.nullable or sub.column.server_default is not None:
+                    runner.invoke(sub)
+                    applied.append(f"add column {sub.table_name}.{sub.column.name}")
+                else:
+                    blocking.append(f"NOT NULL column {sub.table_name}.{sub.column.name}")
+            # Drops are objects that hand-written migrations own; type changes do not affect the load.
+    return applied, blocking
+
+
+async def sync_schema(url: str) -> list[str]:
+    """Bring the database up to the models in this working tree.
+
+    The initial migration is regenerated in place under a fixed revision id, so once the
+    1M rows are loaded `alembic upgrade head` alone never sees new tables or columns.
+    Additions are applied in place (cheap); anything else is returned as a reason to rebuild.
+    """
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from domain.models import metadata
+
+    engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://"))
+    try:
+        async with engine.begin() as conn:
+            applied, blocking = await conn.run_sync(_apply_additions, metadata)
+    finally:
+        await engine.dispose()
+    if applied:
+        print(f"schema: applied {len(applied)} addition(s) from the models: {', '.join(applied[:6])}")
+    return blocking
+
+
+def directory_ids() -> datagen.Directory:
+    def ids(kind: str, n: int) -> list[uuid.UUID]:
+        return [uuid.uuid5(NS, f"{kind}-{i}") for i in range(n)]
+
+    orgs = ids("organization", ORGANIZATIONS)
+    # Large groups hold many referrers: provider i belongs to organization (i * i) % n, which clusters.
+    referrers = [(pid, orgs[(i * i) % ORGANIZATIONS]) for i, pid in enumerate(ids("referrer", REFERRERS))]
+    return datagen.Directory(referrers, ids("receiver", RECEIVERS), ids("user", USERS), seed=7)
+
+
+async def ensure_directory(conn: asyncpg.Connection, d: datagen.Directory) -> None:
+    now = datetime.now(timezone.utc)
+    orgs = sorted({org for _, org in d.referrers})
+    await conn.executemany(
+        "INSERT INTO organizations (id, name, npi, kind, created_at, updated_at, version) "
+        "VALUES ($1, $2, $3, 'practice', $4, $4, 1) ON CONFLICT DO NOTHING",
+        [(org, f"Bench Practice {i}", datagen.npi_with_check_digit(100_000_000 + i), now) for i, org in enumerate(orgs)],
+    )
+    providers = [(pid, False, i) for i, (pid, _) in enumerate(d.referrers)] + [
+        (pid, True, REFERRERS + i) for i, pid in enumerate(d.receivers)]
+    await conn.executemany(
+        "INSERT INTO providers (id, npi, given_name, family_name, credentials, specialties, kind, status, "
+        "created_at, updated_at, version) VALUES ($1, $2, $3, $4, '{MD}', '[]', $5, 'active', $6, $6, 1) "
+        "ON CONFLICT DO NOTHING",
+        [(pid, datagen.npi_with_check_digit(200_000_000 + n), datagen.GIVEN[n % len(datagen.GIVEN)],
+          f"{datagen.FAMILY[n % len(datagen.FAMILY)]}-{n}", "internal" if internal else "external", now)
+         for pid, internal, n in providers],
+    )
+    await conn.executemany(
+        "INSERT INTO users (id, email, full_name, role, queue, active, created_at, updated_at) "
+        "VALUES ($1, $2, $3, 'intake', $4, true, $5, $5) ON CONFLICT DO NOTHING",
+        [(uid, f"intake{i}@bench.refloop.local", f"Intake Coordinator {i}", f"{datagen.LINES[i % len(datagen.LINES)]}-intake", now)
+         for i, uid in enumerate(d.users)],
+    )
+
+
+async def drop_secondary_indexes(conn: asyncpg.Connection) -> None:
+    """COPY into a table with a dozen indexes is several times slower than building them afterwards.
+
+    The definitions are kept in the database itself, so an interrupted load restores them next time.
+    """
+    await conn.execute("CREATE TABLE IF NOT EXISTS bench_state (key text PRIMARY KEY, value text NOT NULL)")
+    indexes = await conn.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'referrals' "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+    )
+    for name, definition in indexes:
+        await conn.execute("INSERT INTO bench_state VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+                           f"index:{name}", definition)
+        await conn.execute(f'DROP INDEX "{name}"')
+
+
+async def restore_indexes(conn: asyncpg.Connection) -> None:
+    if not await conn.fetchval("SELECT to_regclass('bench_state') IS NOT NULL"):
+        return
+    started = time.perf_counter()
+    saved = await conn.fetch("SELECT key, value FROM bench_state WHERE key LIKE 'index:%'")
+    for key, definition in saved:
+        if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", key.removeprefix("index:")):
+            await conn.execute(definition)
+        await conn.execute("DELETE FROM bench_state WHERE key = $1", key)
+    if saved:
+        print(f"indexes: rebuilt {len(saved)} in {time.perf_counter() - started:.1f} s")
+
+
+async def load(args: argparse.Namespace) -> None:
+    url = bench_url()
+    await ensure_database(url)
+    migrate(url)
+    try:
+        blocking = await sync_schema(url)
+    except Exception as exc:  # noqa: BLE001  (any failure to patch in place means: start over)
+        blocking = [f"{type(exc).__name__}: {exc}"]
+    if blocking:
+        print(f"schema: cannot update in place ({'; '.join(blocking)[:300]}): rebuilding {url.rpartition('/')[2]}")
+        await ensure_database(url, drop=True)
+        migrate(url)
+        await sync_schema(url)
+
+    conn = await asyncpg.connect(plain(url), server_settings={"maintenance_work_mem": "256MB",
+                                                                "synchronous_commit": "off"})
+    try:
+        await restore_indexes(conn)
+        directory = directory_ids()
+        await ensure_directory(conn, directory)
+        have = await conn.fetchval("SELECT count(*) FROM referrals WHERE source_system = $1", datagen.SOURCE_SYSTEM)
+        if have >= args.rows:
+            print(f"referrals: {have:,} already loaded, nothing to do")
+            return
+        # The span ends at the last whole hour, so a resumed load lines up with the rows already there.
+        end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        first_batch = have // args.batch
+        batches = range(first_batch, -(-args.rows // args.batch))
+        print(f"referrals: {have:,} present, loading {args.rows - first_batch * args.batch:,} "
+              f"in {len(batches)} batches of {args.batch:,} with {args.workers} generator process(es)")
+        if args.rows - have > 100_000:
+            await drop_secondary_indexes(conn)
+        started, loaded = time.perf_counter(), 0
+        loop = asyncio.get_running_loop()
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            pending = [loop.run_in_executor(pool, datagen.generate_batch, b, args.batch, args.rows, args.seed, end, directory)
+                       for b in batches[: args.workers + 1]]
+            queued = args.workers + 1
+            while pending:
+                rows = await pending.pop(0)
+                if queued < len(batches):
+                    pending.append(loop.run_in_executor(
+                        pool, datagen.generate_batch, batches[queued], args.batch, args.rows, args.seed, end, directory))
+                    queued += 1
+                await conn.copy_records_to_table("referrals", records=rows, columns=datagen.COLUMNS)
+                loaded += len(rows)
+                elapsed = time.perf_counter() - started
+                print(f"  {have + loaded:>9,} rows  {loaded / elapsed:,.0f} rows/s", flush=True)
+        elapsed = time.perf_counter() - started
+        print(f"loaded {loaded:,} referrals in {elapsed:.1f} s: {loaded / elapsed:,.0f} rows/s (COPY, indexes off)")
+        await restore_indexes(conn)
+        started = time.perf_counter()
+        await conn.execute("VACUUM (ANALYZE) referrals")
+        await conn.execute("ANALYZE providers; ANALYZE organizations; ANALYZE users")
+        print(f"vacuum analyze: {time.perf_counter() - started:.1f} s")
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2, help="generator processes (the machine has 2 cores)")
+    parser.add_argument("--seed", type=int, default=42)
+    asyncio.run(load(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
