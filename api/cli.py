@@ -1,0 +1,162 @@
+"""The `refloop` command.
+
+`refloop run` starts everything a developer needs; the other commands are its parts
+(`serve`, `worker`, `migrate`, `seed --demo`) for deployments that run them separately.
+Every command reads DATABASE_URL / REDIS_URL (environment or `.env`).
+"""
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="refloop",
+    help="Refloop: referral management for clinics and specialty practices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DEMO_SEED = 2026
+DEMO_USERS_NOTE = (
+    "Demo sign-ins (development data only): admin@, intake@, liaison@, clinician@, analyst@refloop.local, "
+    "password refloop-demo"
+)
+
+
+def _say(message: str) -> None:
+    typer.secho(f"refloop: {message}", fg=typer.colors.CYAN, err=True)
+
+
+def _database_url() -> str:
+    from domain.shared.settings import get_settings
+
+    return get_settings().database.url
+
+
+def _use_services(database_url: str, redis_url: str) -> None:
+    """Point this process and its children at these servers."""
+    from domain.shared.settings import get_settings
+
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["REDIS_URL"] = redis_url
+    get_settings.cache_clear()
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@app.command()
+def run(
+    host: Annotated[str, typer.Option(help="Address the API listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the API listens on.")] = 8000,
+    seed: Annotated[int, typer.Option(help="Seed of the demo data loaded on first start.")] = DEMO_SEED,
+) -> None:
+    """Everything: PostgreSQL and Redis (embedded ones under .data/ unless DATABASE_URL /
+    REDIS_URL are set), migrations, demo data on first start, the API and the worker."""
+    from api import embedded, launcher
+    from domain.shared.settings import Settings
+
+    # Until the supervisor takes over, SIGTERM unwinds like Ctrl-C so embedded servers stop.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    code = 0
+    try:
+        started = time.monotonic()
+        database_url, redis_url = launcher.resolve_services(Path(Settings().data_dir).resolve())
+        _use_services(database_url, redis_url)
+        _prepare_database(database_url)
+        if not launcher.has_referrals(database_url):
+            _seed_demo(database_url, seed=seed, referrals=None)
+        _say(f"ready in {time.monotonic() - started:.1f} s: API at http://{host}:{port} (docs at /docs); Ctrl-C stops")
+        _say(DEMO_USERS_NOTE)
+        code = launcher.supervise(
+            {
+                "api": launcher.child_command("serve", "--host", host, "--port", str(port)),
+                "worker": launcher.child_command("worker"),
+            },
+            env=dict(os.environ),
+        )
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        embedded.stop_embedded()
+        _say("stopped")
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker (arq) on REDIS_URL."""
+    from arq.connections import RedisSettings
+    from arq.worker import run_worker
+
+    from domain.shared.settings import get_settings
+    from workers.main import WorkerSettings
+
+    run_worker(WorkerSettings, redis_settings=RedisSettings.from_dsn(get_settings().redis.url))
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Create the database if it is missing and apply migrations up to REVISION."""
+    _prepare_database(_database_url(), revision=revision)
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = DEMO_SEED,
+    referrals: Annotated[int | None, typer.Option(min=1, help="Number of referrals (default about 3,000).")] = None,
+) -> None:
+    """Load demo data into an empty database (development only)."""
+    from api import launcher
+
+    if not demo:
+        raise typer.BadParameter("only the demo data set exists: pass --demo", param_hint="--demo")
+    url = _database_url()
+    if launcher.has_referrals(url):
+        _say("the database already has referrals; demo data goes only into an empty database")
+        raise typer.Exit(1)
+    _seed_demo(url, seed=seed, referrals=referrals)
+    _say(DEMO_USERS_NOTE)
+
+
+def _prepare_database(url: str, *, revision: str = "head") -> None:
+    from api import launcher
+
+    if launcher.ensure_database(url):
+        _say("created the database")
+    _say(f"applying migrations up to {revision}")
+    launcher.upgrade(url, revision)
+
+
+def _seed_demo(url: str, *, seed: int, referrals: int | None) -> None:
+    from api.seed import load_demo
+
+    started = time.monotonic()
+    summary = load_demo(url, seed=seed, referrals=referrals)
+    counts = ", ".join(f"{count} {name}" for name, count in summary.items())
+    _say(f"loaded demo data (seed {seed}) in {time.monotonic() - started:.1f} s: {counts}")
+
+
+if __name__ == "__main__":
+    app()
