@@ -1,11 +1,15 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Computed, DateTime, Double, ForeignKey, Index, Integer, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.shared.db import Base
+
+
+def _span(later: str, earlier: str, unit_seconds: int) -> str:
+    return f"date_part('epoch', {later} - {earlier}) / {unit_seconds}"
 
 
 class ReferralFact(Base):
@@ -39,6 +43,13 @@ class ReferralFact(Base):
     first_appointment_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     noshow_appointments: Mapped[int] = mapped_column(Integer, server_default="0")
     fulfilled_appointments: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    # The durations the percentiles sort, computed once per write rather than per row on every read.
+    contact_hours: Mapped[float | None] = mapped_column(Double, Computed(_span("first_contact_at", "received_at", 3600)))
+    appointment_days: Mapped[float | None] = mapped_column(
+        Double, Computed(_span("first_appointment_start", "received_at", 86400))
+    )
+    closure_hours: Mapped[float | None] = mapped_column(Double, Computed(_span("closed_at", "completed_at", 3600)))
 
     __table_args__ = (
         # The period is always a received_at range; each common filter leads its own index.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, and_, cast, extract, func, literal, or_, select
+from sqlalchemy import DateTime, Float, and_, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,10 +39,6 @@ class SummaryRows:
     top_referrers: list[tuple[Any, ...]]
 
 
-def _hours(later: Any, earlier: Any, unit_seconds: int) -> Any:
-    return cast(extract("epoch", later - earlier), Float) / literal(float(unit_seconds), Float)
-
-
 def _where(period: Period, filters: SummaryFilters) -> list[Any]:
     clauses: list[Any] = [F.c.received_at >= period.start, F.c.received_at < period.end]
     for column, values in (
@@ -69,9 +65,9 @@ def _base(period: Period, filters: SummaryFilters, grouping: Grouping | None) ->
             F.c.completed_at,
             F.c.closed_at,
             bucket.label("bucket"),
-            _hours(F.c.first_contact_at, F.c.received_at, 3600).label("contact_hours"),
-            _hours(F.c.first_appointment_start, F.c.received_at, 86400).label("appointment_days"),
-            _hours(F.c.closed_at, F.c.completed_at, 3600).label("closure_hours"),
+            F.c.contact_hours,
+            F.c.appointment_days,
+            F.c.closure_hours,
             F.c.noshow_appointments,
             F.c.fulfilled_appointments,
         )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:00:23.151062+00:00
+Create Date: 2026-11-23 16:11:05.319413+00:00
 """
 
 from collections.abc import Sequence
@@ -309,6 +309,9 @@ def upgrade() -> None:
     sa.Column('first_appointment_start', sa.DateTime(timezone=True), nullable=True),
     sa.Column('noshow_appointments', sa.Integer(), server_default='0', nullable=False),
     sa.Column('fulfilled_appointments', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('contact_hours', sa.Double(), sa.Computed("date_part('epoch', first_contact_at - received_at) / 3600", ), nullable=True),
+    sa.Column('appointment_days', sa.Double(), sa.Computed("date_part('epoch', first_appointment_start - received_at) / 86400", ), nullable=True),
+    sa.Column('closure_hours', sa.Double(), sa.Computed("date_part('epoch', closed_at - completed_at) / 3600", ), nullable=True),
     sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_analytics_referral_facts_referral_id_referrals'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('referral_id', name=op.f('pk_analytics_referral_facts'))
     )
