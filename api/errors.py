@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.shared.errors import DomainError
+from integrations.fhir.outcomes import outcome_response
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://refloop.dev/problems/"
@@ -119,3 +120,16 @@ def install_error_handlers(app: FastAPI) -> None:
             request, status=500, title="Internal error", slug="internal",
             detail="Something went wrong on our side; it has been logged.",
         )
+
+    # The FHIR facade answers every error as an OperationOutcome; integrations/fhir/outcomes.py renders it.
+    for exc_class, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[exc_class] = _fhir_aware(handler)
+
+
+def _fhir_aware(handler: Any) -> Any:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        if request.url.path.startswith("/fhir/"):
+            return outcome_response(exc)
+        return await handler(request, exc)
+
+    return handle

@@ -9,7 +9,7 @@ from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
-from api.routers import analytics, appointments, health, referrals
+from api.routers import analytics, appointments, fhir, health, referrals
 from domain.shared.settings import get_settings
 
 DESCRIPTION = """
@@ -39,6 +39,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     for module in (referrals, appointments, analytics):
         app.include_router(module.router, prefix="/v1")
+    app.include_router(fhir.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.security.cors_origins,

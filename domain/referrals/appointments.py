@@ -22,7 +22,9 @@ APPOINTMENT_MOVES: dict[A, frozenset[A]] = {
 }
 
 
-async def book_appointment(session: AsyncSession, *, data: AppointmentCreate, actor: str) -> Appointment:
+async def book_appointment(
+    session: AsyncSession, *, data: AppointmentCreate, actor: str, appointment_id: uuid.UUID | None = None
+) -> Appointment:
     referral = await ReferralRepository(session).get(data.referral_id, for_update=True)
     status = S(referral.status)
     if status in (S.received, S.needs_info):
@@ -32,7 +34,10 @@ async def book_appointment(session: AsyncSession, *, data: AppointmentCreate, ac
         status = S.accepted
     if status not in (S.accepted, S.scheduled):
         raise AppointmentNotAllowed(f"A referral that is {status.value} cannot get an appointment.")
-    appointment = Appointment(**data.model_dump(), status=A.booked)
+    # dict(), not model_dump(): the schema serialises datetimes to text, the column wants datetimes.
+    appointment = Appointment(**dict(data), status=A.booked)
+    if appointment_id is not None:  # client-assigned (FHIR update-as-create)
+        appointment.id = appointment_id
     AppointmentRepository(session).add(appointment)
     await session.flush()
     if status is S.accepted:
@@ -52,7 +57,7 @@ async def update_appointment(
         raise PreconditionFailed(
             f"The appointment changed since you read it (version {appointment.version}); read it again."
         )
-    changes = data.model_dump(exclude_unset=True)
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
     new_status = changes.pop("status", None)
     for name, value in changes.items():
         setattr(appointment, name, value)

@@ -87,6 +87,15 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     cancelled_at: Mapped[datetime | None] = _milestone()
     no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
+    # FHIR: the ServiceRequest as received (what the mapping could not place is kept here),
+    # and other resources that came in the same transaction. Deferred: only the facade reads them.
+    fhir_resource: Mapped[dict | None] = mapped_column(
+        EncryptedJSON("referrals.fhir_resource"), deferred=True, deferred_raiseload=True
+    )
+    fhir_related: Mapped[list | None] = mapped_column(
+        EncryptedJSON("referrals.fhir_related"), deferred=True, deferred_raiseload=True
+    )
+
     @property
     def patient(self) -> dict:
         return {name: getattr(self, f"patient_{name}") for name in PATIENT_FIELDS}
@@ -134,5 +143,9 @@ class Appointment(IdMixin, TimestampMixin, VersionMixin, Base):
     source_system: Mapped[str | None] = mapped_column(String(200))
     source_identifier: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # FHIR: the Appointment as last received, kept for what the columns do not hold.
+    fhir_resource: Mapped[dict | None] = mapped_column(
+        EncryptedJSON("appointments.fhir_resource"), deferred=True, deferred_raiseload=True
+    )
 
     __table_args__ = (UniqueConstraint("source_system", "source_identifier"),)

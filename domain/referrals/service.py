@@ -46,7 +46,10 @@ async def create_referral(
     actor: str,
     idempotency_key: str | None = None,
     idempotency_scope: str | None = None,
+    referral_id: uuid.UUID | None = None,
+    fhir_resource: dict | None = None,
 ) -> Created:
+    """`referral_id` is a client-assigned id (FHIR update-as-create); `fhir_resource` the original it came as."""
     repo = ReferralRepository(session)
     if idempotency_key:
         scope = idempotency_scope or actor
@@ -57,9 +60,11 @@ async def create_referral(
     now = utcnow()
     values = data.model_dump(exclude={"patient"}, exclude_unset=False)
     values.update(_patient_columns(data.patient))
-    values.update(id=uuid7(), received_at=data.received_at or now, created_at=now, updated_at=now, version=1,
+    values.update(id=referral_id or uuid7(), received_at=data.received_at or now, created_at=now, updated_at=now, version=1,
                   status=ReferralStatus.received, no_show_count=0)
     values["patient_mrn_index"] = blind_index(data.patient.mrn)
+    if fhir_resource is not None:
+        values["fhir_resource"] = fhir_resource
     values["patient_name_dob_index"] = blind_index(
         data.patient.family_name, data.patient.given_name, data.patient.birth_date.isoformat()
     )

@@ -1,0 +1,17 @@
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from domain.shared.settings import get_settings
+from integrations.fhir.capability import capability_statement
+from integrations.fhir.outcomes import FHIR_JSON
+
+router = APIRouter(tags=["fhir"])
+
+
+@router.get("/metadata")
+async def capabilities(request: Request) -> JSONResponse:
+    settings = get_settings()
+    base = f"{str(request.base_url).rstrip('/')}/fhir/R4"
+    token_url = getattr(settings.fhir, "token_url", f"{str(request.base_url).rstrip('/')}/v1/auth/smart/token")
+    body = capability_statement(base=base, token_url=token_url, software_version=request.app.version)
+    return JSONResponse(body, media_type=FHIR_JSON)
