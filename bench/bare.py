@@ -37,8 +37,8 @@ INSERT = (
     "source_channel, referral_source, patient_given_name, patient_family_name, patient_birth_date, patient_sex, "
     "patient_phone, patient_mrn, patient_mrn_index, patient_name_dob_index, referring_provider_id, service_line, "
     "urgency, reason, icd10_codes, payer_name, payer_class, status, received_at, no_show_count) "
-    "VALUES ($1, $2, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-    "$21, 'received', $2, 0) "
+    "VALUES ($1, $2, $2, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
+    "$22, 'received', $3, 0) "
     "ON CONFLICT (source_system, source_identifier) DO NOTHING RETURNING id"
 )
 STATUSES = {"received", "needs_info", "accepted", "scheduled", "completed", "closed", "declined", "cancelled"}
@@ -87,8 +87,9 @@ async def create(request: Request) -> Response:
     body = orjson.loads(await request.body())
     patient = body["patient"]
     now = datetime.now(timezone.utc)
+    received = datetime.fromisoformat(body["received_at"]) if body.get("received_at") else now
     new_id = await pool.fetchval(
-        INSERT, uuid7(), now, body.get("source_system"), body.get("source_identifier"),
+        INSERT, uuid7(), now, received, body.get("source_system"), body.get("source_identifier"),
         body.get("source_channel", "staff"), body["referral_source"], sealed["given"], sealed["family"],
         sealed["birth"], sealed["sex"], sealed["phone"], sealed["mrn"], blind_index(patient.get("mrn")),
         sealed["name_dob_index"], body.get("referring_provider_id") and uuid.UUID(body["referring_provider_id"]),
