@@ -7,7 +7,7 @@ from pydantic import StringConstraints
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
 from domain.analytics import service
-from domain.analytics.schemas import Grouping, Summary, SummaryFilters
+from domain.analytics.schemas import AnalyticsSummary, SummaryFilters, SummaryGrouping
 from domain.referrals.enums import PayerClass, SourceChannel, Urgency
 from domain.shared.schemas import UtcDateTime
 
@@ -18,7 +18,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 @router.get(
     "/summary",
-    response_model=Summary,
+    response_model=AnalyticsSummary,
     summary="Referral metrics for a period",
     description="Over referrals received in [from, to) that match every filter given (a repeated filter matches "
     "any of its values). Definitions follow DESIGN.md: conversion, leakage and decline are shares of volume; "
@@ -36,7 +36,7 @@ async def get_summary(
     to: Annotated[
         UtcDateTime | None, Query(description="Period end, exclusive (date or datetime, UTC). Default: now.")
     ] = None,
-    group_by: Annotated[Grouping | None, Query(description="Add a series by week (Monday, UTC) or month.")] = None,
+    group_by: Annotated[SummaryGrouping | None, Query(description="Add a series by week (Monday, UTC) or month.")] = None,
     referring_provider_id: Annotated[list[uuid.UUID], Query(max_length=50)] = [],  # noqa: B006
     referring_organization_id: Annotated[list[uuid.UUID], Query(max_length=50)] = [],  # noqa: B006
     service_line: Annotated[list[Name], Query(max_length=50)] = [],  # noqa: B006
@@ -45,7 +45,7 @@ async def get_summary(
     source_channel: Annotated[list[SourceChannel], Query()] = [],  # noqa: B006
     urgency: Annotated[list[Urgency], Query()] = [],  # noqa: B006
     top: Annotated[int, Query(ge=1, le=50, description="How many top referrers to list.")] = 10,
-) -> Summary:
+) -> AnalyticsSummary:
     filters = SummaryFilters(
         referring_provider_id=referring_provider_id, referring_organization_id=referring_organization_id,
         service_line=service_line, location=location, payer_class=payer_class, source_channel=source_channel,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.models import ReferralFact
-from domain.analytics.schemas import Grouping, Period, SummaryFilters
+from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.providers.models import Provider
 from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus as S
 
@@ -55,7 +55,7 @@ def _where(period: Period, filters: SummaryFilters) -> list[Any]:
     return clauses
 
 
-def _base(period: Period, filters: SummaryFilters, grouping: Grouping | None) -> Any:
+def _base(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None) -> Any:
     bucket = func.date_trunc(grouping.value, F.c.received_at, "UTC") if grouping else literal(None, DateTime(timezone=True))
     return (
         select(
@@ -133,7 +133,7 @@ def _top_referrers(base: Any, limit: int) -> Any:
 
 
 async def summary_rows(
-    session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: Grouping | None, top: int
+    session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None, top: int
 ) -> SummaryRows:
     base = _base(period, filters, grouping)
     top_referrers = _top_referrers(base, top).label("top_referrers")

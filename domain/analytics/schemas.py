@@ -11,7 +11,7 @@ from domain.referrals.enums import PayerClass, ReferralStatus, SourceChannel, Ur
 from domain.shared.schemas import Schema, UtcDateTime
 
 
-class Grouping(StrEnum):
+class SummaryGrouping(StrEnum):
     week = "week"
     month = "month"
 
@@ -29,7 +29,7 @@ class SummaryFilters:
     urgency: list[Urgency] = field(default_factory=list)
 
 
-class Rate(Schema):
+class MetricRate(Schema):
     count: int = Field(description="Numerator: how many referrals (or appointments) the rate counts.")
     of: int = Field(description="Denominator the rate is taken over.")
     rate: float | None = Field(description="count / of, between 0 and 1; null when `of` is 0.")
@@ -41,40 +41,40 @@ class ReasonCount(Schema):
     rate: float | None = Field(description="count / volume, between 0 and 1; null when volume is 0.")
 
 
-class Duration(Schema):
+class MetricDuration(Schema):
     count: int = Field(description="How many referrals the durations are taken over.")
     median: float | None = Field(description="Median (percentile_cont 0.5); null when count is 0.")
     p90: float | None = Field(description="90th percentile (percentile_cont 0.9); null when count is 0.")
 
 
-class Metrics(Schema):
+class PeriodMetrics(Schema):
     volume: int = Field(description="Referrals received in the period (by received_at).")
-    conversion: Rate = Field(description="Referrals that reached completed (now or later: completed_at is set) / volume.")
-    leakage: Rate = Field(description="Referrals now cancelled / volume.")
+    conversion: MetricRate = Field(description="Referrals that reached completed (now or later: completed_at is set) / volume.")
+    leakage: MetricRate = Field(description="Referrals now cancelled / volume.")
     leakage_reasons: list[ReasonCount] = Field(
         description="Cancelled referrals by leakage reason; reasons outside the lifecycle's list count as `other`."
     )
-    decline: Rate = Field(description="Referrals now declined / volume.")
+    decline: MetricRate = Field(description="Referrals now declined / volume.")
     decline_reasons: list[ReasonCount] = Field(description="Declined referrals by decline reason.")
-    time_to_first_contact_hours: Duration = Field(
+    time_to_first_contact_hours: MetricDuration = Field(
         description="Hours from received_at to the first contact attempt (or scheduling), over referrals that have one."
     )
-    time_to_appointment_days: Duration = Field(
+    time_to_appointment_days: MetricDuration = Field(
         description="Days from received_at to the start of the referral's first booked appointment (the earliest "
         "created, whatever became of it later), over referrals that got one."
     )
-    no_show: Rate = Field(
+    no_show: MetricRate = Field(
         description="Appointments of these referrals that ended noshow / those that ended fulfilled or noshow."
     )
-    loop_closure: Rate = Field(
+    loop_closure: MetricRate = Field(
         description="Referrals closed (loop-closure notice delivered to the referrer) / referrals completed."
     )
-    loop_closure_time_hours: Duration = Field(
+    loop_closure_time_hours: MetricDuration = Field(
         description="Hours from completed_at to closed_at (the delivered loop-closure notice), over closed referrals."
     )
 
 
-class Bucket(Metrics):
+class SeriesBucket(PeriodMetrics):
     start: UtcDateTime = Field(description="Start of the week (Monday 00:00 UTC) or month (1st, 00:00 UTC).")
     end: UtcDateTime = Field(
         description="Start of the next bucket (exclusive). The first and last buckets may reach past the period; "
@@ -86,7 +86,7 @@ class ReferrerVolume(Schema):
     referring_provider_id: uuid.UUID
     name: str | None = Field(description="The provider's name as in the directory.")
     volume: int = Field(description="Referrals from this provider received in the period.")
-    conversion: Rate = Field(description="Of those, the ones that reached completed.")
+    conversion: MetricRate = Field(description="Of those, the ones that reached completed.")
 
 
 class StatusCount(Schema):
@@ -94,12 +94,12 @@ class StatusCount(Schema):
     count: int = Field(description="Referrals received in the period whose current status is this one.")
 
 
-class Summary(Schema):
+class AnalyticsSummary(Schema):
     period_from: UtcDateTime = Field(alias="from", description="Start of the period (inclusive), UTC.")
     period_to: UtcDateTime = Field(alias="to", description="End of the period (exclusive), UTC.")
-    group_by: Grouping | None
-    totals: Metrics = Field(description="The whole period.")
-    series: list[Bucket] = Field(
+    group_by: SummaryGrouping | None
+    totals: PeriodMetrics = Field(description="The whole period.")
+    series: list[SeriesBucket] = Field(
         description="One entry per week or month, oldest first, empty buckets included; empty without group_by."
     )
     status_counts: list[StatusCount] = Field(description="Every status, in lifecycle order, for the pipeline.")

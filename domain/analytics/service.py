@@ -7,17 +7,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.repository import MetricRow, summary_rows
 from domain.analytics.schemas import (
-    Bucket,
-    Duration,
-    Grouping,
-    Metrics,
+    AnalyticsSummary,
+    MetricDuration,
+    MetricRate,
     Period,
-    Rate,
+    PeriodMetrics,
     ReasonCount,
     ReferrerVolume,
+    SeriesBucket,
     StatusCount,
-    Summary,
     SummaryFilters,
+    SummaryGrouping,
 )
 from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus
 from domain.shared.clock import utcnow
@@ -45,17 +45,17 @@ async def summary(
     start: datetime | None,
     end: datetime | None,
     filters: SummaryFilters,
-    group_by: Grouping | None,
+    group_by: SummaryGrouping | None,
     top: int = 10,
-) -> Summary:
+) -> AnalyticsSummary:
     period = resolve_period(start=start, end=end)
     rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
     by_start = {row.bucket: row for row in rows.buckets}
     series = [
-        Bucket(start=lo, end=hi, **_metrics(by_start.get(lo)).model_dump())
+        SeriesBucket(start=lo, end=hi, **_metrics(by_start.get(lo)).model_dump())
         for lo, hi in bucket_bounds(period, group_by)
     ] if group_by else []
-    return Summary(
+    return AnalyticsSummary(
         period_from=period.start,
         period_to=period.end,
         group_by=group_by,
@@ -66,17 +66,17 @@ async def summary(
     )
 
 
-def bucket_bounds(period: Period, grouping: Grouping) -> list[tuple[datetime, datetime]]:
+def bucket_bounds(period: Period, grouping: SummaryGrouping) -> list[tuple[datetime, datetime]]:
     """Every week (from Monday) or month touching the period, as [start, end) in UTC."""
     day = period.start.astimezone(UTC).date()
-    if grouping is Grouping.week:
+    if grouping is SummaryGrouping.week:
         day -= timedelta(days=day.weekday())
     else:
         day = day.replace(day=1)
     lo = datetime(day.year, day.month, day.day, tzinfo=UTC)
     bounds = []
     while lo < period.end:
-        hi = lo + timedelta(days=7) if grouping is Grouping.week else _next_month(lo)
+        hi = lo + timedelta(days=7) if grouping is SummaryGrouping.week else _next_month(lo)
         bounds.append((lo, hi))
         lo = hi
     return bounds
@@ -86,14 +86,14 @@ def _next_month(value: datetime) -> datetime:
     return value.replace(year=value.year + 1, month=1) if value.month == 12 else value.replace(month=value.month + 1)
 
 
-def _rate(count: int, of: int) -> Rate:
-    return Rate(count=count, of=of, rate=count / of if of else None)
+def _rate(count: int, of: int) -> MetricRate:
+    return MetricRate(count=count, of=of, rate=count / of if of else None)
 
 
-def _duration(values: dict[str, Any], name: str) -> Duration:
+def _duration(values: dict[str, Any], name: str) -> MetricDuration:
     # percentile_cont over no rows is NULL, not an array of NULLs.
     median, p90 = values.get(f"{name}_percentiles") or (None, None)
-    return Duration(count=values.get(f"{name}_n", 0), median=median, p90=p90)
+    return MetricDuration(count=values.get(f"{name}_n", 0), median=median, p90=p90)
 
 
 def _reasons(values: dict[str, Any], status: str, reasons: list[str], volume: int) -> list[ReasonCount]:
@@ -101,11 +101,11 @@ def _reasons(values: dict[str, Any], status: str, reasons: list[str], volume: in
     return [ReasonCount(reason=r, count=n, rate=n / volume if volume else None) for r, n in counts]
 
 
-def _metrics(row: MetricRow | None) -> Metrics:
+def _metrics(row: MetricRow | None) -> PeriodMetrics:
     v = row.values if row else {}
     volume = v.get("volume", 0)
     noshows, fulfilled = int(v.get("noshows", 0)), int(v.get("fulfilled", 0))
-    return Metrics(
+    return PeriodMetrics(
         volume=volume,
         conversion=_rate(v.get("completed", 0), volume),
         leakage=_rate(v.get("status:cancelled", 0), volume),
