@@ -125,6 +125,9 @@ def _response(result: Result) -> dict[str, Any]:
 
 
 async def process(session: AsyncSession, *, bundle: dict[str, Any], actor: str) -> Result:
+    if bundle.get("resourceType") != "Bundle":
+        raise FhirError(400, f"POST to the base takes a transaction or batch Bundle, not a {bundle.get('resourceType')}.",
+                        expression="resourceType", code="structure")
     kind = bundle.get("type")
     if kind not in ("transaction", "batch"):
         raise FhirError(400, f"Only transaction and batch Bundles can be posted here; this one is a {kind} Bundle"

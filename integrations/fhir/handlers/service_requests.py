@@ -12,14 +12,15 @@ from domain.referrals import service as referrals
 from domain.referrals.repository import ReferralRepository
 from domain.referrals.models import Referral
 from domain.referrals.schemas import ReferralCreate, ReferralUpdate
-from integrations.fhir.handlers import Result, check_body_id, uuid_id
+from integrations.fhir.handlers import Result, check_body_id, directory, uuid_id
 from integrations.fhir.handlers.search import check_params, count_of, date_range, searchset, token
 from integrations.fhir.mappers.common import npi_of
 from integrations.fhir.mappers.service_request import (
     REFERRAL_STATUSES_FOR_SR, Resolved, referral_to_service_request, service_request_to_referral,
 )
 from integrations.fhir.outcomes import FhirError, Unprocessable
-from integrations.fhir.resolver import Resolver
+from integrations.fhir.parsing import validate
+from integrations.fhir.resolver import Requester, Resolver
 
 UPDATABLE = set(ReferralUpdate.model_fields) - {"assignee_id", "queue"}
 
@@ -44,7 +45,8 @@ async def resolve(resolver: Resolver, sr: ServiceRequest, resource: dict[str, An
         resolved.patient, resolved.patient_path = found
     requester_ref = sr.requester.reference if sr.requester else None
     npi = npi_of([sr.requester.identifier])[0] if sr.requester and sr.requester.identifier else None
-    requester = await resolver.requester(resource, requester_ref, npi)
+    requester = await _contained_requester(resolver, resource, requester_ref, path) \
+        or await resolver.requester(resource, requester_ref, npi)
     resolved.referring_provider_id = requester.provider_id
     resolved.referring_organization_id = requester.organization_id
     resolved.requester_is_hospital = requester.is_hospital
@@ -55,6 +57,19 @@ async def resolve(resolver: Resolver, sr: ServiceRequest, resource: dict[str, An
                             if p.reference and (name := resolver.name_of(resource, p.reference))}
     resolved.conditions = resolver.resources(resource, sr.reasonReference or [], "Condition", f"{path}.reasonReference")
     return resolved
+
+
+async def _contained_requester(resolver: Resolver, resource: dict[str, Any], raw: str | None,
+                               path: str) -> Requester | None:
+    """A contained requester goes into the directory (matched by NPI, else created), as a sent one would."""
+    for kind in ("Practitioner", "Organization", "PractitionerRole"):
+        if hit := resolver.contained(resource, raw, kind):
+            where = f"{path}.contained[{hit[1]}]"
+            model = validate(hit[0], path=where)
+            result = await directory.create(resolver.session, resource_type=kind, resource=hit[0], model=model,
+                                            resolver=resolver, path=where)
+            return await resolver.requester({}, f"{kind}/{result.resource['id']}")
+    return None
 
 
 def _with_path(exc: FhirError, path: str) -> FhirError:
