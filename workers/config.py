@@ -12,7 +12,7 @@ class OutboxConfig(BaseSettings):
     queue_name: str = "arq:queue"
     batch: int = 200
     # The relay stops claiming while this many jobs wait in Redis, so a lease is not spent queueing.
-    max_backlog: int = 1000
+    max_backlog: int = 300
     poll_seconds: float = 0.05
     # How long a row handed to Redis stays the relay's before it is handed out again (lost job).
     relay_lease_seconds: float = 120

@@ -66,8 +66,10 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
         return Verdict(APPOINTMENT_CHANGED)
     if message.channel not in HUMAN_CHANNELS:
         return None
-    wake = quiet_until(now, await _time_zone(session, message), start_hour=s.quiet_start_hour,
-                       end_hour=s.quiet_end_hour)
+    wake = None
+    if s.quiet_start_hour != s.quiet_end_hour:
+        wake = quiet_until(now, await _time_zone(session, message), start_hour=s.quiet_start_hour,
+                           end_hour=s.quiet_end_hour)
     if wake is not None:
         return Verdict(QUIET_HOURS, defer_until=wake)
     if kind is K.digest:

@@ -1,5 +1,6 @@
 """Turn an outbox row into the words and address of one message, at send time."""
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,11 +19,24 @@ class Composed:
     content: Rendered
 
 
+# Staff edits reach the workers within this many seconds; saves a query per message.
+TEMPLATE_CACHE_SECONDS = 5.0
+_cache: dict[tuple[str, str], tuple[float, tuple[str | None, str]]] = {}
+
+
 async def template_for(session: AsyncSession, kind: MessageKind, channel: Channel) -> tuple[str | None, str]:
+    key = (kind.value, channel.value)
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < TEMPLATE_CACHE_SECONDS:
+        return hit[1]
     custom = await LookupRepository(session).template(kind.value, channel.value)
-    if custom is not None:
-        return custom.subject, custom.body
-    return default_template(kind, channel)
+    source = (custom.subject, custom.body) if custom is not None else default_template(kind, channel)
+    _cache[key] = (time.monotonic(), source)
+    return source
+
+
+def forget_templates() -> None:
+    _cache.clear()
 
 
 async def compose(session: AsyncSession, message: OutboxMessage) -> Composed:

@@ -35,6 +35,7 @@ class Recipient:
     email: str | None
     phone: str | None
     time_zone: str
+    provider: Provider | None = None  # held so the context builder reuses the loaded row
 
 
 def reference(referral_id: uuid.UUID) -> str:
@@ -63,7 +64,8 @@ async def recipient(session: AsyncSession, message: OutboxMessage) -> Recipient:
             raise DeliveryRefused(f"provider {message.recipient_id} no longer exists")
         pref = await LookupRepository(session).preference(provider.id)
         return Recipient(provider_name(provider), _contact(provider.contact_points, "email"),
-                         _contact(provider.contact_points, "sms", "phone"), pref.time_zone if pref else default_tz)
+                         _contact(provider.contact_points, "sms", "phone"), pref.time_zone if pref else default_tz,
+                         provider)
     if message.recipient_type == "patient" and message.referral_id:
         referral = await session.get(Referral, message.referral_id)
         if referral is None:
@@ -105,8 +107,8 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
     lookups = LookupRepository(session)
     ctx: dict = {"practice": practice_context(), "kind": kind.value,
                  "referrer": {"display_name": to.name, "given_name": to.name, "family_name": ""}}
-    if message.recipient_type == "provider" and message.recipient_id:
-        provider = await session.get(Provider, message.recipient_id)
+    if to.provider is not None:
+        provider = to.provider
         ctx["referrer"] = {"display_name": provider_name(provider), "given_name": provider.given_name,
                            "family_name": provider.family_name}
     if kind is K.digest:

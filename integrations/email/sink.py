@@ -3,6 +3,7 @@ receiving end the tests and benches count at."""
 
 import email
 import email.policy
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -19,9 +20,14 @@ class Received:
     kind: str
 
 
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
 @dataclass
 class Inbox:
-    messages: list[Received] = field(default_factory=list)
+    """Keeps raw messages and parses on read, so receiving stays cheap under load."""
+
+    raw: list[tuple[str, bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Set to an SMTP reply (e.g. "451 try later") to refuse mail, as a failing relay would.
     refuse_with: str | None = None
@@ -29,22 +35,30 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.refuse_with:
             return self.refuse_with
-        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        body = parsed.get_body(("plain",))
-        item = Received(
-            message_id=str(parsed["Message-ID"]), to=",".join(envelope.rcpt_tos), subject=str(parsed["Subject"]),
-            body=body.get_content() if body else "", kind=str(parsed["X-Refloop-Kind"] or ""),
-        )
         with self.lock:
-            self.messages.append(item)
+            self.raw.append((",".join(envelope.rcpt_tos), envelope.original_content or envelope.content))
         return "250 Message accepted for delivery"
 
     def snapshot(self) -> list[Received]:
         with self.lock:
-            return list(self.messages)
+            raw = list(self.raw)
+        received = []
+        for to, content in raw:
+            parsed = email.message_from_bytes(content, policy=email.policy.default)
+            body = parsed.get_body(("plain",))
+            received.append(Received(
+                message_id=str(parsed["Message-ID"]), to=to, subject=str(parsed["Subject"]),
+                body=body.get_content() if body else "", kind=str(parsed["X-Refloop-Kind"] or ""),
+            ))
+        return received
 
     def ids(self) -> list[str]:
-        return [m.message_id for m in self.snapshot()]
+        with self.lock:
+            raw = list(self.raw)
+        return [m.group(1).decode() if (m := _MESSAGE_ID.search(content)) else "" for _, content in raw]
+
+    def __len__(self) -> int:
+        return len(self.raw)
 
 
 def free_port() -> int:
