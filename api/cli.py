@@ -2,12 +2,16 @@
 
 `refloop run` starts everything a developer needs; the other commands are its parts
 (`serve`, `worker`, `migrate`, `seed --demo`) for deployments that run them separately.
-Every command reads DATABASE_URL / REDIS_URL (environment or `.env`).
+Every command reads DATABASE_URL / REDIS_URL (environment or `.env`). Without them, `run`,
+`migrate` and `seed` use the embedded servers keeping their data under `.data/`; `serve`
+and `worker` use the settings' defaults (a local PostgreSQL and Redis).
 """
 
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -32,19 +36,30 @@ def _say(message: str) -> None:
     typer.secho(f"refloop: {message}", fg=typer.colors.CYAN, err=True)
 
 
-def _database_url() -> str:
+def _data_dir() -> Path:
+    from domain.shared.settings import Settings
+
+    return Path(Settings().data_dir).resolve()
+
+
+def _use(name: str, url: str) -> str:
+    """Point this process, and the processes it starts, at this server."""
     from domain.shared.settings import get_settings
 
-    return get_settings().database.url
-
-
-def _use_services(database_url: str, redis_url: str) -> None:
-    """Point this process and its children at these servers."""
-    from domain.shared.settings import get_settings
-
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["REDIS_URL"] = redis_url
+    os.environ[name] = url
     get_settings.cache_clear()
+    return url
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    """DATABASE_URL when set, else the embedded server `refloop run` uses, for this command."""
+    from api import embedded, launcher
+
+    try:
+        yield _use("DATABASE_URL", launcher.resolve_database(_data_dir()))
+    finally:
+        embedded.stop_embedded()
 
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:
@@ -60,15 +75,14 @@ def run(
     """Everything: PostgreSQL and Redis (embedded ones under .data/ unless DATABASE_URL /
     REDIS_URL are set), migrations, demo data on first start, the API and the worker."""
     from api import embedded, launcher
-    from domain.shared.settings import Settings
 
     # Until the supervisor takes over, SIGTERM unwinds like Ctrl-C so embedded servers stop.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     code = 0
     try:
         started = time.monotonic()
-        database_url, redis_url = launcher.resolve_services(Path(Settings().data_dir).resolve())
-        _use_services(database_url, redis_url)
+        database_url = _use("DATABASE_URL", launcher.resolve_database(_data_dir()))
+        _use("REDIS_URL", launcher.resolve_redis(_data_dir()))
         _prepare_database(database_url)
         if not launcher.has_referrals(database_url):
             _seed_demo(database_url, seed=seed, referrals=None)
@@ -118,7 +132,8 @@ def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Create the database if it is missing and apply migrations up to REVISION."""
-    _prepare_database(_database_url(), revision=revision)
+    with _database() as url:
+        _prepare_database(url, revision=revision)
 
 
 @app.command()
@@ -132,11 +147,11 @@ def seed(
 
     if not demo:
         raise typer.BadParameter("only the demo data set exists: pass --demo", param_hint="--demo")
-    url = _database_url()
-    if launcher.has_referrals(url):
-        _say("the database already has referrals; demo data goes only into an empty database")
-        raise typer.Exit(1)
-    _seed_demo(url, seed=seed, referrals=referrals)
+    with _database() as url:
+        if launcher.has_referrals(url):
+            _say("the database already has referrals; demo data goes only into an empty database")
+            raise typer.Exit(1)
+        _seed_demo(url, seed=seed, referrals=referrals)
     _say(DEMO_USERS_NOTE)
 
 

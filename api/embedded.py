@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import structlog
 
 log = structlog.get_logger()
@@ -74,7 +75,7 @@ def _forget_dead_handles(pgdata: Path) -> None:
         pids = json.loads(handles.read_text())
     except (OSError, ValueError):
         return
-    handles.write_text(json.dumps([pid for pid in pids if _signal(pid, 0)]))
+    handles.write_text(json.dumps([pid for pid in pids if not stopped(pid)]))
 
 
 def start_redis(data_dir: Path, *, db: int = 0) -> str:
@@ -119,10 +120,19 @@ def _signal(pid: int, sig: int) -> bool:
         return True
 
 
+def stopped(pid: int) -> bool:
+    """No such process, or one that has exited and waits to be reaped by its parent
+    (daemonized servers are reparented to PID 1, which may reap late in a container)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def _gone(pid: int, *, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _signal(pid, 0):
+        if stopped(pid):
             return True
         time.sleep(0.1)
     return False

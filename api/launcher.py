@@ -21,18 +21,20 @@ EMBEDDED_DATABASE = "refloop"
 STOP_GRACE_SECONDS = 15.0
 
 
-def resolve_services(data_dir: Path) -> tuple[str, str]:
-    """DATABASE_URL / REDIS_URL when set (environment or .env), else embedded servers
-    keeping their data under `data_dir`."""
+def resolve_database(data_dir: Path) -> str:
+    """DATABASE_URL when set (environment or .env), else the embedded server keeping its
+    data under `data_dir`, with the database `refloop` on it."""
     database = DatabaseSettings()
     if "url" in database.model_fields_set:
-        database_url = database.url
-    else:
-        server = make_url(normalise_database_url(embedded.start_postgres(data_dir)))
-        database_url = server.set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+        return database.url
+    server = make_url(normalise_database_url(embedded.start_postgres(data_dir)))
+    return server.set(database=EMBEDDED_DATABASE).render_as_string(hide_password=False)
+
+
+def resolve_redis(data_dir: Path) -> str:
+    """REDIS_URL when set (environment or .env), else an embedded server under `data_dir`."""
     redis = RedisSettings()
-    redis_url = redis.url if "url" in redis.model_fields_set else embedded.start_redis(data_dir)
-    return database_url, redis_url
+    return redis.url if "url" in redis.model_fields_set else embedded.start_redis(data_dir)
 
 
 def ensure_database(url: str) -> bool:

@@ -1,0 +1,167 @@
+"""Demo data: repeatable from its seed, walks the whole lifecycle, and keeps the invariants
+the services keep (milestones, timeline, sealed patient fields, blind indexes)."""
+
+import asyncio
+import hashlib
+import os
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from api.seed import DEMO_PASSWORD, DEMO_USERS, build_demo, load_demo
+from domain.identity.models import User
+from domain.identity.passwords import verify_password
+from domain.referrals.enums import AppointmentStatus, DeclineReason, LeakageReason, ReferralStatus
+from domain.referrals.lifecycle import MILESTONE_COLUMN
+from domain.referrals.models import Appointment, Referral, ReferralEvent
+from domain.shared.crypto import blind_index
+from domain.tasks.models import Task
+from tests import scratch_db
+
+NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
+PREFIX = f"refloop_test_seed_{os.getpid()}"
+
+
+@pytest.fixture(scope="module")
+def template():
+    """One empty migrated database; each seeding gets a fresh copy of it."""
+    name = f"{PREFIX}_empty"
+    scratch_db.create_migrated(name)
+    yield name
+    scratch_db.drop(name)
+
+
+@pytest.fixture(scope="module")
+def seeded(template):
+    """Two fresh databases seeded with the same seed."""
+    urls = {}
+    for label, seed in (("a", 7), ("b", 7)):
+        urls[label] = scratch_db.create(f"{PREFIX}_{label}", template=template)
+        started = time.monotonic()
+        counts = load_demo(urls[label], seed=seed, now=NOW)
+        print(f"\ndemo seed {seed} into a fresh database: {time.monotonic() - started:.1f} s, {counts}")
+    yield urls
+    for label in urls:
+        scratch_db.drop(f"{PREFIX}_{label}")
+
+
+def _query(url: str, work):
+    async def run():
+        engine = create_async_engine(url)
+        try:
+            async with async_sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+async def _fingerprint(session) -> dict:
+    """Counts per table and a digest of every referral as the API reads it (decrypted)."""
+    digest = hashlib.sha256()
+    for referral in (await session.scalars(select(Referral).order_by(Referral.id))).all():
+        digest.update(repr((referral.id, referral.status, referral.status_reason, referral.patient,
+                            referral.received_at, referral.closed_at, referral.reason, referral.version)).encode())
+    for appointment in (await session.scalars(select(Appointment).order_by(Appointment.id))).all():
+        digest.update(repr((appointment.id, appointment.status, appointment.start)).encode())
+    counts = {model.__tablename__: await session.scalar(select(func.count()).select_from(model))
+              for model in (Referral, ReferralEvent, Appointment, Task, User)}
+    return {"counts": counts, "digest": digest.hexdigest()}
+
+
+def test_same_seed_gives_the_same_demo_data(seeded):
+    a, b = (_query(seeded[label], _fingerprint) for label in ("a", "b"))
+    assert a == b
+    assert 2500 <= a["counts"]["referrals"] <= 3500
+
+
+def test_another_seed_gives_other_demo_data():
+    def referrals(seed: int) -> list[tuple]:
+        demo = build_demo(seed=seed, now=NOW, referrals=300, password_hash="-")
+        return [(r["id"], r["status"], r["patient_family_name"]) for r in demo.rows[Referral]]
+
+    assert referrals(7) == referrals(7)
+    assert referrals(7) != referrals(8)
+
+
+async def _spread(session) -> dict:
+    def grouped(column):
+        return select(column, func.count()).group_by(column)
+
+    return {
+        "status": dict((await session.execute(grouped(Referral.status))).all()),
+        "reason": dict((await session.execute(grouped(Referral.status_reason))).all()),
+        "appointment": dict((await session.execute(grouped(Appointment.status))).all()),
+        "overdue_tasks": await session.scalar(select(func.count()).select_from(Task).where(
+            Task.status.in_(["open", "in_progress"]), Task.due_at < NOW)),
+        "done_tasks": await session.scalar(select(func.count()).select_from(Task).where(Task.status == "done")),
+        "per_referrer": [n for (n,) in (await session.execute(
+            select(func.count()).where(Referral.referring_provider_id.is_not(None))
+            .group_by(Referral.referring_provider_id).order_by(func.count().desc()))).all()],
+    }
+
+
+def test_demo_data_reaches_every_status_and_outcome(seeded):
+    spread = _query(seeded["a"], _spread)
+    assert set(spread["status"]) == set(ReferralStatus)
+    assert set(spread["appointment"]) >= {AppointmentStatus.booked, AppointmentStatus.fulfilled,
+                                         AppointmentStatus.noshow, AppointmentStatus.cancelled}
+    reasons = set(spread["reason"])
+    assert {r.value for r in LeakageReason} <= reasons
+    assert {r.value for r in DeclineReason} <= reasons
+    assert spread["overdue_tasks"] > 0 and spread["done_tasks"] > 0
+    volumes = spread["per_referrer"]
+    # A few heavy referrers and a long tail.
+    assert volumes[0] >= 10 * volumes[len(volumes) // 2] and volumes[-1] <= 3
+
+
+async def _inconsistencies(session) -> dict:
+    found = {}
+    last_move = text("""
+        select count(*) from referrals r where r.status <> (
+          select e.to_status from referral_events e where e.referral_id = r.id and e.to_status is not null
+          order by e.at desc, e.id desc limit 1)
+    """)
+    found["status differs from the last move on the timeline"] = await session.scalar(last_move)
+    for status, column in MILESTONE_COLUMN.items():
+        if status is ReferralStatus.received:
+            continue
+        found[column] = await session.scalar(text(f"""
+            select count(*) from referrals r where r.{column} is distinct from (
+              select min(e.at) from referral_events e where e.referral_id = r.id and e.to_status = :status)
+        """), {"status": status.value})
+    found["no-shows counted"] = await session.scalar(text("""
+        select count(*) from referrals r where r.no_show_count <> (
+          select count(*) from appointments a where a.referral_id = r.id and a.status = 'noshow')
+    """))
+    found["plaintext patient names"] = await session.scalar(text(
+        "select count(*) from referrals where patient_family_name not like '%$%'"))
+    referrals = (await session.scalars(select(Referral).order_by(Referral.id).limit(200))).all()
+    found["blind indexes"] = sum(
+        r.patient_name_dob_index != blind_index(r.patient_family_name, r.patient_given_name,
+                                                 r.patient_birth_date.isoformat())
+        or r.patient_mrn_index != blind_index(r.patient_mrn)
+        for r in referrals
+    )
+    return found
+
+
+def test_demo_referrals_keep_the_invariants_the_services_keep(seeded):
+    found = _query(seeded["a"], _inconsistencies)
+    assert found == {name: 0 for name in found}
+
+
+async def _demo_users(session) -> list[User]:
+    return list((await session.scalars(select(User).where(User.email.like("%@refloop.local")))).all())
+
+
+def test_demo_users_sign_in_with_the_documented_password(seeded):
+    users = {user.email: user for user in _query(seeded["a"], _demo_users)}
+    for email in ("admin@refloop.local", "intake@refloop.local", "liaison@refloop.local",
+                  "clinician@refloop.local", "analyst@refloop.local"):
+        assert verify_password(DEMO_PASSWORD, users[email].password_hash), email
+    assert {users[email].role for email, *_ in DEMO_USERS} == {"admin", "intake", "liaison", "clinician", "analyst"}
