@@ -1,5 +1,6 @@
 # Two commands matter: `make run` and `make test`. The rest are their parts.
 # Installs are stamped, so a second call installs nothing unless pyproject.toml changed.
+# `make run ARGS="--port 8001"` passes options to `refloop run`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -10,7 +11,7 @@ TEST_INSTALLED := $(VENV)/.installed-test
 .PHONY: run test install install-test openapi bench migrate seed serve worker clean-data
 
 run: $(INSTALLED)
-	$(VENV)/bin/refloop run
+	$(VENV)/bin/refloop run $(ARGS)
 
 test: $(TEST_INSTALLED)
 	$(PY) -m pytest tests
