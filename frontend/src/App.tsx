@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Center, Loader } from '@mantine/core';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { useAuth } from './auth/AuthContext';
@@ -11,8 +11,10 @@ import { NewReferralPage } from './pages/NewReferralPage';
 import { TasksPage } from './pages/TasksPage';
 import { ProvidersPage } from './pages/ProvidersPage';
 import { ProviderPage } from './pages/ProviderPage';
-import { DashboardPage } from './pages/DashboardPage';
 import { NotAllowed } from './components/NotAllowed';
+
+// The charts library is most of the bundle: load it only for the dashboard.
+const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
 
 function Guard({ section, children }: { section: Section; children: ReactNode }) {
   const { me } = useAuth();
@@ -44,7 +46,10 @@ export function App() {
         <Route path="/tasks" element={<Guard section="tasks"><TasksPage /></Guard>} />
         <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
         <Route path="/providers/:id" element={<Guard section="providers"><ProviderPage /></Guard>} />
-        <Route path="/dashboard" element={<Guard section="dashboard"><DashboardPage /></Guard>} />
+        <Route
+          path="/dashboard"
+          element={<Guard section="dashboard"><Suspense fallback={<Loader aria-label="Loading dashboard" />}><DashboardPage /></Suspense></Guard>}
+        />
         <Route path="*" element={<NotAllowed notFound />} />
       </Routes>
     </Layout>

@@ -19,7 +19,7 @@ export function ReferralCard({ referral }: { referral: Referral }) {
         <Stack gap={4}>
           <Group justify="space-between" wrap="nowrap" gap={4}>
             <Text fw={600} size="sm" truncate>{humanize(referral.service_line)}</Text>
-            <UrgencyBadge urgency={referral.urgency} />
+            <UrgencyBadge urgency={referral.urgency} size="xs" />
           </Group>
           <Text size="xs" c="dimmed" truncate>{referral.reason || referral.specialty_display || 'No reason given'}</Text>
           <Group justify="space-between" gap={4}>

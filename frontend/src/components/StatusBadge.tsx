@@ -8,6 +8,10 @@ export function StatusBadge({ status }: { status: ReferralStatus }) {
 
 const URGENCY_COLOR: Record<string, string> = { routine: 'gray', urgent: 'orange', asap: 'red', stat: 'red' };
 
-export function UrgencyBadge({ urgency }: { urgency: string }) {
-  return <Badge color={URGENCY_COLOR[urgency] ?? 'gray'} variant={urgency === 'routine' ? 'outline' : 'filled'}>{urgency}</Badge>;
+export function UrgencyBadge({ urgency, size = 'sm' }: { urgency: string; size?: 'xs' | 'sm' }) {
+  return (
+    <Badge size={size} color={URGENCY_COLOR[urgency] ?? 'gray'} variant={urgency === 'routine' ? 'outline' : 'filled'} style={{ flexShrink: 0 }}>
+      {urgency}
+    </Badge>
+  );
 }

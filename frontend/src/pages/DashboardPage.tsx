@@ -8,11 +8,11 @@ import { QueryState } from '../components/QueryState';
 import { URGENCIES } from '../lib/filters';
 import { num, pct } from '../lib/format';
 import { humanize, STATUS_LABEL } from '../lib/lifecycle';
-import { periodFromParams, periodToQuery, presetRange, type Preset } from '../lib/period';
+import { periodFromParams, periodToQuery, type Preset } from '../lib/period';
 
 function Kpi({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
-    <Paper withBorder p="md" radius="md">
+    <Paper withBorder p="md" radius="md" role="group" aria-label={label}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{label}</Text>
       <Text fw={700} fz={28} lh={1.2}>{value}</Text>
       {hint && <Text size="xs" c="dimmed">{hint}</Text>}
@@ -104,7 +104,7 @@ export function DashboardPage() {
         <MultiSelect label="Urgency" placeholder={urgency.length ? undefined : 'All'} data={URGENCIES.map((u) => ({ value: u, label: humanize(u) }))} value={urgency} onChange={(v) => update({ urgency: v.join(',') || null })} w={200} clearable />
       </Group>
       <Text size="xs" c="dimmed">
-        Referrals received {period.from} to {period.to} (UTC). {period.preset !== 'custom' && `Default ${presetRange('90d').from} onward for 90 days.`}
+        Referrals received {period.from} to {period.to} (UTC), grouped by {period.groupBy}.
       </Text>
       <QueryState isPending={summary.isPending} error={summary.error} what="analytics">
         {s && t && (

@@ -28,11 +28,11 @@ function BoardColumn({ status, query }: { status: ReferralStatus; query: Referra
   const headingId = `col-${status}`;
   return (
     <section className="board-column" aria-labelledby={headingId}>
-      <Group justify="space-between" px={4} wrap="nowrap">
-        <Text fw={600} size="sm" id={headingId}>
-          {STATUS_LABEL[status]} <Text span c="dimmed" size="sm" aria-label={`${count} referrals`}>({count})</Text>
+      <Group justify="space-between" px={4} gap={4} wrap="nowrap" mih={22}>
+        <Text fw={600} size="sm" id={headingId} style={{ whiteSpace: 'nowrap' }}>
+          {STATUS_LABEL[status]} <Text span c="dimmed" size="sm">({count})</Text>
         </Text>
-        {overdue > 0 && <Badge color="red" size="sm">{overdue} overdue</Badge>}
+        {overdue > 0 && <Badge color="red" size="xs" variant="light" style={{ flexShrink: 0 }}>{overdue} overdue</Badge>}
       </Group>
       <QueryState isPending={result.isPending} error={result.error} what="referrals">
         {items.length === 0 && <Text size="xs" c="dimmed" px={4}>None</Text>}

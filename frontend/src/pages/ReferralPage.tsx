@@ -237,7 +237,13 @@ export function ReferralPage() {
           <Paper withBorder p="md" radius="md" component="section" aria-labelledby="timeline-heading">
             <PanelTitle id="timeline-heading">Timeline</PanelTitle>
             <QueryState isPending={events.isPending} error={events.error} what="timeline">
-              <Timeline events={events.data?.items ?? []} />
+              <Timeline
+                events={events.data?.items ?? []}
+                names={{
+                  ...Object.fromEntries((users.data?.items ?? []).map((u) => [u.id, u.full_name])),
+                  ...(me ? { [me.id]: `${me.full_name} (you)` } : {}),
+                }}
+              />
             </QueryState>
           </Paper>
         </Grid.Col>

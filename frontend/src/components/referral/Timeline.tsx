@@ -18,13 +18,20 @@ function describe(e: ReferralEvent): string {
   return humanize(e.kind);
 }
 
-export function Timeline({ events }: { events: ReferralEvent[] }) {
+/** "user:<id>" as a name where we know it; other actors (system, partner:..., ehr:...) as they are. */
+export function actorLabel(actor: string, names: Record<string, string>): string {
+  const [kind, id] = actor.split(':', 2);
+  if (kind === 'user' && id) return names[id] ?? 'Staff user';
+  return actor;
+}
+
+export function Timeline({ events, names = {} }: { events: ReferralEvent[]; names?: Record<string, string> }) {
   if (!events.length) return <Text size="sm" c="dimmed">No events yet.</Text>;
   return (
     <MTimeline bulletSize={14} lineWidth={2} active={events.length}>
       {events.map((e) => (
         <MTimeline.Item key={e.id} title={describe(e)}>
-          <Text size="xs" c="dimmed">{formatDateTime(e.at)} · {e.actor}</Text>
+          <Text size="xs" c="dimmed">{formatDateTime(e.at)} · {actorLabel(e.actor, names)}</Text>
           {e.reason && <Text size="sm">Reason: {humanize(e.reason)}</Text>}
           {e.note && <Text size="sm" className="timeline-note">{e.note}</Text>}
         </MTimeline.Item>

@@ -1,0 +1,125 @@
+// End-to-end run against the real backend: a fresh database with the demo data, the API under uvicorn
+// serving the built app, and Debian's Chromium. Prints one line per test and "N passed, N failed".
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM, launch } from './browser.mjs';
+import { tests } from './tests.mjs';
+
+const FRONTEND = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(FRONTEND, '..');
+const RESULTS = join(FRONTEND, 'test-results');
+const DB = process.env.E2E_DB ?? 'refloop_e2e';
+const PG = process.env.E2E_PG ?? 'postgresql://postgres@127.0.0.1:5432';
+const env = {
+  ...process.env,
+  DATABASE_URL: `${PG}/${DB}`,
+  REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/13',
+  REFLOOP_ENVIRONMENT: 'development',
+};
+const TEST_TIMEOUT_MS = 120_000;
+
+function step(label, cmd, args, opts = {}) {
+  const started = Date.now();
+  try {
+    execFileSync(cmd, args, { cwd: ROOT, env, stdio: 'pipe', timeout: 300_000, ...opts });
+  } catch (err) {
+    process.stderr.write(String(err.stdout ?? '') + String(err.stderr ?? ''));
+    throw new Error(`${label} failed: ${cmd} ${args.join(' ')}`);
+  }
+  console.log(`e2e: ${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(url, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+function withTimeout(promise, ms, name) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`${name} timed out after ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function main() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  mkdirSync(RESULTS, { recursive: true });
+  step(`fresh database ${DB}`, 'psql', [PG + '/postgres', '-qc', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`]);
+  step('migrate', join(ROOT, '.venv/bin/refloop'), ['migrate']);
+  step('seed demo data', join(ROOT, '.venv/bin/refloop'), ['seed', '--demo', '--referrals', process.env.E2E_REFERRALS ?? '300']);
+  if (process.env.E2E_SKIP_BUILD !== '1') step('build web app', 'npm', ['run', 'build', '--silent'], { cwd: FRONTEND });
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const log = openSync(join(RESULTS, 'server.log'), 'w');
+  const server = spawn(join(ROOT, '.venv/bin/python'), [
+    '-m', 'uvicorn', 'api.main:create_app', '--factory', '--host', '127.0.0.1', '--port', String(port),
+  ], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+  let passed = 0;
+  let failed = 0;
+  let browser;
+  try {
+    await waitFor(`${base}/healthz`, 60_000);
+    console.log(`e2e: API and web app at ${base}`);
+    browser = await launch();
+    const state = {};
+    for (const t of tests) {
+      const started = Date.now();
+      const pages = [];
+      const ctx = {
+        base,
+        state,
+        results: RESULTS,
+        newPage: async (size) => {
+          const page = await browser.newPage(size);
+          page.setDefaultTimeout(20_000);
+          pages.push(page);
+          return page;
+        },
+      };
+      try {
+        await withTimeout(t.fn(ctx), TEST_TIMEOUT_MS, t.name);
+        passed += 1;
+        console.log(`  ✓ ${t.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      } catch (err) {
+        failed += 1;
+        console.log(`  ✗ ${t.name}\n    ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n    ')}`);
+        await pages.at(-1)?.screenshot({ path: join(RESULTS, `FAILED-${t.name}.png`) }).catch(() => {});
+      } finally {
+        await Promise.all(pages.map((p) => p.close().catch(() => {})));
+      }
+    }
+  } finally {
+    await browser?.close();
+    server.kill('SIGTERM');
+  }
+  console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(`e2e: ${err?.stack ?? err}`);
+  process.exit(1);
+});
