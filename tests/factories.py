@@ -1,14 +1,22 @@
 """Small async factories: `await make_referral(session, status="accepted")`."""
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.providers import service as directory
+from domain.providers.models import Organization, Provider
+from domain.providers.schemas import OrganizationCreate, ProviderCreate, npi_check_digit_ok
 from domain.referrals import service as referrals
 from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.models import Referral
 from domain.referrals.schemas import ReferralCreate
+from domain.shared.clock import utcnow
+from domain.tasks import service as tasks
+from domain.tasks.models import Task
+from domain.tasks.schemas import TaskCreate
 
 _counter = itertools.count(1)
 
@@ -57,3 +65,31 @@ async def make_referral(session: AsyncSession, *, status: S | str = S.received, 
         )
     return referral
 
+
+def valid_npi(seed: int | None = None) -> str:
+    """A 10-digit NPI with a correct check digit (Luhn over the 80840 prefix)."""
+    base = f"1{(seed if seed is not None else next(_counter)) % 10**8:08d}"
+    return next(base + str(d) for d in range(10) if npi_check_digit_ok(base + str(d)))
+
+
+async def make_organization(session: AsyncSession, **overrides: Any) -> Organization:
+    payload: dict[str, Any] = {"name": f"Riverside Family Practice {next(_counter)}", "kind": "practice"}
+    payload.update(overrides)
+    return await directory.create_organization(session, data=OrganizationCreate.model_validate(payload))
+
+
+async def make_provider(session: AsyncSession, **overrides: Any) -> Provider:
+    payload: dict[str, Any] = {
+        "given_name": "Alice", "family_name": f"Nguyen{next(_counter)}", "credentials": ["MD"],
+        "specialties": [{"code": "207Q00000X", "display": "Family Medicine", "primary": True}],
+    }
+    payload.update(overrides)
+    return await directory.create_provider(session, data=ProviderCreate.model_validate(payload))
+
+
+async def make_task(session: AsyncSession, **overrides: Any) -> Task:
+    payload: dict[str, Any] = {
+        "type": "call_patient", "title": f"Call the patient {next(_counter)}", "due_at": utcnow() + timedelta(days=1),
+    }
+    payload.update(overrides)
+    return await tasks.create_task(session, data=TaskCreate.model_validate(payload), actor="test")

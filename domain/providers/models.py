@@ -70,7 +70,7 @@ class Affiliation(IdMixin, TimestampMixin, Base):
         return self.organization.name
 
 
-class StaffContact(IdMixin, TimestampMixin, Base):
+class StaffContact(IdMixin, TimestampMixin, VersionMixin, Base):
     """Someone in a provider's office who handles referrals: often the real point of contact."""
 
     __tablename__ = "provider_staff_contacts"

@@ -1,0 +1,287 @@
+"""API shapes of the physician directory: organizations, providers, affiliations, office staff."""
+
+import re
+import uuid
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator, model_validator
+
+from domain.providers.enums import (
+    AffiliationRole,
+    ContactMethod,
+    ContactPointSystem,
+    ContactPointUse,
+    OrganizationKind,
+    ProviderKind,
+    ProviderStatus,
+    StaffRole,
+)
+from domain.shared.schemas import Schema, UtcDateTime
+
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, naming the field, not as a 500.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Text20 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), NoNul]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
+Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoNul]
+Notes = Annotated[str, StringConstraints(max_length=4000), NoNul]
+SearchText = Annotated[str, NoNul]
+NuccCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9]{3}[0-9A-Z]{6}X$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoNul]
+
+
+def npi_check_digit_ok(npi: str) -> bool:
+    """Luhn over the NPI with the 80840 card-issuer prefix, as CMS defines it."""
+    total = 0
+    for position, char in enumerate(reversed("80840" + npi)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _valid_npi(value: str | None) -> str | None:
+    if value is not None and not npi_check_digit_ok(value):
+        raise ValueError("the NPI check digit is wrong (Luhn with prefix 80840)")
+    return value
+
+
+Npi = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{10}$"),
+    Field(description="National Provider Identifier: 10 digits, the last a Luhn check digit (prefix 80840)."),
+]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def optional() -> Any:
+    """A PATCH field that may be left out but not sent as null (its column is required)."""
+    return Field(default=None, json_schema_extra=_no_default)
+
+
+def digits(value: str) -> str:
+    """Phone-ish values compared by their last 10 digits, so `+1 (555) 010-2000` equals `555.010.2000`."""
+    return re.sub(r"\D", "", value)[-10:]
+
+
+class ContactPoint(Schema):
+    """FHIR ContactPoint, the parts a referral office uses."""
+
+    system: ContactPointSystem
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), NoNul]
+    use: ContactPointUse | None = None
+
+    @model_validator(mode="after")
+    def _plausible(self) -> "ContactPoint":
+        if self.system in (ContactPointSystem.phone, ContactPointSystem.fax, ContactPointSystem.sms):
+            if len(re.sub(r"\D", "", self.value)) < 7:
+                raise ValueError(f"a {self.system.value} number needs at least 7 digits")
+        elif self.system is ContactPointSystem.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.value):
+            raise ValueError("not an email address")
+        return self
+
+
+ContactPoints = Annotated[list[ContactPoint], Field(max_length=20)]
+
+
+class Address(Schema):
+    line: list[Text200] = Field(default_factory=list, max_length=4)
+    city: Text100 | None = None
+    state: Text100 | None = None
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), NoNul] | None = None
+    country: Text100 | None = None
+
+
+# --- organizations ---------------------------------------------------------------------------
+
+
+class OrganizationUpdate(Schema):
+    name: Text300 = optional()
+    npi: Npi | None = None
+    kind: OrganizationKind = optional()
+    internal: bool = optional()
+    active: bool = optional()
+    parent_id: uuid.UUID | None = Field(default=None, description="The organization this one belongs to.")
+    contact_points: ContactPoints = optional()
+    address: Address | None = None
+
+    _npi = field_validator("npi")(_valid_npi)
+
+
+class OrganizationCreate(OrganizationUpdate):
+    name: Text300
+    kind: OrganizationKind
+    internal: bool = Field(default=False, description="One of our own sites or practices.")
+    active: bool = True
+    contact_points: ContactPoints = Field(default_factory=list)
+
+
+class Organization(Schema):
+    id: uuid.UUID
+    version: int
+    name: str
+    npi: str | None
+    kind: OrganizationKind
+    internal: bool
+    active: bool
+    parent_id: uuid.UUID | None
+    contact_points: list[ContactPoint]
+    address: Address | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+# --- providers -------------------------------------------------------------------------------
+
+
+class Specialty(Schema):
+    code: NuccCode = Field(description="NUCC health care provider taxonomy code, e.g. 207RC0000X.")
+    display: Text200
+    primary: bool = False
+
+
+def _specialties_consistent(value: list[Specialty] | None) -> list[Specialty] | None:
+    if value is None:
+        return None
+    if sum(1 for s in value if s.primary) > 1:
+        raise ValueError("at most one specialty can be primary")
+    codes = [s.code for s in value]
+    if len(codes) != len(set(codes)):
+        raise ValueError("a specialty code is listed twice")
+    return value
+
+
+class AffiliationIn(Schema):
+    organization_id: uuid.UUID
+    role: AffiliationRole = Field(
+        default=AffiliationRole.member, description="`hospital_privileges` for a hospital the provider admits to."
+    )
+
+
+def _affiliations_distinct(value: list[AffiliationIn] | None) -> list[AffiliationIn] | None:
+    if value is not None and len({(a.organization_id, a.role) for a in value}) != len(value):
+        raise ValueError("the same organization and role are listed twice")
+    return value
+
+
+class Affiliation(Schema):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    organization_name: str
+    role: AffiliationRole
+
+
+class StaffContactUpdate(Schema):
+    name: Text200 = optional()
+    role: StaffRole = optional()
+    phone: Phone | None = None
+    email: EmailStr | None = None
+    notes: Notes | None = None
+
+
+class StaffContactCreate(StaffContactUpdate):
+    name: Text200
+    role: StaffRole
+
+
+class StaffContact(Schema):
+    id: uuid.UUID
+    version: int = Field(description="Send as `If-Match` to edit this contact.")
+    provider_id: uuid.UUID
+    name: str
+    role: StaffRole
+    phone: str | None
+    email: str | None
+    notes: str | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class ProviderUpdate(Schema):
+    """Send only what changes. `affiliations`, when sent, replaces the whole list."""
+
+    npi: Npi | None = None
+    prefix: Text20 | None = None
+    given_name: Text100 = optional()
+    family_name: Text100 = optional()
+    suffix: Text20 | None = None
+    credentials: Annotated[list[Text20], Field(max_length=10)] = optional()
+    specialties: Annotated[list[Specialty], Field(max_length=20)] = optional()
+    kind: ProviderKind = optional()
+    status: ProviderStatus = Field(
+        default=None, json_schema_extra=_no_default,
+        description="active or inactive; `merged` is set only by the merge operation.",
+    )
+    preferred_contact_method: ContactMethod | None = None
+    contact_points: ContactPoints = optional()
+    affiliations: Annotated[list[AffiliationIn], Field(max_length=50)] = optional()
+    notes: Notes | None = None
+
+    _npi = field_validator("npi")(_valid_npi)
+    _specialties = field_validator("specialties")(_specialties_consistent)
+    _affiliations = field_validator("affiliations")(_affiliations_distinct)
+
+    @field_validator("status")
+    @classmethod
+    def _not_merged(cls, value: ProviderStatus | None) -> ProviderStatus | None:
+        if value is ProviderStatus.merged:
+            raise ValueError("use POST /v1/providers/{id}/merge to merge a provider")
+        return value
+
+
+class ProviderCreate(ProviderUpdate):
+    given_name: Text100
+    family_name: Text100
+    credentials: Annotated[list[Text20], Field(max_length=10)] = Field(default_factory=list, examples=[["MD"]])
+    specialties: Annotated[list[Specialty], Field(max_length=20)] = Field(default_factory=list)
+    kind: ProviderKind = ProviderKind.external
+    status: ProviderStatus = ProviderStatus.active
+    contact_points: ContactPoints = Field(default_factory=list)
+    affiliations: Annotated[list[AffiliationIn], Field(max_length=50)] = Field(default_factory=list)
+    staff: Annotated[list[StaffContactCreate], Field(max_length=50)] = Field(
+        default_factory=list, description="Office staff to create with the provider; later edits go through /staff."
+    )
+
+
+class Provider(Schema):
+    id: uuid.UUID
+    version: int
+    npi: str | None
+    prefix: str | None
+    given_name: str
+    family_name: str
+    suffix: str | None
+    credentials: list[str]
+    specialties: list[Specialty]
+    kind: ProviderKind
+    status: ProviderStatus
+    merged_into_id: uuid.UUID | None = Field(description="Set when this record was merged into another.")
+    preferred_contact_method: ContactMethod | None
+    contact_points: list[ContactPoint]
+    affiliations: list[Affiliation]
+    staff: list[StaffContact]
+    notes: str | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class MergeRequest(Schema):
+    into_id: uuid.UUID = Field(description="The provider that survives and receives this one's links.")
+
+
+class DuplicateCandidate(Schema):
+    provider: Provider
+    score: float = Field(ge=0, le=100, description="0-100; higher is more likely the same person.")
+    reasons: list[str] = Field(description="What matched: name, phone, fax, organization.")

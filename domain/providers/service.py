@@ -1,0 +1,373 @@
+"""Directory use cases: organizations, providers and their office staff, duplicates and merges.
+
+Each takes the caller's session and never commits it.
+"""
+
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.providers.enums import ContactPointSystem, ProviderStatus
+from domain.providers.errors import DuplicateNpi, MergeNotAllowed, ProviderMerged
+from domain.providers.models import Affiliation, Organization, Provider, StaffContact
+from domain.providers.repository import (
+    OrganizationFilters,
+    OrganizationRepository,
+    ProviderFilters,
+    ProviderRepository,
+    StaffRepository,
+)
+from domain.providers.schemas import (
+    AffiliationIn,
+    OrganizationCreate,
+    OrganizationUpdate,
+    ProviderCreate,
+    ProviderUpdate,
+    StaffContactCreate,
+    StaffContactUpdate,
+    digits,
+)
+from domain.shared.errors import InvalidInput, NotFound, PreconditionFailed
+
+NPI_CONSTRAINTS = {"uq_providers_npi": "Provider", "uq_organizations_npi": "Organization"}
+MAX_PARENT_DEPTH = 20
+
+
+async def _flush(session: AsyncSession, npi: str | None) -> None:
+    """Flush; a concurrent writer that took the same NPI first is a 409, not a 500."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        constraint = getattr(exc.orig.__cause__, "constraint_name", None)
+        if constraint in NPI_CONSTRAINTS and npi:
+            raise DuplicateNpi(npi, NPI_CONSTRAINTS[constraint], None) from exc
+        raise
+
+
+def _check_version(entity: str, current: int, expected: int) -> None:
+    if current != expected:
+        raise PreconditionFailed(
+            f"The {entity} changed since you read it (version {current}, you sent {expected}); "
+            "read it again and reapply your change."
+        )
+
+
+def _changes(row: object, sent: dict[str, Any]) -> dict[str, Any]:
+    """The sent fields whose value differs from the row's. Nested models arrive as plain dicts,
+    ready for the JSONB columns (StrEnum values serialise as their strings)."""
+    return {name: value for name, value in sent.items() if getattr(row, name) != value}
+
+
+# --- organizations ---------------------------------------------------------------------------
+
+
+async def _check_parent(repo: OrganizationRepository, organization_id: uuid.UUID | None, parent_id: uuid.UUID) -> None:
+    if parent_id == organization_id:
+        raise InvalidInput("An organization cannot be its own parent.", field="body.parent_id")
+    if not await repo.existing_ids([parent_id]):
+        raise InvalidInput(f"Organization {parent_id} does not exist.", field="body.parent_id")
+    ancestor: uuid.UUID | None = parent_id
+    for _ in range(MAX_PARENT_DEPTH):
+        ancestor = await repo.parent_of(ancestor)
+        if ancestor is None:
+            return
+        if ancestor == organization_id:
+            raise InvalidInput("That parent is already below this organization.", field="body.parent_id")
+    raise InvalidInput(f"Organizations nest at most {MAX_PARENT_DEPTH} levels deep.", field="body.parent_id")
+
+
+async def _check_org_npi(repo: OrganizationRepository, npi: str | None, own_id: uuid.UUID | None) -> None:
+    if npi and (holder := await repo.by_npi(npi)) is not None and holder.id != own_id:
+        raise DuplicateNpi(npi, "Organization", holder.id)
+
+
+async def create_organization(session: AsyncSession, *, data: OrganizationCreate) -> Organization:
+    repo = OrganizationRepository(session)
+    await _check_org_npi(repo, data.npi, None)
+    if data.parent_id is not None:
+        await _check_parent(repo, None, data.parent_id)
+    organization = repo.add(Organization(**data.model_dump()))
+    await _flush(session, data.npi)
+    return organization
+
+
+async def get_organization(session: AsyncSession, *, organization_id: uuid.UUID) -> Organization:
+    return await OrganizationRepository(session).get(organization_id)
+
+
+async def list_organizations(
+    session: AsyncSession, *, filters: OrganizationFilters, sort: str, descending: bool, limit: int, cursor: str | None
+) -> tuple[list[Organization], str | None]:
+    return await OrganizationRepository(session).find(
+        filters, sort=sort, descending=descending, limit=limit, cursor=cursor
+    )
+
+
+async def update_organization(
+    session: AsyncSession, *, organization_id: uuid.UUID, data: OrganizationUpdate, expected_version: int
+) -> Organization:
+    repo = OrganizationRepository(session)
+    organization = await repo.get(organization_id, for_update=True)
+    _check_version("organization", organization.version, expected_version)
+    changes = _changes(organization, data.model_dump(exclude_unset=True))
+    if not changes:
+        return organization
+    if "npi" in changes:
+        await _check_org_npi(repo, changes["npi"], organization.id)
+    if changes.get("parent_id") is not None:
+        await _check_parent(repo, organization.id, changes["parent_id"])
+    for name, value in changes.items():
+        setattr(organization, name, value)
+    organization.version += 1
+    await _flush(session, organization.npi)
+    return organization
+
+
+# --- providers -------------------------------------------------------------------------------
+
+
+async def _check_affiliations(session: AsyncSession, affiliations: list[AffiliationIn]) -> None:
+    known = await OrganizationRepository(session).existing_ids(a.organization_id for a in affiliations)
+    for index, affiliation in enumerate(affiliations):
+        if affiliation.organization_id not in known:
+            raise InvalidInput(
+                f"Organization {affiliation.organization_id} does not exist.",
+                field=f"body.affiliations.{index}.organization_id",
+            )
+
+
+async def _check_provider_npi(repo: ProviderRepository, npi: str | None, own_id: uuid.UUID | None) -> None:
+    if npi and (holder := await repo.by_npi(npi)) is not None and holder.id != own_id:
+        raise DuplicateNpi(npi, "Provider", holder.id)
+
+
+def _staff_row(data: StaffContactCreate) -> StaffContact:
+    return StaffContact(**data.model_dump())
+
+
+async def create_provider(session: AsyncSession, *, data: ProviderCreate) -> Provider:
+    repo = ProviderRepository(session)
+    await _check_provider_npi(repo, data.npi, None)
+    await _check_affiliations(session, data.affiliations)
+    provider = repo.add(Provider(
+        **data.model_dump(exclude={"affiliations", "staff"}),
+        affiliations=[Affiliation(organization_id=a.organization_id, role=a.role) for a in data.affiliations],
+        staff=[_staff_row(s) for s in data.staff],
+    ))
+    await _flush(session, data.npi)
+    return await repo.get_full(provider.id)
+
+
+async def get_provider(session: AsyncSession, *, provider_id: uuid.UUID) -> Provider:
+    return await ProviderRepository(session).get_full(provider_id)
+
+
+async def list_providers(
+    session: AsyncSession, *, filters: ProviderFilters, sort: str, descending: bool, limit: int, cursor: str | None
+) -> tuple[list[Provider], str | None]:
+    return await ProviderRepository(session).find(filters, sort=sort, descending=descending, limit=limit, cursor=cursor)
+
+
+async def _editable(session: AsyncSession, provider_id: uuid.UUID) -> Provider:
+    provider = await ProviderRepository(session).get_full(provider_id, for_update=True)
+    if provider.status is ProviderStatus.merged:
+        raise ProviderMerged(provider.id, provider.merged_into_id)
+    return provider
+
+
+async def update_provider(
+    session: AsyncSession, *, provider_id: uuid.UUID, data: ProviderUpdate, expected_version: int
+) -> Provider:
+    repo = ProviderRepository(session)
+    provider = await repo.get_full(provider_id, for_update=True)
+    _check_version("provider", provider.version, expected_version)
+    if provider.status is ProviderStatus.merged:
+        raise ProviderMerged(provider.id, provider.merged_into_id)
+    changes = _changes(provider, data.model_dump(exclude_unset=True, exclude={"affiliations"}))
+    if "npi" in changes:
+        await _check_provider_npi(repo, changes["npi"], provider.id)
+    relinked = False
+    if data.affiliations is not None:
+        await _check_affiliations(session, data.affiliations)
+        relinked = _replace_affiliations(provider, data.affiliations)
+    if not changes and not relinked:
+        return provider
+    for name, value in changes.items():
+        setattr(provider, name, value)
+    provider.version += 1
+    await _flush(session, provider.npi)
+    return await repo.get_full(provider.id)
+
+
+def _replace_affiliations(provider: Provider, wanted: list[AffiliationIn]) -> bool:
+    """Keep the rows that stay (no delete + insert of the same pair), add the new ones. True if any changed."""
+    keys = [(a.organization_id, a.role) for a in wanted]
+    kept = [a for a in provider.affiliations if (a.organization_id, a.role) in keys]
+    have = {(a.organization_id, a.role) for a in kept}
+    added = [Affiliation(organization_id=org, role=role) for org, role in keys if (org, role) not in have]
+    if not added and len(kept) == len(provider.affiliations):
+        return False
+    provider.affiliations = kept + added
+    return True
+
+
+# --- office staff ----------------------------------------------------------------------------
+
+
+async def list_staff(session: AsyncSession, *, provider_id: uuid.UUID) -> list[StaffContact]:
+    await ProviderRepository(session).get(provider_id)
+    return await StaffRepository(session).of_provider(provider_id)
+
+
+async def add_staff(session: AsyncSession, *, provider_id: uuid.UUID, data: StaffContactCreate) -> StaffContact:
+    await _editable(session, provider_id)
+    row = StaffRepository(session).add(_staff_row(data))
+    row.provider_id = provider_id
+    await session.flush()
+    return row
+
+
+async def _staff_of(session: AsyncSession, provider_id: uuid.UUID, staff_id: uuid.UUID) -> StaffContact:
+    row = await StaffRepository(session).get(staff_id, for_update=True)
+    if row.provider_id != provider_id:
+        raise NotFound("Staff contact", staff_id)
+    return row
+
+
+async def update_staff(
+    session: AsyncSession, *, provider_id: uuid.UUID, staff_id: uuid.UUID, data: StaffContactUpdate,
+    expected_version: int,
+) -> StaffContact:
+    await _editable(session, provider_id)
+    row = await _staff_of(session, provider_id, staff_id)
+    _check_version("staff contact", row.version, expected_version)
+    changes = _changes(row, data.model_dump(exclude_unset=True))
+    if changes:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.version += 1
+        await session.flush()
+    return row
+
+
+async def remove_staff(
+    session: AsyncSession, *, provider_id: uuid.UUID, staff_id: uuid.UUID, expected_version: int | None
+) -> None:
+    await _editable(session, provider_id)
+    row = await _staff_of(session, provider_id, staff_id)
+    if expected_version is not None:
+        _check_version("staff contact", row.version, expected_version)
+    await StaffRepository(session).delete(row)
+    await session.flush()
+
+
+# --- duplicates and merge --------------------------------------------------------------------
+
+PHONE_LIKE = (ContactPointSystem.phone.value, ContactPointSystem.fax.value)
+MIN_DUPLICATE_SCORE = 65.0
+CANDIDATE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    provider: Provider
+    score: float
+    reasons: list[str]
+
+
+def _name_key(provider: Provider) -> str:
+    folded = unicodedata.normalize("NFKD", f"{provider.given_name} {provider.family_name}")
+    return "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+
+
+def _phone_keys(provider: Provider) -> set[str]:
+    return {key for cp in provider.contact_points if cp.get("system") in PHONE_LIKE
+            and len(key := digits(cp.get("value", ""))) >= 7}
+
+
+def score_duplicate(provider: Provider, other: Provider) -> Duplicate | None:
+    """Name similarity scaled up by shared phone/fax and organization.
+
+    The name dominates, so colleagues sharing an office phone are not flagged;
+    two different NPIs are two different people.
+    """
+    if provider.npi and other.npi and provider.npi != other.npi:
+        return None
+    name = fuzz.token_sort_ratio(_name_key(provider), _name_key(other))
+    reasons = ["similar_name"] if name >= 80 else []
+    factor = 0.8
+    if _phone_keys(provider) & _phone_keys(other):
+        factor += 0.12
+        reasons.append("same_phone")
+    if {a.organization_id for a in provider.affiliations} & {a.organization_id for a in other.affiliations}:
+        factor += 0.08
+        reasons.append("same_organization")
+    score = round(min(100.0, name * factor), 1)
+    return Duplicate(other, score, reasons) if score >= MIN_DUPLICATE_SCORE else None
+
+
+async def find_duplicates(session: AsyncSession, *, provider_id: uuid.UUID, limit: int) -> list[Duplicate]:
+    repo = ProviderRepository(session)
+    provider = await repo.get_full(provider_id)
+    candidates = await repo.duplicate_candidates(
+        provider, phone_keys=sorted(_phone_keys(provider)), limit=CANDIDATE_LIMIT
+    )
+    scored = [d for other in candidates if (d := score_duplicate(provider, other)) is not None]
+    scored.sort(key=lambda d: (-d.score, d.provider.family_name, d.provider.id))
+    return scored[:limit]
+
+
+def _merge_json(target: list[dict], source: list[dict], key: Any) -> list[dict]:
+    seen = {key(item) for item in target}
+    return target + [item for item in source if key(item) not in seen]
+
+
+async def merge_provider(
+    session: AsyncSession, *, provider_id: uuid.UUID, into_id: uuid.UUID, expected_version: int | None, actor: str
+) -> Provider:
+    """Fold `provider_id` into `into_id`: links move, references repoint, the record stays as a pointer."""
+    if provider_id == into_id:
+        raise MergeNotAllowed("A provider cannot be merged into itself.",
+                              errors=[{"field": "body.into_id", "message": "same as the merged provider"}])
+    repo = ProviderRepository(session)
+    await repo.lock([provider_id, into_id])
+    source = await repo.get_full(provider_id)
+    if expected_version is not None:
+        _check_version("provider", source.version, expected_version)
+    if not await repo.exists(into_id):
+        raise InvalidInput(f"Provider {into_id} does not exist.", field="body.into_id")
+    target = await repo.get_full(into_id)
+    if source.status is ProviderStatus.merged:
+        raise MergeNotAllowed(f"Provider {source.id} was already merged into {source.merged_into_id}.")
+    if target.status is ProviderStatus.merged:
+        raise MergeNotAllowed(
+            f"Provider {target.id} was itself merged into {target.merged_into_id}; merge into that one.",
+            errors=[{"field": "body.into_id", "message": "is a merged record"}],
+        )
+    if source.npi and target.npi and source.npi != target.npi:
+        raise MergeNotAllowed("The two providers have different NPIs, so they are different people.")
+
+    await repo.move_links(source_id=source.id, target_id=target.id)
+    await repo.repoint_references(source_id=source.id, target_id=target.id, actor=actor)
+    npi = source.npi
+    source.status = ProviderStatus.merged
+    source.merged_into_id = target.id
+    source.npi = None  # the NPI now identifies the survivor (a directory upsert by NPI must find it)
+    source.version += 1
+    await session.flush()
+    target.npi = target.npi or npi
+    target.contact_points = _merge_json(
+        target.contact_points, source.contact_points, lambda cp: (cp.get("system"), cp.get("value"))
+    )
+    target.specialties = _merge_json(
+        target.specialties, [s | {"primary": False} for s in source.specialties], lambda s: s.get("code")
+    )
+    target.credentials = list(dict.fromkeys([*target.credentials, *source.credentials]))
+    target.version += 1
+    await _flush(session, target.npi)
+    return await repo.get_full(target.id)
