@@ -90,11 +90,19 @@ class Resolver:
         row = await FhirResourceRepository(self.session).get(resource_type, ref.id)
         return (ref.id, row) if row is not None else None
 
-    async def patient(self, container: dict[str, Any], raw: str | None, path: str) -> tuple[Any, str] | None:
+    @staticmethod
+    def contained_model(container_model: Any, index: int) -> Any:
+        """The contained resource as already validated with its container (no second validation)."""
+        return container_model.contained[index]
+
+    async def patient(self, container: dict[str, Any], raw: str | None, path: str,
+                      container_model: Any = None) -> tuple[Any, str] | None:
         """(Patient model, where it sits) for a subject reference."""
         if found := self.contained(container, raw, "Patient"):
             resource, index = found
-            return validate(resource, path=f"{path}.contained[{index}]"), f"{path}.contained[{index}]"
+            model = self.contained_model(container_model, index) if container_model is not None \
+                else validate(resource, path=f"{path}.contained[{index}]")
+            return model, f"{path}.contained[{index}]"
         if (entry := self.entry(raw)) is not None and entry.resource.get("resourceType") == "Patient":
             return entry.model, entry.path
         if raw and (stored := await self.local(raw, "Patient")):
@@ -138,13 +146,13 @@ class Resolver:
             return stored[1].provider_id
         return None
 
-    def resources(self, container: dict[str, Any], refs: list[Any], resource_type: str, path: str) -> list[Any]:
+    def resources(self, container: dict[str, Any], refs: list[Any], resource_type: str, container_model: Any) -> list[Any]:
         """Contained or same-Bundle resources of one type named by `refs` (Coverage, Condition...)."""
         found = []
-        for index, ref in enumerate(refs):
+        for ref in refs:
             raw = ref.reference
             if hit := self.contained(container, raw, resource_type):
-                found.append(validate(hit[0], path=f"{path}[{index}]"))
+                found.append(self.contained_model(container_model, hit[1]))
             elif (entry := self.entry(raw)) is not None and entry.resource.get("resourceType") == resource_type:
                 found.append(entry.model)
         return found

@@ -19,7 +19,6 @@ from integrations.fhir.mappers.service_request import (
     REFERRAL_STATUSES_FOR_SR, Resolved, referral_to_service_request, service_request_to_referral,
 )
 from integrations.fhir.outcomes import FhirError, Unprocessable
-from integrations.fhir.parsing import validate
 from integrations.fhir.resolver import Requester, Resolver
 
 UPDATABLE = set(ReferralUpdate.model_fields) - {"assignee_id", "queue"}
@@ -41,31 +40,41 @@ async def resolve(resolver: Resolver, sr: ServiceRequest, resource: dict[str, An
                   source: tuple[str, str] | None) -> Resolved:
     resolved = Resolved(source=source)
     subject = sr.subject.reference if sr.subject else None
-    if found := await resolver.patient(resource, subject, path):
+    if found := await resolver.patient(resource, subject, path, sr):
         resolved.patient, resolved.patient_path = found
     requester_ref = sr.requester.reference if sr.requester else None
     npi = npi_of([sr.requester.identifier])[0] if sr.requester and sr.requester.identifier else None
-    requester = await _contained_requester(resolver, resource, requester_ref, path) \
+    requester = await _contained_requester(resolver, sr, resource, requester_ref, path) \
         or await resolver.requester(resource, requester_ref, npi)
     resolved.referring_provider_id = requester.provider_id
     resolved.referring_organization_id = requester.organization_id
     resolved.requester_is_hospital = requester.is_hospital
     if sr.performer:
         resolved.receiving_provider_id = await resolver.performer(sr.performer[0].reference)
-    resolved.coverages = resolver.resources(resource, sr.insurance or [], "Coverage", f"{path}.insurance")
+    resolved.coverages = resolver.resources(resource, sr.insurance or [], "Coverage", sr)
     resolved.payer_names = {p.reference: name for c in resolved.coverages for p in c.payor or []
                             if p.reference and (name := resolver.name_of(resource, p.reference))}
-    resolved.conditions = resolver.resources(resource, sr.reasonReference or [], "Condition", f"{path}.reasonReference")
+    resolved.conditions = resolver.resources(resource, sr.reasonReference or [], "Condition", sr)
     return resolved
 
 
-async def _contained_requester(resolver: Resolver, resource: dict[str, Any], raw: str | None,
+async def _contained_requester(resolver: Resolver, sr: ServiceRequest, resource: dict[str, Any], raw: str | None,
                                path: str) -> Requester | None:
-    """A contained requester goes into the directory (matched by NPI, else created), as a sent one would."""
-    for kind in ("Practitioner", "Organization", "PractitionerRole"):
+    """A contained requester is matched in the directory by NPI, else created there.
+
+    A match writes nothing: the same referrer sending many referrals must not serialise them on its
+    directory row. Without an NPI there is nothing to match on, so it stays in the original only.
+    """
+    for kind in ("Practitioner", "Organization"):
         if hit := resolver.contained(resource, raw, kind):
+            model = resolver.contained_model(sr, hit[1])
+            npi = npi_of(model.identifier)[0]
+            if npi is None:
+                return Requester()
+            known = await resolver.requester({}, None, npi)
+            if known.provider_id is not None or known.organization_id is not None:
+                return known
             where = f"{path}.contained[{hit[1]}]"
-            model = validate(hit[0], path=where)
             result = await directory.create(resolver.session, resource_type=kind, resource=hit[0], model=model,
                                             resolver=resolver, path=where)
             return await resolver.requester({}, f"{kind}/{result.resource['id']}")
