@@ -9,6 +9,7 @@ from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
+from api.routers import messages, templates
 from api.routers import analytics, appointments, fhir, health, referrals
 from domain.shared.settings import get_settings
 
@@ -39,6 +40,8 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     for module in (referrals, appointments, analytics):
         app.include_router(module.router, prefix="/v1")
+    for outreach_router in (messages.router, messages.endpoints, templates.router):
+        app.include_router(outreach_router, prefix="/v1")
     app.include_router(fhir.router)
     app.add_middleware(
         CORSMiddleware,

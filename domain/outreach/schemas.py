@@ -1,0 +1,81 @@
+import uuid
+from typing import Annotated
+
+from pydantic import Field, HttpUrl
+
+from domain.outreach.kinds import Channel, MessageKind
+from domain.shared.outbox import MessageStatus
+from domain.shared.schemas import Schema, UtcDateTime
+
+
+class Message(Schema):
+    id: uuid.UUID
+    channel: str
+    kind: str
+    recipient_type: str
+    recipient_id: uuid.UUID | None
+    referral_id: uuid.UUID | None
+    status: MessageStatus
+    suppressed_rule: str | None = Field(description="The cadence rule that held a suppressed message back.")
+    digest_id: uuid.UUID | None = Field(description="The digest that later carried this suppressed message.")
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    not_before: UtcDateTime = Field(description="Not sent before this time (retry backoff, reminders, quiet hours).")
+    sent_at: UtcDateTime | None
+    external_id: str | None = Field(description="The id the receiver saw: Message-ID, webhook-id.")
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+TemplateText = Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class TemplateBody(Schema):
+    subject: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="Email only; Jinja2 like the body.")
+    body: TemplateText
+
+
+class TemplateSave(TemplateBody):
+    kind: MessageKind
+    channel: Channel = Channel.email
+
+
+class Template(Schema):
+    kind: MessageKind
+    channel: Channel
+    subject: str | None
+    body: str
+    customised: bool = Field(description="false: the built-in wording is in use.")
+    version: int | None = None
+    updated_at: UtcDateTime | None = None
+
+
+class PreviewRequest(TemplateSave):
+    pass
+
+
+class Preview(Schema):
+    subject: str | None
+    body: str
+    variables: dict = Field(description="The sample values the template was rendered with.")
+
+
+class WebhookEndpointCreate(Schema):
+    organization_id: uuid.UUID
+    url: HttpUrl
+    kinds: list[MessageKind] = Field(default_factory=list, description="Empty: every kind.")
+
+
+class WebhookEndpoint(Schema):
+    id: uuid.UUID
+    organization_id: uuid.UUID | None
+    url: str
+    kinds: list[str]
+    active: bool
+    created_at: UtcDateTime
+
+
+class WebhookEndpointCreated(WebhookEndpoint):
+    secret: str = Field(description="Shown once: verify `webhook-signature` with it (Standard Webhooks).")
