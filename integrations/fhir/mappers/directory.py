@@ -7,8 +7,11 @@ from fhir.resources.R4B.organization import Organization as FhirOrganization
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
+from pydantic import ValidationError
+
 from domain.providers.directory import OrganizationFields, PractitionerFields
 from domain.providers.enums import OrganizationKind
+from domain.providers.schemas import ContactPoint, npi_check_digit_ok
 from integrations.fhir.mappers.common import (
     NPI_SYSTEM, NUCC_SYSTEM, address_from, address_of, codings, contact_points, instant, npi_of, telecom_of,
 )
@@ -23,9 +26,21 @@ PAYER_NETWORK_SYSTEM = "http://hl7.org/fhir/uv/vhdir/CodeSystem/network-type"
 
 def _npi(identifiers: list[Any] | None, root: str) -> str | None:
     npi, index = npi_of(identifiers)
-    if npi is not None and not NPI.match(npi):
-        raise Unprocessable(f"'{npi}' is not an NPI (10 digits).", expression=f"{root}.identifier[{index}].value")
+    if npi is not None and not (NPI.match(npi) and npi_check_digit_ok(npi)):
+        raise Unprocessable(f"'{npi}' is not an NPI (10 digits, the last a check digit).",
+                            expression=f"{root}.identifier[{index}].value")
     return npi
+
+
+def directory_contact_points(telecoms: list[Any] | None) -> list[dict[str, str]]:
+    """Telecoms the directory can hold (it checks phone digits, e-mail shape...); all of them stay in the original."""
+    kept = []
+    for point in contact_points(telecoms):
+        try:
+            kept.append(ContactPoint.model_validate(point).model_dump(mode="json", exclude_none=True))
+        except ValidationError:
+            continue
+    return kept
 
 
 def specialties_of(concepts: list[Any] | None) -> list[dict[str, Any]]:
@@ -55,7 +70,7 @@ def practitioner_fields(practitioner: Practitioner, root: str = "Practitioner") 
         suffix=(name.suffix or [None])[0] if name and name.suffix else None,
         credentials=[q[:20] for q in quals if q][:10],
         specialties=specialties_of([q.code for q in practitioner.qualification or [] if q.code is not None]),
-        contact_points=contact_points(practitioner.telecom),
+        contact_points=directory_contact_points(practitioner.telecom),
         active=practitioner.active is not False,
     )
 
@@ -76,7 +91,7 @@ def organization_fields(organization: FhirOrganization, root: str = "Organizatio
         kind = OrganizationKind.hospital
     return OrganizationFields(
         name=organization.name[:300], npi=_npi(organization.identifier, root), kind=kind,
-        active=organization.active is not False, contact_points=contact_points(organization.telecom),
+        active=organization.active is not False, contact_points=directory_contact_points(organization.telecom),
         address=address_from(organization.address),
     )
 
