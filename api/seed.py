@@ -144,7 +144,7 @@ def _provider(demo: Demo, *, kind: str, specialties: list[dict], credentials: li
     female = demo.rng.random() < 0.5
     given = str(extra.pop("given_name", None) or demo.rng.choice(C.FEMALE_NAMES if female else C.MALE_NAMES))
     family = str(extra.pop("family_name", None) or demo.rng.choice(C.FAMILY_NAMES))
-    email = f"{given[0].lower()}{_slug(family)}@{extra.pop('domain', 'riversidespecialty.example.com')}"
+    email = f"{given[0].lower()}{_slug(family)}@{extra.pop('domain', 'riversidespecialtygroup.example.com')}"
     values = {
         **_stamp(demo, demo.now - timedelta(days=demo.rng.randint(400, 900))), "version": 1, "npi": demo.npi(),
         "prefix": "Dr." if {"MD", "DO"} & set(credentials) else None, "given_name": given, "family_name": family,

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from api import seed_catalog as C
 from api.seed import COORDINATOR_LINES, Demo, Referrer, pick
-from domain.referrals.lifecycle import MILESTONE_COLUMN, TRANSITIONS, reason_enum
-from domain.referrals.enums import ReferralStatus as S
 from domain.providers.models import Provider
+from domain.referrals.enums import ReferralStatus as S
+from domain.referrals.lifecycle import MILESTONE_COLUMN, TRANSITIONS, reason_enum
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.crypto import blind_index
 from domain.tasks.models import Task
