@@ -1,0 +1,1 @@
+"""SMS through a pluggable HTTP provider."""

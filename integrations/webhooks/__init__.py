@@ -1,0 +1,1 @@
+"""Signed partner webhooks (Standard Webhooks)."""
