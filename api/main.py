@@ -10,7 +10,7 @@ from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import messages, templates
-from api.routers import analytics, appointments, fhir, health, referrals
+from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.shared.settings import get_settings
 
 DESCRIPTION = """
@@ -38,7 +38,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (referrals, appointments, analytics):
+    for module in (referrals, appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1")
     for outreach_router in (messages.router, messages.endpoints, templates.router):
         app.include_router(outreach_router, prefix="/v1")
