@@ -78,10 +78,15 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
     who = dict(recipient_type=message.recipient_type, recipient_id=message.recipient_id,
                address=message.recipient_address)
     interval = s.min_interval_minutes.get(kind.value)
-    if interval and await repo.sent_since(**who, kind=kind.value, since=now - timedelta(minutes=interval)):
+    capped = kind in DIGESTIBLE_KINDS
+    if interval or capped:
+        # Two workers deciding for one recipient at once would both see room under the cap.
+        await repo.lock_recipient(**who)
+    if interval and await repo.sent_since(**who, kind=kind.value, since=now - timedelta(minutes=interval),
+                                          exclude=message.id):
         return Verdict(MIN_INTERVAL)
-    if kind in DIGESTIBLE_KINDS:
-        recent = await repo.sent_since(**who, since=now - timedelta(hours=s.cap_window_hours))
+    if capped:
+        recent = await repo.sent_since(**who, since=now - timedelta(hours=s.cap_window_hours), exclude=message.id)
         if recent >= s.cap_count:
             return Verdict(RECIPIENT_CAP)
     return None

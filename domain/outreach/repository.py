@@ -102,13 +102,23 @@ class OutboxRepository(Repository[OutboxMessage]):
 
     # Cadence look-ups: what one recipient already got.
 
+    async def lock_recipient(self, *, recipient_type: str, recipient_id: uuid.UUID | None, address: str | None) -> None:
+        """Serialise cadence decisions for one recipient until the caller's transaction ends."""
+        key = f"outreach:{recipient_type}:{recipient_id or address}"
+        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
     async def sent_since(self, *, recipient_type: str, recipient_id: uuid.UUID | None, address: str | None,
-                         since: datetime, kind: str | None = None) -> int:
+                         since: datetime, kind: str | None = None, exclude: uuid.UUID | None = None) -> int:
+        """Sent in the window, plus attempts in flight (taken and not yet settled) that would count."""
+        now = utcnow()
+        in_flight = and_(OutboxMessage.status == MessageStatus.queued, OutboxMessage.attempts > 0,
+                         OutboxMessage.claimed_until > now)
         stmt = select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.status == MessageStatus.sent,
-            OutboxMessage.sent_at >= since,
+            or_(and_(OutboxMessage.status == MessageStatus.sent, OutboxMessage.sent_at >= since), in_flight),
             _same_recipient(recipient_type, recipient_id, address),
         )
+        if exclude is not None:
+            stmt = stmt.where(OutboxMessage.id != exclude)
         if kind is not None:
             stmt = stmt.where(OutboxMessage.kind == kind)
         return int(await self.session.scalar(stmt) or 0)
