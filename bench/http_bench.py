@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 
-from bench import servers  # noqa: E402
+from bench import load_referrals, servers  # noqa: E402
 
 LUA = ROOT / "bench" / "lua" / "bench.lua"
 FHIR_SYSTEM = "urn:refloop:bench-fhir"
@@ -188,6 +188,10 @@ def fhir_route_exists() -> bool:
 
 def run_side(side: str, paths: list[Path_], files: dict[str, str], args: argparse.Namespace, results: Path,
              runs: dict, skipped: dict[str, str], round_no: int) -> None:
+    # Others change the models while a run goes on; a new nullable column must not turn into 500s.
+    blocking = asyncio.run(load_referrals.sync_schema(servers.bench_database_url()))
+    if blocking:
+        print(f"  schema: models need {'; '.join(blocking)}; run bench/load_referrals.py to rebuild")
     server = servers.start(side, workers=args.workers, results=results)
     try:
         token = ""
@@ -209,6 +213,7 @@ def run_side(side: str, paths: list[Path_], files: dict[str, str], args: argpars
             if args.warmup:
                 wrk(url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label + "w"}, duration=args.warmup, args=args)
             r = wrk(url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label}, duration=args.duration, args=args)
+            r["round"] = round_no
             runs.setdefault((side, p.key), []).append(r)
             flag = f"  {r['status_errors']} non-2xx, {r['socket_errors']} socket errors" if r["status_errors"] or r["socket_errors"] else ""
             print(f"  round {round_no} {side:4} {p.key:14} {r['rps']:8,.0f} req/s  p50 {r['p50_us'] / 1000:6.1f} ms"
@@ -242,7 +247,8 @@ def table(paths: list[Path_], runs: dict, skipped: dict[str, str]) -> list[str]:
         if same:
             bare_lat = f"{statistics.median(r['p50_us'] for r in same) / 1000:.1f} / {statistics.median(r['p99_us'] for r in same) / 1000:.1f}"
             # Runs alternate app/bare, so pair them round by round for the spread of the ratio.
-            pairs = [a["rps"] / b["rps"] for a, b in zip(app, same)]
+            by_round = {b["round"]: b for b in same}
+            pairs = [a["rps"] / by_round[a["round"]]["rps"] for a in app if a["round"] in by_round] or [0.0]
             ratio_cell = f"{statistics.median(app_rps) / statistics.median(r['rps'] for r in same):.0%} " \
                          f"({min(pairs):.0%}-{max(pairs):.0%})"
         measured, met = "-", "-"
