@@ -3,6 +3,8 @@
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from domain.identity.models import User
 from domain.shared.clock import utcnow
 from tests.factories import make_provider, make_referral, make_task
@@ -43,6 +45,18 @@ async def test_task_is_created_and_read_back_with_its_etag(client, session):
         "open", "2027-01-05T15:00:00Z", None, False
     )
     assert (task["provider_id"], task["assignee_id"], task["priority"]) == (str(provider.id), str(user.id), "high")
+
+
+async def test_task_text_is_sealed_at_rest(client, session):
+    created = await client.post("/v1/tasks", json={
+        "type": "call_patient", "title": "Call Maria Lopez about her MRI", "description": "Mobile 555 010 2000",
+        "due_at": _iso(timedelta(hours=2)),
+    })
+    stored = (await session.execute(
+        text("select title, description from tasks where id = :id"), {"id": created.json()["id"]}
+    )).one()
+    assert "Maria" not in stored.title and "555" not in stored.description
+    assert (await client.get(f"/v1/tasks/{created.json()['id']}")).json()["title"] == "Call Maria Lopez about her MRI"
 
 
 async def test_unknown_referral_provider_or_assignee_is_422_naming_the_field(client):

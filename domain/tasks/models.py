@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.shared.crypto import Encrypted
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, VersionMixin, enum_type
 from domain.tasks.enums import TaskPriority, TaskStatus, TaskType
@@ -14,8 +15,9 @@ class Task(IdMixin, TimestampMixin, VersionMixin, Base):
     __tablename__ = "tasks"
 
     type: Mapped[TaskType] = mapped_column(enum_type(TaskType))
-    title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str | None] = mapped_column(Text)
+    # Staff write patient names into these ("Call Mrs Lopez about her MRI"): sealed like patient fields.
+    title: Mapped[str] = mapped_column(Encrypted("tasks.title"))
+    description: Mapped[str | None] = mapped_column(Encrypted("tasks.description"))
     referral_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), index=True)
     provider_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"), index=True)
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:11:05.319413+00:00
+Create Date: 2026-11-23 16:38:59.401601+00:00
 """
 
 from collections.abc import Sequence
@@ -201,6 +201,32 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_staff_contacts'))
     )
     op.create_index(op.f('ix_provider_staff_contacts_provider_id'), 'provider_staff_contacts', ['provider_id'], unique=False)
+    op.create_table('refresh_tokens',
+    sa.Column('family_id', sa.UUID(), nullable=False),
+    sa.Column('user_id', sa.UUID(), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_refresh_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refresh_tokens'))
+    )
+    op.create_index(op.f('ix_refresh_tokens_family_id'), 'refresh_tokens', ['family_id'], unique=False)
+    op.create_table('webhook_endpoints',
+    sa.Column('organization_id', sa.UUID(), nullable=True),
+    sa.Column('url', sa.String(length=2000), nullable=False),
+    sa.Column('secret', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('kinds', postgresql.ARRAY(sa.String(length=40)), server_default='{}', nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_webhook_endpoints_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints'))
+    )
+    op.create_index(op.f('ix_webhook_endpoints_organization_id'), 'webhook_endpoints', ['organization_id'], unique=False)
     op.create_table('referrals',
     sa.Column('source_system', sa.String(length=200), nullable=True),
     sa.Column('source_identifier', sa.String(length=200), nullable=True),
@@ -243,6 +269,7 @@ def upgrade() -> None:
     sa.Column('declined_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('no_show_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('fhir_client', sa.String(length=100), nullable=True),
     sa.Column('fhir_resource', sa.Text(), nullable=True),
     sa.Column('fhir_related', sa.Text(), nullable=True),
     sa.Column('id', sa.UUID(), nullable=False),
@@ -250,6 +277,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_referrals_assignee_id_users')),
+    sa.ForeignKeyConstraint(['fhir_client'], ['ehr_clients.client_id'], name=op.f('fk_referrals_fhir_client_ehr_clients')),
     sa.ForeignKeyConstraint(['receiving_provider_id'], ['providers.id'], name=op.f('fk_referrals_receiving_provider_id_providers')),
     sa.ForeignKeyConstraint(['referring_organization_id'], ['organizations.id'], name=op.f('fk_referrals_referring_organization_id_organizations')),
     sa.ForeignKeyConstraint(['referring_provider_id'], ['providers.id'], name=op.f('fk_referrals_referring_provider_id_providers')),
@@ -265,32 +293,6 @@ def upgrade() -> None:
     op.create_index('ix_referrals_referrer_received', 'referrals', ['referring_provider_id', 'received_at'], unique=False)
     op.create_index('ix_referrals_service_line_received', 'referrals', ['service_line', 'received_at'], unique=False)
     op.create_index('ix_referrals_status_received', 'referrals', ['status', 'received_at', 'id'], unique=False)
-    op.create_table('refresh_tokens',
-    sa.Column('family_id', sa.UUID(), nullable=False),
-    sa.Column('user_id', sa.UUID(), nullable=False),
-    sa.Column('secret_hash', sa.String(length=64), nullable=False),
-    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('id', sa.UUID(), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_refresh_tokens_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_refresh_tokens'))
-    )
-    op.create_index(op.f('ix_refresh_tokens_family_id'), 'refresh_tokens', ['family_id'], unique=False)
-    op.create_table('webhook_endpoints',
-    sa.Column('organization_id', sa.UUID(), nullable=True),
-    sa.Column('url', sa.String(length=2000), nullable=False),
-    sa.Column('secret', sa.Text(), nullable=False),
-    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
-    sa.Column('kinds', postgresql.ARRAY(sa.String(length=40)), server_default='{}', nullable=False),
-    sa.Column('id', sa.UUID(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_webhook_endpoints_organization_id_organizations')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints'))
-    )
-    op.create_index(op.f('ix_webhook_endpoints_organization_id'), 'webhook_endpoints', ['organization_id'], unique=False)
     op.create_table('analytics_referral_facts',
     sa.Column('referral_id', sa.UUID(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
@@ -388,7 +390,7 @@ def upgrade() -> None:
     op.create_index('ix_referral_events_referral_at', 'referral_events', ['referral_id', 'at'], unique=False)
     op.create_table('tasks',
     sa.Column('type', sa.Enum('call_patient', 'request_info', 'schedule', 'verify_insurance', 'follow_up', 'send_records', 'outreach', 'other', name='tasktype', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('referral_id', sa.UUID(), nullable=True),
     sa.Column('provider_id', sa.UUID(), nullable=True),
@@ -435,10 +437,6 @@ def downgrade() -> None:
     op.drop_index('ix_analytics_referral_facts_org_received', table_name='analytics_referral_facts')
     op.drop_index('ix_analytics_referral_facts_line_received', table_name='analytics_referral_facts')
     op.drop_table('analytics_referral_facts')
-    op.drop_index(op.f('ix_webhook_endpoints_organization_id'), table_name='webhook_endpoints')
-    op.drop_table('webhook_endpoints')
-    op.drop_index(op.f('ix_refresh_tokens_family_id'), table_name='refresh_tokens')
-    op.drop_table('refresh_tokens')
     op.drop_index('ix_referrals_status_received', table_name='referrals')
     op.drop_index('ix_referrals_service_line_received', table_name='referrals')
     op.drop_index('ix_referrals_referrer_received', table_name='referrals')
@@ -449,6 +447,10 @@ def downgrade() -> None:
     op.drop_index('ix_referrals_org_received', table_name='referrals')
     op.drop_index('ix_referrals_assignee_status', table_name='referrals')
     op.drop_table('referrals')
+    op.drop_index(op.f('ix_webhook_endpoints_organization_id'), table_name='webhook_endpoints')
+    op.drop_table('webhook_endpoints')
+    op.drop_index(op.f('ix_refresh_tokens_family_id'), table_name='refresh_tokens')
+    op.drop_table('refresh_tokens')
     op.drop_index(op.f('ix_provider_staff_contacts_provider_id'), table_name='provider_staff_contacts')
     op.drop_table('provider_staff_contacts')
     op.drop_index(op.f('ix_provider_affiliations_organization_id'), table_name='provider_affiliations')
