@@ -48,8 +48,12 @@ async def list_providers(
     principal: CurrentPrincipal,
     paging: Paging,
     npi: Annotated[str | None, Query(pattern=r"^[0-9]{10}$")] = None,
-    name: Annotated[SearchText | None, Query(max_length=100, description="Each word starts the given or family name, any case.")] = None,
-    specialty: Annotated[str | None, Query(pattern=r"^[0-9]{3}[0-9A-Z]{6}X$", description="NUCC taxonomy code.")] = None,
+    name: Annotated[
+        SearchText | None, Query(max_length=100, description="Each word starts the given or family name, any case.")
+    ] = None,
+    specialty: Annotated[
+        str | None, Query(pattern=r"^[0-9]{3}[0-9A-Z]{6}X$", description="NUCC taxonomy code.")
+    ] = None,
     organization_id: Annotated[uuid.UUID | None, Query(description="Affiliated with this organization.")] = None,
     kind: ProviderKind | None = None,
     status_: Annotated[list[ProviderStatus] | None, Query(alias="status")] = None,
@@ -66,7 +70,9 @@ async def list_providers(
 
 
 @router.get("/{provider_id}", response_model=Provider, responses=problem_responses(401, 403, 404))
-async def get_provider(provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response) -> Provider:
+async def get_provider(
+    provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
+) -> Provider:
     provider = await service.get_provider(session, provider_id=provider_id)
     response.headers["ETag"] = etag(provider.version)
     return provider

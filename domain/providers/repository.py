@@ -127,7 +127,8 @@ class ProviderRepository(Repository[Provider]):
     async def lock(self, provider_ids: Iterable[uuid.UUID]) -> None:
         """Row locks in id order, so two merges over the same pair cannot deadlock."""
         ids = sorted(set(provider_ids))
-        await self.session.execute(select(Provider.id).where(Provider.id.in_(ids)).order_by(Provider.id).with_for_update())
+        stmt = select(Provider.id).where(Provider.id.in_(ids)).order_by(Provider.id).with_for_update()
+        await self.session.execute(stmt)
 
     async def by_npi(self, npi: str) -> Provider | None:
         stmt = _with_links(select(Provider).where(Provider.npi == npi))

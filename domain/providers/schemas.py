@@ -284,4 +284,6 @@ class MergeRequest(Schema):
 class DuplicateCandidate(Schema):
     provider: Provider
     score: float = Field(ge=0, le=100, description="0-100; higher is more likely the same person.")
-    reasons: list[str] = Field(description="What matched: name, phone, fax, organization.")
+    reasons: list[str] = Field(
+        description="What matched: similar_name, same_phone (phone or fax), same_organization."
+    )
