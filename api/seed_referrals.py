@@ -196,13 +196,14 @@ class Story:
         reasons = reason_enum(current, target)
         if reasons is not None and reason not in {m.value for m in reasons}:
             raise AssertionError(f"demo data moved {current} -> {target} with reason {reason!r}")
+        # The work that led here is finished (or moot) first, then the move itself.
+        self.finish_tasks("cancelled" if target in (S.declined, S.cancelled) else "done")
         self.r["status"], self.r["status_reason"] = target.value, reason if reasons is not None else None
         milestone = MILESTONE_COLUMN[target]
         self.r[milestone] = self.r[milestone] or self.t
         if target is S.scheduled and self.r["first_contact_at"] is None:
             self.r["first_contact_at"] = self.t
         self.touch()
-        self.finish_tasks("cancelled" if target in (S.declined, S.cancelled) else "done")
         self.event("transition", actor=actor, from_status=current.value, to_status=target.value, reason=reason,
                    note=note, detail=detail or {})
 
@@ -215,10 +216,20 @@ class Story:
             priority=PRIORITY[self.r["urgency"]], status="open", completed_at=None,
         )
         self.open_tasks.append(row)
+        self.task_event(row)
+
+    def set_task(self, row: dict, status: str) -> None:
+        # As the tasks service does: done is stamped, anything else clears the stamp.
+        row.update(status=status, completed_at=self.t if status == "done" else None, updated_at=self.t,
+                   version=row["version"] + 1)
+        self.task_event(row)
+
+    def task_event(self, row: dict) -> None:
+        self.event("task", detail={"task_id": str(row["id"]), "status": row["status"], "type": row["type"]})
 
     def finish_tasks(self, status: str) -> None:
         for row in self.open_tasks:
-            row.update(status=status, completed_at=self.t, updated_at=self.t, version=2)
+            self.set_task(row, status)
         self.open_tasks.clear()
 
     # --- the lifecycle -----------------------------------------------------------------------
@@ -235,7 +246,7 @@ class Story:
         except NotYet:
             for row in self.open_tasks:  # someone has started on some of them
                 if self.rng.random() < 0.3:
-                    row.update(status="in_progress", updated_at=max(row["created_at"], self.t))
+                    self.set_task(row, "in_progress")
 
     def assign(self) -> None:
         if self.rng.random() < 0.1:

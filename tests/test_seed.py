@@ -138,6 +138,13 @@ async def _inconsistencies(session) -> dict:
         select count(*) from referrals r where r.no_show_count <> (
           select count(*) from appointments a where a.referral_id = r.id and a.status = 'noshow')
     """))
+    found["task status differs from its last line on the timeline"] = await session.scalar(text("""
+        with last as (
+          select distinct on (detail->>'task_id') detail->>'task_id' as task_id, detail->>'status' as status
+          from referral_events where kind = 'task' order by detail->>'task_id', at desc, id desc)
+        select count(*) from tasks t left join last on last.task_id = t.id::text
+        where t.referral_id is not null and last.status is distinct from t.status
+    """))
     found["plaintext patient names"] = await session.scalar(text(
         "select count(*) from referrals where patient_family_name not like '%$%'"))
     referrals = (await session.scalars(select(Referral).order_by(Referral.id).limit(200))).all()
