@@ -2,6 +2,7 @@
 # (README.md lists them); it never starts embedded servers: DATABASE_URL and REDIS_URL
 # must point at a real PostgreSQL and Redis. The worker runs from the same image:
 #   docker run ... refloop worker
+# The web app (frontend/dist) is not part of this image: serve its build separately.
 
 # --- build: wheels for the app and every dependency ---------------------------------
 FROM python:3.11-slim AS builder
