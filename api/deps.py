@@ -1,12 +1,15 @@
 """Request-scoped dependencies: the session (one commit point), the principal, preconditions."""
 
+import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit import trail as audit_trail
+from domain.identity.errors import NotAuthenticated
 from domain.shared.db import get_sessionmaker
 from domain.shared.errors import InvalidInput, PreconditionRequired
 
@@ -19,6 +22,9 @@ async def get_session() -> AsyncIterator[AsyncSession]:
             await session.commit()
         except BaseException:
             await session.rollback()
+            # A refused or failed request is still accountable: its audit trail gets its own commit.
+            if await audit_trail.write_failure(session):
+                await session.commit()
             raise
 
 
@@ -28,14 +34,32 @@ Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling. `actor` is what the timeline and the audit log record."""
+    """Who is calling. `actor` is what the timeline and the audit log record:
+    `user:<uuid>`, `partner:<key id>` or `ehr:<client id>`."""
 
     actor: str
-    kind: str = "user"
+    kind: str = "user"  # user | partner | ehr_client
+    user_id: uuid.UUID | None = None
+    role: str | None = None
+    # A partner key or an EHR client acts for this organisation only.
+    organization_id: uuid.UUID | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    # The API key id or the EHR client id.
+    credential_id: str | None = None
+    session_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The principal's column in the permission matrix: its role, `partner` or `ehr_client`."""
+        return self.role if self.kind == "user" and self.role else self.kind
 
 
 async def current_principal(request: Request) -> Principal:
-    return Principal(actor="system")
+    """The caller, authenticated by the app-wide guard (api.auth.guard) before the route runs."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -1,15 +1,18 @@
 """The application factory."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from api.auth.guard import authorize, install_auth_error_handlers
+from api.auth.startup import refuse_development_secrets
 from api.errors import install_error_handlers
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import messages, templates
+from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.shared.settings import get_settings
 
@@ -29,15 +32,21 @@ def operation_id(route: APIRoute) -> str:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    refuse_development_secrets(settings)
     configure_logging(json=settings.log_json)
     app = FastAPI(
         title="Refloop",
         version="0.1.0",
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
+        # Authentication, the permission matrix and the audit trail, for every route (api/permissions.py).
+        dependencies=[Depends(authorize, scope="function")],
     )
     install_error_handlers(app)
+    install_auth_error_handlers(app)
     app.include_router(health.router)
+    for module in (auth, users, api_keys, ehr_clients, audit):
+        app.include_router(module.router, prefix="/v1")
     for module in (referrals, appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1")
     for outreach_router in (messages.router, messages.endpoints, templates.router):

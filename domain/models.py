@@ -1,6 +1,7 @@
 """Every context's tables on one MetaData, for alembic and the schema check."""
 
 from domain.analytics import models as analytics  # noqa: F401
+from domain.audit import models as audit  # noqa: F401
 from domain.fhir import models as fhir  # noqa: F401
 from domain.identity import models as identity  # noqa: F401
 from domain.outreach import models as outreach  # noqa: F401

@@ -53,7 +53,19 @@ def app():
 
 
 @pytest.fixture
-async def client(app, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+async def admin_user(session: AsyncSession):
+    """The user the `client` fixture acts as: a real admin row in the test's transaction."""
+    from tests.principals import make_user
+
+    return await make_user(session, role="admin")
+
+
+@pytest.fixture
+async def client(app, session: AsyncSession, admin_user) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client authenticated as an admin with a real access token (see `client_for` for others)."""
+    from domain.audit import trail as audit_trail
+    from tests.principals import user_token
+
     async def test_session() -> AsyncIterator[AsyncSession]:
         # Same contract as the real dependency: commit on success, roll back on error.
         savepoint = await session.begin_nested()
@@ -65,11 +77,18 @@ async def client(app, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]
             if savepoint.is_active:
                 await savepoint.rollback()
             session.expunge_all()
+            # As in api.deps.get_session: a failed request's audit trail outlives its rollback.
+            failed = audit_trail.trail_of(session)
+            if failed is not None and failed.failure is not None:
+                async with session.begin_nested():
+                    await audit_trail.write_failure(session)
+            session.info.pop(audit_trail.TRAIL_KEY, None)
             raise
 
     app.dependency_overrides[get_session] = test_session
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    headers = {"Authorization": f"Bearer {user_token(admin_user)}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as c:
         yield c
     app.dependency_overrides.clear()
 
@@ -119,3 +138,34 @@ async def committed(connection_engine):
             "TRUNCATE outbox_messages, referral_events, appointments, tasks, referrals, providers, "
             "organizations, message_templates, webhook_endpoints, outreach_preferences, idempotency_keys CASCADE"
         ))
+
+
+# Callers other than the default admin: `await client_for("intake")`, `client_for("partner", organization_id=...)`,
+# `client_for("ehr_client", scopes=["system/ServiceRequest.write"])`, `client_for("anonymous")`.
+
+@pytest.fixture
+async def client_for(client, session: AsyncSession):
+    from tests import principals
+
+    opened: list[httpx.AsyncClient] = []
+
+    async def make(kind: str, **options) -> httpx.AsyncClient:
+        if kind == "anonymous":
+            headers = {}
+        elif kind == "partner":
+            key_id, secret = await principals.make_api_key(
+                session, organization_id=options.get("organization_id"), scopes=options.get("scopes"))
+            headers = {"X-API-Key": secret}
+        elif kind == "ehr_client":
+            ehr = await principals.make_ehr_client(session, scopes=options.get("scopes"))
+            headers = {"Authorization": f"Bearer {principals.ehr_token(ehr, options.get('scopes') or ['system/*.*'])}"}
+        else:
+            user = await principals.make_user(session, role=kind)
+            headers = {"Authorization": f"Bearer {principals.user_token(user)}"}
+        c = httpx.AsyncClient(transport=client._transport, base_url="http://test", headers=headers)
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        await c.aclose()

@@ -30,7 +30,9 @@ def truncate_all(database_url: str) -> None:
     engine = create_engine(sync_url)
     with engine.begin() as conn:
         tables = conn.execute(text(
-            "select tablename from pg_tables where schemaname = 'public' and tablename <> 'alembic_version'"
+            # audit_events is append-only (the database refuses TRUNCATE); its rows carry no foreign keys.
+            "select tablename from pg_tables where schemaname = 'public'"
+            " and tablename not in ('alembic_version', 'audit_events')"
         )).scalars().all()
         if tables:
             conn.execute(text("truncate " + ", ".join(f'"{t}"' for t in tables) + " cascade"))
@@ -62,3 +64,22 @@ def live_server() -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=15)
         truncate_all(os.environ["DATABASE_URL"])
+
+
+def staff_headers(role: str = "admin") -> dict[str, str]:
+    """Authorization for a live server: a committed user of this role (removed by the server's cleanup)."""
+    import uuid
+
+    from domain.identity.tokens import issue
+    from datetime import timedelta
+
+    user_id = uuid.uuid4()
+    sync_url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg2")
+    engine = create_engine(sync_url)
+    with engine.begin() as conn:
+        conn.execute(text("insert into users (id, email, full_name, role, active) values (:id, :email, 'Live Test', :role, true)"),
+                     {"id": user_id, "email": f"live-{user_id.hex[:12]}@clinic.test", "role": role})
+    engine.dispose()
+    token, _ = issue(subject=str(user_id), kind="user", lifetime=timedelta(minutes=15), role=role,
+                     session_id=str(uuid.uuid4()))
+    return {"Authorization": f"Bearer {token}"}

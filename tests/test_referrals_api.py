@@ -6,7 +6,7 @@ import uuid
 import httpx
 
 from tests.factories import make_referral, referral_payload
-from tests.live_server import live_server  # noqa: F401  (fixture)
+from tests.live_server import live_server, staff_headers  # noqa: F401  (fixture)
 
 
 async def test_created_referral_reads_back_with_its_patient_and_an_etag(client):
@@ -130,7 +130,7 @@ async def test_a_forged_cursor_is_422(client):
 
 async def test_twenty_concurrent_posts_with_one_key_create_one_referral(live_server):
     payload = referral_payload()
-    async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=live_server, timeout=30, headers=staff_headers()) as http:
         responses = await asyncio.gather(*[
             http.post("/v1/referrals", json=payload, headers={"Idempotency-Key": "same-key"}) for _ in range(20)
         ])
@@ -141,7 +141,7 @@ async def test_twenty_concurrent_posts_with_one_key_create_one_referral(live_ser
 
 
 async def test_two_concurrent_patches_with_one_if_match_give_one_200_and_one_412(live_server):
-    async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=live_server, timeout=30, headers=staff_headers()) as http:
         created = (await http.post("/v1/referrals", json=referral_payload())).json()
         url = f"/v1/referrals/{created['id']}"
         a, b = await asyncio.gather(

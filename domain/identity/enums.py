@@ -1,3 +1,4 @@
+"""Who may act: staff users and their roles, partner API keys and EHR clients."""
 from enum import StrEnum
 
 
@@ -7,3 +8,11 @@ class Role(StrEnum):
     liaison = "liaison"
     clinician = "clinician"
     analyst = "analyst"
+
+
+class PrincipalKind(StrEnum):
+    user = "user"
+    partner = "partner"
+    ehr_client = "ehr_client"
+    system = "system"
+    anonymous = "anonymous"

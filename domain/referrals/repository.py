@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from domain.identity.access import organization_scope
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.repository import Repository
@@ -32,8 +33,23 @@ SORTS = {
 
 
 class ReferralRepository(Repository[Referral]):
+    """Under a partner's organisation scope (domain.identity.access) every read sees that
+    organisation's referrals only; anything else is simply not found."""
+
     model = Referral
     entity_name = "Referral"
+
+    def _scoped(self, stmt: Any) -> Any:
+        organization_id = organization_scope(self.session)
+        return stmt if organization_id is None else stmt.where(Referral.referring_organization_id == organization_id)
+
+    async def get_or_none(self, row_id: uuid.UUID, *, for_update: bool = False) -> Referral | None:
+        if organization_scope(self.session) is None:
+            return await super().get_or_none(row_id, for_update=for_update)
+        stmt = self._scoped(select(Referral).where(Referral.id == row_id))
+        if for_update:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def insert_unless_known(self, values: dict[str, Any]) -> uuid.UUID | None:
         """Insert; None when a referral with the same source pair already exists (or is being written)."""
@@ -46,15 +62,15 @@ class ReferralRepository(Repository[Referral]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def by_source(self, source_system: str, source_identifier: str) -> Referral | None:
-        stmt = select(Referral).where(
+        stmt = self._scoped(select(Referral).where(
             Referral.source_system == source_system, Referral.source_identifier == source_identifier
-        )
+        ))
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def find(
         self, filters: ReferralFilters, *, sort: str, descending: bool, limit: int, cursor: str | None
     ) -> tuple[list[Referral], str | None]:
-        stmt = select(Referral)
+        stmt = self._scoped(select(Referral))
         if filters.status:
             stmt = stmt.where(Referral.status.in_(filters.status))
         if filters.urgency:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach import triggers as outreach
-from domain.referrals.enums import EventKind, ReferralStatus
+from domain.audit import trail as audit
+from domain.identity.access import organization_scope
+from domain.referrals.enums import EventKind, ReferralStatus, SourceChannel
 from domain.referrals.errors import ReasonRequired, TransitionNotAllowed
 from domain.referrals.lifecycle import MILESTONE_COLUMN, allowed_moves, reason_enum
 from domain.referrals.models import Referral, ReferralEvent
@@ -15,7 +17,7 @@ from domain.referrals.schemas import ContactAttemptCreate, PatientUpdate, Referr
 from domain.shared import idempotency
 from domain.shared.clock import utcnow
 from domain.shared.crypto import blind_index
-from domain.shared.errors import PreconditionFailed
+from domain.shared.errors import Conflict, PreconditionFailed
 from domain.shared.ids import uuid7
 
 
@@ -51,10 +53,16 @@ async def create_referral(
 ) -> Created:
     """`referral_id` is a client-assigned id (FHIR update-as-create); `fhir_resource` the original it came as."""
     repo = ReferralRepository(session)
+    partner_org = organization_scope(session)
+    if partner_org is not None:
+        # A partner key refers for its own organisation, whatever the body says.
+        data = data.model_copy(update={"referring_organization_id": partner_org,
+                                       "source_channel": SourceChannel.partner_api})
     if idempotency_key:
         scope = idempotency_scope or actor
         earlier = await idempotency.claim(session, scope=scope, key=idempotency_key, payload=data.model_dump(mode="json"))
         if earlier is not None:
+            audit.note(session, "referral.create", "referral", earlier, resent=True)
             return Created(await repo.get(earlier), created=False)
 
     now = utcnow()
@@ -72,7 +80,10 @@ async def create_referral(
     if new_id is None:
         # The same source pair arrived before (or at the same moment): that referral is this one.
         existing = await repo.by_source(data.source_system or "", data.source_identifier or "")
-        assert existing is not None
+        if existing is None:  # held by another partner's organisation: not this caller's to see
+            raise Conflict("Another referral already uses this source_system and source_identifier.",
+                           errors=[{"field": "body.source_identifier", "message": "already used"}])
+        audit.note(session, "referral.create", "referral", existing.id, resent=True)
         return Created(existing, created=False)
 
     repo.add_event(ReferralEvent(
@@ -82,18 +93,25 @@ async def create_referral(
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
     referral = await repo.get(new_id)
+    audit.note(session, "referral.create", "referral", new_id)
     await outreach.on_referral_created(session, referral=referral)
     return Created(referral, created=True)
 
 
 async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID) -> Referral:
-    return await ReferralRepository(session).get(referral_id)
+    referral = await ReferralRepository(session).get(referral_id)
+    audit.note(session, "referral.read", "referral", referral.id)
+    return referral
 
 
 async def list_referrals(
     session: AsyncSession, *, filters: ReferralFilters, sort: str, descending: bool, limit: int, cursor: str | None
 ) -> tuple[list[Referral], str | None]:
-    return await ReferralRepository(session).find(filters, sort=sort, descending=descending, limit=limit, cursor=cursor)
+    items, next_cursor = await ReferralRepository(session).find(
+        filters, sort=sort, descending=descending, limit=limit, cursor=cursor
+    )
+    audit.note_list(session, "referral", [r.id for r in items])
+    return items, next_cursor
 
 
 async def _locked(session: AsyncSession, referral_id: uuid.UUID, expected_version: int | None) -> Referral:
@@ -127,6 +145,7 @@ async def update_referral(
         referral_id=referral.id, actor=actor, kind=kind, detail={"fields": changed},
     ))
     await session.flush()
+    audit.note(session, "referral.update", "referral", referral.id, fields=changed)
     return referral
 
 
@@ -166,6 +185,7 @@ async def apply_transition(
         referral_id=referral.id, actor=actor, kind=EventKind.transition, from_status=before, to_status=to,
         reason=reason, note=note, detail=detail or {},
     ))
+    audit.note(session, "referral.transition", "referral", referral.id, to=to.value)
     await outreach.on_transition(session, referral=referral, to=to)
 
 
@@ -199,6 +219,7 @@ async def record_contact_attempt(
     )
     ReferralRepository(session).add_event(event)
     await session.flush()
+    audit.note(session, "referral.contact_attempt", "referral", referral.id)
     return event
 
 
@@ -207,4 +228,5 @@ async def list_events(
 ) -> tuple[list[ReferralEvent], str | None]:
     repo = ReferralRepository(session)
     await repo.get(referral_id)
+    audit.note(session, "referral.events", "referral", referral_id)
     return await repo.events(referral_id, limit=limit, cursor=cursor)

@@ -74,6 +74,9 @@ class FhirSettings(BaseSettings):
     model_config = _group("FHIR_")
 
     base_url: str = "http://127.0.0.1:8000/fhir/R4"
+    # SMART Backend Services token endpoint as clients reach it (their assertions' `aud`);
+    # the CapabilityStatement advertises it.
+    token_url: str = "http://127.0.0.1:8000/v1/auth/smart/token"
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,1 @@
+"""Authentication (bearer JWTs, partner API keys) and the app-wide authorisation guard."""

@@ -1,0 +1,250 @@
+"""The permission matrix: who may call which route, enforced from here and nowhere else.
+
+Rows are keyed by operation id (`<tag>-<function name>`, as in the OpenAPI contract).
+The app-wide guard (api.auth.guard) looks up the row of every request; a route with
+no row is refused to everyone but admins, and tests/test_permissions.py fails the
+build until it gets one. `python -m api.permissions` writes docs/permissions.md.
+
+Columns are staff roles, `partner` (an API key, acting for its organisation only)
+and `ehr_client` (SMART Backend Services; FHIR rows also need the matching scope).
+"""
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROLES = ("admin", "intake", "liaison", "clinician", "analyst")
+PRINCIPALS = (*ROLES, "partner", "ehr_client")
+DOC = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
+
+
+@dataclass(frozen=True)
+class Rule:
+    allow: frozenset[str] = frozenset()
+    open: bool = False
+    # Audit action written for every call (`<entity>.<verb>`), on top of what services note.
+    audit: str | None = None
+    # A partner key must also hold this scope.
+    partner_scope: str | None = None
+    # SMART (resource type, read|write) an EHR client's token must grant.
+    fhir: tuple[str, str] | None = None
+    notes: str = field(default="", compare=False)
+
+    def admits(self, name: str, scopes: frozenset[str] = frozenset()) -> bool:
+        from domain.identity import smart_scopes
+
+        if self.open:
+            return True
+        if name not in self.allow:
+            return False
+        if name == "partner" and self.partner_scope:
+            return self.partner_scope in scopes
+        if name == "ehr_client":
+            if self.fhir == ("*", "entries"):
+                return bool(scopes)
+            return self.fhir is not None and smart_scopes.allows(scopes, *self.fhir)
+        return True
+
+
+def rule(*who: str, audit: str | None = None, partner_scope: str | None = None, notes: str = "") -> Rule:
+    unknown = set(who) - set(PRINCIPALS)
+    assert not unknown, f"unknown principals {unknown}"
+    return Rule(allow=frozenset(who), audit=audit, partner_scope=partner_scope, notes=notes)
+
+
+OPEN = Rule(open=True)
+ADMIN_ONLY = rule("admin")
+STAFF = ROLES
+CARE_TEAM = ("admin", "intake", "liaison", "clinician")  # staff who see patients; never analyst
+
+# Staff roles allowed on the FHIR facade, by (resource kind, access).
+DIRECTORY_RESOURCES = frozenset({"Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService"})
+FHIR_STAFF = {
+    ("clinical", "read"): ("admin", "intake", "clinician"),
+    ("clinical", "write"): ("admin", "intake"),
+    ("directory", "read"): ("admin", "intake", "liaison", "clinician"),
+    ("directory", "write"): ("admin", "liaison"),
+}
+FHIR_CLINICIAN_WRITES = frozenset({"Appointment", "Task"})
+
+
+def fhir_staff_roles(resource_type: str, access: str) -> tuple[str, ...]:
+    kind = "directory" if resource_type in DIRECTORY_RESOURCES else "clinical"
+    roles = FHIR_STAFF[(kind, access)]
+    if access == "write" and resource_type in FHIR_CLINICIAN_WRITES:
+        roles = (*roles, "clinician")
+    return roles
+
+
+def fhir(resource_type: str, access: str, *, audit: str | None = None) -> Rule:
+    return Rule(allow=frozenset({*fhir_staff_roles(resource_type, access), "ehr_client"}),
+                fhir=(resource_type, access), audit=audit)
+
+
+RULES: dict[str, Rule] = {
+    # Open: health, the token endpoints.
+    "health-healthz": OPEN,
+    "health-readyz": OPEN,
+    "health-metrics": ADMIN_ONLY,
+    "auth-login": Rule(open=True, audit="user.login"),
+    "auth-refresh_tokens": Rule(open=True, audit="user.refresh"),
+    "auth-smart_token": Rule(open=True, audit="ehr_client.token"),
+    "auth-logout": rule(*STAFF, audit="user.logout"),
+    "auth-me": rule(*STAFF),
+    # Referrals: patient data. Partners see their own organisation's only (404 otherwise).
+    "referrals-create_referral": rule("admin", "intake", "partner", audit="referral.create",
+                                      partner_scope="referrals:write"),
+    "referrals-list_referrals": rule(*CARE_TEAM, "partner", audit="referral.list", partner_scope="referrals:read"),
+    "referrals-get_referral": rule(*CARE_TEAM, "partner", audit="referral.read", partner_scope="referrals:read"),
+    "referrals-update_referral": rule("admin", "intake", audit="referral.update"),
+    "referrals-transition_referral": rule("admin", "intake", "clinician", audit="referral.transition"),
+    "referrals-record_contact_attempt": rule("admin", "intake", "clinician", audit="referral.contact_attempt"),
+    "referrals-list_referral_events": rule(*CARE_TEAM, audit="referral.events"),
+    # Appointments belong to referrals: same sensitivity.
+    "appointments-create_appointment": rule("admin", "intake", "clinician", audit="appointment.create"),
+    "appointments-list_appointments": rule(*CARE_TEAM, audit="appointment.list"),
+    "appointments-get_appointment": rule(*CARE_TEAM, audit="appointment.read"),
+    "appointments-update_appointment": rule("admin", "intake", "clinician", audit="appointment.update"),
+    # Administration: users, keys, EHR clients, the audit log.
+    "users-create_user": rule("admin", audit="user.create"),
+    "users-list_users": rule("admin", audit="user.list"),
+    "users-get_user": rule("admin", audit="user.read"),
+    "users-update_user": rule("admin", audit="user.update"),
+    "users-unlock_user": rule("admin", audit="user.unlock"),
+    "api-keys-create_api_key": rule("admin", audit="api_key.create"),
+    "api-keys-list_api_keys": rule("admin", audit="api_key.list"),
+    "api-keys-get_api_key": rule("admin", audit="api_key.read"),
+    "api-keys-revoke_api_key": rule("admin", audit="api_key.revoke"),
+    "ehr-clients-register_ehr_client": rule("admin", audit="ehr_client.create"),
+    "ehr-clients-list_ehr_clients": rule("admin", audit="ehr_client.list"),
+    "ehr-clients-get_ehr_client": rule("admin", audit="ehr_client.read"),
+    "ehr-clients-update_ehr_client": rule("admin", audit="ehr_client.update"),
+    "audit-list_audit_events": rule("admin", audit="audit.list"),
+    # Tasks point at referrals and can name the patient in their text: care team only, audited.
+    "tasks-create_task": rule("admin", "intake", "liaison", "clinician", audit="task.create"),
+    "tasks-list_tasks": rule(*CARE_TEAM, audit="task.list"),
+    "tasks-get_task": rule(*CARE_TEAM, audit="task.read"),
+    "tasks-update_task": rule("admin", "intake", "liaison", "clinician", audit="task.update"),
+    # The physician directory: no patient data. Analysts may read it to pick referrers for their filters.
+    "organizations-create_organization": rule("admin", "liaison", audit="organization.create"),
+    "organizations-list_organizations": rule(*STAFF),
+    "organizations-get_organization": rule(*STAFF),
+    "organizations-update_organization": rule("admin", "liaison", audit="organization.update"),
+    "providers-create_provider": rule("admin", "intake", "liaison", audit="provider.create"),
+    "providers-list_providers": rule(*STAFF),
+    "providers-get_provider": rule(*STAFF),
+    "providers-update_provider": rule("admin", "intake", "liaison", audit="provider.update"),
+    "providers-list_duplicates": rule("admin", "intake", "liaison"),
+    "providers-merge_provider": rule("admin", "liaison", audit="provider.merge"),
+    "providers-list_staff": rule(*CARE_TEAM),
+    "providers-add_staff": rule("admin", "intake", "liaison", audit="provider.staff_add"),
+    "providers-update_staff": rule("admin", "intake", "liaison", audit="provider.staff_update"),
+    "providers-remove_staff": rule("admin", "intake", "liaison", audit="provider.staff_remove"),
+    # Aggregates only: the analyst's home. Liaisons use it for referrer scorecards.
+    "analytics-get_summary": rule("admin", "analyst", "liaison"),
+    # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
+    "fhir-capabilities": OPEN,
+    "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),
+    "fhir-create_service_request": fhir("ServiceRequest", "write", audit="referral.fhir_create"),
+    "fhir-search_service_requests": fhir("ServiceRequest", "read", audit="referral.fhir_search"),
+    "fhir-read_service_request": fhir("ServiceRequest", "read", audit="referral.fhir_read"),
+    "fhir-update_service_request": fhir("ServiceRequest", "write", audit="referral.fhir_update"),
+    "fhir-create_task": fhir("Task", "write", audit="referral.fhir_task_create"),
+    "fhir-search_tasks": fhir("Task", "read", audit="referral.fhir_task_search"),
+    "fhir-read_task": fhir("Task", "read", audit="referral.fhir_task_read"),
+    "fhir-create_appointment": fhir("Appointment", "write", audit="appointment.fhir_create"),
+    "fhir-search_appointments": fhir("Appointment", "read", audit="appointment.fhir_search"),
+    "fhir-read_appointment": fhir("Appointment", "read", audit="appointment.fhir_read"),
+    "fhir-update_appointment": fhir("Appointment", "write", audit="appointment.fhir_update"),
+    "fhir-create_patient": fhir("Patient", "write", audit="patient.fhir_create"),
+    "fhir-read_patient": fhir("Patient", "read", audit="patient.fhir_read"),
+    "fhir-update_patient": fhir("Patient", "write", audit="patient.fhir_update"),
+    "fhir-create_practitioner": fhir("Practitioner", "write", audit="provider.fhir_create"),
+    "fhir-read_practitioner": fhir("Practitioner", "read"),
+    "fhir-update_practitioner": fhir("Practitioner", "write", audit="provider.fhir_update"),
+    "fhir-create_practitionerrole": fhir("PractitionerRole", "write", audit="provider.fhir_role_create"),
+    "fhir-read_practitionerrole": fhir("PractitionerRole", "read"),
+    "fhir-update_practitionerrole": fhir("PractitionerRole", "write", audit="provider.fhir_role_update"),
+    "fhir-create_organization": fhir("Organization", "write", audit="organization.fhir_create"),
+    "fhir-read_organization": fhir("Organization", "read"),
+    "fhir-update_organization": fhir("Organization", "write", audit="organization.fhir_update"),
+    # A Bundle's entries are checked one by one against the SMART scopes by the route itself.
+    "process_bundle": Rule(allow=frozenset({"admin", "intake", "ehr_client"}), fhir=("*", "entries"),
+                           audit="bundle.fhir_process"),
+}
+
+# Routes served outside the matrix (no dependencies run): the docs and the web app's files.
+UNGUARDED_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
+
+
+def rule_for(operation: str | None) -> Rule | None:
+    return RULES.get(operation or "")
+
+
+def operation_of(scope: dict) -> str | None:
+    """The operation id of the route serving this request, as the OpenAPI contract names it."""
+    # FastAPI keeps the route as included in the app (with its app-level operation id) here.
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    if getattr(effective, "unique_id", None):
+        return effective.unique_id
+    route = scope.get("route")
+    if route is None:
+        return None
+    tags = getattr(route, "tags", None)
+    return f"{tags[0]}-{route.name}" if tags else getattr(route, "name", None)
+
+
+def render() -> str:
+    lines = [
+        "# Permission matrix",
+        "",
+        "Generated from `api/permissions.py` by `python -m api.permissions`; the guard enforces this same table.",
+        "`yes` allowed; `-` refused with 403 (401 without credentials). `partner` rows act on the key's own",
+        "organisation only: any other organisation's referral is a 404. `ehr_client` rows also need the SMART",
+        "system scope shown. `audit` is the action recorded in the audit log for every call.",
+        "",
+        "Open to everyone: " + ", ".join(f"`{op}`" for op, r in sorted(RULES.items()) if r.open)
+        + "; also the interactive docs and the contract (" + ", ".join(f"`{p}`" for p in UNGUARDED_PATHS)
+        + ") and the web app's static files.",
+        "",
+        "| operation | " + " | ".join(PRINCIPALS) + " | audit |",
+        "|---|" + "---|" * len(PRINCIPALS) + "---|",
+    ]
+    for operation, r in sorted(RULES.items()):
+        cells = []
+        for name in PRINCIPALS:
+            if r.open:
+                cells.append("open")
+            elif name not in r.allow:
+                cells.append("-")
+            elif name == "partner" and r.partner_scope:
+                cells.append(f"`{r.partner_scope}`")
+            elif name == "ehr_client" and r.fhir == ("*", "entries"):
+                cells.append("each entry's scope")
+            elif name == "ehr_client" and r.fhir:
+                cells.append(f"`system/{r.fhir[0]}.{r.fhir[1]}`")
+            else:
+                cells.append("yes")
+        lines.append(f"| `{operation}` | " + " | ".join(cells) + f" | {r.audit or ''} |")
+    lines += ["", DOC_NOTES]
+    return "\n".join(lines) + "\n"
+
+
+DOC_NOTES = """## Decisions
+
+- **analyst** sees aggregates only (analytics, exports of counts). Every route that returns patient fields
+  (referrals, their events, appointments, FHIR clinical resources) answers 403 to an analyst; there is no
+  de-identified projection of a single referral.
+- **partner** keys create referrals for their own organisation (`referring_organization_id` is forced to it and
+  `source_channel` to `partner_api`), and list and read only those. Another organisation's referral is a 404,
+  never a 403, so a key cannot learn which ids exist. Each key is rate-limited (429 with `Retry-After`).
+- **ehr_client** tokens reach only FHIR routes, and only with the scope shown. Staff tokens may use the FHIR
+  facade with the roles shown.
+- A route without a row here is refused to everyone except admins at run time, and fails the test suite.
+"""
+
+
+if __name__ == "__main__":
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(render())
+    sys.stdout.write(f"wrote {DOC}\n")

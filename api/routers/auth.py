@@ -1,0 +1,82 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import Depends
+
+from api.deps import CurrentPrincipal, Session
+from api.errors import problem_response, problem_responses
+from domain.identity import service, smart
+from domain.identity.errors import Forbidden
+from domain.identity.repository import UserRepository
+from domain.identity.schemas import Me, RefreshRequest, SmartToken, TokenPair
+from domain.shared.settings import get_settings
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/token", response_model=TokenPair, summary="Log in (OAuth2 password form: username is the e-mail)",
+    responses=problem_responses(401, 422, 423, 429),
+)
+async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Session) -> TokenPair:
+    return await service.login(session, email=form.username, password=form.password)
+
+
+@router.post(
+    "/refresh", response_model=TokenPair,
+    summary="Swap a refresh token for a new pair; a reused one ends its whole session family",
+    responses=problem_responses(401, 422),
+)
+async def refresh_tokens(body: RefreshRequest, session: Session, request: Request) -> TokenPair | JSONResponse:
+    result = await service.refresh(session, refresh_token=body.refresh_token)
+    if isinstance(result, service.RefreshReused):
+        # Answered rather than raised, so the family's revocation commits.
+        response = problem_response(
+            request, status=401, title="Refresh token reused", slug="refresh-token-reused",
+            detail="This refresh token was already used, so every session started from the same login has "
+                   "been ended. Log in again.",
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="refloop", error="invalid_grant"'
+        return response
+    return result
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="End this session (and its refresh tokens)",
+             responses=problem_responses(401))
+async def logout(session: Session, principal: CurrentPrincipal, body: RefreshRequest | None = None) -> Response:
+    assert principal.user_id is not None
+    await service.logout(session, refresh_token=body.refresh_token if body else None,
+                         session_id=principal.session_id, user_id=principal.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=Me, summary="The logged-in user", responses=problem_responses(401, 403))
+async def me(session: Session, principal: CurrentPrincipal) -> Me:
+    if principal.user_id is None:
+        raise Forbidden("Only staff users have a profile.")
+    return await UserRepository(session).get(principal.user_id)
+
+
+@router.post(
+    "/smart/token", response_model=SmartToken,
+    summary="SMART Backend Services token endpoint (client_credentials with a signed JWT assertion)",
+    responses=problem_responses(400, 401, 422),
+)
+async def smart_token(
+    session: Session, request: Request,
+    grant_type: Annotated[str, Form(max_length=64)],
+    client_assertion_type: Annotated[str, Form(max_length=128)],
+    client_assertion: Annotated[str, Form(max_length=8192)],
+    scope: Annotated[str, Form(max_length=2000)],
+) -> SmartToken:
+    return await smart.issue_token(
+        session, grant_type=grant_type, assertion_type=client_assertion_type, assertion=client_assertion,
+        scope=scope, token_urls=token_urls(request),
+    )
+
+
+def token_urls(request: Request) -> list[str]:
+    """The URLs a client assertion's `aud` may name: the configured public one and this request's own."""
+    return [get_settings().fhir.token_url, str(request.url)]

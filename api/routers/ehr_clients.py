@@ -1,0 +1,40 @@
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import CurrentPrincipal, Paging, Session
+from api.errors import problem_responses
+from domain.identity import smart as service
+from domain.identity.schemas import EhrClient, EhrClientCreate, EhrClientUpdate
+from domain.shared.schemas import Page
+
+router = APIRouter(prefix="/ehr-clients", tags=["ehr-clients"])
+
+
+@router.post("", response_model=EhrClient, status_code=status.HTTP_201_CREATED,
+             summary="Register an EHR for SMART Backend Services with its public key (PEM or JWKS)",
+             responses=problem_responses(409, 422))
+async def register_ehr_client(body: EhrClientCreate, session: Session, principal: CurrentPrincipal,
+                              response: Response) -> EhrClient:
+    client = await service.register_client(session, data=body, actor=principal.actor)
+    response.headers["Location"] = f"/v1/ehr-clients/{client.id}"
+    return client
+
+
+@router.get("", response_model=Page[EhrClient], responses=problem_responses(422))
+async def list_ehr_clients(session: Session, principal: CurrentPrincipal, paging: Paging) -> Page[EhrClient]:
+    items, next_cursor = await service.list_clients(session, limit=paging.limit, cursor=paging.cursor)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{client_row_id}", response_model=EhrClient, responses=problem_responses(404))
+async def get_ehr_client(client_row_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> EhrClient:
+    return await service.get_client(session, client_row_id=client_row_id)
+
+
+@router.patch("/{client_row_id}", response_model=EhrClient,
+              summary="Change scopes, keys or FHIR base URL; `active: false` stops its tokens at once",
+              responses=problem_responses(404, 422))
+async def update_ehr_client(client_row_id: uuid.UUID, body: EhrClientUpdate, session: Session,
+                            principal: CurrentPrincipal) -> EhrClient:
+    return await service.update_client(session, client_row_id=client_row_id, data=body)

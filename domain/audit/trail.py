@@ -1,0 +1,107 @@
+"""Collects what a unit of work touched and writes it as audit events in one INSERT.
+
+The API puts a `Trail` on the request's session (`session.info`); services call
+`note(session, ...)` as they read or change things. The trail is written in the
+same transaction just before it commits, or, when the request fails, in a fresh
+transaction after the rollback, so denied and failed attempts are kept too.
+Code that runs without a trail (jobs, the CLI) notes nothing unless it opens one.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit.models import AuditEvent
+from domain.shared.clock import utcnow
+from domain.shared.ids import uuid7
+
+TRAIL_KEY = "audit_trail"
+# A list call records the ids it returned, up to this many; beyond it only the count.
+MAX_IDS = 200
+
+
+@dataclass
+class Entry:
+    action: str
+    entity_type: str
+    entity_id: str | None
+    detail: dict[str, Any]
+
+
+@dataclass
+class Trail:
+    actor: str
+    actor_kind: str
+    request_id: str | None = None
+    client_address: str | None = None
+    operation: str | None = None
+    entries: list[Entry] = field(default_factory=list)
+    # (outcome, HTTP status) once the unit failed; written after its rollback.
+    failure: tuple[str, int] | None = None
+    # Set by a unit that answers without raising but did not succeed (e.g. a replayed refresh token).
+    outcome: tuple[str, int] | None = None
+
+    def rows(self, *, outcome: str, status: int | None) -> list[dict[str, Any]]:
+        now = utcnow()
+        return [
+            {"id": uuid7(), "at": now, "actor": self.actor, "actor_kind": self.actor_kind, "action": e.action,
+             "entity_type": e.entity_type, "entity_id": e.entity_id,
+             "detail": {**e.detail, **({"operation": self.operation} if self.operation else {})},
+             "request_id": self.request_id, "client_address": self.client_address,
+             "outcome": outcome, "status": status}
+            for e in self.entries
+        ]
+
+
+def trail_of(session: AsyncSession) -> Trail | None:
+    return session.info.get(TRAIL_KEY)
+
+
+def note(session: AsyncSession, action: str, entity_type: str, entity_id: object = None, **detail: Any) -> None:
+    """Record that this unit of work did `action` on an entity (no-op outside an audited unit)."""
+    trail = session.info.get(TRAIL_KEY)
+    if trail is not None:
+        trail.entries.append(Entry(action, entity_type, None if entity_id is None else str(entity_id), detail))
+
+
+def mark(session: AsyncSession, outcome: str, status: int) -> None:
+    """The unit ends in `outcome` although it commits (its writes must stand, e.g. a revocation)."""
+    trail = session.info.get(TRAIL_KEY)
+    if trail is not None:
+        trail.outcome = (outcome, status)
+
+
+def note_list(session: AsyncSession, entity_type: str, ids: list[uuid.UUID], **detail: Any) -> None:
+    """One event per list call: the ids returned (or their count when there are many)."""
+    shown = {"ids": [str(i) for i in ids]} if len(ids) <= MAX_IDS else {}
+    note(session, f"{entity_type}.list", entity_type, None, count=len(ids), **shown, **detail)
+
+
+async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: int | None) -> None:
+    if trail.outcome is not None:
+        outcome, status = trail.outcome
+    rows = trail.rows(outcome=outcome, status=status)
+    if rows:
+        await session.execute(insert(AuditEvent), rows)
+    trail.entries.clear()
+
+
+async def write_failure(session: AsyncSession) -> bool:
+    """After a rollback: write the trail of a failed unit (if it has anything to say). True when written."""
+    trail = session.info.pop(TRAIL_KEY, None)
+    if trail is None or trail.failure is None or not trail.entries:
+        return False
+    outcome, status = trail.failure
+    await write(session, trail, outcome=outcome, status=status)
+    return True
+
+
+def outcome_of(status: int) -> str:
+    if status in (401, 403):
+        return "denied"
+    if status == 404:
+        return "not_found"
+    return "rejected" if status < 500 else "error"

@@ -1,0 +1,95 @@
+"""Counters that must outlive a rolled-back request, kept in Redis.
+
+Failed logins raise, so the request's transaction rolls back; a counter in
+PostgreSQL would need its own transaction per attempt. Redis gives atomic
+INCR with expiry (windows decay by themselves) and keeps the login path off
+row locks. Losing Redis resets the counters, which only lifts a temporary lock.
+"""
+
+import hashlib
+import time
+from functools import lru_cache
+
+from redis.asyncio import Redis
+
+from domain.identity.errors import AccountLocked, RateLimited, TooManyAttempts
+from domain.shared.settings import get_settings
+
+PREFIX = "refloop:"
+# Per account: after SLOW_AFTER failures each try must wait (doubling, capped);
+# after LOCK_AFTER failures within the window the account is locked for LOCK_SECONDS.
+FAILURE_WINDOW_SECONDS = 15 * 60
+SLOW_AFTER = 5
+LOCK_AFTER = 10
+LOCK_SECONDS = 15 * 60
+MAX_DELAY_SECONDS = 60
+
+
+@lru_cache
+def redis() -> Redis:
+    return Redis.from_url(get_settings().redis.url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def _account(email: str) -> str:
+    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()[:32]
+
+
+async def check_login_allowed(email: str) -> None:
+    account = _account(email)
+    lock_ttl, wait_ttl = await redis().pipeline(transaction=False).ttl(
+        f"{PREFIX}login:lock:{account}").ttl(f"{PREFIX}login:wait:{account}").execute()
+    if lock_ttl and lock_ttl > 0:
+        raise AccountLocked(
+            f"Too many failed logins: this account is locked for {lock_ttl // 60 + 1} more minute(s). "
+            "An administrator can also unlock it.", retry_after=lock_ttl)
+    if wait_ttl and wait_ttl > 0:
+        raise TooManyAttempts(
+            f"Too many failed logins for this account; wait {wait_ttl} second(s) before trying again.",
+            retry_after=wait_ttl)
+
+
+async def record_login_failure(email: str) -> None:
+    account = _account(email)
+    key = f"{PREFIX}login:fail:{account}"
+    failures, _ = await redis().pipeline(transaction=True).incr(key).expire(key, FAILURE_WINDOW_SECONDS, nx=True).execute()
+    if failures >= LOCK_AFTER:
+        await redis().set(f"{PREFIX}login:lock:{account}", "1", ex=LOCK_SECONDS)
+        await redis().delete(key)
+    elif failures >= SLOW_AFTER:
+        delay = min(MAX_DELAY_SECONDS, 2 ** (failures - SLOW_AFTER + 1))
+        await redis().set(f"{PREFIX}login:wait:{account}", "1", ex=delay)
+
+
+async def clear_login_failures(email: str) -> None:
+    account = _account(email)
+    await redis().delete(f"{PREFIX}login:fail:{account}", f"{PREFIX}login:wait:{account}",
+                         f"{PREFIX}login:lock:{account}")
+
+
+async def rate_limit(bucket: str, *, limit: int, window_seconds: int) -> None:
+    """Fixed-window limit: at most `limit` calls per window for this bucket, else 429 with Retry-After."""
+    window = int(time.time()) // window_seconds
+    key = f"{PREFIX}rate:{bucket}:{window}"
+    count, _ = await redis().pipeline(transaction=False).incr(key).expire(key, window_seconds + 1).execute()
+    if count > limit:
+        retry_after = window_seconds - int(time.time()) % window_seconds
+        raise RateLimited(f"More than {limit} requests in {window_seconds} s for this key; slow down.",
+                          retry_after=retry_after)
+
+
+async def claim_once(namespace: str, value: str, *, ttl_seconds: int) -> bool:
+    """True the first time `value` is seen in `namespace` (kept until `ttl_seconds` pass)."""
+    return bool(await redis().set(f"{PREFIX}{namespace}:{value}", "1", ex=max(1, ttl_seconds), nx=True))
+
+
+async def revoke_marker(name: str, *, ttl_seconds: int) -> None:
+    await redis().set(f"{PREFIX}revoked:{name}", "1", ex=max(1, ttl_seconds))
+
+
+async def any_revoked(*names: str) -> bool:
+    values = await redis().mget([f"{PREFIX}revoked:{name}" for name in names])
+    return any(v is not None for v in values)
+
+
+async def clear_marker(name: str) -> None:
+    await redis().delete(f"{PREFIX}revoked:{name}")
