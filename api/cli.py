@@ -173,5 +173,11 @@ def _seed_demo(url: str, *, seed: int, referrals: int | None) -> None:
     _say(f"loaded demo data (seed {seed}) in {time.monotonic() - started:.1f} s: {counts}")
 
 
+# Accounts, keys and key rotation live with the identity code (api/auth/commands.py).
+from api.auth.commands import register as _register_identity_commands  # noqa: E402
+
+_register_identity_commands(app)
+
+
 if __name__ == "__main__":
     app()
