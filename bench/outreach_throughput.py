@@ -1,0 +1,203 @@
+"""Outreach speed: referral created -> acknowledgement delivered at a local SMTP server, messages/s,
+with one and two worker processes, as a ratio to arq's tuned no-op job rate in the same run.
+
+    .venv/bin/python -m bench.outreach_throughput --referrals 300 --jobs 2000 --rounds 2
+
+Each round measures, for 1 then 2 worker processes:
+- no-op: tuned arq (poll_delay 0.01, max_jobs 100) running already-queued jobs that only count;
+- drain: referrals already committed with their outbox rows, then the workers start: relay,
+  job, render from the rows, SMTP, recorded as sent;
+- end to end: warm workers; from the first referral created (8 concurrent producers in this
+  process, one transaction each) to the last message received.
+Rates for no-op and drain run from the first completion to the last (start-up left out).
+The SMTP server runs in its own process.
+"""
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import statistics
+import time
+
+from arq.connections import RedisSettings, create_pool
+
+from bench.outreach_support import fresh_database, outbox_ids, queue_referrals, start_worker, stop, worker_env
+
+NOOP_QUEUE = "refloop_bench_out:noop"
+COUNTER = "refloop_bench_out:noop_done"
+
+
+async def noop(ctx: dict) -> None:
+    await ctx["redis"].incr(COUNTER)
+
+
+class NoopSettings:
+    """arq tuned as BENCH.md says (poll_delay 0.01, max_jobs 100), doing nothing but count."""
+
+    functions = [noop]
+    queue_name = NOOP_QUEUE
+    poll_delay = 0.01
+    max_jobs = 100
+    keep_result = 0
+    redis_settings = RedisSettings.from_dsn("redis://127.0.0.1:6379/6")
+
+
+def _sink_process(port_queue, count) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server, session, envelope):
+            with count.get_lock():
+                count.value += 1
+            return "250 OK"
+
+    from integrations.email.sink import free_port
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    port_queue.put(controller.port)
+    while True:
+        time.sleep(3600)
+
+
+def _start_workers(n: int, module: str, env: dict) -> list:
+    import subprocess
+    import sys
+
+    from bench.outreach_support import ROOT
+
+    return [subprocess.Popen([sys.executable, "-m", "arq", module], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n)]
+
+
+async def _wait_ready(redis, queue: str, procs: list, seconds: float = 60) -> None:
+    """Workers are warm once each has taken a health-check key in Redis."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await redis.exists(queue + ":health-check"):
+            await asyncio.sleep(1.0)  # let the second process come up too
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError("workers did not start")
+
+
+async def _first_to_last(read, total: int, seconds: float = 240) -> float:
+    """Rate between the first and the last completion: worker start-up is left out."""
+    deadline = time.monotonic() + seconds
+    while await read() < 1:
+        if time.monotonic() > deadline:
+            raise RuntimeError("nothing completed")
+        await asyncio.sleep(0.005)
+    first, done_at_first = time.monotonic(), await read()
+    while (done := await read()) < total:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {done} of {total} completed")
+        await asyncio.sleep(0.005)
+    return (total - done_at_first) / (time.monotonic() - first)
+
+
+async def noop_rate(redis, workers: int, jobs: int, env: dict) -> float:
+    """Tuned arq, no-op jobs already queued: the ceiling for any job-per-message design."""
+    await redis.delete(NOOP_QUEUE, COUNTER)
+    for _ in range(jobs):
+        await redis.enqueue_job("noop", _queue_name=NOOP_QUEUE)
+    procs = _start_workers(workers, "bench.outreach_throughput.NoopSettings", env)
+    try:
+        async def done() -> int:
+            return int(await redis.get(COUNTER) or 0)
+        return await _first_to_last(done, jobs)
+    finally:
+        for p in procs:
+            stop(p)
+
+
+async def drain_rate(redis, workers: int, referrals: int, smtp_port: int, count, redis_url: str) -> float:
+    """Referrals committed first (their messages waiting in the outbox), then the workers start."""
+    db_url = await fresh_database("refloop_bench_out_speed")
+    queue = "refloop_bench_out_speed:outbox"
+    await redis.delete(queue)
+    await queue_referrals(db_url, referrals)
+    expected = len(await outbox_ids(db_url))
+    with count.get_lock():
+        count.value = 0
+    procs = [start_worker(worker_env(db_url, redis_url, smtp_port, queue)) for _ in range(workers)]
+    try:
+        async def done() -> int:
+            return count.value
+        return await _first_to_last(done, expected)
+    finally:
+        for p in procs:
+            stop(p)
+
+
+async def e2e_rate(redis, workers: int, referrals: int, smtp_port: int, count, redis_url: str) -> float:
+    """Warm workers; the clock runs from the first referral created to the last message received."""
+    db_url = await fresh_database("refloop_bench_out_speed")
+    queue = "refloop_bench_out_speed:outbox"
+    await redis.delete(queue)
+    env = worker_env(db_url, redis_url, smtp_port, queue)
+    procs = [start_worker(env) for _ in range(workers)]
+    try:
+        await _wait_ready(redis, queue, procs)
+        with count.get_lock():
+            count.value = 0
+        started = time.monotonic()
+        await queue_referrals(db_url, referrals)
+        expected = len(await outbox_ids(db_url))
+        while count.value < expected:
+            if time.monotonic() - started > 240:
+                raise RuntimeError(f"only {count.value} of {expected} delivered")
+            await asyncio.sleep(0.01)
+        return expected / (time.monotonic() - started)
+    finally:
+        for p in procs:
+            stop(p)
+
+
+async def run(referrals: int, jobs: int, rounds: int, redis_url: str) -> None:
+    ctx = mp.get_context("spawn")
+    port_queue, count = ctx.Queue(), ctx.Value("i", 0)
+    sink = ctx.Process(target=_sink_process, args=(port_queue, count), daemon=True)
+    sink.start()
+    smtp_port = port_queue.get(timeout=30)
+    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    noop_env = {**worker_env("", redis_url, smtp_port, NOOP_QUEUE)}
+    results: dict[str, list[float]] = {f"{k}{w}": [] for k in ("noop", "drain", "e2e") for w in (1, 2)}
+    try:
+        for r in range(rounds):
+            for workers in (1, 2):
+                results[f"noop{workers}"].append(await noop_rate(redis, workers, jobs, noop_env))
+                results[f"drain{workers}"].append(
+                    await drain_rate(redis, workers, referrals, smtp_port, count, redis_url))
+                results[f"e2e{workers}"].append(
+                    await e2e_rate(redis, workers, referrals, smtp_port, count, redis_url))
+                print(f"round {r + 1}, {workers} worker(s): no-op {results[f'noop{workers}'][-1]:.0f} jobs/s, "
+                      f"outbox drain {results[f'drain{workers}'][-1]:.1f} msg/s, "
+                      f"end to end {results[f'e2e{workers}'][-1]:.1f} msg/s", flush=True)
+    finally:
+        await redis.aclose()
+        sink.kill()
+    for workers in (1, 2):
+        noop = results[f"noop{workers}"]
+        line = [f"{workers} worker(s): tuned arq no-op median {statistics.median(noop):.0f} jobs/s"]
+        for name in ("drain", "e2e"):
+            rates = results[f"{name}{workers}"]
+            ratios = [e / n for e, n in zip(rates, noop)]
+            line.append(f"{name} median {statistics.median(rates):.1f} msg/s "
+                        f"(range {min(rates):.1f}-{max(rates):.1f}), ratio {statistics.median(ratios):.1%} "
+                        f"(range {min(ratios):.1%}-{max(ratios):.1%})")
+        print("; ".join(line))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--referrals", type=int, default=300)
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
+    args = parser.parse_args()
+    asyncio.run(run(args.referrals, args.jobs, args.rounds, args.redis))
+
+
+if __name__ == "__main__":
+    main()
