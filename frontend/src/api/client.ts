@@ -46,7 +46,8 @@ async function refreshTokens(): Promise<boolean> {
     } catch {
       return false;
     } finally {
-      setTimeout(() => (refreshing = null), 0);
+      // Concurrent callers share this one refresh; the next expiry starts a new one.
+      refreshing = null;
     }
   })();
   return refreshing;
@@ -62,7 +63,8 @@ export async function authFetch(input: Request): Promise<Response> {
     return req;
   };
   const res = await fetch(withToken(input));
-  if (res.status === 401 && tokenStore.get()?.refresh_token && !input.url.includes('/v1/auth/')) {
+  const isTokenCall = /\/v1\/auth\/(token|refresh)$/.test(new URL(input.url).pathname);
+  if (res.status === 401 && tokenStore.get()?.refresh_token && !isTokenCall) {
     if (await refreshTokens()) return fetch(withToken(retry));
     tokenStore.clear();
   }

@@ -1,7 +1,8 @@
 // Shared queries for lookups used across pages (providers, users), tolerant of routes not yet present.
 import { useQuery } from '@tanstack/react-query';
-import { looseApi, unwrap } from './client';
+import { api, unwrap } from './client';
 import type { Page, Provider, UserSummary } from './contracts';
+import { useAuth } from '../auth/AuthContext';
 
 export function providerName(p: Pick<Provider, 'prefix' | 'given_name' | 'family_name' | 'suffix' | 'credentials'>): string {
   const name = [p.prefix, p.given_name, p.family_name].filter(Boolean).join(' ');
@@ -13,7 +14,7 @@ export function useProviders(params: { name?: string; specialty?: string; limit?
   return useQuery({
     queryKey: ['providers', params],
     queryFn: async () =>
-      unwrap(await looseApi.GET('/v1/providers', {
+      unwrap(await api.GET('/v1/providers', {
         params: { query: { name: params.name || undefined, specialty: params.specialty || undefined, limit: params.limit ?? 50 } },
       })) as Page<Provider>,
     enabled,
@@ -24,17 +25,20 @@ export function useProviders(params: { name?: string; specialty?: string; limit?
 export function useProvider(id: string | null | undefined) {
   return useQuery({
     queryKey: ['provider', id],
-    queryFn: async () => unwrap(await looseApi.GET('/v1/providers/{id}', { params: { path: { id } } })) as Provider,
+    queryFn: async () => unwrap(await api.GET('/v1/providers/{provider_id}', { params: { path: { provider_id: id! } } })) as Provider,
     enabled: !!id,
     retry: false,
     staleTime: 300_000,
   });
 }
 
-export function useUsers(enabled = true) {
+/** The staff list is an admin route; other roles do without names rather than collect 403s in the audit log. */
+export function useUsers() {
+  const { me } = useAuth();
+  const enabled = me?.role === 'admin';
   return useQuery({
     queryKey: ['users'],
-    queryFn: async () => unwrap(await looseApi.GET('/v1/users', { params: { query: { limit: 200 } } })) as Page<UserSummary>,
+    queryFn: async () => unwrap(await api.GET('/v1/users', { params: { query: { limit: 200 } } })) as Page<UserSummary>,
     enabled,
     retry: false,
     staleTime: 300_000,

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { looseApi, ProblemError, unwrap, type Problem } from '../api/client';
+import { api, ProblemError, unwrap, type Problem } from '../api/client';
 import type { Me } from '../api/contracts';
 import { tokenStore, type TokenPair } from './tokens';
 
@@ -15,7 +15,7 @@ interface AuthValue {
 const AuthContext = createContext<AuthValue | null>(null);
 
 async function fetchMe(): Promise<Me> {
-  return unwrap(await looseApi.GET('/v1/auth/me', {})) as Me;
+  return unwrap(await api.GET('/v1/auth/me')) as Me;
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -41,7 +41,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const logout = useCallback(async () => {
     const refresh = tokenStore.get()?.refresh_token;
     try {
-      await looseApi.POST('/v1/auth/logout', { body: refresh ? { refresh_token: refresh } : {} });
+      await api.POST('/v1/auth/logout', { body: refresh ? { refresh_token: refresh } : null });
     } finally {
       tokenStore.clear();
       queryClient.clear();

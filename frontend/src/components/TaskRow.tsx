@@ -15,7 +15,8 @@ const PRIORITY_COLOR: Record<string, string> = { low: 'gray', normal: 'blue', hi
 /** One task with in-place actions: complete, and reassign to a person or a queue. */
 export function TaskRow({ task, users, onComplete, onReassign, busy, showReferralLink = true }: {
   task: Task;
-  users: UserSummary[];
+  /** People a task can go to; non-admins get only themselves (the staff list is admin-only). */
+  users: Pick<UserSummary, 'id' | 'full_name'>[];
   onComplete?: (task: Task) => void;
   onReassign?: (task: Task, to: { assignee_id?: string | null; queue?: string | null }) => void;
   busy?: boolean;
@@ -29,7 +30,7 @@ export function TaskRow({ task, users, onComplete, onReassign, busy, showReferra
   const assigneeName = users.find((u) => u.id === task.assignee_id)?.full_name;
 
   return (
-    <Paper withBorder p="sm" radius="md" className={overdue ? 'overdue' : undefined}>
+    <Paper withBorder p="sm" radius="md" className={overdue ? 'overdue' : undefined} data-task-id={task.id}>
       <Group justify="space-between" wrap="nowrap" align="flex-start">
         <Stack gap={2} style={{ minWidth: 0 }}>
           <Group gap={6}>

@@ -2,8 +2,8 @@ import { Group, MultiSelect, Paper, SegmentedControl, SimpleGrid, Stack, Table, 
 import { BarChart, LineChart } from '@mantine/charts';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router-dom';
-import { looseApi, unwrap } from '../api/client';
-import type { Summary } from '../api/contracts';
+import { api, unwrap } from '../api/client';
+import type { Summary, Urgency } from '../api/contracts';
 import { QueryState } from '../components/QueryState';
 import { URGENCIES } from '../lib/filters';
 import { num, pct } from '../lib/format';
@@ -47,10 +47,14 @@ export function DashboardPage() {
     setParams(next, { replace: true });
   };
 
-  const query = { ...periodToQuery(period), service_line: serviceLine ? [serviceLine] : undefined, urgency: urgency.length ? urgency : undefined };
+  const query = {
+    ...periodToQuery(period),
+    service_line: serviceLine ? [serviceLine] : undefined,
+    urgency: urgency.length ? (urgency as Urgency[]) : undefined,
+  };
   const summary = useQuery({
     queryKey: ['analytics', query],
-    queryFn: async () => unwrap(await looseApi.GET('/v1/analytics/summary', { params: { query } })) as Summary,
+    queryFn: async () => unwrap(await api.GET('/v1/analytics/summary', { params: { query } })) as Summary,
     retry: false,
   });
   const s = summary.data;

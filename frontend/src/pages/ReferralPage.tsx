@@ -64,7 +64,7 @@ export function ReferralPage() {
   const tasks = useQuery({ queryKey: ['tasks', { referral_id: id }], queryFn: () => listTasks({ referral_id: id, limit: 50 }), retry: false });
   const messages = useQuery({
     queryKey: ['referral', id, 'messages'],
-    queryFn: async () => unwrap(await looseApi.GET('/v1/messages', { params: { query: { referral_id: id, limit: 50 } } })) as Page<Message>,
+    queryFn: async () => unwrap(await api.GET('/v1/messages', { params: { query: { referral_id: id, limit: 50 } } })) as Page<Message>,
     retry: false,
   });
   const users = useUsers();
@@ -207,7 +207,7 @@ export function ReferralPage() {
                     <TaskRow
                       key={t.id}
                       task={t}
-                      users={users.data?.items ?? []}
+                      users={users.data?.items ?? (me ? [me] : [])}
                       showReferralLink={false}
                       busy={taskAction.isPending}
                       onComplete={(task) => taskAction.mutate({ task, changes: { status: 'done' } })}
@@ -224,8 +224,8 @@ export function ReferralPage() {
                   {(messages.data?.items ?? []).length === 0 && <Text size="sm" c="dimmed">No messages.</Text>}
                   {(messages.data?.items ?? []).map((m) => (
                     <Group key={m.id} justify="space-between" wrap="nowrap">
-                      <Text size="sm" truncate>{m.subject ?? humanize(m.template ?? m.channel ?? 'message')}</Text>
-                      <Text size="xs" c="dimmed">{m.channel} · {m.status} · {formatDateTime(m.sent_at ?? m.created_at)}</Text>
+                      <Text size="sm" truncate>{humanize(m.kind)} to {m.recipient_type.replace(/_/g, ' ')}</Text>
+                      <Text size="xs" c="dimmed">{m.channel} · {humanize(m.status)} · {formatDateTime(m.sent_at ?? m.created_at)}</Text>
                     </Group>
                   ))}
                 </Stack>

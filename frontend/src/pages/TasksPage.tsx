@@ -9,7 +9,7 @@ import { useAuth } from '../auth/AuthContext';
 import { QueryState } from '../components/QueryState';
 import { TaskRow } from '../components/TaskRow';
 
-const OPEN = ['open', 'in_progress'];
+const OPEN: Task['status'][] = ['open', 'in_progress'];
 type Tab = 'mine' | 'queue' | 'overdue';
 
 export function taskQueryFor(tab: Tab, me: Pick<Me, 'id' | 'queue'>): TaskQuery | null {
@@ -20,7 +20,9 @@ export function taskQueryFor(tab: Tab, me: Pick<Me, 'id' | 'queue'>): TaskQuery 
 
 function TaskList({ query }: { query: TaskQuery }) {
   const queryClient = useQueryClient();
+  const { me } = useAuth();
   const users = useUsers();
+  const people = users.data?.items ?? (me ? [me] : []);
   const result = useInfiniteQuery({
     queryKey: ['tasks', 'inbox', query],
     queryFn: ({ pageParam }) => listTasks({ ...query, limit: 50, cursor: pageParam }),
@@ -48,7 +50,7 @@ function TaskList({ query }: { query: TaskQuery }) {
           <TaskRow
             key={t.id}
             task={t}
-            users={users.data?.items ?? []}
+            users={people}
             busy={action.isPending && action.variables?.task.id === t.id}
             onComplete={(task) => action.mutate({ task, changes: { status: 'done' } })}
             onReassign={(task, to) => action.mutate({ task, changes: to })}
