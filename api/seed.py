@@ -2,10 +2,11 @@
 
 A year of a specialty group's referrals from about 150 referring physicians in about 40
 practices: a few heavy referrers and a long tail, some cooling off; every referral walks
-the real lifecycle (milestones, timeline, appointments, tasks). The same seed and the
-same day give the same data. Rows go in with bulk inserts through the ORM tables, so
-patient fields are sealed by their column types and blind indexes are computed as the
-services compute them. Development data only: every demo user's password is public.
+the real lifecycle (milestones, timeline, appointments, tasks). The same seed in the
+same hour gives the same data. Rows go in with one COPY per table, every value passed
+through its column's own type first, so patient fields are sealed as an ORM insert seals
+them, and blind indexes are computed as the services compute them. Development data
+only: every demo user's password is public.
 """
 
 import asyncio
