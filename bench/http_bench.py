@@ -106,9 +106,9 @@ async def prepare(results: Path, *, prune: bool) -> dict[str, str]:
     """Ids to read, a referrer to refer from, and no leftovers from earlier runs' creates."""
     conn = await asyncpg.connect(servers.bench_database_url())
     try:
-        loaded = await conn.fetchval("SELECT count(*) FROM referrals")
         if prune:
             await prune_created(conn)
+        loaded = await conn.fetchval("SELECT count(*) FROM referrals")
         ids = await conn.fetch("SELECT id FROM referrals TABLESAMPLE SYSTEM (2) WHERE source_system = 'bench-load' LIMIT 20000")
         referrer = await conn.fetchrow(
             "SELECT p.id, p.npi FROM providers p JOIN referrals r ON r.referring_provider_id = p.id "
