@@ -41,6 +41,19 @@ async def test_provider_is_created_with_affiliations_staff_and_contact_points(cl
     assert provider["contact_points"] == body["contact_points"]
 
 
+async def test_resending_a_create_with_the_same_idempotency_key_is_one_provider(client):
+    body = {"given_name": "Ruth", "family_name": f"Idem{uuid.uuid4().hex[:6]}"}
+    first = await client.post("/v1/providers", json=body, headers={"Idempotency-Key": "new-physician-1"})
+    again = await client.post("/v1/providers", json=body, headers={"Idempotency-Key": "new-physician-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    listed = (await client.get("/v1/providers", params={"name": body["family_name"]})).json()["items"]
+    assert len(listed) == 1
+    other = await client.post("/v1/providers", json=body | {"given_name": "Rita"},
+                              headers={"Idempotency-Key": "new-physician-1"})
+    assert other.status_code == 422
+
+
 async def test_npi_with_a_wrong_check_digit_is_422_naming_npi(client):
     response = await client.post("/v1/providers", json={"given_name": "A", "family_name": "B", "npi": "1234567890"})
     assert response.status_code == 422

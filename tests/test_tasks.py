@@ -59,6 +59,15 @@ async def test_task_text_is_sealed_at_rest(client, session):
     assert (await client.get(f"/v1/tasks/{created.json()['id']}")).json()["title"] == "Call Maria Lopez about her MRI"
 
 
+async def test_resent_task_with_the_same_idempotency_key_is_one_task(client):
+    queue = f"q-{uuid.uuid4().hex[:6]}"
+    body = {"type": "follow_up", "title": "Chase the consult note", "queue": queue, "due_at": _iso(timedelta(days=1))}
+    first = await client.post("/v1/tasks", json=body, headers={"Idempotency-Key": "chase-1"})
+    again = await client.post("/v1/tasks", json=body, headers={"Idempotency-Key": "chase-1"})
+    assert again.json()["id"] == first.json()["id"]
+    assert len(await _all_pages(client, {"queue": queue})) == 1
+
+
 async def test_unknown_referral_provider_or_assignee_is_422_naming_the_field(client):
     for field in ("referral_id", "provider_id", "assignee_id"):
         body = {"type": "other", "title": "x", "due_at": _iso(timedelta(days=1)), field: str(uuid.uuid4())}

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag
 from api.errors import problem_responses
@@ -13,6 +13,11 @@ from domain.shared.schemas import Page
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+]
+
 
 @router.post(
     "", response_model=Organization, status_code=status.HTTP_201_CREATED,
@@ -20,8 +25,11 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 )
 async def create_organization(
     body: OrganizationCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Organization:
-    organization = await service.create_organization(session, data=body)
+    organization = await service.create_organization(
+        session, data=body, idempotency_key=idempotency_key, idempotency_scope=f"{principal.actor}:organizations",
+    )
     response.headers["Location"] = f"/v1/organizations/{organization.id}"
     response.headers["ETag"] = etag(organization.version)
     return organization

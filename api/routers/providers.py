@@ -23,6 +23,11 @@ from domain.shared.schemas import Page
 
 router = APIRouter(prefix="/providers", tags=["providers"])
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+]
+
 
 @router.post(
     "", response_model=Provider, status_code=status.HTTP_201_CREATED,
@@ -31,8 +36,11 @@ router = APIRouter(prefix="/providers", tags=["providers"])
 )
 async def create_provider(
     body: ProviderCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> Provider:
-    provider = await service.create_provider(session, data=body)
+    provider = await service.create_provider(
+        session, data=body, idempotency_key=idempotency_key, idempotency_scope=f"{principal.actor}:providers",
+    )
     response.headers["Location"] = f"/v1/providers/{provider.id}"
     response.headers["ETag"] = etag(provider.version)
     return provider

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag
 from api.errors import problem_responses
@@ -13,14 +13,25 @@ from domain.tasks.schemas import Queue, Task, TaskCreate, TaskUpdate
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+]
+
 
 @router.post(
     "", response_model=Task, status_code=status.HTTP_201_CREATED,
     description="A task about a referral also appears on that referral's timeline.",
     responses=problem_responses(401, 403, 422),
 )
-async def create_task(body: TaskCreate, session: Session, principal: CurrentPrincipal, response: Response) -> Task:
-    task = await service.create_task(session, data=body, actor=principal.actor)
+async def create_task(
+    body: TaskCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Task:
+    task = await service.create_task(
+        session, data=body, actor=principal.actor, idempotency_key=idempotency_key,
+        idempotency_scope=f"{principal.actor}:tasks",
+    )
     response.headers["Location"] = f"/v1/tasks/{task.id}"
     response.headers["ETag"] = etag(task.version)
     return task

@@ -32,6 +32,7 @@ from domain.providers.schemas import (
     StaffContactUpdate,
     digits,
 )
+from domain.shared import idempotency
 from domain.shared.errors import InvalidInput, NotFound, PreconditionFailed
 
 NPI_CONSTRAINTS = {"uq_providers_npi": "Provider", "uq_organizations_npi": "Organization"}
@@ -47,6 +48,15 @@ async def _flush(session: AsyncSession, npi: str | None) -> None:
         if constraint in NPI_CONSTRAINTS and npi:
             raise DuplicateNpi(npi, NPI_CONSTRAINTS[constraint], None) from exc
         raise
+
+
+async def _replay(
+    session: AsyncSession, key: str | None, scope: str, data: OrganizationCreate | ProviderCreate
+) -> uuid.UUID | None:
+    """The id created earlier under this Idempotency-Key, or None (the key is now taken by this request)."""
+    if not key:
+        return None
+    return await idempotency.claim(session, scope=scope, key=key, payload=data.model_dump(mode="json"))
 
 
 def _check_version(entity: str, current: int, expected: int) -> None:
@@ -86,13 +96,19 @@ async def _check_org_npi(repo: OrganizationRepository, npi: str | None, own_id: 
         raise DuplicateNpi(npi, "Organization", holder.id)
 
 
-async def create_organization(session: AsyncSession, *, data: OrganizationCreate) -> Organization:
+async def create_organization(
+    session: AsyncSession, *, data: OrganizationCreate, idempotency_key: str | None = None, idempotency_scope: str = "",
+) -> Organization:
     repo = OrganizationRepository(session)
+    if (earlier := await _replay(session, idempotency_key, idempotency_scope, data)) is not None:
+        return await repo.get(earlier)
     await _check_org_npi(repo, data.npi, None)
     if data.parent_id is not None:
         await _check_parent(repo, None, data.parent_id)
     organization = repo.add(Organization(**data.model_dump()))
     await _flush(session, data.npi)
+    if idempotency_key:
+        await idempotency.record(session, scope=idempotency_scope, key=idempotency_key, resource_id=organization.id)
     return organization
 
 
@@ -150,8 +166,12 @@ def _staff_row(data: StaffContactCreate) -> StaffContact:
     return StaffContact(**data.model_dump())
 
 
-async def create_provider(session: AsyncSession, *, data: ProviderCreate) -> Provider:
+async def create_provider(
+    session: AsyncSession, *, data: ProviderCreate, idempotency_key: str | None = None, idempotency_scope: str = "",
+) -> Provider:
     repo = ProviderRepository(session)
+    if (earlier := await _replay(session, idempotency_key, idempotency_scope, data)) is not None:
+        return await repo.get_full(earlier)
     await _check_provider_npi(repo, data.npi, None)
     await _check_affiliations(session, data.affiliations)
     provider = repo.add(Provider(
@@ -160,6 +180,8 @@ async def create_provider(session: AsyncSession, *, data: ProviderCreate) -> Pro
         staff=[_staff_row(s) for s in data.staff],
     ))
     await _flush(session, data.npi)
+    if idempotency_key:
+        await idempotency.record(session, scope=idempotency_scope, key=idempotency_key, resource_id=provider.id)
     return await repo.get_full(provider.id)
 
 

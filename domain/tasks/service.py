@@ -10,6 +10,7 @@ from domain.providers.repository import ProviderRepository
 from domain.referrals.enums import EventKind
 from domain.referrals.models import ReferralEvent
 from domain.referrals.repository import ReferralRepository
+from domain.shared import idempotency
 from domain.shared.clock import utcnow
 from domain.shared.errors import PreconditionFailed
 from domain.tasks.enums import TaskStatus
@@ -39,8 +40,16 @@ def _log_on_referral(session: AsyncSession, task: Task, actor: str) -> None:
     ))
 
 
-async def create_task(session: AsyncSession, *, data: TaskCreate, actor: str) -> Task:
+async def create_task(
+    session: AsyncSession, *, data: TaskCreate, actor: str, idempotency_key: str | None = None,
+    idempotency_scope: str = "",
+) -> Task:
     repo = TaskRepository(session)
+    if idempotency_key:
+        payload = data.model_dump(mode="json")
+        earlier = await idempotency.claim(session, scope=idempotency_scope, key=idempotency_key, payload=payload)
+        if earlier is not None:
+            return await repo.get(earlier)
     if data.referral_id is not None and await ReferralRepository(session).get_or_none(data.referral_id) is None:
         raise UnknownReference("Referral", data.referral_id, field="body.referral_id")
     if data.provider_id is not None and not await ProviderRepository(session).exists(data.provider_id):
@@ -49,6 +58,8 @@ async def create_task(session: AsyncSession, *, data: TaskCreate, actor: str) ->
     task = repo.add(Task(**_values(data, TaskCreate.model_fields), status=TaskStatus.open))
     await session.flush()
     _log_on_referral(session, task, actor)
+    if idempotency_key:
+        await idempotency.record(session, scope=idempotency_scope, key=idempotency_key, resource_id=task.id)
     await session.flush()
     return task
 
