@@ -58,7 +58,7 @@ def parse(raw: Path) -> tuple[collections.Counter, collections.Counter, int]:
         frames = [f for f in stack.split(";") if f]
         parsed = [(m.group("func"), m.group("file")) if (m := FRAME.match(f)) else (f, "") for f in frames]
         for func, file in set(parsed):
-            if re.search(r"(api|domain|integrations)/", file):
+            if re.search(r"(?<![a-z])(api|domain|integrations)/", file):  # ours, not fastapi/
                 inclusive[f"{func} ({file.split('/work/main/')[-1]})"] += n
         for func, file in reversed(parsed):
             name = next((label for label, pattern in COMPONENTS if re.search(pattern, f"{file} {func}")), None)
