@@ -2,7 +2,8 @@
 # The whole HTTP benchmark (`make bench`): wrk installed if missing, 1M referrals loaded once into
 # refloop_bench, then create/read/list (and FHIR conditional create) against the bare ceiling.
 # Extra arguments go to bench/http_bench.py, e.g. `bench/run_all.sh --rounds 5`.
-# BENCH_PROFILE=1 also samples GET by id and the filtered list with py-spy.
+# BENCH_PROFILE=1 also samples GET by id and the filtered list with py-spy;
+# BENCH_OUTREACH=0 skips the outreach throughput bench (bench/outreach_throughput.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -23,4 +24,9 @@ $PY bench/http_bench.py "$@"
 if [ "${BENCH_PROFILE:-0}" = "1" ]; then
   $PY bench/pyspy_profile.py --path read
   $PY bench/pyspy_profile.py --path list_filtered
+fi
+
+if [ "${BENCH_OUTREACH:-1}" = "1" ] && [ -f bench/outreach_throughput.py ]; then
+  # Its own figures and ratios; a failure there must not hide the HTTP table above.
+  $PY -m bench.outreach_throughput || echo "outreach throughput bench failed (see above)"
 fi
