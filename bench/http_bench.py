@@ -212,7 +212,9 @@ def run_side(side: str, paths: list[Path_], files: dict[str, str], args: argpars
             label = f"r{round_no}{side[0]}{int(time.time())}"
             if args.warmup:
                 wrk(url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label + "w"}, duration=args.warmup, args=args)
+                settle(server)
             r = wrk(url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label}, duration=args.duration, args=args)
+            settle(server)
             r["round"] = round_no
             runs.setdefault((side, p.key), []).append(r)
             flag = f"  {r['status_errors']} non-2xx, {r['socket_errors']} socket errors" if r["status_errors"] or r["socket_errors"] else ""
@@ -220,6 +222,23 @@ def run_side(side: str, paths: list[Path_], files: dict[str, str], args: argpars
                   f"  p99 {r['p99_us'] / 1000:7.1f} ms{flag}", flush=True)
     finally:
         server.stop()
+
+
+def settle(server: servers.Server, *, budget: float = 30.0) -> None:
+    """Wait until the requests wrk abandoned at its deadline have drained (a slow server keeps
+    working on them), so they do not eat into the next run's CPU."""
+    import httpx
+
+    deadline = time.monotonic() + budget
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            httpx.get(f"{server.base_url}/healthz", timeout=budget)
+        except httpx.HTTPError:
+            pass
+        if time.perf_counter() - started < 0.05:
+            return
+        time.sleep(0.2)
 
 
 def _spread(values: list[float], fmt: str = "{:,.0f}") -> str:
