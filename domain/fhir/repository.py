@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
 
 from domain.fhir.models import FhirResource
+from domain.identity.models import EhrClient
 from domain.providers.models import Organization, Provider
 from domain.referrals.enums import ReferralStatus
 from domain.referrals.models import Appointment, Referral
@@ -126,3 +127,14 @@ class FhirAppointmentRepository(Repository[Appointment]):
         if statuses:
             stmt = stmt.where(Appointment.status.in_(statuses))
         return await self.paginate(stmt, sort=Appointment.updated_at, descending=True, limit=limit, cursor=cursor)
+
+
+class EhrClientLookup:
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def pushable(self, client_id: str) -> EhrClient | None:
+        """The EHR client by its SMART client_id, if it is active and gave a FHIR base URL to push to."""
+        stmt = select(EhrClient).where(EhrClient.client_id == client_id, EhrClient.active.is_(True),
+                                       EhrClient.fhir_base_url.is_not(None))
+        return (await self.session.execute(stmt)).scalar_one_or_none()

@@ -4,6 +4,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.fhir import push as fhir_push
 from domain.outreach import triggers as outreach
 from domain.referrals.enums import AppointmentStatus as A, EventKind, ReferralStatus as S, RescheduleReason
 from domain.referrals.errors import AppointmentNotAllowed
@@ -45,6 +46,7 @@ async def book_appointment(
                                detail={"appointment_id": str(appointment.id)})
     _log(session, referral, actor, appointment, "booked")
     await outreach.on_appointment_booked(session, referral=referral, appointment=appointment)
+    await fhir_push.on_appointment_changed(session, referral=referral, appointment=appointment)
     await session.flush()
     return appointment
 
@@ -85,6 +87,7 @@ async def _change_status(session: AsyncSession, appointment: Appointment, to: A,
     referral = await ReferralRepository(session).get(appointment.referral_id, for_update=True)
     _log(session, referral, actor, appointment, to.value)
     await outreach.on_appointment_status(session, referral=referral, appointment=appointment, to=to)
+    await fhir_push.on_appointment_changed(session, referral=referral, appointment=appointment)
     if S(referral.status) is not S.scheduled:
         return
     if to is A.fulfilled:

@@ -87,6 +87,8 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     cancelled_at: Mapped[datetime | None] = _milestone()
     no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
+    # FHIR: the SMART client (ehr_clients.client_id) that sent it; its EHR hears about every change.
+    fhir_client: Mapped[str | None] = mapped_column(String(100), ForeignKey("ehr_clients.client_id"))
     # FHIR: the ServiceRequest as received (what the mapping could not place is kept here),
     # and other resources that came in the same transaction. Deferred: only the facade reads them.
     fhir_resource: Mapped[dict | None] = mapped_column(

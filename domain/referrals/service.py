@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.fhir import push as fhir_push
 from domain.outreach import triggers as outreach
 from domain.audit import trail as audit
 from domain.identity.access import organization_scope
@@ -50,6 +51,7 @@ async def create_referral(
     idempotency_scope: str | None = None,
     referral_id: uuid.UUID | None = None,
     fhir_resource: dict | None = None,
+    fhir_client: str | None = None,
 ) -> Created:
     """`referral_id` is a client-assigned id (FHIR update-as-create); `fhir_resource` the original it came as."""
     repo = ReferralRepository(session)
@@ -73,6 +75,7 @@ async def create_referral(
     values["patient_mrn_index"] = blind_index(data.patient.mrn)
     if fhir_resource is not None:
         values["fhir_resource"] = fhir_resource
+        values["fhir_client"] = fhir_client
     values["patient_name_dob_index"] = blind_index(
         data.patient.family_name, data.patient.given_name, data.patient.birth_date.isoformat()
     )
@@ -187,6 +190,7 @@ async def apply_transition(
     ))
     audit.note(session, "referral.transition", "referral", referral.id, to=to.value)
     await outreach.on_transition(session, referral=referral, to=to)
+    await fhir_push.on_referral_changed(session, referral=referral)
 
 
 async def transition(

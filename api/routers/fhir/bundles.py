@@ -16,4 +16,5 @@ async def process_bundle(request: Request, session: Session) -> JSONResponse:
     wanted = {((e.get("resource") or {}).get("resourceType", "Bundle"), "write") for e in bundle.get("entry") or []
               if isinstance(e, dict)}
     await check_entries(request, principal, wanted)
-    return respond(await bundles.process(session, bundle=bundle, actor=principal.actor))
+    fhir_client = principal.credential_id if principal.kind == "ehr_client" else None
+    return respond(await bundles.process(session, bundle=bundle, actor=principal.actor, fhir_client=fhir_client))

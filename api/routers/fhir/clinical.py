@@ -16,6 +16,11 @@ IfNoneExist = Annotated[str | None, Header(alias="If-None-Exist")]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
+def sender(principal: Principal) -> str | None:
+    """The SMART client id when an EHR calls: referrals it creates are pushed back to it."""
+    return principal.credential_id if principal.kind == "ehr_client" else None
+
+
 def can(resource_type: str, access: str) -> type[Principal]:
     return Annotated[Principal, Depends(fhir_access(resource_type, access))]  # type: ignore[return-value]
 
@@ -26,7 +31,7 @@ async def create_service_request(request: Request, session: Session, principal: 
     resource, model = await read_resource(request, "ServiceRequest")
     return respond(await service_requests.create(
         session, resource=resource, model=model, actor=principal.actor, resolver=Resolver(session),
-        if_none_exist=if_none_exist))
+        if_none_exist=if_none_exist, fhir_client=sender(principal)))
 
 
 @router.get("/ServiceRequest")
@@ -47,7 +52,7 @@ async def update_service_request(resource_id: str, request: Request, session: Se
     resource, model = await read_resource(request, "ServiceRequest")
     return respond(await service_requests.update(
         session, resource_id=resource_id, resource=resource, model=model, actor=principal.actor,
-        resolver=Resolver(session), expected_version=parse_if_match(if_match)))
+        resolver=Resolver(session), expected_version=parse_if_match(if_match), fhir_client=sender(principal)))
 
 
 @router.post("/Task")

@@ -12,6 +12,5 @@ router = APIRouter(tags=["fhir"])
 async def capabilities(request: Request) -> JSONResponse:
     settings = get_settings()
     base = f"{str(request.base_url).rstrip('/')}/fhir/R4"
-    token_url = getattr(settings.fhir, "token_url", f"{str(request.base_url).rstrip('/')}/v1/auth/smart/token")
-    body = capability_statement(base=base, token_url=token_url, software_version=request.app.version)
+    body = capability_statement(base=base, token_url=settings.fhir.token_url, software_version=request.app.version)
     return JSONResponse(body, media_type=FHIR_JSON)

@@ -9,12 +9,13 @@ transaction, so one failing entry undoes all; a batch gives each entry a savepoi
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.fhir import service as fhir_store
 from domain.shared.errors import DomainError
 from integrations.fhir.handlers import Result, appointments, directory, parse_if_match, service_requests, tasks
-from integrations.fhir.outcomes import FhirError, Unprocessable, information, operation_outcome, outcome_response
+from integrations.fhir.outcomes import FhirError, Unprocessable, information, operation_outcome
 from integrations.fhir.parsing import validate
 from integrations.fhir.references import base_url
 from integrations.fhir.resolver import BundleEntry, Resolver
@@ -61,7 +62,7 @@ def _url_id(entry: BundleEntry) -> str:
 
 
 async def _run(session: AsyncSession, entry: BundleEntry, resolver: Resolver, actor: str, has_referral: bool,
-               kept: list[dict[str, Any]]) -> Result:
+               kept: list[dict[str, Any]], fhir_client: str | None) -> Result:
     resource_type = entry.resource["resourceType"]
     resource = _rewrite(entry.resource, resolver)
     path = entry.path
@@ -79,9 +80,11 @@ async def _run(session: AsyncSession, entry: BundleEntry, resolver: Resolver, ac
     if resource_type == "ServiceRequest":
         if put_id:
             return await service_requests.update(session, resource_id=put_id, resource=resource, model=entry.model,
-                                                 actor=actor, resolver=resolver, expected_version=expected, path=path)
+                                                 actor=actor, resolver=resolver, expected_version=expected, path=path,
+                                                 fhir_client=fhir_client)
         return await service_requests.create(session, resource=resource, model=entry.model, actor=actor,
-                                             resolver=resolver, if_none_exist=entry.if_none_exist, path=path)
+                                             resolver=resolver, if_none_exist=entry.if_none_exist, path=path,
+                                             fhir_client=fhir_client)
     if resource_type == "Appointment":
         if put_id:
             return await appointments.update(session, resource_id=put_id, resource=resource, model=entry.model,
@@ -124,7 +127,7 @@ def _response(result: Result) -> dict[str, Any]:
     return {"fullUrl": None, "resource": result.resource, "response": response}
 
 
-async def process(session: AsyncSession, *, bundle: dict[str, Any], actor: str) -> Result:
+async def process(session: AsyncSession, *, bundle: dict[str, Any], actor: str, fhir_client: str | None = None) -> Result:
     if bundle.get("resourceType") != "Bundle":
         raise FhirError(400, f"POST to the base takes a transaction or batch Bundle, not a {bundle.get('resourceType')}.",
                         expression="resourceType", code="structure")
@@ -145,15 +148,16 @@ async def process(session: AsyncSession, *, bundle: dict[str, Any], actor: str) 
         try:
             if kind == "batch":
                 async with session.begin_nested():
-                    result = await _run(session, entry, resolver, actor, has_referral, kept)
+                    result = await _run(session, entry, resolver, actor, has_referral, kept, fhir_client)
             else:
-                result = await _run(session, entry, resolver, actor, has_referral, kept)
-        except DomainError as exc:
+                result = await _run(session, entry, resolver, actor, has_referral, kept, fhir_client)
+        except (DomainError, IntegrityError) as exc:
+            error = exc if isinstance(exc, DomainError) else FhirError(
+                409, "The entry conflicts with data already stored (it was probably written at the same moment).")
             if kind == "transaction":
-                raise _entry_error(exc, entry.index) from exc
-            failure = outcome_response(exc)
-            results[entry.index] = {"response": {"status": str(failure.status_code),
-                                                 "outcome": operation_outcome(_entry_error(exc, entry.index).issues())}}
+                raise _entry_error(error, entry.index) from exc
+            results[entry.index] = {"response": {"status": str(error.status),
+                                                 "outcome": operation_outcome(_entry_error(error, entry.index).issues())}}
             continue
         if result.resource.get("resourceType") != "OperationOutcome":
             entry.location = (result.resource["resourceType"], result.resource["id"])

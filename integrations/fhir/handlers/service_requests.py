@@ -6,6 +6,7 @@ from typing import Any
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.fhir import push as fhir_push
 from domain.fhir import service as fhir_store
 from domain.fhir.repository import FhirReferralRepository, ReferralQuery
 from domain.referrals import service as referrals
@@ -101,13 +102,17 @@ async def map_request(session: AsyncSession, resolver: Resolver, sr: ServiceRequ
 async def create(
     session: AsyncSession, *, resource: dict[str, Any], model: ServiceRequest, actor: str, resolver: Resolver,
     if_none_exist: str | None = None, client_id: uuid.UUID | None = None, path: str = "ServiceRequest",
+    fhir_client: str | None = None,
 ) -> Result:
+    """`fhir_client` is the SMART client sending it: its EHR hears about every change (domain/fhir/push.py)."""
     source = parse_if_none_exist(if_none_exist)
     data = await map_request(session, resolver, model, resource, path=path, source=source)
     result = await referrals.create_referral(
-        session, data=data, actor=actor, referral_id=client_id, fhir_resource=resource
+        session, data=data, actor=actor, referral_id=client_id, fhir_resource=resource, fhir_client=fhir_client,
     )
     if result.created:
+        if fhir_client is not None:
+            await fhir_push.on_referral_changed(session, referral=result.referral)  # the acknowledgement
         return Result(201, referral_to_service_request(result.referral, resource))
     existing = await fhir_store.referral_with_original(session, referral_id=result.referral.id)
     if client_id is not None and existing.id != client_id:
@@ -127,7 +132,7 @@ async def read(session: AsyncSession, *, resource_id: str) -> Result:
 
 async def update(
     session: AsyncSession, *, resource_id: str, resource: dict[str, Any], model: ServiceRequest, actor: str,
-    resolver: Resolver, expected_version: int | None, path: str = "ServiceRequest",
+    resolver: Resolver, expected_version: int | None, path: str = "ServiceRequest", fhir_client: str | None = None,
 ) -> Result:
     check_body_id(resource, resource_id, path)
     referral_id = uuid_id("ServiceRequest", resource_id, create=True)
@@ -137,7 +142,7 @@ async def update(
             raise FhirError(412, f"ServiceRequest/{resource_id} does not exist, so If-Match cannot hold.",
                             expression="header.If-Match")
         return await create(session, resource=resource, model=model, actor=actor, resolver=resolver,
-                            client_id=referral_id, path=path)
+                            client_id=referral_id, path=path, fhir_client=fhir_client)
     data = await map_request(session, resolver, model, resource, path=path, source=None)
     if (data.source_system, data.source_identifier) not in ((None, None), (existing.source_system, existing.source_identifier)):
         if existing.source_identifier is not None:
