@@ -8,14 +8,15 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 
-.PHONY: run test install install-test openapi bench migrate seed serve worker clean-data
+.PHONY: run test install install-test openapi bench migrate seed serve worker clean-data frontend-build frontend-test
 
-run: $(INSTALLED)
+run: $(INSTALLED) frontend-build
 	$(VENV)/bin/refloop run $(ARGS)
 
 test: $(TEST_INSTALLED)
 	$(PY) -m pytest tests
 	# Front-end tests run here, after the API suite.
+	$(MAKE) frontend-test
 
 install: $(INSTALLED)
 
@@ -53,3 +54,23 @@ worker: $(INSTALLED)
 # Forget the embedded servers' data (the next `make run` loads fresh demo data).
 clean-data:
 	rm -rf .data
+
+# The web app: `make run` serves frontend/dist at / (rebuilt when its sources change).
+FRONTEND := frontend
+NPM_INSTALLED := $(FRONTEND)/node_modules/.installed
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts
+
+$(NPM_INSTALLED): $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
+
+$(FRONTEND)/dist/index.html: $(NPM_INSTALLED) $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && npm run build
+
+frontend-build:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(FRONTEND)/dist/index.html; \
+	else echo "npm not found: the API runs without the web app"; fi
+
+# Client freshness against openapi.json, types, Vitest, then end to end against the real API (e2e/run.mjs).
+frontend-test: $(NPM_INSTALLED) $(TEST_INSTALLED)
+	cd $(FRONTEND) && npm run --silent check:client && npm run --silent typecheck && npm test --silent && npm run --silent e2e

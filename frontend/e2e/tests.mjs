@@ -186,6 +186,10 @@ export const tests = [
       const first = page.getByRole('table').getByRole('link').first();
       await first.waitFor();
       assert.match(await first.innerText(), /Adams/);
+      // Words match specialty names; the API itself takes only NUCC codes.
+      await page.getByRole('textbox', { name: 'Specialty' }).fill('family');
+      await page.waitForURL(/specialty=family/);
+      await page.getByRole('table').getByText('Family Medicine').first().waitFor();
       await shot(ctx, page, 'providers');
       await first.click();
       await page.waitForURL(/\/providers\/[0-9a-f-]{36}$/);

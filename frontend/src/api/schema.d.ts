@@ -1129,7 +1129,7 @@ export interface components {
             score: number;
             /**
              * Reasons
-             * @description What matched: name, phone, fax, organization.
+             * @description What matched: similar_name, same_phone (phone or fax), same_organization.
              */
             reasons: string[];
         };
@@ -2421,10 +2421,7 @@ export interface components {
         };
         /** UserCreate */
         UserCreate: {
-            /**
-             * Email
-             * Format: email
-             */
+            /** Email */
             email: string;
             /** Full Name */
             full_name: string;
@@ -5613,7 +5610,10 @@ export interface operations {
     "organizations-create_organization": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Resending with the same key returns the first result. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6022,7 +6022,10 @@ export interface operations {
     "providers-create_provider": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Resending with the same key returns the first result. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7083,7 +7086,10 @@ export interface operations {
     "tasks-create_task": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Resending with the same key returns the first result. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

@@ -6,6 +6,8 @@ import { providerName, useProviders } from '../api/hooks';
 import { QueryState } from '../components/QueryState';
 import { humanize } from '../lib/lifecycle';
 
+const NUCC = /^[0-9]{3}[0-9A-Z]{6}X$/;
+
 export function ProvidersPage() {
   const [params, setParams] = useSearchParams();
   const [name, setName] = useState(params.get('name') ?? '');
@@ -19,8 +21,14 @@ export function ProvidersPage() {
     }, 300);
     return () => clearTimeout(t);
   }, [name, specialty]); // eslint-disable-line react-hooks/exhaustive-deps
-  const providers = useProviders({ name: params.get('name') ?? '', specialty: params.get('specialty') ?? '', limit: 100 });
-  const items = providers.data?.items ?? [];
+  // The API filters by NUCC taxonomy code; words ("cardio") match the specialty names on this page.
+  const specialtyParam = params.get('specialty') ?? '';
+  const isCode = NUCC.test(specialtyParam);
+  const providers = useProviders({ name: params.get('name') ?? '', specialty: isCode ? specialtyParam : '', limit: isCode ? 100 : 200 });
+  const words = specialtyParam.toLowerCase();
+  const items = (providers.data?.items ?? []).filter(
+    (p) => isCode || !words || (p.specialties ?? []).some((sp) => sp.display.toLowerCase().includes(words)),
+  );
 
   return (
     <Stack gap="md">
