@@ -24,10 +24,12 @@ from integrations.email.sink import start_sink
 MAIL_DOMAIN = "refloop.local"
 
 
-async def run(*, messages: int, kills: int, seconds: float, redis_url: str, seed: int | None = None) -> dict:
+async def run(*, messages: int, kills: int, seconds: float, redis_url: str, seed: int | None = None,
+              name: str = "refloop_bench_out_crash") -> dict:
+    """`name` names the database and the queue: concurrent runs must each have their own."""
     rng = random.Random(seed)
-    db_url = await fresh_database("refloop_bench_out_crash")
-    queue = "refloop_bench_out_crash:outbox"
+    db_url = await fresh_database(name)
+    queue = f"{name}:outbox"
     from arq.connections import RedisSettings, create_pool
 
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
