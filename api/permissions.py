@@ -140,6 +140,17 @@ RULES: dict[str, Rule] = {
     "providers-add_staff": rule("admin", "intake", "liaison", audit="provider.staff_add"),
     "providers-update_staff": rule("admin", "intake", "liaison", audit="provider.staff_update"),
     "providers-remove_staff": rule("admin", "intake", "liaison", audit="provider.staff_remove"),
+    # Messages to patients and referrers carry their addresses and names: care team only, audited.
+    "messages-list_messages": rule(*CARE_TEAM, audit="message.list"),
+    "messages-get_message": rule(*CARE_TEAM, audit="message.read"),
+    "messages-resend_message": rule("admin", "intake", audit="message.resend"),
+    # Settings: templates and partner webhook endpoints. Changes are admin-only and audited.
+    "templates-list_templates": rule("admin", "intake", "liaison"),
+    "templates-get_template": rule("admin", "intake", "liaison"),
+    "templates-preview_template": rule("admin", "intake", "liaison"),
+    "templates-save_template": rule("admin", audit="settings.template_save"),
+    "templates-reset_template": rule("admin", audit="settings.template_reset"),
+    "webhook-endpoints-create_webhook_endpoint": rule("admin", audit="settings.webhook_endpoint_create"),
     # Aggregates only: the analyst's home. Liaisons use it for referrer scorecards.
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.

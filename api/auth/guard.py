@@ -41,12 +41,12 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
         yield
     except BaseException as exc:
         status = _status_of(exc)
-        if not trail.entries and (rule.audit or status in (401, 403)):
+        if _route_entry_needed(trail, rule.audit) or (not trail.entries and status in (401, 403)):
             _note_route(session, request, rule.audit or "access.denied")
         trail.failure = (audit.outcome_of(status), status)
         raise
     else:
-        if not trail.entries and rule.audit:
+        if _route_entry_needed(trail, rule.audit):
             _note_route(session, request, rule.audit)
         await audit.write(session, trail, outcome="success", status=getattr(route, "status_code", None) or 200)
         session.info.pop(audit.TRAIL_KEY, None)
@@ -64,6 +64,14 @@ def _check(rule: Rule, principal: Principal) -> None:
     if principal.kind == "partner" and principal.name in rule.allow and rule.partner_scope:
         raise Forbidden(f"This API key lacks the {rule.partner_scope} scope.")
     raise Forbidden(f"This operation is not open to {who}.")
+
+
+def _route_entry_needed(trail: audit.Trail, action: str | None) -> bool:
+    """The route's own entry, unless the service already noted something about that kind of entity."""
+    if action is None:
+        return False
+    entity_type = action.split(".", 1)[0]
+    return not any(entry.entity_type == entity_type for entry in trail.entries)
 
 
 def _note_route(session: Session, request: Request, action: str) -> None:

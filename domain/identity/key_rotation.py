@@ -8,9 +8,8 @@ be started again: values already under the active key are left alone.
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, Text, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import expression
 
 from domain.shared.crypto import Encrypted, keyring
 from domain.shared.db import Base
@@ -38,7 +37,7 @@ async def rotate_batch(session: AsyncSession, table: Table, columns: list[str], 
     """Re-seal one batch of rows after primary key `after`; returns the last key seen (None when done)."""
     ring = keyring()
     # Read the stored text as it is, bypassing the column type's automatic decryption.
-    raw = [expression.type_coerce(table.c[name], expression.sqltypes.Text).label(name) for name in columns]
+    raw = [type_coerce(table.c[name], Text).label(name) for name in columns]
     stmt = select(table.c.id, *raw).order_by(table.c.id).limit(batch_size)
     if after is not None:
         stmt = stmt.where(table.c.id > after)
@@ -52,7 +51,7 @@ async def rotate_batch(session: AsyncSession, table: Table, columns: list[str], 
                 context = table.c[name].type.context
                 changes[name] = ring.seal(ring.open(stored, context), context)
         if changes:
-            values = {name: expression.type_coerce(value, expression.sqltypes.Text) for name, value in changes.items()}
+            values = {name: type_coerce(value, Text) for name, value in changes.items()}
             await session.execute(update(table).where(table.c.id == row.id).values(values))
             progress.values_resealed += len(changes)
             progress.by_table[table.name] = progress.by_table.get(table.name, 0) + len(changes)
