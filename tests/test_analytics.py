@@ -254,9 +254,13 @@ async def test_default_period_is_the_last_90_days(client, session):
         ({"from": "2026-03-17", "to": "2026-03-16"}, "query.from"),
         ({"from": "2020-01-01", "to": "2026-01-01"}, "query.from"),
         ({"group_by": "day"}, "query.group_by"),
+        ({"to": "0001-01-02"}, "query.to"),
+        ({"from": "9999-12-01", "to": "9999-12-31", "group_by": "month"}, "query.from"),
         ({"from": "2026-02-30"}, "query.from"),
         ({"urgency": "whenever"}, "query.urgency.0"),
         ({"referring_provider_id": "not-a-uuid"}, "query.referring_provider_id.0"),
+        ({"service_line": "cardio\x00logy"}, "query.service_line.0"),
+        ({"location": ["North", "\x00"]}, "query.location.1"),
     ],
 )
 async def test_bad_parameters_are_422_naming_the_field(client, params, field):

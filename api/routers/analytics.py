@@ -2,7 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
@@ -13,7 +13,14 @@ from domain.shared.schemas import UtcDateTime
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the query.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
 
 
 @router.get(

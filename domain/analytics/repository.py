@@ -56,7 +56,7 @@ def _where(period: Period, filters: SummaryFilters) -> list[Any]:
 
 
 def _base(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None) -> Any:
-    # Truncating the UTC wall time is ~3x cheaper per row than date_trunc(..., 'UTC') on a timestamptz.
+    # Truncating the UTC wall time costs about half the CPU of date_trunc(..., 'UTC') on a timestamptz.
     utc_wall_time = F.c.received_at.op("AT TIME ZONE")(literal("UTC"))
     bucket = func.date_trunc(grouping.value, utc_wall_time) if grouping else literal(None, DateTime())
     return (

@@ -26,10 +26,16 @@ from domain.shared.errors import InvalidInput
 DEFAULT_PERIOD = timedelta(days=90)
 # About three years: enough for year-on-year trends, and it bounds what one request can scan.
 MAX_PERIOD = timedelta(days=1100)
+# Far enough either way for any referral; keeps the date arithmetic away from year 1 and 9999.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def resolve_period(*, start: datetime | None, end: datetime | None) -> Period:
     """`to` defaults to now and `from` to 90 days before `to`; `to` is exclusive."""
+    for field, value in (("query.from", start), ("query.to", end)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise InvalidInput(f"must be between {EARLIEST.year} and {LATEST.year}.", field=field)
     end = end or utcnow()
     start = start or end - DEFAULT_PERIOD
     if start >= end:
