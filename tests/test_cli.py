@@ -43,7 +43,9 @@ def data_dir():
 
 
 def _start(database_url: str, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": os.environ["REDIS_URL"]}
+    # Its own job queue: the worker it starts must not take other tests' jobs.
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": os.environ["REDIS_URL"],
+           "OUTBOX_QUEUE_NAME": f"arq:queue:{NAME}"}
     with log.open("w") as out:
         return subprocess.Popen([sys.executable, "-m", "api.cli", "run", "--port", str(port)],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
