@@ -48,6 +48,13 @@ async def test_unknown_api_paths_stay_problem_json_not_html(dist):
     assert health.headers["content-type"].startswith("application/json")
 
 
+async def test_a_wrong_method_on_an_api_route_is_still_405(dist):
+    async with await _client(create_app()) as client:
+        response = await client.get("/v1/referrals/4f1c9a2e-1111-4222-8333-444455556666/transitions")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_without_a_build_nothing_is_mounted(tmp_path, monkeypatch):
     monkeypatch.setattr(webapp, "DIST", tmp_path / "missing")
     async with await _client(create_app()) as client:

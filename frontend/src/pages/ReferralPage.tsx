@@ -187,7 +187,9 @@ export function ReferralPage() {
                 <Info label="Location preference">{r.location_preference ?? '—'}</Info>
                 <Info label="Queue / assignee">{r.queue ?? 'No queue'} · {users.data?.items.find((u) => u.id === r.assignee_id)?.full_name ?? (r.assignee_id ? 'assigned' : 'unassigned')}</Info>
               </SimpleGrid>
-              <Info label="Reason for referral"><Text size="sm" className="timeline-note">{r.reason || '—'}</Text></Info>
+              <Stack gap={0} mt="sm">
+                <Info label="Reason for referral"><Text size="sm" className="timeline-note">{r.reason || '—'}</Text></Info>
+              </Stack>
               <Group gap={6} mt="xs" aria-label="Diagnosis codes">
                 {r.icd10_codes.length ? r.icd10_codes.map((c) => <Badge key={c} variant="outline">{c}</Badge>) : <Text size="sm" c="dimmed">No ICD-10 codes</Text>}
               </Group>
