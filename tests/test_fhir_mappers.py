@@ -63,3 +63,17 @@ def test_read_back_lays_our_state_over_the_original(status, fhir_status):
     assert_valid_r4(rendered)
     assert (rendered["status"], rendered["priority"], rendered["meta"]["versionId"]) == (fhir_status, "asap", "3")
     assert rendered["note"] == service_request()["note"]
+
+
+def test_a_database_out_of_connections_is_a_503_to_retry_not_a_500():
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    from integrations.fhir.outcomes import outcome_response
+
+    driver_error = Exception("sorry, too many clients already")
+    driver_error.__cause__ = asyncpg.TooManyConnectionsError("sorry, too many clients already")
+    response = outcome_response(DBAPIError("SELECT 1", {}, driver_error))
+    assert (response.status_code, response.headers["retry-after"]) == (503, "1")
+    assert b'"transient"' in response.body
+    assert outcome_response(RuntimeError("bug")).status_code == 500
