@@ -25,7 +25,7 @@ from bench import servers  # noqa: E402
 os.environ["DATABASE_URL"] = servers.bench_database_url()
 
 import asyncpg  # noqa: E402
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 
 import domain.models  # noqa: E402,F401
@@ -86,6 +86,13 @@ async def main() -> None:
             await s.execute(insert(AuditEvent), [audit_row()])
             await s.commit()
 
+    async def orm_get_audit_async_commit(i):
+        async with AsyncSession(engine) as s:
+            await s.execute(text("SET LOCAL synchronous_commit = off"))
+            await s.get(Referral, i)
+            await s.execute(insert(AuditEvent), [audit_row()])
+            await s.commit()
+
     async def decrypt_row(i):
         for column in SEALED:
             if row[column] is not None:
@@ -112,6 +119,7 @@ async def main() -> None:
         "SQLAlchemy Core select(all columns) by PK + decrypt, session, commit": core_columns,
         "ORM session.get by PK (decrypts 10 sealed fields), commit": orm_get,
         "ORM session.get + audit INSERT, commit": orm_get_audit_commit,
+        "same, SET LOCAL synchronous_commit = off": orm_get_audit_async_commit,
         "decrypt one row's 10 sealed fields alone": decrypt_row,
         "pydantic Referral.model_validate(orm) + model_dump_json": pydantic_out,
         "asyncpg list page, 51 rows (bare ceiling)": asyncpg_list,
