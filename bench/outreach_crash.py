@@ -38,7 +38,9 @@ async def run(*, messages: int, kills: int, seconds: float, redis_url: str, seed
     # Short leases so a killed worker's messages come back within seconds, not minutes.
     env = worker_env(db_url, redis_url, controller.port, queue, OUTBOX_SEND_LEASE_SECONDS="3",
                      OUTBOX_SEND_TIMEOUT_SECONDS="2", OUTBOX_RELAY_LEASE_SECONDS="10",
-                     OUTBOX_MAX_BACKLOG="100", OUTBOX_RETRY_BASE_SECONDS="0.5")
+                     OUTBOX_MAX_BACKLOG="100", OUTBOX_MAX_JOBS="30",
+                     # A killed worker's connections linger a moment: keep each worker's share small.
+                     DATABASE_POOL_SIZE="8", DATABASE_MAX_OVERFLOW="4", OUTBOX_RETRY_BASE_SECONDS="0.5")
     await queue_batch(db_url, messages)
     expected = {f"<{i}@{MAIL_DOMAIN}>" for i in await outbox_ids(db_url)}
     started = time.monotonic()
