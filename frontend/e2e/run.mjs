@@ -1,7 +1,7 @@
 // End-to-end run against the real backend: a fresh database with the demo data, the API under uvicorn
 // serving the built app, and Debian's Chromium. Prints one line per test and "N passed, N failed".
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,8 @@ function withTimeout(promise, ms, name) {
 async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   mkdirSync(RESULTS, { recursive: true });
+  // Screenshots of this run only: an old FAILED-*.png must not outlive the failure.
+  for (const f of readdirSync(RESULTS)) if (f.endsWith('.png')) rmSync(join(RESULTS, f));
   step(`fresh database ${DB}`, 'psql', [PG + '/postgres', '-qc', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`]);
   step('migrate', join(ROOT, '.venv/bin/refloop'), ['migrate']);
   step('seed demo data', join(ROOT, '.venv/bin/refloop'), ['seed', '--demo', '--referrals', process.env.E2E_REFERRALS ?? '300']);
