@@ -204,7 +204,9 @@ export const tests = [
     async fn(ctx) {
       const page = await ctx.newPage();
       await page.goto(`${ctx.base}/login`);
-      await page.keyboard.type(user('intake')); // the email field has focus on arrival
+      // The email field takes focus on arrival; type only once the app has put it there.
+      await page.waitForFunction(() => document.activeElement?.getAttribute('type') === 'email');
+      await page.keyboard.type(user('intake'));
       await page.keyboard.press('Tab');
       await page.keyboard.type(PASSWORD);
       await page.keyboard.press('Enter');
