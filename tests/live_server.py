@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -39,8 +40,8 @@ def truncate_all(database_url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def live_server() -> Iterator[str]:
+@contextmanager
+def running_server() -> Iterator[str]:
     port = _free_port()
     env = {**os.environ}
     proc = subprocess.Popen(
@@ -64,6 +65,12 @@ def live_server() -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=15)
         truncate_all(os.environ["DATABASE_URL"])
+
+
+@pytest.fixture
+def live_server() -> Iterator[str]:
+    with running_server() as base:
+        yield base
 
 
 def staff_headers(role: str = "admin") -> dict[str, str]:
