@@ -6,13 +6,13 @@ from fastapi.routing import APIRoute
 
 from api.auth.guard import authorize, install_auth_error_handlers
 from api.auth.startup import refuse_development_secrets
-from api.errors import install_error_handlers
+from api.errors import install_error_handlers, problem_responses
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
-from api.routers import messages, templates
 from api.routers import api_keys, audit, auth, ehr_clients, users
+from api.routers import messages, templates
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.shared.settings import get_settings
 
@@ -24,6 +24,10 @@ Referral management for clinics and specialty practices.
 - POSTs that create accept `Idempotency-Key`; updates need `If-Match` with the last `ETag`.
 - Timestamps are UTC ISO 8601.
 """
+
+
+# What any /v1 call can answer besides its own documented outcomes.
+V1_RESPONSES = problem_responses(400, 401, 403, 413, 422, 429)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -46,11 +50,11 @@ def create_app() -> FastAPI:
     install_auth_error_handlers(app)
     app.include_router(health.router)
     for module in (auth, users, api_keys, ehr_clients, audit):
-        app.include_router(module.router, prefix="/v1")
+        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (referrals, appointments, analytics, organizations, providers, tasks):
-        app.include_router(module.router, prefix="/v1")
+        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router):
-        app.include_router(outreach_router, prefix="/v1")
+        app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
     app.add_middleware(
         CORSMiddleware,
