@@ -41,6 +41,12 @@ def test_create_user_and_api_key_from_the_command_line():
                                           {"o": org_id}).one()
         assert role == "intake" and hashed.startswith("$argon2")
         assert scopes == ["referrals:read"] and secret not in stored
+        with engine.connect() as conn:
+            audited = conn.execute(text(
+                "select action, actor_kind, outcome from audit_events where actor like 'cli:%' "
+                "and action in ('user.create', 'api_key.create') and detail->>'operation' like 'cli-%'"
+            )).all()
+        assert {(a, k, o) for a, k, o in audited} >= {("user.create", "cli", "success"), ("api_key.create", "cli", "success")}
     finally:
         with engine.begin() as conn:
             conn.execute(text("delete from api_keys where organization_id = :o"), {"o": org_id})

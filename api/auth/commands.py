@@ -1,7 +1,9 @@
 """`refloop create-user`, `create-api-key`, `create-ehr-client` and `rotate-keys`, registered on the main CLI."""
 
 import asyncio
+import getpass
 import uuid
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +24,7 @@ def create_user(
     data = _valid(UserCreate, email=email, password=password, role=role, full_name=full_name or email, queue=queue)
 
     async def run() -> uuid.UUID:
-        async with _unit() as session:
+        async with _unit("create-user") as session:
             return (await create(session, data=data, actor="cli")).id
 
     typer.echo(f"created user {asyncio.run(run())} ({data.email}, {data.role.value})")
@@ -41,7 +43,7 @@ def create_api_key(
     data = _valid(ApiKeyCreate, **fields)
 
     async def run():
-        async with _unit() as session:
+        async with _unit("create-api-key") as session:
             return await create(session, data=data, actor="cli")
 
     issued = asyncio.run(run())
@@ -68,7 +70,7 @@ def create_ehr_client(
     data = _valid(EhrClientCreate, name=name, scopes=scopes, client_id=client_id, fhir_base_url=fhir_base_url, **key)
 
     async def run():
-        async with _unit() as session:
+        async with _unit("create-ehr-client") as session:
             return await register_client(session, data=data, actor="cli")
 
     client = asyncio.run(run())
@@ -80,6 +82,7 @@ def rotate_keys(
 ) -> None:
     """Re-seal every encrypted column under the active key (the first of SECURITY_ENCRYPTION_KEYS).
     Safe to stop and run again."""
+    from domain.audit.trail import note
     from domain.identity.key_rotation import Progress, rotate_batch, sealed_tables
 
     async def run() -> Progress:
@@ -87,9 +90,10 @@ def rotate_keys(
         for table, columns in sealed_tables():
             after = None
             while True:
-                async with _unit() as session:
+                async with _unit("rotate-keys") as session:
                     after = await rotate_batch(session, table, columns, after=after, batch_size=batch_size,
                                                progress=progress)
+                    note(session, "encryption.rotate", "table", getattr(table, "name", table))
                 if after is None:
                     break
         return progress
@@ -104,10 +108,17 @@ def register(app: typer.Typer) -> None:
         app.command(command.__name__.replace("_", "-"))(command)
 
 
-def _unit():
+@asynccontextmanager
+async def _unit(operation: str):
+    """A unit of work whose changes land in the audit log like an API request's, as `cli:<os user>`."""
+    from domain.audit import trail as audit
     from domain.shared.db import unit_of_work
 
-    return unit_of_work()
+    async with unit_of_work() as session:
+        trail = audit.Trail(actor=f"cli:{getpass.getuser()}", actor_kind="cli", operation=f"cli-{operation}")
+        session.info[audit.TRAIL_KEY] = trail
+        yield session
+        await audit.write(session, trail, outcome="success", status=None)
 
 
 def _valid(schema, **fields):
