@@ -41,6 +41,14 @@ async def test_each_referral_route_leaves_its_event_with_who_what_and_where(clie
     assert "Maria" not in str(events) and "MRN" not in str(events)
 
 
+async def test_revealing_the_patient_block_is_its_own_audit_action(client, session):
+    referral = await make_referral(session)
+    await client.get(f"/v1/referrals/{referral.id}")
+    assert (await client.get(f"/v1/referrals/{referral.id}", params={"reveal": "true"})).status_code == 200
+    actions = [e["action"] for e in await _events(client, entity_type="referral", entity_id=str(referral.id))]
+    assert actions.count("referral.reveal") == 1 and actions.count("referral.read") == 1
+
+
 async def test_a_list_call_is_one_event_naming_the_ids_it_returned(client, session):
     made = [await make_referral(session, service_line="audit-list-line") for _ in range(3)]
     await client.get("/v1/referrals", params={"service_line": "audit-list-line"})

@@ -72,8 +72,11 @@ async def list_referrals(
 
 
 @router.get("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404))
-async def get_referral(referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response) -> Referral:
-    referral = await service.get_referral(session, referral_id=referral_id)
+async def get_referral(
+    referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
+    reveal: Annotated[bool, Query(description="Set when a person unmasks the patient block; audited as `referral.reveal`.")] = False,
+) -> Referral:
+    referral = await service.get_referral(session, referral_id=referral_id, reveal=reveal)
     response.headers["ETag"] = etag(referral.version)
     return referral
 

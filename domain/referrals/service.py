@@ -101,9 +101,10 @@ async def create_referral(
     return Created(referral, created=True)
 
 
-async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID) -> Referral:
+async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal: bool = False) -> Referral:
     referral = await ReferralRepository(session).get(referral_id)
-    audit.note(session, "referral.read", "referral", referral.id)
+    # A person asking to see the masked patient block is recorded as such, not as a plain read.
+    audit.note(session, "referral.reveal" if reveal else "referral.read", "referral", referral.id)
     return referral
 
 

@@ -73,13 +73,6 @@ export async function authFetch(input: Request): Promise<Response> {
 
 export const api = createClient<paths>({ baseUrl: BASE_URL, fetch: authFetch });
 
-/**
- * For a call the contract does not describe (the reveal re-read's extra query): same transport,
- * untyped. Switch it to `api` once openapi.json describes it.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const looseApi = createClient<any>({ baseUrl: BASE_URL, fetch: authFetch });
-
 /** Unwraps an openapi-fetch result: data, or a ProblemError carrying the problem body. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || !result.response.ok) {

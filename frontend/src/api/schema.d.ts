@@ -4487,7 +4487,10 @@ export interface operations {
     };
     "referrals-get_referral": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Set when a person unmasks the patient block; audited as `referral.reveal`. */
+                reveal?: boolean;
+            };
             header?: never;
             path: {
                 referral_id: string;

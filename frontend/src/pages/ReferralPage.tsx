@@ -3,7 +3,7 @@ import { Alert, Anchor, Badge, Grid, Group, Paper, SimpleGrid, Stack, Text, Titl
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
-import { api, looseApi, ProblemError, unwrap } from '../api/client';
+import { api, ProblemError, unwrap } from '../api/client';
 import type { Appointment, Message, Page, Referral, ReferralEvent, Task } from '../api/contracts';
 import { providerName, useProvider, useUsers } from '../api/hooks';
 import { listTasks, updateTask } from '../api/tasks';
@@ -73,8 +73,8 @@ export function ReferralPage() {
   const refresh = () => queryClient.invalidateQueries({ predicate: (q) => ['referral', 'referrals', 'tasks'].includes(q.queryKey[0] as string) });
 
   const reveal = useMutation({
-    // Asking with reveal=true is the audited read of patient data.
-    mutationFn: async () => unwrap(await looseApi.GET('/v1/referrals/{referral_id}', {
+    // Asking with reveal=true is audited as `referral.reveal`, apart from ordinary reads.
+    mutationFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', {
       params: { path: { referral_id: id }, query: { reveal: true } },
     })) as Referral,
     onSuccess: (r) => setRevealed(r.patient),
