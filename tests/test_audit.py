@@ -49,6 +49,22 @@ async def test_revealing_the_patient_block_is_its_own_audit_action(client, sessi
     assert actions.count("referral.reveal") == 1 and actions.count("referral.read") == 1
 
 
+async def test_changes_to_message_settings_are_on_the_record(client, session):
+    from tests.factories import make_organization
+
+    organization = await make_organization(session)
+    saved = await client.post("/v1/templates", json={
+        "kind": "acknowledgement", "channel": "email", "subject": "Referral received", "body": "Thank you."})
+    assert saved.status_code == 200, saved.text
+    assert (await client.delete("/v1/templates/acknowledgement/email")).status_code == 200
+    endpoint = await client.post("/v1/webhook-endpoints", json={
+        "organization_id": str(organization.id), "url": "https://partner.example/hooks"})
+    assert endpoint.status_code == 201, endpoint.text
+    actions = {e["action"] for e in await _events(client)}
+    assert {"template.save", "template.reset", "webhook_endpoint.create"} <= actions
+    assert "Thank you." not in str(await _events(client, entity_type="template"))
+
+
 async def test_a_list_call_is_one_event_naming_the_ids_it_returned(client, session):
     made = [await make_referral(session, service_line="audit-list-line") for _ in range(3)]
     await client.get("/v1/referrals", params={"service_line": "audit-list-line"})

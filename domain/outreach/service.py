@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit import trail as audit
 from domain.outreach import render
 from domain.outreach.compose import forget_templates
 from domain.outreach.defaults import default_template
@@ -18,11 +19,15 @@ from domain.shared.outbox import MessageStatus, OutboxMessage
 
 
 async def list_messages(session: AsyncSession, *, filters: MessageFilters, limit: int, cursor: str | None):
-    return await OutboxRepository(session).find(filters, limit=limit, cursor=cursor)
+    items, next_cursor = await OutboxRepository(session).find(filters, limit=limit, cursor=cursor)
+    audit.note_list(session, "message", [m.id for m in items])
+    return items, next_cursor
 
 
 async def get_message(session: AsyncSession, *, message_id: uuid.UUID) -> OutboxMessage:
-    return await OutboxRepository(session).get(message_id)
+    message = await OutboxRepository(session).get(message_id)
+    audit.note(session, "message.read", "message", message.id)
+    return message
 
 
 async def resend_message(session: AsyncSession, *, message_id: uuid.UUID) -> OutboxMessage:
@@ -33,6 +38,7 @@ async def resend_message(session: AsyncSession, *, message_id: uuid.UUID) -> Out
     if requeued is None:
         raise Conflict(f"Only failed or suppressed messages can be resent; this one is {current.status.value}.",
                        allowed=[MessageStatus.failed.value, MessageStatus.suppressed.value])
+    audit.note(session, "message.resend", "message", message_id)
     return requeued
 
 
@@ -78,6 +84,7 @@ async def save_template(session: AsyncSession, *, data: TemplateSave) -> Templat
         row.subject, row.body, row.version = subject, data.body, row.version + 1
     await session.flush()
     forget_templates()
+    audit.note(session, "template.save", "template", f"{data.kind.value}/{data.channel.value}")
     return await get_template(session, kind=data.kind, channel=data.channel)
 
 
@@ -87,6 +94,7 @@ async def reset_template(session: AsyncSession, *, kind: MessageKind, channel: C
         await session.delete(row)
         await session.flush()
     forget_templates()
+    audit.note(session, "template.reset", "template", f"{kind.value}/{channel.value}")
     return await get_template(session, kind=kind, channel=channel)
 
 
@@ -96,4 +104,6 @@ async def create_webhook_endpoint(session: AsyncSession, *, data: WebhookEndpoin
                                kinds=[k.value for k in data.kinds], active=True)
     session.add(endpoint)
     await session.flush()
+    audit.note(session, "webhook_endpoint.create", "webhook_endpoint", endpoint.id,
+               organization_id=str(data.organization_id))
     return endpoint
