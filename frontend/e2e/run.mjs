@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, launch } from './browser.mjs';
-import { tests } from './tests.mjs';
+import { tests as coreTests } from './tests.mjs';
 
 const FRONTEND = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(FRONTEND, '..');
@@ -20,6 +20,16 @@ const env = {
   REFLOOP_ENVIRONMENT: 'development',
 };
 const TEST_TIMEOUT_MS = 120_000;
+
+/** The core scenarios, then each file in e2e/suites/ in name order (E2E_ONLY=substring narrows the run). */
+async function loadTests() {
+  const dir = join(FRONTEND, 'e2e', 'suites');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort() : [];
+  const all = [...coreTests];
+  for (const f of files) all.push(...(await import(join(dir, f))).tests);
+  const only = process.env.E2E_ONLY;
+  return only ? all.filter((t) => t.name.includes(only)) : all;
+}
 
 function step(label, cmd, args, opts = {}) {
   const started = Date.now();
@@ -86,6 +96,7 @@ async function main() {
     console.log(`e2e: API and web app at ${base}`);
     browser = await launch();
     const state = {};
+    const tests = await loadTests();
     for (const t of tests) {
       const started = Date.now();
       const pages = [];
