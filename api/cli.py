@@ -137,6 +137,18 @@ def migrate(
 
 
 @app.command()
+def reindex(
+    all_rows: Annotated[bool, typer.Option("--all", help="Every referral, e.g. after changing the blind-index key.")] = False,
+) -> None:
+    """Compute the patient search indexes (keyed hashes) of referrals that lack them."""
+    from api import launcher
+
+    with _database() as url:
+        count = launcher.reindex(url, only_missing=not all_rows)
+    _say(f"indexed {count} referrals")
+
+
+@app.command()
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = DEMO_SEED,
@@ -162,6 +174,9 @@ def _prepare_database(url: str, *, revision: str = "head") -> None:
         _say("created the database")
     _say(f"applying migrations up to {revision}")
     launcher.upgrade(url, revision)
+    if revision == "head" and (count := launcher.reindex(url, only_missing=True)):
+        # Indexes are keyed hashes the app computes: rows older than an index get it here.
+        _say(f"indexed {count} referrals for search")
 
 
 def _seed_demo(url: str, *, seed: int, referrals: int | None) -> None:

@@ -143,3 +143,26 @@ def stop_children(children: dict[str, subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+def reindex(url: str, *, only_missing: bool = True, batch_size: int = 500) -> int:
+    """Fill the referral search indexes (domain/referrals/reindex.py); the number of rows written."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from domain.referrals.reindex import reindex_batch
+
+    async def run() -> int:
+        engine = create_async_engine(normalise_database_url(url))
+        total, after = 0, None
+        try:
+            while True:
+                async with async_sessionmaker(engine)() as session, session.begin():
+                    done, after = await reindex_batch(session, after=after, batch_size=batch_size,
+                                                      only_missing=only_missing)
+                total += done
+                if after is None:
+                    return total
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())

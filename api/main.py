@@ -13,6 +13,7 @@ from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
+from api.routers import colleagues, search
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.shared.settings import get_settings
 
@@ -49,6 +50,9 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_auth_error_handlers(app)
     app.include_router(health.router)
+    # Before `users`: `/users/assignable` is a route, not a user id.
+    for module in (colleagues, search):
+        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (auth, users, api_keys, ehr_clients, audit):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (referrals, appointments, analytics, organizations, providers, tasks):

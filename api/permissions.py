@@ -153,6 +153,12 @@ RULES: dict[str, Rule] = {
     "webhook-endpoints-create_webhook_endpoint": rule("admin", audit="settings.webhook_endpoint_create"),
     # Aggregates only: the analyst's home. Liaisons use it for referrer scorecards.
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
+    # Finding and working referrals (search, per-status counts, notes, colleagues to assign to).
+    # Search reads patients like the list does: care team and partners (own organisation only), never analysts.
+    "search-search_referrals": rule(*CARE_TEAM, "partner", audit="referral.search", partner_scope="referrals:read"),
+    "referrals-count_referrals": rule(*CARE_TEAM, "partner", audit="referral.count", partner_scope="referrals:read"),
+    "referrals-add_referral_note": rule(*CARE_TEAM, audit="referral.note"),
+    "users-list_assignable_users": rule(*CARE_TEAM, audit="user.list_assignable"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

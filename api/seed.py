@@ -104,7 +104,7 @@ class Demo:
                 return value
 
     def phone(self) -> str:
-        return f"+1 937 555 01{self.rng.randrange(100):02d}"
+        return f"+193755501{self.rng.randrange(100):02d}"  # E.164 in the 555-01xx range, as the API stores them
 
     def counts(self) -> dict[str, int]:
         return {model.__tablename__: len(rows) for model, rows in self.rows.items()}

@@ -14,7 +14,7 @@ from domain.providers.models import Provider
 from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.lifecycle import MILESTONE_COLUMN, TRANSITIONS, reason_enum
 from domain.referrals.models import Appointment, Referral, ReferralEvent
-from domain.shared.crypto import blind_index
+from domain.referrals.indexes import patient_indexes
 from domain.tasks.models import Task
 
 SPEED = {"stat": 0.08, "asap": 0.2, "urgent": 0.45, "routine": 1.0}
@@ -133,9 +133,8 @@ def _referral(demo: Demo, n: int, received_at: datetime, referrer: Referrer, sou
         Referral, id=demo.uuid_at(received_at), created_at=received_at, updated_at=received_at, version=1,
         source_system=source_system, source_identifier=source_identifier, source_channel=channel,
         referral_source=source, **{f"patient_{k}": v for k, v in patient.items()},
-        patient_mrn_index=blind_index(patient["mrn"]),
-        patient_name_dob_index=blind_index(patient["family_name"], patient["given_name"],
-                                           patient["birth_date"].isoformat()),
+        **patient_indexes(family_name=patient["family_name"], given_name=patient["given_name"],
+                          birth_date=patient["birth_date"], mrn=patient["mrn"], phone=patient["phone"]),
         referring_provider_id=referrer.provider_id, referring_organization_id=referrer.organization_id,
         receiving_provider_id=rng.choice(demo.clinicians[line]) if rng.random() < 0.15 else None,
         service_line=line, specialty_code=specialty_code, specialty_display=specialty_display, urgency=urgency,

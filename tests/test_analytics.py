@@ -273,10 +273,12 @@ async def test_bad_parameters_are_422_naming_the_field(client, params, field):
 async def test_summary_follows_changes_made_through_the_api(client, session):
     # The figures come from a fact table kept by triggers: drive a referral through the real API and watch them.
     now = datetime.now(UTC)
-    window = {"from": (now - timedelta(days=1)).isoformat(), "to": (now + timedelta(minutes=5)).isoformat()}
+    # Received a week ago, so both appointments have happened: nobody can be seen (or missed) in advance.
+    received = now - timedelta(days=7)
+    window = {"from": (received - timedelta(days=1)).isoformat(), "to": (now + timedelta(minutes=5)).isoformat()}
     created = (await client.post("/v1/referrals", json={
         "patient": {"given_name": "Ida", "family_name": "Berg", "birth_date": "1950-02-03"},
-        "service_line": "neurology", "referral_source": "physician"})).json()
+        "service_line": "neurology", "referral_source": "physician", "received_at": received.isoformat()})).json()
     for to in ("accepted", "scheduled"):
         moved = await client.post(f"/v1/referrals/{created['id']}/transitions", json={"to": to})
         assert moved.status_code == 200, moved.text
@@ -292,8 +294,8 @@ async def test_summary_follows_changes_made_through_the_api(client, session):
                                       headers={"If-Match": f'"{appointment.version}"'})
         assert response.status_code == 200, response.text
 
-    missed = await book(now + timedelta(days=3))
-    kept = await book(now + timedelta(days=5))
+    missed = await book(received + timedelta(days=3))
+    kept = await book(received + timedelta(days=5))
     await mark(missed, "noshow")
     await mark(kept, "fulfilled")  # the referral is now completed
     body = (await client.get(URL, params={**window, "service_line": "neurology"})).json()["totals"]

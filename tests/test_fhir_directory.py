@@ -22,7 +22,7 @@ async def test_practitioner_is_upserted_by_npi_into_the_directory(client):
     provider = (await client.get(f"/v1/providers/{provider_id}")).json()
     assert (provider["npi"], provider["family_name"], provider["prefix"]) == ("9941339100", "Waters", "Dr")
     # The directory keeps the numbers it can dial; the FHIR original keeps them all.
-    assert [p["value"] for p in provider["contact_points"]] == ["639 442 6719"]
+    assert [p["value"] for p in provider["contact_points"]] == ["+16394426719"]  # E.164
     read = (await client.get(f"/fhir/R4/Practitioner/{provider_id}")).json()
     assert len(read["telecom"]) == 2
 

@@ -17,7 +17,7 @@ async def test_created_organization_reads_back_with_its_etag(client):
     read = await client.get(created.headers["Location"])
     assert read.status_code == 200
     assert read.json()["name"] == "Lakeside Cardiology Group"
-    assert read.json()["contact_points"] == [{"system": "fax", "value": "+1 555 010 3000", "use": "work"}]
+    assert read.json()["contact_points"] == [{"system": "fax", "value": "+15550103000", "use": "work"}]  # E.164
     assert read.json()["internal"] is False
 
 

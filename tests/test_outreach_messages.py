@@ -103,8 +103,9 @@ async def test_patient_reminder_goes_out_days_before_and_a_moved_visit_gets_a_ne
 
 async def test_no_show_sends_a_follow_up_to_the_patient(session):
     referral = await refer(session, await referrer(session))
+    # Half an hour past its start, nobody came: only then is it a no-show.
     appointment = await appointments.book_appointment(
-        session, data=AppointmentCreate(referral_id=referral.id, start=utcnow() + timedelta(hours=3)), actor="t")
+        session, data=AppointmentCreate(referral_id=referral.id, start=utcnow() - timedelta(minutes=30)), actor="t")
     await appointments.update_appointment(session, appointment_id=appointment.id,
                                           data=AppointmentUpdate(status="noshow"),
                                           expected_version=appointment.version, actor="t")

@@ -38,7 +38,9 @@ async def test_provider_is_created_with_affiliations_staff_and_contact_points(cl
     }
     assert [(s["name"], s["role"]) for s in provider["staff"]] == [("Tom Reyes", "referral_coordinator")]
     assert provider["specialties"][0] == CARDIOLOGY
-    assert provider["contact_points"] == body["contact_points"]
+    # Phone numbers come back in E.164, whatever spelling was sent.
+    assert provider["contact_points"] == [{"system": "fax", "value": "+15550104000", "use": "work"}]
+    assert provider["staff"][0]["phone"] == "+15550104001"
 
 
 async def test_resending_a_create_with_the_same_idempotency_key_is_one_provider(client):
@@ -250,7 +252,7 @@ async def test_merge_moves_referrals_affiliations_and_staff_to_the_survivor(clie
     assert merged["npi"] == npi
     assert [a["organization_id"] for a in merged["affiliations"]] == [str(practice.id)]
     assert [s["name"] for s in merged["staff"]] == ["Ana Ruiz"]
-    assert {"system": "fax", "value": "555 010 9999"} in [
+    assert {"system": "fax", "value": "+15550109999"} in [
         {k: v for k, v in cp.items() if v is not None} for cp in merged["contact_points"]
     ]
     old = (await client.get(f"/v1/providers/{duplicate.id}")).json()

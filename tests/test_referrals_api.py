@@ -93,7 +93,7 @@ async def test_patient_edit_is_recorded_without_the_values(client, session):
     response = await client.patch(
         f"/v1/referrals/{referral.id}", json={"patient": {"phone": "+1 555 999 0000"}}, headers={"If-Match": '"1"'}
     )
-    assert response.json()["patient"]["phone"] == "+1 555 999 0000"
+    assert response.json()["patient"]["phone"] == "+15559990000"  # stored in E.164
     assert response.json()["patient"]["given_name"] == "Maria"
     event = (await client.get(f"/v1/referrals/{referral.id}/events")).json()["items"][-1]
     assert event["detail"] == {"fields": ["patient_phone"]}

@@ -1,14 +1,23 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
 from domain.referrals import service
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
-from domain.referrals.schemas import ContactAttemptCreate, Referral, ReferralCreate, ReferralEvent, ReferralUpdate, TransitionRequest
+from domain.referrals.schemas import (
+    ContactAttemptCreate,
+    NoteCreate,
+    Referral,
+    ReferralCreate,
+    ReferralEvent,
+    ReferralUpdate,
+    StatusCounts,
+    TransitionRequest,
+)
 from domain.shared.crypto import blind_index
 from domain.shared.schemas import Page, UtcDateTime
 
@@ -42,33 +51,55 @@ async def create_referral(
     return result.referral
 
 
+class ListFilters:
+    """The list's filters, shared by the list and its per-status counts."""
+
+    def __init__(
+        self,
+        status_: Annotated[list[ReferralStatus] | None, Query(alias="status")] = None,
+        urgency: Annotated[list[Urgency] | None, Query()] = None,
+        service_line: Annotated[str | None, Query(max_length=100)] = None,
+        referring_provider_id: uuid.UUID | None = None,
+        referring_organization_id: uuid.UUID | None = None,
+        assignee_id: uuid.UUID | None = None,
+        queue: Annotated[str | None, Query(max_length=100)] = None,
+        received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
+        received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
+        mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
+    ) -> None:
+        self.value = ReferralFilters(
+            status=status_, urgency=urgency, service_line=service_line, referring_provider_id=referring_provider_id,
+            referring_organization_id=referring_organization_id, assignee_id=assignee_id, queue=queue,
+            received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None,
+        )
+
+
+Filters = Annotated[ListFilters, Depends()]
+SortKey = Literal["received_at", "-received_at", "updated_at", "-updated_at", "service_line", "-service_line",
+                  "status", "-status"]
+
+
 @router.get("", response_model=Page[Referral], responses=problem_responses(401, 403, 422))
 async def list_referrals(
     session: Session,
     principal: CurrentPrincipal,
     paging: Paging,
-    status_: Annotated[list[ReferralStatus] | None, Query(alias="status")] = None,
-    urgency: Annotated[list[Urgency] | None, Query()] = None,
-    service_line: Annotated[str | None, Query(max_length=100)] = None,
-    referring_provider_id: uuid.UUID | None = None,
-    referring_organization_id: uuid.UUID | None = None,
-    assignee_id: uuid.UUID | None = None,
-    queue: Annotated[str | None, Query(max_length=100)] = None,
-    received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
-    received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
-    mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
-    sort: Literal["received_at", "-received_at", "updated_at", "-updated_at"] = "-received_at",
+    filters: Filters,
+    sort: Annotated[SortKey, Query(description="A column, `-` first for descending. Patient fields are "
+                                               "sealed and cannot be sorted on.")] = "-received_at",
 ) -> Page[Referral]:
-    filters = ReferralFilters(
-        status=status_, urgency=urgency, service_line=service_line, referring_provider_id=referring_provider_id,
-        referring_organization_id=referring_organization_id, assignee_id=assignee_id, queue=queue,
-        received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None,
-    )
     items, next_cursor = await service.list_referrals(
-        session, filters=filters, sort=sort.lstrip("-"), descending=sort.startswith("-"),
+        session, filters=filters.value, sort=sort.lstrip("-"), descending=sort.startswith("-"),
         limit=paging.limit, cursor=paging.cursor,
     )
     return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/counts", response_model=StatusCounts, summary="How many referrals each status holds, under the list's filters",
+            responses=problem_responses(401, 403, 422))
+async def count_referrals(session: Session, principal: CurrentPrincipal, filters: Filters) -> StatusCounts:
+    counts = await service.count_referrals(session, filters=filters.value)
+    return StatusCounts(counts=counts, total=sum(counts.values()))
 
 
 @router.get("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404))
@@ -106,7 +137,7 @@ async def transition_referral(
 ) -> Referral:
     referral = await service.transition(
         session, referral_id=referral_id, to=body.to, reason=body.reason, note=body.note, actor=principal.actor,
-        expected_version=parse_optional_if_match(if_match),
+        expected_version=parse_optional_if_match(if_match), missing_items=body.missing_items,
     )
     response.headers["ETag"] = etag(referral.version)
     return referral
@@ -123,6 +154,19 @@ async def record_contact_attempt(
     referral_id: uuid.UUID, body: ContactAttemptCreate, session: Session, principal: CurrentPrincipal,
 ) -> ReferralEvent:
     return await service.record_contact_attempt(session, referral_id=referral_id, data=body, actor=principal.actor)
+
+
+@router.post(
+    "/{referral_id}/notes",
+    response_model=ReferralEvent,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a note to the referral's timeline",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def add_referral_note(
+    referral_id: uuid.UUID, body: NoteCreate, session: Session, principal: CurrentPrincipal,
+) -> ReferralEvent:
+    return await service.add_note(session, referral_id=referral_id, data=body, actor=principal.actor)
 
 
 @router.get("/{referral_id}/events", response_model=Page[ReferralEvent], responses=problem_responses(401, 403, 404, 422))

@@ -134,7 +134,12 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
         ctx["appointment"] = {"date": _day(appointment.start, tz), "time": _time(appointment.start, tz),
                               "location": appointment.location}
     if kind is K.status_needs_info:
-        ctx["missing"] = missing_items(await lookups.latest_event_note(referral.id, to_status="needs_info"))
+        request = await lookups.latest_request(referral.id, to_status="needs_info")
+        # The checklist staff ticked; requests made before checklists existed listed items in the note.
+        if request is not None and request.missing_items:
+            ctx["missing"] = list(request.missing_items)
+        else:
+            ctx["missing"] = missing_items(request.note if request else None)
     if kind is K.status_declined:
         ctx["decline_reason"] = DECLINE_WORDS.get(referral.status_reason or "other", DECLINE_WORDS["other"])
         ctx["note"] = await lookups.latest_event_note(referral.id, to_status="declined")

@@ -171,6 +171,13 @@ class LookupRepository:
         event = (await self.session.execute(stmt)).scalar_one_or_none()
         return event.note if event else None
 
+    async def latest_request(self, referral_id: uuid.UUID, *, to_status: str) -> ReferralEvent | None:
+        """The latest move to `to_status`: its checklist and note say what was asked."""
+        stmt = (select(ReferralEvent).where(ReferralEvent.referral_id == referral_id,
+                                            ReferralEvent.to_status == to_status)
+                .order_by(ReferralEvent.at.desc()).limit(1))
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def latest_appointment(self, referral_id: uuid.UUID):
 
         stmt = select(Appointment).where(Appointment.referral_id == referral_id).order_by(Appointment.start.desc()).limit(1)

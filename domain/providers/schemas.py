@@ -16,6 +16,8 @@ from domain.providers.enums import (
     ProviderStatus,
     StaffRole,
 )
+from domain.shared import phones
+from domain.shared.phones import PhoneNumber
 from domain.shared.schemas import Schema, UtcDateTime
 
 
@@ -35,7 +37,7 @@ Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Notes = Annotated[str, StringConstraints(max_length=4000), NoNul]
 SearchText = Annotated[str, NoNul]
 NuccCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9]{3}[0-9A-Z]{6}X$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NoNul]
+Phone = Annotated[PhoneNumber, NoNul]
 
 
 def npi_check_digit_ok(npi: str) -> bool:
@@ -73,7 +75,7 @@ def optional() -> Any:
 
 def digits(value: str) -> str:
     """Phone-ish values compared by their last 10 digits, so `+1 (555) 010-2000` equals `555.010.2000`."""
-    return re.sub(r"\D", "", value)[-10:]
+    return re.sub(r"\D", "", phones.index_key(value) or value)[-10:]
 
 
 class ContactPoint(Schema):
@@ -86,14 +88,24 @@ class ContactPoint(Schema):
     @model_validator(mode="after")
     def _plausible(self) -> "ContactPoint":
         if self.system in (ContactPointSystem.phone, ContactPointSystem.fax, ContactPointSystem.sms):
-            if len(re.sub(r"\D", "", self.value)) < 7:
-                raise ValueError(f"a {self.system.value} number needs at least 7 digits")
+            try:
+                self.value = phones.normalise(self.value)
+            except phones.NotAPhoneNumber:
+                raise ValueError(f"'{self.value}' is not a {self.system.value} number") from None
         elif self.system is ContactPointSystem.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.value):
             raise ValueError("not an email address")
         return self
 
 
 ContactPoints = Annotated[list[ContactPoint], Field(max_length=20)]
+
+
+class StoredContactPoint(Schema):
+    """A contact point as read back: shown as stored, not checked again (older rows predate the phone rules)."""
+
+    system: ContactPointSystem
+    value: str
+    use: ContactPointUse | None = None
 
 
 class Address(Schema):
@@ -137,7 +149,7 @@ class Organization(Schema):
     internal: bool
     active: bool
     parent_id: uuid.UUID | None
-    contact_points: list[ContactPoint]
+    contact_points: list[StoredContactPoint]
     address: Address | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
@@ -269,7 +281,7 @@ class Provider(Schema):
     status: ProviderStatus
     merged_into_id: uuid.UUID | None = Field(description="Set when this record was merged into another.")
     preferred_contact_method: ContactMethod | None
-    contact_points: list[ContactPoint]
+    contact_points: list[StoredContactPoint]
     affiliations: list[Affiliation]
     staff: list[StaffContact]
     notes: str | None

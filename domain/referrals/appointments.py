@@ -7,12 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.fhir import push as fhir_push
 from domain.outreach import triggers as outreach
 from domain.referrals.enums import AppointmentStatus as A, EventKind, ReferralStatus as S, RescheduleReason
-from domain.referrals.errors import AppointmentNotAllowed
+from domain.referrals.errors import AppointmentNotAllowed, AppointmentNotStarted
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.referrals.repository import AppointmentRepository, ReferralRepository
 from domain.referrals.schemas import AppointmentCreate, AppointmentUpdate
 from domain.referrals.service import apply_transition
+from domain.shared.clock import utcnow
 from domain.shared.errors import PreconditionFailed
+
+NOT_BEFORE_START = frozenset({A.fulfilled, A.noshow})
 
 APPOINTMENT_MOVES: dict[A, frozenset[A]] = {
     A.booked: frozenset({A.arrived, A.fulfilled, A.cancelled, A.noshow}),
@@ -83,6 +86,10 @@ async def _change_status(session: AsyncSession, appointment: Appointment, to: A,
         raise AppointmentNotAllowed(
             f"An appointment that is {current.value} cannot become {to.value}.", allowed=allowed
         )
+    if to in NOT_BEFORE_START and appointment.start > utcnow():
+        # Seen or missed can only be said of an appointment that has begun; saying it early would
+        # close the referral and skew time-to-appointment and no-show figures.
+        raise AppointmentNotStarted(to.value, appointment.start)
     appointment.status = to
     referral = await ReferralRepository(session).get(appointment.referral_id, for_update=True)
     _log(session, referral, actor, appointment, to.value)

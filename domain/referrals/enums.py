@@ -36,6 +36,22 @@ class RescheduleReason(StrEnum):
     rescheduled = "rescheduled"
 
 
+class ReopenReason(StrEnum):
+    """Why a declined or cancelled referral goes back to received."""
+
+    decided_in_error = "decided_in_error"
+    new_information = "new_information"
+    patient_returned = "patient_returned"
+    other = "other"
+
+
+class ContactOutcome(StrEnum):
+    reached = "reached"
+    voicemail = "voicemail"
+    wrong_number = "wrong_number"
+    no_answer = "no_answer"
+
+
 class Urgency(StrEnum):
     routine = "routine"
     urgent = "urgent"

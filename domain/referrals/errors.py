@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from domain.shared.errors import Conflict, DomainError
 
 
@@ -27,3 +29,13 @@ class ReasonRequired(DomainError):
 class AppointmentNotAllowed(Conflict):
     title = "Appointment change not allowed"
     slug = "appointment-not-allowed"
+
+
+class AppointmentNotStarted(Conflict):
+    title = "Appointment has not started"
+    slug = "appointment-not-started"
+
+    def __init__(self, to: str, start: datetime) -> None:
+        when = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        super().__init__(f"The appointment starts at {when}; it cannot be marked {to} before it starts.",
+                         start=when)

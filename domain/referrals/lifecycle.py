@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus as S, RescheduleReason
+from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus as S, ReopenReason, RescheduleReason
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.received: frozenset({S.accepted, S.needs_info, S.declined}),
@@ -12,8 +12,10 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.scheduled: frozenset({S.completed, S.accepted, S.cancelled}),
     S.completed: frozenset({S.closed}),
     S.closed: frozenset(),
-    S.declined: frozenset(),
-    S.cancelled: frozenset(),
+    # Reopening, and only that: a decline or cancellation made in error, or overtaken by events,
+    # goes back to the start of intake with a reason. Nothing else leaves these two.
+    S.declined: frozenset({S.received}),
+    S.cancelled: frozenset({S.received}),
 }
 
 # Moves that must say why, and the reasons each accepts.
@@ -21,7 +23,12 @@ REQUIRED_REASONS: dict[tuple[S, S] | S, type[StrEnum]] = {
     S.declined: DeclineReason,
     S.cancelled: LeakageReason,
     (S.scheduled, S.accepted): RescheduleReason,
+    (S.declined, S.received): ReopenReason,
+    (S.cancelled, S.received): ReopenReason,
 }
+
+# The milestone a reopen clears, so a reopened referral no longer counts as declined or cancelled.
+REOPEN_CLEARS = {S.declined: "declined_at", S.cancelled: "cancelled_at"}
 
 OPEN_STATUSES = frozenset({S.received, S.needs_info, S.accepted, S.scheduled})
 

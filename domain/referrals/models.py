@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, Computed
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,6 +52,14 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     patient_notes: Mapped[str | None] = mapped_column(_phi("patient_notes"))
     patient_mrn_index: Mapped[str | None] = mapped_column(String(64), index=True)
     patient_name_dob_index: Mapped[str] = mapped_column(String(64), index=True)
+    # Search (domain/referrals/indexes.py): folded surname, folded surname + birth date, E.164 phone.
+    # Nullable so rows written before these existed are found and filled by `refloop reindex`.
+    patient_surname_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    patient_surname_dob_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    patient_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The short reference messages show ("R-" and the id's last 8 hex digits), kept to find a referral by it.
+    reference_key: Mapped[str] = mapped_column(String(8), Computed("right((id)::text, 8)", persisted=True),
+                                               index=True)
 
     referring_provider_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"))
     referring_organization_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -127,6 +135,8 @@ class ReferralEvent(IdMixin, Base):
     to_status: Mapped[ReferralStatus | None] = mapped_column(enum_type(ReferralStatus, name="to_status"))
     reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Encrypted("referral_events.note"))
+    # What a needs-info request asks the referrer for; sealed, since free text may name the patient.
+    missing_items: Mapped[list | None] = mapped_column(EncryptedJSON("referral_events.missing_items"))
     # Names of changed fields and ids of related rows; never patient values.
     detail: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
 

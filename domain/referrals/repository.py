@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from domain.identity.access import organization_scope
@@ -29,6 +29,8 @@ class ReferralFilters:
 SORTS = {
     "received_at": Referral.received_at,
     "updated_at": Referral.updated_at,
+    "service_line": Referral.service_line,
+    "status": Referral.status,
 }
 
 
@@ -70,7 +72,15 @@ class ReferralRepository(Repository[Referral]):
     async def find(
         self, filters: ReferralFilters, *, sort: str, descending: bool, limit: int, cursor: str | None
     ) -> tuple[list[Referral], str | None]:
-        stmt = self._scoped(select(Referral))
+        stmt = self._filtered(select(Referral), filters)
+        return await self.paginate(stmt, sort=SORTS[sort], descending=descending, limit=limit, cursor=cursor)
+
+    async def count_by_status(self, filters: ReferralFilters) -> dict[str, int]:
+        stmt = self._filtered(select(Referral.status, func.count()), filters).group_by(Referral.status)
+        return {ReferralStatus(status).value: n for status, n in await self.session.execute(stmt)}
+
+    def _filtered(self, stmt: Any, filters: ReferralFilters) -> Any:
+        stmt = self._scoped(stmt)
         if filters.status:
             stmt = stmt.where(Referral.status.in_(filters.status))
         if filters.urgency:
@@ -89,7 +99,7 @@ class ReferralRepository(Repository[Referral]):
             stmt = stmt.where(Referral.received_at >= filters.received_from)
         if filters.received_to:
             stmt = stmt.where(Referral.received_at < filters.received_to)
-        return await self.paginate(stmt, sort=SORTS[sort], descending=descending, limit=limit, cursor=cursor)
+        return stmt
 
     def add_event(self, event: ReferralEvent) -> None:
         self.session.add(event)

@@ -6,6 +6,7 @@ from pydantic import EmailStr, Field, StringConstraints, field_validator, model_
 
 from domain.referrals.enums import (
     AppointmentStatus,
+    ContactOutcome,
     EventKind,
     PayerClass,
     ReferralSource,
@@ -15,6 +16,7 @@ from domain.referrals.enums import (
     Urgency,
 )
 from domain.shared.clock import utcnow
+from domain.shared.phones import PhoneNumber
 from domain.shared.schemas import IsoDate, Schema, UtcDateTime
 
 Icd10 = Annotated[
@@ -44,7 +46,7 @@ class PatientUpdate(Schema):
     family_name: Text100 | None = None
     birth_date: IsoDate | None = None
     sex: Sex | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    phone: PhoneNumber | None = Field(default=None, description="Any usual spelling; stored in E.164 (US by default).")
     email: EmailStr | None = None
     address: Address | None = None
     mrn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = Field(
@@ -61,8 +63,18 @@ class PatientCreate(PatientUpdate):
     birth_date: IsoDate
 
 
-class Patient(PatientCreate):
-    pass
+class Patient(Schema):
+    """The patient block as read back; phone as stored (older rows predate the phone rules)."""
+
+    given_name: str
+    family_name: str
+    birth_date: IsoDate
+    sex: Sex | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: Address | None = None
+    mrn: str | None = None
+    notes: str | None = None
 
 
 class ReferralUpdate(Schema):
@@ -144,18 +156,67 @@ class Referral(Schema):
     updated_at: UtcDateTime
 
 
+class StatusCounts(Schema):
+    counts: dict[ReferralStatus, int] = Field(description="Every status, with 0 where none.")
+    total: int
+
+
+class SearchHit(Schema):
+    referral: Referral
+    matched: list[str] = Field(description="What the text matched: referral_id, reference, mrn, surname, "
+                                           "surname_birth_date, phone, referrer_name, referrer_npi.")
+    referrer_name: str | None = Field(description="The referring provider, with NPI when known.")
+
+
+class SearchResults(Schema):
+    items: list[SearchHit]
+    more: bool = Field(description="More referrals matched than shown (newest first): narrow the search.")
+
+
 class TransitionRequest(Schema):
     to: ReferralStatus
     reason: Annotated[str, StringConstraints(max_length=32)] | None = Field(
-        default=None, description="Required for declined, cancelled, and scheduled -> accepted; see the lifecycle."
+        default=None,
+        description="Required for declined, cancelled, scheduled -> accepted, and reopening (declined or "
+                    "cancelled -> received); see the lifecycle.",
     )
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    missing_items: list[Text200] | None = Field(
+        default=None, max_length=20,
+        description="Only with `to: needs_info`: what the referrer is asked for, one item each; "
+                    "the referrer's message lists them.",
+    )
+
+    @model_validator(mode="after")
+    def _checklist_only_for_needs_info(self) -> "TransitionRequest":
+        if self.missing_items and self.to is not ReferralStatus.needs_info:
+            raise ValueError(f"missing_items go only with a move to needs_info, not to {self.to.value}")
+        return self
 
 
 class ContactAttemptCreate(Schema):
-    channel: Annotated[str, StringConstraints(pattern=r"^(phone|sms|email|letter|portal)$")]
-    reached: bool = Field(description="Whether the patient was reached.")
+    channel: Annotated[str, StringConstraints(pattern=r"^(phone|sms|email|letter|portal)$")] = Field(
+        description="phone (a call), sms (a text), email, letter or portal.")
+    outcome: ContactOutcome | None = Field(
+        default=None, description="reached, voicemail, wrong_number or no_answer; `reached` follows from it.")
+    reached: bool | None = Field(default=None, description="Whether the patient was reached (or send `outcome`).")
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _outcome_or_reached(self) -> "ContactAttemptCreate":
+        if self.outcome is None and self.reached is None:
+            raise ValueError("say how it went: send outcome (reached, voicemail, wrong_number, no_answer)")
+        if self.outcome is not None:
+            implied = self.outcome is ContactOutcome.reached
+            if self.reached is not None and self.reached != implied:
+                raise ValueError(f"reached={self.reached} contradicts outcome {self.outcome.value}")
+            self.reached = implied
+        return self
+
+
+class NoteCreate(Schema):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
+        description="Shown on the referral's timeline; stored encrypted.")
 
 
 class ReferralEvent(Schema):
@@ -168,6 +229,7 @@ class ReferralEvent(Schema):
     to_status: ReferralStatus | None
     reason: str | None
     note: str | None
+    missing_items: list[str] | None = None
     detail: dict
 
 

@@ -9,16 +9,17 @@ from domain.fhir import push as fhir_push
 from domain.outreach import triggers as outreach
 from domain.audit import trail as audit
 from domain.identity.access import organization_scope
+from domain.identity.colleagues import assignable_user_exists
 from domain.referrals.enums import EventKind, ReferralStatus, SourceChannel
 from domain.referrals.errors import ReasonRequired, TransitionNotAllowed
-from domain.referrals.lifecycle import MILESTONE_COLUMN, allowed_moves, reason_enum
+from domain.referrals.indexes import patient_indexes
+from domain.referrals.lifecycle import MILESTONE_COLUMN, REOPEN_CLEARS, allowed_moves, reason_enum
 from domain.referrals.models import Referral, ReferralEvent
 from domain.referrals.repository import ReferralFilters, ReferralRepository
-from domain.referrals.schemas import ContactAttemptCreate, PatientUpdate, ReferralCreate, ReferralUpdate
+from domain.referrals.schemas import ContactAttemptCreate, NoteCreate, PatientUpdate, ReferralCreate, ReferralUpdate
 from domain.shared import idempotency
 from domain.shared.clock import utcnow
-from domain.shared.crypto import blind_index
-from domain.shared.errors import Conflict, PreconditionFailed
+from domain.shared.errors import Conflict, InvalidInput, PreconditionFailed
 from domain.shared.ids import uuid7
 
 
@@ -36,10 +37,14 @@ def _patient_columns(patient: PatientUpdate) -> dict[str, object]:
 
 
 def _refresh_blind_indexes(referral: Referral) -> None:
-    referral.patient_mrn_index = blind_index(referral.patient_mrn)
-    referral.patient_name_dob_index = blind_index(
-        referral.patient_family_name, referral.patient_given_name, referral.patient_birth_date.isoformat()
-    )
+    for column, value in indexes_of(referral).items():
+        setattr(referral, column, value)
+
+
+def indexes_of(referral: Referral) -> dict[str, str | None]:
+    return patient_indexes(family_name=referral.patient_family_name, given_name=referral.patient_given_name,
+                           birth_date=referral.patient_birth_date, mrn=referral.patient_mrn,
+                           phone=referral.patient_phone)
 
 
 async def create_referral(
@@ -72,13 +77,11 @@ async def create_referral(
     values.update(_patient_columns(data.patient))
     values.update(id=referral_id or uuid7(), received_at=data.received_at or now, created_at=now, updated_at=now, version=1,
                   status=ReferralStatus.received, no_show_count=0)
-    values["patient_mrn_index"] = blind_index(data.patient.mrn)
+    values.update(patient_indexes(family_name=data.patient.family_name, given_name=data.patient.given_name,
+                                  birth_date=data.patient.birth_date, mrn=data.patient.mrn, phone=data.patient.phone))
     if fhir_resource is not None:
         values["fhir_resource"] = fhir_resource
         values["fhir_client"] = fhir_client
-    values["patient_name_dob_index"] = blind_index(
-        data.patient.family_name, data.patient.given_name, data.patient.birth_date.isoformat()
-    )
     new_id = await repo.insert_unless_known(values)
     if new_id is None:
         # The same source pair arrived before (or at the same moment): that referral is this one.
@@ -118,6 +121,12 @@ async def list_referrals(
     return items, next_cursor
 
 
+async def count_referrals(session: AsyncSession, *, filters: ReferralFilters) -> dict[str, int]:
+    """Referrals per status under the list's filters; every status present, zero when none."""
+    found = await ReferralRepository(session).count_by_status(filters)
+    return {status.value: found.get(status.value, 0) for status in ReferralStatus}
+
+
 async def _locked(session: AsyncSession, referral_id: uuid.UUID, expected_version: int | None) -> Referral:
     referral = await ReferralRepository(session).get(referral_id, for_update=True)
     if expected_version is not None and referral.version != expected_version:
@@ -126,6 +135,12 @@ async def _locked(session: AsyncSession, referral_id: uuid.UUID, expected_versio
             "read it again and reapply your change."
         )
     return referral
+
+
+async def _check_assignable(session: AsyncSession, user_id: uuid.UUID) -> None:
+    if not await assignable_user_exists(session, user_id):
+        raise InvalidInput(f"User {user_id} is not an active colleague who can take referrals.",
+                           field="body.assignee_id")
 
 
 async def update_referral(
@@ -138,15 +153,20 @@ async def update_referral(
     changed = sorted(name for name, value in changes.items() if getattr(referral, name) != value)
     if not changed:
         return referral
+    if "assignee_id" in changed and changes["assignee_id"] is not None:
+        await _check_assignable(session, changes["assignee_id"])
     for name in changed:
         setattr(referral, name, changes[name])
     if any(name.startswith("patient_") for name in changed):
         _refresh_blind_indexes(referral)
     referral.version += 1
     kind = EventKind.assigned if set(changed) <= {"assignee_id", "queue"} else EventKind.updated
-    # The timeline names what changed, never the patient values themselves.
+    # The timeline names what changed, never the patient values themselves (ids and queues are not PHI).
+    detail: dict = {"fields": changed}
+    if kind is EventKind.assigned:
+        detail.update(assignee_id=str(referral.assignee_id) if referral.assignee_id else None, queue=referral.queue)
     ReferralRepository(session).add_event(ReferralEvent(
-        referral_id=referral.id, actor=actor, kind=kind, detail={"fields": changed},
+        referral_id=referral.id, actor=actor, kind=kind, detail=detail,
     ))
     await session.flush()
     audit.note(session, "referral.update", "referral", referral.id, fields=changed)
@@ -161,6 +181,8 @@ def _move(referral: Referral, to: ReferralStatus, reason: str | None) -> None:
     if reasons is not None and reason not in {r.value for r in reasons}:
         raise ReasonRequired(to.value, [r.value for r in reasons], reason)
     now = utcnow()
+    if to is ReferralStatus.received and current in REOPEN_CLEARS:
+        setattr(referral, REOPEN_CLEARS[current], None)
     referral.status = to
     referral.status_reason = reason if reasons is not None else None
     milestone = MILESTONE_COLUMN[to]
@@ -181,13 +203,14 @@ async def apply_transition(
     note: str | None,
     actor: str,
     detail: dict | None = None,
+    missing_items: list[str] | None = None,
 ) -> None:
     """Move a referral already locked by the caller, and put the move on its timeline."""
     before = ReferralStatus(referral.status)
     _move(referral, to, reason)
     ReferralRepository(session).add_event(ReferralEvent(
         referral_id=referral.id, actor=actor, kind=EventKind.transition, from_status=before, to_status=to,
-        reason=reason, note=note, detail=detail or {},
+        reason=reason, note=note, detail=detail or {}, missing_items=missing_items or None,
     ))
     audit.note(session, "referral.transition", "referral", referral.id, to=to.value)
     await outreach.on_transition(session, referral=referral, to=to)
@@ -203,9 +226,11 @@ async def transition(
     note: str | None,
     actor: str,
     expected_version: int | None = None,
+    missing_items: list[str] | None = None,
 ) -> Referral:
     referral = await _locked(session, referral_id, expected_version)
-    await apply_transition(session, referral, to=to, reason=reason, note=note, actor=actor)
+    await apply_transition(session, referral, to=to, reason=reason, note=note, actor=actor,
+                           missing_items=missing_items)
     await session.flush()
     return referral
 
@@ -218,13 +243,25 @@ async def record_contact_attempt(
     if referral.first_contact_at is None:
         referral.first_contact_at = now
         referral.version += 1
+    detail: dict = {"channel": data.channel, "reached": data.reached}
+    if data.outcome is not None:
+        detail["outcome"] = data.outcome.value
     event = ReferralEvent(
-        referral_id=referral.id, at=now, actor=actor, kind=EventKind.contact_attempt, note=data.note,
-        detail={"channel": data.channel, "reached": data.reached},
+        referral_id=referral.id, at=now, actor=actor, kind=EventKind.contact_attempt, note=data.note, detail=detail,
     )
     ReferralRepository(session).add_event(event)
     await session.flush()
     audit.note(session, "referral.contact_attempt", "referral", referral.id)
+    return event
+
+
+async def add_note(session: AsyncSession, *, referral_id: uuid.UUID, data: NoteCreate, actor: str) -> ReferralEvent:
+    """A free-standing note on the timeline; it changes nothing else on the referral."""
+    referral = await ReferralRepository(session).get(referral_id)
+    event = ReferralEvent(referral_id=referral.id, at=utcnow(), actor=actor, kind=EventKind.note, note=data.text)
+    ReferralRepository(session).add_event(event)
+    await session.flush()
+    audit.note(session, "referral.note", "referral", referral.id)
     return event
 
 

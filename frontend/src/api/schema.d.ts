@@ -55,6 +55,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Colleagues and queues a referral or task can go to */
+        get: operations["users-list_assignable_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find referrals from one search box
+         * @description `q` is a patient surname (any case and accents), a surname and birth date (`Lopez 1968-04-12` or `Lopez 4/12/1968`), an MRN, a phone number, a referral id or its short reference (`R-1A2B3C4D`), or a referrer's name or NPI. Patient fields match through keyed blind indexes, never by decrypting.
+         */
+        get: operations["search-search_referrals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/token": {
         parameters: {
             query?: never;
@@ -316,6 +353,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/referrals/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many referrals each status holds, under the list's filters */
+        get: operations["referrals-count_referrals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/referrals/{referral_id}": {
         parameters: {
             query?: never;
@@ -365,6 +419,23 @@ export interface paths {
         put?: never;
         /** Record a call, text or letter to the patient */
         post: operations["referrals-record_contact_attempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referrals/{referral_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a note to the referral's timeline */
+        post: operations["referrals-add_referral_note"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1081,15 +1152,43 @@ export interface components {
          * @enum {string}
          */
         Channel: "email" | "sms" | "webhook" | "fhir";
+        /** Colleague */
+        Colleague: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Full Name */
+            full_name: string;
+            role: components["schemas"]["Role"];
+            /** Queue */
+            queue: string | null;
+        };
+        /** Colleagues */
+        Colleagues: {
+            /** Items */
+            items: components["schemas"]["Colleague"][];
+            /**
+             * Queues
+             * @description Work queues in use by these colleagues, for assigning to a queue.
+             */
+            queues: string[];
+        };
         /** ContactAttemptCreate */
         ContactAttemptCreate: {
-            /** Channel */
+            /**
+             * Channel
+             * @description phone (a call), sms (a text), email, letter or portal.
+             */
             channel: string;
+            /** @description reached, voicemail, wrong_number or no_answer; `reached` follows from it. */
+            outcome?: components["schemas"]["ContactOutcome"] | null;
             /**
              * Reached
-             * @description Whether the patient was reached.
+             * @description Whether the patient was reached (or send `outcome`).
              */
-            reached: boolean;
+            reached?: boolean | null;
             /** Note */
             note?: string | null;
         };
@@ -1098,6 +1197,11 @@ export interface components {
          * @enum {string}
          */
         ContactMethod: "email" | "phone" | "fax" | "direct" | "portal" | "fhir" | "sms";
+        /**
+         * ContactOutcome
+         * @enum {string}
+         */
+        ContactOutcome: "reached" | "voicemail" | "wrong_number" | "no_answer";
         /**
          * ContactPoint
          * @description FHIR ContactPoint, the parts a referral office uses.
@@ -1347,6 +1451,14 @@ export interface components {
              */
             rate: number | null;
         };
+        /** NoteCreate */
+        NoteCreate: {
+            /**
+             * Text
+             * @description Shown on the referral's timeline; stored encrypted.
+             */
+            text: string;
+        };
         /** Organization */
         Organization: {
             /**
@@ -1368,7 +1480,7 @@ export interface components {
             /** Parent Id */
             parent_id: string | null;
             /** Contact Points */
-            contact_points: components["schemas"]["ContactPoint"][];
+            contact_points: components["schemas"]["StoredContactPoint"][];
             address: components["schemas"]["Address"] | null;
             /** Created At */
             created_at: string;
@@ -1537,7 +1649,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** Patient */
+        /**
+         * Patient
+         * @description The patient block as read back; phone as stored (older rows predate the phone rules).
+         */
         Patient: {
             /** Given Name */
             given_name: string;
@@ -1554,10 +1669,7 @@ export interface components {
             /** Email */
             email?: string | null;
             address?: components["schemas"]["Address"] | null;
-            /**
-             * Mrn
-             * @description Medical record number at the referring site.
-             */
+            /** Mrn */
             mrn?: string | null;
             /** Notes */
             notes?: string | null;
@@ -1574,7 +1686,10 @@ export interface components {
              */
             birth_date: string;
             sex?: components["schemas"]["Sex"] | null;
-            /** Phone */
+            /**
+             * Phone
+             * @description Any usual spelling; stored in E.164 (US by default).
+             */
             phone?: string | null;
             /** Email */
             email?: string | null;
@@ -1596,7 +1711,10 @@ export interface components {
             /** Birth Date */
             birth_date?: string | null;
             sex?: components["schemas"]["Sex"] | null;
-            /** Phone */
+            /**
+             * Phone
+             * @description Any usual spelling; stored in E.164 (US by default).
+             */
             phone?: string | null;
             /** Email */
             email?: string | null;
@@ -1727,7 +1845,7 @@ export interface components {
             merged_into_id: string | null;
             preferred_contact_method: components["schemas"]["ContactMethod"] | null;
             /** Contact Points */
-            contact_points: components["schemas"]["ContactPoint"][];
+            contact_points: components["schemas"]["StoredContactPoint"][];
             /** Affiliations */
             affiliations: components["schemas"]["Affiliation"][];
             /** Staff */
@@ -1981,6 +2099,8 @@ export interface components {
             reason: string | null;
             /** Note */
             note: string | null;
+            /** Missing Items */
+            missing_items?: string[] | null;
             /** Detail */
             detail: {
                 [key: string]: unknown;
@@ -2064,6 +2184,30 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "intake" | "liaison" | "clinician" | "analyst";
+        /** SearchHit */
+        SearchHit: {
+            referral: components["schemas"]["Referral"];
+            /**
+             * Matched
+             * @description What the text matched: referral_id, reference, mrn, surname, surname_birth_date, phone, referrer_name, referrer_npi.
+             */
+            matched: string[];
+            /**
+             * Referrer Name
+             * @description The referring provider, with NPI when known.
+             */
+            referrer_name: string | null;
+        };
+        /** SearchResults */
+        SearchResults: {
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /**
+             * More
+             * @description More referrals matched than shown (newest first): narrow the search.
+             */
+            more: boolean;
+        };
         /** SeriesBucket */
         SeriesBucket: {
             /**
@@ -2219,6 +2363,28 @@ export interface components {
              * @description Referrals received in the period whose current status is this one.
              */
             count: number;
+        };
+        /** StatusCounts */
+        StatusCounts: {
+            /**
+             * Counts
+             * @description Every status, with 0 where none.
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+        };
+        /**
+         * StoredContactPoint
+         * @description A contact point as read back: shown as stored, not checked again (older rows predate the phone rules).
+         */
+        StoredContactPoint: {
+            system: components["schemas"]["ContactPointSystem"];
+            /** Value */
+            value: string;
+            use?: components["schemas"]["ContactPointUse"] | null;
         };
         /**
          * SummaryGrouping
@@ -2385,11 +2551,16 @@ export interface components {
             to: components["schemas"]["ReferralStatus"];
             /**
              * Reason
-             * @description Required for declined, cancelled, and scheduled -> accepted; see the lifecycle.
+             * @description Required for declined, cancelled, scheduled -> accepted, and reopening (declined or cancelled -> received); see the lifecycle.
              */
             reason?: string | null;
             /** Note */
             note?: string | null;
+            /**
+             * Missing Items
+             * @description Only with `to: needs_info`: what the referrer is asked for, one item each; the referrer's message lists them.
+             */
+            missing_items?: string[] | null;
         };
         /**
          * Urgency
@@ -2565,6 +2736,170 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    "users-list_assignable_users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Colleagues"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "search-search_referrals": {
+        parameters: {
+            query: {
+                /** @description What to look for. */
+                q: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -4273,6 +4608,12 @@ export interface operations {
     "referrals-list_referrals": {
         parameters: {
             query?: {
+                /** @description A column, `-` first for descending. Patient fields are sealed and cannot be sorted on. */
+                sort?: "received_at" | "-received_at" | "updated_at" | "-updated_at" | "service_line" | "-service_line" | "status" | "-status";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
                 status?: components["schemas"]["ReferralStatus"][] | null;
                 urgency?: components["schemas"]["Urgency"][] | null;
                 service_line?: string | null;
@@ -4286,11 +4627,6 @@ export interface operations {
                 received_to?: string | null;
                 /** @description Exact medical record number. */
                 mrn?: string | null;
-                sort?: "received_at" | "-received_at" | "updated_at" | "-updated_at";
-                /** @description Items per page. */
-                limit?: number;
-                /** @description `next_cursor` from the previous page. */
-                cursor?: string | null;
             };
             header?: never;
             path?: never;
@@ -4445,6 +4781,100 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "referrals-count_referrals": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ReferralStatus"][] | null;
+                urgency?: components["schemas"]["Urgency"][] | null;
+                service_line?: string | null;
+                referring_provider_id?: string | null;
+                referring_organization_id?: string | null;
+                assignee_id?: string | null;
+                queue?: string | null;
+                /** @description Received at or after (inclusive). */
+                received_from?: string | null;
+                /** @description Received before (exclusive). */
+                received_to?: string | null;
+                /** @description Exact medical record number. */
+                mrn?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusCounts"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4828,6 +5258,102 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ContactAttemptCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralEvent"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "referrals-add_referral_note": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                referral_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteCreate"];
             };
         };
         responses: {

@@ -6,6 +6,7 @@ from fhir.resources.R4B.patient import Patient
 from pydantic import TypeAdapter, ValidationError, EmailStr
 
 from domain.referrals.schemas import PatientCreate
+from domain.shared import phones
 from integrations.fhir.mappers.common import address_from, address_of
 from integrations.fhir.outcomes import Unprocessable
 
@@ -59,9 +60,13 @@ def patient_to_schema(patient: Patient, *, path: str) -> PatientCreate:
     except ValidationError:
         email = None  # kept in the original; not a deliverable address
     phone = _telecom(patient, "phone")
+    try:
+        phone = phones.normalise(phone) if phone else None
+    except phones.NotAPhoneNumber:
+        phone = None  # kept in the original; not a number anyone can dial
     return PatientCreate(
         given_name=given, family_name=family, birth_date=patient.birthDate,
-        sex=SEX.get(patient.gender or ""), phone=phone[:40] if phone else None, email=email,
+        sex=SEX.get(patient.gender or ""), phone=phone, email=email,
         address=address_from(patient.address), mrn=_mrn(patient),
     )
 
