@@ -67,6 +67,13 @@ export const tests = [
       await page.getByRole('button', { name: 'Accept' }).click();
       await page.getByRole('button', { name: 'Book appointment' }).click();
       const dialog = page.getByRole('dialog', { name: 'Book appointment' });
+      // Seen this morning: an appointment can only be marked seen once it has started.
+      const earlier = await page.evaluate(() => {
+        const d = new Date(Date.now() - 2 * 3600_000);
+        const pad = (n) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+      });
+      await dialog.getByLabel('Start').fill(earlier);
       await dialog.getByRole('textbox', { name: 'Location' }).fill('Main campus, suite 200');
       await dialog.getByRole('button', { name: 'Book' }).click();
       await page.getByRole('button', { name: 'Mark seen (complete)' }).waitFor();

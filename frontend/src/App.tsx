@@ -12,6 +12,7 @@ import { TasksPage } from './pages/TasksPage';
 import { ProvidersPage } from './pages/ProvidersPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { NotAllowed } from './components/NotAllowed';
+import { SearchPage } from './pages/SearchPage';
 
 // The charts library is most of the bundle: load it only for the dashboard.
 const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
@@ -43,6 +44,7 @@ export function App() {
         <Route path="/referrals" element={<Guard section="pipeline"><PipelinePage /></Guard>} />
         <Route path="/referrals/new" element={<Guard section="new-referral"><NewReferralPage /></Guard>} />
         <Route path="/referrals/:id" element={<Guard section="pipeline"><ReferralPage /></Guard>} />
+        <Route path="/search" element={<Guard section="pipeline"><SearchPage /></Guard>} />
         <Route path="/tasks" element={<Guard section="tasks"><TasksPage /></Guard>} />
         <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
         <Route path="/providers/:id" element={<Guard section="providers"><ProviderPage /></Guard>} />

@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from './client';
 import type { Page, Provider, UserSummary } from './contracts';
+import type { components } from './schema';
 import { useAuth } from '../auth/AuthContext';
 
 export function providerName(p: Pick<Provider, 'prefix' | 'given_name' | 'family_name' | 'suffix' | 'credentials'>): string {
@@ -39,6 +40,19 @@ export function useUsers() {
   return useQuery({
     queryKey: ['users'],
     queryFn: async () => unwrap(await api.GET('/v1/users', { params: { query: { limit: 200 } } })) as Page<UserSummary>,
+    enabled,
+    retry: false,
+    staleTime: 300_000,
+  });
+}
+
+export type Colleagues = components['schemas']['Colleagues'];
+
+/** Colleagues a referral or task can go to, and their queues: open to the whole care team. */
+export function useColleagues(enabled = true) {
+  return useQuery({
+    queryKey: ['colleagues'],
+    queryFn: async () => unwrap(await api.GET('/v1/users/assignable')) as Colleagues,
     enabled,
     retry: false,
     staleTime: 300_000,

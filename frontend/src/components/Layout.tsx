@@ -4,7 +4,8 @@ import { useDisclosure } from '@mantine/hooks';
 import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconUsers } from '@tabler/icons-react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
-import { SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
+import { canSee, SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
+import { SearchBox } from './SearchBox';
 
 const NAV: Record<Section, { label: string; icon: ReactNode }> = {
   pipeline: { label: 'Referrals', icon: <IconLayoutKanban size={18} aria-hidden /> },
@@ -39,6 +40,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <Burger opened={opened} onClick={toggle} hiddenFrom="md" size="sm" aria-label="Toggle navigation" />
             <Title order={3} c="indigo.7">Refloop</Title>
           </Group>
+          {canSee(me?.role, 'pipeline') && <SearchBox />}
           <Group gap="sm" wrap="nowrap">
             <Text size="sm" visibleFrom="sm" truncate maw={220}>{me?.full_name}</Text>
             <Badge variant="light" aria-label={`Role: ${me?.role}`}>{me?.role}</Badge>

@@ -34,8 +34,9 @@ const MOVES: Record<ReferralStatus, ReferralStatus[]> = {
   scheduled: ['completed', 'accepted', 'cancelled'],
   completed: ['closed'],
   closed: [],
-  declined: [],
-  cancelled: [],
+  // Reopening (with a reason) is the only way out of these two.
+  declined: ['received'],
+  cancelled: ['received'],
 };
 
 export const DECLINE_REASONS = ['misdirected', 'not_indicated', 'out_of_network', 'other'] as const;
@@ -43,6 +44,7 @@ export const LEAKAGE_REASONS = [
   'patient_unreachable', 'patient_declined', 'no_show', 'went_elsewhere', 'insurance', 'other',
 ] as const;
 export const RESCHEDULE_REASONS = ['no_show', 'appointment_cancelled', 'rescheduled'] as const;
+export const REOPEN_REASONS = ['decided_in_error', 'new_information', 'patient_returned', 'other'] as const;
 
 export function allowedMoves(status: ReferralStatus): ReferralStatus[] {
   return MOVES[status] ?? [];
@@ -51,6 +53,7 @@ export function allowedMoves(status: ReferralStatus): ReferralStatus[] {
 /** Reasons a move must carry, or null when none is required. */
 export function requiredReasons(from: ReferralStatus, to: ReferralStatus): readonly string[] | null {
   if (from === 'scheduled' && to === 'accepted') return RESCHEDULE_REASONS;
+  if (to === 'received' && (from === 'declined' || from === 'cancelled')) return REOPEN_REASONS;
   if (to === 'declined') return DECLINE_REASONS;
   if (to === 'cancelled') return LEAKAGE_REASONS;
   return null;
@@ -59,6 +62,7 @@ export function requiredReasons(from: ReferralStatus, to: ReferralStatus): reado
 /** Button text for a move, phrased as the action the user takes. */
 export function moveLabel(from: ReferralStatus, to: ReferralStatus): string {
   if (from === 'scheduled' && to === 'accepted') return 'Back to scheduling';
+  if (to === 'received') return 'Reopen';
   const verbs: Partial<Record<ReferralStatus, string>> = {
     accepted: 'Accept',
     needs_info: 'Request info',

@@ -1,4 +1,5 @@
-import { Badge, Button, Group, Paper, ScrollArea, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, ScrollArea, SegmentedControl, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core';
+import { api, unwrap } from '../api/client';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { IconPlus } from '@tabler/icons-react';
@@ -15,16 +16,20 @@ import { STATUSES, STATUS_LABEL, humanize } from '../lib/lifecycle';
 import { isOverdue } from '../lib/overdue';
 import { canSee } from '../lib/roles';
 
-const COLUMN_LIMIT = 100;
+// Cards shown per column; the count above them is the true total from /v1/referrals/counts.
+const COLUMN_LIMIT = 25;
 
-function BoardColumn({ status, query }: { status: ReferralStatus; query: ReferralQuery }) {
+type SortKey = NonNullable<Parameters<typeof listReferrals>[0]['sort']>;
+
+function BoardColumn({ status, query, total }: { status: ReferralStatus; query: ReferralQuery; total: number | undefined }) {
   const result = useQuery({
     queryKey: ['referrals', 'column', status, query],
     queryFn: () => listReferrals({ ...query, status: [status], limit: COLUMN_LIMIT }),
   });
   const items = result.data?.items ?? [];
-  const count = result.data ? `${items.length}${result.data.next_cursor ? '+' : ''}` : '…';
+  const count = total === undefined ? '…' : total.toLocaleString();
   const overdue = items.filter((r) => isOverdue(r)).length;
+  const hidden = total !== undefined ? total - items.length : 0;
   const headingId = `col-${status}`;
   return (
     <section className="board-column" aria-labelledby={headingId}>
@@ -37,16 +42,37 @@ function BoardColumn({ status, query }: { status: ReferralStatus; query: Referra
       <QueryState isPending={result.isPending} error={result.error} what="referrals">
         {items.length === 0 && <Text size="xs" c="dimmed" px={4}>None</Text>}
         {items.map((r) => <ReferralCard key={r.id} referral={r} />)}
+        {hidden > 0 && (
+          <Anchor component={Link} size="xs" px={4} to={`/referrals?view=table&status=${status}`}>
+            {hidden.toLocaleString()} more in the table
+          </Anchor>
+        )}
       </QueryState>
     </section>
   );
 }
 
-function ReferralTable({ query }: { query: ReferralQuery }) {
+const SORTABLE: Record<string, string> = { received_at: 'Received', service_line: 'Service line', status: 'Status' };
+
+/** A column header that sorts the table server-side; aria-sort says which way. */
+function SortHeader({ column, sort, onSort }: { column: string; sort: SortKey; onSort: (s: SortKey) => void }) {
+  const active = sort.replace('-', '') === column;
+  const descending = sort.startsWith('-');
+  const next = (active && !descending ? `-${column}` : column) as SortKey;
+  return (
+    <Table.Th aria-sort={active ? (descending ? 'descending' : 'ascending') : 'none'}>
+      <UnstyledButton onClick={() => onSort(next)} fw={600} fz="sm">
+        {SORTABLE[column]} {active ? (descending ? '↓' : '↑') : ''}
+      </UnstyledButton>
+    </Table.Th>
+  );
+}
+
+function ReferralTable({ query, sort, onSort }: { query: ReferralQuery; sort: SortKey; onSort: (s: SortKey) => void }) {
   const navigate = useNavigate();
   const result = useInfiniteQuery({
-    queryKey: ['referrals', 'table', query],
-    queryFn: ({ pageParam }) => listReferrals({ ...query, limit: 50, cursor: pageParam }),
+    queryKey: ['referrals', 'table', query, sort],
+    queryFn: ({ pageParam }) => listReferrals({ ...query, sort, limit: 50, cursor: pageParam }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
@@ -59,11 +85,11 @@ function ReferralTable({ query }: { query: ReferralQuery }) {
             <Table.Caption>{rows.length}{result.hasNextPage ? '+' : ''} referrals</Table.Caption>
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Received</Table.Th>
+                <SortHeader column="received_at" sort={sort} onSort={onSort} />
                 <Table.Th>Patient</Table.Th>
-                <Table.Th>Service line</Table.Th>
+                <SortHeader column="service_line" sort={sort} onSort={onSort} />
                 <Table.Th>Urgency</Table.Th>
-                <Table.Th>Status</Table.Th>
+                <SortHeader column="status" sort={sort} onSort={onSort} />
                 <Table.Th>Source</Table.Th>
                 <Table.Th>Queue</Table.Th>
               </Table.Tr>
@@ -113,6 +139,18 @@ export function PipelinePage() {
   };
   const columns = filters.status.length ? STATUSES.filter((s) => filters.status.includes(s)) : STATUSES;
   const boardQuery = { ...query, status: undefined };
+  const sort = (params.get('sort') ?? '-received_at') as SortKey;
+  const setSort = (next: SortKey) => {
+    const p = new URLSearchParams(params);
+    if (next === '-received_at') p.delete('sort'); else p.set('sort', next);
+    setParams(p);
+  };
+  // Every column's count in one call, under the same filters as the cards.
+  const counts = useQuery({
+    queryKey: ['referrals', 'counts', boardQuery],
+    queryFn: async () => unwrap(await api.GET('/v1/referrals/counts', { params: { query: boardQuery } })),
+    enabled: view === 'board',
+  });
 
   return (
     <Stack gap="md">
@@ -136,10 +174,10 @@ export function PipelinePage() {
       </Text>
       {view === 'board' ? (
         <div className="board" role="region" aria-label="Referral board" tabIndex={0}>
-          {columns.map((s) => <BoardColumn key={s} status={s} query={boardQuery} />)}
+          {columns.map((s) => <BoardColumn key={s} status={s} query={boardQuery} total={counts.data?.counts[s]} />)}
         </div>
       ) : (
-        <ReferralTable query={query} />
+        <ReferralTable query={query} sort={sort} onSort={setSort} />
       )}
     </Stack>
   );

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { Alert, Anchor, Badge, Grid, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Divider, Grid, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, ProblemError, unwrap } from '../api/client';
 import type { Appointment, Message, Page, Referral, ReferralEvent, Task } from '../api/contracts';
-import { providerName, useProvider, useUsers } from '../api/hooks';
+import { providerName, useColleagues, useProvider, useUsers } from '../api/hooks';
 import { listTasks, updateTask } from '../api/tasks';
 import { QueryState } from '../components/QueryState';
 import { StatusBadge, UrgencyBadge } from '../components/StatusBadge';
@@ -13,6 +13,7 @@ import { TaskRow } from '../components/TaskRow';
 import { AppointmentList, BookAppointmentModal, PanelTitle } from '../components/referral/AppointmentsPanel';
 import { MoveButtons, type MoveRequest } from '../components/referral/MoveButtons';
 import { PatientBlock } from '../components/referral/PatientBlock';
+import { WorkPanel } from '../components/referral/WorkPanel';
 import { Timeline } from '../components/referral/Timeline';
 import { formatDateTime } from '../lib/format';
 import { humanize, STATUS_LABEL } from '../lib/lifecycle';
@@ -68,6 +69,7 @@ export function ReferralPage() {
     retry: false,
   });
   const users = useUsers();
+  const colleagues = useColleagues();
   const referrer = useProvider(referral.data?.referring_provider_id);
 
   const refresh = () => queryClient.invalidateQueries({ predicate: (q) => ['referral', 'referrals', 'tasks'].includes(q.queryKey[0] as string) });
@@ -93,7 +95,7 @@ export function ReferralPage() {
       }
       return unwrap(await api.POST('/v1/referrals/{referral_id}/transitions', {
         params: { path: { referral_id: id }, header: { 'If-Match': `"${current.version}"` } },
-        body: { to: m.to, reason: m.reason ?? null, note: m.note ?? null },
+        body: { to: m.to, reason: m.reason ?? null, note: m.note ?? null, missing_items: m.missingItems ?? null },
       }));
     },
     onSuccess: (_data, m) => {
@@ -127,6 +129,12 @@ export function ReferralPage() {
   }
   const r = referral.data;
   const overdue = isOverdue(r);
+  const names: Record<string, string> = {
+    ...Object.fromEntries((colleagues.data?.items ?? []).map((u) => [u.id, u.full_name])),
+    ...Object.fromEntries((users.data?.items ?? []).map((u) => [u.id, u.full_name])),
+    ...(me ? { [me.id]: `${me.full_name} (you)` } : {}),
+  };
+  const notStarted = move.error instanceof ProblemError && (move.error.problem.type ?? '').endsWith('/appointment-not-started');
 
   return (
     <Stack gap="md">
@@ -151,6 +159,14 @@ export function ReferralPage() {
           <Text size="sm" c="dimmed">Now {STATUS_LABEL[r.status].toLowerCase()}. Your role can follow this referral but not move it.</Text>
         )}
         {r.status_reason && <Text size="sm" mt="xs" c="dimmed">Last reason: {humanize(r.status_reason)}</Text>}
+        <Divider my="sm" />
+        <WorkPanel
+          referral={r}
+          colleagues={colleagues.data}
+          canLogContact={canMoveReferrals(me?.role)}
+          canAssign={me?.role === 'admin' || me?.role === 'intake'}
+          onDone={refresh}
+        />
       </Paper>
       <BookAppointmentModal
         opened={booking}
@@ -185,7 +201,7 @@ export function ReferralPage() {
                 <Info label="Specialty">{r.specialty_display ?? r.specialty_code ?? '—'}</Info>
                 <Info label="Payer">{[r.payer_name, r.payer_class && humanize(r.payer_class)].filter(Boolean).join(' · ') || '—'}</Info>
                 <Info label="Location preference">{r.location_preference ?? '—'}</Info>
-                <Info label="Queue / assignee">{r.queue ?? 'No queue'} · {users.data?.items.find((u) => u.id === r.assignee_id)?.full_name ?? (r.assignee_id ? 'assigned' : 'unassigned')}</Info>
+                <Info label="Queue / assignee">{r.queue ?? 'No queue'} · {r.assignee_id ? names[r.assignee_id] ?? 'a former colleague' : 'unassigned'}</Info>
               </SimpleGrid>
               <Stack gap={0} mt="sm">
                 <Info label="Reason for referral"><Text size="sm" className="timeline-note">{r.reason || '—'}</Text></Info>
@@ -239,19 +255,15 @@ export function ReferralPage() {
           <Paper withBorder p="md" radius="md" component="section" aria-labelledby="timeline-heading">
             <PanelTitle id="timeline-heading">Timeline</PanelTitle>
             <QueryState isPending={events.isPending} error={events.error} what="timeline">
-              <Timeline
-                events={events.data?.items ?? []}
-                names={{
-                  ...Object.fromEntries((users.data?.items ?? []).map((u) => [u.id, u.full_name])),
-                  ...(me ? { [me.id]: `${me.full_name} (you)` } : {}),
-                }}
-              />
+              <Timeline events={events.data?.items ?? []} names={names} />
             </QueryState>
           </Paper>
         </Grid.Col>
       </Grid>
       {move.error instanceof ProblemError && move.error.status === 409 && (
-        <Alert color="yellow" title="The referral had moved on">{errorText(move.error)}</Alert>
+        <Alert color="yellow" role="alert" title={notStarted ? 'The appointment has not started yet' : 'The referral had moved on'}>
+          {errorText(move.error)}
+        </Alert>
       )}
     </Stack>
   );

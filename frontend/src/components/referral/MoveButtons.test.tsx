@@ -21,10 +21,27 @@ describe('next-move buttons', () => {
     expect(buttons()).toEqual(['Close loop']);
   });
 
-  it('says there is nothing left to do for an ended referral', () => {
+  it('offers only reopening for a declined referral', () => {
     renderWithApp(<MoveButtons status="declined" onMove={() => {}} />);
+    expect(buttons()).toEqual(['Reopen']);
+  });
+
+  it('says there is nothing left to do for an ended referral', () => {
+    renderWithApp(<MoveButtons status="closed" onMove={() => {}} />);
     expect(screen.queryByRole('group', { name: 'Next moves' })).toBeNull();
     expect(screen.getByText(/No further moves/)).toBeInTheDocument();
+  });
+
+  it('asks what is missing before requesting info, preset items and free text alike', async () => {
+    const onMove = vi.fn();
+    renderWithApp(<MoveButtons status="received" onMove={onMove} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Request info' }));
+    const send = screen.getByRole('button', { name: 'Send request' });
+    expect(send).toBeDisabled();
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Lab results' }));
+    await userEvent.type(screen.getByRole('textbox', { name: 'Other items' }), 'Echo from 2025');
+    await userEvent.click(send);
+    expect(onMove).toHaveBeenCalledWith({ to: 'needs_info', missingItems: ['Lab results', 'Echo from 2025'], note: undefined });
   });
 
   it('moves at once when no reason is needed', async () => {

@@ -1,12 +1,15 @@
 import { useState } from 'react';
 import { Button, Group, Modal, Select, Stack, Text, Textarea } from '@mantine/core';
 import type { ReferralStatus } from '../../api/contracts';
+import { RequestInfoModal } from './RequestInfoModal';
 import { allowedMoves, humanize, moveLabel, requiredReasons, STATUS_LABEL } from '../../lib/lifecycle';
 
 export interface MoveRequest {
   to: ReferralStatus;
   reason?: string;
   note?: string;
+  /** What a request for info asks the referrer for; their message lists these. */
+  missingItems?: string[];
 }
 
 const DESTRUCTIVE = new Set<ReferralStatus>(['declined', 'cancelled']);
@@ -27,8 +30,10 @@ export function MoveButtons({ status, busy, onMove, onSchedule }: {
   const moves = allowedMoves(status);
   const reasons = prompt ? requiredReasons(status, prompt) : null;
 
+  const [asking, setAsking] = useState(false);
   const start = (to: ReferralStatus) => {
     if (to === 'scheduled' && onSchedule) return onSchedule();
+    if (to === 'needs_info') return setAsking(true);
     if (requiredReasons(status, to)) {
       setReason(null);
       setNote('');
@@ -44,6 +49,7 @@ export function MoveButtons({ status, busy, onMove, onSchedule }: {
     setPrompt(null);
   };
 
+  const reopen = prompt === 'received';
   if (moves.length === 0) {
     return <Text size="sm" c="dimmed">No further moves: this referral is {STATUS_LABEL[status].toLowerCase()}.</Text>;
   }
@@ -82,11 +88,16 @@ export function MoveButtons({ status, busy, onMove, onSchedule }: {
             <Textarea label="Note" autosize minRows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setPrompt(null)}>Back</Button>
-              <Button type="submit" color="red" disabled={!reason}>Confirm</Button>
+              <Button type="submit" color={reopen ? undefined : 'red'} disabled={!reason}>Confirm</Button>
             </Group>
           </Stack>
         </form>
       </Modal>
+      <RequestInfoModal
+        opened={asking}
+        onClose={() => setAsking(false)}
+        onSend={(missingItems, text) => { setAsking(false); onMove({ to: 'needs_info', missingItems, note: text || undefined }); }}
+      />
     </>
   );
 }

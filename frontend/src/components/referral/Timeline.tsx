@@ -1,15 +1,29 @@
-import { Text, Timeline as MTimeline } from '@mantine/core';
+import { List, Text, Timeline as MTimeline } from '@mantine/core';
 import type { ReferralEvent } from '../../api/contracts';
 import { formatDateTime } from '../../lib/format';
 import { humanize, STATUS_LABEL } from '../../lib/lifecycle';
 
-function describe(e: ReferralEvent): string {
+const OUTCOME: Record<string, string> = { reached: 'reached', voicemail: 'voicemail', wrong_number: 'wrong number', no_answer: 'no answer' };
+const CHANNEL: Record<string, string> = { phone: 'Call', sms: 'Text', letter: 'Letter', email: 'Email', portal: 'Portal message' };
+
+function describe(e: ReferralEvent, names: Record<string, string>): string {
+  if (e.kind === 'transition' && e.to_status && e.from_status && (e.from_status === 'declined' || e.from_status === 'cancelled')) {
+    return `Reopened: ${STATUS_LABEL[e.from_status]} → ${STATUS_LABEL[e.to_status]}`;
+  }
+  if (e.kind === 'assigned') {
+    const d = e.detail as { assignee_id?: string | null; queue?: string | null };
+    const who = d.assignee_id ? names[d.assignee_id] ?? 'a colleague' : 'nobody';
+    return `Assigned to ${who}${d.queue ? ` · ${d.queue}` : ''}`;
+  }
+  if (e.kind === 'note') return 'Note';
   if (e.kind === 'transition' && e.to_status) {
     return e.from_status ? `${STATUS_LABEL[e.from_status]} → ${STATUS_LABEL[e.to_status]}` : `Now ${STATUS_LABEL[e.to_status]}`;
   }
   if (e.kind === 'contact_attempt') {
-    const d = e.detail as { channel?: string; reached?: boolean };
-    return `Contact attempt${d.channel ? ` by ${d.channel}` : ''}${d.reached === undefined ? '' : d.reached ? ' (reached)' : ' (not reached)'}`;
+    const d = e.detail as { channel?: string; reached?: boolean; outcome?: string };
+    const how = d.channel ? CHANNEL[d.channel] ?? d.channel : 'Contact attempt';
+    const result = d.outcome ? OUTCOME[d.outcome] ?? d.outcome : d.reached === undefined ? null : d.reached ? 'reached' : 'not reached';
+    return `${how}${result ? `: ${result}` : ''}`;
   }
   if (e.kind === 'appointment') {
     const d = e.detail as { status?: string; action?: string };
@@ -30,9 +44,15 @@ export function Timeline({ events, names = {} }: { events: ReferralEvent[]; name
   return (
     <MTimeline bulletSize={14} lineWidth={2} active={events.length}>
       {events.map((e) => (
-        <MTimeline.Item key={e.id} title={describe(e)}>
+        <MTimeline.Item key={e.id} title={describe(e, names)}>
           <Text size="xs" c="dimmed">{formatDateTime(e.at)} · {actorLabel(e.actor, names)}</Text>
           {e.reason && <Text size="sm">Reason: {humanize(e.reason)}</Text>}
+          {e.missing_items && e.missing_items.length > 0 && (
+            <>
+              <Text size="sm">Asked the referrer for:</Text>
+              <List size="sm" aria-label="Requested items">{e.missing_items.map((item) => <List.Item key={item}>{item}</List.Item>)}</List>
+            </>
+          )}
           {e.note && <Text size="sm" className="timeline-note">{e.note}</Text>}
         </MTimeline.Item>
       ))}
