@@ -12,6 +12,7 @@ from itertools import accumulate
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
+from domain.referrals.indexes import phone_index, surname_dob_index, surname_index
 from domain.shared.crypto import blind_index, keyring
 
 SOURCE_SYSTEM = "bench-load"  # marks the loaded rows; the HTTP benchmark's own rows use other names
@@ -92,7 +93,8 @@ COLUMNS = [
     "id", "created_at", "updated_at", "version", "source_system", "source_identifier", "source_channel",
     "referral_source", "patient_given_name", "patient_family_name", "patient_birth_date", "patient_sex",
     "patient_phone", "patient_email", "patient_address", "patient_mrn", "patient_notes", "patient_mrn_index",
-    "patient_name_dob_index", "referring_provider_id", "referring_organization_id", "receiving_provider_id",
+    "patient_name_dob_index", "patient_surname_index", "patient_surname_dob_index", "patient_phone_index",
+    "referring_provider_id", "referring_organization_id", "receiving_provider_id",
     "service_line", "specialty_code", "specialty_display", "urgency", "reason", "icd10_codes", "payer_name",
     "payer_class", "location_preference", "status", "status_reason", "assignee_id", "queue", "received_at",
     "first_contact_at", "needs_info_at", "accepted_at", "scheduled_at", "completed_at", "closed_at",
@@ -219,6 +221,7 @@ def _row(rng: random.Random, index: int, received: datetime, end: datetime, d: D
         seal("patient_email", email), seal("patient_address", json.dumps(address, separators=(",", ":"))),
         seal("patient_mrn", mrn), seal("patient_notes", notes),
         blind_index(mrn), blind_index(family, given, birth.isoformat()),
+        surname_index(family), surname_dob_index(family, birth), phone_index(phone),
         provider_id, organization_id, rng.choice(d.receivers) if accepted_or_later else None,
         line, code, display, rng.choices(*URGENCY)[0], seal("reason", rng.choice(reasons)),
         rng.sample(icd_pool, rng.randint(1, 2)), rng.choice(PAYERS[payer_class][1]), payer_class,
