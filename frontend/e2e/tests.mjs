@@ -202,7 +202,8 @@ export const tests = [
       await page.keyboard.type('No answer after three calls');
       await tabTo(page, () => document.activeElement?.textContent === 'Confirm', 5);
       await page.keyboard.press('Enter');
-      await page.getByText(/No further moves/).waitFor();
+      // Cancelled is final except for reopening it.
+      await page.getByRole('group', { name: 'Next moves' }).getByRole('button', { name: 'Reopen' }).waitFor();
       await page.getByRole('region', { name: 'Timeline' }).getByText(`Reason: ${reason}`).waitFor();
     },
   },
