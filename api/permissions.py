@@ -153,6 +153,12 @@ RULES: dict[str, Rule] = {
     "webhook-endpoints-create_webhook_endpoint": rule("admin", audit="settings.webhook_endpoint_create"),
     # Aggregates only: the analyst's home. Liaisons use it for referrer scorecards.
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
+    # Outreach centre, dashboard export and reference lists. CSV is the summary's figures: same readers.
+    "analytics-export_summary": rule("admin", "analyst", "liaison", audit="analytics.export"),
+    "reference-list_service_lines": rule(*STAFF),
+    "reference-list_specialties": rule(*STAFF),
+    "reference-list_payer_classes": rule(*STAFF),
+    "reference-list_payers": rule(*STAFF),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),
