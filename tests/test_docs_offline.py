@@ -22,3 +22,12 @@ async def test_docs_pages_reference_only_local_files_that_answer(client_for, pag
 async def test_swagger_ui_does_not_call_the_public_validator(client_for):
     text = (await (await client_for("anonymous")).get("/docs")).text
     assert '"validatorUrl": null' in text
+
+
+def test_the_web_apps_page_names_a_local_favicon_and_nothing_from_outside():
+    from pathlib import Path
+
+    frontend = Path(__file__).resolve().parent.parent / "frontend"
+    html = (frontend / "index.html").read_text()
+    assert 'rel="icon" href="/favicon.svg"' in html and (frontend / "public" / "favicon.svg").is_file()
+    assert not re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", html)

@@ -1,7 +1,9 @@
-import { Text, Timeline as MTimeline } from '@mantine/core';
+import { Anchor, Text, Timeline as MTimeline } from '@mantine/core';
+import { Link, useLocation } from 'react-router-dom';
 import type { ReferralEvent } from '../../api/contracts';
 import { formatDateTime } from '../../lib/format';
 import { humanize, STATUS_LABEL } from '../../lib/lifecycle';
+import { messageSummary } from '../../lib/outreach';
 
 function describe(e: ReferralEvent): string {
   if (e.kind === 'transition' && e.to_status) {
@@ -15,7 +17,17 @@ function describe(e: ReferralEvent): string {
     const d = e.detail as { status?: string; action?: string };
     return `Appointment ${d.status ?? d.action ?? 'changed'}`;
   }
+  if (e.kind === 'message') {
+    const d = e.detail as { kind?: string; channel?: string; recipient_type?: string; status?: string };
+    const what = messageSummary({ kind: d.kind ?? 'message', channel: d.channel ?? 'email', recipient_type: d.recipient_type ?? '' });
+    const verb = { sent: 'sent', failed: 'could not be sent', suppressed: 'held back' }[d.status ?? ''] ?? (d.status ?? 'queued');
+    return `${what} ${verb}`;
+  }
   return humanize(e.kind);
+}
+
+function messageId(e: ReferralEvent): string | null {
+  return e.kind === 'message' ? ((e.detail as { message_id?: string }).message_id ?? null) : null;
 }
 
 /** "user:<id>" as a name where we know it; other actors (system, partner:..., ehr:...) as they are. */
@@ -26,6 +38,7 @@ export function actorLabel(actor: string, names: Record<string, string>): string
 }
 
 export function Timeline({ events, names = {} }: { events: ReferralEvent[]; names?: Record<string, string> }) {
+  const { pathname } = useLocation();
   if (!events.length) return <Text size="sm" c="dimmed">No events yet.</Text>;
   return (
     <MTimeline bulletSize={14} lineWidth={2} active={events.length}>
@@ -34,6 +47,9 @@ export function Timeline({ events, names = {} }: { events: ReferralEvent[]; name
           <Text size="xs" c="dimmed">{formatDateTime(e.at)} · {actorLabel(e.actor, names)}</Text>
           {e.reason && <Text size="sm">Reason: {humanize(e.reason)}</Text>}
           {e.note && <Text size="sm" className="timeline-note">{e.note}</Text>}
+          {messageId(e) && (
+            <Anchor component={Link} to={`${pathname}?message=${messageId(e)}`} size="xs">Open message</Anchor>
+          )}
         </MTimeline.Item>
       ))}
     </MTimeline>
