@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from api.plain_errors import plain_message
 from domain.shared.errors import DomainError
 from integrations.fhir.outcomes import outcome_response
 
@@ -55,7 +56,7 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors():
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        errors.append({"field": field_path(loc), "message": error["msg"]})
+        errors.append({"field": field_path(loc), "message": plain_message({**error, "loc": loc})})
     return errors
 
 
@@ -105,7 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(exc)
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        detail = " ".join(e["message"] for e in errors[:5])
         return problem_response(
             request, status=422, title="Invalid request", slug="validation", detail=detail, errors=errors
         )

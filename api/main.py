@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 
 from api.auth.guard import authorize, install_auth_error_handlers
 from api.auth.startup import refuse_development_secrets
+from api.docs import install_docs
 from api.errors import install_error_handlers, problem_responses
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -14,6 +15,7 @@ import domain.models  # noqa: F401  (every table on the metadata before the firs
 from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
 from api.routers import colleagues, search
+from api.routers import reference
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.shared.settings import get_settings
 
@@ -44,10 +46,13 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
+        docs_url=None,
+        redoc_url=None,
         # Authentication, the permission matrix and the audit trail, for every route (api/permissions.py).
         dependencies=[Depends(authorize, scope="function")],
     )
     install_error_handlers(app)
+    install_docs(app)
     install_auth_error_handlers(app)
     app.include_router(health.router)
     # Before `users`: `/users/assignable` is a route, not a user id.
@@ -57,7 +62,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (referrals, appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for outreach_router in (messages.router, messages.endpoints, templates.router):
+    for outreach_router in (messages.router, messages.endpoints, templates.router, reference.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
     app.add_middleware(

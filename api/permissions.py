@@ -159,6 +159,12 @@ RULES: dict[str, Rule] = {
     "referrals-count_referrals": rule(*CARE_TEAM, "partner", audit="referral.count", partner_scope="referrals:read"),
     "referrals-add_referral_note": rule(*CARE_TEAM, audit="referral.note"),
     "users-list_assignable_users": rule(*CARE_TEAM, audit="user.list_assignable"),
+    # Outreach centre, dashboard export and reference lists. CSV is the summary's figures: same readers.
+    "analytics-export_summary": rule("admin", "analyst", "liaison", audit="analytics.export"),
+    "reference-list_service_lines": rule(*STAFF),
+    "reference-list_specialties": rule(*STAFF),
+    "reference-list_payer_classes": rule(*STAFF),
+    "reference-list_payers": rule(*STAFF),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

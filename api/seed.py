@@ -22,6 +22,7 @@ from api import seed_catalog as C
 from domain.identity.models import User
 from domain.providers.models import Affiliation, Organization, Provider, StaffContact
 from domain.referrals.models import Appointment, Referral, ReferralEvent
+from domain.shared.outbox import OutboxMessage
 from domain.shared.settings import normalise_database_url
 from domain.tasks.models import Task
 
@@ -46,7 +47,8 @@ COORDINATOR_LINES = {
     "luis.fernandez@refloop.local": ("gastroenterology", "endocrinology"),
     "grace.kim@refloop.local": ("dermatology", "neurology"),
 }
-INSERT_ORDER = (User, Organization, Provider, Affiliation, StaffContact, Referral, Appointment, ReferralEvent, Task)
+INSERT_ORDER = (User, Organization, Provider, Affiliation, StaffContact, Referral, Appointment, ReferralEvent, Task,
+                OutboxMessage)
 
 
 def pick(rng: random.Random, weights: dict) -> object:
@@ -270,6 +272,7 @@ def _merged_duplicates(demo: Demo) -> None:
 
 def build_demo(*, seed: int, now: datetime, referrals: int = DEFAULT_REFERRALS, password_hash: str) -> Demo:
     """All demo rows, computed without touching a database."""
+    from api.seed_messages import add_messages
     from api.seed_referrals import add_referrals
 
     demo = Demo(rng=random.Random(seed), now=now)
@@ -278,6 +281,7 @@ def build_demo(*, seed: int, now: datetime, referrals: int = DEFAULT_REFERRALS, 
     _our_group(demo)
     _referring_practices(demo)
     add_referrals(demo, referrals)
+    add_messages(demo)
     return demo
 
 

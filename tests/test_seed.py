@@ -172,3 +172,15 @@ def test_demo_users_sign_in_with_the_documented_password(seeded):
                   "clinician@refloop.local", "analyst@refloop.local"):
         assert verify_password(DEMO_PASSWORD, users[email].password_hash), email
     assert {users[email].role for email, *_ in DEMO_USERS} == {"admin", "intake", "liaison", "clinician", "analyst"}
+
+
+def test_demo_outreach_history_shows_sent_held_back_and_failed_messages_on_the_timeline():
+    from domain.shared.outbox import OutboxMessage
+
+    demo = build_demo(seed=7, now=NOW, referrals=300, password_hash="-")
+    messages = demo.rows[OutboxMessage]
+    assert {m["status"] for m in messages} == {"sent", "suppressed", "failed"}
+    assert all(m["suppressed_rule"] == "recipient_cap" for m in messages if m["status"] == "suppressed")
+    assert all(m["last_error"] and m["attempts"] == 6 for m in messages if m["status"] == "failed")
+    on_timeline = {e["detail"]["message_id"] for e in demo.rows[ReferralEvent] if e["kind"] == "message"}
+    assert on_timeline == {str(m["id"]) for m in messages}

@@ -1,12 +1,14 @@
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AfterValidator, StringConstraints
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
-from domain.analytics import service
+from domain.analytics import export, service
 from domain.analytics.schemas import AnalyticsSummary, SummaryFilters, SummaryGrouping
 from domain.referrals.enums import PayerClass, SourceChannel, Urgency
 from domain.shared.schemas import UtcDateTime
@@ -23,19 +25,16 @@ def _no_nul(value: str) -> str:
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
 
 
-@router.get(
-    "/summary",
-    response_model=AnalyticsSummary,
-    summary="Referral metrics for a period",
-    description="Over referrals received in [from, to) that match every filter given (a repeated filter matches "
-    "any of its values). Definitions follow DESIGN.md: conversion, leakage and decline are shares of volume; "
-    "no-show is over appointments; loop closure is over completed referrals. A rate is null when its denominator "
-    "is 0.",
-    responses=problem_responses(401, 403, 422),
-)
-async def get_summary(
-    session: Session,
-    principal: CurrentPrincipal,
+@dataclass(frozen=True)
+class SummaryQuery:
+    start: datetime | None
+    end: datetime | None
+    group_by: SummaryGrouping | None
+    filters: SummaryFilters
+    top: int
+
+
+def summary_query(
     from_: Annotated[
         UtcDateTime | None,
         Query(alias="from", description="Period start, inclusive (date or datetime, UTC). Default: 90 days before `to`."),
@@ -52,10 +51,35 @@ async def get_summary(
     source_channel: Annotated[list[SourceChannel], Query()] = [],  # noqa: B006
     urgency: Annotated[list[Urgency], Query()] = [],  # noqa: B006
     top: Annotated[int, Query(ge=1, le=50, description="How many top referrers to list.")] = 10,
-) -> AnalyticsSummary:
+) -> SummaryQuery:
     filters = SummaryFilters(
         referring_provider_id=referring_provider_id, referring_organization_id=referring_organization_id,
         service_line=service_line, location=location, payer_class=payer_class, source_channel=source_channel,
         urgency=urgency,
     )
-    return await service.summary(session, start=from_, end=to, filters=filters, group_by=group_by, top=top)
+    return SummaryQuery(start=from_, end=to, group_by=group_by, filters=filters, top=top)
+
+
+Query_ = Annotated[SummaryQuery, Depends(summary_query)]
+DESCRIPTION = ("Over referrals received in [from, to) that match every filter given (a repeated filter matches "
+               "any of its values). Definitions follow DESIGN.md: conversion, leakage and decline are shares of "
+               "volume; no-show is over appointments; loop closure is over completed referrals. A rate is null when "
+               "its denominator is 0.")
+
+
+@router.get("/summary", response_model=AnalyticsSummary, summary="Referral metrics for a period",
+            description=DESCRIPTION, responses=problem_responses(401, 403, 422))
+async def get_summary(session: Session, principal: CurrentPrincipal, q: Query_) -> AnalyticsSummary:
+    return await service.summary(session, start=q.start, end=q.end, filters=q.filters, group_by=q.group_by, top=q.top)
+
+
+@router.get("/summary.csv", response_class=Response, summary="The same summary as CSV",
+            description="The figures of `GET /v1/analytics/summary` with the same parameters, one per row "
+                        "(section, key, label, metric, value): totals, the series, status counts, top referrers.",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+                       **problem_responses(401, 403, 422)})
+async def export_summary(session: Session, principal: CurrentPrincipal, q: Query_) -> Response:
+    s = await service.summary(session, start=q.start, end=q.end, filters=q.filters, group_by=q.group_by, top=q.top)
+    name = f"refloop-summary-{s.period_from:%Y%m%d}-{s.period_to:%Y%m%d}.csv"
+    return Response(export.summary_csv(s), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

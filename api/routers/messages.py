@@ -5,11 +5,11 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
-from domain.outreach import service
+from domain.outreach import detail, service
 from domain.outreach.repository import MessageFilters
-from domain.outreach.schemas import Message, WebhookEndpointCreate, WebhookEndpointCreated
+from domain.outreach.schemas import Message, MessageDetail, WebhookEndpointCreate, WebhookEndpointCreated
 from domain.shared.outbox import MessageStatus
-from domain.shared.schemas import Page
+from domain.shared.schemas import Page, UtcDateTime
 
 router = APIRouter(prefix="/messages", tags=["messages"])
 endpoints = APIRouter(prefix="/webhook-endpoints", tags=["webhook-endpoints"])
@@ -25,16 +25,21 @@ async def list_messages(
     status_: Annotated[list[MessageStatus] | None, Query(alias="status")] = None,
     channel: Annotated[str | None, Query(max_length=20)] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
+    created_from: Annotated[UtcDateTime | None, Query(description="Created at or after (inclusive).")] = None,
+    created_to: Annotated[UtcDateTime | None, Query(description="Created before (exclusive).")] = None,
 ) -> Page[Message]:
-    filters = MessageFilters(referral_id=referral_id, status=status_, channel=channel, kind=kind)
+    filters = MessageFilters(referral_id=referral_id, status=status_, channel=channel, kind=kind,
+                             created_from=created_from, created_to=created_to)
     items, next_cursor = await service.list_messages(session, filters=filters, limit=paging.limit,
                                                      cursor=paging.cursor)
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{message_id}", response_model=Message, responses=problem_responses(401, 403, 404))
-async def get_message(message_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> Message:
-    return await service.get_message(session, message_id=message_id)
+@router.get("/{message_id}", response_model=MessageDetail, responses=problem_responses(401, 403, 404),
+            description="One message with its recipient and rendered words. Roles that may not read patient data "
+                        "see placeholders instead (`phi_hidden`); every read is audited as `message.read`.")
+async def get_message(message_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> MessageDetail:
+    return await detail.message_detail(session, message_id=message_id, role=principal.role)
 
 
 @router.post("/{message_id}/resend", response_model=Message, responses=problem_responses(401, 403, 404, 409),

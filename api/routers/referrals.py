@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
+from domain.reference import catalog
 from domain.referrals import service
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
@@ -40,6 +41,7 @@ async def create_referral(
     body: ReferralCreate, session: Session, principal: CurrentPrincipal, response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> Referral:
+    catalog.require_service_line(body.service_line)
     result = await service.create_referral(
         session, data=body, actor=principal.actor, idempotency_key=idempotency_key,
     )
@@ -117,6 +119,8 @@ async def update_referral(
     referral_id: uuid.UUID, body: ReferralUpdate, session: Session, principal: CurrentPrincipal,
     expected_version: IfMatch, response: Response,
 ) -> Referral:
+    if body.service_line is not None:
+        catalog.require_service_line(body.service_line)
     referral = await service.update_referral(
         session, referral_id=referral_id, data=body, expected_version=expected_version, actor=principal.actor,
     )

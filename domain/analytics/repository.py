@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.models import ReferralFact
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
-from domain.providers.models import Provider
+from domain.providers.models import Affiliation, Organization, Provider
 from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus as S
 
 F = ReferralFact.__table__
 P = Provider.__table__
+A = Affiliation.__table__
+O = Organization.__table__
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,16 @@ def _top_referrers(base: Any, limit: int) -> Any:
         .limit(limit)
         .subquery("t")
     )
-    row = func.json_build_array(top.c.referring_provider_id, top.c.volume, top.c.converted, P.c.given_name, P.c.family_name)
+    practice = (
+        select(func.json_build_array(O.c.id, O.c.name))
+        .select_from(A.join(O, O.c.id == A.c.organization_id))
+        .where(A.c.provider_id == top.c.referring_provider_id)
+        .order_by(O.c.internal, A.c.created_at, O.c.name)
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = func.json_build_array(top.c.referring_provider_id, top.c.volume, top.c.converted, P.c.given_name,
+                                P.c.family_name, P.c.npi, practice)
     return (
         select(func.json_agg(aggregate_order_by(row, top.c.volume.desc(), top.c.referring_provider_id)))
         .select_from(top.outerjoin(P, P.c.id == top.c.referring_provider_id))

@@ -85,6 +85,9 @@ class SeriesBucket(PeriodMetrics):
 class ReferrerVolume(Schema):
     referring_provider_id: uuid.UUID
     name: str | None = Field(description="The provider's name as in the directory.")
+    npi: str | None = Field(default=None, description="The provider's NPI, to tell same-named referrers apart.")
+    practice_id: uuid.UUID | None = Field(default=None, description="The practice the provider is affiliated with.")
+    practice_name: str | None = Field(default=None, description="That practice's name.")
     volume: int = Field(description="Referrals from this provider received in the period.")
     conversion: MetricRate = Field(description="Of those, the ones that reached completed.")
 

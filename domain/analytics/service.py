@@ -126,8 +126,11 @@ def _metrics(row: MetricRow | None) -> PeriodMetrics:
     )
 
 
-def _referrer(provider_id: str, volume: int, converted: int, given: str | None, family: str | None) -> ReferrerVolume:
+def _referrer(provider_id: str, volume: int, converted: int, given: str | None, family: str | None,
+              npi: str | None = None, practice: list | None = None) -> ReferrerVolume:
     name = " ".join(part for part in (given, family) if part) or None
+    practice_id, practice_name = practice or (None, None)
     return ReferrerVolume(
-        referring_provider_id=provider_id, name=name, volume=volume, conversion=_rate(converted, volume)
+        referring_provider_id=provider_id, name=name, npi=npi, practice_id=practice_id, practice_name=practice_name,
+        volume=volume, conversion=_rate(converted, volume),
     )

@@ -44,7 +44,7 @@ def _timeline(session: AsyncSession, message: OutboxMessage, status: MessageStat
     session.add(ReferralEvent(
         referral_id=message.referral_id, actor=ACTOR, kind=EventKind.message,
         detail={"message_id": str(message.id), "kind": message.kind, "channel": message.channel,
-                "status": status.value, "attempts": message.attempts, **detail},
+                "recipient_type": message.recipient_type, "status": status.value, "attempts": message.attempts, **detail},
     ))
 
 

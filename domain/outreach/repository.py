@@ -23,6 +23,8 @@ class MessageFilters:
     status: list[MessageStatus] | None = None
     channel: str | None = None
     kind: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 class OutboxRepository(Repository[OutboxMessage]):
@@ -98,6 +100,10 @@ class OutboxRepository(Repository[OutboxMessage]):
             stmt = stmt.where(OutboxMessage.channel == filters.channel)
         if filters.kind is not None:
             stmt = stmt.where(OutboxMessage.kind == filters.kind)
+        if filters.created_from is not None:
+            stmt = stmt.where(OutboxMessage.created_at >= filters.created_from)
+        if filters.created_to is not None:
+            stmt = stmt.where(OutboxMessage.created_at < filters.created_to)
         return await self.paginate(stmt, sort=OutboxMessage.created_at, descending=True, limit=limit, cursor=cursor)
 
     # Cadence look-ups: what one recipient already got.

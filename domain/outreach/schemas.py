@@ -1,8 +1,9 @@
 import uuid
 from typing import Annotated
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, computed_field
 
+from domain.outreach import words
 from domain.outreach.kinds import Channel, MessageKind
 from domain.shared.outbox import MessageStatus
 from domain.shared.schemas import Schema, UtcDateTime
@@ -26,6 +27,28 @@ class Message(Schema):
     external_id: str | None = Field(description="The id the receiver saw: Message-ID, webhook-id.")
     created_at: UtcDateTime
     updated_at: UtcDateTime
+
+    @computed_field(description="What the message is, in words.")
+    @property
+    def kind_label(self) -> str:
+        return words.kind_words(self.kind)
+
+    @computed_field(description="Why a suppressed message was held back, in words; null unless suppressed_rule is set.")
+    @property
+    def suppression_reason(self) -> str | None:
+        return words.suppression_reason(self.suppressed_rule)
+
+
+class MessageDetail(Message):
+    recipient_name: str | None = Field(description="Who it is for, by name; '[patient]' when patient data is hidden.")
+    recipient_address: str | None = Field(description="The address or number it goes to; hidden for a patient "
+                                                      "recipient when the caller may not see patient data.")
+    subject: str | None = Field(description="Rendered subject (email).")
+    body: str | None = Field(description="Rendered text, from the current template and records; null for "
+                                         "structured channels (webhook, FHIR) or when it cannot be rendered.")
+    content_note: str | None = Field(description="Why there is no body, or how it was rendered.")
+    phi_hidden: bool = Field(description="true: patient names and details were replaced with placeholders "
+                                         "for this caller's role.")
 
 
 TemplateText = Annotated[str, Field(min_length=1, max_length=20_000)]

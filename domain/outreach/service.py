@@ -24,12 +24,6 @@ async def list_messages(session: AsyncSession, *, filters: MessageFilters, limit
     return items, next_cursor
 
 
-async def get_message(session: AsyncSession, *, message_id: uuid.UUID) -> OutboxMessage:
-    message = await OutboxRepository(session).get(message_id)
-    audit.note(session, "message.read", "message", message.id)
-    return message
-
-
 async def resend_message(session: AsyncSession, *, message_id: uuid.UUID) -> OutboxMessage:
     """Queue a failed or suppressed message again, under the same id: a receiver that got it drops it."""
     repo = OutboxRepository(session)

@@ -29,7 +29,7 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 
 def _not_in_future(value: date | None) -> date | None:
     if value is not None and value > utcnow().date():
-        raise ValueError("birth date is in the future")
+        raise ValueError(f"Birth date {value.isoformat()} is in the future.")
     return value
 
 
@@ -112,9 +112,9 @@ class ReferralCreate(ReferralUpdate):
     @model_validator(mode="after")
     def _source_pair(self) -> "ReferralCreate":
         if (self.source_system is None) != (self.source_identifier is None):
-            raise ValueError("source_system and source_identifier go together")
+            raise ValueError("Source system and source identifier go together: give both or neither.")
         if self.received_at is not None and self.received_at > utcnow():
-            raise ValueError("received_at is in the future")
+            raise ValueError(f"Received time {self.received_at.isoformat()} is in the future.")
         return self
 
 

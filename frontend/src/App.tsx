@@ -13,6 +13,8 @@ import { ProvidersPage } from './pages/ProvidersPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { NotAllowed } from './components/NotAllowed';
 import { SearchPage } from './pages/SearchPage';
+import { MessagesPage } from './pages/MessagesPage';
+import { TemplatesPage } from './pages/TemplatesPage';
 
 // The charts library is most of the bundle: load it only for the dashboard.
 const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
@@ -47,11 +49,14 @@ export function App() {
         <Route path="/search" element={<Guard section="pipeline"><SearchPage /></Guard>} />
         <Route path="/tasks" element={<Guard section="tasks"><TasksPage /></Guard>} />
         <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
-        <Route path="/providers/:id" element={<Guard section="providers"><ProviderPage /></Guard>} />
+        {/* Analysts reach a referrer's page from the dashboard's top referrers, though not the directory. */}
+        <Route path="/providers/:id" element={me?.role === 'analyst' ? <ProviderPage /> : <Guard section="providers"><ProviderPage /></Guard>} />
         <Route
           path="/dashboard"
           element={<Guard section="dashboard"><Suspense fallback={<Loader aria-label="Loading dashboard" />}><DashboardPage /></Suspense></Guard>}
         />
+        <Route path="/messages" element={<Guard section="messages"><MessagesPage /></Guard>} />
+        <Route path="/templates" element={<Guard section="templates"><TemplatesPage /></Guard>} />
         <Route path="*" element={<NotAllowed notFound />} />
       </Routes>
     </Layout>

@@ -515,6 +515,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/summary.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same summary as CSV
+         * @description The figures of `GET /v1/analytics/summary` with the same parameters, one per row (section, key, label, metric, value): totals, the series, status counts, top referrers.
+         */
+        get: operations["analytics-export_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations": {
         parameters: {
             query?: never;
@@ -732,7 +752,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Message */
+        /**
+         * Get Message
+         * @description One message with its recipient and rendered words. Roles that may not read patient data see placeholders instead (`phi_hidden`); every read is audited as `message.read`.
+         */
         get: operations["messages-get_message"];
         put?: never;
         post?: never;
@@ -835,6 +858,83 @@ export interface paths {
          * @description Render a template against sample values, without saving it.
          */
         post: operations["templates-preview_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reference/service-lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Service Lines
+         * @description Every service line a referral may name, by key (stored) and display name.
+         */
+        get: operations["reference-list_service_lines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reference/specialties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Specialties
+         * @description NUCC health care provider taxonomy codes in use, with their display names.
+         */
+        get: operations["reference-list_specialties"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reference/payer-classes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Payer Classes */
+        get: operations["reference-list_payer_classes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reference/payers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Payers
+         * @description Payers we know, with the class each belongs to; a referral may still name another.
+         */
+        get: operations["reference-list_payers"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1404,6 +1504,107 @@ export interface components {
             created_at: string;
             /** Updated At */
             updated_at: string;
+            /**
+             * Kind Label
+             * @description What the message is, in words.
+             */
+            readonly kind_label: string;
+            /**
+             * Suppression Reason
+             * @description Why a suppressed message was held back, in words; null unless suppressed_rule is set.
+             */
+            readonly suppression_reason: string | null;
+        };
+        /** MessageDetail */
+        MessageDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Channel */
+            channel: string;
+            /** Kind */
+            kind: string;
+            /** Recipient Type */
+            recipient_type: string;
+            /** Recipient Id */
+            recipient_id: string | null;
+            /** Referral Id */
+            referral_id: string | null;
+            status: components["schemas"]["MessageStatus"];
+            /**
+             * Suppressed Rule
+             * @description The cadence rule that held a suppressed message back.
+             */
+            suppressed_rule: string | null;
+            /**
+             * Digest Id
+             * @description The digest that later carried this suppressed message.
+             */
+            digest_id: string | null;
+            /** Attempts */
+            attempts: number;
+            /** Max Attempts */
+            max_attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Not Before
+             * @description Not sent before this time (retry backoff, reminders, quiet hours).
+             */
+            not_before: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * External Id
+             * @description The id the receiver saw: Message-ID, webhook-id.
+             */
+            external_id: string | null;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            /**
+             * Recipient Name
+             * @description Who it is for, by name; '[patient]' when patient data is hidden.
+             */
+            recipient_name: string | null;
+            /**
+             * Recipient Address
+             * @description The address or number it goes to; hidden for a patient recipient when the caller may not see patient data.
+             */
+            recipient_address: string | null;
+            /**
+             * Subject
+             * @description Rendered subject (email).
+             */
+            subject: string | null;
+            /**
+             * Body
+             * @description Rendered text, from the current template and records; null for structured channels (webhook, FHIR) or when it cannot be rendered.
+             */
+            body: string | null;
+            /**
+             * Content Note
+             * @description Why there is no body, or how it was rendered.
+             */
+            content_note: string | null;
+            /**
+             * Phi Hidden
+             * @description true: patient names and details were replaced with placeholders for this caller's role.
+             */
+            phi_hidden: boolean;
+            /**
+             * Kind Label
+             * @description What the message is, in words.
+             */
+            readonly kind_label: string;
+            /**
+             * Suppression Reason
+             * @description Why a suppressed message was held back, in words; null unless suppressed_rule is set.
+             */
+            readonly suppression_reason: string | null;
         };
         /**
          * MessageKind
@@ -1732,6 +1933,13 @@ export interface components {
          * @enum {string}
          */
         PayerClass: "commercial" | "medicare" | "medicaid" | "tricare" | "workers_comp" | "self_pay" | "other";
+        /** PayerEntry */
+        PayerEntry: {
+            /** Name */
+            name: string;
+            /** Payer Class */
+            payer_class: string;
+        };
         /** PeriodMetrics */
         PeriodMetrics: {
             /**
@@ -1950,6 +2158,19 @@ export interface components {
              */
             rate: number | null;
         };
+        /** ReferenceEntry */
+        ReferenceEntry: {
+            /**
+             * Key
+             * @description What the API stores and takes.
+             */
+            key: string;
+            /**
+             * Display
+             * @description What a person reads.
+             */
+            display: string;
+        };
         /** Referral */
         Referral: {
             /**
@@ -2167,6 +2388,21 @@ export interface components {
              */
             name: string | null;
             /**
+             * Npi
+             * @description The provider's NPI, to tell same-named referrers apart.
+             */
+            npi?: string | null;
+            /**
+             * Practice Id
+             * @description The practice the provider is affiliated with.
+             */
+            practice_id?: string | null;
+            /**
+             * Practice Name
+             * @description That practice's name.
+             */
+            practice_name?: string | null;
+            /**
              * Volume
              * @description Referrals from this provider received in the period.
              */
@@ -2251,6 +2487,24 @@ export interface components {
              * @description Start of the next bucket (exclusive). The first and last buckets may reach past the period; they count only referrals received inside it.
              */
             end: string;
+        };
+        /** ServiceLineEntry */
+        ServiceLineEntry: {
+            /**
+             * Key
+             * @description What the API stores and takes.
+             */
+            key: string;
+            /**
+             * Display
+             * @description What a person reads.
+             */
+            display: string;
+            /**
+             * Specialty Code
+             * @description NUCC taxonomy code of the specialty the line stands for.
+             */
+            specialty_code: string | null;
         };
         /**
          * Sex
@@ -6043,6 +6297,103 @@ export interface operations {
             };
         };
     };
+    "analytics-export_summary": {
+        parameters: {
+            query?: {
+                /** @description Period start, inclusive (date or datetime, UTC). Default: 90 days before `to`. */
+                from?: string | null;
+                /** @description Period end, exclusive (date or datetime, UTC). Default: now. */
+                to?: string | null;
+                /** @description Add a series by week (Monday, UTC) or month. */
+                group_by?: components["schemas"]["SummaryGrouping"] | null;
+                referring_provider_id?: string[];
+                referring_organization_id?: string[];
+                service_line?: string[];
+                /** @description The referral's location preference. */
+                location?: string[];
+                payer_class?: components["schemas"]["PayerClass"][];
+                source_channel?: components["schemas"]["SourceChannel"][];
+                urgency?: components["schemas"]["Urgency"][];
+                /** @description How many top referrers to list. */
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "organizations-list_organizations": {
         parameters: {
             query?: {
@@ -7916,6 +8267,10 @@ export interface operations {
                 status?: components["schemas"]["MessageStatus"][] | null;
                 channel?: string | null;
                 kind?: string | null;
+                /** @description Created at or after (inclusive). */
+                created_from?: string | null;
+                /** @description Created before (exclusive). */
+                created_to?: string | null;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description `next_cursor` from the previous page. */
@@ -8015,7 +8370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Message"];
+                    "application/json": components["schemas"]["MessageDetail"];
                 };
             };
             /** @description Bad Request */
@@ -8626,6 +8981,326 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reference-list_service_lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceLineEntry"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reference-list_specialties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferenceEntry"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reference-list_payer_classes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferenceEntry"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reference-list_payers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayerEntry"][];
                 };
             };
             /** @description Bad Request */

@@ -1,20 +1,12 @@
-import { useEffect, useState } from 'react';
 import { Button, Group, MultiSelect, Select, TextInput } from '@mantine/core';
 import type { PipelineFilters as Filters } from '../lib/filters';
 import { EMPTY_FILTERS, URGENCIES, activeFilterCount } from '../lib/filters';
 import { STATUSES, STATUS_LABEL, humanize } from '../lib/lifecycle';
 import { providerName, useProviders, useUsers } from '../api/hooks';
+import { serviceLineOptions, useServiceLines } from '../api/reference';
 
 export function PipelineFilters({ value, onChange, meId }: { value: Filters; onChange: (f: Filters) => void; meId?: string }) {
-  const [serviceLine, setServiceLine] = useState(value.serviceLine);
-  useEffect(() => setServiceLine(value.serviceLine), [value.serviceLine]);
-  // Typing should not add a history entry per key: commit the service line after a pause.
-  useEffect(() => {
-    if (serviceLine === value.serviceLine) return;
-    const t = setTimeout(() => onChange({ ...value, serviceLine }), 400);
-    return () => clearTimeout(t);
-  }, [serviceLine]); // eslint-disable-line react-hooks/exhaustive-deps
-
+  const serviceLines = useServiceLines();
   const providers = useProviders({ limit: 200 });
   const users = useUsers();
   const referrerOptions = (providers.data?.items ?? []).map((p) => ({ value: p.id, label: providerName(p) }));
@@ -46,12 +38,15 @@ export function PipelineFilters({ value, onChange, meId }: { value: Filters; onC
         clearable
         w={170}
       />
-      <TextInput
+      <Select
         label="Service line"
-        placeholder="e.g. cardiology"
-        value={serviceLine}
-        onChange={(e) => setServiceLine(e.currentTarget.value)}
-        w={150}
+        placeholder="Any"
+        data={serviceLineOptions(serviceLines.data, [value.serviceLine])}
+        value={value.serviceLine || null}
+        onChange={(v) => onChange({ ...value, serviceLine: v ?? '' })}
+        searchable
+        clearable
+        w={180}
       />
       <Select
         label="Referrer"

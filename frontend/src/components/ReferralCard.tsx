@@ -13,7 +13,6 @@ export function ReferralCard({ referral }: { referral: Referral }) {
     <Link
       to={`/referrals/${referral.id}`}
       className="referral-card"
-      aria-label={`${humanize(referral.service_line)} referral for ${who}, ${referral.urgency}${overdue ? ', overdue' : ''}`}
     >
       <Paper withBorder p="sm" radius="md" className={overdue ? 'overdue' : undefined} shadow="xs">
         <Stack gap={4}>

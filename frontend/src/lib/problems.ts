@@ -1,4 +1,6 @@
 // Maps a problem+json `errors` list onto form fields: "body.patient.birth_date" -> "patient.birth_date".
+// The API words every message for people (api/plain_errors.py), naming the field and the bad value, so the
+// message is shown as it is: beside its field, or in the banner when the form has no such field.
 import type { Problem } from '../api/client';
 
 export interface MappedErrors {
@@ -21,7 +23,7 @@ export function mapProblemToFields(problem: Problem, knownFields: readonly strin
     if (match) {
       fields[match] = fields[match] ? `${fields[match]}; ${err.message}` : err.message;
     } else {
-      general.push(path ? `${path}: ${err.message}` : err.message);
+      general.push(err.message);
     }
   }
   if (!problem.errors?.length && problem.detail) general.push(problem.detail);

@@ -1,13 +1,13 @@
 // What each role sees. The API enforces access; this only keeps navigation to what a role can use.
 import type { Role } from '../api/contracts';
 
-export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard';
+export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates';
 
 const SECTIONS: Record<Role, Section[]> = {
-  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard'],
-  intake: ['pipeline', 'new-referral', 'tasks', 'providers'],
-  liaison: ['providers', 'pipeline', 'tasks'],
-  clinician: ['pipeline', 'tasks'],
+  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'messages', 'templates'],
+  intake: ['pipeline', 'new-referral', 'tasks', 'providers', 'messages', 'templates'],
+  liaison: ['providers', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
+  clinician: ['pipeline', 'tasks', 'messages'],
   analyst: ['dashboard'],
 };
 
@@ -25,6 +25,8 @@ export const SECTION_PATH: Record<Section, string> = {
   tasks: '/tasks',
   providers: '/providers',
   dashboard: '/dashboard',
+  messages: '/messages',
+  templates: '/templates',
 };
 
 /** Where a role lands after signing in. */

@@ -1,11 +1,15 @@
-import { Group, MultiSelect, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { Anchor, Button, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconDownload } from '@tabler/icons-react';
 import { BarChart, LineChart } from '@mantine/charts';
 import { useQuery } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api, unwrap } from '../api/client';
-import type { Summary, Urgency } from '../api/contracts';
+import type { Summary } from '../api/contracts';
+import { DashboardFilterBar, filtersFromParams, filtersToQuery } from '../components/DashboardFilters';
+import { downloadSummaryCsv } from '../lib/download';
 import { QueryState } from '../components/QueryState';
-import { URGENCIES } from '../lib/filters';
 import { num, pct } from '../lib/format';
 import { humanize, STATUS_LABEL } from '../lib/lifecycle';
 import { periodFromParams, periodToQuery, type Preset } from '../lib/period';
@@ -39,18 +43,24 @@ function ChartCard({ title, summary, children }: { title: string; summary: strin
 export function DashboardPage() {
   const [params, setParams] = useSearchParams();
   const period = periodFromParams(params);
-  const serviceLine = params.get('service_line') ?? '';
-  const urgency = (params.get('urgency') ?? '').split(',').filter(Boolean);
+  const filters = filtersFromParams(params);
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
     for (const [k, v] of Object.entries(changes)) if (v) next.set(k, v); else next.delete(k);
     setParams(next, { replace: true });
   };
 
-  const query = {
-    ...periodToQuery(period),
-    service_line: serviceLine ? [serviceLine] : undefined,
-    urgency: urgency.length ? (urgency as Urgency[]) : undefined,
+  const query = { ...periodToQuery(period), ...filtersToQuery(filters) };
+  const [exporting, setExporting] = useState(false);
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      await downloadSummaryCsv(query);
+    } catch (error) {
+      notifications.show({ color: 'red', title: 'Export failed', message: (error as Error).message });
+    } finally {
+      setExporting(false);
+    }
   };
   const summary = useQuery({
     queryKey: ['analytics', query],
@@ -72,6 +82,8 @@ export function DashboardPage() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-end" wrap="wrap">
         <Title order={1} size="h2">Dashboard</Title>
+        <Group gap="sm" align="flex-end">
+        <Button variant="default" leftSection={<IconDownload size={16} aria-hidden />} onClick={exportCsv} loading={exporting}>Export CSV</Button>
         <SegmentedControl
           aria-label="Period"
           value={period.preset}
@@ -87,6 +99,7 @@ export function DashboardPage() {
             { value: 'custom', label: 'Custom' },
           ]}
         />
+        </Group>
       </Group>
       <Group gap="sm" align="flex-end" wrap="wrap" role="search" aria-label="Dashboard filters">
         {period.preset === 'custom' && (
@@ -104,9 +117,8 @@ export function DashboardPage() {
             data={[{ value: 'week', label: 'Week' }, { value: 'month', label: 'Month' }]}
           />
         </div>
-        <TextInput label="Service line" placeholder="All" defaultValue={serviceLine} onBlur={(e) => update({ service_line: e.currentTarget.value.trim() || null })} onKeyDown={(e) => { if (e.key === 'Enter') update({ service_line: e.currentTarget.value.trim() || null }); }} w={180} />
-        <MultiSelect label="Urgency" placeholder={urgency.length ? undefined : 'All'} data={URGENCIES.map((u) => ({ value: u, label: humanize(u) }))} value={urgency} onChange={(v) => update({ urgency: v.join(',') || null })} w={200} clearable />
       </Group>
+      <DashboardFilterBar value={filters} onChange={update} />
       <Text size="xs" c="dimmed">
         Referrals received {period.from} to {period.to} (UTC), grouped by {period.groupBy}.
       </Text>
@@ -140,7 +152,7 @@ export function DashboardPage() {
                 )}
               </ChartCard>
             </SimpleGrid>
-            <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+            <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
               <Paper withBorder p="md" radius="md" component="section" aria-labelledby="status-heading">
                 <Title order={2} size="h4" id="status-heading" mb="sm">Where they are now</Title>
                 <Table verticalSpacing={4}>
@@ -154,11 +166,15 @@ export function DashboardPage() {
               <Paper withBorder p="md" radius="md" component="section" aria-labelledby="referrers-heading">
                 <Title order={2} size="h4" id="referrers-heading" mb="sm">Top referrers</Title>
                 <Table verticalSpacing={4}>
-                  <Table.Thead><Table.Tr><Table.Th>Provider</Table.Th><Table.Th ta="right">Referrals</Table.Th><Table.Th ta="right">Conversion</Table.Th></Table.Tr></Table.Thead>
+                  <Table.Thead><Table.Tr><Table.Th>Provider</Table.Th><Table.Th>Practice</Table.Th><Table.Th ta="right">Referrals</Table.Th><Table.Th ta="right">Conversion</Table.Th></Table.Tr></Table.Thead>
                   <Table.Tbody>
                     {s.top_referrers.map((r) => (
                       <Table.Tr key={r.referring_provider_id}>
-                        <Table.Td>{r.name ?? 'Unknown provider'}</Table.Td>
+                        <Table.Td>
+                          <Anchor component={Link} to={`/providers/${r.referring_provider_id}`} size="sm">{r.name ?? 'Unknown provider'}</Anchor>
+                          {r.npi && <Text size="xs" c="dimmed">NPI {r.npi}</Text>}
+                        </Table.Td>
+                        <Table.Td><Text size="sm">{r.practice_name ?? '—'}</Text></Table.Td>
                         <Table.Td ta="right">{r.volume}</Table.Td>
                         <Table.Td ta="right">{pct(r.conversion.rate)}</Table.Td>
                       </Table.Tr>

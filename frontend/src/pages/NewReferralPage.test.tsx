@@ -3,6 +3,16 @@ import userEvent from '@testing-library/user-event';
 import { NewReferralPage } from './NewReferralPage';
 import { json, renderWithApp, stubApi } from '../test/render';
 
+const REFERENCE = {
+  'GET /v1/reference/service-lines': () => json([
+    { key: 'cardiology', display: 'Cardiology', specialty_code: '207RC0000X' },
+    { key: 'orthopedics', display: 'Orthopedics', specialty_code: '207X00000X' },
+  ]),
+  'GET /v1/reference/specialties': () => json([{ key: '207RC0000X', display: 'Cardiovascular Disease' }]),
+  'GET /v1/reference/payer-classes': () => json([{ key: 'commercial', display: 'Commercial insurance' }]),
+  'GET /v1/reference/payers': () => json([{ name: 'Aetna', payer_class: 'commercial' }]),
+};
+
 function fill(label: RegExp, value: string) {
   fireEvent.change(screen.getByLabelText(label, { selector: 'input' }), { target: { value } });
 }
@@ -11,7 +21,8 @@ async function fillRequired({ withSource = true } = {}) {
   fill(/Given name/, 'Ana');
   fill(/Family name/, 'Lopez');
   fill(/Birth date/, '2090-01-01');
-  fill(/Service line/, 'cardiology');
+  await userEvent.click(screen.getByRole('combobox', { name: /Service line/ }));
+  await userEvent.click(await screen.findByRole('option', { name: 'Cardiology', hidden: true }));
   if (withSource) {
     await userEvent.click(screen.getByRole('combobox', { name: /Referral source/ }));
     await userEvent.click(await screen.findByRole('option', { name: 'Physician', hidden: true }));
@@ -20,7 +31,7 @@ async function fillRequired({ withSource = true } = {}) {
 
 describe('new referral form', () => {
   it('will not send a referral without its source, and says so on the field', async () => {
-    const calls = stubApi({ 'GET /v1/providers': () => json({ items: [], next_cursor: null }) });
+    const calls = stubApi({ 'GET /v1/providers': () => json({ items: [], next_cursor: null }), ...REFERENCE });
     renderWithApp(<NewReferralPage />);
     await fillRequired({ withSource: false });
     await userEvent.click(screen.getByRole('button', { name: 'Create referral' }));
@@ -30,12 +41,12 @@ describe('new referral form', () => {
 
   it('shows the API validation message on the field it names', async () => {
     const calls = stubApi({
-      'GET /v1/providers': () => json({ items: [], next_cursor: null }),
+      'GET /v1/providers': () => json({ items: [], next_cursor: null }), ...REFERENCE,
       'POST /v1/referrals': () => json({
         type: 'https://refloop.dev/problems/validation', title: 'Invalid request', status: 422,
         errors: [
-          { field: 'body.patient.birth_date', message: 'Value error, birth date is in the future' },
-          { field: 'body.patient.email', message: 'value is not a valid email address' },
+          { field: 'body.patient.birth_date', message: 'Birth date 2090-01-01 is in the future.' },
+          { field: 'body.patient.email', message: "Email address 'not-an-email': value is not a valid email address." },
         ],
       }, 422, 'application/problem+json'),
     });
@@ -46,13 +57,16 @@ describe('new referral form', () => {
 
     const birth = screen.getByLabelText(/Birth date/, { selector: 'input' });
     await waitFor(() => expect(birth).toHaveAttribute('aria-invalid', 'true'));
-    expect(birth).toHaveAccessibleDescription(/birth date is in the future/);
+    expect(birth).toHaveAccessibleDescription('Birth date 2090-01-01 is in the future.');
     expect(screen.getByLabelText(/Email/, { selector: 'input' })).toHaveAccessibleDescription(/not a valid email/);
     expect(screen.getByLabelText(/Given name/, { selector: 'input' })).not.toHaveAttribute('aria-invalid', 'true');
 
     const post = calls.find((c) => c.method === 'POST')!;
     const body = JSON.parse(post.body);
     expect(body.referral_source).toBe('physician');
+    // The stored key, not the words on screen; the line's specialty comes with it.
+    expect(body.service_line).toBe('cardiology');
+    expect(body).toMatchObject({ specialty_code: '207RC0000X', specialty_display: 'Cardiovascular Disease' });
     expect(body.patient).toMatchObject({ given_name: 'Ana', family_name: 'Lopez', birth_date: '2090-01-01', email: 'not-an-email' });
   });
 });

@@ -1,23 +1,23 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
-import { Alert, Button, Fieldset, Group, Select, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Autocomplete, Button, Fieldset, Group, Select, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router-dom';
 import { api, ProblemError, unwrap } from '../api/client';
 import type { ReferralCreate } from '../api/contracts';
 import { providerName, useProviders } from '../api/hooks';
+import { serviceLineOptions, usePayerClasses, usePayers, useServiceLines, useSpecialties } from '../api/reference';
 import { humanize } from '../lib/lifecycle';
 import { mapProblemToFields } from '../lib/problems';
 import { URGENCIES } from '../lib/filters';
 
 export const REFERRAL_SOURCES = ['physician', 'hospital', 'emergency_department', 'urgent_care', 'payer', 'self_referral', 'other'];
-const PAYER_CLASSES = ['commercial', 'medicare', 'medicaid', 'tricare', 'workers_comp', 'self_pay', 'other'];
 const SEXES = ['female', 'male', 'other', 'unknown'];
 
 export const FORM_FIELDS = [
   'patient.given_name', 'patient.family_name', 'patient.birth_date', 'patient.sex', 'patient.phone', 'patient.email',
   'patient.mrn', 'service_line', 'urgency', 'referral_source', 'referring_provider_id', 'reason', 'icd10_codes',
-  'payer_name', 'payer_class', 'location_preference', 'specialty_display',
+  'payer_name', 'payer_class', 'location_preference', 'specialty_code',
 ] as const;
 type FieldName = (typeof FORM_FIELDS)[number];
 type Values = Record<Exclude<FieldName, 'icd10_codes'>, string> & { icd10_codes: string[] };
@@ -25,18 +25,18 @@ type Values = Record<Exclude<FieldName, 'icd10_codes'>, string> & { icd10_codes:
 const EMPTY: Values = {
   'patient.given_name': '', 'patient.family_name': '', 'patient.birth_date': '', 'patient.sex': '', 'patient.phone': '',
   'patient.email': '', 'patient.mrn': '', service_line: '', urgency: 'routine', referral_source: '', referring_provider_id: '',
-  reason: '', icd10_codes: [], payer_name: '', payer_class: '', location_preference: '', specialty_display: '',
+  reason: '', icd10_codes: [], payer_name: '', payer_class: '', location_preference: '', specialty_code: '',
 };
 
 const REQUIRED: { field: FieldName; message: string }[] = [
   { field: 'patient.given_name', message: 'Enter the patient’s given name' },
   { field: 'patient.family_name', message: 'Enter the patient’s family name' },
   { field: 'patient.birth_date', message: 'Enter the birth date' },
-  { field: 'service_line', message: 'Enter the service line asked for' },
+  { field: 'service_line', message: 'Choose the service line asked for' },
   { field: 'referral_source', message: 'Choose who sent the patient' },
 ];
 
-export function toPayload(v: Values): ReferralCreate {
+export function toPayload(v: Values, specialtyDisplay?: string | null): ReferralCreate {
   const opt = (s: string) => (s.trim() ? s.trim() : null);
   return {
     patient: {
@@ -57,7 +57,8 @@ export function toPayload(v: Values): ReferralCreate {
     payer_name: opt(v.payer_name),
     payer_class: (opt(v.payer_class) as ReferralCreate['payer_class']) ?? null,
     location_preference: opt(v.location_preference),
-    specialty_display: opt(v.specialty_display),
+    specialty_code: opt(v.specialty_code),
+    specialty_display: v.specialty_code ? specialtyDisplay ?? null : null,
     source_channel: 'staff',
   };
 }
@@ -72,6 +73,10 @@ export function NewReferralPage() {
   // One key per form fill: a double submit or a retry after a timeout is the same referral.
   const idempotencyKey = useRef(crypto.randomUUID());
   const providers = useProviders({ limit: 200 });
+  const serviceLines = useServiceLines();
+  const specialties = useSpecialties();
+  const payerClasses = usePayerClasses();
+  const payers = usePayers();
   const providerOptions = useMemo(
     () => (providers.data?.items ?? []).map((p) => ({ value: p.id, label: providerName(p) })),
     [providers.data],
@@ -99,7 +104,7 @@ export function NewReferralPage() {
     setBusy(true);
     try {
       const created = unwrap(await api.POST('/v1/referrals', {
-        body: toPayload(values),
+        body: toPayload(values, specialties.data?.find((x) => x.key === values.specialty_code)?.display),
         params: { header: { 'Idempotency-Key': idempotencyKey.current } },
       }));
       idempotencyKey.current = crypto.randomUUID();
@@ -143,7 +148,22 @@ export function NewReferralPage() {
           </Fieldset>
           <Fieldset legend="Referral">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-              <TextInput label="Service line" required name="service_line" placeholder="e.g. cardiology" {...text('service_line')} />
+              <Select
+                label="Service line"
+                required
+                name="service_line"
+                placeholder={serviceLines.isError ? 'Service lines unavailable' : 'Choose a service line'}
+                data={serviceLineOptions(serviceLines.data)}
+                value={values.service_line || null}
+                onChange={(v) => {
+                  set('service_line')(v);
+                  // The line's own specialty is the usual wish; a person can still pick another.
+                  const code = serviceLines.data?.find((l) => l.key === v)?.specialty_code;
+                  if (code && !values.specialty_code) set('specialty_code')(code);
+                }}
+                error={errors.service_line}
+                searchable
+              />
               <Select label="Urgency" name="urgency" data={URGENCIES.map((u) => ({ value: u, label: humanize(u) }))} value={values.urgency} onChange={set('urgency')} error={errors.urgency} allowDeselect={false} />
               <Select
                 label="Referral source"
@@ -166,10 +186,32 @@ export function NewReferralPage() {
                 searchable
                 clearable
               />
-              <TextInput label="Specialty wanted" name="specialty_display" {...text('specialty_display')} />
+              <Select
+                label="Specialty wanted"
+                name="specialty_code"
+                placeholder="Any specialist of the line"
+                data={(specialties.data ?? []).map((x) => ({ value: x.key, label: `${x.display} (${x.key})` }))}
+                value={values.specialty_code || null}
+                onChange={set('specialty_code')}
+                error={errors.specialty_code}
+                searchable
+                clearable
+              />
               <TextInput label="Location preference" name="location_preference" {...text('location_preference')} />
-              <TextInput label="Payer" name="payer_name" {...text('payer_name')} />
-              <Select label="Payer class" name="payer_class" data={PAYER_CLASSES.map((s) => ({ value: s, label: humanize(s) }))} value={values.payer_class || null} onChange={set('payer_class')} error={errors.payer_class} clearable />
+              <Autocomplete
+                label="Payer"
+                name="payer_name"
+                placeholder="Choose or type a payer"
+                data={[...new Set((payers.data ?? []).map((p) => p.name))]}
+                value={values.payer_name}
+                onChange={(v) => {
+                  set('payer_name')(v);
+                  const known = payers.data?.find((p) => p.name === v);
+                  if (known && !values.payer_class) set('payer_class')(known.payer_class);
+                }}
+                error={errors.payer_name}
+              />
+              <Select label="Payer class" name="payer_class" data={(payerClasses.data ?? []).map((c) => ({ value: c.key, label: c.display }))} value={values.payer_class || null} onChange={set('payer_class')} error={errors.payer_class} clearable />
             </SimpleGrid>
             <Textarea mt="sm" label="Reason for referral" name="reason" autosize minRows={3} maxLength={4000} {...text('reason')} />
             <TagsInput

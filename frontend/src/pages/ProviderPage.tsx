@@ -2,6 +2,7 @@ import { Anchor, Badge, Grid, Group, Paper, SimpleGrid, Stack, Table, Text, Titl
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { providerName, useProvider } from '../api/hooks';
+import { useAuth } from '../auth/AuthContext';
 import { listReferrals } from '../api/referrals';
 import type { Referral } from '../api/contracts';
 import { QueryState } from '../components/QueryState';
@@ -36,12 +37,17 @@ function Stat({ label, value }: { label: string; value: string }) {
 export function ProviderPage() {
   const { id = '' } = useParams();
   const provider = useProvider(id);
-  const referrals = useQuery({ queryKey: ['referrals', 'from-provider', id], queryFn: () => referralsFrom(id) });
+  const { me } = useAuth();
+  // Referral rows carry patient data: analysts see the directory entry and the dashboard's aggregates only.
+  const seesReferrals = me?.role !== 'analyst';
+  const referrals = useQuery({ queryKey: ['referrals', 'from-provider', id], queryFn: () => referralsFrom(id), enabled: seesReferrals });
   const card = scorecard(referrals.data?.items ?? []);
 
   return (
     <Stack gap="md">
-      <Anchor component={Link} to="/providers" size="sm">← Provider directory</Anchor>
+      {seesReferrals
+        ? <Anchor component={Link} to="/providers" size="sm">← Provider directory</Anchor>
+        : <Anchor component={Link} to="/dashboard" size="sm">← Dashboard</Anchor>}
       <QueryState isPending={provider.isPending} error={provider.error} what="provider">
         {provider.data && (
           <Stack gap="md">
@@ -83,7 +89,7 @@ export function ProviderPage() {
           </Stack>
         )}
       </QueryState>
-      <Paper withBorder p="md" radius="md" component="section" aria-labelledby="sent-heading">
+      {seesReferrals && <Paper withBorder p="md" radius="md" component="section" aria-labelledby="sent-heading">
         <Title order={2} size="h4" id="sent-heading" mb="sm">Referrals sent</Title>
         <QueryState isPending={referrals.isPending} error={referrals.error} what="referrals">
           <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="sm" mb="md">
@@ -105,7 +111,7 @@ export function ProviderPage() {
             </Table.Tbody>
           </Table>
         </QueryState>
-      </Paper>
+      </Paper>}
     </Stack>
   );
 }

@@ -15,6 +15,8 @@ import { MoveButtons, type MoveRequest } from '../components/referral/MoveButton
 import { PatientBlock } from '../components/referral/PatientBlock';
 import { WorkPanel } from '../components/referral/WorkPanel';
 import { Timeline } from '../components/referral/Timeline';
+import { MessageDrawer } from '../components/outreach/MessageDrawer';
+import { MessageTable } from '../components/outreach/MessageTable';
 import { formatDateTime } from '../lib/format';
 import { humanize, STATUS_LABEL } from '../lib/lifecycle';
 import { dueBy, isOverdue } from '../lib/overdue';
@@ -238,15 +240,7 @@ export function ReferralPage() {
             <Paper withBorder p="md" radius="md" component="section" aria-labelledby="messages-heading">
               <PanelTitle id="messages-heading">Messages</PanelTitle>
               <QueryState isPending={messages.isPending} error={messages.error} what="messages">
-                <Stack gap="xs">
-                  {(messages.data?.items ?? []).length === 0 && <Text size="sm" c="dimmed">No messages.</Text>}
-                  {(messages.data?.items ?? []).map((m) => (
-                    <Group key={m.id} justify="space-between" wrap="nowrap">
-                      <Text size="sm" truncate>{humanize(m.kind)} to {m.recipient_type.replace(/_/g, ' ')}</Text>
-                      <Text size="xs" c="dimmed">{m.channel} · {humanize(m.status)} · {formatDateTime(m.sent_at ?? m.created_at)}</Text>
-                    </Group>
-                  ))}
-                </Stack>
+                <MessageTable messages={messages.data?.items ?? []} />
               </QueryState>
             </Paper>
           </Stack>
@@ -260,6 +254,7 @@ export function ReferralPage() {
           </Paper>
         </Grid.Col>
       </Grid>
+      <MessageDrawer />
       {move.error instanceof ProblemError && move.error.status === 409 && (
         <Alert color="yellow" role="alert" title={notStarted ? 'The appointment has not started yet' : 'The referral had moved on'}>
           {errorText(move.error)}

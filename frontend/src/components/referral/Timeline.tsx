@@ -1,7 +1,9 @@
-import { List, Text, Timeline as MTimeline } from '@mantine/core';
+import { Anchor, List, Text, Timeline as MTimeline } from '@mantine/core';
+import { Link, useLocation } from 'react-router-dom';
 import type { ReferralEvent } from '../../api/contracts';
 import { formatDateTime } from '../../lib/format';
 import { humanize, STATUS_LABEL } from '../../lib/lifecycle';
+import { messageSummary } from '../../lib/outreach';
 
 const OUTCOME: Record<string, string> = { reached: 'reached', voicemail: 'voicemail', wrong_number: 'wrong number', no_answer: 'no answer' };
 const CHANNEL: Record<string, string> = { phone: 'Call', sms: 'Text', letter: 'Letter', email: 'Email', portal: 'Portal message' };
@@ -29,7 +31,17 @@ function describe(e: ReferralEvent, names: Record<string, string>): string {
     const d = e.detail as { status?: string; action?: string };
     return `Appointment ${d.status ?? d.action ?? 'changed'}`;
   }
+  if (e.kind === 'message') {
+    const d = e.detail as { kind?: string; channel?: string; recipient_type?: string; status?: string };
+    const what = messageSummary({ kind: d.kind ?? 'message', channel: d.channel ?? 'email', recipient_type: d.recipient_type ?? '' });
+    const verb = { sent: 'sent', failed: 'could not be sent', suppressed: 'held back' }[d.status ?? ''] ?? (d.status ?? 'queued');
+    return `${what} ${verb}`;
+  }
   return humanize(e.kind);
+}
+
+function messageId(e: ReferralEvent): string | null {
+  return e.kind === 'message' ? ((e.detail as { message_id?: string }).message_id ?? null) : null;
 }
 
 /** "user:<id>" as a name where we know it; other actors (system, partner:..., ehr:...) as they are. */
@@ -40,6 +52,7 @@ export function actorLabel(actor: string, names: Record<string, string>): string
 }
 
 export function Timeline({ events, names = {} }: { events: ReferralEvent[]; names?: Record<string, string> }) {
+  const { pathname } = useLocation();
   if (!events.length) return <Text size="sm" c="dimmed">No events yet.</Text>;
   return (
     <MTimeline bulletSize={14} lineWidth={2} active={events.length}>
@@ -54,6 +67,9 @@ export function Timeline({ events, names = {} }: { events: ReferralEvent[]; name
             </>
           )}
           {e.note && <Text size="sm" className="timeline-note">{e.note}</Text>}
+          {messageId(e) && (
+            <Anchor component={Link} to={`${pathname}?message=${messageId(e)}`} size="xs">Open message</Anchor>
+          )}
         </MTimeline.Item>
       ))}
     </MTimeline>

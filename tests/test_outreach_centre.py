@@ -1,0 +1,107 @@
+"""Opening a message: its words, recipient and suppression reason, patient data only for roles that may read it."""
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from domain.providers.models import Provider
+from domain.referrals import service as referrals
+from domain.referrals.schemas import ReferralCreate
+from domain.shared.clock import utcnow
+from domain.shared.outbox import MessageStatus, OutboxMessage, add_message
+from tests.factories import referral_payload
+
+
+async def _acknowledged(session):
+    provider = Provider(given_name="Anna", family_name="Reyes", prefix="Dr.", credentials=["MD"],
+                        contact_points=[{"system": "email", "value": "anna@clinic.example"}])
+    session.add(provider)
+    await session.flush()
+    data = ReferralCreate.model_validate(referral_payload(referring_provider_id=str(provider.id)))
+    referral = (await referrals.create_referral(session, data=data, actor="test")).referral
+    messages = await _messages(session, referral.id)
+    return referral, next(m for m in messages if m.kind == "acknowledgement")
+
+
+async def _messages(session, referral_id):
+    from sqlalchemy import select
+
+    stmt = select(OutboxMessage).where(OutboxMessage.referral_id == referral_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _audit(client, message_id):
+    response = await client.get("/v1/audit-events", params={"entity_id": str(message_id), "limit": 50})
+    return [(e["action"], e["detail"].get("patient_data")) for e in response.json()["items"]]
+
+
+async def test_intake_opens_a_message_and_reads_its_rendered_words_and_recipient(client, client_for, session):
+    referral, ack = await _acknowledged(session)
+    intake = await client_for("intake")
+    response = await intake.get(f"/v1/messages/{ack.id}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["kind_label"] == "Referral received notice" and body["channel"] == "email"
+    assert body["recipient_name"] == "Dr. Anna Reyes" and body["recipient_address"] == "anna@clinic.example"
+    assert body["subject"].startswith("We received your referral for Maria L.")
+    assert "Dear Dr. Anna Reyes," in body["body"] and body["phi_hidden"] is False
+    assert ("message.read", "shown") in await _audit(client, ack.id)
+
+
+async def test_a_liaison_sees_the_message_with_the_patient_replaced(client, client_for, session):
+    referral, ack = await _acknowledged(session)
+    liaison = await client_for("liaison")
+    body = (await liaison.get(f"/v1/messages/{ack.id}")).json()
+    assert body["phi_hidden"] is True
+    assert "Maria" not in body["subject"] + body["body"] and "[patient]" in body["subject"]
+    assert "Dear Dr. Anna Reyes," in body["body"]
+    assert ("message.read", "hidden") in await _audit(client, ack.id)
+    analyst = await client_for("analyst")
+    assert (await analyst.get(f"/v1/messages/{ack.id}")).status_code == 403
+
+
+async def test_a_patient_reminder_hides_the_patients_number_from_a_liaison(client, client_for, session):
+    referral, _ = await _acknowledged(session)
+    reminder = await add_message(session, channel="sms", kind="reminder", recipient_type="patient",
+                                 referral_id=referral.id, idempotency_key=f"test-reminder-{referral.id}")
+    await session.flush()
+    shown = (await client.get(f"/v1/messages/{reminder.id}")).json()
+    assert shown["recipient_address"] == "+1 555 010 2000" and shown["recipient_name"] == "Maria"
+    hidden = (await (await client_for("liaison")).get(f"/v1/messages/{reminder.id}")).json()
+    assert hidden["recipient_address"] == "[hidden]" and hidden["recipient_name"] == "[patient]"
+    assert "555" not in str(hidden) and "Maria" not in str(hidden)
+
+
+async def test_a_suppressed_message_says_why_in_words_and_can_be_resent(client, session):
+    referral, ack = await _acknowledged(session)
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == ack.id)
+                          .values(status=MessageStatus.suppressed, suppressed_rule="recipient_cap"))
+    await session.flush()
+    body = (await client.get(f"/v1/messages/{ack.id}")).json()
+    assert body["suppressed_rule"] == "recipient_cap"
+    assert body["suppression_reason"].startswith("Held back: this recipient had already been sent 3 routine messages")
+    listed = (await client.get("/v1/messages", params={"referral_id": str(referral.id)})).json()["items"]
+    assert any(m["id"] == str(ack.id) and "daily summary" in m["suppression_reason"] for m in listed)
+    resent = await client.post(f"/v1/messages/{ack.id}/resend")
+    assert resent.status_code == 200 and resent.json()["status"] == "queued"
+
+
+async def test_webhook_messages_say_they_carry_data_not_text(client, session):
+    referral, _ = await _acknowledged(session)
+    hook = await add_message(session, channel="webhook", kind="status_accepted", recipient_type="webhook_endpoint",
+                             recipient_address="https://partner.example/hooks", referral_id=referral.id,
+                             idempotency_key=f"test-hook-{referral.id}")
+    body = (await client.get(f"/v1/messages/{hook.id}")).json()
+    assert body["body"] is None and "structured data" in body["content_note"]
+
+
+async def test_the_message_list_filters_by_creation_date(client, session):
+    referral, ack = await _acknowledged(session)
+    now = utcnow()
+    params = {"referral_id": str(referral.id)}
+    inside = (await client.get("/v1/messages", params={**params, "created_from": (now - timedelta(hours=1)).isoformat()}))
+    assert str(ack.id) in [m["id"] for m in inside.json()["items"]]
+    later = await client.get("/v1/messages", params={**params, "created_from": (now + timedelta(hours=1)).isoformat()})
+    assert later.json()["items"] == []
+    before = await client.get("/v1/messages", params={**params, "created_to": (now - timedelta(days=1)).isoformat()})
+    assert before.json()["items"] == []
