@@ -35,14 +35,24 @@ class Me(Schema):
     full_name: str
     role: Role
     queue: str | None
+    password_change_required: bool = Field(
+        default=False, description="true: an administrator set this password; choose a new one before anything else.")
+
+
+class PasswordChange(Schema):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password = Field(description="At least 12 characters, different from the current one.")
 
 
 class UserCreate(Schema):
     email: Email
     full_name: Name
     role: Role
-    password: Password = Field(description="At least 12 characters.")
+    password: Password = Field(description="At least 12 characters: a temporary password the user must change "
+                                            "at first sign-in (see `password_change_required`).")
     queue: Queue | None = None
+    password_change_required: bool = Field(
+        default=True, description="false only for accounts whose owner chose the password themselves.")
 
 
 class UserUpdate(Schema):
@@ -52,11 +62,13 @@ class UserUpdate(Schema):
     role: Role | None = None
     queue: Queue | None = None
     active: bool | None = None
-    password: Password | None = None
+    password: Password | None = Field(
+        default=None, description="A temporary password (a reset): the user must change it at next sign-in.")
 
 
 class User(Me):
     active: bool
+    locked: bool = Field(default=False, description="Locked by failed logins; POST .../unlock lifts it.")
     last_login_at: UtcDateTime | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
