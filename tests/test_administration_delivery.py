@@ -177,3 +177,16 @@ async def test_mail_catcher_is_not_there_in_production(client, monkeypatch):
     monkeypatch.setattr(get_settings(), "environment", "production")
     response = await client.get("/v1/dev/mails")
     assert response.status_code == 404 and "production" in response.json()["detail"]
+
+
+def test_refloop_run_starts_a_catcher_only_in_development_without_an_smtp_host(monkeypatch):
+    from api import launcher
+
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.setenv("REFLOOP_ENVIRONMENT", "development")
+    assert isinstance(launcher.mail_catcher_port(), int)
+    monkeypatch.setenv("SMTP_HOST", "relay.hospital.example")
+    assert launcher.mail_catcher_port() is None
+    monkeypatch.delenv("SMTP_HOST")
+    monkeypatch.setenv("REFLOOP_ENVIRONMENT", "production")
+    assert launcher.mail_catcher_port() is None

@@ -12,9 +12,11 @@ import { TasksPage } from './pages/TasksPage';
 import { ProvidersPage } from './pages/ProvidersPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { NotAllowed } from './components/NotAllowed';
+import { ChangePasswordPage } from './pages/ChangePasswordPage';
 
 // The charts library is most of the bundle: load it only for the dashboard.
 const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const AdminPage = lazy(() => import('./pages/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
 
 function Guard({ section, children }: { section: Section; children: ReactNode }) {
   const { me } = useAuth();
@@ -35,6 +37,10 @@ export function App() {
       </Routes>
     );
   }
+  if (me?.password_change_required) {
+    // A password an administrator set: nothing else until the user picks their own (the API insists too).
+    return <ChangePasswordPage />;
+  }
   return (
     <Layout>
       <Routes>
@@ -49,6 +55,10 @@ export function App() {
         <Route
           path="/dashboard"
           element={<Guard section="dashboard"><Suspense fallback={<Loader aria-label="Loading dashboard" />}><DashboardPage /></Suspense></Guard>}
+        />
+        <Route
+          path="/admin/*"
+          element={<Guard section="admin"><Suspense fallback={<Loader aria-label="Loading administration" />}><AdminPage /></Suspense></Guard>}
         />
         <Route path="*" element={<NotAllowed notFound />} />
       </Routes>

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconUsers } from '@tabler/icons-react';
+import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconSettings, IconUsers } from '@tabler/icons-react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 import { SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
@@ -12,6 +12,7 @@ const NAV: Record<Section, { label: string; icon: ReactNode }> = {
   tasks: { label: 'Tasks', icon: <IconChecklist size={18} aria-hidden /> },
   providers: { label: 'Provider directory', icon: <IconUsers size={18} aria-hidden /> },
   dashboard: { label: 'Dashboard', icon: <IconChartBar size={18} aria-hidden /> },
+  admin: { label: 'Admin', icon: <IconSettings size={18} aria-hidden /> },
 };
 
 function isActive(pathname: string, section: Section): boolean {

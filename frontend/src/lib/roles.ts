@@ -1,10 +1,10 @@
 // What each role sees. The API enforces access; this only keeps navigation to what a role can use.
 import type { Role } from '../api/contracts';
 
-export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard';
+export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'admin';
 
 const SECTIONS: Record<Role, Section[]> = {
-  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard'],
+  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'admin'],
   intake: ['pipeline', 'new-referral', 'tasks', 'providers'],
   liaison: ['providers', 'pipeline', 'tasks'],
   clinician: ['pipeline', 'tasks'],
@@ -25,6 +25,7 @@ export const SECTION_PATH: Record<Section, string> = {
   tasks: '/tasks',
   providers: '/providers',
   dashboard: '/dashboard',
+  admin: '/admin',
 };
 
 /** Where a role lands after signing in. */
