@@ -1,14 +1,18 @@
 """The administration screens' API: users (invite with a temporary password, role, disable, unlock, reset),
 API keys shown once, webhook endpoints (list, disable, rotate, delivery log), every change audited."""
 
+import json
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from jose import jwk
 
 from domain.identity import limits
 from domain.providers.models import Organization
 from tests.principals import PASSWORD, make_user
-from tests.test_auth_smart import EC_KEY, _register
+from tests.test_auth_smart import EC_KEY, _assertion, _pem, _register, _token
 
 ADMIN_ROUTES = [
     ("get", "/v1/users"), ("post", f"/v1/users/{uuid.uuid4()}/unlock"), ("get", "/v1/api-keys"),
@@ -147,6 +151,47 @@ async def test_ehr_client_registered_with_a_jwks_and_disabled(client):
     assert disabled.status_code == 200 and disabled.json()["active"] is False
     [event] = await _events(client, action="ehr_client.update", entity_id=registered["id"])
     assert event["detail"]["fields"] == ["active"]
+
+
+@pytest.fixture
+def jwks_server():
+    """Serves the EC test key's JWK Set at /jwks.json (anything else is a 404)."""
+    public = jwk.construct(_pem(EC_KEY, public=True), algorithm="ES384").to_dict()
+    document = json.dumps({"keys": [{**public, "kid": "from-url", "alg": "ES384"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/jwks.json"
+            self.send_response(200 if found else 404)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(document if found else b"{}")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_ehr_client_registered_from_a_jwks_url_signs_in_with_that_key(client, client_for, jwks_server):
+    body = {"name": "Lakeside Cerner", "scopes": ["system/ServiceRequest.write"]}
+    registered = await client.post("/v1/ehr-clients", json={**body, "jwks_url": f"{jwks_server}/jwks.json"})
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["jwks"]["keys"][0]["kid"] == "from-url"
+    anonymous = await client_for("anonymous")
+    token = await _token(anonymous, _assertion(registered.json()["client_id"], key=EC_KEY, algorithm="ES384"))
+    assert token.status_code == 200, token.text
+
+    missing = await client.post("/v1/ehr-clients", json={**body, "jwks_url": f"{jwks_server}/nothing"})
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "body.jwks_url" and "HTTP 404" in missing.json()["detail"]
+    both = await client.post("/v1/ehr-clients", json={**body, "jwks_url": f"{jwks_server}/jwks.json",
+                                                      "public_key_pem": _pem(EC_KEY, public=True)})
+    assert both.status_code == 422 and "exactly one" in both.text
 
 
 async def test_webhook_endpoints_listed_disabled_and_rotated(client, session):

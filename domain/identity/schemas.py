@@ -112,13 +112,15 @@ class EhrClientCreate(Schema):
     public_key_pem: Annotated[str, StringConstraints(max_length=20000)] | None = Field(
         default=None, description="The client's RSA or EC public key, PEM. Give this or `jwks`.")
     jwks: dict[str, Any] | None = Field(default=None, description="The client's public keys as a JWK Set.")
+    jwks_url: HttpUrl | None = Field(
+        default=None, description="Where the client publishes its JWK Set; read once, at registration.")
     scopes: list[Scope] = Field(description="SMART system scopes it may be granted, e.g. system/ServiceRequest.write.")
     fhir_base_url: HttpUrl | None = Field(default=None, description="The EHR's FHIR base, for status pushes.")
 
     @model_validator(mode="after")
     def _one_key(self) -> "EhrClientCreate":
-        if (self.public_key_pem is None) == (self.jwks is None):
-            raise ValueError("give exactly one of public_key_pem or jwks")
+        if sum(v is not None for v in (self.public_key_pem, self.jwks, self.jwks_url)) != 1:
+            raise ValueError("give exactly one of public_key_pem, jwks or jwks_url")
         return self
 
 
@@ -129,6 +131,7 @@ class EhrClientUpdate(Schema):
     active: bool | None = None
     public_key_pem: Annotated[str, StringConstraints(max_length=20000)] | None = None
     jwks: dict[str, Any] | None = None
+    jwks_url: HttpUrl | None = Field(default=None, description="Read the keys again from this URL (replaces them).")
 
 
 class EhrClient(Schema):

@@ -272,7 +272,7 @@ export interface paths {
         /** List Ehr Clients */
         get: operations["ehr-clients-list_ehr_clients"];
         put?: never;
-        /** Register an EHR for SMART Backend Services with its public key (PEM or JWKS) */
+        /** Register an EHR for SMART Backend Services with its public key (PEM, JWKS, or a JWKS URL) */
         post: operations["ehr-clients-register_ehr_client"];
         delete?: never;
         options?: never;
@@ -1364,6 +1364,11 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Jwks Url
+             * @description Where the client publishes its JWK Set; read once, at registration.
+             */
+            jwks_url?: string | null;
+            /**
              * Scopes
              * @description SMART system scopes it may be granted, e.g. system/ServiceRequest.write.
              */
@@ -1390,6 +1395,11 @@ export interface components {
             jwks?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Jwks Url
+             * @description Read the keys again from this URL (replaces them).
+             */
+            jwks_url?: string | null;
         };
         /**
          * EventKind

@@ -39,7 +39,7 @@ export function ApiKeysSection() {
       <QueryState isPending={keys.isPending} error={keys.error} what="API keys">
         <Paper withBorder radius="md">
           <ScrollArea>
-            <Table verticalSpacing="xs" miw={820}>
+            <Table verticalSpacing="xs" miw={720}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th><Table.Th>Key starts</Table.Th><Table.Th>Organization</Table.Th><Table.Th>Scopes</Table.Th>
@@ -57,7 +57,7 @@ export function ApiKeysSection() {
                     <Table.Td>{k.last_used_at ? formatDateTime(k.last_used_at) : 'Never'}</Table.Td>
                     <Table.Td>
                       {k.revoked_at
-                        ? <Badge color="gray" variant="light" title={formatDateTime(k.revoked_at)}>Revoked {formatDateTime(k.revoked_at)}</Badge>
+                        ? <Stack gap={0}><Badge color="gray" variant="light">Revoked</Badge><Text size="xs" c="dimmed">{formatDateTime(k.revoked_at)}</Text></Stack>
                         : <Button size="compact-sm" color="red" variant="light" onClick={() => setConfirm(k)} aria-label={`Revoke ${k.name}`}>Revoke</Button>}
                     </Table.Td>
                   </Table.Tr>

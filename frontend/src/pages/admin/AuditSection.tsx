@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { Alert, Badge, Button, Code, Group, Paper, ScrollArea, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Code, Group, Paper, ScrollArea, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconDownload, IconFilter } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router-dom';
 import { api, authFetch, unwrap } from '../../api/client';
-import type { AuditEvent, Page } from '../../api/contracts';
+import type { AuditEvent, Page, UserSummary } from '../../api/contracts';
 import { QueryState } from '../../components/QueryState';
 import { formatDateTime } from '../../lib/format';
 import { problemText } from './shared';
@@ -39,6 +39,11 @@ export function AuditSection() {
   const [exporting, setExporting] = useState(false);
   const query = apiQuery(params);
   const cursor = cursors[cursors.length - 1];
+  const users = useQuery({
+    queryKey: ['admin', 'users'],
+    queryFn: async () => unwrap(await api.GET('/v1/users', { params: { query: { limit: 200 } } })) as Page<UserSummary>,
+    staleTime: 60_000,
+  });
   const events = useQuery({
     queryKey: ['admin', 'audit', query, cursor],
     queryFn: async () => unwrap(await api.GET('/v1/audit-events', { params: { query: { ...query, limit: PAGE, cursor } } })) as Page<AuditEvent>,
@@ -74,6 +79,8 @@ export function AuditSection() {
   }
 
   const items = events.data?.items ?? [];
+  // Staff actors by name as well as by id; partners and EHRs keep their ids.
+  const names = new Map((users.data?.items ?? []).map((u) => [`user:${u.id}`, u.full_name]));
   return (
     <Stack gap="sm">
       <form onSubmit={apply} role="search" aria-label="Filter the audit log">
@@ -92,7 +99,7 @@ export function AuditSection() {
       <QueryState isPending={events.isPending} error={events.error} what="audit log">
         <Paper withBorder radius="md">
           <ScrollArea>
-            <Table verticalSpacing={4} miw={900} fz="sm">
+            <Table verticalSpacing={4} miw={740} fz="sm">
               <Table.Caption>Newest first. Page {cursors.length}.</Table.Caption>
               <Table.Thead>
                 <Table.Tr><Table.Th>When</Table.Th><Table.Th>Actor</Table.Th><Table.Th>Action</Table.Th><Table.Th>Entity</Table.Th>
@@ -102,11 +109,14 @@ export function AuditSection() {
                 {items.map((e) => (
                   <Table.Tr key={e.id}>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
-                    <Table.Td><Text size="xs" ff="monospace">{e.actor}</Text></Table.Td>
+                    <Table.Td>
+                      {names.get(e.actor) && <Text size="sm">{names.get(e.actor)}</Text>}
+                      <Text size="xs" ff="monospace" c={names.get(e.actor) ? 'dimmed' : undefined} style={{ wordBreak: 'break-all' }}>{e.actor}</Text>
+                    </Table.Td>
                     <Table.Td>{e.action}</Table.Td>
                     <Table.Td><Text size="xs">{e.entity_type}{e.entity_id ? ` ${e.entity_id}` : ''}</Text></Table.Td>
-                    <Table.Td><Badge variant="light" color={e.outcome === 'success' ? 'teal' : 'red'}>{e.outcome}{e.status ? ` ${e.status}` : ''}</Badge></Table.Td>
-                    <Table.Td><Code fz="xs" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(e.detail).slice(0, 160)}</Code></Table.Td>
+                    <Table.Td><Text size="sm" fw={500} c={e.outcome === 'success' ? 'teal.8' : 'red.8'}>{e.outcome}{e.status ? ` ${e.status}` : ''}</Text></Table.Td>
+                    <Table.Td maw={240}><Code fz="xs" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(e.detail).slice(0, 160)}</Code></Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -37,7 +37,7 @@ export function EhrClientsSection() {
       <QueryState isPending={clients.isPending} error={clients.error} what="EHR clients">
         <Paper withBorder radius="md">
           <ScrollArea>
-            <Table verticalSpacing="xs" miw={820}>
+            <Table verticalSpacing="xs" miw={740}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th><Table.Th>Client id</Table.Th><Table.Th>Organization</Table.Th><Table.Th>Scopes</Table.Th>
@@ -54,7 +54,7 @@ export function EhrClientsSection() {
                     <Table.Td>{((c.jwks as { keys?: unknown[] }).keys ?? []).length}</Table.Td>
                     <Table.Td>{formatDateTime(c.created_at)}</Table.Td>
                     <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
+                      <Group gap={4} wrap="wrap">
                         <Badge variant="light" color={c.active ? 'teal' : 'gray'}>{c.active ? 'Active' : 'Disabled'}</Badge>
                         <Button size="compact-xs" variant="subtle" color={c.active ? 'red' : undefined} onClick={() => toggle.mutate(c)}
                           aria-label={`${c.active ? 'Disable' : 'Enable'} ${c.name}`}>{c.active ? 'Disable' : 'Enable'}</Button>
@@ -78,7 +78,7 @@ function RegisterDialog({ onClose, onDone }: { onClose: () => void; onDone: () =
   const orgs = useOrganizations();
   const [name, setName] = useState('');
   const [clientId, setClientId] = useState('');
-  const [keyKind, setKeyKind] = useState<'pem' | 'jwks'>('pem');
+  const [keyKind, setKeyKind] = useState<'pem' | 'jwks' | 'url'>('pem');
   const [key, setKey] = useState('');
   const [scopes, setScopes] = useState<string[]>(['system/ServiceRequest.write']);
   const [fhirBase, setFhirBase] = useState('');
@@ -101,7 +101,7 @@ function RegisterDialog({ onClose, onDone }: { onClose: () => void; onDone: () =
       unwrap(await api.POST('/v1/ehr-clients', {
         body: {
           name, client_id: clientId.trim() || null, scopes, fhir_base_url: fhirBase.trim() || null, organization_id: organization,
-          public_key_pem: keyKind === 'pem' ? key : null, jwks,
+          public_key_pem: keyKind === 'pem' ? key : null, jwks, jwks_url: keyKind === 'url' ? key.trim() : null,
         },
       }));
       onDone();
@@ -119,11 +119,16 @@ function RegisterDialog({ onClose, onDone }: { onClose: () => void; onDone: () =
         <TextInput label="Client id (optional)" description="Left empty, one is generated." value={clientId} onChange={(e) => setClientId(e.currentTarget.value)} />
         <Select label="Organization (optional)" searchable clearable value={organization} onChange={setOrganization}
           data={(orgs.data?.items ?? []).map((o) => ({ value: o.id, label: o.name }))} />
-        <SegmentedControl value={keyKind} onChange={(v) => setKeyKind(v as 'pem' | 'jwks')} aria-label="Key format"
-          data={[{ value: 'pem', label: 'Public key (PEM)' }, { value: 'jwks', label: 'JWK Set (JSON)' }]} />
-        <Textarea label={keyKind === 'pem' ? 'Public key (PEM)' : 'JWK Set'} required autosize minRows={4} maxRows={10}
-          placeholder={keyKind === 'pem' ? '-----BEGIN PUBLIC KEY-----' : '{"keys": [...]}'} value={key} onChange={(e) => setKey(e.currentTarget.value)}
-          styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }} />
+        <SegmentedControl value={keyKind} onChange={(v) => { setKeyKind(v as 'pem' | 'jwks' | 'url'); setKey(''); }} aria-label="Key format"
+          data={[{ value: 'pem', label: 'Public key (PEM)' }, { value: 'url', label: 'JWKS URL' }, { value: 'jwks', label: 'JWK Set (JSON)' }]} />
+        {keyKind === 'url' ? (
+          <TextInput label="JWKS URL" required description="Refloop reads the keys from here now; register again or update to read them anew."
+            placeholder="https://ehr.example/.well-known/jwks.json" value={key} onChange={(e) => setKey(e.currentTarget.value)} />
+        ) : (
+          <Textarea label={keyKind === 'pem' ? 'Public key (PEM)' : 'JWK Set'} required autosize minRows={4} maxRows={10}
+            placeholder={keyKind === 'pem' ? '-----BEGIN PUBLIC KEY-----' : '{"keys": [...]}'} value={key} onChange={(e) => setKey(e.currentTarget.value)}
+            styles={{ input: { fontFamily: 'monospace', fontSize: 12 } }} />
+        )}
         <TagsInput label="Scopes" data={SUGGESTED_SCOPES} value={scopes} onChange={setScopes} clearable />
         <TextInput label="FHIR base URL (optional)" description="Where status updates are pushed." value={fhirBase} onChange={(e) => setFhirBase(e.currentTarget.value)} />
         <Group justify="flex-end"><Button variant="default" onClick={onClose}>Cancel</Button>

@@ -26,7 +26,7 @@ export function MailSection() {
         <Grid>
           <Grid.Col span={{ base: 12, lg: 5 }}>
             <Paper withBorder radius="md">
-              <ScrollArea h={560}>
+              <ScrollArea.Autosize mah={560}>
                 <Table verticalSpacing={4} highlightOnHover fz="sm">
                   <Table.Thead><Table.Tr><Table.Th>Received</Table.Th><Table.Th>To</Table.Th><Table.Th>Subject</Table.Th></Table.Tr></Table.Thead>
                   <Table.Tbody>
@@ -40,7 +40,7 @@ export function MailSection() {
                   </Table.Tbody>
                 </Table>
                 {items.length === 0 && <Text p="md" c="dimmed" size="sm">No mail caught yet.</Text>}
-              </ScrollArea>
+              </ScrollArea.Autosize>
             </Paper>
           </Grid.Col>
           <Grid.Col span={{ base: 12, lg: 7 }}>

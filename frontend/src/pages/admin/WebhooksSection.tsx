@@ -48,7 +48,7 @@ export function WebhooksSection() {
       <QueryState isPending={endpoints.isPending} error={endpoints.error} what="webhook endpoints">
         <Paper withBorder radius="md">
           <ScrollArea>
-            <Table verticalSpacing="xs" miw={860}>
+            <Table verticalSpacing="xs" miw={740}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>URL</Table.Th><Table.Th>Organization</Table.Th><Table.Th>Events</Table.Th><Table.Th>Created</Table.Th>
@@ -62,9 +62,9 @@ export function WebhooksSection() {
                     <Table.Td>{organizationName(orgs.data?.items, e.organization_id)}</Table.Td>
                     <Table.Td><Text size="xs">{e.kinds.length ? e.kinds.map(humanize).join(', ') : 'All'}</Text></Table.Td>
                     <Table.Td>{formatDateTime(e.created_at)}</Table.Td>
-                    <Table.Td><Badge variant="light" color={e.active ? 'teal' : 'gray'}>{e.active ? 'Active' : 'Disabled'}</Badge></Table.Td>
+                    <Table.Td><Badge variant="light" color={e.active ? 'teal' : 'gray'} style={{ overflow: 'visible' }} miw={84}>{e.active ? 'Active' : 'Disabled'}</Badge></Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap">
+                      <Group gap={4} wrap="wrap" maw={190}>
                         <Button size="compact-xs" variant="light" color={e.active ? 'red' : undefined} onClick={() => toggle.mutate(e)}
                           aria-label={`${e.active ? 'Disable' : 'Enable'} ${e.url}`}>{e.active ? 'Disable' : 'Enable'}</Button>
                         <Button size="compact-xs" variant="light" onClick={() => setRotating(e)} aria-label={`Rotate secret of ${e.url}`}>Rotate secret</Button>
