@@ -190,3 +190,9 @@ def test_refloop_run_starts_a_catcher_only_in_development_without_an_smtp_host(m
     monkeypatch.delenv("SMTP_HOST")
     monkeypatch.setenv("REFLOOP_ENVIRONMENT", "production")
     assert launcher.mail_catcher_port() is None
+
+
+def test_a_malformed_mail_is_still_caught_and_readable():
+    parsed = catcher.parse(b"Subject: h\x00i\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\nhello\x00there")
+    assert parsed["subject"] == "h\ufffdi"
+    assert "hello\ufffdthere" in parsed["body"] and "\x00" not in str(parsed)

@@ -12,14 +12,23 @@ from domain.devmail import service
 from domain.shared.db import unit_of_work
 
 
+def _text(value: object) -> str:
+    # PostgreSQL text cannot hold NUL; a mail may.
+    return str(value).replace("\x00", "\ufffd")
+
+
 def parse(content: bytes) -> dict:
     message = email.message_from_bytes(content, policy=email.policy.default)
     part = message.get_body(("plain", "html"))
+    try:
+        body = part.get_content() if part is not None else ""
+    except (LookupError, ValueError):  # an unknown charset or a broken part: show the raw text
+        body = content.decode("utf-8", errors="replace")
     return {
-        "subject": str(message["Subject"] or "")[:1000],
-        "message_id": str(message["Message-ID"])[:500] if message["Message-ID"] else None,
-        "headers": [[name, str(value)] for name, value in message.items()],
-        "body": part.get_content() if part is not None else "",
+        "subject": _text(message["Subject"] or "")[:1000],
+        "message_id": _text(message["Message-ID"])[:500] if message["Message-ID"] else None,
+        "headers": [[_text(name), _text(value)] for name, value in message.items()],
+        "body": _text(body),
         "size": len(content),
     }
 
