@@ -86,15 +86,18 @@ def run(
         _prepare_database(database_url)
         if not launcher.has_referrals(database_url):
             _seed_demo(database_url, seed=seed, referrals=None)
+        commands = {
+            "api": launcher.child_command("serve", "--host", host, "--port", str(port)),
+            "worker": launcher.child_command("worker"),
+        }
+        catcher_port = launcher.mail_catcher_port()
+        if catcher_port is not None:
+            os.environ.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(catcher_port))
+            commands["mail"] = launcher.child_command("mail-catcher", "--port", str(catcher_port))
+            _say(f"mail catcher on 127.0.0.1:{catcher_port}: what is sent shows under Admin > Mail in the web app")
         _say(f"ready in {time.monotonic() - started:.1f} s: API at http://{host}:{port} (docs at /docs); Ctrl-C stops")
         _say(DEMO_USERS_NOTE)
-        code = launcher.supervise(
-            {
-                "api": launcher.child_command("serve", "--host", host, "--port", str(port)),
-                "worker": launcher.child_command("worker"),
-            },
-            env=dict(os.environ),
-        )
+        code = launcher.supervise(commands, env=dict(os.environ))
     except KeyboardInterrupt:
         code = 130
     finally:
@@ -113,6 +116,21 @@ def serve(
     import uvicorn
 
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@app.command("mail-catcher")
+def mail_catcher(
+    port: Annotated[int, typer.Option(help="SMTP port to listen on (127.0.0.1).")] = 8025,
+) -> None:
+    """Development SMTP server keeping every mail in the database for the web app's Mail page."""
+    import asyncio
+
+    from integrations.email.catcher import serve as serve_catcher
+
+    try:
+        asyncio.run(serve_catcher(port))
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command()

@@ -32,6 +32,15 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def get_read_session() -> AsyncIterator[AsyncSession]:
+    """A read-only session that stays open while a streamed response is written, then closes."""
+    async with get_sessionmaker()() as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(get_read_session, scope="request")]
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling. `actor` is what the timeline and the audit log record:
@@ -47,6 +56,8 @@ class Principal:
     # The API key id or the EHR client id.
     credential_id: str | None = None
     session_id: str | None = None
+    # Signed in with a password an administrator set: only choosing a new one is allowed.
+    password_change_required: bool = False
 
     @property
     def name(self) -> str:

@@ -37,6 +37,18 @@ def resolve_redis(data_dir: Path) -> str:
     return redis.url if "url" in redis.model_fields_set else embedded.start_redis(data_dir)
 
 
+def mail_catcher_port() -> int | None:
+    """A free port for the development mail catcher, or None when mail has somewhere real to go
+    (an SMTP host configured) or this is not a development install."""
+    from domain.shared.settings import Settings, SmtpSettings
+
+    if Settings().environment != "development" or "host" in SmtpSettings().model_fields_set:
+        return None
+    from integrations.email.sink import free_port
+
+    return free_port()
+
+
 def ensure_database(url: str) -> bool:
     """Create the database named in `url` when the server lacks it. True when created."""
     return asyncio.run(_ensure_database(normalise_database_url(url)))

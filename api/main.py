@@ -16,6 +16,7 @@ from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
 from api.routers import colleagues, search
 from api.routers import reference
+from api.routers import dev_mails, webhook_endpoints
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.shared.settings import get_settings
 
@@ -64,6 +65,8 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router, reference.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
+    for module in (webhook_endpoints, dev_mails):
+        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
     app.add_middleware(
         CORSMiddleware,

@@ -151,6 +151,17 @@ RULES: dict[str, Rule] = {
     "templates-save_template": rule("admin", audit="settings.template_save"),
     "templates-reset_template": rule("admin", audit="settings.template_reset"),
     "webhook-endpoints-create_webhook_endpoint": rule("admin", audit="settings.webhook_endpoint_create"),
+    # Administration screens: own password change, webhook endpoints after creation, audit export, the
+    # development mail catcher (404 in production whoever asks).
+    "auth-change_password": rule(*STAFF, audit="user.password_change"),
+    "webhook-endpoints-list_webhook_endpoints": rule("admin", audit="webhook_endpoint.list"),
+    "webhook-endpoints-get_webhook_endpoint": rule("admin", audit="webhook_endpoint.read"),
+    "webhook-endpoints-update_webhook_endpoint": rule("admin", audit="webhook_endpoint.update"),
+    "webhook-endpoints-rotate_webhook_secret": rule("admin", audit="webhook_endpoint.rotate_secret"),
+    "webhook-endpoints-list_webhook_deliveries": rule("admin", audit="message.list"),
+    "audit-export_audit_events": rule("admin", audit="audit.export"),
+    "dev-mails-list_captured_mails": rule("admin", audit="captured_mail.list"),
+    "dev-mails-get_captured_mail": rule("admin", audit="captured_mail.read"),
     # Aggregates only: the analyst's home. Liaisons use it for referrer scorecards.
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
     # Finding and working referrals (search, per-status counts, notes, colleagues to assign to).

@@ -2,6 +2,7 @@
 
 from domain.analytics import models as analytics  # noqa: F401
 from domain.audit import models as audit  # noqa: F401
+from domain.devmail import models as devmail  # noqa: F401
 from domain.fhir import models as fhir  # noqa: F401
 from domain.identity import models as identity  # noqa: F401
 from domain.outreach import models as outreach  # noqa: F401

@@ -20,7 +20,7 @@ async def test_login_gives_a_working_access_token_and_a_refresh_token(client_for
     me = await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.json() == {"id": str(user.id), "email": user.email, "full_name": user.full_name,
-                         "role": "intake", "queue": "cardiology-intake"}
+                         "role": "intake", "queue": "cardiology-intake", "password_change_required": False}
 
 
 async def test_wrong_password_and_unknown_email_look_the_same(client_for, session):
@@ -124,7 +124,8 @@ async def test_admin_creates_users_and_the_password_is_never_returned(client):
     created = await client.post("/v1/users", json={"email": email, "full_name": "Dana Reyes", "role": "liaison",
                                                   "password": "a long enough secret"})
     assert created.status_code == 201, created.text
-    assert "password" not in created.text and "hash" not in created.text
+    assert "a long enough secret" not in created.text and "hash" not in created.text
+    assert "password" not in created.json()
     again = await client.post("/v1/users", json={"email": email, "full_name": "X", "role": "liaison",
                                                 "password": "a long enough secret"})
     assert again.status_code == 409

@@ -34,7 +34,8 @@ async def authenticate(request: Request, session: AsyncSession) -> Principal:
         if await limits.any_revoked(*markers):
             raise NotAuthenticated("This session has ended; log in again.")
         return Principal(actor=f"user:{claims.subject}", kind="user", user_id=uuid.UUID(claims.subject),
-                         role=claims.role, session_id=claims.session_id)
+                         role=claims.role, session_id=claims.session_id,
+                         password_change_required=claims.password_change_required)
     if await limits.any_revoked(f"ehr:{claims.subject}"):
         raise NotAuthenticated("This EHR client has been disabled.")
     return Principal(actor=f"ehr:{claims.subject}", kind="ehr_client", scopes=claims.scopes,

@@ -21,7 +21,9 @@ def create_user(
     from domain.identity.schemas import UserCreate
     from domain.identity.service import create_user as create
 
-    data = _valid(UserCreate, email=email, password=password, role=role, full_name=full_name or email, queue=queue)
+    # Whoever runs the command chose the password at the prompt: no forced change.
+    data = _valid(UserCreate, email=email, password=password, role=role, full_name=full_name or email, queue=queue,
+                  password_change_required=False)
 
     async def run() -> uuid.UUID:
         async with _unit("create-user") as session:

@@ -37,7 +37,7 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
             request.state.principal = principal
             trail.actor, trail.actor_kind = principal.actor, principal.kind
             set_organization_scope(session, principal.organization_id if principal.kind == "partner" else None)
-            _check(rule, principal)
+            _check(rule, principal, operation)
         yield
     except BaseException as exc:
         status = _status_of(exc)
@@ -54,7 +54,14 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
         set_organization_scope(session, None)
 
 
-def _check(rule: Rule, principal: Principal) -> None:
+# What a user holding an administrator-set password may still do: see who they are, pick their own, leave.
+PASSWORD_CHANGE_OPERATIONS = frozenset({"auth-me", "auth-change_password", "auth-logout"})
+
+
+def _check(rule: Rule, principal: Principal, operation: str | None = None) -> None:
+    if principal.password_change_required and operation not in PASSWORD_CHANGE_OPERATIONS:
+        raise Forbidden("Choose a new password first: this one was set by an administrator "
+                        "(POST /v1/auth/password).", password_change_required=True)
     if rule.admits(principal.name, principal.scopes):
         return
     if principal.kind == "ehr_client" and rule.fhir:

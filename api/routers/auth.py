@@ -10,7 +10,7 @@ from api.errors import problem_response, problem_responses
 from domain.identity import service, smart
 from domain.identity.errors import Forbidden
 from domain.identity.repository import UserRepository
-from domain.identity.schemas import Me, RefreshRequest, SmartToken, TokenPair
+from domain.identity.schemas import Me, PasswordChange, RefreshRequest, SmartToken, TokenPair
 from domain.shared.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -57,6 +57,16 @@ async def me(session: Session, principal: CurrentPrincipal) -> Me:
     if principal.user_id is None:
         raise Forbidden("Only staff users have a profile.")
     return await UserRepository(session).get(principal.user_id)
+
+
+@router.post("/password", response_model=TokenPair,
+             summary="Choose a new password (required after an administrator set one); answers a fresh session",
+             responses=problem_responses(401, 403, 422))
+async def change_password(body: PasswordChange, session: Session, principal: CurrentPrincipal) -> TokenPair:
+    if principal.user_id is None:
+        raise Forbidden("Only staff users have a password.")
+    return await service.change_password(session, user_id=principal.user_id, current=body.current_password,
+                                         new=body.new_password)
 
 
 @router.post(

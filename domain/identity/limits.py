@@ -48,6 +48,14 @@ async def check_login_allowed(email: str) -> None:
             retry_after=wait_ttl)
 
 
+async def locked(emails: list[str]) -> set[str]:
+    """Which of these accounts a run of failed logins has locked right now."""
+    if not emails:
+        return set()
+    values = await redis().mget([f"{PREFIX}login:lock:{_account(e)}" for e in emails])
+    return {email for email, value in zip(emails, values) if value is not None}
+
+
 async def record_login_failure(email: str) -> None:
     account = _account(email)
     key = f"{PREFIX}login:fail:{account}"

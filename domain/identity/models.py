@@ -21,6 +21,8 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when an administrator chose the password (invite, reset): the user must pick their own first.
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class RefreshToken(IdMixin, Base):

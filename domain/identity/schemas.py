@@ -35,14 +35,24 @@ class Me(Schema):
     full_name: str
     role: Role
     queue: str | None
+    password_change_required: bool = Field(
+        default=False, description="true: an administrator set this password; choose a new one before anything else.")
+
+
+class PasswordChange(Schema):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password = Field(description="At least 12 characters, different from the current one.")
 
 
 class UserCreate(Schema):
     email: Email
     full_name: Name
     role: Role
-    password: Password = Field(description="At least 12 characters.")
+    password: Password = Field(description="At least 12 characters: a temporary password the user must change "
+                                            "at first sign-in (see `password_change_required`).")
     queue: Queue | None = None
+    password_change_required: bool = Field(
+        default=True, description="false only for accounts whose owner chose the password themselves.")
 
 
 class UserUpdate(Schema):
@@ -52,11 +62,13 @@ class UserUpdate(Schema):
     role: Role | None = None
     queue: Queue | None = None
     active: bool | None = None
-    password: Password | None = None
+    password: Password | None = Field(
+        default=None, description="A temporary password (a reset): the user must change it at next sign-in.")
 
 
 class User(Me):
     active: bool
+    locked: bool = Field(default=False, description="Locked by failed logins; POST .../unlock lifts it.")
     last_login_at: UtcDateTime | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
@@ -100,13 +112,15 @@ class EhrClientCreate(Schema):
     public_key_pem: Annotated[str, StringConstraints(max_length=20000)] | None = Field(
         default=None, description="The client's RSA or EC public key, PEM. Give this or `jwks`.")
     jwks: dict[str, Any] | None = Field(default=None, description="The client's public keys as a JWK Set.")
+    jwks_url: HttpUrl | None = Field(
+        default=None, description="Where the client publishes its JWK Set; read once, at registration.")
     scopes: list[Scope] = Field(description="SMART system scopes it may be granted, e.g. system/ServiceRequest.write.")
     fhir_base_url: HttpUrl | None = Field(default=None, description="The EHR's FHIR base, for status pushes.")
 
     @model_validator(mode="after")
     def _one_key(self) -> "EhrClientCreate":
-        if (self.public_key_pem is None) == (self.jwks is None):
-            raise ValueError("give exactly one of public_key_pem or jwks")
+        if sum(v is not None for v in (self.public_key_pem, self.jwks, self.jwks_url)) != 1:
+            raise ValueError("give exactly one of public_key_pem, jwks or jwks_url")
         return self
 
 
@@ -117,6 +131,7 @@ class EhrClientUpdate(Schema):
     active: bool | None = None
     public_key_pem: Annotated[str, StringConstraints(max_length=20000)] | None = None
     jwks: dict[str, Any] | None = None
+    jwks_url: HttpUrl | None = Field(default=None, description="Read the keys again from this URL (replaces them).")
 
 
 class EhrClient(Schema):

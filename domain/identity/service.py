@@ -19,7 +19,7 @@ from domain.identity.passwords import hash_password, needs_rehash, verify_passwo
 from domain.identity.repository import RefreshTokenRepository, UserRepository
 from domain.identity.schemas import TokenPair, UserCreate, UserUpdate
 from domain.shared.clock import utcnow
-from domain.shared.errors import Conflict
+from domain.shared.errors import Conflict, InvalidInput
 from domain.shared.settings import get_settings
 
 
@@ -40,23 +40,33 @@ async def create_user(session: AsyncSession, *, data: UserCreate, actor: str) ->
         raise Conflict(f"A user with e-mail {data.email} already exists.",
                        errors=[{"field": "body.email", "message": "already in use"}])
     user = repo.add(User(email=data.email.lower(), full_name=data.full_name, role=data.role, queue=data.queue,
-                         password_hash=hash_password(data.password), active=True))
+                         password_hash=hash_password(data.password), active=True,
+                         password_change_required=data.password_change_required))
     await session.flush()
-    note(session, "user.create", "user", user.id, role=data.role.value)
+    note(session, "user.create", "user", user.id, role=data.role.value,
+         temporary_password=data.password_change_required)
     return user
+
+
+async def with_lock_state(users: list[User]) -> list[User]:
+    """Marks each user locked or not (a transient attribute the User schema reads): the lock lives in Redis."""
+    locked = await limits.locked([u.email for u in users])
+    for user in users:
+        user.locked = user.email in locked  # type: ignore[attr-defined]
+    return users
 
 
 async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User:
     user = await UserRepository(session).get(user_id)
     note(session, "user.read", "user", user.id)
-    return user
+    return (await with_lock_state([user]))[0]
 
 
 async def list_users(session: AsyncSession, *, role: Role | None, active: bool | None, limit: int,
                      cursor: str | None) -> tuple[list[User], str | None]:
     items, next_cursor = await UserRepository(session).find(role=role, active=active, limit=limit, cursor=cursor)
     note_list(session, "user", [u.id for u in items])
-    return items, next_cursor
+    return await with_lock_state(items), next_cursor
 
 
 async def update_user(session: AsyncSession, *, user_id: uuid.UUID, data: UserUpdate, actor: str) -> User:
@@ -66,7 +76,9 @@ async def update_user(session: AsyncSession, *, user_id: uuid.UUID, data: UserUp
     for name in changed:
         setattr(user, name, changes[name])
     if data.password is not None:
+        # An administrator's reset: a temporary password the user replaces at next sign-in.
         user.password_hash = hash_password(data.password)
+        user.password_change_required = True
         changed.append("password")
     if "active" in changed or "password" in changed or "role" in changed:
         # End every session: a disabled user, a reset password or a new role starts afresh.
@@ -75,14 +87,31 @@ async def update_user(session: AsyncSession, *, user_id: uuid.UUID, data: UserUp
         await limits.clear_marker(f"user:{user.id}")
     await session.flush()
     note(session, "user.update", "user", user.id, fields=changed)
-    return user
+    return (await with_lock_state([user]))[0]
 
 
 async def unlock_user(session: AsyncSession, *, user_id: uuid.UUID) -> User:
     user = await UserRepository(session).get(user_id)
+    was_locked = bool(await limits.locked([user.email]))
     await limits.clear_login_failures(user.email)
-    note(session, "user.unlock", "user", user.id)
+    note(session, "user.unlock", "user", user.id, was_locked=was_locked)
+    user.locked = False  # type: ignore[attr-defined]
     return user
+
+
+async def change_password(session: AsyncSession, *, user_id: uuid.UUID, current: str, new: str) -> TokenPair:
+    """The user's own choice replaces the old password; every other session ends and a fresh one starts."""
+    user = await UserRepository(session).get(user_id, for_update=True)
+    if not verify_password(current, user.password_hash):
+        note(session, "user.password_change", "user", user.id, reason="wrong current password")
+        raise InvalidInput("The current password is wrong.", field="body.current_password")
+    if current == new:
+        raise InvalidInput("The new password must differ from the current one.", field="body.new_password")
+    user.password_hash = hash_password(new)
+    user.password_change_required = False
+    await _end_sessions(session, user)
+    note(session, "user.password_change", "user", user.id)
+    return await _issue(session, user, family_id=uuid.uuid4())
 
 
 async def _end_sessions(session: AsyncSession, user: User) -> None:
@@ -166,7 +195,8 @@ async def _issue(session: AsyncSession, user: User, *, family_id: uuid.UUID) -> 
     ))
     await session.flush()
     access, expires_in = tokens.issue(subject=str(user.id), kind="user", lifetime=_access_lifetime(),
-                                      role=Role(user.role).value, session_id=str(family_id))
+                                      role=Role(user.role).value, session_id=str(family_id),
+                                      password_change_required=user.password_change_required)
     return TokenPair(access_token=access, refresh_token=f"{row.id.hex}.{secret}", expires_in=expires_in)
 
 

@@ -32,11 +32,12 @@ class TokenClaims:
     organization_id: str | None
     jti: str
     expires_at: int
+    password_change_required: bool = False
 
 
 def issue(*, subject: str, kind: str, lifetime: timedelta, role: str | None = None,
           session_id: str | None = None, scopes: list[str] | None = None,
-          organization_id: str | None = None) -> tuple[str, int]:
+          organization_id: str | None = None, password_change_required: bool = False) -> tuple[str, int]:
     """Returns the token and its lifetime in seconds."""
     now = utcnow()
     claims: dict[str, Any] = {
@@ -49,6 +50,8 @@ def issue(*, subject: str, kind: str, lifetime: timedelta, role: str | None = No
             claims[name] = value
     if scopes is not None:
         claims["scope"] = " ".join(scopes)
+    if password_change_required:
+        claims["pwc"] = True
     return jwt.encode(claims, get_settings().security.secret_key, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
@@ -80,5 +83,5 @@ def verify(token: str) -> TokenClaims:
     return TokenClaims(
         subject=claims["sub"], kind=kind, role=claims.get("role"), session_id=claims.get("sid"),
         scopes=frozenset((claims.get("scope") or "").split()), organization_id=claims.get("org"),
-        jti=claims["jti"], expires_at=int(claims["exp"]),
+        jti=claims["jti"], expires_at=int(claims["exp"]), password_change_required=claims.get("pwc") is True,
     )

@@ -100,5 +100,30 @@ class WebhookEndpoint(Schema):
     created_at: UtcDateTime
 
 
+class WebhookEndpointUpdate(Schema):
+    """Every field optional. `active: false` stops deliveries at once: queued messages fail with a reason."""
+
+    active: bool | None = None
+    url: HttpUrl | None = None
+    kinds: list[MessageKind] | None = Field(default=None, description="Empty: every kind.")
+
+
+class WebhookDelivery(Schema):
+    """One message sent (or being sent) to an endpoint."""
+
+    id: uuid.UUID
+    kind: str
+    referral_id: uuid.UUID | None
+    status: MessageStatus
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    response_code: int | None = Field(description="The endpoint's HTTP status when it refused the last attempt.")
+    external_id: str | None = Field(description="The webhook-id the endpoint saw.")
+    not_before: UtcDateTime
+    sent_at: UtcDateTime | None
+    created_at: UtcDateTime
+
+
 class WebhookEndpointCreated(WebhookEndpoint):
     secret: str = Field(description="Shown once: verify `webhook-signature` with it (Standard Webhooks).")

@@ -1,7 +1,5 @@
 """Outreach use cases for the API: the message list, resending, templates, partner endpoints."""
 
-import base64
-import os
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit import trail as audit
 from domain.outreach import render
 from domain.outreach.compose import forget_templates
+from domain.outreach.endpoints import new_secret
 from domain.outreach.defaults import default_template
 from domain.outreach.kinds import TEMPLATED_CHANNELS, Channel, MessageKind
 from domain.outreach.models import MessageTemplate, WebhookEndpoint
@@ -93,7 +92,7 @@ async def reset_template(session: AsyncSession, *, kind: MessageKind, channel: C
 
 
 async def create_webhook_endpoint(session: AsyncSession, *, data: WebhookEndpointCreate) -> WebhookEndpoint:
-    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    secret = new_secret()
     endpoint = WebhookEndpoint(organization_id=data.organization_id, url=str(data.url), secret=secret,
                                kinds=[k.value for k in data.kinds], active=True)
     session.add(endpoint)

@@ -15,9 +15,11 @@ import { NotAllowed } from './components/NotAllowed';
 import { SearchPage } from './pages/SearchPage';
 import { MessagesPage } from './pages/MessagesPage';
 import { TemplatesPage } from './pages/TemplatesPage';
+import { ChangePasswordPage } from './pages/ChangePasswordPage';
 
 // The charts library is most of the bundle: load it only for the dashboard.
 const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const AdminPage = lazy(() => import('./pages/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
 
 function Guard({ section, children }: { section: Section; children: ReactNode }) {
   const { me } = useAuth();
@@ -38,6 +40,10 @@ export function App() {
       </Routes>
     );
   }
+  if (me?.password_change_required) {
+    // A password an administrator set: nothing else until the user picks their own (the API insists too).
+    return <ChangePasswordPage />;
+  }
   return (
     <Layout>
       <Routes>
@@ -57,6 +63,10 @@ export function App() {
         />
         <Route path="/messages" element={<Guard section="messages"><MessagesPage /></Guard>} />
         <Route path="/templates" element={<Guard section="templates"><TemplatesPage /></Guard>} />
+        <Route
+          path="/admin/*"
+          element={<Guard section="admin"><Suspense fallback={<Loader aria-label="Loading administration" />}><AdminPage /></Suspense></Guard>}
+        />
         <Route path="*" element={<NotAllowed notFound />} />
       </Routes>
     </Layout>

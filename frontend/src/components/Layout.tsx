@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconMail, IconTemplate, IconUsers } from '@tabler/icons-react';
+import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconMail, IconSettings, IconTemplate, IconUsers } from '@tabler/icons-react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 import { canSee, SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
@@ -15,6 +15,7 @@ const NAV: Record<Section, { label: string; icon: ReactNode }> = {
   dashboard: { label: 'Dashboard', icon: <IconChartBar size={18} aria-hidden /> },
   messages: { label: 'Messages', icon: <IconMail size={18} aria-hidden /> },
   templates: { label: 'Message templates', icon: <IconTemplate size={18} aria-hidden /> },
+  admin: { label: 'Admin', icon: <IconSettings size={18} aria-hidden /> },
 };
 
 function isActive(pathname: string, section: Section): boolean {

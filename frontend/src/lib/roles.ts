@@ -1,10 +1,10 @@
 // What each role sees. The API enforces access; this only keeps navigation to what a role can use.
 import type { Role } from '../api/contracts';
 
-export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates';
+export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates' | 'admin';
 
 const SECTIONS: Record<Role, Section[]> = {
-  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'messages', 'templates'],
+  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'messages', 'templates', 'admin'],
   intake: ['pipeline', 'new-referral', 'tasks', 'providers', 'messages', 'templates'],
   liaison: ['providers', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
   clinician: ['pipeline', 'tasks', 'messages'],
@@ -27,6 +27,7 @@ export const SECTION_PATH: Record<Section, string> = {
   dashboard: '/dashboard',
   messages: '/messages',
   templates: '/templates',
+  admin: '/admin',
 };
 
 /** Where a role lands after signing in. */

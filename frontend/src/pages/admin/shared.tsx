@@ -1,0 +1,58 @@
+// Pieces the administration sections share: organisations for pickers, one-time secrets, problem messages.
+import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api, ProblemError, unwrap } from '../../api/client';
+import type { Organization, Page } from '../../api/contracts';
+
+export function useOrganizations() {
+  return useQuery({
+    queryKey: ['organizations', 'all'],
+    queryFn: async () => unwrap(await api.GET('/v1/organizations', { params: { query: { limit: 200 } } })) as Page<Organization>,
+    staleTime: 300_000,
+  });
+}
+
+export function organizationName(orgs: Organization[] | undefined, id: string | null | undefined): string {
+  if (!id) return '—';
+  return orgs?.find((o) => o.id === id)?.name ?? id.slice(0, 8);
+}
+
+export function problemText(error: unknown): string {
+  if (error instanceof ProblemError) {
+    const fields = (error.problem.errors ?? []).map((e) => `${e.field.replace(/^body\./, '')}: ${e.message}`);
+    return fields.length ? fields.join('; ') : error.message;
+  }
+  return 'Could not reach the server. Try again in a moment.';
+}
+
+/** A secret the server shows this once (API key, webhook signing secret, temporary password). */
+export function OneTimeSecret({ title, secret, note, onClose }: { title: string; secret: string | null; note: string; onClose: () => void }) {
+  return (
+    <Modal opened={!!secret} onClose={onClose} title={title} size="lg" closeOnClickOutside={false}>
+      <Stack>
+        <Alert color="yellow" title="Shown once">
+          {note} It cannot be shown again.
+        </Alert>
+        <Code block data-testid="one-time-secret" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>{secret}</Code>
+        <Group justify="flex-end">
+          <CopyButton value={secret ?? ''}>
+            {({ copied, copy }) => <Button variant="light" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}
+          </CopyButton>
+          <Button onClick={onClose}>Done</Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+export function StatusText({ ok, yes, no }: { ok: boolean; yes: string; no: string }) {
+  return <Text size="sm" c={ok ? 'teal.8' : 'red.8'} fw={500}>{ok ? yes : no}</Text>;
+}
+
+/** A temporary password that is easy to read out over the phone: four groups of letters and digits. */
+export function temporaryPassword(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz023456789'; // 32 symbols: no modulo bias
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const chars = Array.from(bytes, (b) => alphabet[b % alphabet.length]);
+  return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
+}
