@@ -9,6 +9,7 @@ from api.auth.startup import refuse_development_secrets
 from api.errors import install_error_handlers, problem_responses
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.text_guard import TextGuardMiddleware, refuse_unstorable_path
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import api_keys, audit, auth, ehr_clients, users
@@ -44,7 +45,8 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
         # Authentication, the permission matrix and the audit trail, for every route (api/permissions.py).
-        dependencies=[Depends(authorize, scope="function")],
+        # Unstorable text in a path parameter is refused first, before the guard records anything.
+        dependencies=[Depends(refuse_unstorable_path), Depends(authorize, scope="function")],
     )
     install_error_handlers(app)
     install_auth_error_handlers(app)
@@ -63,6 +65,8 @@ def create_app() -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-API-Key", "X-Request-Id"],
         expose_headers=["ETag", "Location", "X-Request-Id", "Retry-After"],
     )
+    # Inside the size limit (which bounds what it buffers), outside every route.
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     # Last, so every API route above wins over the web app's files.
