@@ -17,7 +17,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.shared.errors import DomainError
-from integrations.fhir.outcomes import FhirError
+from integrations.fhir.outcomes import FhirError, issue
 
 ROUTED_PREFIXES = ("/v1/", "/fhir/")
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -188,8 +188,7 @@ async def _refuse(scope: Scope, send: Send, field: str, reason: str) -> None:
     detail = f"{field} {reason}; send text without it."
     if scope["path"].startswith("/fhir/"):
         fhir_field = field.removeprefix("query.")  # search parameters by their own names
-        outcome = {"resourceType": "OperationOutcome", "issue": [
-            {"severity": "error", "code": "invalid", "diagnostics": detail, "expression": [fhir_field]}]}
+        outcome = {"resourceType": "OperationOutcome", "issue": [issue("invalid", detail, [fhir_field])]}
         await _send_json(send, 400, "application/fhir+json", outcome)
         return
     problem = {
