@@ -28,7 +28,7 @@ Referral management for clinics and specialty practices.
 
 
 # What any /v1 call can answer besides its own documented outcomes.
-V1_RESPONSES = problem_responses(400, 401, 403, 413, 422, 429)
+V1_RESPONSES = problem_responses(400, 401, 403, 413, 422, 429, 503)
 
 
 def operation_id(route: APIRoute) -> str:
