@@ -14,11 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api.plain_errors import plain_message
+from domain.identity.limits import REDIS_DOWN
+from domain.shared.db import database_unavailable
 from domain.shared.errors import DomainError
 from integrations.fhir.outcomes import outcome_response
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://refloop.dev/problems/"
+RETRY_AFTER_SECONDS = 1
 log = structlog.get_logger()
 
 
@@ -129,6 +132,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc) or isinstance(exc, REDIS_DOWN):
+            # PostgreSQL (or Redis, where it cannot be skipped) down, restarting or full: nothing was committed, the same request will do later.
+            log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+            return problem_response(
+                request, status=503, title="Service unavailable", slug="unavailable",
+                detail="A backing service cannot be reached just now; nothing was saved. Send the same request again shortly.",
+                retry_after=RETRY_AFTER_SECONDS,
+            )
         log.exception("unhandled error", path=request.url.path)
         return problem_response(
             request, status=500, title="Internal error", slug="internal",

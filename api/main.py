@@ -10,6 +10,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers, problem_responses
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.text_guard import TextGuardMiddleware, refuse_unstorable_path
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import api_keys, audit, auth, ehr_clients, users
@@ -31,7 +32,7 @@ Referral management for clinics and specialty practices.
 
 
 # What any /v1 call can answer besides its own documented outcomes.
-V1_RESPONSES = problem_responses(400, 401, 403, 413, 422, 429)
+V1_RESPONSES = problem_responses(400, 401, 403, 413, 422, 429, 503)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -50,7 +51,8 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
         # Authentication, the permission matrix and the audit trail, for every route (api/permissions.py).
-        dependencies=[Depends(authorize, scope="function")],
+        # Unstorable text in a path parameter is refused first, before the guard records anything.
+        dependencies=[Depends(refuse_unstorable_path), Depends(authorize, scope="function")],
     )
     install_error_handlers(app)
     install_docs(app)
@@ -75,6 +77,8 @@ def create_app() -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-API-Key", "X-Request-Id"],
         expose_headers=["ETag", "Location", "X-Request-Id", "Retry-After"],
     )
+    # Inside the size limit (which bounds what it buffers), outside every route.
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     # Last, so every API route above wins over the web app's files.

@@ -4,6 +4,7 @@ Written against ASGI directly rather than BaseHTTPMiddleware, which costs a task
 and a stream copy per request on the hot path.
 """
 
+import re
 import time
 import uuid
 
@@ -22,6 +23,7 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 API_PREFIXES = ("/v1", "/fhir", "/healthz", "/readyz", "/metrics")
 
 
@@ -33,7 +35,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        given = _header(scope, b"x-request-id")
+        # A caller's id is kept only when it is a plain token: it goes into logs, headers and the audit log.
+        request_id = given if given and REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -4,13 +4,21 @@ Failed logins raise, so the request's transaction rolls back; a counter in
 PostgreSQL would need its own transaction per attempt. Redis gives atomic
 INCR with expiry (windows decay by themselves) and keeps the login path off
 row locks. Losing Redis resets the counters, which only lifts a temporary lock.
+
+While Redis is unreachable, the checks that guard every request (revocation markers, the partner
+rate limit, login pacing) let the request through and log it, so intake and reads go on; what
+must not be skipped (a SMART assertion's jti seen once, recording a revocation) fails with 503.
 """
 
 import hashlib
 import time
-from functools import lru_cache
+from collections.abc import Awaitable, Callable
+from functools import lru_cache, wraps
+from typing import ParamSpec, TypeVar
 
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
 
 from domain.identity.errors import AccountLocked, RateLimited, TooManyAttempts
 from domain.shared.settings import get_settings
@@ -25,6 +33,29 @@ LOCK_SECONDS = 15 * 60
 MAX_DELAY_SECONDS = 60
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+log = structlog.get_logger()
+REDIS_DOWN = (RedisConnectionError, RedisTimeout)
+
+
+def open_without_redis(default: R) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """A check that answers `default` (lets the request through) when Redis cannot be reached."""
+
+    def wrap(check: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @wraps(check)
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await check(*args, **kwargs)
+            except REDIS_DOWN as exc:
+                log.warning("redis unreachable, check skipped", check=check.__name__, error=type(exc).__name__)
+                return default
+
+        return guarded
+
+    return wrap
+
+
 @lru_cache
 def redis() -> Redis:
     return Redis.from_url(get_settings().redis.url, socket_timeout=2, socket_connect_timeout=2)
@@ -34,6 +65,7 @@ def _account(email: str) -> str:
     return hashlib.sha256(email.strip().casefold().encode()).hexdigest()[:32]
 
 
+@open_without_redis(None)
 async def check_login_allowed(email: str) -> None:
     account = _account(email)
     lock_ttl, wait_ttl = await redis().pipeline(transaction=False).ttl(
@@ -56,6 +88,7 @@ async def locked(emails: list[str]) -> set[str]:
     return {email for email, value in zip(emails, values) if value is not None}
 
 
+@open_without_redis(None)
 async def record_login_failure(email: str) -> None:
     account = _account(email)
     key = f"{PREFIX}login:fail:{account}"
@@ -68,12 +101,14 @@ async def record_login_failure(email: str) -> None:
         await redis().set(f"{PREFIX}login:wait:{account}", "1", ex=delay)
 
 
+@open_without_redis(None)
 async def clear_login_failures(email: str) -> None:
     account = _account(email)
     await redis().delete(f"{PREFIX}login:fail:{account}", f"{PREFIX}login:wait:{account}",
                          f"{PREFIX}login:lock:{account}")
 
 
+@open_without_redis(None)
 async def rate_limit(bucket: str, *, limit: int, window_seconds: int) -> None:
     """Fixed-window limit: at most `limit` calls per window for this bucket, else 429 with Retry-After."""
     window = int(time.time()) // window_seconds
@@ -94,6 +129,7 @@ async def revoke_marker(name: str, *, ttl_seconds: int) -> None:
     await redis().set(f"{PREFIX}revoked:{name}", "1", ex=max(1, ttl_seconds))
 
 
+@open_without_redis(False)
 async def any_revoked(*names: str) -> bool:
     values = await redis().mget([f"{PREFIX}revoked:{name}" for name in names])
     return any(v is not None for v in values)

@@ -4,7 +4,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
 
+import asyncpg
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -52,3 +54,20 @@ async def unit_of_work() -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+# Connection-level failures: the server is down, restarting, shutting us out or full. A retry will do.
+_UNAVAILABLE = (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+                asyncpg.AdminShutdownError, asyncpg.InterfaceError, ConnectionError, OSError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when no database connection could be had or kept (not when a query was wrong)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        cause = getattr(exc.orig, "__cause__", None) or exc.orig
+        return isinstance(cause, _UNAVAILABLE)
+    return isinstance(exc, _UNAVAILABLE)

@@ -11,10 +11,11 @@ import structlog
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-import asyncpg
-from sqlalchemy.exc import DBAPIError, IntegrityError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.identity.limits import REDIS_DOWN
+from domain.shared.db import database_unavailable
 from domain.shared.errors import DomainError
 
 FHIR_JSON = "application/fhir+json"
@@ -61,6 +62,8 @@ class Unprocessable(FhirError):
 
 def issue(code: str, diagnostics: str, expression: list[str] | None = None, severity: str = "error") -> dict[str, Any]:
     item: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    # R4 expressions are non-blank strings (a search parameter named "" is still a refusal, just unnamed).
+    expression = [e for e in expression or [] if e.strip()]
     if expression:
         item["expression"] = expression
     return item
@@ -114,7 +117,7 @@ def _outcome_for(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
     if isinstance(exc, StarletteHTTPException):
         code = ISSUE_CODE_FOR_STATUS.get(exc.status_code, "exception")
         return exc.status_code, operation_outcome([issue(code, str(exc.detail))]), dict(exc.headers or {})
-    if _database_unavailable(exc):
+    if database_unavailable(exc) or isinstance(exc, REDIS_DOWN):
         log.warning("database busy on the FHIR facade", error=type(exc).__name__)
         outcome = operation_outcome([issue("transient", "The service is busy; send the same request again shortly.")])
         return 503, outcome, {"Retry-After": "1"}
@@ -122,14 +125,6 @@ def _outcome_for(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
         return 409, operation_outcome([issue("conflict", "The request conflicts with data already stored.")]), {}
     log.error("unhandled error on the FHIR facade", error=type(exc).__name__, exc_info=exc)
     return 500, operation_outcome([issue("exception", "Something went wrong on our side; it has been logged.")]), {}
-
-
-def _database_unavailable(exc: Exception) -> bool:
-    """No connection to be had (pool exhausted, server full or restarting): a retry will do, not a 500."""
-    if isinstance(exc, PoolTimeout):
-        return True
-    cause = getattr(getattr(exc, "orig", None), "__cause__", None) if isinstance(exc, DBAPIError) else None
-    return isinstance(cause, (asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError, ConnectionError))
 
 
 def outcome_response(exc: Exception) -> JSONResponse:

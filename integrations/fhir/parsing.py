@@ -68,6 +68,11 @@ def validate(data: dict[str, Any], *, expected: str | tuple[str, ...] | None = N
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidResource(validation_issues(exc, root)) from exc
+    except (TypeError, KeyError, AttributeError) as exc:
+        # fhir.resources trips over some shapes before pydantic can report them (a contained
+        # resource whose resourceType is null or a number): still the client's mistake, not ours.
+        raise FhirError(400, f"{root} is not valid R4: a nested resource or element has the wrong shape.",
+                        expression=root, code="structure") from exc
 
 
 def check_id(resource_id: str, *, expression: str = "id") -> str:
