@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from domain.identity.access import organization_scope
+from domain.referrals import schemas, views
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.repository import Repository
@@ -51,6 +52,12 @@ class ReferralRepository(Repository[Referral]):
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def view(self, row_id: uuid.UUID) -> schemas.Referral | None:
+        """The API's view of one referral, by explicit columns (no ORM loading), partner scope applied."""
+        stmt = self._scoped(select(*views.COLUMNS).where(Referral.id == row_id))
+        row = (await self.session.execute(stmt)).first()
+        return None if row is None else views.from_row(row)
+
     async def insert_unless_known(self, values: dict[str, Any]) -> uuid.UUID | None:
         """Insert; None when a referral with the same source pair already exists (or is being written)."""
         stmt = (
@@ -70,6 +77,19 @@ class ReferralRepository(Repository[Referral]):
     async def find(
         self, filters: ReferralFilters, *, sort: str, descending: bool, limit: int, cursor: str | None
     ) -> tuple[list[Referral], str | None]:
+        stmt = self._filtered(filters)
+        return await self.paginate(stmt, sort=SORTS[sort], descending=descending, limit=limit, cursor=cursor)
+
+    async def find_views(
+        self, filters: ReferralFilters, *, sort: str, descending: bool, limit: int, cursor: str | None
+    ) -> tuple[list[schemas.Referral], str | None]:
+        """`find` as the API shows it: explicit columns, no ORM loading."""
+        stmt = self._filtered(filters).with_only_columns(*views.COLUMNS, maintain_column_froms=True)
+        rows, next_cursor = await self.paginate_rows(stmt, sort=SORTS[sort], descending=descending, limit=limit,
+                                                     cursor=cursor)
+        return [views.from_row(row) for row in rows], next_cursor
+
+    def _filtered(self, filters: ReferralFilters) -> Any:
         stmt = self._scoped(select(Referral))
         if filters.status:
             stmt = stmt.where(Referral.status.in_(filters.status))
@@ -89,7 +109,7 @@ class ReferralRepository(Repository[Referral]):
             stmt = stmt.where(Referral.received_at >= filters.received_from)
         if filters.received_to:
             stmt = stmt.where(Referral.received_at < filters.received_to)
-        return await self.paginate(stmt, sort=SORTS[sort], descending=descending, limit=limit, cursor=cursor)
+        return stmt
 
     def add_event(self, event: ReferralEvent) -> None:
         self.session.add(event)

@@ -13,12 +13,13 @@ from domain.referrals.enums import EventKind, ReferralStatus, SourceChannel
 from domain.referrals.errors import ReasonRequired, TransitionNotAllowed
 from domain.referrals.lifecycle import MILESTONE_COLUMN, allowed_moves, reason_enum
 from domain.referrals.models import Referral, ReferralEvent
+from domain.referrals import schemas, views
 from domain.referrals.repository import ReferralFilters, ReferralRepository
 from domain.referrals.schemas import ContactAttemptCreate, PatientUpdate, ReferralCreate, ReferralUpdate
 from domain.shared import idempotency
 from domain.shared.clock import utcnow
 from domain.shared.crypto import blind_index
-from domain.shared.errors import Conflict, PreconditionFailed
+from domain.shared.errors import Conflict, NotFound, PreconditionFailed
 from domain.shared.ids import uuid7
 
 
@@ -108,10 +109,19 @@ async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal:
     return referral
 
 
+async def read_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal: bool = False) -> schemas.Referral:
+    """What GET /v1/referrals/{id} shows: the same read and audit entry as get_referral, without ORM loading."""
+    referral = await ReferralRepository(session).view(referral_id)
+    if referral is None:
+        raise NotFound("Referral", referral_id)
+    audit.note(session, "referral.reveal" if reveal else "referral.read", "referral", referral.id)
+    return referral
+
+
 async def list_referrals(
     session: AsyncSession, *, filters: ReferralFilters, sort: str, descending: bool, limit: int, cursor: str | None
-) -> tuple[list[Referral], str | None]:
-    items, next_cursor = await ReferralRepository(session).find(
+) -> tuple[list[schemas.Referral], str | None]:
+    items, next_cursor = await ReferralRepository(session).find_views(
         filters, sort=sort, descending=descending, limit=limit, cursor=cursor
     )
     audit.note_list(session, "referral", [r.id for r in items])
