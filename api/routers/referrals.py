@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
-from domain.referrals import service
+from domain.referrals import service, views
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
 from domain.referrals.schemas import ContactAttemptCreate, Referral, ReferralCreate, ReferralEvent, ReferralUpdate, TransitionRequest
@@ -39,7 +39,7 @@ async def create_referral(
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/v1/referrals/{result.referral.id}"
     response.headers["ETag"] = etag(result.referral.version)
-    return result.referral
+    return views.from_entity(result.referral)
 
 
 @router.get("", response_model=Page[Referral], responses=problem_responses(401, 403, 422))
