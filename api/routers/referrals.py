@@ -76,7 +76,7 @@ async def get_referral(
     referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
     reveal: Annotated[bool, Query(description="Set when a person unmasks the patient block; audited as `referral.reveal`.")] = False,
 ) -> Referral:
-    referral = await service.read_referral(session, referral_id=referral_id, reveal=reveal)
+    referral = await service.get_referral(session, referral_id=referral_id, reveal=reveal)
     response.headers["ETag"] = etag(referral.version)
     return referral
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from domain.audit.models import AuditEvent
 from domain.shared.clock import utcnow
 from domain.shared.ids import uuid7
+from domain.shared.settings import get_settings
 
 TRAIL_KEY = "audit_trail"
 # Set on a session's info once its transaction has written anything besides the audit trail.
@@ -91,7 +92,7 @@ async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: in
     rows = trail.rows(outcome=outcome, status=status)
     if rows:
         connection = await session.connection()
-        if outcome == "success" and not _writes(session):
+        if outcome == "success" and get_settings().security.async_read_audit and not _writes(session):
             # A successful read whose only write is this trail: its commit need not wait for the
             # WAL flush (docs/security.md says what that risks). Writes and refusals still do.
             await connection.execute(_ASYNC_COMMIT)

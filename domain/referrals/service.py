@@ -102,18 +102,12 @@ async def create_referral(
     return Created(referral, created=True)
 
 
-async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal: bool = False) -> Referral:
-    referral = await ReferralRepository(session).get(referral_id)
-    # A person asking to see the masked patient block is recorded as such, not as a plain read.
-    audit.note(session, "referral.reveal" if reveal else "referral.read", "referral", referral.id)
-    return referral
-
-
-async def read_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal: bool = False) -> schemas.Referral:
-    """What GET /v1/referrals/{id} shows: the same read and audit entry as get_referral, without ORM loading."""
+async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal: bool = False) -> schemas.Referral:
+    """The referral as the API shows it: read by explicit columns, no ORM loading (a read-only view)."""
     referral = await ReferralRepository(session).view(referral_id)
     if referral is None:
         raise NotFound("Referral", referral_id)
+    # A person asking to see the masked patient block is recorded as such, not as a plain read.
     audit.note(session, "referral.reveal" if reveal else "referral.read", "referral", referral.id)
     return referral
 
