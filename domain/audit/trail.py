@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -24,7 +24,9 @@ TRAIL_KEY = "audit_trail"
 # Set on a session's info once its transaction has written anything besides the audit trail.
 WROTE_KEY = "wrote"
 _AUDIT_INSERT = AuditEvent.__table__.insert()
-_ASYNC_COMMIT = text("SELECT set_config('synchronous_commit', 'off', true)")
+_ASYNC_COMMIT = select(func.set_config("synchronous_commit", "off", True).label("setting")).cte("async_commit")
+_AUDIT_INSERT_ASYNC_COMMIT = _AUDIT_INSERT.add_cte(_ASYNC_COMMIT).returning(
+    select(_ASYNC_COMMIT.c.setting).scalar_subquery())
 # A list call records the ids it returned, up to this many; beyond it only the count.
 MAX_IDS = 200
 
@@ -92,12 +94,14 @@ async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: in
     rows = trail.rows(outcome=outcome, status=status)
     if rows:
         connection = await session.connection()
+        # Core, not the ORM's bulk insert: the rows are plain values and this runs on every request.
         if outcome == "success" and get_settings().security.async_read_audit and not _writes(session):
             # A successful read whose only write is this trail: its commit need not wait for the
             # WAL flush (docs/security.md says what that risks). Writes and refusals still do.
-            await connection.execute(_ASYNC_COMMIT)
-        # Core, not the ORM's bulk insert: the rows are plain values and this runs on every request.
-        await connection.execute(_AUDIT_INSERT, rows if len(rows) > 1 else rows[0])
+            # The setting rides in the same statement (a CTE its RETURNING reads), one round trip.
+            await connection.execute(_AUDIT_INSERT_ASYNC_COMMIT, rows if len(rows) > 1 else rows[0])
+        else:
+            await connection.execute(_AUDIT_INSERT, rows if len(rows) > 1 else rows[0])
     trail.entries.clear()
 
 
