@@ -6,9 +6,14 @@ fields are decrypted by their column types as usual, and the schema objects are 
 as they are, which the API then serialises.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Dialect
 
 from domain.referrals import schemas
 from domain.referrals.models import PATIENT_FIELDS, Referral
@@ -57,3 +62,31 @@ def from_entity(referral: Referral) -> schemas.Referral:
     fields = {name: getattr(referral, name) for name in _REFERRAL_FIELDS}
     fields["patient"] = _patient(lambda name: getattr(referral, name))
     return _construct(schemas.Referral, fields)
+
+
+@dataclass(frozen=True)
+class CompiledRead:
+    """SELECT COLUMNS by id (and organisation, under a partner's scope), compiled for the driver."""
+
+    sql: str
+    decoders: list[tuple[str, Callable[[Any], Any] | None]]
+
+    def view(self, record: Any) -> schemas.Referral:
+        values = {name: (value if decode is None or value is None else decode(value))
+                  for (name, decode), value in zip(self.decoders, record, strict=True)}
+        fields = {name: values[name] for name in _REFERRAL_FIELDS}
+        fields["patient"] = _patient(values.__getitem__)
+        return _construct(schemas.Referral, fields)
+
+
+@cache
+def compiled_read(dialect: Dialect, *, scoped: bool) -> CompiledRead:
+    stmt = select(*COLUMNS).where(_T.c.id == bindparam("id"))
+    if scoped:
+        stmt = stmt.where(_T.c.referring_organization_id == bindparam("organization_id"))
+    compiled = stmt.compile(dialect=dialect)
+    if list(compiled.positiontup or []) != (["id", "organization_id"] if scoped else ["id"]):
+        raise RuntimeError("the read's parameters are not in the order the repository passes them")
+    # A TypeDecorator's processor includes its process_result_value: sealed fields are opened here.
+    decoders = [(c.name, c.type.dialect_impl(dialect).result_processor(dialect, None)) for c in COLUMNS]
+    return CompiledRead(sql=str(compiled), decoders=decoders)
