@@ -78,7 +78,9 @@ class Repository(Generic[M]):
         self, stmt: Select[Any], *, sort: InstrumentedAttribute[Any], descending: bool, limit: int, cursor: str | None,
     ) -> tuple[list[Any], str | None]:
         """`paginate` for a select of columns (which must include the id and the sort column): Core rows."""
-        rows = list(await self.session.execute(self._page(stmt, sort, descending, limit, cursor)))
+        # On the connection, not through the session: plain rows need none of the ORM's result handling.
+        connection = await self.session.connection()
+        rows = list(await connection.execute(self._page(stmt, sort, descending, limit, cursor)))
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]._mapping
