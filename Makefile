@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
+BENCH_INSTALLED := $(VENV)/.installed-bench
 
 .PHONY: run test install install-test openapi bench migrate seed serve worker clean-data frontend-build frontend-test
 
@@ -36,8 +37,13 @@ $(TEST_INSTALLED): pyproject.toml $(INSTALLED)
 openapi: $(INSTALLED)
 	$(PY) -m api.openapi
 
-bench: $(TEST_INSTALLED)
-	@if [ -f bench/run_all.sh ]; then bash bench/run_all.sh; else echo "bench/run_all.sh is not there yet"; fi
+$(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $@
+
+# `make bench ARGS="--rounds 5"`: see bench/README.md (PostgreSQL, Redis and wrk; results in bench/results/).
+bench: $(BENCH_INSTALLED)
+	bash bench/run_all.sh $(ARGS)
 
 migrate: $(INSTALLED)
 	$(VENV)/bin/refloop migrate

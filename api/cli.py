@@ -137,12 +137,11 @@ def mail_catcher(
 def worker() -> None:
     """Run the background worker (arq) on REDIS_URL."""
     from arq.connections import RedisSettings
-    from arq.worker import run_worker
 
     from domain.shared.settings import get_settings
-    from workers.main import WorkerSettings
+    from workers.main import run
 
-    run_worker(WorkerSettings, redis_settings=RedisSettings.from_dsn(get_settings().redis.url))
+    run(redis_settings=RedisSettings.from_dsn(get_settings().redis.url))
 
 
 @app.command()

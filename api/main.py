@@ -57,13 +57,15 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_docs(app)
     install_auth_error_handlers(app)
+    # Routes are matched in order: the busiest (referrals) first. No two routers share a prefix.
+    app.include_router(referrals.router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(health.router)
     # Before `users`: `/users/assignable` is a route, not a user id.
     for module in (colleagues, search):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (auth, users, api_keys, ehr_clients, audit):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (referrals, appointments, analytics, organizations, providers, tasks):
+    for module in (appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router, reference.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)

@@ -29,6 +29,7 @@ from bench import servers  # noqa: E402
 os.environ["DATABASE_URL"] = servers.bench_database_url()
 os.environ.setdefault("REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
 os.environ["SECURITY_ACCESS_TOKEN_MINUTES"] = "180"
+os.environ.setdefault("REFLOOP_LOG_JSON", "true")  # production's log format, as bench/servers.py
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402

@@ -316,10 +316,14 @@ def main() -> None:
           f"{args.workers} uvicorn workers, {args.rounds} rounds, ABBA order; the machine is shared, so expect noise")
     runs: dict = {}
     started = time.time()
+    load_before = open("/proc/loadavg").read().split()[:3]
     for round_no in range(1, args.rounds + 1):
         for side in (("app", "bare") if round_no % 2 else ("bare", "app")):
             run_side(side, paths, files, args, results, runs, skipped, round_no)
     lines = table(paths, runs, skipped)
+    # A shared machine's figures mean little without how busy it was (BENCH.md).
+    lines += ["", f"Load average (1, 5, 15 min) at the start: {' '.join(load_before)}; at the end: "
+                  f"{' '.join(open('/proc/loadavg').read().split()[:3])}"]
     print()
     print("\n".join(lines))
     print(f"\n{time.time() - started:.0f} s; ratios are median app / median bare in the same run; "

@@ -11,6 +11,7 @@ record of it) is reported. Exit status 1 if a message is missing or was never re
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import time
@@ -85,7 +86,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--kills", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
+    parser.add_argument("--redis", default=os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     parser.add_argument("--seed", type=int)
     args = parser.parse_args()
     result = asyncio.run(run(messages=args.messages, kills=args.kills, seconds=args.seconds,

@@ -42,7 +42,7 @@ def worker_env(db_url: str, redis_url: str, smtp_port: int, queue: str, **extra:
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
     # BENCH_WORKER_LOG=path keeps the workers' output for a post-mortem.
     log = open(os.environ["BENCH_WORKER_LOG"], "ab") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "arq", "workers.main.WorkerSettings"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "workers.main"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 

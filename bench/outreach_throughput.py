@@ -15,6 +15,7 @@ The SMTP server runs in its own process.
 
 import argparse
 import asyncio
+import os
 import multiprocessing as mp
 import statistics
 import time
@@ -194,7 +195,7 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, default=300)
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
+    parser.add_argument("--redis", default=os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     args = parser.parse_args()
     asyncio.run(run(args.referrals, args.jobs, args.rounds, args.redis))
 

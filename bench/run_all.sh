@@ -14,8 +14,8 @@ if ! command -v wrk >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq wrk
 fi
-if [ "${BENCH_PROFILE:-0}" = "1" ] && [ ! -x .venv/bin/py-spy ]; then
-  .venv/bin/pip install -q py-spy   # a measuring tool, deliberately not in pyproject.toml
+if [ ! -x .venv/bin/py-spy ] || ! $PY -c "import orjson" 2>/dev/null; then
+  .venv/bin/pip install -q -e '.[test,bench]'   # the `bench` extra, when run without make
 fi
 
 $PY bench/load_referrals.py

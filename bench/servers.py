@@ -56,6 +56,8 @@ def server_env() -> dict[str, str]:
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         # One login per server start must outlast every run against it.
         "SECURITY_ACCESS_TOKEN_MINUTES": "180",
+        # Production's log format (one JSON access line per request), not the coloured console one.
+        "REFLOOP_LOG_JSON": os.environ.get("REFLOOP_LOG_JSON", "true"),
         "PYTHONPATH": str(ROOT),
     }
 

@@ -1,13 +1,15 @@
-"""arq worker settings: `refloop worker` (or `arq workers.main.WorkerSettings`)."""
+"""arq worker settings: `refloop worker` (or `python -m workers.main`)."""
 
 from arq import cron, func
 from arq.connections import RedisSettings
+from arq.worker import get_kwargs
 
 from domain.shared.settings import get_settings
 from workers import outbox_relay
 from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins
 from workers.jobs.outreach import send_message
+from workers.resting import RestingWorker
 
 
 async def ping(ctx: dict) -> str:
@@ -32,8 +34,23 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis.url)
     queue_name = outbox_config().queue_name
-    # arq's defaults poll every 0.5 s and cap throughput near 200 jobs/s (BENCH.md).
+    # arq's defaults poll every 0.5 s and cap throughput near 200 jobs/s (BENCH.md). This short
+    # delay holds while jobs come; RestingWorker backs off when idle (workers/resting.py).
     poll_delay = 0.01
     max_jobs = outbox_config().max_jobs
     # Outcomes live in the outbox table; results in Redis would only cost writes.
     keep_result = 0
+
+
+def create_worker(**overrides) -> RestingWorker:
+    return RestingWorker(**{**get_kwargs(WorkerSettings), **overrides},
+                         idle_poll_seconds=outbox_config().idle_poll_seconds)
+
+
+def run(**overrides) -> None:
+    """`refloop worker` and `python -m workers.main`: the resting worker with these settings."""
+    create_worker(**overrides).run()
+
+
+if __name__ == "__main__":
+    run()

@@ -3,20 +3,28 @@
 Claiming commits before enqueueing. If the process dies in between, the rows' lease runs
 out and the next pass hands them out again with a new version; a job left over from the
 earlier pass finds the version moved and does nothing.
+
+It sleeps until PostgreSQL notifies `refloop_outbox` (a trigger on the outbox insert, sent at
+commit), with a slow fallback poll for what no insert announces: retries whose `not_before`
+has come, expired leases, a notification lost while the listening connection was down.
 """
 
 import asyncio
 import contextlib
 
+import asyncpg
 import structlog
 from arq.connections import ArqRedis
 
 from domain.outreach import delivery
 from domain.shared.db import unit_of_work
+from domain.shared.settings import get_settings
 from workers.config import OutboxConfig, outbox_config
+from workers.wake import wake_workers
 
 log = structlog.get_logger()
 SEND_JOB = "send_message"
+CHANNEL = "refloop_outbox"
 
 
 def job_id(message_id: object, version: int) -> str:
@@ -24,32 +32,76 @@ def job_id(message_id: object, version: int) -> str:
 
 
 async def relay_once(redis: ArqRedis, cfg: OutboxConfig | None = None) -> int:
-    cfg = cfg or outbox_config()
+    return (await _pass(redis, cfg or outbox_config()))[0]
+
+
+async def _pass(redis: ArqRedis, cfg: OutboxConfig) -> tuple[int, bool]:
+    """How many rows went to Redis, and whether more may be waiting (a full batch or a full backlog)."""
     room = cfg.max_backlog - await redis.zcard(cfg.queue_name)
     if room <= 0:
-        return 0
+        return 0, True
+    limit = min(cfg.batch, room)
     async with unit_of_work() as session:
-        claimed = await delivery.claim_due(session, limit=min(cfg.batch, room), lease=cfg.relay_lease)
+        claimed = await delivery.claim_due(session, limit=limit, lease=cfg.relay_lease)
     for message_id, version in claimed:
         await redis.enqueue_job(SEND_JOB, str(message_id), version, _job_id=job_id(message_id, version),
                                 _queue_name=cfg.queue_name)
-    return len(claimed)
+    if claimed:
+        wake_workers()
+    return len(claimed), len(claimed) >= limit
+
+
+class Listener:
+    """A raw asyncpg connection LISTENing on the outbox channel; `woken` is set by each notification."""
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+        self.connection: asyncpg.Connection | None = None
+
+    async def ensure(self) -> None:
+        if self.connection is not None and not self.connection.is_closed():
+            return
+        url = get_settings().database.url.replace("postgresql+asyncpg://", "postgresql://")
+        self.connection = await asyncpg.connect(url, server_settings={"application_name": "refloop-relay"})
+        await self.connection.add_listener(CHANNEL, lambda *_: self.woken.set())
+        # Anything inserted while we were not listening is found by the pass that follows.
+        self.woken.set()
+
+    async def wait(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.woken.wait(), timeout)
+        self.woken.clear()
+
+    async def close(self) -> None:
+        if self.connection is not None and not self.connection.is_closed():
+            with contextlib.suppress(Exception):
+                await self.connection.close(timeout=2)
 
 
 async def relay_forever(redis: ArqRedis, cfg: OutboxConfig | None = None) -> None:
     cfg = cfg or outbox_config()
-    while True:
-        try:
-            moved = await relay_once(redis, cfg)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            # Database or Redis away: keep trying, the rows wait safely in the outbox.
-            log.warning("outbox relay pass failed", exc_info=True)
-            moved = 0
-            await asyncio.sleep(1)
-        if moved < cfg.batch:
-            await asyncio.sleep(cfg.poll_seconds)
+    listener = Listener()
+    try:
+        while True:
+            try:
+                await listener.ensure()
+                moved, more = await _pass(redis, cfg)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Database or Redis away: keep trying, the rows wait safely in the outbox.
+                log.warning("outbox relay pass failed", exc_info=True)
+                await listener.close()
+                await asyncio.sleep(1)
+                continue
+            if more:
+                # More is due, or Redis holds a full backlog: look again shortly, without a busy loop.
+                if not moved:
+                    await asyncio.sleep(cfg.backlog_wait_seconds)
+                continue
+            await listener.wait(cfg.poll_seconds)
+    finally:
+        await listener.close()
 
 
 async def start(ctx: dict) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
 from domain.reference import catalog
-from domain.referrals import service
+from domain.referrals import service, views
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
 from domain.referrals.schemas import (
@@ -50,7 +50,7 @@ async def create_referral(
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/v1/referrals/{result.referral.id}"
     response.headers["ETag"] = etag(result.referral.version)
-    return result.referral
+    return views.from_entity(result.referral)
 
 
 class ListFilters:

@@ -3,11 +3,17 @@
 --   BENCH_BODY   file holding the POST body; "__ID__" is replaced by an identifier unique to the request
 --   BENCH_TOKEN  bearer token, when the app wants one
 --   BENCH_RUN    run label, so identifiers never repeat across runs
+--   BENCH_DELAY_MS  optional pause before each request on a connection (paced load, bench/soak_rss.py)
 local mode = os.getenv("BENCH_MODE") or "fixed"
 local path = os.getenv("BENCH_PATH") or "/"
 local token = os.getenv("BENCH_TOKEN") or ""
 local run = os.getenv("BENCH_RUN") or tostring(os.time())
 local fhir_system = os.getenv("BENCH_FHIR_SYSTEM") or "urn:refloop:bench-fhir"
+
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if delay_ms > 0 then
+  function delay() return delay_ms end
+end
 
 local threads = 0
 local ids = {}

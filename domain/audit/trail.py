@@ -11,14 +11,22 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from domain.audit.models import AuditEvent
 from domain.shared.clock import utcnow
 from domain.shared.ids import uuid7
+from domain.shared.settings import get_settings
 
 TRAIL_KEY = "audit_trail"
+# Set on a session's info once its transaction has written anything besides the audit trail.
+WROTE_KEY = "wrote"
+_AUDIT_INSERT = AuditEvent.__table__.insert()
+_ASYNC_COMMIT = select(func.set_config("synchronous_commit", "off", True).label("setting")).cte("async_commit")
+_AUDIT_INSERT_ASYNC_COMMIT = _AUDIT_INSERT.add_cte(_ASYNC_COMMIT).returning(
+    select(_ASYNC_COMMIT.c.setting).scalar_subquery())
 # A list call records the ids it returned, up to this many; beyond it only the count.
 MAX_IDS = 200
 
@@ -85,7 +93,15 @@ async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: in
         outcome, status = trail.outcome
     rows = trail.rows(outcome=outcome, status=status)
     if rows:
-        await session.execute(insert(AuditEvent), rows)
+        connection = await session.connection()
+        # Core, not the ORM's bulk insert: the rows are plain values and this runs on every request.
+        if outcome == "success" and get_settings().security.async_read_audit and not _writes(session):
+            # A successful read whose only write is this trail: its commit need not wait for the
+            # WAL flush (docs/security.md says what that risks). Writes and refusals still do.
+            # The setting rides in the same statement (a CTE its RETURNING reads), one round trip.
+            await connection.execute(_AUDIT_INSERT_ASYNC_COMMIT, rows if len(rows) > 1 else rows[0])
+        else:
+            await connection.execute(_AUDIT_INSERT, rows if len(rows) > 1 else rows[0])
     trail.entries.clear()
 
 
@@ -105,3 +121,25 @@ def outcome_of(status: int) -> str:
     if status == 404:
         return "not_found"
     return "rejected" if status < 500 else "error"
+
+
+def _writes(session: AsyncSession) -> bool:
+    """Whether this transaction wrote, or will write at commit, anything of its own."""
+    return bool(session.info.get(WROTE_KEY) or session.new or session.dirty or session.deleted)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[WROTE_KEY] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[WROTE_KEY] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: object) -> None:
+    if getattr(transaction, "parent", None) is None:
+        session.info.pop(WROTE_KEY, None)

@@ -20,6 +20,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
 
+from domain.identity import revocations
 from domain.identity.errors import AccountLocked, RateLimited, TooManyAttempts
 from domain.shared.settings import get_settings
 
@@ -127,13 +128,28 @@ async def claim_once(namespace: str, value: str, *, ttl_seconds: int) -> bool:
 
 async def revoke_marker(name: str, *, ttl_seconds: int) -> None:
     await redis().set(f"{PREFIX}revoked:{name}", "1", ex=max(1, ttl_seconds))
+    await _announce(name)
 
 
 @open_without_redis(False)
 async def any_revoked(*names: str) -> bool:
+    """Answered from the per-process cache while its invalidation channel is live (revocations.py)."""
+    revocations.cache.ensure_listening(get_settings().redis.url)
+    cached = revocations.cache.lookup(names)
+    if cached is not None:
+        return cached
+    asked_at, generation = time.monotonic(), revocations.cache.generation
     values = await redis().mget([f"{PREFIX}revoked:{name}" for name in names])
+    revocations.cache.store(names, values, asked_at=asked_at, generation=generation)
     return any(v is not None for v in values)
 
 
 async def clear_marker(name: str) -> None:
     await redis().delete(f"{PREFIX}revoked:{name}")
+    await _announce(name)
+
+
+async def _announce(name: str) -> None:
+    # This process forgets at once; the others when the message reaches them.
+    revocations.cache.drop(name)
+    await redis().publish(revocations.CHANNEL, name)

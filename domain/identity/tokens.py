@@ -55,7 +55,28 @@ def issue(*, subject: str, kind: str, lifetime: timedelta, role: str | None = No
     return jwt.encode(claims, get_settings().security.secret_key, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
+# Tokens already verified by this process, until they expire: the signature of a given string
+# under a given key does not change, so only the expiry needs checking again.
+_VERIFIED: dict[tuple[str, str], TokenClaims] = {}
+_VERIFIED_MAX = 4096
+
+
 def verify(token: str) -> TokenClaims:
+    secret = get_settings().security.secret_key
+    claims = _VERIFIED.get((secret, token))
+    if claims is not None:
+        if claims.expires_at + LEEWAY_SECONDS <= utcnow().timestamp():
+            _VERIFIED.pop((secret, token), None)
+            raise NotAuthenticated("The bearer token has expired; refresh it or log in again.")
+        return claims
+    claims = _verify(token, secret)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[(secret, token)] = claims
+    return claims
+
+
+def _verify(token: str, secret: str) -> TokenClaims:
     try:
         header = jwt.get_unverified_header(token)
     except JWTError as exc:
@@ -64,7 +85,7 @@ def verify(token: str) -> TokenClaims:
         raise NotAuthenticated("The bearer token is not signed the way this service signs tokens.")
     try:
         claims = jwt.decode(
-            token, get_settings().security.secret_key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            token, secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
             options={"leeway": LEEWAY_SECONDS, "require_exp": True, "require_iat": True, "require_sub": True,
                      "require_jti": True},
         )

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from domain.identity.access import organization_scope
+from domain.referrals import schemas, views
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.repository import Repository
@@ -53,6 +54,19 @@ class ReferralRepository(Repository[Referral]):
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def view(self, row_id: uuid.UUID) -> schemas.Referral | None:
+        """The API's view of one referral, by explicit columns (no ORM loading), partner scope applied.
+
+        The hottest read of the API: a statement compiled once, run on the session's own asyncpg
+        connection (asyncpg prepares and caches it), values decoded by the columns' own types."""
+        organization_id = organization_scope(self.session)
+        connection = await self.session.connection()
+        read = views.compiled_read(connection.dialect, scoped=organization_id is not None)
+        driver = (await connection.get_raw_connection()).driver_connection
+        args = (row_id,) if organization_id is None else (row_id, organization_id)
+        record = await driver.fetchrow(read.sql, *args)
+        return None if record is None else read.view(record)
+
     async def insert_unless_known(self, values: dict[str, Any]) -> uuid.UUID | None:
         """Insert; None when a referral with the same source pair already exists (or is being written)."""
         stmt = (
@@ -78,6 +92,15 @@ class ReferralRepository(Repository[Referral]):
     async def count_by_status(self, filters: ReferralFilters) -> dict[str, int]:
         stmt = self._filtered(select(Referral.status, func.count()), filters).group_by(Referral.status)
         return {ReferralStatus(status).value: n for status, n in await self.session.execute(stmt)}
+
+    async def find_views(
+        self, filters: ReferralFilters, *, sort: str, descending: bool, limit: int, cursor: str | None
+    ) -> tuple[list[schemas.Referral], str | None]:
+        """`find` as the API shows it: explicit columns, no ORM loading."""
+        stmt = self._filtered(select(Referral), filters).with_only_columns(*views.COLUMNS, maintain_column_froms=True)
+        rows, next_cursor = await self.paginate_rows(stmt, sort=SORTS[sort], descending=descending, limit=limit,
+                                                     cursor=cursor)
+        return [views.from_row(row) for row in rows], next_cursor
 
     def _filtered(self, stmt: Any, filters: ReferralFilters) -> Any:
         stmt = self._scoped(stmt)

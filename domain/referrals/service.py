@@ -15,11 +15,13 @@ from domain.referrals.errors import ReasonRequired, TransitionNotAllowed
 from domain.referrals.indexes import patient_indexes
 from domain.referrals.lifecycle import MILESTONE_COLUMN, REOPEN_CLEARS, allowed_moves, reason_enum
 from domain.referrals.models import Referral, ReferralEvent
+from domain.referrals import schemas, views
 from domain.referrals.repository import ReferralFilters, ReferralRepository
 from domain.referrals.schemas import ContactAttemptCreate, NoteCreate, PatientUpdate, ReferralCreate, ReferralUpdate
 from domain.shared import idempotency
 from domain.shared.clock import utcnow
-from domain.shared.errors import Conflict, InvalidInput, PreconditionFailed
+from domain.shared.crypto import blind_index
+from domain.shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from domain.shared.ids import uuid7
 
 
@@ -104,8 +106,11 @@ async def create_referral(
     return Created(referral, created=True)
 
 
-async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal: bool = False) -> Referral:
-    referral = await ReferralRepository(session).get(referral_id)
+async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal: bool = False) -> schemas.Referral:
+    """The referral as the API shows it: read by explicit columns, no ORM loading (a read-only view)."""
+    referral = await ReferralRepository(session).view(referral_id)
+    if referral is None:
+        raise NotFound("Referral", referral_id)
     # A person asking to see the masked patient block is recorded as such, not as a plain read.
     audit.note(session, "referral.reveal" if reveal else "referral.read", "referral", referral.id)
     return referral
@@ -113,8 +118,8 @@ async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal:
 
 async def list_referrals(
     session: AsyncSession, *, filters: ReferralFilters, sort: str, descending: bool, limit: int, cursor: str | None
-) -> tuple[list[Referral], str | None]:
-    items, next_cursor = await ReferralRepository(session).find(
+) -> tuple[list[schemas.Referral], str | None]:
+    items, next_cursor = await ReferralRepository(session).find_views(
         filters, sort=sort, descending=descending, limit=limit, cursor=cursor
     )
     audit.note_list(session, "referral", [r.id for r in items])

@@ -68,15 +68,31 @@ class Repository(Generic[M]):
         Rows whose sort value is NULL are left out of sorted pages, so a sort column
         must be non-null for the rows it lists.
         """
+        rows = list((await self.session.execute(self._page(stmt, sort, descending, limit, cursor))).scalars())
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]
+        return rows[:limit], encode_cursor(getattr(last, sort.key), last.id)
+
+    async def paginate_rows(
+        self, stmt: Select[Any], *, sort: InstrumentedAttribute[Any], descending: bool, limit: int, cursor: str | None,
+    ) -> tuple[list[Any], str | None]:
+        """`paginate` for a select of columns (which must include the id and the sort column): Core rows."""
+        # On the connection, not through the session: plain rows need none of the ORM's result handling.
+        connection = await self.session.connection()
+        rows = list(await connection.execute(self._page(stmt, sort, descending, limit, cursor)))
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]._mapping
+        return rows[:limit], encode_cursor(last[sort.key], last["id"])
+
+    def _page(self, stmt: Select[Any], sort: InstrumentedAttribute[Any], descending: bool, limit: int,
+              cursor: str | None) -> Select[Any]:
         id_col = self.model.id  # type: ignore[attr-defined]
         if cursor:
             after_value, after_id = decode_cursor(cursor)
             key = tuple_(sort, id_col)
             stmt = stmt.where(key < (after_value, after_id) if descending else key > (after_value, after_id))
         order = (sort.desc(), id_col.desc()) if descending else (sort.asc(), id_col.asc())
-        rows = list((await self.session.execute(stmt.order_by(*order).limit(limit + 1))).scalars())
-        if len(rows) <= limit:
-            return rows, None
-        last = rows[limit - 1]
-        return rows[:limit], encode_cursor(getattr(last, sort.key), last.id)
+        return stmt.order_by(*order).limit(limit + 1)
 

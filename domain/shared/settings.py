@@ -66,6 +66,8 @@ class SecuritySettings(BaseSettings):
     blind_index_key: str = "dev-only-blind-index-key"
     access_token_minutes: int = 15
     refresh_token_days: int = 14
+    # A read's audit-only transaction commits without waiting for the WAL flush (docs/security.md).
+    async_read_audit: bool = True
     cors_origins: list[str] = ["http://127.0.0.1:5173", "http://localhost:5173"]
     max_body_bytes: int = 2 * 1024 * 1024
 

@@ -1,0 +1,79 @@
+"""CPU an idle `refloop run` (API + worker, no traffic) uses, as a share of one core.
+
+    .venv/bin/python bench/idle_cpu.py [--seconds 60] [--port 8106]
+
+Starts `refloop run` against DATABASE_URL / REDIS_URL (or BENCH_IDLE_DATABASE_URL, default
+refloop_bench_idle, migrated and seeded on first start), waits for /healthz and a settling
+period, then sums the CPU time of the whole process tree over the window. That new messages
+still leave within a second is a behaviour, checked by tests/test_worker_rests.py.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tree_cpu(root: psutil.Process) -> float:
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--settle", type=float, default=10, help="seconds after /healthz before measuring")
+    parser.add_argument("--port", type=int, default=8106)
+    args = parser.parse_args()
+    env = {**os.environ,
+           "DATABASE_URL": os.environ.get("BENCH_IDLE_DATABASE_URL",
+                                          "postgresql://postgres@127.0.0.1:5432/refloop_bench_idle"),
+           "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+           "REFLOOP_LOG_JSON": "true"}
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "refloop"), "run", "--port", str(args.port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"refloop run exited with {proc.returncode}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{args.port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        time.sleep(args.settle)
+        root = psutil.Process(proc.pid)
+        before, started = tree_cpu(root), time.monotonic()
+        time.sleep(args.seconds)
+        used, elapsed = tree_cpu(root) - before, time.monotonic() - started
+        names = [" ".join(p.cmdline()[1:4]) for p in root.children(recursive=True)]
+        print(f"idle `refloop run` over {elapsed:.0f} s: {used:.2f} s CPU = {100 * used / elapsed:.2f}% of one core; "
+              f"load average {open('/proc/loadavg').read().split()[:3]}")
+        print(f"processes measured: refloop run + {names}")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

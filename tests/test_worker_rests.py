@@ -1,0 +1,64 @@
+"""The worker rests when idle (no busy poll), yet a new message still leaves within a second:
+the outbox insert wakes the relay through PostgreSQL LISTEN/NOTIFY, and the relay wakes the worker."""
+
+import asyncio
+import contextlib
+import time
+
+import pytest
+
+from domain.shared.db import unit_of_work
+from domain.shared.outbox import add_message
+from workers.config import outbox_config
+from workers.main import create_worker
+
+pytestmark = pytest.mark.usefixtures("committed")
+
+
+async def _until(condition, timeout: float) -> float:
+    started = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - started > timeout:
+            break
+        await asyncio.sleep(0.01)
+    return time.perf_counter() - started
+
+
+@contextlib.asynccontextmanager
+async def running_worker(redis):
+    cfg = outbox_config()
+    worker = create_worker(redis_pool=redis, queue_name=cfg.queue_name, handle_signals=False)
+    task = asyncio.create_task(worker.main())
+    try:
+        yield worker
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await worker.close()
+
+
+async def test_a_message_written_while_the_worker_rests_leaves_within_a_second(smtp_sink, arq_redis, monkeypatch):
+    cfg = outbox_config()
+    # The fallback poll is far away: only the notification can make the message leave in time.
+    monkeypatch.setattr(cfg, "poll_seconds", 30.0)
+    async with running_worker(arq_redis):
+        await asyncio.sleep(1.5)  # long enough for the worker to back off to its idle rest
+        for n in range(3):
+            async with unit_of_work() as session:
+                await add_message(session, channel="email", kind="thank_you", recipient_type="address",
+                                  recipient_address=f"office{n}@clinic.example", idempotency_key=f"rest-{n}")
+            elapsed = await _until(lambda: len(smtp_sink) > n, timeout=5)
+            assert len(smtp_sink) == n + 1, "the message never left"
+            assert elapsed < 1.0, f"message {n} took {elapsed:.2f} s to leave"
+            await asyncio.sleep(1.2)  # idle again before the next one
+
+
+async def test_an_idle_worker_polls_redis_only_a_few_times_a_second(arq_redis):
+    async with running_worker(arq_redis):
+        await asyncio.sleep(1.0)
+        before = (await arq_redis.info("stats"))["total_commands_processed"]
+        await asyncio.sleep(3.0)
+        after = (await arq_redis.info("stats"))["total_commands_processed"]
+    # A 10 ms busy poll would issue about 300 queue reads in these 3 s.
+    assert after - before < 40, f"{after - before} Redis commands in 3 s of idleness"
