@@ -178,6 +178,10 @@ from api.auth.commands import register as _register_identity_commands  # noqa: E
 
 _register_identity_commands(app)
 
+from api.import_commands import register as _register_import_commands  # noqa: E402
+
+_register_import_commands(app)
+
 
 if __name__ == "__main__":
     app()

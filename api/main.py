@@ -13,7 +13,9 @@ from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
+from api.routers import imports
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
+from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.shared.settings import get_settings
 
 DESCRIPTION = """
@@ -53,6 +55,8 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (referrals, appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
+    for module in (imports,):
+        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
@@ -63,7 +67,8 @@ def create_app() -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-API-Key", "X-Request-Id"],
         expose_headers=["ETag", "Location", "X-Request-Id", "Retry-After"],
     )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes,
+                       upload_paths={"/v1/imports/referrals": MAX_IMPORT_BYTES + 64 * 1024})
     app.add_middleware(RequestContextMiddleware)
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)

@@ -153,6 +153,9 @@ RULES: dict[str, Rule] = {
     "webhook-endpoints-create_webhook_endpoint": rule("admin", audit="settings.webhook_endpoint_create"),
     # Aggregates only: the analyst's home. Liaisons use it for referrer scorecards.
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
+    # Referrer relationships: history import (patient data, admins only), referrer figures (aggregates:
+    # liaisons and analysts too, never partners), relationship settings (admins, audited).
+    "imports-import_referrals": rule("admin", audit="referral.import"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),
