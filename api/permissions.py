@@ -156,6 +156,14 @@ RULES: dict[str, Rule] = {
     # Referrer relationships: history import (patient data, admins only), referrer figures (aggregates:
     # liaisons and analysts too, never partners), relationship settings (admins, audited).
     "imports-import_referrals": rule("admin", audit="referral.import"),
+    "relationships-list_referrers": rule("admin", "liaison", "analyst"),
+    "relationships-list_referring_organizations": rule("admin", "liaison", "analyst"),
+    "relationships-get_scorecard": rule("admin", "liaison", "analyst"),
+    "analytics-get_concentration": rule("admin", "liaison", "analyst"),
+    "settings-get_relationship_settings": rule("admin", "liaison", "analyst"),
+    "settings-save_relationship_settings": rule("admin", audit="settings.relationships_save"),
+    "settings-get_fee_schedule": rule("admin", "analyst"),
+    "settings-save_fee_schedule": rule("admin", audit="settings.fee_schedule_save"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

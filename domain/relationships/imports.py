@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit
 from domain.referrals.enums import AppointmentStatus, EventKind, ReferralStatus as S
-from domain.relationships import csvfile
+from domain.relationships import csvfile, snapshot
 from domain.relationships.csvfile import FileRejected, HistoryRow
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.relationships.errors import ImportRejected
@@ -119,5 +119,6 @@ async def import_referrals(
             progress(done, len(rows))
     loaded = len(fresh)
     await repo.finish(import_id, loaded=loaded, skipped=len(rows) - loaded)
+    await snapshot.refresh(session)
     audit.note(session, "referral.import", "referral_import", import_id, rows=len(rows), loaded=loaded)
     return ImportResult(str(import_id), file_hash, len(rows), loaded, len(rows) - loaded, already_imported=False)

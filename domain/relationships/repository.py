@@ -4,7 +4,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from domain.providers.models import Affiliation, Organization, Provider
 from domain.referrals.models import Referral
 from domain.relationships.csvfile import Directory, name_key
+from domain.relationships.filters import ReferrerFilters
 from domain.relationships.models import ReferralImport
 from domain.shared.repository import Repository
 
@@ -85,3 +86,69 @@ def _converter(column_type: Any):
     if isinstance(column_type, JSONB):
         return lambda value: None if value is None else json.dumps(value)
     return lambda value: value
+
+
+class FiguresRepository:
+    """Reads of referrer_figures joined with the directory, ownership, cooling and touchpoints."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def referrers_query(self, *, filters: ReferrerFilters) -> Any:
+        from domain.identity.models import User
+        from domain.relationships.models import CoolingEpisode, ReferrerFigures, ReferrerOwner, Touchpoint
+
+        first_org = (
+            select(Affiliation.organization_id).where(Affiliation.provider_id == Provider.id)
+            .order_by(Affiliation.created_at).limit(1).scalar_subquery()
+        )
+        cooling = (
+            select(CoolingEpisode.id).where(CoolingEpisode.provider_id == Provider.id, CoolingEpisode.closed_on.is_(None))
+            .exists()
+        )
+        last_touch = (
+            select(func.max(Touchpoint.occurred_at)).where(Touchpoint.provider_id == Provider.id).scalar_subquery()
+        )
+        specialty = Provider.specialties[0]["display"].astext
+        stmt = (
+            select(ReferrerFigures, Provider.id.label("provider_id"), Provider.given_name, Provider.family_name,
+                   Provider.prefix, Provider.npi, specialty.label("specialty"), first_org.label("organization_id"),
+                   cooling.label("cooling"), last_touch.label("last_touchpoint_at"),
+                   ReferrerOwner.liaison_id.label("owner_liaison_id"), User.full_name.label("owner_liaison_name"))
+            .join(Provider, Provider.id == ReferrerFigures.subject_id)
+            .outerjoin(ReferrerOwner, ReferrerOwner.provider_id == Provider.id)
+            .outerjoin(User, User.id == ReferrerOwner.liaison_id)
+            .where(ReferrerFigures.subject_kind == "provider")
+        )
+        if filters.tier:
+            stmt = stmt.where(ReferrerFigures.tier.in_(filters.tier))
+        if filters.segment:
+            stmt = stmt.where(ReferrerFigures.segment.in_(filters.segment))
+        if filters.cooling is not None:
+            stmt = stmt.where(cooling if filters.cooling else ~cooling)
+        if filters.liaison_id is not None:
+            stmt = stmt.where(ReferrerOwner.liaison_id == filters.liaison_id)
+        if filters.specialty:
+            stmt = stmt.where(func.lower(specialty).contains(filters.specialty.lower()))
+        if filters.organization_id is not None:
+            stmt = stmt.where(select(Affiliation.id).where(
+                Affiliation.provider_id == Provider.id, Affiliation.organization_id == filters.organization_id
+            ).exists())
+        if filters.provider_ids is not None:
+            stmt = stmt.where(Provider.id.in_(filters.provider_ids))
+        return stmt
+
+    async def organization_names(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
+        return dict(rows.all())
+
+    def organizations_query(self) -> Any:
+        from domain.relationships.models import ReferrerFigures
+
+        return (
+            select(ReferrerFigures, Organization.id.label("organization_id"), Organization.name)
+            .join(Organization, Organization.id == ReferrerFigures.subject_id)
+            .where(ReferrerFigures.subject_kind == "organization")
+        )

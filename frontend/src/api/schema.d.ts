@@ -634,6 +634,148 @@ export interface paths {
         patch: operations["tasks-update_task"];
         trace?: never;
     };
+    "/v1/imports/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load referral history from a CSV file
+         * @description All rows or none. Columns: received_at, service_line, status, patient_given_name, patient_family_name, patient_birth_date, source_id, referrer_npi, referrer_name, referrer_practice, urgency, payer_class, payer_name, status_reason, appointment_date, completion_date, status_date, referral_source, patient_mrn, patient_sex, patient_phone, actual_revenue (required: received_at, service_line, status, patient_given_name, patient_family_name, patient_birth_date). A file already loaded answers 200 with `already_imported` and loads nothing; a row whose `source_id` an earlier file loaded is skipped. Problems answer 422 with `row_errors` (row, column, problem).
+         */
+        post: operations["imports-import_referrals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referrers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referring providers with their figures
+         * @description Without `from`/`to` (and `service_line`) the figures are the trailing 90 days as of the snapshot's day (`as_of`, refreshed by the worker), against the 90 before; with them, that period against the one of the same length before it. Score, tier, segment and cooling are always as of `as_of`. `service_line` keeps referrers who sent that line in the period and counts only those referrals.
+         */
+        get: operations["relationships-list_referrers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referring-organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Referring organizations (practices) with their figures
+         * @description Without `from`/`to` (and `service_line`) the figures are the trailing 90 days as of the snapshot's day (`as_of`, refreshed by the worker), against the 90 before; with them, that period against the one of the same length before it. Score, tier, segment and cooling are always as of `as_of`.
+         */
+        get: operations["relationships-list_referring_organizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referrers/{provider_id}/scorecard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One referrer's figures for a period, by month
+         * @description Default period: the 365 days before now. The series has one point per calendar month (UTC) the period touches.
+         */
+        get: operations["relationships-get_scorecard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/concentration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 80/20: how few referrers send most referrals
+         * @description Over referrals with a referring provider received in [from, to) (default the 90 days before now).
+         */
+        get: operations["analytics-get_concentration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/relationships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Score weights and strategic lines */
+        get: operations["settings-get_relationship_settings"];
+        /**
+         * Change score weights and strategic lines
+         * @description Weights must sum to 1. Figures are recomputed in the same transaction.
+         */
+        put: operations["settings-save_relationship_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/fee-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expected revenue per service line and payer class */
+        get: operations["settings-get_fee_schedule"];
+        /**
+         * Replace the fee schedule
+         * @description The whole schedule: a pair not sent is no longer priced. Figures are recomputed.
+         */
+        put: operations["settings-save_fee_schedule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messages": {
         parameters: {
             query?: never;
@@ -1076,11 +1218,64 @@ export interface components {
             /** Scope */
             scope: string;
         };
+        /** Body_imports-import_referrals */
+        "Body_imports-import_referrals": {
+            /**
+             * File
+             * @description UTF-8 CSV with a header line, at most 32 MB.
+             */
+            file: string;
+        };
         /**
          * Channel
          * @enum {string}
          */
         Channel: "email" | "sms" | "webhook" | "fhir";
+        /** Concentration */
+        Concentration: {
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /**
+             * Volume
+             * @description Referrals in the period with a referring provider.
+             */
+            volume: number;
+            /**
+             * Referrers
+             * @description Referrers who sent at least one in the period.
+             */
+            referrers: number;
+            /**
+             * Active Referrers
+             * @description Referrers with at least one referral in the 365 days before `to`.
+             */
+            active_referrers: number;
+            /**
+             * Top Count
+             * @description The fewest referrers whose referrals make up at least 80% of the volume.
+             */
+            top_count: number;
+            /** Top Share Of Active */
+            top_share_of_active: number | null;
+            /** Top */
+            top: components["schemas"]["ConcentrationReferrer"][];
+        };
+        /** ConcentrationReferrer */
+        ConcentrationReferrer: {
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+            /** Name */
+            name: string;
+            /** Volume */
+            volume: number;
+            /** Cumulative Share */
+            cumulative_share: number;
+        };
         /** ContactAttemptCreate */
         ContactAttemptCreate: {
             /** Channel */
@@ -1219,12 +1414,69 @@ export interface components {
          * @enum {string}
          */
         EventKind: "created" | "transition" | "updated" | "assigned" | "appointment" | "contact_attempt" | "note" | "task" | "message";
+        /** FeeEntry */
+        FeeEntry: {
+            /** Service Line */
+            service_line: string;
+            payer_class: components["schemas"]["PayerClass"];
+            /** Amount */
+            amount: number;
+        };
+        /** FeeSchedule */
+        FeeSchedule: {
+            /** Entries */
+            entries: components["schemas"]["FeeEntry"][];
+        };
         /** FieldError */
         FieldError: {
             /** Field */
             field: string;
             /** Message */
             message: string;
+        };
+        /**
+         * Figures
+         * @description Figures over referrals received in the period (DESIGN.md definitions); a rate is null when nothing
+         *     was received (or, for loop closure, nothing completed).
+         */
+        Figures: {
+            /** Volume */
+            volume: number;
+            /**
+             * Prior Volume
+             * @description Volume in the period of the same length just before.
+             */
+            prior_volume?: number | null;
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Median Days To Appointment */
+            median_days_to_appointment: number | null;
+            /** Leakage Rate */
+            leakage_rate: number | null;
+            /** Loop Closure Rate */
+            loop_closure_rate: number | null;
+            /** Revenue */
+            revenue: number;
+            /**
+             * Trend
+             * @description volume / prior_volume - 1; null when the prior period had none.
+             */
+            trend?: number | null;
+        };
+        /** ImportSummary */
+        ImportSummary: {
+            /** Import Id */
+            import_id: string | null;
+            /** File Hash */
+            file_hash: string;
+            /** Rows */
+            rows: number;
+            /** Loaded */
+            loaded: number;
+            /** Skipped */
+            skipped: number;
+            /** Already Imported */
+            already_imported: boolean;
         };
         /** Me */
         Me: {
@@ -1407,6 +1659,53 @@ export interface components {
          * @enum {string}
          */
         OrganizationKind: "practice" | "hospital" | "health_system" | "payer" | "other";
+        /** OrganizationRow */
+        OrganizationRow: {
+            /** As Of */
+            as_of: string | null;
+            /** Score */
+            score: number | null;
+            /** Tier */
+            tier: string | null;
+            /** Segment */
+            segment: string | null;
+            /** Cooling */
+            cooling: boolean;
+            /**
+             * Weekly
+             * @description Referrals received in each of the last 13 weeks, oldest first.
+             */
+            weekly: number[];
+            /** Volume */
+            volume: number;
+            /**
+             * Prior Volume
+             * @description Volume in the period of the same length just before.
+             */
+            prior_volume?: number | null;
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Median Days To Appointment */
+            median_days_to_appointment: number | null;
+            /** Leakage Rate */
+            leakage_rate: number | null;
+            /** Loop Closure Rate */
+            loop_closure_rate: number | null;
+            /** Revenue */
+            revenue: number;
+            /**
+             * Trend
+             * @description volume / prior_volume - 1; null when the prior period had none.
+             */
+            trend?: number | null;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Name */
+            name: string;
+        };
         /** OrganizationUpdate */
         OrganizationUpdate: {
             /** Name */
@@ -1477,6 +1776,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[OrganizationRow] */
+        Page_OrganizationRow_: {
+            /** Items */
+            items: components["schemas"]["OrganizationRow"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[Organization] */
         Page_Organization_: {
             /** Items */
@@ -1511,6 +1820,16 @@ export interface components {
         Page_Referral_: {
             /** Items */
             items: components["schemas"]["Referral"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[ReferrerRow] */
+        Page_ReferrerRow_: {
+            /** Items */
+            items: components["schemas"]["ReferrerRow"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -1694,6 +2013,8 @@ export interface components {
             errors?: components["schemas"]["FieldError"][] | null;
             /** Allowed */
             allowed?: string[] | null;
+            /** Row Errors */
+            row_errors?: components["schemas"]["RowProblem"][] | null;
         };
         /** Provider */
         Provider: {
@@ -2034,6 +2355,67 @@ export interface components {
             /** Queue */
             queue?: string | null;
         };
+        /** ReferrerRow */
+        ReferrerRow: {
+            /** As Of */
+            as_of: string | null;
+            /** Score */
+            score: number | null;
+            /** Tier */
+            tier: string | null;
+            /** Segment */
+            segment: string | null;
+            /** Cooling */
+            cooling: boolean;
+            /**
+             * Weekly
+             * @description Referrals received in each of the last 13 weeks, oldest first.
+             */
+            weekly: number[];
+            /** Volume */
+            volume: number;
+            /**
+             * Prior Volume
+             * @description Volume in the period of the same length just before.
+             */
+            prior_volume?: number | null;
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Median Days To Appointment */
+            median_days_to_appointment: number | null;
+            /** Leakage Rate */
+            leakage_rate: number | null;
+            /** Loop Closure Rate */
+            loop_closure_rate: number | null;
+            /** Revenue */
+            revenue: number;
+            /**
+             * Trend
+             * @description volume / prior_volume - 1; null when the prior period had none.
+             */
+            trend?: number | null;
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+            /** Name */
+            name: string;
+            /** Npi */
+            npi: string | null;
+            /** Specialty */
+            specialty: string | null;
+            /** Organization Id */
+            organization_id: string | null;
+            /** Organization Name */
+            organization_name: string | null;
+            /** Last Touchpoint At */
+            last_touchpoint_at: string | null;
+            /** Owner Liaison Id */
+            owner_liaison_id: string | null;
+            /** Owner Liaison Name */
+            owner_liaison_name: string | null;
+        };
         /** ReferrerVolume */
         ReferrerVolume: {
             /**
@@ -2059,11 +2441,96 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /** RelationshipSettingsIn */
+        RelationshipSettingsIn: {
+            weights: components["schemas"]["ScoreWeights"];
+            /** Strategic Service Lines */
+            strategic_service_lines: string[];
+        };
+        /** RelationshipSettingsOut */
+        RelationshipSettingsOut: {
+            weights: components["schemas"]["ScoreWeights"];
+            /** Strategic Service Lines */
+            strategic_service_lines: string[];
+            /** Version */
+            version: number;
+        };
         /**
          * Role
          * @enum {string}
          */
         Role: "admin" | "intake" | "liaison" | "clinician" | "analyst";
+        /**
+         * RowProblem
+         * @description One problem in an uploaded file: line (the header is 1), column when known, what is wrong.
+         */
+        RowProblem: {
+            /** Row */
+            row: number;
+            /** Column */
+            column?: string | null;
+            /** Problem */
+            problem: string;
+        };
+        /** ScoreWeights */
+        ScoreWeights: {
+            /** Volume */
+            volume: number;
+            /** Conversion */
+            conversion: number;
+            /** Growth */
+            growth: number;
+            /** Strategic */
+            strategic: number;
+        };
+        /** Scorecard */
+        Scorecard: {
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+            /** Name */
+            name: string;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            figures: components["schemas"]["Figures"];
+            standing: components["schemas"]["Standing"];
+            /** Series */
+            series: components["schemas"]["ScorecardPoint"][];
+        };
+        /** ScorecardPoint */
+        ScorecardPoint: {
+            /** Volume */
+            volume: number;
+            /**
+             * Prior Volume
+             * @description Volume in the period of the same length just before.
+             */
+            prior_volume?: number | null;
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Median Days To Appointment */
+            median_days_to_appointment: number | null;
+            /** Leakage Rate */
+            leakage_rate: number | null;
+            /** Loop Closure Rate */
+            loop_closure_rate: number | null;
+            /** Revenue */
+            revenue: number;
+            /**
+             * Trend
+             * @description volume / prior_volume - 1; null when the prior period had none.
+             */
+            trend?: number | null;
+            /**
+             * Month
+             * Format: date
+             */
+            month: string;
+        };
         /** SeriesBucket */
         SeriesBucket: {
             /**
@@ -2211,6 +2678,27 @@ export interface components {
          * @enum {string}
          */
         StaffRole: "office_manager" | "referral_coordinator" | "scheduler" | "nurse" | "medical_assistant" | "other";
+        /**
+         * Standing
+         * @description As of `as_of`: the trailing-12-month score and tier, the segment, the cooling flag.
+         */
+        Standing: {
+            /** As Of */
+            as_of: string | null;
+            /** Score */
+            score: number | null;
+            /** Tier */
+            tier: string | null;
+            /** Segment */
+            segment: string | null;
+            /** Cooling */
+            cooling: boolean;
+            /**
+             * Weekly
+             * @description Referrals received in each of the last 13 weeks, oldest first.
+             */
+            weekly: number[];
+        };
         /** StatusCount */
         StatusCount: {
             status: components["schemas"]["ReferralStatus"];
@@ -7363,6 +7851,800 @@ export interface operations {
             };
             /** @description Precondition Required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-import_referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_imports-import_referrals"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSummary"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-list_referrers": {
+        parameters: {
+            query?: {
+                /** @description Period start, inclusive. Default: 90 days before `to`. */
+                from?: string | null;
+                /** @description Period end, exclusive. Default: the snapshot's day (now). */
+                to?: string | null;
+                tier?: ("A" | "B" | "C" | "D")[];
+                segment?: ("new" | "loyal" | "occasional" | "lapsed")[];
+                cooling?: boolean | null;
+                liaison_id?: string | null;
+                specialty?: string | null;
+                organization_id?: string | null;
+                service_line?: string | null;
+                sort?: "volume" | "-volume" | "prior_volume" | "-prior_volume" | "conversion_rate" | "-conversion_rate" | "median_days_to_appointment" | "-median_days_to_appointment" | "leakage_rate" | "-leakage_rate" | "loop_closure_rate" | "-loop_closure_rate" | "revenue" | "-revenue" | "score" | "-score" | "trend" | "-trend" | "name" | "-name" | "last_touchpoint_at" | "-last_touchpoint_at";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReferrerRow_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-list_referring_organizations": {
+        parameters: {
+            query?: {
+                /** @description Period start, inclusive. Default: 90 days before `to`. */
+                from?: string | null;
+                /** @description Period end, exclusive. Default: the snapshot's day (now). */
+                to?: string | null;
+                sort?: "volume" | "-volume" | "prior_volume" | "-prior_volume" | "conversion_rate" | "-conversion_rate" | "median_days_to_appointment" | "-median_days_to_appointment" | "leakage_rate" | "-leakage_rate" | "loop_closure_rate" | "-loop_closure_rate" | "revenue" | "-revenue" | "score" | "-score" | "trend" | "-trend" | "name" | "-name" | "last_touchpoint_at" | "-last_touchpoint_at";
+                /** @description Items per page. */
+                limit?: number;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrganizationRow_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-get_scorecard": {
+        parameters: {
+            query?: {
+                /** @description Period start, inclusive. Default: 90 days before `to`. */
+                from?: string | null;
+                /** @description Period end, exclusive. Default: the snapshot's day (now). */
+                to?: string | null;
+                group_by?: "month";
+            };
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scorecard"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "analytics-get_concentration": {
+        parameters: {
+            query?: {
+                /** @description Period start, inclusive. Default: 90 days before `to`. */
+                from?: string | null;
+                /** @description Period end, exclusive. Default: the snapshot's day (now). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Concentration"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "settings-get_relationship_settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationshipSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "settings-save_relationship_settings": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelationshipSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RelationshipSettingsOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "settings-get_fee_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeSchedule"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "settings-save_fee_schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeSchedule"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeSchedule"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
