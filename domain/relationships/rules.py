@@ -99,7 +99,8 @@ class Cooling:
 
 def seasonal_factor(*, same_weeks_last_year: int, year_total: int, data_reaches_back: bool) -> float:
     """Practice-wide count in the same 8 weeks a year earlier over 8 x that year's weekly mean (the 52
-    weeks starting there); 1 when the data do not reach back 60 weeks or that year is empty."""
+    weeks starting there); 1 when the data do not reach back 60 weeks (the first referral came after the
+    day those 60 weeks start) or that year is empty."""
     if not data_reaches_back or year_total == 0:
         return 1.0
     return same_weeks_last_year / (8 * year_total / 52)
