@@ -5,11 +5,11 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import CurrentPrincipal, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
-from domain.relationships import service, settings
+from domain.relationships import owners, programs, service, settings, touchpoints
 from domain.relationships.filters import ReferrerFilters
 from domain.relationships.schemas import (
-    Concentration, FeeSchedule, OrganizationRow, ReferrerRow, RelationshipSettingsIn, RelationshipSettingsOut,
-    Scorecard,
+    Concentration, FeeSchedule, OrganizationRow, OwnerAssignment, ReferrerRow, RelationshipSettingsIn,
+    RelationshipSettingsOut, Roi, Scorecard, TimelineItem,
 )
 from domain.shared.schemas import Page, UtcDateTime
 
@@ -127,3 +127,32 @@ async def get_fee_schedule(session: Session, principal: CurrentPrincipal) -> Fee
 async def save_fee_schedule(body: FeeSchedule, session: Session, principal: CurrentPrincipal) -> FeeSchedule:
     saved = await settings.save_fee_schedule(session, data=body, actor=principal.actor)
     return saved
+
+
+@router.get("/referrers/{provider_id}/timeline", response_model=Page[TimelineItem],
+            summary="The relationship timeline, newest first",
+            description="Referrals received (service line, urgency, status; no patient field), touchpoints, "
+            "messages sent to the referrer and loop-closure notices.",
+            responses=problem_responses(401, 403, 404, 422))
+async def get_referrer_timeline(provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
+                                paging: Paging) -> Page[TimelineItem]:
+    items, next_cursor = await touchpoints.timeline(session, provider_id=provider_id, limit=paging.limit,
+                                                    cursor=paging.cursor)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.put("/referrers/{provider_id}/owner", status_code=204, summary="Assign the referrer to a liaison",
+            description="Cooling alerts and the referrer's list filter follow the owner.",
+            responses=problem_responses(401, 403, 404, 422))
+async def assign_referrer_owner(provider_id: uuid.UUID, body: OwnerAssignment, session: Session,
+                                principal: CurrentPrincipal) -> Response:
+    await owners.assign(session, provider_id=provider_id, liaison_id=body.liaison_id, actor=principal.actor)
+    return Response(status_code=204)
+
+
+@analytics.get("/roi", response_model=Roi, response_model_by_alias=True, summary="Return on each program",
+               description="Per program over [from, to) (default the 365 days before now): cost incurred, referrals "
+               "attributed (to the program of the referrer's last touchpoint in the 90 days before each), their "
+               "revenue, and (revenue - cost) / cost.", responses=problem_responses(401, 403, 422))
+async def get_roi(session: Session, principal: CurrentPrincipal, from_: From = None, to: To = None) -> Roi:
+    return await programs.roi(session, start=from_, end=to)

@@ -1,6 +1,6 @@
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -141,3 +141,87 @@ class FeeSchedule(Schema):
         if len(set(pairs)) != len(pairs):
             raise ValueError("a service line and payer class pair is listed twice")
         return value
+
+
+TouchpointKind = Literal["visit", "call", "email", "lunch_and_learn", "event", "note"]
+Text300 = Annotated[str, Field(min_length=1, max_length=300, pattern=r"^[^\x00]*$")]
+
+
+class TouchpointCreate(Schema):
+    provider_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    occurred_at: UtcDateTime | None = Field(None, description="Default: now.")
+    kind: TouchpointKind
+    program_id: uuid.UUID | None = None
+    notes: Annotated[str, Field(max_length=4000, pattern=r"^[^\x00]*$")] | None = None
+    outcome: Text300 | None = None
+    follow_up_on: date | None = Field(None, description="Creates a follow-up task for the liaison, due that day.")
+
+    @model_validator(mode="after")
+    def _someone(self) -> "TouchpointCreate":
+        if self.provider_id is None and self.organization_id is None:
+            raise ValueError("give provider_id or organization_id: whom the touchpoint was with")
+        return self
+
+
+class Touchpoint(Schema):
+    id: uuid.UUID
+    provider_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
+    liaison_id: uuid.UUID
+    occurred_at: UtcDateTime
+    kind: str
+    program_id: uuid.UUID | None
+    notes: str | None
+    outcome: str | None
+    follow_up_on: date | None
+    task_id: uuid.UUID | None
+    created_at: UtcDateTime
+
+
+class TimelineItem(Schema):
+    at: UtcDateTime
+    kind: Literal["referral_received", "touchpoint", "message", "loop_closure"]
+    id: uuid.UUID
+    summary: str
+    detail: dict
+
+
+class OwnerAssignment(Schema):
+    liaison_id: uuid.UUID | None = Field(description="The liaison who owns this referrer; null to unassign.")
+
+
+class ProgramCreate(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+    description: Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")] | None = None
+
+
+class Program(ProgramCreate):
+    id: uuid.UUID
+    created_at: UtcDateTime
+
+
+class ProgramCostCreate(Schema):
+    incurred_on: date
+    amount: Annotated[float, Field(gt=0, le=10_000_000)]
+    note: Text300 | None = None
+
+
+class ProgramCost(ProgramCostCreate):
+    id: uuid.UUID
+    program_id: uuid.UUID
+
+
+class RoiRow(Schema):
+    program_id: uuid.UUID
+    name: str
+    cost: float
+    attributed_referrals: int
+    attributed_revenue: float
+    roi: float | None = Field(description="(attributed revenue - cost) / cost; null without cost.")
+
+
+class Roi(Schema):
+    start: UtcDateTime = Field(alias="from")
+    end: UtcDateTime = Field(alias="to")
+    programs: list[RoiRow]

@@ -2,6 +2,7 @@
 
 import structlog
 
+import domain.models  # noqa: F401  (every table on the metadata: tasks point at users)
 from domain.relationships import cooling, snapshot
 from domain.shared.db import unit_of_work
 
