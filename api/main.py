@@ -13,7 +13,7 @@ from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
-from api.routers import imports, relationships, touchpoints
+from api.routers import exports, imports, relationships, touchpoints
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.shared.settings import get_settings
@@ -56,7 +56,7 @@ def create_app() -> FastAPI:
     for module in (referrals, appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for relationship_router in (imports.router, relationships.router, relationships.analytics, relationships.admin,
-                                touchpoints.router, touchpoints.programs_router):
+                                touchpoints.router, touchpoints.programs_router, exports.router):
         app.include_router(relationship_router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)

@@ -173,6 +173,9 @@ RULES: dict[str, Rule] = {
     "programs-add_program_cost": rule("admin", audit="program.cost_add"),
     "programs-list_program_costs": rule("admin", "liaison", "analyst"),
     "analytics-get_roi": rule("admin", "liaison", "analyst"),
+    "exports-export_referrers": rule("admin", "liaison", "analyst", audit="referrer.export"),
+    "exports-export_scorecard": rule("admin", "liaison", "analyst", audit="referrer.export"),
+    "exports-export_roi": rule("admin", "liaison", "analyst", audit="program.export"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

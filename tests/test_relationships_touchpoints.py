@@ -120,3 +120,25 @@ async def test_partners_see_none_of_it(client_for, session):
     partner = await client_for("partner")
     for path in ("/v1/touchpoints", "/v1/programs", "/v1/analytics/roi", "/v1/referring-organizations"):
         assert (await partner.get(path)).status_code == 403
+
+
+async def test_csv_exports_carry_the_screen_figures_and_no_patient_field(client_for, session):
+    import csv
+    import io
+
+    provider, _ = await make_referrer(session, given_name="=HYPERLINK", family_name="Cole")
+    await load(session, [row(provider.npi, date.today() - timedelta(days=2), status="completed",
+                             appointment_date=date.today(), completion_date=date.today())])
+    analyst = await client_for("analyst")
+    screen = (await analyst.get("/v1/referrers")).json()["items"]
+    exported = await analyst.get("/v1/exports/referrers.csv")
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    lines = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(r["provider_id"], int(r["volume"]), float(r["conversion_rate"])) for r in lines] == [
+        (i["provider_id"], i["volume"], i["conversion_rate"]) for i in screen]
+    assert lines[0]["name"].startswith("'=")  # a spreadsheet must not run it as a formula
+    assert "Silva" not in exported.text and "patient" not in exported.text.lower()
+    card = await analyst.get(f"/v1/exports/referrers/{provider.id}/scorecard.csv")
+    assert card.text.splitlines()[0].startswith("month,volume,conversion_rate")
+    roi = await analyst.get("/v1/exports/roi.csv")
+    assert roi.text.splitlines()[0] == "program_id,name,cost,attributed_referrals,attributed_revenue,roi"
