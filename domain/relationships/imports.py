@@ -40,7 +40,10 @@ def _milestones(row: HistoryRow) -> dict[str, datetime | None]:
         "closed_at": at if row.status is S.closed else None,
         "declined_at": at if row.status is S.declined else None,
         "cancelled_at": at if row.status is S.cancelled else None,
-        "scheduled_at": None, "accepted_at": None, "needs_info_at": None, "first_contact_at": None,
+        "scheduled_at": at if row.status is S.scheduled else None,
+        "accepted_at": at if row.status is S.accepted else None,
+        "needs_info_at": at if row.status is S.needs_info else None,
+        "first_contact_at": None,
     }
 
 
@@ -59,8 +62,29 @@ def _referral_values(row: HistoryRow, now: datetime) -> dict:
         "specialty_display": None, "urgency": row.urgency, "reason": None, "icd10_codes": [],
         "payer_name": row.payer_name, "payer_class": row.payer_class, "location_preference": None,
         "status": row.status.value, "status_reason": row.status_reason, "assignee_id": None, "queue": None,
-        "received_at": row.received_at, "no_show_count": 0, **_milestones(row),
+        "received_at": row.received_at, **_milestones(row),
+        "no_show_count": 1 if row.appointment_at is not None and _appointment_status(row) is AppointmentStatus.noshow
+        else 0,
     }
+
+
+def _timeline(row: HistoryRow, value: dict, *, actor: str, import_id) -> list[dict]:
+    """Received, then each milestone the file states, in order: the timeline ends where the status does."""
+    moves = [(S.received, row.received_at, EventKind.created)]
+    for status in (S.completed, S.closed, S.declined, S.cancelled):
+        at = value[f"{status.value}_at"]
+        if at is not None:
+            moves.append((status, at, EventKind.transition))
+    if row.status not in {m[0] for m in moves}:
+        moves.append((row.status, row.status_at, EventKind.transition))
+    ids = sorted(uuid7() for _ in moves)  # same instant: the later move still sorts last
+    detail = {"import_id": str(import_id), "line": row.line}
+    return [
+        {"id": event_id, "referral_id": value["id"], "at": at, "actor": actor, "kind": kind.value,
+         "from_status": None if n == 0 else moves[n - 1][0].value, "to_status": status.value,
+         "reason": row.status_reason if status in (S.declined, S.cancelled) else None, "detail": detail}
+        for n, (event_id, (status, at, kind)) in enumerate(zip(ids, moves, strict=True))
+    ]
 
 
 def _appointment_status(row: HistoryRow) -> AppointmentStatus:
@@ -103,9 +127,7 @@ async def import_referrals(
         await repo.copy(Referral, values)
         events, appointments, revenue = [], [], []
         for row, value in zip(batch, values, strict=True):
-            events.append({"id": uuid7(), "referral_id": value["id"], "at": row.received_at, "actor": actor,
-                           "kind": EventKind.created.value, "to_status": S.received.value,
-                           "detail": {"import_id": str(import_id), "line": row.line, "final_status": row.status.value}})
+            events += _timeline(row, value, actor=actor, import_id=import_id)
             if row.appointment_at is not None:
                 appointments.append({"id": uuid7(), "referral_id": value["id"], "start": row.appointment_at,
                                      "status": _appointment_status(row).value, "created_at": row.received_at,
