@@ -170,6 +170,8 @@ def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = DEMO_SEED,
     referrals: Annotated[int | None, typer.Option(min=1, help="Number of referrals (default about 3,000).")] = None,
+    history_years: Annotated[int, typer.Option(min=0, max=5, help="Years of imported history before the live year, "
+                                               "at the live year's volume.")] = 2,
 ) -> None:
     """Load demo data into an empty database (development only)."""
     from api import launcher
@@ -180,7 +182,7 @@ def seed(
         if launcher.has_referrals(url):
             _say("the database already has referrals; demo data goes only into an empty database")
             raise typer.Exit(1)
-        _seed_demo(url, seed=seed, referrals=referrals)
+        _seed_demo(url, seed=seed, referrals=referrals, history_years=history_years)
     _say(DEMO_USERS_NOTE)
 
 
@@ -196,11 +198,11 @@ def _prepare_database(url: str, *, revision: str = "head") -> None:
         _say(f"indexed {count} referrals for search")
 
 
-def _seed_demo(url: str, *, seed: int, referrals: int | None) -> None:
+def _seed_demo(url: str, *, seed: int, referrals: int | None, history_years: int = 2) -> None:
     from api.seed import load_demo
 
     started = time.monotonic()
-    summary = load_demo(url, seed=seed, referrals=referrals)
+    summary = load_demo(url, seed=seed, referrals=referrals, history_years=history_years)
     counts = ", ".join(f"{count} {name}" for name, count in summary.items())
     _say(f"loaded demo data (seed {seed}) in {time.monotonic() - started:.1f} s: {counts}")
 
@@ -209,6 +211,10 @@ def _seed_demo(url: str, *, seed: int, referrals: int | None) -> None:
 from api.auth.commands import register as _register_identity_commands  # noqa: E402
 
 _register_identity_commands(app)
+
+from api.import_commands import register as _register_import_commands  # noqa: E402
+
+_register_import_commands(app)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,14 @@ class FieldError(BaseModel):
     message: str
 
 
+class RowProblem(BaseModel):
+    """One problem in an uploaded file: line (the header is 1), column when known, what is wrong."""
+
+    row: int
+    column: str | None = None
+    problem: str
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
@@ -40,6 +48,7 @@ class Problem(BaseModel):
     instance: str | None = None
     errors: list[FieldError] | None = None
     allowed: list[str] | None = None
+    row_errors: list[RowProblem] | None = None
 
 
 def problem_response(

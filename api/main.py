@@ -18,7 +18,9 @@ from api.routers import messages, templates
 from api.routers import colleagues, search
 from api.routers import reference
 from api.routers import dev_mails, webhook_endpoints
+from api.routers import exports, imports, relationships, touchpoints
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
+from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.shared.settings import get_settings
 
 DESCRIPTION = """
@@ -67,6 +69,9 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
+    for relationship_router in (imports.router, relationships.router, relationships.analytics, relationships.admin,
+                                touchpoints.router, touchpoints.programs_router, exports.router):
+        app.include_router(relationship_router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router, reference.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
     for module in (webhook_endpoints, dev_mails):
@@ -81,7 +86,8 @@ def create_app() -> FastAPI:
     )
     # Inside the size limit (which bounds what it buffers), outside every route.
     app.add_middleware(TextGuardMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes,
+                       upload_paths={"/v1/imports/referrals": MAX_IMPORT_BYTES + 64 * 1024})
     app.add_middleware(RequestContextMiddleware)
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)

@@ -68,17 +68,20 @@ class RequestContextMiddleware:
 class BodySizeLimitMiddleware:
     """Refuses bodies over the limit with 413 before the app reads them."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_paths: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # File uploads (history imports) have their own, larger limit.
+        self.upload_paths = upload_paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.upload_paths.get(scope.get("path", ""), self.max_bytes)
         declared = _header(scope, b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            await _too_large(send, max_bytes)
             return
         seen = 0
 
@@ -87,14 +90,14 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except BodyTooLarge:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, max_bytes)
 
 
 class BodyTooLarge(Exception):

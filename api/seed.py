@@ -318,20 +318,31 @@ def demo_now() -> datetime:
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def load_demo(url: str, *, seed: int, referrals: int | None = None, now: datetime | None = None) -> dict[str, int]:
+def load_demo(url: str, *, seed: int, referrals: int | None = None, now: datetime | None = None,
+              history_years: int = 0) -> dict[str, int]:
+    """`history_years` adds that many years before the live one, through the referral import (api.seed_history)."""
     from domain.identity.passwords import hash_password
 
     demo = build_demo(seed=seed, now=now or demo_now(), referrals=referrals or DEFAULT_REFERRALS,
                       password_hash=hash_password(DEMO_PASSWORD))
+
+    from api.seed_history import add_history
+
+    loaded: dict[str, int] = {}
 
     async def write() -> None:
         engine = create_async_engine(normalise_database_url(url))
         try:
             async with async_sessionmaker(engine)() as session:
                 await insert_demo(session, demo)
+                if history_years:
+                    loaded["history"] = await add_history(session, demo, years=history_years)
                 await session.commit()
         finally:
             await engine.dispose()
 
     asyncio.run(write())
-    return demo.counts()
+    counts = demo.counts()
+    if history_years:
+        counts["history referrals"] = loaded["history"]
+    return counts

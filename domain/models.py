@@ -8,6 +8,7 @@ from domain.identity import models as identity  # noqa: F401
 from domain.outreach import models as outreach  # noqa: F401
 from domain.providers import models as providers  # noqa: F401
 from domain.referrals import models as referrals  # noqa: F401
+from domain.relationships import models as relationships  # noqa: F401
 from domain.shared import idempotency  # noqa: F401
 from domain.shared import outbox  # noqa: F401
 from domain.shared.db import Base

@@ -10,6 +10,7 @@ from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins
 from workers.jobs.outreach import send_message
 from workers.resting import RestingWorker
+from workers.jobs.relationships import cooling_sweep, refresh_referrer_figures
 
 
 async def ping(ctx: dict) -> str:
@@ -29,6 +30,9 @@ class WorkerSettings:
     cron_jobs = [
         cron(daily_digests, hour={17}, minute={0}, run_at_startup=False, unique=True),
         cron(referrer_check_ins, hour={14}, minute={0}, run_at_startup=False, unique=True),
+        # Relationships: the figures snapshot every 15 minutes, cooling once a day (then the snapshot).
+        cron(refresh_referrer_figures, minute={7, 22, 37, 52}, run_at_startup=True, unique=True, timeout=600),
+        cron(cooling_sweep, hour={5}, minute={30}, run_at_startup=False, unique=True, timeout=600),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,0 +1,1 @@
+"""Referrer relationships: history import, referrer figures, cooling alerts, touchpoints and ROI."""
