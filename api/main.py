@@ -13,6 +13,7 @@ from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
+from api.routers import journey
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.shared.settings import get_settings
 
@@ -55,6 +56,8 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
+    for journey_router in journey.ROUTERS:
+        app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
     app.add_middleware(
         CORSMiddleware,

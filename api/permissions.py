@@ -153,6 +153,17 @@ RULES: dict[str, Rule] = {
     "webhook-endpoints-create_webhook_endpoint": rule("admin", audit="settings.webhook_endpoint_create"),
     # Aggregates only: the analyst's home. Liaisons use it for referrer scorecards.
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
+    # Journey automation: calendars, SLA policies and queues are read by the care team, changed by admins.
+    "calendars-list_calendars": rule(*CARE_TEAM),
+    "calendars-get_calendar": rule(*CARE_TEAM),
+    "calendars-create_calendar": rule("admin", audit="settings.calendar_create"),
+    "calendars-replace_calendar": rule("admin", audit="settings.calendar_update"),
+    "sla-policies-list_sla_policies": rule(*CARE_TEAM),
+    "sla-policies-save_sla_policy": rule("admin", audit="settings.sla_policy_save"),
+    "work-queues-list_work_queues": rule(*CARE_TEAM),
+    "work-queues-get_work_queue": rule(*CARE_TEAM),
+    "work-queues-create_work_queue": rule("admin", audit="settings.work_queue_save"),
+    "work-queues-replace_work_queue": rule("admin", audit="settings.work_queue_save"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

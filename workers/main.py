@@ -6,7 +6,7 @@ from arq.connections import RedisSettings
 from domain.shared.settings import get_settings
 from workers import outbox_relay
 from workers.config import outbox_config
-from workers.cron import daily_digests, referrer_check_ins
+from workers.cron import daily_digests, referrer_check_ins, sla_sweep
 from workers.jobs.outreach import send_message
 
 
@@ -27,6 +27,8 @@ class WorkerSettings:
     cron_jobs = [
         cron(daily_digests, hour={17}, minute={0}, run_at_startup=False, unique=True),
         cron(referrer_check_ins, hour={14}, minute={0}, run_at_startup=False, unique=True),
+        # Every minute: a breach is escalated within a minute of its due time.
+        cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

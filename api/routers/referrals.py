@@ -5,6 +5,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
+from domain.journey import sla as journey_sla
+from domain.journey.schemas import MilestoneSla, ReferralDetail
 from domain.referrals import service
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
@@ -57,12 +59,14 @@ async def list_referrals(
     received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
     received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
     mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
+    sla: Annotated[Literal["at_risk", "breached"] | None, Query(
+        description="Open referrals with a milestone at risk (75% of its target used) or breached.")] = None,
     sort: Literal["received_at", "-received_at", "updated_at", "-updated_at"] = "-received_at",
 ) -> Page[Referral]:
     filters = ReferralFilters(
         status=status_, urgency=urgency, service_line=service_line, referring_provider_id=referring_provider_id,
         referring_organization_id=referring_organization_id, assignee_id=assignee_id, queue=queue,
-        received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None,
+        received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None, sla=sla,
     )
     items, next_cursor = await service.list_referrals(
         session, filters=filters, sort=sort.lstrip("-"), descending=sort.startswith("-"),
@@ -71,14 +75,16 @@ async def list_referrals(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404))
+@router.get("/{referral_id}", response_model=ReferralDetail, responses=problem_responses(401, 403, 404))
 async def get_referral(
     referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
     reveal: Annotated[bool, Query(description="Set when a person unmasks the patient block; audited as `referral.reveal`.")] = False,
-) -> Referral:
+) -> ReferralDetail:
     referral = await service.get_referral(session, referral_id=referral_id, reveal=reveal)
     response.headers["ETag"] = etag(referral.version)
-    return referral
+    detail = ReferralDetail.model_validate(referral)
+    detail.sla = [MilestoneSla.model_validate(m) for m in await journey_sla.view(session, referral)]
+    return detail
 
 
 @router.patch("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404, 412, 422, 428))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.fhir import push as fhir_push
+from domain.journey import intake as journey
 from domain.outreach import triggers as outreach
 from domain.audit import trail as audit
 from domain.identity.access import organization_scope
@@ -96,6 +97,7 @@ async def create_referral(
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
     referral = await repo.get(new_id)
+    await journey.on_intake(session, referral)
     audit.note(session, "referral.create", "referral", new_id)
     await outreach.on_referral_created(session, referral=referral)
     return Created(referral, created=True)
@@ -185,6 +187,7 @@ async def apply_transition(
     """Move a referral already locked by the caller, and put the move on its timeline."""
     before = ReferralStatus(referral.status)
     _move(referral, to, reason)
+    await journey.on_referral_changed(session, referral)
     ReferralRepository(session).add_event(ReferralEvent(
         referral_id=referral.id, actor=actor, kind=EventKind.transition, from_status=before, to_status=to,
         reason=reason, note=note, detail=detail or {},
@@ -218,6 +221,7 @@ async def record_contact_attempt(
     if referral.first_contact_at is None:
         referral.first_contact_at = now
         referral.version += 1
+        await journey.on_referral_changed(session, referral)
     event = ReferralEvent(
         referral_id=referral.id, at=now, actor=actor, kind=EventKind.contact_attempt, note=data.note,
         detail={"channel": data.channel, "reached": data.reached},

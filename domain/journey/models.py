@@ -1,0 +1,85 @@
+"""Journey automation tables: calendars, SLA policies, work queues and each referral's clock."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.shared.db import Base
+from domain.shared.models import IdMixin, TimestampMixin, VersionMixin
+
+
+class BusinessCalendar(IdMixin, TimestampMixin, VersionMixin, Base):
+    __tablename__ = "business_calendars"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    # {"mon": [["08:00", "17:00"]], ...}; a missing day is closed.
+    weekly_hours: Mapped[dict] = mapped_column(JSONB)
+    # [{"start": "2026-12-24", "end": "2026-12-26", "name": "Christmas"}], inclusive local dates.
+    holidays: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+    __table_args__ = (
+        # At most one default calendar.
+        Index("uq_business_calendars_default", "is_default", unique=True, postgresql_where="is_default"),
+    )
+
+
+class SlaPolicy(TimestampMixin, Base):
+    """Targets for one urgency; an urgency without a row uses the defaults in domain.journey.sla."""
+
+    __tablename__ = "sla_policies"
+
+    urgency: Mapped[str] = mapped_column(String(32), primary_key=True)
+    first_contact_value: Mapped[int] = mapped_column(Integer)
+    first_contact_unit: Mapped[str] = mapped_column(String(8))
+    scheduled_value: Mapped[int] = mapped_column(Integer)
+    scheduled_unit: Mapped[str] = mapped_column(String(8))
+
+
+class WorkQueue(IdMixin, TimestampMixin, VersionMixin, Base):
+    """A named queue (referrals.queue holds its name), its lead, members and calendar."""
+
+    __tablename__ = "work_queues"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"))
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("business_calendars.id"))
+    # Round-robin position; bumped under the row lock so simultaneous intakes take turns.
+    turn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class WorkQueueMember(Base):
+    __tablename__ = "work_queue_members"
+
+    queue_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("work_queues.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class ReferralClock(Base):
+    """A referral's SLA clock. Targets are fixed at intake; pauses accumulate in business seconds.
+    The *_due_at columns hold the due time of a milestone still running (NULL once met, stopped
+    or paused), so lists and sweeps can filter on them with an index."""
+
+    __tablename__ = "referral_clocks"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), primary_key=True)
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("business_calendars.id"))
+    first_contact_target_s: Mapped[int] = mapped_column(Integer)
+    scheduled_target_s: Mapped[int] = mapped_column(Integer)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paused_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_contact_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scheduled_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The earliest running due time and at-risk time: what the work queue sorts and filters on.
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    next_risk_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the milestone is reached: whether it was within its target (SLA attainment).
+    first_contact_met: Mapped[bool | None] = mapped_column(Boolean)
+    scheduled_met: Mapped[bool | None] = mapped_column(Boolean)
+    first_contact_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scheduled_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,130 @@
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+
+from domain.journey.business_time import DEFAULT_HOURS, minutes_of
+from domain.referrals.enums import Urgency
+from domain.referrals.schemas import Referral
+from domain.shared.schemas import IsoDate, Schema, UtcDateTime
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Unit = Literal["hours", "days"]
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not an IANA time zone, e.g. America/New_York") from exc
+    return value
+
+
+def _spans(value: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    minutes = sorted((minutes_of(start), minutes_of(end), start, end) for start, end in value)
+    for start, end, a, b in minutes:
+        if end <= start:
+            raise ValueError(f"{a}-{b}: the end must be after the start")
+    for (_, end, a, b), (start, _, c, d) in zip(minutes, minutes[1:]):
+        if start < end:
+            raise ValueError(f"{a}-{b} overlaps {c}-{d}")
+    return value
+
+
+Spans = Annotated[list[tuple[str, str]], AfterValidator(_spans)]
+
+
+class Holiday(Schema):
+    start: IsoDate
+    end: IsoDate | None = Field(default=None, description="Last day, inclusive; defaults to start.")
+    name: Name
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Holiday":
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+    @property
+    def last(self) -> date:
+        return self.end or self.start
+
+
+def _no_overlap(holidays: list[Holiday]) -> list[Holiday]:
+    ordered = sorted(enumerate(holidays), key=lambda pair: pair[1].start)
+    for (i, a), (j, b) in zip(ordered, ordered[1:]):
+        if b.start <= a.last:
+            raise ValueError(
+                f"holidays[{j}] ({b.name}, from {b.start}) overlaps holidays[{i}] ({a.name}, {a.start} to {a.last})")
+    return holidays
+
+
+class CalendarWrite(Schema):
+    name: Name
+    time_zone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
+    weekly_hours: dict[Weekday, Spans] = Field(
+        default_factory=lambda: {day: [tuple(span) for span in spans] for day, spans in DEFAULT_HOURS.items()},
+        description="Opening hours per weekday as [start, end] local times (HH:MM); a day left out is closed.",
+    )
+    holidays: Annotated[list[Holiday], AfterValidator(_no_overlap)] = Field(default_factory=list, max_length=400)
+    is_default: bool = False
+
+    @field_validator("weekly_hours")
+    @classmethod
+    def _opens(cls, value: dict) -> dict:
+        if not any(value.values()):
+            raise ValueError("a calendar must be open at some time in the week")
+        return value
+
+
+class BusinessCalendar(CalendarWrite):
+    id: uuid.UUID
+    version: int
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class Target(Schema):
+    value: int = Field(ge=1, le=1000)
+    unit: Unit
+
+
+class SlaPolicyWrite(Schema):
+    first_contact: Target
+    scheduled: Target
+
+
+class SlaPolicy(SlaPolicyWrite):
+    urgency: Urgency
+    is_default: bool = Field(description="True while no admin has changed this urgency's targets.")
+
+
+class WorkQueueWrite(Schema):
+    name: Name
+    lead_id: uuid.UUID | None = None
+    calendar_id: uuid.UUID | None = None
+    member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
+
+
+class WorkQueue(WorkQueueWrite):
+    id: uuid.UUID
+    version: int
+
+
+class MilestoneSla(Schema):
+    milestone: Literal["first_contact", "scheduled"]
+    state: Literal["on_track", "at_risk", "breached", "met"]
+    due_at: UtcDateTime | None = Field(description="Null while the clock is paused (needs_info).")
+    business_seconds_left: int = Field(description="Negative once breached.")
+    target_business_seconds: int
+    paused: bool
+    stopped: bool = Field(description="The referral ended (declined or cancelled) before this milestone.")
+    reached_at: UtcDateTime | None
+    escalated_at: UtcDateTime | None
+
+
+class ReferralDetail(Referral):
+    sla: list[MilestoneSla] = Field(default_factory=list, description="Per milestone: due time, business time left, state.")
