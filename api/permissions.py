@@ -164,6 +164,13 @@ RULES: dict[str, Rule] = {
     "work-queues-get_work_queue": rule(*CARE_TEAM),
     "work-queues-create_work_queue": rule("admin", audit="settings.work_queue_save"),
     "work-queues-replace_work_queue": rule("admin", audit="settings.work_queue_save"),
+    "routing-rules-list_routing_rules": rule(*CARE_TEAM),
+    "routing-rules-get_routing_rule": rule(*CARE_TEAM),
+    "routing-rules-create_routing_rule": rule("admin", audit="settings.routing_rule_create"),
+    "routing-rules-replace_routing_rule": rule("admin", audit="settings.routing_rule_update"),
+    "routing-rules-delete_routing_rule": rule("admin", audit="settings.routing_rule_delete"),
+    "routing-rules-dry_run_routing": rule("admin", "intake"),
+    "routing-rules-reapply_routing": rule("admin", audit="settings.routing_reapply"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

@@ -4,15 +4,19 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import IfMatch, Session, etag
+from api.deps import CurrentPrincipal, IfMatch, Session, etag
 from api.errors import problem_responses
-from domain.journey import admin
-from domain.journey.schemas import BusinessCalendar, CalendarWrite, SlaPolicy, SlaPolicyWrite, WorkQueue, WorkQueueWrite
+from domain.journey import admin, routing
+from domain.journey.schemas import (
+    BusinessCalendar, CalendarWrite, DryRunResult, ReapplyRequest, ReapplyResult, RoutingProbe, RoutingRule,
+    RoutingRuleWrite, SlaPolicy, SlaPolicyWrite, WorkQueue, WorkQueueWrite,
+)
 from domain.referrals.enums import Urgency
 
 calendars = APIRouter(prefix="/calendars", tags=["calendars"])
 sla_policies = APIRouter(prefix="/sla-policies", tags=["sla-policies"])
 work_queues = APIRouter(prefix="/work-queues", tags=["work-queues"])
+routing_rules = APIRouter(prefix="/routing-rules", tags=["routing-rules"])
 
 
 @calendars.get("", response_model=list[BusinessCalendar], responses=problem_responses(401, 403))
@@ -86,4 +90,55 @@ async def replace_work_queue(queue_id: uuid.UUID, body: WorkQueueWrite, session:
     return queue
 
 
-ROUTERS = (calendars, sla_policies, work_queues)
+@routing_rules.get("", response_model=list[RoutingRule], responses=problem_responses(401, 403))
+async def list_routing_rules(session: Session) -> list:
+    return await routing.list_rules(session)
+
+
+@routing_rules.post("", response_model=RoutingRule, status_code=status.HTTP_201_CREATED,
+                    responses=problem_responses(401, 403, 422))
+async def create_routing_rule(body: RoutingRuleWrite, session: Session, response: Response):
+    row = await routing.create_rule(session, data=body)
+    response.headers["ETag"] = etag(row.version)
+    response.headers["Location"] = f"/v1/routing-rules/{row.id}"
+    return row
+
+
+@routing_rules.post("/dry-run", response_model=DryRunResult, summary="Which rule a referral would match, and why",
+                    responses=problem_responses(401, 403, 422))
+async def dry_run_routing(body: RoutingProbe, session: Session) -> DryRunResult:
+    return await routing.dry_run(session, probe=body)
+
+
+@routing_rules.post("/reapply", response_model=ReapplyResult,
+                    summary="Route open referrals again by the current rules",
+                    description="Only unassigned referrals unless `include_assigned` is set: editing rules never "
+                                "moves assigned referrals by itself.",
+                    responses=problem_responses(401, 403, 422))
+async def reapply_routing(body: ReapplyRequest, session: Session, principal: CurrentPrincipal) -> ReapplyResult:
+    return await routing.reapply(session, request=body, actor=principal.actor)
+
+
+@routing_rules.get("/{rule_id}", response_model=RoutingRule, responses=problem_responses(401, 403, 404))
+async def get_routing_rule(rule_id: uuid.UUID, session: Session, response: Response):
+    row = await routing.get_rule(session, rule_id)
+    response.headers["ETag"] = etag(row.version)
+    return row
+
+
+@routing_rules.put("/{rule_id}", response_model=RoutingRule,
+                   responses=problem_responses(401, 403, 404, 412, 422, 428))
+async def replace_routing_rule(rule_id: uuid.UUID, body: RoutingRuleWrite, session: Session,
+                               expected_version: IfMatch, response: Response):
+    row = await routing.replace_rule(session, rule_id=rule_id, data=body, expected_version=expected_version)
+    response.headers["ETag"] = etag(row.version)
+    return row
+
+
+@routing_rules.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 403, 404))
+async def delete_routing_rule(rule_id: uuid.UUID, session: Session) -> Response:
+    await routing.delete_rule(session, rule_id=rule_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+ROUTERS = (calendars, sla_policies, work_queues, routing_rules)

@@ -2,11 +2,14 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.journey import sla
+from domain.journey import routing, sla
 from domain.referrals.models import Referral
 
 
-async def on_intake(session: AsyncSession, referral: Referral) -> None:
+async def on_intake(session: AsyncSession, referral: Referral, *, actor: str) -> None:
+    """Routing first (the queue decides the clock's calendar), then the clock."""
+    if referral.queue is None and referral.assignee_id is None:
+        await routing.route(session, referral, actor=actor)
     await sla.start_clock(session, referral)
 
 

@@ -83,3 +83,19 @@ class ReferralClock(Base):
     scheduled_met: Mapped[bool | None] = mapped_column(Boolean)
     first_contact_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scheduled_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RoutingRule(IdMixin, TimestampMixin, VersionMixin, Base):
+    """First matching active rule (lowest position) puts a new referral in its queue."""
+
+    __tablename__ = "routing_rules"
+
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # {"service_line": ["cardiology"], "urgency": ["stat", "asap"], ...}: all listed conditions must hold.
+    conditions: Mapped[dict] = mapped_column(JSONB)
+    queue_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("work_queues.id"))
+    strategy: Mapped[str] = mapped_column(String(16))  # round_robin | least_open
+
+    __table_args__ = (Index("ix_routing_rules_position", "position"),)

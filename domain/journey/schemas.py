@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from domain.journey.business_time import DEFAULT_HOURS, minutes_of
-from domain.referrals.enums import Urgency
-from domain.referrals.schemas import Referral
+from domain.referrals.enums import PayerClass, SourceChannel, Urgency
+from domain.referrals.schemas import NuccCode, Referral, Text200
 from domain.shared.schemas import IsoDate, Schema, UtcDateTime
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -128,3 +128,83 @@ class MilestoneSla(Schema):
 
 class ReferralDetail(Referral):
     sla: list[MilestoneSla] = Field(default_factory=list, description="Per milestone: due time, business time left, state.")
+
+
+Tier = Literal["A", "B", "C", "D"]
+Strategy = Literal["round_robin", "least_open"]
+
+
+class RoutingConditions(Schema):
+    """Each listed condition must hold; within one, any of the values will do."""
+
+    model_config = {"extra": "forbid"}
+
+    service_line: list[Name] | None = Field(default=None, min_length=1, max_length=50)
+    specialty_code: list[NuccCode] | None = Field(default=None, min_length=1, max_length=50)
+    urgency: list[Urgency] | None = Field(default=None, min_length=1)
+    payer_class: list[PayerClass] | None = Field(default=None, min_length=1)
+    location: list[Text200] | None = Field(default=None, min_length=1, max_length=50)
+    source_channel: list[SourceChannel] | None = Field(default=None, min_length=1)
+    referrer_tier: list[Tier] | None = Field(
+        default=None, min_length=1, description="The referrer's tier; a referrer with no tier never matches.")
+
+
+class RoutingRuleWrite(Schema):
+    name: Name
+    position: int = Field(ge=0, le=100_000, description="Rules are tried lowest first; the first match wins.")
+    active: bool = True
+    conditions: RoutingConditions
+    queue_id: uuid.UUID
+    strategy: Strategy = "round_robin"
+
+    @field_validator("conditions")
+    @classmethod
+    def _some(cls, value: RoutingConditions) -> RoutingConditions:
+        if not value.model_dump(exclude_none=True):
+            raise ValueError("a rule needs at least one condition (a rule for everything would hide the rules after it)")
+        return value
+
+
+class RoutingRule(RoutingRuleWrite):
+    id: uuid.UUID
+    version: int
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+
+class RoutingProbe(Schema):
+    """The referral fields routing reads; a dry run needs no patient."""
+
+    service_line: Name
+    specialty_code: NuccCode | None = None
+    urgency: Urgency = Urgency.routine
+    payer_class: PayerClass | None = None
+    location_preference: Text200 | None = None
+    source_channel: SourceChannel = SourceChannel.staff
+    referring_provider_id: uuid.UUID | None = None
+
+
+class RuleEvaluation(Schema):
+    rule_id: uuid.UUID
+    name: str
+    matched: bool
+    reasons: list[str]
+
+
+class DryRunResult(Schema):
+    matched_rule_id: uuid.UUID | None
+    queue: str | None
+    strategy: Strategy | None
+    next_assignee_id: uuid.UUID | None = Field(description="Who the rule would assign now (the turn is not taken).")
+    evaluations: list[RuleEvaluation] = Field(description="Rules tried, in order, up to the first match.")
+    referrer_tier: str | None
+
+
+class ReapplyRequest(Schema):
+    include_assigned: bool = Field(default=False, description="Also move referrals that already have an assignee.")
+    limit: int = Field(default=1000, ge=1, le=10_000)
+
+
+class ReapplyResult(Schema):
+    examined: int
+    moved: int

@@ -97,7 +97,7 @@ async def create_referral(
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
     referral = await repo.get(new_id)
-    await journey.on_intake(session, referral)
+    await journey.on_intake(session, referral, actor=actor)
     audit.note(session, "referral.create", "referral", new_id)
     await outreach.on_referral_created(session, referral=referral)
     return Created(referral, created=True)

@@ -1,4 +1,4 @@
-"""Journey automation: business calendars, SLA policies, work queues, SLA clocks.
+"""Journey automation: business calendars, SLA policies, work queues, SLA clocks, routing rules.
 
 Revision ID: journey
 Revises: audit_append_only
@@ -56,6 +56,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_queues')),
     sa.UniqueConstraint('name', name=op.f('uq_work_queues_name'))
     )
+    op.create_table('routing_rules',
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('conditions', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('queue_id', sa.UUID(), nullable=False),
+    sa.Column('strategy', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.ForeignKeyConstraint(['queue_id'], ['work_queues.id'], name=op.f('fk_routing_rules_queue_id_work_queues')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rules'))
+    )
+    op.create_index('ix_routing_rules_position', 'routing_rules', ['position'], unique=False)
     op.create_table('work_queue_members',
     sa.Column('queue_id', sa.UUID(), nullable=False),
     sa.Column('user_id', sa.UUID(), nullable=False),
@@ -93,6 +108,8 @@ def downgrade() -> None:
     op.drop_table('referral_clocks')
     op.drop_index(op.f('ix_work_queue_members_user_id'), table_name='work_queue_members')
     op.drop_table('work_queue_members')
+    op.drop_index('ix_routing_rules_position', table_name='routing_rules')
+    op.drop_table('routing_rules')
     op.drop_table('work_queues')
     op.drop_table('sla_policies')
     op.drop_index('uq_business_calendars_default', table_name='business_calendars', postgresql_where='is_default')
