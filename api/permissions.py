@@ -171,6 +171,10 @@ RULES: dict[str, Rule] = {
     "routing-rules-delete_routing_rule": rule("admin", audit="settings.routing_rule_delete"),
     "routing-rules-dry_run_routing": rule("admin", "intake"),
     "routing-rules-reapply_routing": rule("admin", audit="settings.routing_reapply"),
+    "completeness-rules-list_completeness_rules": rule(*CARE_TEAM),
+    "completeness-rules-get_completeness_rule": rule(*CARE_TEAM),
+    "completeness-rules-save_completeness_rule": rule("admin", audit="settings.completeness_rule_save"),
+    "completeness-rules-delete_completeness_rule": rule("admin", audit="settings.completeness_rule_delete"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

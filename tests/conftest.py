@@ -137,7 +137,8 @@ async def committed(connection_engine):
         await conn.execute(text(
             "TRUNCATE outbox_messages, referral_events, appointments, tasks, referrals, providers, "
             "organizations, message_templates, webhook_endpoints, outreach_preferences, idempotency_keys, "
-            "referral_clocks, business_calendars, sla_policies, work_queue_members, work_queues CASCADE"
+            "referral_clocks, business_calendars, sla_policies, work_queue_members, work_queues, routing_rules, "
+            "completeness_rules, referral_info_requests, referral_documents CASCADE"
         ))
 
 

@@ -1,14 +1,15 @@
 """Journey automation settings: business calendars, SLA policies, work queues."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Session, etag
 from api.errors import problem_responses
-from domain.journey import admin, routing
+from domain.journey import admin, completeness, routing
 from domain.journey.schemas import (
-    BusinessCalendar, CalendarWrite, DryRunResult, ReapplyRequest, ReapplyResult, RoutingProbe, RoutingRule,
+    BusinessCalendar, CalendarWrite, CompletenessRule, CompletenessRuleWrite, DryRunResult, ReapplyRequest, ReapplyResult, RoutingProbe, RoutingRule,
     RoutingRuleWrite, SlaPolicy, SlaPolicyWrite, WorkQueue, WorkQueueWrite,
 )
 from domain.referrals.enums import Urgency
@@ -17,6 +18,7 @@ calendars = APIRouter(prefix="/calendars", tags=["calendars"])
 sla_policies = APIRouter(prefix="/sla-policies", tags=["sla-policies"])
 work_queues = APIRouter(prefix="/work-queues", tags=["work-queues"])
 routing_rules = APIRouter(prefix="/routing-rules", tags=["routing-rules"])
+completeness_rules = APIRouter(prefix="/completeness-rules", tags=["completeness-rules"])
 
 
 @calendars.get("", response_model=list[BusinessCalendar], responses=problem_responses(401, 403))
@@ -141,4 +143,29 @@ async def delete_routing_rule(rule_id: uuid.UUID, session: Session) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-ROUTERS = (calendars, sla_policies, work_queues, routing_rules)
+@completeness_rules.get("", response_model=list[CompletenessRule], responses=problem_responses(401, 403))
+async def list_completeness_rules(session: Session) -> list:
+    return await completeness.list_rules(session)
+
+
+@completeness_rules.get("/{service_line}", response_model=CompletenessRule, responses=problem_responses(401, 403, 404))
+async def get_completeness_rule(service_line: Annotated[str, Path(max_length=100)], session: Session):
+    return await completeness.get_rule(session, service_line)
+
+
+@completeness_rules.put("/{service_line}", response_model=CompletenessRule,
+                        summary="Set what a referral for this service line must carry",
+                        responses=problem_responses(401, 403, 422))
+async def save_completeness_rule(service_line: Annotated[str, Path(min_length=1, max_length=100)],
+                                 body: CompletenessRuleWrite, session: Session):
+    return await completeness.save_rule(session, service_line=service_line, data=body)
+
+
+@completeness_rules.delete("/{service_line}", status_code=status.HTTP_204_NO_CONTENT,
+                           responses=problem_responses(401, 403, 404))
+async def delete_completeness_rule(service_line: Annotated[str, Path(max_length=100)], session: Session) -> Response:
+    await completeness.delete_rule(session, service_line=service_line)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+ROUTERS = (calendars, sla_policies, work_queues, routing_rules, completeness_rules)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
-from domain.journey import sla as journey_sla
+from domain.journey import completeness, sla as journey_sla
 from domain.journey.schemas import MilestoneSla, ReferralDetail
 from domain.referrals import service
 from domain.referrals.enums import ReferralStatus, Urgency
@@ -84,6 +84,7 @@ async def get_referral(
     response.headers["ETag"] = etag(referral.version)
     detail = ReferralDetail.model_validate(referral)
     detail.sla = [MilestoneSla.model_validate(m) for m in await journey_sla.view(session, referral)]
+    detail.info_request = await completeness.info_request_view(session, referral.id)
     return detail
 
 

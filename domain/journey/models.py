@@ -7,6 +7,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.shared.clock import utcnow
+from domain.shared.crypto import Encrypted
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, VersionMixin
 
@@ -99,3 +101,47 @@ class RoutingRule(IdMixin, TimestampMixin, VersionMixin, Base):
     strategy: Mapped[str] = mapped_column(String(16))  # round_robin | least_open
 
     __table_args__ = (Index("ix_routing_rules_position", "position"),)
+
+
+class CompletenessRule(TimestampMixin, VersionMixin, Base):
+    """What a referral for one service line must carry (service_line stored case-folded)."""
+
+    __tablename__ = "completeness_rules"
+
+    service_line: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # [{"field": "icd10_codes"}, {"document": "insurance_card"}]
+    items: Mapped[list] = mapped_column(JSONB)
+    remind_every_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    decline_after_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+
+
+class InfoRequest(Base):
+    """An open ask for missing items: one per referral while it waits in needs_info."""
+
+    __tablename__ = "referral_info_requests"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), primary_key=True)
+    missing: Mapped[list] = mapped_column(JSONB)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    decline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # complete | declined | moved_on
+
+
+class ReferralDocument(IdMixin, Base):
+    """A clinical document. The bytes live sealed in document storage under `storage_key`."""
+
+    __tablename__ = "referral_documents"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Encrypted("referral_documents.title"))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))  # upload | fhir
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

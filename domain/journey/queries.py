@@ -32,9 +32,13 @@ class TaskJourney:
 async def task_journeys(session: AsyncSession, referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, TaskJourney]:
     if not referral_ids:
         return {}
+    from domain.journey.completeness import missing_labels
+
     rows = await session.execute(
         select(ReferralClock.referral_id, ReferralClock.next_due_at).where(ReferralClock.referral_id.in_(referral_ids)))
-    return {referral_id: TaskJourney(due_at=due_at) for referral_id, due_at in rows}
+    due = dict(rows.all())
+    missing = await missing_labels(session, referral_ids)
+    return {rid: TaskJourney(due_at=due.get(rid), missing=missing.get(rid, [])) for rid in referral_ids}
 
 
 async def sla_attainment(session: AsyncSession, *, facts: Any, where: list[Any]) -> list[dict[str, Any]]:

@@ -128,6 +128,7 @@ class MilestoneSla(Schema):
 
 class ReferralDetail(Referral):
     sla: list[MilestoneSla] = Field(default_factory=list, description="Per milestone: due time, business time left, state.")
+    info_request: "InfoRequestView | None" = Field(default=None, description="What the referrer was asked for, while open.")
 
 
 Tier = Literal["A", "B", "C", "D"]
@@ -208,3 +209,53 @@ class ReapplyRequest(Schema):
 class ReapplyResult(Schema):
     examined: int
     moved: int
+
+
+DocumentKind = Literal["clinical_note", "imaging_report", "lab_result", "insurance_card", "referral_letter", "other"]
+
+
+def _known_field(value: str) -> str:
+    from domain.journey.completeness_rules import FIELDS
+
+    if value not in FIELDS:
+        raise ValueError(f"unknown field path {value!r}; allowed: {', '.join(FIELDS)}")
+    return value
+
+
+class RequiredItem(Schema):
+    """Either a referral field (`field`) or a document of a kind (`document`)."""
+
+    model_config = {"extra": "forbid"}
+
+    field: Annotated[str, AfterValidator(_known_field)] | None = None
+    document: DocumentKind | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "RequiredItem":
+        if (self.field is None) == (self.document is None):
+            raise ValueError("give exactly one of field or document")
+        return self
+
+
+class CompletenessRuleWrite(Schema):
+    items: list[RequiredItem] = Field(min_length=1, max_length=30)
+    remind_every_days: int = Field(default=2, ge=1, le=30, description="Business days between reminders.")
+    decline_after_days: int = Field(default=10, ge=1, le=90,
+                                    description="Business days after the ask before it is declined as incomplete.")
+
+
+class CompletenessRule(CompletenessRuleWrite):
+    service_line: str
+    version: int
+    updated_at: UtcDateTime
+
+
+class InfoRequestView(Schema):
+    missing: list[str]
+    requested_at: UtcDateTime
+    reminders_sent: int
+    next_reminder_at: UtcDateTime | None
+    decline_at: UtcDateTime | None
+
+
+ReferralDetail.model_rebuild()

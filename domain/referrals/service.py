@@ -151,6 +151,7 @@ async def update_referral(
         referral_id=referral.id, actor=actor, kind=kind, detail={"fields": changed},
     ))
     await session.flush()
+    await journey.on_referral_edited(session, referral)
     audit.note(session, "referral.update", "referral", referral.id, fields=changed)
     return referral
 
