@@ -13,9 +13,13 @@ from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
-from api.routers import journey
+from api.routers import documents, journey
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
+from domain.journey.document_settings import document_settings
 from domain.shared.settings import get_settings
+
+# Document uploads may be larger than other bodies: the route itself enforces the documents limit.
+DOCUMENT_UPLOAD = r"^/v1/referrals/[^/]+/documents$"
 
 DESCRIPTION = """
 Referral management for clinics and specialty practices.
@@ -56,7 +60,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
-    for journey_router in journey.ROUTERS:
+    for journey_router in (*journey.ROUTERS, documents.router):
         app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
     app.add_middleware(
@@ -66,7 +70,8 @@ def create_app() -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-API-Key", "X-Request-Id"],
         expose_headers=["ETag", "Location", "X-Request-Id", "Retry-After"],
     )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes,
+                       larger={DOCUMENT_UPLOAD: document_settings().max_bytes + 64 * 1024})
     app.add_middleware(RequestContextMiddleware)
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)

@@ -175,6 +175,11 @@ RULES: dict[str, Rule] = {
     "completeness-rules-get_completeness_rule": rule(*CARE_TEAM),
     "completeness-rules-save_completeness_rule": rule("admin", audit="settings.completeness_rule_save"),
     "completeness-rules-delete_completeness_rule": rule("admin", audit="settings.completeness_rule_delete"),
+    # Documents are PHI: care team reads (every download audited), intake and clinicians attach.
+    "documents-upload_document": rule("admin", "intake", "clinician", "partner", audit="document.create",
+                                      partner_scope="referrals:write"),
+    "documents-list_documents": rule(*CARE_TEAM, audit="document.list"),
+    "documents-download_document": rule(*CARE_TEAM, audit="document.download"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),

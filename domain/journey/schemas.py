@@ -259,3 +259,16 @@ class InfoRequestView(Schema):
 
 
 ReferralDetail.model_rebuild()
+
+
+class Document(Schema):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    kind: DocumentKind
+    title: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    source: str
+    created_by: str
+    created_at: UtcDateTime
