@@ -175,6 +175,7 @@ RULES: dict[str, Rule] = {
     "completeness-rules-get_completeness_rule": rule(*CARE_TEAM),
     "completeness-rules-save_completeness_rule": rule("admin", audit="settings.completeness_rule_save"),
     "completeness-rules-delete_completeness_rule": rule("admin", audit="settings.completeness_rule_delete"),
+    "work-queue-get_my_work_queue": rule("admin", "intake", "clinician", audit="referral.list"),
     # Documents are PHI: care team reads (every download audited), intake and clinicians attach.
     "documents-upload_document": rule("admin", "intake", "clinician", "partner", audit="document.create",
                                       partner_scope="referrals:write"),

@@ -3,14 +3,14 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Session, etag
 from api.errors import problem_responses
-from domain.journey import admin, completeness, routing
+from domain.journey import admin, completeness, routing, work_queue
 from domain.journey.schemas import (
     BusinessCalendar, CalendarWrite, CompletenessRule, CompletenessRuleWrite, DryRunResult, ReapplyRequest, ReapplyResult, RoutingProbe, RoutingRule,
-    RoutingRuleWrite, SlaPolicy, SlaPolicyWrite, WorkQueue, WorkQueueWrite,
+    RoutingRuleWrite, SlaPolicy, SlaPolicyWrite, WorkItem, WorkQueue, WorkQueueView, WorkQueueWrite,
 )
 from domain.referrals.enums import Urgency
 
@@ -169,3 +169,20 @@ async def delete_completeness_rule(service_line: Annotated[str, Path(max_length=
 
 
 ROUTERS = (calendars, sla_policies, work_queues, routing_rules, completeness_rules)
+
+
+work_queue_router = APIRouter(prefix="/work-queue", tags=["work-queue"])
+
+
+@work_queue_router.get("", response_model=WorkQueueView, summary="My open referrals and tasks, most at risk first",
+                       description="The signed-in user's and their queues' open referrals and tasks, ordered by time "
+                                   "to breach (SLA due time or task due time), then urgency.",
+                       responses=problem_responses(401, 403))
+async def get_my_work_queue(session: Session, principal: CurrentPrincipal,
+                            limit: Annotated[int, Query(ge=1, le=200)] = 100) -> WorkQueueView:
+    items = await work_queue.work_queue(session, user_id=principal.user_id, limit=limit)
+    return WorkQueueView(queues=await work_queue.my_queues(session, principal.user_id),
+                         items=[WorkItem.model_validate(i) for i in items])
+
+
+ROUTERS = (*ROUTERS, work_queue_router)

@@ -21,3 +21,4 @@ async def on_referral_changed(session: AsyncSession, referral: Referral) -> None
 async def on_referral_edited(session: AsyncSession, referral: Referral) -> None:
     """A PATCH or an updated ServiceRequest may bring what a needs-info referral lacked."""
     await completeness.recheck(session, referral, trigger="update")
+    await sla.on_referral_changed(session, referral)  # the work queue follows a new assignee or queue

@@ -11,6 +11,7 @@ from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, VersionMixin
+from domain.tasks.models import Task
 
 
 class BusinessCalendar(IdMixin, TimestampMixin, VersionMixin, Base):
@@ -85,6 +86,19 @@ class ReferralClock(Base):
     scheduled_met: Mapped[bool | None] = mapped_column(Boolean)
     first_contact_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scheduled_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Copies of the referral's owner, openness and urgency, so the work queue is an index range scan
+    # ordered by time to breach (kept in step by domain.journey.sla on every move and edit).
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    queue: Mapped[str | None] = mapped_column(String(100))
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    urgency_rank: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+
+    __table_args__ = (
+        Index("ix_referral_clocks_assignee_due", "assignee_id", "next_due_at", "urgency_rank", "referral_id",
+              postgresql_where="is_open"),
+        Index("ix_referral_clocks_queue_due", "queue", "next_due_at", "urgency_rank", "referral_id",
+              postgresql_where="is_open"),
+    )
 
 
 class RoutingRule(IdMixin, TimestampMixin, VersionMixin, Base):
@@ -145,3 +159,7 @@ class ReferralDocument(IdMixin, Base):
     source: Mapped[str] = mapped_column(String(16))  # upload | fhir
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# The work queue reads a queue's open tasks by due time; the tasks table only indexes them by assignee.
+Index("ix_tasks_queue_status_due", Task.queue, Task.status, Task.due_at)

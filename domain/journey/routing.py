@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit
-from domain.journey import schemas
+from domain.journey import schemas, sla
 from domain.journey.models import RoutingRule, WorkQueue, WorkQueueMember
 from domain.journey.routing_rules import CONDITION_FIELDS, first_match, least_open_pick, round_robin_pick
 from domain.referrals.enums import EventKind
@@ -173,6 +173,7 @@ async def reapply(session: AsyncSession, *, request: schemas.ReapplyRequest, act
         before = (referral.queue, referral.assignee_id)
         if await route(session, referral, actor=actor, rules=rules) and (referral.queue, referral.assignee_id) != before:
             referral.version += 1
+            await sla.on_referral_changed(session, referral)
             moved += 1
     await session.flush()
     audit.note(session, "settings.routing_reapply", "routing_rule", None, examined=len(referrals), moved=moved)

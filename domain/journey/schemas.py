@@ -272,3 +272,22 @@ class Document(Schema):
     source: str
     created_by: str
     created_at: UtcDateTime
+
+
+class WorkItem(Schema):
+    type: Literal["referral", "task"]
+    id: uuid.UUID
+    referral_id: uuid.UUID | None
+    label: str = Field(description="Patient (given name, initial) and service line, or the task's title.")
+    status: str
+    urgency: str = Field(description="A referral's urgency or a task's priority.")
+    due_at: UtcDateTime | None = Field(description="When the referral's next SLA milestone breaches, or the task is due.")
+    sla_state: Literal["on_track", "at_risk", "breached", "paused", "met"] | None
+    queue: str | None
+    assignee_id: uuid.UUID | None
+    next_moves: list[str] = Field(description="The status moves open to this referral now; `done` for a task.")
+
+
+class WorkQueueView(Schema):
+    queues: list[str] = Field(description="The queues the signed-in user works from.")
+    items: list[WorkItem]

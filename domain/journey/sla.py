@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.journey.business_time import DEFAULT_HOURS, Calendar, ClockInput, ClockState, business_seconds, clock_state
 from domain.journey.models import BusinessCalendar, ReferralClock, SlaPolicy, WorkQueue
 from domain.referrals.enums import ReferralStatus as S
+from domain.referrals.lifecycle import OPEN_STATUSES
 from domain.referrals.models import Referral
 from domain.shared.clock import utcnow
 
@@ -79,6 +80,15 @@ def _states(calendar: Calendar, referral: Referral, clock: ReferralClock, now: d
     return {name: clock_state(calendar, given, now=now) for name, given in _inputs(referral, clock).items()}
 
 
+URGENCY_RANK = {"stat": 0, "asap": 1, "urgent": 2, "routine": 3}
+
+
+def _owner(clock: ReferralClock, referral: Referral) -> None:
+    clock.assignee_id, clock.queue = referral.assignee_id, referral.queue
+    clock.is_open = S(referral.status) in OPEN_STATUSES
+    clock.urgency_rank = URGENCY_RANK[str(referral.urgency)]
+
+
 def _store(clock: ReferralClock, states: dict[str, ClockState]) -> None:
     running = {name: s for name, s in states.items() if s.running}
     clock.first_contact_due_at = running["first_contact"].due_at if "first_contact" in running else None
@@ -104,6 +114,7 @@ async def start_clock(session: AsyncSession, referral: Referral, *, now: datetim
     if S(referral.status) is S.needs_info:
         clock.paused_since = referral.needs_info_at or referral.received_at
     _store(clock, _states(calendar, referral, clock, now or utcnow()))
+    _owner(clock, referral)
     session.add(clock)
     return clock
 
@@ -123,6 +134,7 @@ async def on_referral_changed(session: AsyncSession, referral: Referral, *, now:
         clock.paused_seconds += business_seconds(calendar, clock.paused_since, now)
         clock.paused_since = None
     _store(clock, _states(calendar, referral, clock, now))
+    _owner(clock, referral)
 
 
 @dataclass(frozen=True)
