@@ -19,9 +19,14 @@ from api.routers import colleagues, search
 from api.routers import reference
 from api.routers import dev_mails, webhook_endpoints
 from api.routers import exports, imports, relationships, touchpoints
+from api.routers import documents, journey
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
+from domain.journey.document_settings import document_settings
 from domain.shared.settings import get_settings
+
+# Document uploads may be larger than other bodies: the route itself enforces the documents limit.
+DOCUMENT_UPLOAD = r"^/v1/referrals/[^/]+/documents$"
 
 DESCRIPTION = """
 Referral management for clinics and specialty practices.
@@ -76,6 +81,8 @@ def create_app() -> FastAPI:
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
     for module in (webhook_endpoints, dev_mails):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
+    for journey_router in (*journey.ROUTERS, documents.router):
+        app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
     app.add_middleware(
         CORSMiddleware,
@@ -86,8 +93,10 @@ def create_app() -> FastAPI:
     )
     # Inside the size limit (which bounds what it buffers), outside every route.
     app.add_middleware(TextGuardMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes,
-                       upload_paths={"/v1/imports/referrals": MAX_IMPORT_BYTES + 64 * 1024})
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes, larger={
+        DOCUMENT_UPLOAD: document_settings().max_bytes + 64 * 1024,
+        r"^/v1/imports/referrals$": MAX_IMPORT_BYTES + 64 * 1024,
+    })
     app.add_middleware(RequestContextMiddleware)
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)

@@ -68,17 +68,20 @@ class RequestContextMiddleware:
 class BodySizeLimitMiddleware:
     """Refuses bodies over the limit with 413 before the app reads them."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_paths: dict[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        # File uploads (history imports) have their own, larger limit.
-        self.upload_paths = upload_paths or {}
+        # Paths (regular expressions) allowed a larger body.
+        self.larger = [(re.compile(pattern), limit) for pattern, limit in (larger or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        return next((limit for pattern, limit in self.larger if pattern.match(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.upload_paths.get(scope.get("path", ""), self.max_bytes)
+        max_bytes = self.limit_for(scope["path"])
         declared = _header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             await _too_large(send, max_bytes)

@@ -136,7 +136,9 @@ async def committed(connection_engine):
     async with connection_engine.begin() as conn:
         await conn.execute(text(
             "TRUNCATE outbox_messages, referral_events, appointments, tasks, referrals, providers, "
-            "organizations, message_templates, webhook_endpoints, outreach_preferences, idempotency_keys CASCADE"
+            "organizations, message_templates, webhook_endpoints, outreach_preferences, idempotency_keys, "
+            "referral_clocks, business_calendars, sla_policies, work_queue_members, work_queues, routing_rules, "
+            "completeness_rules, referral_info_requests, referral_documents CASCADE"
         ))
 
 

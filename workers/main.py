@@ -7,7 +7,7 @@ from arq.worker import get_kwargs
 from domain.shared.settings import get_settings
 from workers import outbox_relay
 from workers.config import outbox_config
-from workers.cron import daily_digests, referrer_check_ins
+from workers.cron import daily_digests, referrer_check_ins, sla_sweep
 from workers.jobs.outreach import send_message
 from workers.resting import RestingWorker
 from workers.jobs.relationships import cooling_sweep, refresh_referrer_figures
@@ -33,6 +33,8 @@ class WorkerSettings:
         # Relationships: the figures snapshot every 15 minutes, cooling once a day (then the snapshot).
         cron(refresh_referrer_figures, minute={7, 22, 37, 52}, run_at_startup=True, unique=True, timeout=600),
         cron(cooling_sweep, hour={5}, minute={30}, run_at_startup=False, unique=True, timeout=600),
+        # Every minute: a breach is escalated within a minute of its due time.
+        cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -7,6 +7,8 @@ from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_opt
 from api.errors import problem_responses
 from domain.reference import catalog
 from domain.referrals import service, views
+from domain.journey import completeness, sla as journey_sla
+from domain.journey.schemas import MilestoneSla, ReferralDetail
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
 from domain.referrals.schemas import (
@@ -68,11 +70,13 @@ class ListFilters:
         received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
         received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
         mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
+        sla: Annotated[Literal["at_risk", "breached"] | None, Query(
+            description="Open referrals with a milestone at risk (75% of its target used) or breached.")] = None,
     ) -> None:
         self.value = ReferralFilters(
             status=status_, urgency=urgency, service_line=service_line, referring_provider_id=referring_provider_id,
             referring_organization_id=referring_organization_id, assignee_id=assignee_id, queue=queue,
-            received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None,
+            received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None, sla=sla,
         )
 
 
@@ -108,10 +112,13 @@ async def count_referrals(session: Session, principal: CurrentPrincipal, filters
 async def get_referral(
     referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
     reveal: Annotated[bool, Query(description="Set when a person unmasks the patient block; audited as `referral.reveal`.")] = False,
-) -> Referral:
+) -> ReferralDetail:
     referral = await service.get_referral(session, referral_id=referral_id, reveal=reveal)
     response.headers["ETag"] = etag(referral.version)
-    return referral
+    detail = ReferralDetail.model_validate(referral)
+    detail.sla = [MilestoneSla.model_validate(m) for m in await journey_sla.view(session, referral)]
+    detail.info_request = await completeness.info_request_view(session, referral.id)
+    return detail
 
 
 @router.patch("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404, 412, 422, 428))

@@ -57,6 +57,11 @@ def _where(period: Period, filters: SummaryFilters) -> list[Any]:
     return clauses
 
 
+def period_clauses(period: Period, filters: SummaryFilters) -> list[Any]:
+    """The summary's WHERE over analytics_referral_facts (`F`), for figures kept in other tables."""
+    return _where(period, filters)
+
+
 def _base(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None) -> Any:
     # Truncating the UTC wall time costs about half the CPU of date_trunc(..., 'UTC') on a timestamptz.
     utc_wall_time = F.c.received_at.op("AT TIME ZONE")(literal("UTC"))

@@ -97,6 +97,13 @@ class StatusCount(Schema):
     count: int = Field(description="Referrals received in the period whose current status is this one.")
 
 
+class SlaAttainment(Schema):
+    milestone: str = Field(description="first_contact or scheduled.")
+    decided: int = Field(description="Referrals whose milestone was reached, or is still open past its due time.")
+    met: int = Field(description="Reached within the business-time target.")
+    rate: float | None = Field(description="met / decided; null when none is decided.")
+
+
 class AnalyticsSummary(Schema):
     period_from: UtcDateTime = Field(alias="from", description="Start of the period (inclusive), UTC.")
     period_to: UtcDateTime = Field(alias="to", description="End of the period (exclusive), UTC.")
@@ -107,6 +114,7 @@ class AnalyticsSummary(Schema):
     )
     status_counts: list[StatusCount] = Field(description="Every status, in lifecycle order, for the pipeline.")
     top_referrers: list[ReferrerVolume] = Field(description="Referring providers by volume, highest first.")
+    sla: list[SlaAttainment] = Field(default_factory=list, description="SLA attainment per milestone.")
 
 
 @dataclass(frozen=True)

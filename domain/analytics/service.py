@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics.repository import MetricRow, summary_rows
+from domain.analytics.repository import F, MetricRow, period_clauses, summary_rows
 from domain.analytics.schemas import (
     AnalyticsSummary,
     MetricDuration,
@@ -14,11 +14,13 @@ from domain.analytics.schemas import (
     PeriodMetrics,
     ReasonCount,
     ReferrerVolume,
+    SlaAttainment,
     SeriesBucket,
     StatusCount,
     SummaryFilters,
     SummaryGrouping,
 )
+from domain.journey.queries import sla_attainment
 from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus
 from domain.shared.clock import utcnow
 from domain.shared.errors import InvalidInput
@@ -69,6 +71,7 @@ async def summary(
         series=series,
         status_counts=[StatusCount(status=s, count=rows.totals.values[f"status:{s}"]) for s in ReferralStatus],
         top_referrers=[_referrer(*item) for item in rows.top_referrers],
+        sla=[SlaAttainment(**item) for item in await sla_attainment(session, facts=F, where=period_clauses(period, filters))],
     )
 
 

@@ -82,6 +82,12 @@ async def on_transition(session: AsyncSession, *, referral: Referral, to: S) -> 
         await _to_referrer(session, referral, kind, f"{kind.value}:{referral.id}:{referral.version}")
 
 
+async def on_info_reminder(session: AsyncSession, *, referral: Referral, number: int) -> None:
+    """Another ask for what a needs-info referral still lacks (the list is on its needs_info event)."""
+    kind = K.status_needs_info
+    await _to_referrer(session, referral, kind, f"{kind.value}:{referral.id}:reminder:{number}")
+
+
 async def on_appointment_booked(session: AsyncSession, *, referral: Referral, appointment: Appointment) -> None:
     channel = patient_channel(referral)
     now = utcnow()

@@ -16,6 +16,7 @@ class DeclineReason(StrEnum):
     misdirected = "misdirected"
     not_indicated = "not_indicated"
     out_of_network = "out_of_network"
+    incomplete = "incomplete"  # the referrer never sent what completeness asked for
     other = "other"
 
 

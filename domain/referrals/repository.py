@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from domain.identity.access import organization_scope
 from domain.referrals import schemas, views
+from domain.journey.queries import sla_filter
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.repository import Repository
@@ -25,6 +26,7 @@ class ReferralFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
     mrn_index: str | None = None
+    sla: str | None = None  # at_risk | breached
 
 
 SORTS = {
@@ -118,6 +120,8 @@ class ReferralRepository(Repository[Referral]):
         ):
             if value is not None:
                 stmt = stmt.where(column == value)
+        if filters.sla:
+            stmt = sla_filter(stmt, filters.sla)
         if filters.received_from:
             stmt = stmt.where(Referral.received_at >= filters.received_from)
         if filters.received_to:

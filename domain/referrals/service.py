@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.fhir import push as fhir_push
+from domain.journey import intake as journey
 from domain.outreach import triggers as outreach
 from domain.audit import trail as audit
 from domain.identity.access import organization_scope
@@ -101,6 +102,7 @@ async def create_referral(
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
     referral = await repo.get(new_id)
+    await journey.on_intake(session, referral, actor=actor)
     audit.note(session, "referral.create", "referral", new_id)
     await outreach.on_referral_created(session, referral=referral)
     return Created(referral, created=True)
@@ -174,6 +176,7 @@ async def update_referral(
         referral_id=referral.id, actor=actor, kind=kind, detail=detail,
     ))
     await session.flush()
+    await journey.on_referral_edited(session, referral)
     audit.note(session, "referral.update", "referral", referral.id, fields=changed)
     return referral
 
@@ -213,6 +216,7 @@ async def apply_transition(
     """Move a referral already locked by the caller, and put the move on its timeline."""
     before = ReferralStatus(referral.status)
     _move(referral, to, reason)
+    await journey.on_referral_changed(session, referral)
     ReferralRepository(session).add_event(ReferralEvent(
         referral_id=referral.id, actor=actor, kind=EventKind.transition, from_status=before, to_status=to,
         reason=reason, note=note, detail=detail or {}, missing_items=missing_items or None,
@@ -248,6 +252,7 @@ async def record_contact_attempt(
     if referral.first_contact_at is None:
         referral.first_contact_at = now
         referral.version += 1
+        await journey.on_referral_changed(session, referral)
     detail: dict = {"channel": data.channel, "reached": data.reached}
     if data.outcome is not None:
         detail["outcome"] = data.outcome.value

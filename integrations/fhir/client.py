@@ -19,7 +19,7 @@ from domain.fhir.repository import FhirAppointmentRepository
 from domain.identity.models import EhrClient
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
 from domain.shared.settings import get_settings
-from integrations.fhir.handlers.tasks import render as render_task
+from integrations.fhir.handlers.tasks import render_one as render_task
 from integrations.fhir.mappers.appointment import appointment_to_fhir
 from integrations.fhir.mappers.common import instant
 from integrations.fhir.outcomes import FHIR_JSON
@@ -93,7 +93,7 @@ async def deliver(message: OutboxMessage, session: AsyncSession) -> str:
         if appointment is None:
             raise DeliveryRefused("the appointment is gone")
         return await _put(ehr, appointment_to_fhir(appointment, appointment.fhir_resource), message)
-    task = render_task(referral)
+    task = await render_task(session, referral)
     sent = await _put(ehr, task, message)
     if message.kind == push.LOOP_CLOSURE:
         await _put(ehr, loop_closure_note(referral, task), message)

@@ -1,7 +1,7 @@
 """Administration: temporary passwords that must be changed, and the development mail catcher's store.
 
 Revision ID: admin
-Revises: audit_append_only
+Revises: search_work
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "admin"
-down_revision: str | None = "audit_append_only"
+down_revision: str | None = "search_work"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

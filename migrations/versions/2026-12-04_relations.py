@@ -2,7 +2,7 @@
 touchpoints, programs and their costs, the fee schedule and relationship settings
 
 Revision ID: relations
-Revises: audit_append_only
+Revises: speed
 Create Date: 2026-12-04 05:20:21.477467+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'relations'
-down_revision: str | None = 'audit_append_only'
+down_revision: str | None = "speed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ per message put back in the queue) on channel `refloop_outbox`; PostgreSQL deliv
 cannot see yet, and a rolled-back insert wakes nobody.
 
 Revision ID: speed
-Revises: audit_append_only
+Revises: admin
 Create Date: 2026-12-04 05:30:00+00:00
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "speed"
-down_revision: str | None = "audit_append_only"
+down_revision: str | None = "admin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.fhir import service as fhir_store
 from domain.shared.errors import DomainError
 from integrations.fhir.handlers import Result, appointments, directory, parse_if_match, service_requests, tasks
+from integrations.fhir.handlers import documents as fhir_documents
 from integrations.fhir.outcomes import FhirError, Unprocessable, information, operation_outcome
 from integrations.fhir.parsing import validate
 from integrations.fhir.references import base_url
 from integrations.fhir.resolver import BundleEntry, Resolver
 
-ORDER = ["Organization", "Practitioner", "PractitionerRole", "Patient", "ServiceRequest", "Appointment", "Task"]
+ORDER = ["Organization", "Practitioner", "PractitionerRole", "Patient", "ServiceRequest", "Appointment", "Task",
+         "DocumentReference"]
 DIRECTORY = {"Organization", "Practitioner", "PractitionerRole", "Patient"}
 REASON = {200: "200 OK", 201: "201 Created", 202: "202 Accepted"}
 
@@ -62,7 +64,7 @@ def _url_id(entry: BundleEntry) -> str:
 
 
 async def _run(session: AsyncSession, entry: BundleEntry, resolver: Resolver, actor: str, has_referral: bool,
-               kept: list[dict[str, Any]], fhir_client: str | None) -> Result:
+               kept: list[dict[str, Any]], fhir_client: str | None, bundle: list[BundleEntry]) -> Result:
     resource_type = entry.resource["resourceType"]
     resource = _rewrite(entry.resource, resolver)
     path = entry.path
@@ -91,6 +93,9 @@ async def _run(session: AsyncSession, entry: BundleEntry, resolver: Resolver, ac
                                              actor=actor, resolver=resolver, expected_version=expected, path=path)
         return await appointments.create(session, resource=resource, model=entry.model, actor=actor,
                                          resolver=resolver, path=path)
+    if resource_type == "DocumentReference" and entry.method == "POST":
+        return await fhir_documents.create(session, entry=entry, resource=resource, resolver=resolver, bundle=bundle,
+                                           actor=actor)
     if resource_type == "Task":
         try:
             return await tasks.create(session, model=entry.model, resolver=resolver, path=path)
@@ -148,9 +153,9 @@ async def process(session: AsyncSession, *, bundle: dict[str, Any], actor: str, 
         try:
             if kind == "batch":
                 async with session.begin_nested():
-                    result = await _run(session, entry, resolver, actor, has_referral, kept, fhir_client)
+                    result = await _run(session, entry, resolver, actor, has_referral, kept, fhir_client, entries)
             else:
-                result = await _run(session, entry, resolver, actor, has_referral, kept, fhir_client)
+                result = await _run(session, entry, resolver, actor, has_referral, kept, fhir_client, entries)
         except (DomainError, IntegrityError) as exc:
             error = exc if isinstance(exc, DomainError) else FhirError(
                 409, "The entry conflicts with data already stored (it was probably written at the same moment).")

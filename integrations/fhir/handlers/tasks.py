@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.fhir import service as fhir_store
 from domain.fhir.repository import FhirReferralRepository
+from domain.journey.queries import TaskJourney, task_journeys
 from domain.referrals.models import Referral
 from domain.referrals.repository import ReferralRepository
 from integrations.fhir.handlers import Result, uuid_id
@@ -21,13 +22,18 @@ from integrations.fhir.resolver import Resolver
 SEARCH_PARAMS = {"based-on", "focus", "status", "_lastUpdated", "_id"}
 
 
-def render(referral: Referral) -> dict[str, Any]:
-    return referral_to_task(referral, render_service_request(referral))
+def render(referral: Referral, journey: TaskJourney | None = None) -> dict[str, Any]:
+    journey = journey or TaskJourney()
+    return referral_to_task(referral, render_service_request(referral), due_at=journey.due_at, missing=journey.missing)
+
+
+async def render_one(session: AsyncSession, referral: Referral) -> dict[str, Any]:
+    return render(referral, (await task_journeys(session, [referral.id])).get(referral.id))
 
 
 async def read(session: AsyncSession, *, resource_id: str) -> Result:
     referral = await fhir_store.referral_with_original(session, referral_id=uuid_id("Task", resource_id))
-    return Result(200, render(referral))
+    return Result(200, await render_one(session, referral))
 
 
 async def search(session: AsyncSession, *, raw_params: list[tuple[str, str]]) -> Result:
@@ -39,7 +45,9 @@ async def search(session: AsyncSession, *, raw_params: list[tuple[str, str]]) ->
     query = await referral_query(session, params, statuses_for=REFERRAL_STATUSES_FOR_TASK, based_on="based-on")
     items, next_cursor = ([], None) if query is None else await FhirReferralRepository(session).search(
         query, limit=count, cursor=(params.get("_cursor") or [None])[-1])
-    return Result(200, searchset("Task", [render(r) for r in items], params=raw_params, next_cursor=next_cursor))
+    journeys = await task_journeys(session, [r.id for r in items])
+    return Result(200, searchset("Task", [render(r, journeys.get(r.id)) for r in items], params=raw_params,
+                                 next_cursor=next_cursor))
 
 
 def focus_reference(task: Task) -> tuple[str | None, str]:
@@ -75,4 +83,4 @@ async def create(session: AsyncSession, *, model: Task, resolver: Resolver, path
     """SDOH / BSeR pattern: the sender's Task about our ServiceRequest is answered with the referral's Task."""
     referral_id = await referral_for(session, resolver, model, path=path)
     referral = await fhir_store.referral_with_original(session, referral_id=referral_id)
-    return Result(200, render(referral))
+    return Result(200, await render_one(session, referral))

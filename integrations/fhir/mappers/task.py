@@ -1,5 +1,6 @@
 """The referral's Task (360X-style): one per referral, derived from its state, id = referral id."""
 
+from datetime import datetime
 from typing import Any
 
 from domain.referrals.enums import ReferralStatus as S
@@ -17,8 +18,10 @@ for _status, _task in TASK_STATUS.items():
 TASK_STATUSES = sorted({*REFERRAL_STATUSES_FOR_TASK, "requested"})
 
 
-def referral_to_task(referral: Any, service_request: dict[str, Any]) -> dict[str, Any]:
-    """`service_request` is the referral's ServiceRequest as the facade renders it (for subject/requester)."""
+def referral_to_task(referral: Any, service_request: dict[str, Any], *, due_at: datetime | None = None,
+                     missing: list[str] | None = None) -> dict[str, Any]:
+    """`service_request` is the referral's ServiceRequest as the facade renders it (for subject/requester);
+    `due_at` the next SLA due time of a running clock; `missing` what completeness still asks for."""
     status = S(referral.status)
     sr_ref = {"reference": f"ServiceRequest/{referral.id}"}
     task: dict[str, Any] = {
@@ -49,4 +52,9 @@ def referral_to_task(referral: Any, service_request: dict[str, Any]) -> dict[str
     if referral.status_reason and status in (S.declined, S.cancelled):
         task["statusReason"] = {"coding": [{"system": f"{REFLOOP_CODES}/referral-status-reason",
                                             "code": referral.status_reason}], "text": referral.status_reason.replace("_", " ")}
+    if due_at is not None:
+        task["restriction"] = {"period": {"end": instant(due_at)}}
+    if missing and status is S.needs_info:
+        task["statusReason"] = {"coding": [{"system": f"{REFLOOP_CODES}/referral-status-reason", "code": "incomplete"}],
+                                "text": "Missing: " + ", ".join(missing)}
     return task

@@ -1,0 +1,150 @@
+"""Business-time arithmetic: pure functions over a calendar, no database.
+
+A calendar is a time zone, weekly opening hours and holidays (local dates). Hours are wall-clock
+times in the calendar's zone, so a day on which the clocks change still opens at 08:00 local.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_HOURS: dict[str, list[tuple[str, str]]] = {day: [("08:00", "17:00")] for day in WEEKDAYS[:5]}
+# Longest search for an open minute; a calendar open less than this is refused when saved.
+_HORIZON_DAYS = 3 * 366
+
+
+def minutes_of(text: str) -> int:
+    """'08:30' -> 510; '24:00' is the end of the day."""
+    hours, minutes = text.split(":")
+    value = int(hours) * 60 + int(minutes)
+    if not (len(hours) == 2 and len(minutes) == 2 and 0 <= int(minutes) < 60 and 0 <= value <= 1440):
+        raise ValueError(f"{text!r} is not a time of day (HH:MM, 00:00 to 24:00)")
+    return value
+
+
+@dataclass(frozen=True)
+class Calendar:
+    time_zone: str = "UTC"
+    # Weekday (0 = Monday) -> opening intervals in minutes after local midnight, sorted, not overlapping.
+    hours: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    holidays: frozenset[date] = frozenset()
+
+    @classmethod
+    def build(cls, time_zone: str, weekly_hours: dict[str, list], holidays: frozenset[date] | set[date] = frozenset()) -> "Calendar":
+        hours = {
+            WEEKDAYS.index(day): tuple(sorted((minutes_of(start), minutes_of(end)) for start, end in spans))
+            for day, spans in weekly_hours.items() if spans
+        }
+        return cls(time_zone=time_zone, hours=hours, holidays=frozenset(holidays))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def day_seconds(self) -> int:
+        """Length of a business day: the mean over the days that open (9 h for Mon-Fri 08:00-17:00)."""
+        open_days = [sum(end - start for start, end in spans) for spans in self.hours.values() if spans]
+        return round(60 * sum(open_days) / len(open_days)) if open_days else 0
+
+    def open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's opening intervals as UTC instants (none on a holiday)."""
+        if day in self.holidays:
+            return []
+        midnight = datetime.combine(day, time(0), tzinfo=self.zone)
+        # Aware arithmetic in one zone is wall-clock arithmetic: 08:00 stays 08:00 on a DST day.
+        return [
+            ((midnight + timedelta(minutes=start)).astimezone(UTC), (midnight + timedelta(minutes=end)).astimezone(UTC))
+            for start, end in self.hours.get(day.weekday(), ())
+        ]
+
+    def local_day(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+
+def business_seconds(calendar: Calendar, start: datetime, end: datetime) -> int:
+    """Business time between two instants, in whole seconds (0 when end is not after start)."""
+    if end <= start:
+        return 0
+    total = 0.0
+    day = calendar.local_day(start) - timedelta(days=1)
+    last = calendar.local_day(end)
+    while day <= last:
+        for open_at, close_at in calendar.open_spans(day):
+            overlap = (min(close_at, end) - max(open_at, start)).total_seconds()
+            if overlap > 0:
+                total += overlap
+        day += timedelta(days=1)
+    return int(total)
+
+
+def add_business_seconds(calendar: Calendar, start: datetime, seconds: float) -> datetime:
+    """The instant at which `seconds` of business time have passed since `start`."""
+    remaining = max(0.0, seconds)
+    day = calendar.local_day(start) - timedelta(days=1)
+    for _ in range(_HORIZON_DAYS):
+        for open_at, close_at in calendar.open_spans(day):
+            begin = max(open_at, start)
+            available = (close_at - begin).total_seconds()
+            if available <= 0:
+                continue
+            if remaining <= available:
+                return begin + timedelta(seconds=remaining)
+            remaining -= available
+        day += timedelta(days=1)
+    raise ValueError("the calendar has no business time in the next three years")
+
+
+# SLA clocks.
+
+AT_RISK_SHARE = 0.75
+
+
+@dataclass(frozen=True)
+class ClockInput:
+    target_seconds: int
+    received_at: datetime
+    done_at: datetime | None = None  # the milestone was reached
+    stopped_at: datetime | None = None  # the referral ended without reaching it
+    paused_seconds: int = 0  # business time spent in needs_info, finished pauses
+    paused_since: datetime | None = None  # in needs_info now
+
+
+@dataclass(frozen=True)
+class ClockState:
+    state: str  # on_track | at_risk | breached | met
+    due_at: datetime | None  # None while paused: the due time moves with the pause
+    at_risk_at: datetime | None
+    business_seconds_left: int
+    paused: bool
+    stopped: bool
+    reached: bool
+
+    @property
+    def running(self) -> bool:
+        return not (self.reached or self.stopped or self.paused)
+
+
+def clock_state(calendar: Calendar, clock: ClockInput, *, now: datetime) -> ClockState:
+    end = clock.done_at or clock.stopped_at or now
+    paused = clock.paused_since is not None and clock.done_at is None and clock.stopped_at is None
+    counted_until = min(end, clock.paused_since) if paused else end
+    elapsed = business_seconds(calendar, clock.received_at, counted_until) - clock.paused_seconds
+    left = clock.target_seconds - elapsed
+    if paused:
+        due_at = at_risk_at = None
+    else:
+        due_at = add_business_seconds(calendar, clock.received_at, clock.target_seconds + clock.paused_seconds)
+        at_risk_at = add_business_seconds(
+            calendar, clock.received_at, AT_RISK_SHARE * clock.target_seconds + clock.paused_seconds)
+    if clock.done_at is not None:
+        state = "met" if left >= 0 else "breached"
+    elif left <= 0:
+        state = "breached"
+    elif elapsed >= AT_RISK_SHARE * clock.target_seconds:
+        state = "at_risk"
+    else:
+        state = "on_track"
+    return ClockState(state=state, due_at=due_at, at_risk_at=at_risk_at, business_seconds_left=left,
+                      paused=paused, stopped=clock.stopped_at is not None and clock.done_at is None,
+                      reached=clock.done_at is not None)

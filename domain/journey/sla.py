@@ -1,0 +1,166 @@
+"""SLA clocks per referral: targets by urgency, pauses in needs_info, due times kept current."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.journey.business_time import DEFAULT_HOURS, Calendar, ClockInput, ClockState, business_seconds, clock_state
+from domain.journey.models import BusinessCalendar, ReferralClock, SlaPolicy, WorkQueue
+from domain.referrals.enums import ReferralStatus as S
+from domain.referrals.lifecycle import OPEN_STATUSES
+from domain.referrals.models import Referral
+from domain.shared.clock import utcnow
+
+MILESTONES = ("first_contact", "scheduled")
+# (first contact, scheduled) per urgency, as DESIGN.md sets them.
+DEFAULT_TARGETS: dict[str, tuple[tuple[int, str], tuple[int, str]]] = {
+    "stat": ((2, "hours"), (1, "days")),
+    "asap": ((4, "hours"), (2, "days")),
+    "urgent": ((8, "hours"), (5, "days")),
+    "routine": ((16, "hours"), (10, "days")),
+}
+# Used until an admin saves a default calendar.
+BUILT_IN = Calendar.build("UTC", DEFAULT_HOURS)
+ENDED = {S.declined: "declined_at", S.cancelled: "cancelled_at"}
+
+
+def holiday_dates(holidays: list[dict]) -> set[date]:
+    days: set[date] = set()
+    for holiday in holidays:
+        day, end = date.fromisoformat(holiday["start"]), date.fromisoformat(holiday.get("end") or holiday["start"])
+        while day <= end:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def to_calendar(row: BusinessCalendar | None) -> Calendar:
+    if row is None:
+        return BUILT_IN
+    return Calendar.build(row.time_zone, row.weekly_hours, holiday_dates(row.holidays))
+
+
+def target_seconds(value: int, unit: str, calendar: Calendar) -> int:
+    return value * (3600 if unit == "hours" else calendar.day_seconds())
+
+
+async def calendar_row_for_queue(session: AsyncSession, queue: str | None) -> BusinessCalendar | None:
+    """The queue's calendar when it has one, else the default calendar (None: the built-in one)."""
+    if queue:
+        stmt = select(BusinessCalendar).join(WorkQueue, WorkQueue.calendar_id == BusinessCalendar.id).where(
+            WorkQueue.name == queue)
+        row = (await session.execute(stmt)).scalar_one_or_none()
+        if row is not None:
+            return row
+    return (await session.execute(select(BusinessCalendar).where(BusinessCalendar.is_default))).scalar_one_or_none()
+
+
+async def policy_targets(session: AsyncSession, urgency: str) -> tuple[tuple[int, str], tuple[int, str]]:
+    row = await session.get(SlaPolicy, urgency)
+    if row is None:
+        return DEFAULT_TARGETS[urgency]
+    return (row.first_contact_value, row.first_contact_unit), (row.scheduled_value, row.scheduled_unit)
+
+
+def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
+    status = S(referral.status)
+    stopped_at = getattr(referral, ENDED[status]) if status in ENDED else None
+    common = dict(received_at=referral.received_at, stopped_at=stopped_at,
+                  paused_seconds=clock.paused_seconds, paused_since=clock.paused_since)
+    return {
+        "first_contact": ClockInput(target_seconds=clock.first_contact_target_s, done_at=referral.first_contact_at, **common),
+        "scheduled": ClockInput(target_seconds=clock.scheduled_target_s, done_at=referral.scheduled_at, **common),
+    }
+
+
+def _states(calendar: Calendar, referral: Referral, clock: ReferralClock, now: datetime) -> dict[str, ClockState]:
+    return {name: clock_state(calendar, given, now=now) for name, given in _inputs(referral, clock).items()}
+
+
+URGENCY_RANK = {"stat": 0, "asap": 1, "urgent": 2, "routine": 3}
+
+
+def _owner(clock: ReferralClock, referral: Referral) -> None:
+    clock.assignee_id, clock.queue = referral.assignee_id, referral.queue
+    clock.is_open = S(referral.status) in OPEN_STATUSES
+    clock.urgency_rank = URGENCY_RANK[str(referral.urgency)]
+
+
+def _store(clock: ReferralClock, states: dict[str, ClockState]) -> None:
+    running = {name: s for name, s in states.items() if s.running}
+    clock.first_contact_due_at = running["first_contact"].due_at if "first_contact" in running else None
+    clock.scheduled_due_at = running["scheduled"].due_at if "scheduled" in running else None
+    clock.next_due_at = min((s.due_at for s in running.values() if s.due_at), default=None)
+    clock.next_risk_at = min((s.at_risk_at for s in running.values() if s.at_risk_at), default=None)
+    for name, s in states.items():
+        setattr(clock, f"{name}_met", (s.state == "met") if s.reached else None)
+
+
+async def _calendar(session: AsyncSession, calendar_id: uuid.UUID | None) -> Calendar:
+    return to_calendar(await session.get(BusinessCalendar, calendar_id) if calendar_id else None)
+
+
+async def start_clock(session: AsyncSession, referral: Referral, *, now: datetime | None = None) -> ReferralClock:
+    row = await calendar_row_for_queue(session, referral.queue)
+    calendar = to_calendar(row)
+    first, scheduled = await policy_targets(session, referral.urgency)
+    clock = ReferralClock(
+        referral_id=referral.id, calendar_id=row.id if row else None, paused_seconds=0,
+        first_contact_target_s=target_seconds(*first, calendar), scheduled_target_s=target_seconds(*scheduled, calendar),
+    )
+    if S(referral.status) is S.needs_info:
+        clock.paused_since = referral.needs_info_at or referral.received_at
+    _store(clock, _states(calendar, referral, clock, now or utcnow()))
+    _owner(clock, referral)
+    session.add(clock)
+    return clock
+
+
+async def on_referral_changed(session: AsyncSession, referral: Referral, *, now: datetime | None = None) -> None:
+    """After a move or a first contact: pause on entering needs_info, resume on leaving it,
+    and keep the due times current."""
+    clock = await session.get(ReferralClock, referral.id)
+    if clock is None:  # referrals from before clocks existed
+        return
+    now = now or utcnow()
+    calendar = await _calendar(session, clock.calendar_id)
+    status = S(referral.status)
+    if status is S.needs_info and clock.paused_since is None:
+        clock.paused_since = now
+    elif status is not S.needs_info and clock.paused_since is not None:
+        clock.paused_seconds += business_seconds(calendar, clock.paused_since, now)
+        clock.paused_since = None
+    _store(clock, _states(calendar, referral, clock, now))
+    _owner(clock, referral)
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    milestone: str
+    state: str
+    due_at: datetime | None
+    business_seconds_left: int
+    target_business_seconds: int
+    paused: bool
+    stopped: bool
+    reached_at: datetime | None
+    escalated_at: datetime | None
+
+
+async def view(session: AsyncSession, referral: Referral, *, now: datetime | None = None) -> list[MilestoneView]:
+    clock = await session.get(ReferralClock, referral.id)
+    if clock is None:
+        return []
+    calendar = await _calendar(session, clock.calendar_id)
+    states = _states(calendar, referral, clock, now or utcnow())
+    return [
+        MilestoneView(
+            milestone=name, state=s.state, due_at=s.due_at, business_seconds_left=s.business_seconds_left,
+            target_business_seconds=getattr(clock, f"{name}_target_s"), paused=s.paused, stopped=s.stopped,
+            reached_at=getattr(referral, f"{name}_at"), escalated_at=getattr(clock, f"{name}_escalated_at"),
+        )
+        for name, s in states.items()
+    ]

@@ -1,0 +1,118 @@
+"""The coordinator's work queue: their and their queues' open referrals and tasks, most at risk first.
+
+Each source is read as an index range scan already in order (referral clocks by owner and due time,
+tasks by owner and due time) with a LIMIT, and the few rows are merged here."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import trail as audit
+from domain.identity.models import User
+from domain.journey.models import ReferralClock, WorkQueueMember, WorkQueue
+from domain.referrals.lifecycle import allowed_moves
+from domain.referrals.enums import ReferralStatus as S
+from domain.referrals.models import Referral
+from domain.shared.clock import utcnow
+from domain.tasks.enums import TaskStatus
+from domain.tasks.models import Task
+
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+OPEN_TASKS = (TaskStatus.open, TaskStatus.in_progress)
+
+
+@dataclass
+class WorkItem:
+    type: str  # referral | task
+    id: uuid.UUID
+    referral_id: uuid.UUID | None
+    label: str
+    status: str
+    urgency: str
+    due_at: datetime | None
+    sla_state: str | None
+    queue: str | None
+    assignee_id: uuid.UUID | None
+    next_moves: list[str]
+    rank: int
+
+
+async def my_queues(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    member = select(WorkQueue.name).join(WorkQueueMember, WorkQueueMember.queue_id == WorkQueue.id).where(
+        WorkQueueMember.user_id == user_id)
+    names = set((await session.execute(member)).scalars())
+    own = (await session.execute(select(User.queue).where(User.id == user_id))).scalar_one_or_none()
+    return sorted(names | ({own} if own else set()))
+
+
+BY_TIME_TO_BREACH = (ReferralClock.next_due_at.asc().nulls_last(), ReferralClock.urgency_rank,
+                     ReferralClock.referral_id)
+
+
+async def _referral_ids(session: AsyncSession, user_id: uuid.UUID, queues: list[str], limit: int) -> list[uuid.UUID]:
+    """One ordered, limited index scan per owner (me, each of my queues), merged in one round trip."""
+    cols = (ReferralClock.referral_id, ReferralClock.next_due_at, ReferralClock.urgency_rank)
+    owners = [ReferralClock.assignee_id == user_id, *[ReferralClock.queue == name for name in queues]]
+    parts = [select(*cols).where(ReferralClock.is_open, owner).order_by(*BY_TIME_TO_BREACH).limit(limit).subquery().select()
+             for owner in owners]
+    merged = union_all(*parts).subquery()
+    stmt = select(merged.c.referral_id).order_by(
+        merged.c.next_due_at.asc().nulls_last(), merged.c.urgency_rank, merged.c.referral_id)
+    # A referral assigned to me in my own queue comes twice: keep it once.
+    return list(dict.fromkeys((await session.execute(stmt)).scalars()))[:limit]
+
+
+async def _tasks(session: AsyncSession, user_id: uuid.UUID, queues: list[str], limit: int) -> list[Task]:
+    ids: set[uuid.UUID] = set()
+    wheres = [Task.assignee_id == user_id, *[Task.queue == name for name in queues]]
+    for where in wheres:
+        stmt = select(Task.id).where(where, Task.status.in_(OPEN_TASKS)).order_by(Task.due_at, Task.id).limit(limit)
+        ids.update((await session.execute(stmt)).scalars())
+    if not ids:
+        return []
+    return list((await session.execute(select(Task).where(Task.id.in_(ids)))).scalars())
+
+
+def _sla_state(clock: ReferralClock, now: datetime) -> str:
+    if clock.paused_since is not None:
+        return "paused"
+    if clock.next_due_at is None:
+        return "met"
+    if clock.next_due_at <= now:
+        return "breached"
+    if clock.next_risk_at is not None and clock.next_risk_at <= now:
+        return "at_risk"
+    return "on_track"
+
+
+async def work_queue(session: AsyncSession, *, user_id: uuid.UUID, limit: int = 100) -> list[WorkItem]:
+    now = utcnow()
+    queues = await my_queues(session, user_id)
+    referral_ids = await _referral_ids(session, user_id, queues, limit)
+    items: list[WorkItem] = []
+    if referral_ids:
+        rows = await session.execute(select(Referral, ReferralClock).join(
+            ReferralClock, ReferralClock.referral_id == Referral.id).where(Referral.id.in_(referral_ids)))
+        for referral, clock in rows:
+            status = S(referral.status)
+            items.append(WorkItem(
+                type="referral", id=referral.id, referral_id=referral.id,
+                label=f"{referral.patient_given_name} {referral.patient_family_name[:1]}. · {referral.service_line}",
+                status=status.value, urgency=str(referral.urgency), due_at=clock.next_due_at,
+                sla_state=_sla_state(clock, now), queue=referral.queue, assignee_id=referral.assignee_id,
+                next_moves=[m.value for m in allowed_moves(status)], rank=clock.urgency_rank,
+            ))
+    for task in await _tasks(session, user_id, queues, limit):
+        items.append(WorkItem(
+            type="task", id=task.id, referral_id=task.referral_id, label=task.title, status=str(task.status),
+            urgency=str(task.priority), due_at=task.due_at, sla_state="breached" if task.due_at <= now else None,
+            queue=task.queue, assignee_id=task.assignee_id, next_moves=["done"], rank=PRIORITY_RANK[str(task.priority)],
+        ))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    items.sort(key=lambda i: (i.due_at or far, i.rank, str(i.id)))
+    items = items[:limit]
+    audit.note_list(session, "referral", [i.referral_id for i in items if i.type == "referral"])
+    return items
