@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
+from domain.providers.schemas import NoNul  # PostgreSQL text cannot hold NUL: a 422, not a failed query
 from domain.referrals import service
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
@@ -22,6 +23,7 @@ from domain.shared.crypto import blind_index
 from domain.shared.schemas import Page, UtcDateTime
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
+counts_router = APIRouter(tags=["referrals"])
 
 IdempotencyKey = Annotated[
     str | None,
@@ -58,11 +60,11 @@ class ListFilters:
         self,
         status_: Annotated[list[ReferralStatus] | None, Query(alias="status")] = None,
         urgency: Annotated[list[Urgency] | None, Query()] = None,
-        service_line: Annotated[str | None, Query(max_length=100)] = None,
+        service_line: Annotated[str | None, Query(max_length=100), NoNul] = None,
         referring_provider_id: uuid.UUID | None = None,
         referring_organization_id: uuid.UUID | None = None,
         assignee_id: uuid.UUID | None = None,
-        queue: Annotated[str | None, Query(max_length=100)] = None,
+        queue: Annotated[str | None, Query(max_length=100), NoNul] = None,
         received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
         received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
         mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
@@ -95,7 +97,8 @@ async def list_referrals(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.get("/counts", response_model=StatusCounts, summary="How many referrals each status holds, under the list's filters",
+# Beside the list, not under it: `/referrals/counts` would sit under `/referrals/{referral_id}` for other methods.
+@counts_router.get("/referral-counts", response_model=StatusCounts, summary="How many referrals each status holds, under the list's filters",
             responses=problem_responses(401, 403, 422))
 async def count_referrals(session: Session, principal: CurrentPrincipal, filters: Filters) -> StatusCounts:
     counts = await service.count_referrals(session, filters=filters.value)

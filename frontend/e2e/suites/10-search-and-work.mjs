@@ -39,7 +39,7 @@ export const tests = [
   {
     name: 'find_and_work: board_shows_true_counts_and_the_table_sorts_by_a_column',
     async fn(ctx) {
-      const counts = await (await apiAs(ctx, 'intake'))('GET', '/v1/referrals/counts');
+      const counts = await (await apiAs(ctx, 'intake'))('GET', '/v1/referral-counts');
       const page = await signIn(ctx, 'intake', WIDE);
       await page.getByRole('region', { name: 'Referral board' }).waitFor();
       const biggest = Object.entries(counts.counts).sort((a, b) => b[1] - a[1])[0][0];
