@@ -67,9 +67,9 @@ def create_app() -> FastAPI:
     # Routes are matched in order: the busiest (referrals) first. No two routers share a prefix.
     app.include_router(referrals.router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(health.router)
-    # Before `users`: `/users/assignable` is a route, not a user id.
     for module in (colleagues, search):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
+    app.include_router(referrals.counts_router, prefix="/v1", responses=V1_RESPONSES)
     for module in (auth, users, api_keys, ehr_clients, audit):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (appointments, analytics, organizations, providers, tasks):

@@ -30,7 +30,7 @@ async def test_raw_referral_rows_hold_no_patient_plaintext(client, session):
         *(await session.execute(text("select * from referral_events where referral_id = :id"), {"id": rid})).mappings(),
     ]
     stored = " ".join(str(v) for row in rows for v in row.values())
-    for plaintext in ("Zebulon", "Quixotestone", "1951-07-19", "867 5309", "zebulon.q@", "MRN-XQ-44817",
+    for plaintext in ("Zebulon", "Quixotestone", "1951-07-19", "8675309", "zebulon.q@", "MRN-XQ-44817",
                       "Larkspur", "Fernhollow", "Hearing aid", "Palpitations", "daughter"):
         assert plaintext.lower() not in stored.lower(), plaintext
     # Yet the API reads them back, and exact lookup by MRN works through the blind index.

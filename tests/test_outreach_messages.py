@@ -91,7 +91,7 @@ async def test_patient_reminder_goes_out_days_before_and_a_moved_visit_gets_a_ne
     [reminder] = await queued(session, referral.id, "reminder")
     assert reminder.channel == "sms" and reminder.recipient_type == "patient"
     assert abs(reminder.not_before - (start - timedelta(days=2))) < timedelta(seconds=1)
-    assert "+1 555" not in str(reminder.payload)
+    assert "5550102000" not in str(reminder.payload)  # the patient's phone, as stored (E.164)
     sms = (await compose(session, reminder)).content
     assert sms.subject is None and sms.body.startswith("Lakeside Specialty Clinic: hi Maria, a reminder")
 

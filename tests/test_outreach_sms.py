@@ -38,7 +38,7 @@ async def test_patient_reminder_arrives_by_text_with_the_message_id_as_idempoten
 
     [(headers, body)] = sms_provider.requests
     sent = json.loads(body)
-    assert sent["to"] == "+1 555 010 2000" and sent["from"] == sms_settings().sender
+    assert sent["to"] == "+15550102000" and sent["from"] == sms_settings().sender
     assert sent["body"].startswith("Lakeside Specialty Clinic: hi Maria, a reminder of your appointment on ")
     async with unit_of_work() as session:
         [row] = (await session.execute(select(OutboxMessage).where(

@@ -117,7 +117,7 @@ async def test_board_counts_equal_the_list_totals_under_the_same_filters(client,
     line = f"counts-{uuid.uuid4().hex[:6]}"
     for status in (S.received, S.received, S.accepted, S.declined, S.scheduled):
         await make_referral(session, status=status, service_line=line)
-    response = await client.get("/v1/referrals/counts", params={"service_line": line})
+    response = await client.get("/v1/referral-counts", params={"service_line": line})
     assert response.status_code == 200, response.text
     body = response.json()
     for status in S:
@@ -194,13 +194,13 @@ async def test_intake_lists_assignable_colleagues_and_reassigns(client, client_f
     gone = await make_user(session, role="intake", active=False)
     analyst = await make_user(session, role="analyst")
     intake = await client_for("intake")
-    response = await intake.get("/v1/users/assignable")
+    response = await intake.get("/v1/colleagues")
     assert response.status_code == 200, response.text
     ids = {u["id"] for u in response.json()["items"]}
     assert str(colleague.id) in ids and str(gone.id) not in ids and str(analyst.id) not in ids
     assert "cardiology-intake" in response.json()["queues"]
     assert "email" not in response.json()["items"][0]
-    assert (await (await client_for("analyst")).get("/v1/users/assignable")).status_code == 403
+    assert (await (await client_for("analyst")).get("/v1/colleagues")).status_code == 403
 
     referral = await make_referral(session)
     moved = await intake.patch(f"/v1/referrals/{referral.id}", json={"assignee_id": str(colleague.id)},
@@ -311,3 +311,13 @@ async def test_patient_phone_is_stored_in_e164_and_found_in_any_spelling(client)
     assert response.status_code == 201, response.text
     assert response.json()["patient"]["phone"] == "+12175550177"
     assert response.json()["id"] in await found(client, "+1-217-555-0177")
+
+
+@pytest.mark.parametrize("path,params", [
+    ("/v1/search", {"q": "ab\x00cd"}),
+    ("/v1/referral-counts", {"service_line": "card\x00iology"}),
+    ("/v1/referrals", {"queue": "intake\x00"}),
+])
+async def test_a_nul_character_in_a_filter_is_a_422_not_a_failed_query(client, path, params):
+    response = await client.get(path, params=params)
+    assert response.status_code == 422, response.text

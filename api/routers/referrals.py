@@ -9,6 +9,7 @@ from domain.reference import catalog
 from domain.referrals import service, views
 from domain.journey import completeness, sla as journey_sla
 from domain.journey.schemas import MilestoneSla, ReferralDetail
+from domain.providers.schemas import NoNul  # PostgreSQL text cannot hold NUL: a 422, not a failed query
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
 from domain.referrals.schemas import (
@@ -25,6 +26,7 @@ from domain.shared.crypto import blind_index
 from domain.shared.schemas import Page, UtcDateTime
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
+counts_router = APIRouter(tags=["referrals"])
 
 IdempotencyKey = Annotated[
     str | None,
@@ -62,11 +64,11 @@ class ListFilters:
         self,
         status_: Annotated[list[ReferralStatus] | None, Query(alias="status")] = None,
         urgency: Annotated[list[Urgency] | None, Query()] = None,
-        service_line: Annotated[str | None, Query(max_length=100)] = None,
+        service_line: Annotated[str | None, Query(max_length=100), NoNul] = None,
         referring_provider_id: uuid.UUID | None = None,
         referring_organization_id: uuid.UUID | None = None,
         assignee_id: uuid.UUID | None = None,
-        queue: Annotated[str | None, Query(max_length=100)] = None,
+        queue: Annotated[str | None, Query(max_length=100), NoNul] = None,
         received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
         received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
         mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
@@ -101,7 +103,8 @@ async def list_referrals(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.get("/counts", response_model=StatusCounts, summary="How many referrals each status holds, under the list's filters",
+# Beside the list, not under it: `/referrals/counts` would sit under `/referrals/{referral_id}` for other methods.
+@counts_router.get("/referral-counts", response_model=StatusCounts, summary="How many referrals each status holds, under the list's filters",
             responses=problem_responses(401, 403, 422))
 async def count_referrals(session: Session, principal: CurrentPrincipal, filters: Filters) -> StatusCounts:
     counts = await service.count_referrals(session, filters=filters.value)

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from domain.providers.schemas import NoNul  # PostgreSQL text cannot hold NUL: a 422, not a failed query
 from domain.referrals import search as finder
 from domain.referrals.schemas import SearchHit, SearchResults
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/search", tags=["search"])
 async def search_referrals(
     session: Session,
     principal: CurrentPrincipal,
-    q: Annotated[str, Query(min_length=2, max_length=200, description="What to look for.")],
+    q: Annotated[str, Query(min_length=2, max_length=200, description="What to look for."), NoNul],
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> SearchResults:
     hits, more = await finder.search(session, q=q, limit=limit)

@@ -37,6 +37,31 @@ const timeline = (page) => page.getByRole('region', { name: 'Timeline' });
 
 export const tests = [
   {
+    name: 'find_and_work: board_shows_true_counts_and_the_table_sorts_by_a_column',
+    async fn(ctx) {
+      const counts = await (await apiAs(ctx, 'intake'))('GET', '/v1/referral-counts');
+      const page = await signIn(ctx, 'intake', WIDE);
+      await page.getByRole('region', { name: 'Referral board' }).waitFor();
+      const biggest = Object.entries(counts.counts).sort((a, b) => b[1] - a[1])[0][0];
+      await page.waitForFunction((s) => !document.querySelector(`#col-${s}`)?.textContent?.includes('…'), biggest);
+      for (const status of ['received', biggest]) {
+        const heading = await page.locator(`#col-${status}`).innerText();
+        assert.equal(heading.replace(/\D/g, ''), String(counts.counts[status]), heading);
+      }
+      assert.ok(counts.counts[biggest] > 25, 'the demo data has more referrals in one status than a column shows');
+      await page.getByRole('link', { name: /more in the table/ }).first().waitFor();
+      await shot(ctx, page, 'pipeline-board-counts-1440');
+      await page.goto(`${ctx.base}/referrals?view=table`);
+      await page.getByRole('button', { name: /^Service line/ }).click();
+      await page.waitForURL(/sort=service_line/);
+      await page.waitForFunction(() => [...document.querySelectorAll('th')]
+        .some((th) => th.textContent.startsWith('Service line') && th.getAttribute('aria-sort') === 'ascending'));
+      await page.locator('tbody tr').first().waitFor();
+      const lines = await page.locator('tbody tr td:nth-child(3)').allInnerTexts();
+      assert.deepEqual(lines, [...lines].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })));
+    },
+  },
+  {
     name: 'find_and_work: search_box_finds_a_patient_by_mrn_and_opens_the_referral',
     async fn(ctx) {
       const mrn = `E2E-${Date.now().toString(36).toUpperCase()}`;

@@ -52,7 +52,7 @@ export type Colleagues = components['schemas']['Colleagues'];
 export function useColleagues(enabled = true) {
   return useQuery({
     queryKey: ['colleagues'],
-    queryFn: async () => unwrap(await api.GET('/v1/users/assignable')) as Colleagues,
+    queryFn: async () => unwrap(await api.GET('/v1/colleagues')) as Colleagues,
     enabled,
     retry: false,
     staleTime: 300_000,

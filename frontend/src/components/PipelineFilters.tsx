@@ -2,20 +2,21 @@ import { Button, Group, MultiSelect, Select, TextInput } from '@mantine/core';
 import type { PipelineFilters as Filters } from '../lib/filters';
 import { EMPTY_FILTERS, URGENCIES, activeFilterCount } from '../lib/filters';
 import { STATUSES, STATUS_LABEL, humanize } from '../lib/lifecycle';
-import { providerName, useProviders, useUsers } from '../api/hooks';
+import { providerName, useColleagues, useProviders, useUsers } from '../api/hooks';
 import { serviceLineOptions, useServiceLines } from '../api/reference';
 
 export function PipelineFilters({ value, onChange, meId }: { value: Filters; onChange: (f: Filters) => void; meId?: string }) {
   const serviceLines = useServiceLines();
   const providers = useProviders({ limit: 200 });
   const users = useUsers();
+  const colleagues = useColleagues();
   const referrerOptions = (providers.data?.items ?? []).map((p) => ({ value: p.id, label: providerName(p) }));
   if (value.referrer && !referrerOptions.some((o) => o.value === value.referrer)) {
     referrerOptions.unshift({ value: value.referrer, label: 'Selected referrer' });
   }
   const assigneeOptions = [
     { value: 'me', label: 'Assigned to me' },
-    ...(users.data?.items ?? []).filter((u) => u.id !== meId).map((u) => ({ value: u.id, label: u.full_name })),
+    ...(users.data?.items ?? colleagues.data?.items ?? []).filter((u) => u.id !== meId).map((u) => ({ value: u.id, label: u.full_name })),
   ];
 
   return (

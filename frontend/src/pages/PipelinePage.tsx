@@ -16,7 +16,7 @@ import { STATUSES, STATUS_LABEL, humanize } from '../lib/lifecycle';
 import { isOverdue } from '../lib/overdue';
 import { canSee } from '../lib/roles';
 
-// Cards shown per column; the count above them is the true total from /v1/referrals/counts.
+// Cards shown per column; the count above them is the true total from /v1/referral-counts.
 const COLUMN_LIMIT = 25;
 
 type SortKey = NonNullable<Parameters<typeof listReferrals>[0]['sort']>;
@@ -148,7 +148,7 @@ export function PipelinePage() {
   // Every column's count in one call, under the same filters as the cards.
   const counts = useQuery({
     queryKey: ['referrals', 'counts', boardQuery],
-    queryFn: async () => unwrap(await api.GET('/v1/referrals/counts', { params: { query: boardQuery } })),
+    queryFn: async () => unwrap(await api.GET('/v1/referral-counts', { params: { query: boardQuery } })),
     enabled: view === 'board',
   });
 

@@ -227,7 +227,7 @@ export function ReferralPage() {
                     <TaskRow
                       key={t.id}
                       task={t}
-                      users={users.data?.items ?? (me ? [me] : [])}
+                      users={users.data?.items ?? colleagues.data?.items ?? (me ? [me] : [])}
                       showReferralLink={false}
                       busy={taskAction.isPending}
                       onComplete={(task) => taskAction.mutate({ task, changes: { status: 'done' } })}

@@ -2,7 +2,7 @@ import { Alert, Button, Stack, Tabs, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router-dom';
-import { useUsers } from '../api/hooks';
+import { useColleagues, useUsers } from '../api/hooks';
 import { listTasks, updateTask, type TaskQuery } from '../api/tasks';
 import type { Me, Task } from '../api/contracts';
 import { useAuth } from '../auth/AuthContext';
@@ -22,7 +22,8 @@ function TaskList({ query }: { query: TaskQuery }) {
   const queryClient = useQueryClient();
   const { me } = useAuth();
   const users = useUsers();
-  const people = users.data?.items ?? (me ? [me] : []);
+  const colleagues = useColleagues();
+  const people = users.data?.items ?? colleagues.data?.items ?? (me ? [me] : []);
   const result = useInfiniteQuery({
     queryKey: ['tasks', 'inbox', query],
     queryFn: ({ pageParam }) => listTasks({ ...query, limit: 50, cursor: pageParam }),
