@@ -14,7 +14,7 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   return (
     <div>
       <Text size="xs" c="dimmed">{label}</Text>
-      <Text size="sm" component="div">{children}</Text>
+      <Text size="sm" component="div" style={{ overflowWrap: 'anywhere' }}>{children}</Text>
     </div>
   );
 }
