@@ -136,8 +136,8 @@ async def test_csv_export_streams_exactly_the_filtered_rows(client, session, str
     other = await client.get("/v1/audit-events/export", params={"action": "test.other"})
     [row] = list(csv.DictReader(io.StringIO(other.text)))
     assert row["entity_id"].startswith("'=")  # a spreadsheet does not run it
-    [noted] = (await client.get("/v1/audit-events", params={"action": "audit.export", "limit": 1})).json()["items"]
-    assert noted["detail"]["filters"] == {"action": "test.other"}
+    noted = (await client.get("/v1/audit-events", params={"action": "audit.export", "limit": 10})).json()["items"]
+    assert {"action": "test.other"} in [e["detail"].get("filters") for e in noted]
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Checkbox, Group, Modal, Paper, ScrollArea, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Modal, Paper, ScrollArea, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconKey } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
@@ -57,7 +57,7 @@ export function ApiKeysSection() {
                     <Table.Td>{k.last_used_at ? formatDateTime(k.last_used_at) : 'Never'}</Table.Td>
                     <Table.Td>
                       {k.revoked_at
-                        ? <Stack gap={0}><Badge color="gray" variant="light">Revoked</Badge><Text size="xs" c="dimmed">{formatDateTime(k.revoked_at)}</Text></Stack>
+                        ? <Stack gap={0}><Text size="sm" fw={600} c="gray.7">Revoked</Text><Text size="xs" c="dimmed">{formatDateTime(k.revoked_at)}</Text></Stack>
                         : <Button size="compact-sm" color="red" variant="light" onClick={() => setConfirm(k)} aria-label={`Revoke ${k.name}`}>Revoke</Button>}
                     </Table.Td>
                   </Table.Tr>

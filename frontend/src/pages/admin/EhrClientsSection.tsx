@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Group, Modal, Paper, ScrollArea, SegmentedControl, Select, Stack, Table, TagsInput, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Modal, Paper, ScrollArea, SegmentedControl, Select, Stack, Table, TagsInput, Text, Textarea, TextInput } from '@mantine/core';
 import { IconPlugConnected } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import type { EhrClient, Page } from '../../api/contracts';
 import { QueryState } from '../../components/QueryState';
 import { formatDateTime } from '../../lib/format';
-import { organizationName, problemText, useOrganizations } from './shared';
+import { StatusText, organizationName, problemText, useOrganizations } from './shared';
 
 const SUGGESTED_SCOPES = ['system/ServiceRequest.write', 'system/ServiceRequest.read', 'system/Task.read', 'system/Task.write',
   'system/Appointment.read', 'system/Patient.read', 'system/Practitioner.read', 'system/Organization.read'];
@@ -55,7 +55,7 @@ export function EhrClientsSection() {
                     <Table.Td>{formatDateTime(c.created_at)}</Table.Td>
                     <Table.Td>
                       <Group gap={4} wrap="wrap">
-                        <Badge variant="light" color={c.active ? 'teal' : 'gray'}>{c.active ? 'Active' : 'Disabled'}</Badge>
+                        <StatusText ok={c.active} yes="Active" no="Disabled" />
                         <Button size="compact-xs" variant="subtle" color={c.active ? 'red' : undefined} onClick={() => toggle.mutate(c)}
                           aria-label={`${c.active ? 'Disable' : 'Enable'} ${c.name}`}>{c.active ? 'Disable' : 'Enable'}</Button>
                       </Group>

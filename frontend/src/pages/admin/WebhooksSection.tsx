@@ -7,7 +7,7 @@ import type { MessageKind, Page, WebhookDelivery, WebhookEndpoint } from '../../
 import { QueryState } from '../../components/QueryState';
 import { formatDateTime } from '../../lib/format';
 import { humanize } from '../../lib/lifecycle';
-import { OneTimeSecret, organizationName, problemText, useOrganizations } from './shared';
+import { OneTimeSecret, StatusText, organizationName, problemText, useOrganizations } from './shared';
 
 const KINDS: MessageKind[] = ['acknowledgement', 'status_accepted', 'status_needs_info', 'status_scheduled', 'status_declined',
   'reminder', 'no_show', 'loop_closure', 'thank_you', 'check_in', 'digest'];
@@ -62,7 +62,7 @@ export function WebhooksSection() {
                     <Table.Td>{organizationName(orgs.data?.items, e.organization_id)}</Table.Td>
                     <Table.Td><Text size="xs">{e.kinds.length ? e.kinds.map(humanize).join(', ') : 'All'}</Text></Table.Td>
                     <Table.Td>{formatDateTime(e.created_at)}</Table.Td>
-                    <Table.Td><Badge variant="light" color={e.active ? 'teal' : 'gray'} style={{ overflow: 'visible' }} miw={84}>{e.active ? 'Active' : 'Disabled'}</Badge></Table.Td>
+                    <Table.Td><StatusText ok={e.active} yes="Active" no="Disabled" /></Table.Td>
                     <Table.Td>
                       <Group gap={4} wrap="wrap" maw={190}>
                         <Button size="compact-xs" variant="light" color={e.active ? 'red' : undefined} onClick={() => toggle.mutate(e)}
