@@ -117,14 +117,10 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the background worker (arq) on REDIS_URL."""
-    from arq.connections import RedisSettings
-    from arq.worker import run_worker
+    """Run the background worker (arq) on REDIS_URL; it starts again by itself when Redis drops it."""
+    from workers.main import run
 
-    from domain.shared.settings import get_settings
-    from workers.main import WorkerSettings
-
-    run_worker(WorkerSettings, redis_settings=RedisSettings.from_dsn(get_settings().redis.url))
+    run()
 
 
 @app.command()

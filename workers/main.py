@@ -1,5 +1,8 @@
 """arq worker settings: `refloop worker` (or `arq workers.main.WorkerSettings`)."""
 
+import time
+
+import structlog
 from arq import cron, func
 from arq.connections import RedisSettings
 
@@ -37,3 +40,23 @@ class WorkerSettings:
     max_jobs = outbox_config().max_jobs
     # Outcomes live in the outbox table; results in Redis would only cost writes.
     keep_result = 0
+
+
+def run() -> None:
+    """`refloop worker`: arq's worker, started again when it loses Redis (arq itself exits then).
+    The outbox keeps every message meanwhile; the relay hands them out again once Redis is back."""
+    from arq.worker import run_worker
+    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+
+    log = structlog.get_logger()
+    while True:
+        try:
+            run_worker(WorkerSettings)  # type: ignore[arg-type]
+            return  # stopped by SIGINT or SIGTERM
+        except (RedisConnectionError, RedisTimeout, OSError) as exc:
+            log.warning("worker lost Redis; starting again", error=type(exc).__name__)
+            time.sleep(1)
+
+
+if __name__ == "__main__":
+    run()
