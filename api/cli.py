@@ -135,7 +135,7 @@ def mail_catcher(
 
 @app.command()
 def worker() -> None:
-    """Run the background worker (arq) on REDIS_URL."""
+    """Run the background worker (arq) on REDIS_URL; it starts again by itself when Redis drops it."""
     from arq.connections import RedisSettings
 
     from domain.shared.settings import get_settings

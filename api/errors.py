@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -139,16 +139,24 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL (or Redis, where it cannot be skipped) down, restarting or full: nothing was
+        # committed, the same request will do later. Handled here rather than as an unexpected error,
+        # so the connection stays open for the client's next request.
+        if not (database_unavailable(exc) or isinstance(exc, REDIS_DOWN)):
+            return await unexpected(request, exc)
+        log.warning("backing service unavailable", path=request.url.path, error=type(exc).__name__)
+        return problem_response(
+            request, status=503, title="Service unavailable", slug="unavailable",
+            detail="A backing service cannot be reached just now; nothing was saved. Send the same request again shortly.",
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+
+    for exc_class in (DBAPIError, PoolTimeout, OSError, *REDIS_DOWN):
+        app.add_exception_handler(exc_class, unavailable)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if database_unavailable(exc) or isinstance(exc, REDIS_DOWN):
-            # PostgreSQL (or Redis, where it cannot be skipped) down, restarting or full: nothing was committed, the same request will do later.
-            log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
-            return problem_response(
-                request, status=503, title="Service unavailable", slug="unavailable",
-                detail="A backing service cannot be reached just now; nothing was saved. Send the same request again shortly.",
-                retry_after=RETRY_AFTER_SECONDS,
-            )
         log.exception("unhandled error", path=request.url.path)
         return problem_response(
             request, status=500, title="Internal error", slug="internal",

@@ -33,7 +33,7 @@ def unstorable(value: str) -> str | None:
 
 
 def first_bad_json(data: Any) -> tuple[tuple[str | int, ...], str] | None:
-    """(location, reason) of the first unstorable key or string in parsed JSON; iterative, so depth is no risk."""
+    """(location, reason) of an unstorable key or string in parsed JSON, or None; iterative, so depth is no risk."""
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
     while stack:
         loc, value = stack.pop()
@@ -114,12 +114,16 @@ async def refuse_unstorable_path(request: Request) -> None:
 
 
 def _check_query(scope: Scope) -> tuple[str, str] | None:
-    raw = scope.get("query_string", b"").decode("latin-1")
-    for key, value in parse_qsl(raw, keep_blank_values=True):
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    seen: dict[str, int] = {}
+    for key, value in pairs:
+        index = seen[key] = seen.get(key, -1) + 1
         if reason := unstorable(key):
             return f"query.{_printable(key)}", f"has a name that {reason}"
         if reason := unstorable(value):
-            return f"query.{key}", reason
+            # A repeated parameter (a list) is named with the item's index, as FastAPI names it.
+            repeated = sum(1 for k, _ in pairs if k == key) > 1
+            return (f"query.{key}.{index}" if repeated else f"query.{key}"), reason
     return None
 
 

@@ -16,14 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
-async def fresh_database(name: str) -> str:
-    conn = await asyncpg.connect(f"{SERVER}/postgres")
+async def fresh_database(name: str, server: str | None = None) -> str:
+    server = server or SERVER
+    conn = await asyncpg.connect(f"{server}/postgres")
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    url = f"{SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    url = f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return url
@@ -42,6 +43,7 @@ def worker_env(db_url: str, redis_url: str, smtp_port: int, queue: str, **extra:
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
     # BENCH_WORKER_LOG=path keeps the workers' output for a post-mortem.
     log = open(os.environ["BENCH_WORKER_LOG"], "ab") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL
+    # As `refloop worker` runs it: arq's worker, started again if it loses Redis.
     return subprocess.Popen([sys.executable, "-m", "workers.main"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 

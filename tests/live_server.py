@@ -51,7 +51,7 @@ def running_server() -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -59,7 +59,7 @@ def running_server() -> Iterator[str]:
             except httpx.TransportError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("uvicorn did not start within 30 s")
+            raise RuntimeError("uvicorn did not start within 90 s")
         yield base
     finally:
         proc.terminate()

@@ -1,5 +1,8 @@
 """arq worker settings: `refloop worker` (or `python -m workers.main`)."""
 
+import time
+
+import structlog
 from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import get_kwargs
@@ -54,8 +57,18 @@ def create_worker(**overrides) -> RestingWorker:
 
 
 def run(**overrides) -> None:
-    """`refloop worker` and `python -m workers.main`: the resting worker with these settings."""
-    create_worker(**overrides).run()
+    """`refloop worker` and `python -m workers.main`: the resting worker, started again when it loses Redis
+    (arq itself exits then). The outbox keeps every message meanwhile; the relay hands them out again."""
+    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+
+    log = structlog.get_logger()
+    while True:
+        try:
+            create_worker(**overrides).run()
+            return  # stopped by SIGINT or SIGTERM
+        except (RedisConnectionError, RedisTimeout, OSError) as exc:
+            log.warning("worker lost Redis; starting again", error=type(exc).__name__)
+            time.sleep(1)
 
 
 if __name__ == "__main__":

@@ -98,4 +98,9 @@ async def deliver(message: OutboxMessage, session: AsyncSession) -> str:
         await pool().send(email)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         raise DeliveryRefused(f"recipient refused: {exc}") from exc
+    except aiosmtplib.SMTPResponseException as exc:
+        # SMTP's own rule: 5xx is a permanent refusal (retrying repeats it), 4xx a try-again-later.
+        if exc.code >= 500:
+            raise DeliveryRefused(f"the mail server refused it: {exc.code} {exc.message}") from exc
+        raise
     return email["Message-ID"]

@@ -67,8 +67,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_sink(port: int | None = None) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
+def start_sink(port: int | None = None, inbox: Inbox | None = None) -> tuple[Controller, Inbox]:
+    inbox = inbox or Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     return controller, inbox
