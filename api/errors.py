@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -95,6 +95,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# character_not_in_repertoire, untranslatable_character: text PostgreSQL cannot store (a NUL byte).
+UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -125,6 +129,15 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        cause = getattr(exc.orig, "__cause__", None) or exc.orig
+        if getattr(cause, "sqlstate", None) in UNSTORABLE_TEXT:
+            # PostgreSQL text cannot hold a NUL character; it is the sender's input, not our failure.
+            return problem_response(request, status=422, title="Invalid request", slug="validation",
+                                    detail="Text fields must not contain NUL (\\u0000) characters.")
+        return await unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
