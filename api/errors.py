@@ -108,6 +108,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+# character_not_in_repertoire, untranslatable_character: text PostgreSQL cannot store (a NUL byte).
+UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -143,6 +147,12 @@ def install_error_handlers(app: FastAPI) -> None:
         # PostgreSQL (or Redis, where it cannot be skipped) down, restarting or full: nothing was
         # committed, the same request will do later. Handled here rather than as an unexpected error,
         # so the connection stays open for the client's next request.
+        if isinstance(exc, DBAPIError):
+            cause = getattr(exc.orig, "__cause__", None) or exc.orig
+            if getattr(cause, "sqlstate", None) in UNSTORABLE_TEXT:
+                # PostgreSQL text cannot hold a NUL character; it is the sender's input, not our failure.
+                return problem_response(request, status=422, title="Invalid request", slug="validation",
+                                        detail="Text fields must not contain NUL (\\u0000) characters.")
         if not (database_unavailable(exc) or isinstance(exc, REDIS_DOWN)):
             return await unexpected(request, exc)
         log.warning("backing service unavailable", path=request.url.path, error=type(exc).__name__)

@@ -88,9 +88,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--redis", default=os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--name", default="refloop_bench_out_crash",
+                        help="database and queue name; runs side by side need their own")
     args = parser.parse_args()
     result = asyncio.run(run(messages=args.messages, kills=args.kills, seconds=args.seconds,
-                             redis_url=args.redis, seed=args.seed))
+                             redis_url=args.redis, seed=args.seed, name=args.name))
     for key, value in result.items():
         print(f"{key:>14}: {value}")
     ok = result["missing"] == 0 and result["unexpected"] == 0 and result["outbox"].get("sent") == result["messages"]

@@ -40,7 +40,8 @@ class NoopSettings:
     poll_delay = 0.01
     max_jobs = 100
     keep_result = 0
-    redis_settings = RedisSettings.from_dsn("redis://127.0.0.1:6379/6")
+    # The same Redis as the run that starts it (main() exports --redis for the worker processes).
+    redis_settings = RedisSettings.from_dsn(os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
 
 
 def _sink_process(port_queue, count) -> None:
@@ -197,6 +198,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--redis", default=os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     args = parser.parse_args()
+    os.environ["BENCH_OUTREACH_REDIS_URL"] = args.redis
     asyncio.run(run(args.referrals, args.jobs, args.rounds, args.redis))
 
 

@@ -36,3 +36,4 @@ async def test_a_list_page_shows_each_referral_as_the_validated_model_does(clien
     assert response.status_code == 200
     by_id = {item["id"]: item for item in response.json()["items"]}
     assert by_id == {str(sparse.id): _expected(sparse), str(rich.id): _expected(rich)}
+
