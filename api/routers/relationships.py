@@ -5,10 +5,10 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import CurrentPrincipal, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
-from domain.relationships import owners, programs, service, settings, touchpoints
+from domain.relationships import cooling, owners, programs, service, settings, touchpoints
 from domain.relationships.filters import ReferrerFilters
 from domain.relationships.schemas import (
-    Concentration, FeeSchedule, OrganizationRow, OwnerAssignment, ReferrerRow, RelationshipSettingsIn,
+    Concentration, CoolingAlert, FeeSchedule, OrganizationRow, OwnerAssignment, ReferrerRow, RelationshipSettingsIn,
     RelationshipSettingsOut, Roi, Scorecard, TimelineItem,
 )
 from domain.shared.schemas import Page, UtcDateTime
@@ -156,3 +156,11 @@ async def assign_referrer_owner(provider_id: uuid.UUID, body: OwnerAssignment, s
                "revenue, and (revenue - cost) / cost.", responses=problem_responses(401, 403, 422))
 async def get_roi(session: Session, principal: CurrentPrincipal, from_: From = None, to: To = None) -> Roi:
     return await programs.roi(session, start=from_, end=to)
+
+
+@router.get("/cooling-alerts", response_model=list[CoolingAlert], summary="Open cooling episodes",
+            description="Referrers cooling off now (DESIGN.md), newest first; `liaison_id` keeps one liaison's.",
+            responses=problem_responses(401, 403, 422))
+async def list_cooling_alerts(session: Session, principal: CurrentPrincipal,
+                              liaison_id: uuid.UUID | None = None) -> list[CoolingAlert]:
+    return [CoolingAlert(**a) for a in await cooling.open_alerts(session, liaison_id=liaison_id)]

@@ -90,10 +90,11 @@ def _page(items: list[dict[str, Any]], *, sort: str, descending: bool, offset: i
 
 async def _period(session: AsyncSession, *, kind: str, start: datetime, end: datetime, service_line: str | None,
                   ids: list[uuid.UUID]) -> tuple[dict, dict]:
-    current = await rollups.period_counts(session, kind=kind, window=rollups.Window(start, end), subject_ids=ids,
-                                          service_line=service_line)
-    prior = await rollups.period_counts(session, kind=kind, window=rollups.Window(start - (end - start), start),
-                                        subject_ids=ids, service_line=service_line)
+    """(current figures, prior volumes) per subject; a subject with none in the period is left out of current."""
+    counts = await rollups.period_counts(session, kind=kind, window=rollups.Window(start, end), subject_ids=ids,
+                                         service_line=service_line)
+    current = {k: v for k, v in counts.items() if v["volume"] > 0}
+    prior = {k: {"volume": v["prior_volume"]} for k, v in counts.items()}
     return current, prior
 
 

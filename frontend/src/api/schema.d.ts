@@ -754,6 +754,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cooling-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open cooling episodes
+         * @description Referrers cooling off now (DESIGN.md), newest first; `liaison_id` keeps one liaison's.
+         */
+        get: operations["relationships-list_cooling_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/concentration": {
         parameters: {
             query?: never;
@@ -1485,6 +1505,52 @@ export interface components {
          * @enum {string}
          */
         ContactPointUse: "work" | "home" | "mobile" | "temp" | "old";
+        /** CoolingAlert */
+        CoolingAlert: {
+            /**
+             * Episode Id
+             * Format: uuid
+             */
+            episode_id: string;
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+            /** Name */
+            name: string;
+            /** Owner Liaison Id */
+            owner_liaison_id: string | null;
+            /**
+             * Opened On
+             * Format: date
+             */
+            opened_on: string;
+            /**
+             * Observed
+             * @description Referrals in the last 8 weeks when the episode opened.
+             */
+            observed: number;
+            /**
+             * Expected
+             * @description 8 x baseline x seasonal factor.
+             */
+            expected: number;
+            /**
+             * Baseline
+             * @description Referrals a week over the 26 weeks ending 8 weeks before.
+             */
+            baseline: number;
+            /** Seasonal Factor */
+            seasonal_factor: number;
+            /**
+             * Threshold
+             * @description The 5th percentile of Poisson(expected); below it is cooling.
+             */
+            threshold: number;
+            /** Task Id */
+            task_id: string | null;
+        };
         /** DuplicateCandidate */
         DuplicateCandidate: {
             provider: components["schemas"]["Provider"];
@@ -8757,6 +8823,88 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-list_cooling_alerts": {
+        parameters: {
+            query?: {
+                liaison_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoolingAlert"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
