@@ -12,6 +12,12 @@ import { TasksPage } from './pages/TasksPage';
 import { ProvidersPage } from './pages/ProvidersPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { NotAllowed } from './components/NotAllowed';
+import { RelationshipsHomePage } from './pages/RelationshipsHomePage';
+
+// Relationship pages carry charts too: loaded on first visit.
+const ReferrersPage = lazy(() => import('./pages/ReferrersPage').then((m) => ({ default: m.ReferrersPage })));
+const ReferrerPage = lazy(() => import('./pages/ReferrerPage').then((m) => ({ default: m.ReferrerPage })));
+const ProgramsPage = lazy(() => import('./pages/ProgramsPage').then((m) => ({ default: m.ProgramsPage })));
 
 // The charts library is most of the bundle: load it only for the dashboard.
 const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
@@ -50,6 +56,10 @@ export function App() {
           path="/dashboard"
           element={<Guard section="dashboard"><Suspense fallback={<Loader aria-label="Loading dashboard" />}><DashboardPage /></Suspense></Guard>}
         />
+        <Route path="/relationships" element={<Guard section="relationships"><RelationshipsHomePage /></Guard>} />
+        <Route path="/referrers" element={<Guard section="referrers"><Suspense fallback={<Loader aria-label="Loading referrers" />}><ReferrersPage /></Suspense></Guard>} />
+        <Route path="/referrers/:id" element={<Guard section="referrers"><Suspense fallback={<Loader aria-label="Loading referrer" />}><ReferrerPage /></Suspense></Guard>} />
+        <Route path="/programs" element={<Guard section="programs"><Suspense fallback={<Loader aria-label="Loading programs" />}><ProgramsPage /></Suspense></Guard>} />
         <Route path="*" element={<NotAllowed notFound />} />
       </Routes>
     </Layout>

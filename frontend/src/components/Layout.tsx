@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconUsers } from '@tabler/icons-react';
+import { IconAddressBook, IconChartBar, IconChecklist, IconCoin, IconHeartHandshake, IconFilePlus, IconLayoutKanban, IconLogout, IconUsers } from '@tabler/icons-react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 import { SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
@@ -12,6 +12,9 @@ const NAV: Record<Section, { label: string; icon: ReactNode }> = {
   tasks: { label: 'Tasks', icon: <IconChecklist size={18} aria-hidden /> },
   providers: { label: 'Provider directory', icon: <IconUsers size={18} aria-hidden /> },
   dashboard: { label: 'Dashboard', icon: <IconChartBar size={18} aria-hidden /> },
+  relationships: { label: 'My relationships', icon: <IconHeartHandshake size={18} aria-hidden /> },
+  referrers: { label: 'Referrers', icon: <IconAddressBook size={18} aria-hidden /> },
+  programs: { label: 'Programs & ROI', icon: <IconCoin size={18} aria-hidden /> },
 };
 
 function isActive(pathname: string, section: Section): boolean {

@@ -1,14 +1,14 @@
 // What each role sees. The API enforces access; this only keeps navigation to what a role can use.
 import type { Role } from '../api/contracts';
 
-export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard';
+export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'relationships' | 'referrers' | 'programs';
 
 const SECTIONS: Record<Role, Section[]> = {
-  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard'],
+  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'referrers', 'programs'],
   intake: ['pipeline', 'new-referral', 'tasks', 'providers'],
-  liaison: ['providers', 'pipeline', 'tasks'],
+  liaison: ['providers', 'relationships', 'referrers', 'programs', 'pipeline', 'tasks'],
   clinician: ['pipeline', 'tasks'],
-  analyst: ['dashboard'],
+  analyst: ['dashboard', 'referrers', 'programs'],
 };
 
 export function sectionsFor(role: Role | undefined): Section[] {
@@ -25,6 +25,9 @@ export const SECTION_PATH: Record<Section, string> = {
   tasks: '/tasks',
   providers: '/providers',
   dashboard: '/dashboard',
+  relationships: '/relationships',
+  referrers: '/referrers',
+  programs: '/programs',
 };
 
 /** Where a role lands after signing in. */
