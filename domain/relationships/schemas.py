@@ -239,3 +239,14 @@ class CoolingAlert(Schema):
     seasonal_factor: float
     threshold: int = Field(description="The 5th percentile of Poisson(expected); below it is cooling.")
     task_id: uuid.UUID | None
+
+
+class PracticeReport(Schema):
+    organization_id: uuid.UUID
+    name: str
+    month: date
+    referrals_sent: int = Field(description="Referrals from the practice received in the month.")
+    patients_seen: int = Field(description="Referrals from the practice that reached completed in the month.")
+    median_days_to_appointment: float | None = Field(description="Over the month's referrals that have one.")
+    loop_closure_notes_sent: int = Field(description="Referrals closed (visit summary delivered) in the month.")
+    text: str

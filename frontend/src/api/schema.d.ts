@@ -774,6 +774,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/referring-organizations/{organization_id}/monthly-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview a practice's monthly report
+         * @description What the practice would receive for `month` (YYYY-MM, default last month): referrals sent, patients seen, median wait to appointment, visit summaries sent back.
+         */
+        get: operations["relationships-preview_practice_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/analytics/concentration": {
         parameters: {
             query?: never;
@@ -2231,6 +2251,43 @@ export interface components {
             loop_closure: components["schemas"]["MetricRate"];
             /** @description Hours from completed_at to closed_at (the delivered loop-closure notice), over closed referrals. */
             loop_closure_time_hours: components["schemas"]["MetricDuration"];
+        };
+        /** PracticeReport */
+        PracticeReport: {
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Month
+             * Format: date
+             */
+            month: string;
+            /**
+             * Referrals Sent
+             * @description Referrals from the practice received in the month.
+             */
+            referrals_sent: number;
+            /**
+             * Patients Seen
+             * @description Referrals from the practice that reached completed in the month.
+             */
+            patients_seen: number;
+            /**
+             * Median Days To Appointment
+             * @description Over the month's referrals that have one.
+             */
+            median_days_to_appointment: number | null;
+            /**
+             * Loop Closure Notes Sent
+             * @description Referrals closed (visit summary delivered) in the month.
+             */
+            loop_closure_notes_sent: number;
+            /** Text */
+            text: string;
         };
         /** Preview */
         Preview: {
@@ -8905,6 +8962,101 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-preview_practice_report": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM */
+                month?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
