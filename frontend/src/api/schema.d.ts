@@ -8373,6 +8373,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The same file was loaded before: nothing loaded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSummary"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
