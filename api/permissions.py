@@ -187,6 +187,8 @@ RULES: dict[str, Rule] = {
     "settings-save_relationship_settings": rule("admin", audit="settings.relationships_save"),
     "settings-get_fee_schedule": rule("admin", "analyst"),
     "settings-save_fee_schedule": rule("admin", audit="settings.fee_schedule_save"),
+    "relationships-preview_practice_report": rule("admin", "liaison", "analyst"),
+    "relationships-list_cooling_alerts": rule("admin", "liaison", "analyst"),
     "relationships-get_referrer_timeline": rule("admin", "liaison", "analyst", audit="referrer.timeline"),
     "relationships-assign_referrer_owner": rule("admin", audit="referrer.assign"),
     "touchpoints-log_touchpoint": rule("admin", "liaison", audit="touchpoint.create"),

@@ -21,13 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+HEADER = ("source_id", "received_at", "referrer_npi", "service_line", "urgency", "payer_class", "status",
+          "status_reason", "appointment_date", "completion_date", "patient_given_name", "patient_family_name",
+          "patient_birth_date", "patient_mrn", "actual_revenue")
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = "refloop_bench_import"
 
 
 def make_csv(rows: int, npis: list[str], seed: int = 7) -> bytes:
-    from tests.history import HEADER
-
     rng = random.Random(seed)
     now = datetime.now(UTC)
     out = io.StringIO()

@@ -14,7 +14,7 @@ from tests.factories import make_organization, make_provider, valid_npi
 _n = itertools.count(1)
 HEADER = ("source_id", "received_at", "referrer_npi", "service_line", "urgency", "payer_class", "status",
           "status_reason", "appointment_date", "completion_date", "patient_given_name", "patient_family_name",
-          "patient_birth_date", "patient_mrn", "actual_revenue")
+          "patient_birth_date", "patient_mrn", "actual_revenue", "status_date")
 
 
 def row(npi: str, received: date | datetime | str, *, status: str = "received", **extra: Any) -> dict[str, Any]:

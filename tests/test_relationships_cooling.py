@@ -55,6 +55,9 @@ async def test_an_episode_opens_once_for_the_owner_and_closes_on_recovery(client
     await snapshot.refresh(session, as_of=D)
     listed = (await client.get("/v1/referrers", params={"cooling": "true"})).json()["items"]
     assert [i["provider_id"] for i in listed] == [str(provider.id)]
+    alerts = (await client.get("/v1/cooling-alerts", params={"liaison_id": str(liaison.id)})).json()
+    assert [(a["provider_id"], a["observed"], a["expected"], a["threshold"]) for a in alerts] == [
+        (str(provider.id), 2, 8.0, 4)]
 
     # Two more in the last 8 weeks: 4 is at the threshold, so the referrer has recovered.
     await load(session, weekly(provider.npi, RECENT_START + timedelta(weeks=4), 2))

@@ -243,3 +243,12 @@ async def test_liaisons_and_analysts_see_figures_without_patient_fields(client_f
         c = await client_for(kind)
         assert (await c.get("/v1/referrers")).status_code == 403
         assert (await c.get("/v1/analytics/concentration")).status_code == 403
+
+
+async def test_periods_outside_any_sense_are_a_422_not_a_500(client, session):
+    provider, _ = await make_referrer(session)
+    for path in ("/v1/referrers", "/v1/referring-organizations", "/v1/analytics/concentration", "/v1/analytics/roi",
+                 f"/v1/referrers/{provider.id}/scorecard"):
+        for params in ({"to": "0001-01-02"}, {"from": "9999-12-30"}, {"from": "2025-02-01", "to": "2025-01-01"}):
+            response = await client.get(path, params=params)
+            assert response.status_code == 422, (path, params, response.text)

@@ -142,3 +142,24 @@ async def test_csv_exports_carry_the_screen_figures_and_no_patient_field(client_
     assert card.text.splitlines()[0].startswith("month,volume,conversion_rate")
     roi = await analyst.get("/v1/exports/roi.csv")
     assert roi.text.splitlines()[0] == "program_id,name,cost,attributed_referrals,attributed_revenue,roi"
+
+
+async def test_a_practice_monthly_report_preview(client, session):
+    provider, organization = await make_referrer(session)
+    await load(session, [
+        row(provider.npi, "2025-03-03T10:00:00Z", status="closed", appointment_date="2025-03-13",
+            completion_date="2025-03-13", status_date="2025-03-20"),
+        row(provider.npi, "2025-03-10T10:00:00Z"),
+        row(provider.npi, "2025-02-20T10:00:00Z", status="completed", appointment_date="2025-03-02",
+            completion_date="2025-03-02"),
+    ])
+    response = await client.get(f"/v1/referring-organizations/{organization.id}/monthly-report",
+                                params={"month": "2025-03"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # Sent in March: 2; seen in March: both completions (Mar 2, Mar 13); closed in March: 1; wait 9 d 14 h.
+    assert (body["referrals_sent"], body["patients_seen"], body["loop_closure_notes_sent"]) == (2, 2, 1)
+    assert body["median_days_to_appointment"] == pytest.approx(10 - 10 / 24)
+    assert body["text"].startswith(f"{organization.name}, March 2025: you sent us 2 referrals")
+    bad = await client.get(f"/v1/referring-organizations/{organization.id}/monthly-report", params={"month": "2025-13"})
+    assert bad.status_code == 422

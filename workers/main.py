@@ -34,7 +34,7 @@ class WorkerSettings:
         cron(daily_digests, hour={17}, minute={0}, run_at_startup=False, unique=True),
         cron(referrer_check_ins, hour={14}, minute={0}, run_at_startup=False, unique=True),
         # Relationships: the figures snapshot every 15 minutes, cooling once a day (then the snapshot).
-        cron(refresh_referrer_figures, minute={7, 22, 37, 52}, run_at_startup=True, unique=True, timeout=600),
+        cron(refresh_referrer_figures, minute={7, 22, 37, 52}, run_at_startup=False, unique=True, timeout=600),
         cron(cooling_sweep, hour={5}, minute={30}, run_at_startup=False, unique=True, timeout=600),
         # Every minute: a breach is escalated within a minute of its due time.
         cron(sla_sweep, second={0}, run_at_startup=False, unique=True),

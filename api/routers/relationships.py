@@ -1,14 +1,16 @@
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import CurrentPrincipal, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
-from domain.relationships import owners, programs, service, settings, touchpoints
+from domain.relationships import cooling, owners, practice_report, programs, service, settings, touchpoints
 from domain.relationships.filters import ReferrerFilters
 from domain.relationships.schemas import (
-    Concentration, FeeSchedule, OrganizationRow, OwnerAssignment, ReferrerRow, RelationshipSettingsIn,
+    Concentration, CoolingAlert, FeeSchedule, OrganizationRow, OwnerAssignment, PracticeReport, ReferrerRow,
+    RelationshipSettingsIn,
     RelationshipSettingsOut, Roi, Scorecard, TimelineItem,
 )
 from domain.shared.schemas import Page, UtcDateTime
@@ -156,3 +158,28 @@ async def assign_referrer_owner(provider_id: uuid.UUID, body: OwnerAssignment, s
                "revenue, and (revenue - cost) / cost.", responses=problem_responses(401, 403, 422))
 async def get_roi(session: Session, principal: CurrentPrincipal, from_: From = None, to: To = None) -> Roi:
     return await programs.roi(session, start=from_, end=to)
+
+
+@router.get("/cooling-alerts", response_model=list[CoolingAlert], summary="Open cooling episodes",
+            description="Referrers cooling off now (DESIGN.md), newest first; `liaison_id` keeps one liaison's.",
+            responses=problem_responses(401, 403, 422))
+async def list_cooling_alerts(session: Session, principal: CurrentPrincipal,
+                              liaison_id: uuid.UUID | None = None) -> list[CoolingAlert]:
+    return [CoolingAlert(**a) for a in await cooling.open_alerts(session, liaison_id=liaison_id)]
+
+
+@router.get("/referring-organizations/{organization_id}/monthly-report", response_model=PracticeReport,
+            summary="Preview a practice's monthly report",
+            description="What the practice would receive for `month` (YYYY-MM, default last month): referrals sent, "
+            "patients seen, median wait to appointment, visit summaries sent back.",
+            responses=problem_responses(401, 403, 404, 422))
+async def preview_practice_report(
+    organization_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")] = None,
+) -> PracticeReport:
+    if month is None:
+        today = date.today()
+        first = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    else:
+        first = date(int(month[:4]), int(month[5:]), 1)
+    return await practice_report.preview(session, organization_id=organization_id, month=first)

@@ -120,3 +120,22 @@ async def _close(session: AsyncSession, episode: CoolingEpisode, as_of: date) ->
         await session.execute(update(Task).where(Task.id == episode.task_id, Task.status == TaskStatus.open)
                               .values(status=TaskStatus.cancelled, version=Task.version + 1))
     await session.flush()
+
+
+async def open_alerts(session: AsyncSession, *, liaison_id: uuid.UUID | None) -> list[dict]:
+    """Open episodes, newest first, with the referrer's name and owner: the liaison's cooling alerts."""
+    stmt = (
+        select(CoolingEpisode, Provider.prefix, Provider.given_name, Provider.family_name, ReferrerOwner.liaison_id)
+        .join(Provider, Provider.id == CoolingEpisode.provider_id)
+        .outerjoin(ReferrerOwner, ReferrerOwner.provider_id == CoolingEpisode.provider_id)
+        .where(CoolingEpisode.closed_on.is_(None))
+        .order_by(CoolingEpisode.opened_on.desc(), CoolingEpisode.id)
+    )
+    if liaison_id is not None:
+        stmt = stmt.where(ReferrerOwner.liaison_id == liaison_id)
+    return [
+        {"episode_id": e.id, "provider_id": e.provider_id, "name": " ".join(p for p in (prefix, given, family) if p),
+         "owner_liaison_id": owner, "opened_on": e.opened_on, "observed": e.observed, "expected": e.expected,
+         "baseline": e.baseline, "seasonal_factor": e.seasonal_factor, "threshold": e.threshold, "task_id": e.task_id}
+        for e, prefix, given, family, owner in await session.execute(stmt)
+    ]

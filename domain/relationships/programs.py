@@ -17,8 +17,8 @@ from domain.analytics.models import ReferralFact
 from domain.audit import trail as audit
 from domain.relationships.models import FeeScheduleEntry, Program, ProgramCost, ReferralRevenue, Touchpoint
 from domain.relationships.schemas import ProgramCostCreate, ProgramCreate, Roi, RoiRow
-from domain.shared.clock import utcnow
-from domain.shared.errors import Conflict, InvalidInput, NotFound
+from domain.relationships.service import period
+from domain.shared.errors import Conflict, NotFound
 from domain.shared.ids import uuid7
 
 ATTRIBUTION_WINDOW = timedelta(days=90)
@@ -59,10 +59,7 @@ async def list_costs(session: AsyncSession, *, program_id: uuid.UUID) -> list[Pr
 
 
 async def roi(session: AsyncSession, *, start: datetime | None, end: datetime | None) -> Roi:
-    end = end or utcnow()
-    start = start or end - timedelta(days=365)
-    if start >= end:
-        raise InvalidInput("`from` must be before `to`.", field="query.from")
+    start, end = period(start, end, default_days=365)
     F, T = ReferralFact, Touchpoint
     last_touch = (
         select(T.program_id)

@@ -4,7 +4,8 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, func, select, text, update
+from sqlalchemy import String, Table, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -57,8 +58,10 @@ class ImportRepository(Repository[ReferralImport]):
         await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('referral-import'))"))
 
     async def known_source_ids(self, source_system: str, ids: list[str]) -> set[str]:
+        # One array parameter: a 100,000-row file's ids would overflow the 32,767 bind parameters of an IN list.
         stmt = select(Referral.source_identifier).where(
-            Referral.source_system == source_system, Referral.source_identifier.in_(ids)
+            Referral.source_system == source_system,
+            Referral.source_identifier == any_(bindparam("ids", ids, type_=ARRAY(String))),
         )
         return set((await self.session.execute(stmt)).scalars())
 

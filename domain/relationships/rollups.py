@@ -65,11 +65,14 @@ async def period_counts(
     session: AsyncSession, *, kind: str, window: Window, subject_ids: list[uuid.UUID] | None = None,
     service_line: str | None = None,
 ) -> dict[uuid.UUID, dict[str, Any]]:
+    """The period's figures and `prior_volume` (the same length just before), in one scan."""
     group = GROUP_COLUMN[kind]
+    prior = Window(window.start - (window.end - window.start), window.start)
     stmt = (
-        select(group.label("subject_id"), *period_columns(window))
+        select(group.label("subject_id"), *period_columns(window),
+               func.count().filter(prior.has(F.c.received_at)).label("prior_volume"))
         .select_from(_joined())
-        .where(group.is_not(None), window.has(F.c.received_at))
+        .where(group.is_not(None), Window(prior.start, window.end).has(F.c.received_at))
         .group_by(group)
     )
     if subject_ids is not None:

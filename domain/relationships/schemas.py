@@ -225,3 +225,28 @@ class Roi(Schema):
     start: UtcDateTime = Field(alias="from")
     end: UtcDateTime = Field(alias="to")
     programs: list[RoiRow]
+
+
+class CoolingAlert(Schema):
+    episode_id: uuid.UUID
+    provider_id: uuid.UUID
+    name: str
+    owner_liaison_id: uuid.UUID | None
+    opened_on: date
+    observed: int = Field(description="Referrals in the last 8 weeks when the episode opened.")
+    expected: float = Field(description="8 x baseline x seasonal factor.")
+    baseline: float = Field(description="Referrals a week over the 26 weeks ending 8 weeks before.")
+    seasonal_factor: float
+    threshold: int = Field(description="The 5th percentile of Poisson(expected); below it is cooling.")
+    task_id: uuid.UUID | None
+
+
+class PracticeReport(Schema):
+    organization_id: uuid.UUID
+    name: str
+    month: date
+    referrals_sent: int = Field(description="Referrals from the practice received in the month.")
+    patients_seen: int = Field(description="Referrals from the practice that reached completed in the month.")
+    median_days_to_appointment: float | None = Field(description="Over the month's referrals that have one.")
+    loop_closure_notes_sent: int = Field(description="Referrals closed (visit summary delivered) in the month.")
+    text: str

@@ -32,6 +32,21 @@ FIGURE_SORTS = ("volume", "prior_volume", "conversion_rate", "median_days_to_app
 SORTS = (*FIGURE_SORTS, "name", "last_touchpoint_at")
 
 
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def period(start: datetime | None, end: datetime | None, *, default_days: int) -> tuple[datetime, datetime]:
+    """The caller's [from, to), defaults filled in; refused when empty or outside 1900-2200."""
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise InvalidInput(f"`{name}` must fall between 1900 and 2200.", field=f"query.{name}")
+    end = end or utcnow()
+    start = start or end - timedelta(days=default_days)
+    if start >= end:
+        raise InvalidInput("`from` must be before `to`.", field="query.from")
+    return start, end
+
+
 def _offset(cursor: str | None) -> int:
     if not cursor:
         return 0
@@ -90,10 +105,11 @@ def _page(items: list[dict[str, Any]], *, sort: str, descending: bool, offset: i
 
 async def _period(session: AsyncSession, *, kind: str, start: datetime, end: datetime, service_line: str | None,
                   ids: list[uuid.UUID]) -> tuple[dict, dict]:
-    current = await rollups.period_counts(session, kind=kind, window=rollups.Window(start, end), subject_ids=ids,
-                                          service_line=service_line)
-    prior = await rollups.period_counts(session, kind=kind, window=rollups.Window(start - (end - start), start),
-                                        subject_ids=ids, service_line=service_line)
+    """(current figures, prior volumes) per subject; a subject with none in the period is left out of current."""
+    counts = await rollups.period_counts(session, kind=kind, window=rollups.Window(start, end), subject_ids=ids,
+                                         service_line=service_line)
+    current = {k: v for k, v in counts.items() if v["volume"] > 0}
+    prior = {k: {"volume": v["prior_volume"]} for k, v in counts.items()}
     return current, prior
 
 
@@ -116,8 +132,7 @@ async def list_referrers(
     rows = (await session.execute(stmt)).all()
     by_id = {r.provider_id: r for r in rows}
     if live:
-        end = end or utcnow()
-        start = start or end - timedelta(days=90)
+        start, end = period(start, end, default_days=90)
         current, prior = await _period(session, kind="provider", start=start, end=end,
                                        service_line=filters.service_line, ids=list(by_id))
         if filters.service_line is not None:
@@ -147,8 +162,7 @@ async def list_organizations(
     rows = (await session.execute(FiguresRepository(session).organizations_query())).all()
     by_id = {r.organization_id: r for r in rows}
     if start is not None or end is not None:
-        end = end or utcnow()
-        start = start or end - timedelta(days=90)
+        start, end = period(start, end, default_days=90)
         current, prior = await _period(session, kind="organization", start=start, end=end, service_line=None,
                                        ids=list(by_id))
         figures = {k: _live_figures(current.get(k), prior.get(k)) for k in by_id}
@@ -176,10 +190,7 @@ async def scorecard(session: AsyncSession, *, provider_id: uuid.UUID, start: dat
     provider = await session.get(Provider, provider_id)
     if provider is None:
         raise NotFound("Provider", provider_id)
-    end = end or utcnow()
-    start = start or end - timedelta(days=365)
-    if start >= end:
-        raise InvalidInput("`from` must be before `to`.", field="query.from")
+    start, end = period(start, end, default_days=365)
     if end - start > timedelta(days=3 * 366):
         raise InvalidInput("A scorecard covers at most three years.", field="query.from")
     current, prior = await _period(session, kind="provider", start=start, end=end, service_line=None, ids=[provider_id])
@@ -198,10 +209,7 @@ async def scorecard(session: AsyncSession, *, provider_id: uuid.UUID, start: dat
 
 
 async def concentration(session: AsyncSession, *, start: datetime | None, end: datetime | None) -> Concentration:
-    end = end or utcnow()
-    start = start or end - timedelta(days=90)
-    if start >= end:
-        raise InvalidInput("`from` must be before `to`.", field="query.from")
+    start, end = period(start, end, default_days=90)
     F = ReferralFact
     counts = (await session.execute(
         select(F.referring_provider_id, func.count()).where(

@@ -89,6 +89,8 @@ async def timeline(session: AsyncSession, *, provider_id: uuid.UUID, limit: int,
     if await session.get(Provider, provider_id) is None:
         raise NotFound("Provider", provider_id)
     after = decode_cursor(cursor) if cursor else None
+    if after is not None and not isinstance(after[0], datetime):
+        raise InvalidInput("The cursor is not one this service issued.", field="query.cursor")
 
     def page(stmt, at, id_):
         if after is not None:

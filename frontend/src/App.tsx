@@ -16,6 +16,12 @@ import { SearchPage } from './pages/SearchPage';
 import { MessagesPage } from './pages/MessagesPage';
 import { TemplatesPage } from './pages/TemplatesPage';
 import { ChangePasswordPage } from './pages/ChangePasswordPage';
+import { RelationshipsHomePage } from './pages/RelationshipsHomePage';
+
+// Relationship pages carry charts too: loaded on first visit.
+const ReferrersPage = lazy(() => import('./pages/ReferrersPage').then((m) => ({ default: m.ReferrersPage })));
+const ReferrerPage = lazy(() => import('./pages/ReferrerPage').then((m) => ({ default: m.ReferrerPage })));
+const ProgramsPage = lazy(() => import('./pages/ProgramsPage').then((m) => ({ default: m.ProgramsPage })));
 
 // The charts library is most of the bundle: load it only for the dashboard.
 const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
@@ -67,6 +73,10 @@ export function App() {
           path="/admin/*"
           element={<Guard section="admin"><Suspense fallback={<Loader aria-label="Loading administration" />}><AdminPage /></Suspense></Guard>}
         />
+        <Route path="/relationships" element={<Guard section="relationships"><RelationshipsHomePage /></Guard>} />
+        <Route path="/referrers" element={<Guard section="referrers"><Suspense fallback={<Loader aria-label="Loading referrers" />}><ReferrersPage /></Suspense></Guard>} />
+        <Route path="/referrers/:id" element={<Guard section="referrers"><Suspense fallback={<Loader aria-label="Loading referrer" />}><ReferrerPage /></Suspense></Guard>} />
+        <Route path="/programs" element={<Guard section="programs"><Suspense fallback={<Loader aria-label="Loading programs" />}><ProgramsPage /></Suspense></Guard>} />
         <Route path="*" element={<NotAllowed notFound />} />
       </Routes>
     </Layout>

@@ -23,7 +23,7 @@ export interface Problem {
 }
 
 // Absolute, so the same client works in the browser and under test.
-const BASE_URL = globalThis.location?.origin ?? '';
+export const BASE_URL = globalThis.location?.origin ?? '';
 
 let refreshing: Promise<boolean> | null = null;
 

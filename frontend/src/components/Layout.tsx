@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconChartBar, IconChecklist, IconFilePlus, IconLayoutKanban, IconLogout, IconMail, IconSettings, IconTemplate, IconUsers } from '@tabler/icons-react';
+import { IconAddressBook, IconChartBar, IconChecklist, IconCoin, IconFilePlus, IconHeartHandshake, IconLayoutKanban, IconLogout, IconMail, IconSettings, IconTemplate, IconUsers } from '@tabler/icons-react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 import { canSee, SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
@@ -16,6 +16,9 @@ const NAV: Record<Section, { label: string; icon: ReactNode }> = {
   messages: { label: 'Messages', icon: <IconMail size={18} aria-hidden /> },
   templates: { label: 'Message templates', icon: <IconTemplate size={18} aria-hidden /> },
   admin: { label: 'Admin', icon: <IconSettings size={18} aria-hidden /> },
+  relationships: { label: 'My relationships', icon: <IconHeartHandshake size={18} aria-hidden /> },
+  referrers: { label: 'Referrers', icon: <IconAddressBook size={18} aria-hidden /> },
+  programs: { label: 'Programs & ROI', icon: <IconCoin size={18} aria-hidden /> },
 };
 
 function isActive(pathname: string, section: Section): boolean {

@@ -1,8 +1,8 @@
 import { canSee, homeFor, sectionsFor } from './roles';
 
 describe('navigation by role', () => {
-  it('shows an analyst the dashboard only', () => {
-    expect(sectionsFor('analyst')).toEqual(['dashboard']);
+  it('shows an analyst aggregates only: the dashboard, referrer figures and ROI', () => {
+    expect(sectionsFor('analyst')).toEqual(['dashboard', 'referrers', 'programs']);
     expect(canSee('analyst', 'pipeline')).toBe(false);
     expect(homeFor('analyst')).toBe('/dashboard');
   });

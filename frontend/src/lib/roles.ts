@@ -1,14 +1,15 @@
 // What each role sees. The API enforces access; this only keeps navigation to what a role can use.
 import type { Role } from '../api/contracts';
 
-export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates' | 'admin';
+export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates' | 'admin'
+  | 'relationships' | 'referrers' | 'programs';
 
 const SECTIONS: Record<Role, Section[]> = {
-  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'messages', 'templates', 'admin'],
+  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'referrers', 'programs', 'messages', 'templates', 'admin'],
   intake: ['pipeline', 'new-referral', 'tasks', 'providers', 'messages', 'templates'],
-  liaison: ['providers', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
+  liaison: ['providers', 'relationships', 'referrers', 'programs', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
   clinician: ['pipeline', 'tasks', 'messages'],
-  analyst: ['dashboard'],
+  analyst: ['dashboard', 'referrers', 'programs'],
 };
 
 export function sectionsFor(role: Role | undefined): Section[] {
@@ -28,6 +29,9 @@ export const SECTION_PATH: Record<Section, string> = {
   messages: '/messages',
   templates: '/templates',
   admin: '/admin',
+  relationships: '/relationships',
+  referrers: '/referrers',
+  programs: '/programs',
 };
 
 /** Where a role lands after signing in. */
