@@ -180,9 +180,8 @@ work_queue_router = APIRouter(prefix="/work-queue", tags=["work-queue"])
                        responses=problem_responses(401, 403))
 async def get_my_work_queue(session: Session, principal: CurrentPrincipal,
                             limit: Annotated[int, Query(ge=1, le=200)] = 100) -> WorkQueueView:
-    items = await work_queue.work_queue(session, user_id=principal.user_id, limit=limit)
-    return WorkQueueView(queues=await work_queue.my_queues(session, principal.user_id),
-                         items=[WorkItem.model_validate(i) for i in items])
+    queues, items = await work_queue.work_queue(session, user_id=principal.user_id, limit=limit)
+    return WorkQueueView(queues=queues, items=[WorkItem.model_validate(i) for i in items])
 
 
 ROUTERS = (*ROUTERS, work_queue_router)
