@@ -121,14 +121,14 @@ async def reapply_routing(body: ReapplyRequest, session: Session, principal: Cur
     return await routing.reapply(session, request=body, actor=principal.actor)
 
 
-@routing_rules.get("/{rule_id}", response_model=RoutingRule, responses=problem_responses(401, 403, 404))
+@routing_rules.get("/{rule_id:uuid}", response_model=RoutingRule, responses=problem_responses(401, 403, 404))
 async def get_routing_rule(rule_id: uuid.UUID, session: Session, response: Response):
     row = await routing.get_rule(session, rule_id)
     response.headers["ETag"] = etag(row.version)
     return row
 
 
-@routing_rules.put("/{rule_id}", response_model=RoutingRule,
+@routing_rules.put("/{rule_id:uuid}", response_model=RoutingRule,
                    responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def replace_routing_rule(rule_id: uuid.UUID, body: RoutingRuleWrite, session: Session,
                                expected_version: IfMatch, response: Response):
@@ -137,7 +137,7 @@ async def replace_routing_rule(rule_id: uuid.UUID, body: RoutingRuleWrite, sessi
     return row
 
 
-@routing_rules.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 403, 404))
+@routing_rules.delete("/{rule_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 403, 404))
 async def delete_routing_rule(rule_id: uuid.UUID, session: Session) -> Response:
     await routing.delete_rule(session, rule_id=rule_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
