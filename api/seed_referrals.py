@@ -262,7 +262,7 @@ class Story:
         roll = self.rng.random()
         if roll < decline:
             reasons = {"misdirected": 4, "not_indicated": 3, "out_of_network": 5 if payer != "commercial" else 1,
-                       "other": 1}
+                       "incomplete": 1, "other": 1}
             self.move("declined", reason=str(pick(self.rng, reasons)))
             return
         if roll < decline + 0.16:

@@ -121,14 +121,14 @@ async def reapply_routing(body: ReapplyRequest, session: Session, principal: Cur
     return await routing.reapply(session, request=body, actor=principal.actor)
 
 
-@routing_rules.get("/{rule_id}", response_model=RoutingRule, responses=problem_responses(401, 403, 404))
+@routing_rules.get("/{rule_id:uuid}", response_model=RoutingRule, responses=problem_responses(401, 403, 404))
 async def get_routing_rule(rule_id: uuid.UUID, session: Session, response: Response):
     row = await routing.get_rule(session, rule_id)
     response.headers["ETag"] = etag(row.version)
     return row
 
 
-@routing_rules.put("/{rule_id}", response_model=RoutingRule,
+@routing_rules.put("/{rule_id:uuid}", response_model=RoutingRule,
                    responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def replace_routing_rule(rule_id: uuid.UUID, body: RoutingRuleWrite, session: Session,
                                expected_version: IfMatch, response: Response):
@@ -137,7 +137,7 @@ async def replace_routing_rule(rule_id: uuid.UUID, body: RoutingRuleWrite, sessi
     return row
 
 
-@routing_rules.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 403, 404))
+@routing_rules.delete("/{rule_id:uuid}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 403, 404))
 async def delete_routing_rule(rule_id: uuid.UUID, session: Session) -> Response:
     await routing.delete_rule(session, rule_id=rule_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -180,9 +180,8 @@ work_queue_router = APIRouter(prefix="/work-queue", tags=["work-queue"])
                        responses=problem_responses(401, 403))
 async def get_my_work_queue(session: Session, principal: CurrentPrincipal,
                             limit: Annotated[int, Query(ge=1, le=200)] = 100) -> WorkQueueView:
-    items = await work_queue.work_queue(session, user_id=principal.user_id, limit=limit)
-    return WorkQueueView(queues=await work_queue.my_queues(session, principal.user_id),
-                         items=[WorkItem.model_validate(i) for i in items])
+    queues, items = await work_queue.work_queue(session, user_id=principal.user_id, limit=limit)
+    return WorkQueueView(queues=queues, items=[WorkItem.model_validate(i) for i in items])
 
 
 ROUTERS = (*ROUTERS, work_queue_router)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit
 from domain.identity.models import User
-from domain.journey import schemas
+from domain.journey import config, schemas
 from domain.journey.models import BusinessCalendar, SlaPolicy, WorkQueue, WorkQueueMember
 from domain.journey.sla import DEFAULT_TARGETS
 from domain.referrals.enums import Urgency
@@ -49,6 +49,7 @@ async def create_calendar(session: AsyncSession, *, data: schemas.CalendarWrite)
     row = BusinessCalendar(**_calendar_values(data), version=1)
     session.add(row)
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.calendar_create", "business_calendar", row.id)
     return row
 
@@ -66,6 +67,7 @@ async def replace_calendar(
         setattr(row, name, value)
     row.version += 1
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.calendar_update", "business_calendar", row.id)
     return row
 
@@ -96,6 +98,7 @@ async def save_policy(session: AsyncSession, *, urgency: Urgency, data: schemas.
     row.first_contact_value, row.first_contact_unit = data.first_contact.value, data.first_contact.unit
     row.scheduled_value, row.scheduled_unit = data.scheduled.value, data.scheduled.unit
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.sla_policy_save", "sla_policy", urgency.value)
     return _policy_view(urgency, row)
 
@@ -155,5 +158,6 @@ async def save_queue(
     await session.flush()
     session.add_all(WorkQueueMember(queue_id=row.id, user_id=m) for m in dict.fromkeys(data.member_ids))
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.work_queue_save", "work_queue", row.id)
     return await queue_view(session, row)

@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit
 from domain.fhir import push as fhir_push
-from domain.journey import schemas
+from domain.journey import config, schemas
 from domain.journey.business_time import add_business_seconds
 from domain.journey.completeness_rules import label, missing
 from domain.journey.models import CompletenessRule, InfoRequest, ReferralDocument
-from domain.journey.sla import calendar_row_for_queue, to_calendar
+from domain.journey.sla import BUILT_IN
 from domain.referrals.enums import EventKind, ReferralStatus as S
 from domain.referrals.models import Referral, ReferralEvent
 from domain.shared.clock import utcnow
@@ -49,6 +49,7 @@ async def save_rule(session: AsyncSession, *, service_line: str, data: schemas.C
     row.remind_every_days, row.decline_after_days = data.remind_every_days, data.decline_after_days
     row.version += 1
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.completeness_rule_save", "completeness_rule", key)
     return row
 
@@ -56,6 +57,7 @@ async def save_rule(session: AsyncSession, *, service_line: str, data: schemas.C
 async def delete_rule(session: AsyncSession, *, service_line: str) -> None:
     await session.delete(await get_rule(session, service_line))
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.completeness_rule_delete", "completeness_rule", _key(service_line))
 
 
@@ -72,7 +74,7 @@ async def _lacking(session: AsyncSession, items: list[dict], referral: Referral)
 
 
 async def _business_deadline(session: AsyncSession, referral: Referral, start: datetime, days: int) -> datetime:
-    calendar = to_calendar(await calendar_row_for_queue(session, referral.queue))
+    calendar = (await config.current(session)).calendar_for(referral.queue)[1] or BUILT_IN
     return add_business_seconds(calendar, start, days * calendar.day_seconds())
 
 
@@ -80,10 +82,11 @@ async def check_at_intake(session: AsyncSession, referral: Referral, *, actor: s
     """A new referral that lacks required items goes to needs_info with the list, and the referrer is asked."""
     from domain.referrals.service import apply_transition  # the referral service calls intake: import late
 
-    rule = await session.get(CompletenessRule, _key(referral.service_line))
+    rule = (await config.current(session)).completeness.get(_key(referral.service_line))
     if rule is None:
         return
-    lacking = await _lacking(session, rule.items, referral)
+    # A referral this new has no documents yet: any required document is missing.
+    lacking = missing(rule.items, referral, set())
     if not lacking:
         return
     now = utcnow()

@@ -163,3 +163,13 @@ class ReferralDocument(IdMixin, Base):
 
 # The work queue reads a queue's open tasks by due time; the tasks table only indexes them by assignee.
 Index("ix_tasks_queue_status_due", Task.queue, Task.status, Task.due_at)
+
+
+class JourneySettingsToken(Base):
+    """One row whose token changes with every change to calendars, policies, queues or rules, so each
+    process can keep those in memory and check with one tiny read that they are still current."""
+
+    __tablename__ = "journey_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

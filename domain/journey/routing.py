@@ -3,12 +3,12 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit
-from domain.journey import schemas, sla
-from domain.journey.models import RoutingRule, WorkQueue, WorkQueueMember
+from domain.journey import config, schemas, sla
+from domain.journey.models import RoutingRule, WorkQueue
 from domain.journey.routing_rules import CONDITION_FIELDS, first_match, least_open_pick, round_robin_pick
 from domain.referrals.enums import EventKind
 from domain.referrals.lifecycle import OPEN_STATUSES
@@ -53,6 +53,7 @@ async def create_rule(session: AsyncSession, *, data: schemas.RoutingRuleWrite) 
     row = RoutingRule(**_values(data), version=1)
     session.add(row)
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.routing_rule_create", "routing_rule", row.id)
     return row
 
@@ -69,6 +70,7 @@ async def replace_rule(
         setattr(row, name, value)
     row.version += 1
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.routing_rule_update", "routing_rule", row.id)
     return row
 
@@ -77,26 +79,20 @@ async def delete_rule(session: AsyncSession, *, rule_id: uuid.UUID) -> None:
     row = await get_rule(session, rule_id, for_update=True)
     await session.delete(row)
     await session.flush()
+    await config.bump(session)
     audit.note(session, "settings.routing_rule_delete", "routing_rule", rule_id)
 
 
 # Matching and assigning.
 
-async def _active_rules(session: AsyncSession) -> list[RoutingRule]:
-    stmt = select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position, RoutingRule.created_at)
-    return list((await session.execute(stmt)).scalars())
-
-
-async def _facts(session: AsyncSession, source: Any, rules: list[RoutingRule]) -> dict[str, Any]:
+async def _facts(session: AsyncSession, source: Any, rules: list[Any]) -> dict[str, Any]:
     facts = {attr: getattr(source, attr, None) for attr in CONDITION_FIELDS.values() if attr != "referrer_tier"}
     if any("referrer_tier" in r.conditions for r in rules):
         facts["referrer_tier"] = await referrer_tier(session, getattr(source, "referring_provider_id", None))
     return facts
 
 
-async def _members(session: AsyncSession, queue_id: uuid.UUID) -> list[uuid.UUID]:
-    stmt = select(WorkQueueMember.user_id).where(WorkQueueMember.queue_id == queue_id).order_by(WorkQueueMember.user_id)
-    return list((await session.execute(stmt)).scalars())
+_TAKE_TURN = text("UPDATE work_queues SET turn = turn + 1 WHERE id = :id RETURNING turn")
 
 
 async def _open_counts(session: AsyncSession, members: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -106,34 +102,32 @@ async def _open_counts(session: AsyncSession, members: list[uuid.UUID]) -> dict[
 
 
 async def pick_assignee(
-    session: AsyncSession, rule: RoutingRule, *, take_turn: bool
+    session: AsyncSession, rule: Any, settings: config.Settings, *, take_turn: bool
 ) -> tuple[str, uuid.UUID | None]:
     """The queue's name and who gets the referral. Taking a turn locks the queue row until commit,
     so simultaneous intakes into one queue take turns in order."""
-    members = await _members(session, rule.queue_id)
+    members = settings.members.get(rule.queue_id, [])
+    name = settings.queue_names[rule.queue_id]
     if rule.strategy == "round_robin":
         if take_turn:
-            name, turn = (await session.execute(
-                update(WorkQueue).where(WorkQueue.id == rule.queue_id).values(turn=WorkQueue.turn + 1)
-                .returning(WorkQueue.name, WorkQueue.turn))).one()
+            turn = (await session.execute(_TAKE_TURN, {"id": rule.queue_id})).scalar_one()
         else:
-            name, turn = (await session.execute(
-                select(WorkQueue.name, WorkQueue.turn + 1).where(WorkQueue.id == rule.queue_id))).one()
+            turn = (await session.execute(select(WorkQueue.turn + 1).where(WorkQueue.id == rule.queue_id))).scalar_one()
         return name, round_robin_pick(members, turn) if members else None
-    stmt = select(WorkQueue.name).where(WorkQueue.id == rule.queue_id)
-    name = (await session.execute(stmt.with_for_update() if take_turn else stmt)).scalar_one()
+    stmt = select(WorkQueue.id).where(WorkQueue.id == rule.queue_id)
+    await session.execute(stmt.with_for_update() if take_turn else stmt)
     return name, least_open_pick(members, await _open_counts(session, members)) if members else None
 
 
-async def route(session: AsyncSession, referral: Referral, *, actor: str, rules: list[RoutingRule] | None = None) -> bool:
+async def route(session: AsyncSession, referral: Referral, *, actor: str, settings: config.Settings | None = None) -> bool:
     """Put the referral in the first matching rule's queue with an assignee; False when no rule matches."""
-    rules = await _active_rules(session) if rules is None else rules
-    if not rules:
+    settings = settings or await config.current(session)
+    if not settings.rules:
         return False
-    match, _ = first_match(rules, await _facts(session, referral, rules))
+    match, _ = first_match(settings.rules, await _facts(session, referral, settings.rules))
     if match is None:
         return False
-    queue, assignee = await pick_assignee(session, match.rule, take_turn=True)
+    queue, assignee = await pick_assignee(session, match.rule, settings, take_turn=True)
     referral.queue, referral.assignee_id = queue, assignee
     session.add(ReferralEvent(
         referral_id=referral.id, actor=actor, kind=EventKind.assigned,
@@ -145,12 +139,12 @@ async def route(session: AsyncSession, referral: Referral, *, actor: str, rules:
 
 
 async def dry_run(session: AsyncSession, *, probe: schemas.RoutingProbe) -> schemas.DryRunResult:
-    rules = await _active_rules(session)
-    facts = await _facts(session, probe, rules)
-    match, seen = first_match(rules, facts)
+    settings = await config.current(session)
+    facts = await _facts(session, probe, settings.rules)
+    match, seen = first_match(settings.rules, facts)
     queue = assignee = None
     if match is not None:
-        queue, assignee = await pick_assignee(session, match.rule, take_turn=False)
+        queue, assignee = await pick_assignee(session, match.rule, settings, take_turn=False)
     return schemas.DryRunResult(
         matched_rule_id=match.rule.id if match else None, queue=queue,
         strategy=match.rule.strategy if match else None, next_assignee_id=assignee,
@@ -162,7 +156,7 @@ async def dry_run(session: AsyncSession, *, probe: schemas.RoutingProbe) -> sche
 
 async def reapply(session: AsyncSession, *, request: schemas.ReapplyRequest, actor: str) -> schemas.ReapplyResult:
     """Route open referrals again by today's rules: unassigned ones only, unless asked for all."""
-    rules = await _active_rules(session)
+    settings = await config.current(session)
     stmt = select(Referral).where(Referral.status.in_(OPEN_STATUSES))
     if not request.include_assigned:
         stmt = stmt.where(Referral.assignee_id.is_(None))
@@ -171,7 +165,7 @@ async def reapply(session: AsyncSession, *, request: schemas.ReapplyRequest, act
     moved = 0
     for referral in referrals:
         before = (referral.queue, referral.assignee_id)
-        if await route(session, referral, actor=actor, rules=rules) and (referral.queue, referral.assignee_id) != before:
+        if await route(session, referral, actor=actor, settings=settings) and (referral.queue, referral.assignee_id) != before:
             referral.version += 1
             await sla.on_referral_changed(session, referral)
             moved += 1

@@ -104,11 +104,14 @@ async def _calendar(session: AsyncSession, calendar_id: uuid.UUID | None) -> Cal
 
 
 async def start_clock(session: AsyncSession, referral: Referral, *, now: datetime | None = None) -> ReferralClock:
-    row = await calendar_row_for_queue(session, referral.queue)
-    calendar = to_calendar(row)
-    first, scheduled = await policy_targets(session, referral.urgency)
+    from domain.journey import config
+
+    settings = await config.current(session)
+    calendar_id, calendar = settings.calendar_for(referral.queue)
+    calendar = calendar or BUILT_IN
+    first, scheduled = settings.policies.get(str(referral.urgency)) or DEFAULT_TARGETS[str(referral.urgency)]
     clock = ReferralClock(
-        referral_id=referral.id, calendar_id=row.id if row else None, paused_seconds=0,
+        referral_id=referral.id, calendar_id=calendar_id, paused_seconds=0,
         first_contact_target_s=target_seconds(*first, calendar), scheduled_target_s=target_seconds(*scheduled, calendar),
     )
     if S(referral.status) is S.needs_info:

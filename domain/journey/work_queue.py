@@ -65,18 +65,26 @@ async def _referral_ids(session: AsyncSession, user_id: uuid.UUID, queues: list[
     return list(dict.fromkeys((await session.execute(stmt)).scalars()))[:limit]
 
 
-async def _tasks(session: AsyncSession, user_id: uuid.UUID, queues: list[str], limit: int) -> list[Task]:
-    ids: set[uuid.UUID] = set()
-    wheres = [Task.assignee_id == user_id, *[Task.queue == name for name in queues]]
-    for where in wheres:
-        stmt = select(Task.id).where(where, Task.status.in_(OPEN_TASKS)).order_by(Task.due_at, Task.id).limit(limit)
-        ids.update((await session.execute(stmt)).scalars())
+TASK_COLUMNS = (Task.id, Task.referral_id, Task.title, Task.status, Task.priority, Task.due_at, Task.queue, Task.assignee_id)
+REFERRAL_COLUMNS = (Referral.id, Referral.status, Referral.urgency, Referral.service_line, Referral.queue,
+                    Referral.assignee_id, Referral.patient_given_name, Referral.patient_family_name,
+                    ReferralClock.next_due_at, ReferralClock.next_risk_at, ReferralClock.paused_since,
+                    ReferralClock.urgency_rank)
+
+
+async def _tasks(session: AsyncSession, user_id: uuid.UUID, queues: list[str], limit: int) -> list:
+    """The soonest-due open tasks per owner, one ordered index scan each, in one round trip."""
+    owners = [Task.assignee_id == user_id, *[Task.queue == name for name in queues]]
+    parts = [select(Task.id).where(owner, Task.status.in_(OPEN_TASKS)).order_by(Task.due_at, Task.id).limit(limit)
+             .subquery().select() for owner in owners]
+    ids = set((await session.execute(union_all(*parts))).scalars())
     if not ids:
         return []
-    return list((await session.execute(select(Task).where(Task.id.in_(ids)))).scalars())
+    # Only the columns shown: each sealed column read is a decryption.
+    return list((await session.execute(select(*TASK_COLUMNS).where(Task.id.in_(ids)))).all())
 
 
-def _sla_state(clock: ReferralClock, now: datetime) -> str:
+def _sla_state(clock, now: datetime) -> str:
     if clock.paused_since is not None:
         return "paused"
     if clock.next_due_at is None:
@@ -88,24 +96,25 @@ def _sla_state(clock: ReferralClock, now: datetime) -> str:
     return "on_track"
 
 
-async def work_queue(session: AsyncSession, *, user_id: uuid.UUID, limit: int = 100) -> list[WorkItem]:
+async def work_queue(session: AsyncSession, *, user_id: uuid.UUID, limit: int = 100) -> tuple[list[str], list[WorkItem]]:
+    """(the queues I work from, my items most at risk first)."""
     now = utcnow()
     queues = await my_queues(session, user_id)
     referral_ids = await _referral_ids(session, user_id, queues, limit)
     items: list[WorkItem] = []
     if referral_ids:
-        rows = await session.execute(select(Referral, ReferralClock).join(
+        rows = await session.execute(select(*REFERRAL_COLUMNS).join(
             ReferralClock, ReferralClock.referral_id == Referral.id).where(Referral.id.in_(referral_ids)))
-        for referral, clock in rows:
-            status = S(referral.status)
+        for row in rows:
+            status = S(row.status)
             items.append(WorkItem(
-                type="referral", id=referral.id, referral_id=referral.id,
-                label=f"{referral.patient_given_name} {referral.patient_family_name[:1]}. · {referral.service_line}",
-                status=status.value, urgency=str(referral.urgency), due_at=clock.next_due_at,
-                sla_state=_sla_state(clock, now), queue=referral.queue, assignee_id=referral.assignee_id,
-                next_moves=[m.value for m in allowed_moves(status)], rank=clock.urgency_rank,
+                type="referral", id=row.id, referral_id=row.id,
+                label=f"{row.patient_given_name} {row.patient_family_name[:1]}. · {row.service_line}",
+                status=status.value, urgency=str(row.urgency), due_at=row.next_due_at,
+                sla_state=_sla_state(row, now), queue=row.queue, assignee_id=row.assignee_id,
+                next_moves=[m.value for m in allowed_moves(status)], rank=row.urgency_rank,
             ))
-    for task in await _tasks(session, user_id, queues, limit):
+    for task in await _tasks(session, user_id, queues, limit):  # rows of TASK_COLUMNS
         items.append(WorkItem(
             type="task", id=task.id, referral_id=task.referral_id, label=task.title, status=str(task.status),
             urgency=str(task.priority), due_at=task.due_at, sla_state="breached" if task.due_at <= now else None,
@@ -115,4 +124,4 @@ async def work_queue(session: AsyncSession, *, user_id: uuid.UUID, limit: int = 
     items.sort(key=lambda i: (i.due_at or far, i.rank, str(i.id)))
     items = items[:limit]
     audit.note_list(session, "referral", [i.referral_id for i in items if i.type == "referral"])
-    return items
+    return queues, items

@@ -43,6 +43,11 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.PrimaryKeyConstraint('service_line', name=op.f('pk_completeness_rules'))
     )
+    op.create_table('journey_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.UUID(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journey_settings'))
+    )
     op.create_table('sla_policies',
     sa.Column('urgency', sa.String(length=32), nullable=False),
     sa.Column('first_contact_value', sa.Integer(), nullable=False),
@@ -147,6 +152,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_referral_info_requests_decline_at'), 'referral_info_requests', ['decline_at'], unique=False)
     op.create_index(op.f('ix_referral_info_requests_next_reminder_at'), 'referral_info_requests', ['next_reminder_at'], unique=False)
     op.create_index('ix_tasks_queue_status_due', 'tasks', ['queue', 'status', 'due_at'], unique=False)
+    op.execute("INSERT INTO journey_settings (id, token) VALUES (1, gen_random_uuid())")
     # ### end Alembic commands ###
 
 
@@ -168,6 +174,7 @@ def downgrade() -> None:
     op.drop_table('routing_rules')
     op.drop_table('work_queues')
     op.drop_table('sla_policies')
+    op.drop_table('journey_settings')
     op.drop_table('completeness_rules')
     op.drop_index('uq_business_calendars_default', table_name='business_calendars', postgresql_where='is_default')
     op.drop_table('business_calendars')
