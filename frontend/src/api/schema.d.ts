@@ -22,23 +22,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/referrals/counts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** How many referrals each status holds, under the list's filters */
-        get: operations["referrals-count_referrals"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/referrals/{referral_id}": {
         parameters: {
             query?: never;
@@ -179,7 +162,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/users/assignable": {
+    "/v1/colleagues": {
         parameters: {
             query?: never;
             header?: never;
@@ -208,6 +191,23 @@ export interface paths {
          * @description `q` is a patient surname (any case and accents), a surname and birth date (`Lopez 1968-04-12` or `Lopez 4/12/1968`), an MRN, a phone number, a referral id or its short reference (`R-1A2B3C4D`), or a referrer's name or NPI. Patient fields match through keyed blind indexes, never by decrypting.
          */
         get: operations["search-search_referrals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referral-counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many referrals each status holds, under the list's filters */
+        get: operations["referrals-count_referrals"];
         put?: never;
         post?: never;
         delete?: never;
@@ -872,6 +872,46 @@ export interface paths {
          * @description Cooling alerts and the referrer's list filter follow the owner.
          */
         put: operations["relationships-assign_referrer_owner"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cooling-alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open cooling episodes
+         * @description Referrers cooling off now (DESIGN.md), newest first; `liaison_id` keeps one liaison's.
+         */
+        get: operations["relationships-list_cooling_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referring-organizations/{organization_id}/monthly-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview a practice's monthly report
+         * @description What the practice would receive for `month` (YYYY-MM, default last month): referrals sent, patients seen, median wait to appointment, visit summaries sent back.
+         */
+        get: operations["relationships-preview_practice_report"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2259,6 +2299,52 @@ export interface components {
          * @enum {string}
          */
         ContactPointUse: "work" | "home" | "mobile" | "temp" | "old";
+        /** CoolingAlert */
+        CoolingAlert: {
+            /**
+             * Episode Id
+             * Format: uuid
+             */
+            episode_id: string;
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+            /** Name */
+            name: string;
+            /** Owner Liaison Id */
+            owner_liaison_id: string | null;
+            /**
+             * Opened On
+             * Format: date
+             */
+            opened_on: string;
+            /**
+             * Observed
+             * @description Referrals in the last 8 weeks when the episode opened.
+             */
+            observed: number;
+            /**
+             * Expected
+             * @description 8 x baseline x seasonal factor.
+             */
+            expected: number;
+            /**
+             * Baseline
+             * @description Referrals a week over the 26 weeks ending 8 weeks before.
+             */
+            baseline: number;
+            /** Seasonal Factor */
+            seasonal_factor: number;
+            /**
+             * Threshold
+             * @description The 5th percentile of Poisson(expected); below it is cooling.
+             */
+            threshold: number;
+            /** Task Id */
+            task_id: string | null;
+        };
         /** Document */
         Document: {
             /**
@@ -3185,6 +3271,43 @@ export interface components {
             loop_closure: components["schemas"]["MetricRate"];
             /** @description Hours from completed_at to closed_at (the delivered loop-closure notice), over closed referrals. */
             loop_closure_time_hours: components["schemas"]["MetricDuration"];
+        };
+        /** PracticeReport */
+        PracticeReport: {
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Month
+             * Format: date
+             */
+            month: string;
+            /**
+             * Referrals Sent
+             * @description Referrals from the practice received in the month.
+             */
+            referrals_sent: number;
+            /**
+             * Patients Seen
+             * @description Referrals from the practice that reached completed in the month.
+             */
+            patients_seen: number;
+            /**
+             * Median Days To Appointment
+             * @description Over the month's referrals that have one.
+             */
+            median_days_to_appointment: number | null;
+            /**
+             * Loop Closure Notes Sent
+             * @description Referrals closed (visit summary delivered) in the month.
+             */
+            loop_closure_notes_sent: number;
+            /** Text */
+            text: string;
         };
         /** Preview */
         Preview: {
@@ -5085,112 +5208,6 @@ export interface operations {
             };
         };
     };
-    "referrals-count_referrals": {
-        parameters: {
-            query?: {
-                status?: components["schemas"]["ReferralStatus"][] | null;
-                urgency?: components["schemas"]["Urgency"][] | null;
-                service_line?: string | null;
-                referring_provider_id?: string | null;
-                referring_organization_id?: string | null;
-                assignee_id?: string | null;
-                queue?: string | null;
-                /** @description Received at or after (inclusive). */
-                received_from?: string | null;
-                /** @description Received before (exclusive). */
-                received_to?: string | null;
-                /** @description Exact medical record number. */
-                mrn?: string | null;
-                /** @description Open referrals with a milestone at risk (75% of its target used) or breached. */
-                sla?: ("at_risk" | "breached") | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StatusCounts"];
-                };
-            };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Request Entity Too Large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unprocessable Entity */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too Many Requests */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Service Unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     "referrals-get_referral": {
         parameters: {
             query?: {
@@ -6050,6 +6067,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "referrals-count_referrals": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ReferralStatus"][] | null;
+                urgency?: components["schemas"]["Urgency"][] | null;
+                service_line?: string | null;
+                referring_provider_id?: string | null;
+                referring_organization_id?: string | null;
+                assignee_id?: string | null;
+                queue?: string | null;
+                /** @description Received at or after (inclusive). */
+                received_from?: string | null;
+                /** @description Received before (exclusive). */
+                received_to?: string | null;
+                /** @description Exact medical record number. */
+                mrn?: string | null;
+                /** @description Open referrals with a milestone at risk (75% of its target used) or breached. */
+                sla?: ("at_risk" | "breached") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusCounts"];
                 };
             };
             /** @description Bad Request */
@@ -10936,6 +11059,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The same file was loaded before: nothing loaded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSummary"];
+                };
+            };
             /** @description Successful Response */
             201: {
                 headers: {
@@ -11460,6 +11592,203 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-list_cooling_alerts": {
+        parameters: {
+            query?: {
+                liaison_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoolingAlert"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-preview_practice_report": {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM */
+                month?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeReport"];
+                };
             };
             /** @description Bad Request */
             400: {
