@@ -66,7 +66,7 @@ async def test_a_patient_reminder_hides_the_patients_number_from_a_liaison(clien
                                  referral_id=referral.id, idempotency_key=f"test-reminder-{referral.id}")
     await session.flush()
     shown = (await client.get(f"/v1/messages/{reminder.id}")).json()
-    assert shown["recipient_address"] == "+1 555 010 2000" and shown["recipient_name"] == "Maria"
+    assert shown["recipient_address"] == "+15550102000" and shown["recipient_name"] == "Maria"
     hidden = (await (await client_for("liaison")).get(f"/v1/messages/{reminder.id}")).json()
     assert hidden["recipient_address"] == "[hidden]" and hidden["recipient_name"] == "[patient]"
     assert "555" not in str(hidden) and "Maria" not in str(hidden)

@@ -123,9 +123,9 @@ async def test_editing_rules_moves_nobody_until_reapplied(client, session):
     other, (other_first, _) = await _queue(client, session, name="Heart failure clinic")
     rule = await _rule(client, queue)
     assigned = await _refer(client)
-    waiting = await _refer(client, service_line="cardiology-hf")
+    waiting = await _refer(client, service_line="neurology")
     body = {"name": "moved", "position": 1, "queue_id": other["id"], "strategy": "round_robin",
-            "conditions": {"service_line": ["cardiology", "cardiology-hf"]}}
+            "conditions": {"service_line": ["cardiology", "neurology"]}}
     edited = await client.put(f"/v1/routing-rules/{rule['id']}", json=body, headers={"If-Match": '"1"'})
     assert edited.status_code == 200 and edited.json()["version"] == 2
     assert (await client.get(f"/v1/referrals/{assigned['id']}")).json()["queue"] == "Cardiology intake"

@@ -111,7 +111,7 @@ async def count_referrals(session: Session, principal: CurrentPrincipal, filters
     return StatusCounts(counts=counts, total=sum(counts.values()))
 
 
-@router.get("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404))
+@router.get("/{referral_id}", response_model=ReferralDetail, responses=problem_responses(401, 403, 404))
 async def get_referral(
     referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
     reveal: Annotated[bool, Query(description="Set when a person unmasks the patient block; audited as `referral.reveal`.")] = False,

@@ -2587,6 +2587,19 @@ export interface components {
             /** Already Imported */
             already_imported: boolean;
         };
+        /** InfoRequestView */
+        InfoRequestView: {
+            /** Missing */
+            missing: string[];
+            /** Requested At */
+            requested_at: string;
+            /** Reminders Sent */
+            reminders_sent: number;
+            /** Next Reminder At */
+            next_reminder_at: string | null;
+            /** Decline At */
+            decline_at: string | null;
+        };
         /** Me */
         Me: {
             /**
@@ -2814,6 +2827,42 @@ export interface components {
              * @description count / of, between 0 and 1; null when `of` is 0.
              */
             rate: number | null;
+        };
+        /** MilestoneSla */
+        MilestoneSla: {
+            /**
+             * Milestone
+             * @enum {string}
+             */
+            milestone: "first_contact" | "scheduled";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "on_track" | "at_risk" | "breached" | "met";
+            /**
+             * Due At
+             * @description Null while the clock is paused (needs_info).
+             */
+            due_at: string | null;
+            /**
+             * Business Seconds Left
+             * @description Negative once breached.
+             */
+            business_seconds_left: number;
+            /** Target Business Seconds */
+            target_business_seconds: number;
+            /** Paused */
+            paused: boolean;
+            /**
+             * Stopped
+             * @description The referral ended (declined or cancelled) before this milestone.
+             */
+            stopped: boolean;
+            /** Reached At */
+            reached_at: string | null;
+            /** Escalated At */
+            escalated_at: string | null;
         };
         /** NoteCreate */
         NoteCreate: {
@@ -3709,6 +3758,83 @@ export interface components {
              * @description When the referral arrived; defaults to now.
              */
             received_at?: string | null;
+        };
+        /** ReferralDetail */
+        ReferralDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Version */
+            version: number;
+            status: components["schemas"]["ReferralStatus"];
+            /** Status Reason */
+            status_reason: string | null;
+            patient: components["schemas"]["Patient"];
+            /** Referring Provider Id */
+            referring_provider_id: string | null;
+            /** Referring Organization Id */
+            referring_organization_id: string | null;
+            /** Receiving Provider Id */
+            receiving_provider_id: string | null;
+            /** Service Line */
+            service_line: string;
+            /** Specialty Code */
+            specialty_code: string | null;
+            /** Specialty Display */
+            specialty_display: string | null;
+            urgency: components["schemas"]["Urgency"];
+            /** Reason */
+            reason: string | null;
+            /** Icd10 Codes */
+            icd10_codes: string[];
+            /** Payer Name */
+            payer_name: string | null;
+            payer_class: components["schemas"]["PayerClass"] | null;
+            /** Location Preference */
+            location_preference: string | null;
+            source_channel: components["schemas"]["SourceChannel"];
+            referral_source: components["schemas"]["ReferralSource"];
+            /** Source System */
+            source_system: string | null;
+            /** Source Identifier */
+            source_identifier: string | null;
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Queue */
+            queue: string | null;
+            /** No Show Count */
+            no_show_count: number;
+            /** Received At */
+            received_at: string;
+            /** First Contact At */
+            first_contact_at: string | null;
+            /** Needs Info At */
+            needs_info_at: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Scheduled At */
+            scheduled_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Declined At */
+            declined_at: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            /**
+             * Sla
+             * @description Per milestone: due time, business time left, state.
+             */
+            sla?: components["schemas"]["MilestoneSla"][];
+            /** @description What the referrer was asked for, while open. */
+            info_request?: components["schemas"]["InfoRequestView"] | null;
         };
         /** ReferralEvent */
         ReferralEvent: {
@@ -5228,7 +5354,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Referral"];
+                    "application/json": components["schemas"]["ReferralDetail"];
                 };
             };
             /** @description Bad Request */
