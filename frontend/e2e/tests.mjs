@@ -115,7 +115,7 @@ export const tests = [
       const page = await signIn(ctx, 'analyst');
       await page.waitForURL(/\/dashboard$/);
       const nav = await page.getByRole('navigation', { name: 'Main navigation' }).innerText();
-      assert.equal(nav.trim(), 'Dashboard');
+      assert.equal(nav.trim(), 'Dashboard\nReferrers\nPrograms & ROI');
       await page.getByRole('group', { name: 'Volume' }).waitFor();
       await shot(ctx, page, 'dashboard');
       await page.goto(`${ctx.base}/dashboard?period=30d&service_line=${ctx.state.serviceLine}`);

@@ -126,7 +126,7 @@ export const tests = [
       await requested.waitFor();
       assert.deepEqual(await requested.getByRole('listitem').allInnerTexts(), ['Lab results', 'Holter monitor report']);
       // The message to the referrer is queued with the request (its content is rendered from these items).
-      await page.getByRole('region', { name: 'Messages' }).getByText(/Status needs info to provider/).waitFor();
+      await page.getByRole('region', { name: 'Messages' }).getByText(/Request for more information/).waitFor();
     },
   },
   {

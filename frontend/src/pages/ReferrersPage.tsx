@@ -63,7 +63,7 @@ export function ReferrersPage() {
                     <Table.Td>{r.volume} <Text span size="xs" c="dimmed">({r.prior_volume ?? 0} before)</Text></Table.Td>
                     <Table.Td>
                       <Sparkline w={110} h={28} data={r.weekly} curveType="linear" color={r.trend != null && r.trend < 0 ? 'orange' : 'indigo'}
-                        fillOpacity={0.3} aria-label={`Weekly referrals: ${r.weekly.join(', ')}`} />
+                        fillOpacity={0.3} role="img" aria-label={`Weekly referrals: ${r.weekly.join(', ')}`} />
                     </Table.Td>
                     <Table.Td>{percent(r.conversion_rate)}</Table.Td>
                     <Table.Td>{r.median_days_to_appointment == null ? '—' : r.median_days_to_appointment.toFixed(1)}</Table.Td>

@@ -68,8 +68,8 @@ export function UsersSection() {
                     <Table.Td>
                       <Group gap={4}>
                         <Badge variant="light" color={u.active ? 'teal' : 'gray'}>{u.active ? 'Active' : 'Disabled'}</Badge>
-                        {u.locked && <Badge variant="filled" color="red">Locked</Badge>}
-                        {u.password_change_required && <Badge variant="light" color="yellow">Temporary password</Badge>}
+                        {u.locked && <Badge variant="filled" color="red.9">Locked</Badge>}
+                        {u.password_change_required && <Badge variant="outline" color="orange.9">Temporary password</Badge>}
                       </Group>
                     </Table.Td>
                     <Table.Td>{formatDateTime(u.last_login_at)}</Table.Td>
