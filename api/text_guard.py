@@ -89,9 +89,36 @@ class TextGuardMiddleware:
 def _check_path(scope: Scope) -> tuple[str, str] | None:
     # Routed paths are checked by `refuse_unstorable_path`, which knows the parameter's name;
     # anything else (the web app's files) is refused here, before a file lookup trips on it.
-    if scope["path"].startswith(ROUTED_PREFIXES) or (reason := unstorable(scope["path"])) is None:
+    if (reason := unstorable(scope["path"])) is None:
         return None
-    return "path", reason
+    if not scope["path"].startswith(ROUTED_PREFIXES):
+        return "path", reason
+    # A parameter with a convertor (`{rule_id:uuid}`) never matches such text, so its route would
+    # answer 404: name the parameter from the route's template here instead.
+    if scope["path"].startswith("/v1/") and (name := _template_parameter(scope)):
+        return f"path.{name}", reason
+    return None
+
+
+def _template_parameter(scope: Scope) -> str | None:
+    segments = scope["path"].split("/")
+    app = scope.get("app")
+    templates = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}  # built once, then cached
+    for template in templates:
+        parts = template.split("/")
+        if len(parts) != len(segments):
+            continue
+        name, same_shape = None, True
+        for part, segment in zip(parts, segments):
+            if part.startswith("{") and part.endswith("}"):
+                if unstorable(segment):
+                    name = part[1:-1].split(":")[0]
+            elif part != segment:
+                same_shape = False
+                break
+        if same_shape and name:
+            return name
+    return None
 
 
 class UnstorableText(DomainError):

@@ -125,7 +125,7 @@ async def _run(clients, provider_ids, env) -> None:
             call(i, "POST", f"{url}/transitions", json={"to": "accepted"}, headers={"If-Match": etag}),
             call(i + 1, "POST", f"{url}/transitions", json={"to": "needs_info"}, headers={"If-Match": etag}),
             call(i, "PATCH", url, json={"reason": f"edited by A {i}"}, headers={"If-Match": etag}),
-            call(i + 1, "PATCH", url, json={"service_line": f"neurology-{i}"}, headers={"If-Match": etag}),
+            call(i + 1, "PATCH", url, json={"service_line": "neurology" if ref["service_line"] != "neurology" else "cardiology"}, headers={"If-Match": etag}),
         ]
     results = await asyncio.gather(*contenders)
     for i, ref in enumerate(raced):

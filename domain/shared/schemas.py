@@ -8,7 +8,13 @@ T = TypeVar("T")
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+09:00 is a valid ISO time that no UTC time can hold.
+        raise ValueError(f"time {value.isoformat()} falls outside the range of dates in UTC") from None
 
 
 def _iso_z(value: datetime) -> str:
