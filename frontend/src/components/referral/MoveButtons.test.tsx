@@ -36,7 +36,7 @@ describe('next-move buttons', () => {
     const onMove = vi.fn();
     renderWithApp(<MoveButtons status="received" onMove={onMove} />);
     await userEvent.click(screen.getByRole('button', { name: 'Request info' }));
-    const send = screen.getByRole('button', { name: 'Send request' });
+    const send = await screen.findByRole('button', { name: 'Send request' });
     expect(send).toBeDisabled();
     await userEvent.click(screen.getByRole('checkbox', { name: 'Lab results' }));
     await userEvent.type(screen.getByRole('textbox', { name: 'Other items' }), 'Echo from 2025');
