@@ -170,3 +170,27 @@ async def test_loop_closure_delivered_closes_the_referral(smtp_sink, arq_redis):
     assert "Started metoprolol; stress echo in 6 weeks." in closure.body
     async with unit_of_work() as session:
         assert (await referrals.get_referral(session, referral_id=referral.id)).status == ReferralStatus.closed
+
+
+async def test_mail_follows_the_smtp_settings_to_a_new_server(smtp_sink, arq_redis, monkeypatch):
+    from domain.shared.settings import get_settings
+    from integrations.email.sink import start_sink
+
+    async with unit_of_work() as session:
+        await add_message(session, channel="email", kind="thank_you", recipient_type="address",
+                          recipient_address="first@clinic.example", idempotency_key="before-move")
+    await drain(arq_redis)
+    assert [r.to for r in smtp_sink.snapshot()] == ["first@clinic.example"]
+
+    # The relay moves: an open connection to the old one must not carry the next mail there.
+    controller, new_inbox = start_sink()
+    try:
+        monkeypatch.setattr(get_settings().smtp, "port", controller.port)
+        async with unit_of_work() as session:
+            await add_message(session, channel="email", kind="thank_you", recipient_type="address",
+                              recipient_address="second@clinic.example", idempotency_key="after-move")
+        await drain(arq_redis)
+        assert [r.to for r in new_inbox.snapshot()] == ["second@clinic.example"]
+        assert len(smtp_sink.snapshot()) == 1
+    finally:
+        controller.stop()

@@ -2,6 +2,7 @@
 resend after a crash carries the same id and the receiving side can drop the copy."""
 
 import asyncio
+import weakref
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -78,15 +79,18 @@ class SmtpPool:
                 client.close()
 
 
-_pools: dict[int, SmtpPool] = {}
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, SmtpPool]] = weakref.WeakKeyDictionary()
 
 
 def pool() -> SmtpPool:
-    # One pool per event loop: connections cannot cross loops (tests run several).
-    loop_id = id(asyncio.get_running_loop())
-    if loop_id not in _pools:
-        _pools[loop_id] = SmtpPool()
-    return _pools[loop_id]
+    # Connections cannot cross event loops (tests run several), and an open connection must not
+    # carry mail on to a server the settings no longer name.
+    s = get_settings().smtp
+    target = (s.host, s.port, s.username, s.start_tls)
+    pools = _pools.setdefault(asyncio.get_running_loop(), {})
+    if target not in pools:
+        pools[target] = SmtpPool()
+    return pools[target]
 
 
 async def deliver(message: OutboxMessage, session: AsyncSession) -> str:
