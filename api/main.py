@@ -17,7 +17,7 @@ from api.routers import api_keys, audit, auth, ehr_clients, users
 from api.routers import messages, templates
 from api.routers import colleagues, search
 from api.routers import reference
-from api.routers import dev_mails, webhook_endpoints
+from api.routers import dev_mails, webhook_endpoints, well_known
 from api.routers import exports, imports, relationships, touchpoints
 from api.routers import documents, journey
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
@@ -84,6 +84,7 @@ def create_app() -> FastAPI:
     for journey_router in (*journey.ROUTERS, documents.router):
         app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(fhir.router)
+    app.include_router(well_known.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.security.cors_origins,

@@ -231,6 +231,9 @@ RULES: dict[str, Rule] = {
     "documents-download_document": rule(*CARE_TEAM, audit="document.download"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
+    "fhir-smart_configuration": OPEN,
+    "smart-smart_configuration": OPEN,
+    "smart-jwks": OPEN,
     "unsupported": Rule(open=True, notes="FHIR catch-all: 404/405 for types and interactions not served"),
     "fhir-create_service_request": fhir("ServiceRequest", "write", audit="referral.fhir_create"),
     "fhir-search_service_requests": fhir("ServiceRequest", "read", audit="referral.fhir_search"),

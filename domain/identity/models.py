@@ -69,6 +69,12 @@ class EhrClient(IdMixin, TimestampMixin, Base):
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
     # Where outbound FHIR pushes (status, appointments, notes) go for this EHR.
     fhir_base_url: Mapped[str | None] = mapped_column(String(500))
+    # Our own identity at that EHR for those pushes (SMART Backend Services, we are the client there).
+    # No client id: pushes go without credentials, for EHR sandboxes that take them so.
+    push_client_id: Mapped[str | None] = mapped_column(String(200))
+    # The EHR's token endpoint; empty: read from its /.well-known/smart-configuration.
+    push_token_url: Mapped[str | None] = mapped_column(String(500))
+    push_scope: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_by: Mapped[str] = mapped_column(String(120))
 

@@ -116,6 +116,14 @@ class EhrClientCreate(Schema):
         default=None, description="Where the client publishes its JWK Set; read once, at registration.")
     scopes: list[Scope] = Field(description="SMART system scopes it may be granted, e.g. system/ServiceRequest.write.")
     fhir_base_url: HttpUrl | None = Field(default=None, description="The EHR's FHIR base, for status pushes.")
+    push_client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Our client id at this EHR, for pushes with SMART Backend Services credentials. "
+                                  "Left out: pushes carry no credentials.")
+    push_token_url: HttpUrl | None = Field(
+        default=None, description="The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.")
+    push_scope: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default=None, description="Scopes to ask for; default system/Task.write system/Appointment.write "
+                                  "system/Communication.write.")
 
     @model_validator(mode="after")
     def _one_key(self) -> "EhrClientCreate":
@@ -132,6 +140,14 @@ class EhrClientUpdate(Schema):
     public_key_pem: Annotated[str, StringConstraints(max_length=20000)] | None = None
     jwks: dict[str, Any] | None = None
     jwks_url: HttpUrl | None = Field(default=None, description="Read the keys again from this URL (replaces them).")
+    push_client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Our client id at this EHR, for pushes with SMART Backend Services credentials. "
+                                  "Left out: pushes carry no credentials.")
+    push_token_url: HttpUrl | None = Field(
+        default=None, description="The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.")
+    push_scope: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default=None, description="Scopes to ask for; default system/Task.write system/Appointment.write "
+                                  "system/Communication.write.")
 
 
 class EhrClient(Schema):
@@ -141,6 +157,9 @@ class EhrClient(Schema):
     organization_id: uuid.UUID | None
     scopes: list[str]
     fhir_base_url: str | None
+    push_client_id: str | None
+    push_token_url: str | None
+    push_scope: str | None
     active: bool
     jwks: dict[str, Any]
     created_by: str

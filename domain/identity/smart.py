@@ -77,6 +77,15 @@ def _check_scopes(scopes: list[str], field: str) -> list[str]:
     return sorted(set(scopes))
 
 
+def _check_push_scope(scope: str | None, field: str) -> str | None:
+    # The EHR may grant fewer, but what we ask for must at least be SMART system scopes.
+    if scope is None:
+        return None
+    if not scope.split():
+        raise InvalidInput("Give at least one scope, like system/Task.write.", field=field)
+    return " ".join(_check_scopes(scope.split(), field))
+
+
 async def register_client(session: AsyncSession, *, data: EhrClientCreate, actor: str) -> EhrClient:
     repo = EhrClientRepository(session)
     client_id = data.client_id or f"ehr-{secrets.token_hex(8)}"
@@ -87,6 +96,8 @@ async def register_client(session: AsyncSession, *, data: EhrClientCreate, actor
         client_id=client_id, name=data.name, organization_id=data.organization_id,
         jwks=jwks_from(pem=data.public_key_pem, jwks=data.jwks), scopes=_check_scopes(data.scopes, "body.scopes"),
         fhir_base_url=str(data.fhir_base_url) if data.fhir_base_url else None, active=True, created_by=actor,
+        push_client_id=data.push_client_id, push_token_url=str(data.push_token_url) if data.push_token_url else None,
+        push_scope=_check_push_scope(data.push_scope, "body.push_scope"),
     ))
     await session.flush()
     note(session, "ehr_client.create", "ehr_client", client.id, client_id=client_id)
@@ -105,6 +116,12 @@ async def update_client(session: AsyncSession, *, client_row_id: uuid.UUID, data
     if "fhir_base_url" in data.model_fields_set:
         client.fhir_base_url = str(data.fhir_base_url) if data.fhir_base_url else None
         changed.append("fhir_base_url")
+    for name in ("push_client_id", "push_token_url", "push_scope"):
+        if name in data.model_fields_set:
+            value = getattr(data, name)
+            value = str(value) if value is not None else None
+            setattr(client, name, _check_push_scope(value, "body.push_scope") if name == "push_scope" else value)
+            changed.append(name)
     if data.public_key_pem is not None or data.jwks is not None:
         client.jwks = jwks_from(pem=data.public_key_pem, jwks=data.jwks)
         changed.append("jwks")

@@ -79,6 +79,10 @@ class FhirSettings(BaseSettings):
     # SMART Backend Services token endpoint as clients reach it (their assertions' `aud`);
     # the CapabilityStatement advertises it.
     token_url: str = "http://127.0.0.1:8000/v1/auth/smart/token"
+    # The private key (PEM, RSA) that signs our assertions when we push to an EHR. Unset: a key file
+    # under the data directory, made on first use outside production (production must set one).
+    push_private_key: str | None = None
+    push_private_key_file: str | None = None
 
 
 class Settings(BaseSettings):

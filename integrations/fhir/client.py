@@ -19,6 +19,7 @@ from domain.fhir.repository import FhirAppointmentRepository
 from domain.identity.models import EhrClient
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
 from domain.shared.settings import get_settings
+from integrations.fhir import push_auth
 from integrations.fhir.handlers.tasks import render_one as render_task
 from integrations.fhir.mappers.appointment import appointment_to_fhir
 from integrations.fhir.mappers.common import instant
@@ -72,7 +73,13 @@ def loop_closure_note(referral: Any, task: dict[str, Any]) -> dict[str, Any]:
 async def _put(ehr: EhrClient, resource: dict[str, Any], message: OutboxMessage) -> str:
     url = f"{ehr.fhir_base_url.rstrip('/')}/{resource['resourceType']}/{resource['id']}"
     headers = {"Content-Type": FHIR_JSON, "Accept": FHIR_JSON, "X-Request-Id": f"msg_{message.id}"}
+    if authorization := await push_auth.bearer(http(), ehr):
+        headers["Authorization"] = authorization
     response = await http().put(url, json=_absolute(resource), headers=headers)
+    if response.status_code == 401 and authorization:
+        # The EHR may end a token before it said it would: one more try with a new one.
+        headers["Authorization"] = await push_auth.bearer(http(), ehr, fresh=True) or ""
+        response = await http().put(url, json=_absolute(resource), headers=headers)
     if response.is_success:
         version = (resource.get("meta") or {}).get("versionId")
         return f"{resource['resourceType']}/{resource['id']}" + (f"/_history/{version}" if version else "")

@@ -2429,6 +2429,12 @@ export interface components {
             scopes: string[];
             /** Fhir Base Url */
             fhir_base_url: string | null;
+            /** Push Client Id */
+            push_client_id: string | null;
+            /** Push Token Url */
+            push_token_url: string | null;
+            /** Push Scope */
+            push_scope: string | null;
             /** Active */
             active: boolean;
             /** Jwks */
@@ -2480,6 +2486,21 @@ export interface components {
              * @description The EHR's FHIR base, for status pushes.
              */
             fhir_base_url?: string | null;
+            /**
+             * Push Client Id
+             * @description Our client id at this EHR, for pushes with SMART Backend Services credentials. Left out: pushes carry no credentials.
+             */
+            push_client_id?: string | null;
+            /**
+             * Push Token Url
+             * @description The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.
+             */
+            push_token_url?: string | null;
+            /**
+             * Push Scope
+             * @description Scopes to ask for; default system/Task.write system/Appointment.write system/Communication.write.
+             */
+            push_scope?: string | null;
         };
         /** EhrClientUpdate */
         EhrClientUpdate: {
@@ -2502,6 +2523,21 @@ export interface components {
              * @description Read the keys again from this URL (replaces them).
              */
             jwks_url?: string | null;
+            /**
+             * Push Client Id
+             * @description Our client id at this EHR, for pushes with SMART Backend Services credentials. Left out: pushes carry no credentials.
+             */
+            push_client_id?: string | null;
+            /**
+             * Push Token Url
+             * @description The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.
+             */
+            push_token_url?: string | null;
+            /**
+             * Push Scope
+             * @description Scopes to ask for; default system/Task.write system/Appointment.write system/Communication.write.
+             */
+            push_scope?: string | null;
         };
         /**
          * EventKind
