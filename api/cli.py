@@ -166,6 +166,41 @@ def reindex(
 
 
 @app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup (pg_dump custom format).")],
+) -> None:
+    """Write the database to FILE. Keys are not in it: keep SECURITY_* settings safe on their own."""
+    from api.backup import BackupError, backup as write_backup
+
+    with _database() as url:
+        try:
+            size = write_backup(url, file)
+        except BackupError as exc:
+            _say(f"backup failed: {exc}")
+            raise typer.Exit(1) from exc
+    _say(f"wrote {file} ({size:,} bytes); restoring it needs the same SECURITY_ENCRYPTION_KEYS and "
+         "SECURITY_BLIND_INDEX_KEY")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `refloop backup`.")],
+    database_url: Annotated[str | None, typer.Option(help="Target database (new or empty); default DATABASE_URL.")] = None,
+) -> None:
+    """Load a backup into a new or empty database, all or nothing; a database holding tables is refused."""
+    from api.backup import BackupError, restore as load_backup
+
+    with _database() as url:
+        target = database_url or url
+        try:
+            load_backup(file, target)
+        except BackupError as exc:
+            _say(f"restore failed: {exc}")
+            raise typer.Exit(1) from exc
+    _say(f"restored {file}; run `refloop migrate` if this version's schema is newer than the backup's")
+
+
+@app.command()
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = DEMO_SEED,
