@@ -21,14 +21,15 @@ const env = {
 };
 const TEST_TIMEOUT_MS = 120_000;
 
-/** The core scenarios, then each file in e2e/suites/ in name order (E2E_ONLY=substring narrows the run). */
+/** The core scenarios, then each file in e2e/suites/ in name order (E2E_ONLY=substring[,substring...] narrows the run). */
 async function loadTests() {
   const dir = join(FRONTEND, 'e2e', 'suites');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort() : [];
   const all = [...coreTests];
   for (const f of files) all.push(...(await import(join(dir, f))).tests);
   const only = process.env.E2E_ONLY;
-  return only ? all.filter((t) => t.name.includes(only)) : all;
+  const wanted = only ? only.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return wanted.length ? all.filter((t) => wanted.some((w) => t.name.includes(w))) : all;
 }
 
 function step(label, cmd, args, opts = {}) {
