@@ -64,7 +64,8 @@ class WorkQueueMember(Base):
 
 
 class ReferralClock(Base):
-    """A referral's SLA clock. Targets are fixed at intake; pauses accumulate in business seconds.
+    """A referral's SLA clock. Targets come from its urgency's policy, at intake and again whenever the
+    urgency changes; pauses accumulate in business seconds.
     The *_due_at columns hold the due time of a milestone still running (NULL once met, stopped
     or paused), so lists and sweeps can filter on them with an index."""
 
