@@ -142,7 +142,7 @@ class InfoRequest(Base):
     next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     decline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolution: Mapped[str | None] = mapped_column(String(16))  # complete | declined | moved_on
+    resolution: Mapped[str | None] = mapped_column(String(16))  # complete | declined | moved_on | merged
 
 
 class ReferralDocument(IdMixin, Base):

@@ -68,6 +68,8 @@ async def policy_targets(session: AsyncSession, urgency: str) -> tuple[tuple[int
 def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
     status = S(referral.status)
     stopped_at = getattr(referral, ENDED[status]) if status in ENDED else None
+    if referral.merged_at is not None:  # folded into another referral: that one's clocks carry on
+        stopped_at = referral.merged_at
     common = dict(received_at=referral.received_at, stopped_at=stopped_at,
                   paused_seconds=clock.paused_seconds, paused_since=clock.paused_since)
     return {
@@ -85,7 +87,7 @@ URGENCY_RANK = {"stat": 0, "asap": 1, "urgent": 2, "routine": 3}
 
 def _owner(clock: ReferralClock, referral: Referral) -> None:
     clock.assignee_id, clock.queue = referral.assignee_id, referral.queue
-    clock.is_open = S(referral.status) in OPEN_STATUSES
+    clock.is_open = S(referral.status) in OPEN_STATUSES and referral.merged_into_id is None
     clock.urgency_rank = URGENCY_RANK[str(referral.urgency)]
 
 
