@@ -6,6 +6,9 @@ from datetime import timedelta
 
 import httpx
 
+from sqlalchemy import select
+
+from domain.analytics.models import ReferralFact
 from domain.journey.models import ReferralClock
 from domain.shared.clock import utcnow
 from tests.factories import make_organization, referral_payload
@@ -173,6 +176,9 @@ async def test_merge_moves_tasks_and_appointments_and_the_survivor_shows_the_mer
     assert gone["status"] == "scheduled"  # it keeps its own state and history
     clock = await session.get(ReferralClock, uuid.UUID(fax["id"]), populate_existing=True)
     assert clock.is_open is False and clock.next_due_at is None  # off every work queue
+    facts = (await session.execute(select(ReferralFact.referral_id).where(
+        ReferralFact.referral_id.in_([uuid.UUID(fax["id"]), uuid.UUID(pushed["id"])])))).scalars().all()
+    assert facts == [uuid.UUID(pushed["id"])]  # the figures count the patient's referral once
     assert (await client.get(f"/v1/tasks/{task.json()['id']}")).json()["referral_id"] == pushed["id"]
     assert (await client.get(f"/v1/appointments/{appointment.json()['id']}")).json()["referral_id"] == pushed["id"]
 
@@ -249,3 +255,15 @@ async def test_two_concurrent_merges_of_one_pair_do_not_both_win(live_server):
         loser_id = pushed["id"] if winner["id"] == fax["id"] else fax["id"]
         assert (await http.get(f"/v1/referrals/{loser_id}")).json()["merged_into_id"] == winner["id"]
         assert (await http.get(f"/v1/referrals/{winner['id']}")).json()["merged_into_id"] is None
+
+
+async def test_a_transaction_bundle_from_the_ehr_is_flagged_in_its_own_transaction(client):
+    from tests.test_fhir_bundles import bundle, directory_entries, referral_entry
+
+    await keyed_in_fax(client, patient={"given_name": "Ada", "family_name": "Okafor", "birth_date": "1990-05-02"})
+    response = await client.post("/fhir/R4", json=bundle("transaction", referral_entry("DUP-1"), *directory_entries()),
+                                 headers=FHIR_JSON)
+    assert response.status_code == 200, response.text
+    created = response.json()["entry"][0]["resource"]["id"]
+    flagged = await referral(client, created)
+    assert flagged["possible_duplicate"] is True and "through fax and fhir" in flagged["duplicate_reason"]

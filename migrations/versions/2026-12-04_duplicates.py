@@ -16,6 +16,41 @@ down_revision: str | None = "journey"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The analytics facts (migration 2026-11-23_analytics_facts) leave merged referrals out: a duplicate folded
+# into another is not a second referral in any figure. The sync function is the same plus that one test.
+FACT_COLUMNS = [c.strip() for c in (
+    "received_at, referring_provider_id, referring_organization_id, service_line, location_preference, "
+    "payer_class, source_channel, urgency, status, status_reason, first_contact_at, completed_at, closed_at"
+).split(",")]
+
+
+def _sync_function(skip_merged: bool) -> str:
+    merged = """
+    IF NEW.merged_into_id IS NOT NULL THEN
+        DELETE FROM analytics_referral_facts WHERE referral_id = NEW.id;
+        RETURN NULL;
+    END IF;""" if skip_merged else ""
+    return f"""
+CREATE OR REPLACE FUNCTION analytics_sync_referral() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{merged}
+    INSERT INTO analytics_referral_facts (referral_id, {", ".join(FACT_COLUMNS)})
+    VALUES (NEW.id, {", ".join("NEW." + c for c in FACT_COLUMNS)})
+    ON CONFLICT (referral_id) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS)};
+    RETURN NULL;
+END $$
+"""
+
+
+def _sync_trigger(columns: list[str]) -> None:
+    op.execute("DROP TRIGGER IF EXISTS analytics_referral_facts_sync ON referrals")
+    op.execute(f"""
+CREATE TRIGGER analytics_referral_facts_sync
+    AFTER INSERT OR UPDATE OF {", ".join(columns)} ON referrals
+    FOR EACH ROW EXECUTE FUNCTION analytics_sync_referral()
+""")
+
+
 KINDS = ["created", "transition", "updated", "assigned", "appointment", "contact_attempt", "note", "task", "message"]
 
 
@@ -67,9 +102,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_duplicate_settings")),
     )
     _event_kinds([*KINDS, "duplicate"])
+    op.execute(_sync_function(skip_merged=True))
+    _sync_trigger([*FACT_COLUMNS, "merged_into_id"])
 
 
 def downgrade() -> None:
+    _sync_trigger(FACT_COLUMNS)
+    op.execute(_sync_function(skip_merged=False))
+    op.execute("INSERT INTO analytics_referral_facts (referral_id, " + ", ".join(FACT_COLUMNS) + ") SELECT id, "
+               + ", ".join(FACT_COLUMNS) + " FROM referrals WHERE merged_into_id IS NOT NULL ON CONFLICT DO NOTHING")
     op.execute("DELETE FROM referral_events WHERE kind = 'duplicate'")
     _event_kinds(KINDS)
     op.drop_table("duplicate_settings")
