@@ -1,9 +1,22 @@
 // The same patient referred twice through two channels: a fax keyed in by staff, then the EHR's push.
 // Staff see the possible duplicate with its reason on the referral page and merge it.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { PASSWORD, shot, signIn, user } from '../helpers.mjs';
 
 const WIDE = { width: 1440, height: 900 };
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Serious or critical axe-core findings inside one part of the page. */
+async function axeWithin(page, selector) {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async (within) => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document.querySelector(within), { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  }, selector);
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
 
 async function tokenFor(ctx, role) {
   const form = new URLSearchParams({ username: user(role), password: PASSWORD });
@@ -77,6 +90,7 @@ export const tests = [
       assert.match(said, /3 days apart through fax and fhir/);
       assert.ok(said.includes(reference(fax.id)), said);
       await shot(ctx, page, 'duplicate-banner-1440');
+      assert.deepEqual(await axeWithin(page, '[aria-label="Possible duplicate"]'), []);
 
       await banner.getByRole('button', { name: 'Merge into this referral' }).click();
       const dialog = page.getByRole('dialog', { name: 'Merge the duplicate into this referral' });
@@ -94,6 +108,7 @@ export const tests = [
       await page.goto(`${ctx.base}/referrals/${fax.id}`);
       const gone = page.getByRole('status').filter({ hasText: 'Merged as a duplicate' });
       await gone.waitFor();
+      assert.deepEqual(await axeWithin(page, '[role="status"]'), []);
       await gone.getByRole('link', { name: reference(pushed.id) }).click();
       await page.waitForURL(new RegExp(`/referrals/${pushed.id}$`));
     },
