@@ -92,6 +92,17 @@ async def test_the_same_mrn_and_surname_with_birth_date_match_when_the_given_nam
     assert pushed["possible_duplicate"] is True and "(MRN)" in pushed["duplicate_reason"]
 
 
+async def test_correcting_a_mistyped_name_reveals_the_duplicate(client):
+    pushed = await ehr_push(client)
+    typo = await keyed_in_fax(client, patient={**PATIENT, "family_name": "Lopes"})
+    assert typo["possible_duplicate"] is False
+    fixed = await client.patch(f"/v1/referrals/{typo['id']}", json={"patient": {"family_name": "Lopez"}},
+                               headers={"If-Match": f'"{typo["version"]}"'})
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["possible_duplicate"] is True
+    assert (await referral(client, pushed["id"]))["possible_duplicate"] is True
+
+
 async def test_the_policy_is_a_setting_same_channel_window_and_off(client):
     policy = (await client.get("/v1/settings/duplicates")).json()
     assert policy == {"enabled": True, "window_days": 30, "same_channel": False, "version": 0}

@@ -72,7 +72,8 @@ def _reference(referral_id: uuid.UUID) -> str:
 
 
 async def flag_at_intake(session: AsyncSession, referral: Referral, *, actor: str) -> list[uuid.UUID]:
-    """Pair a new referral with the live referrals it may repeat; flags both sides. Returns their ids."""
+    """Pair a new (or newly corrected) referral with the live referrals it may repeat; flags both sides.
+    Pairs staff already decided on are not raised again. Returns the new partners' ids."""
     settings = await policy(session)
     if not settings.enabled:
         return []

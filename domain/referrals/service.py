@@ -179,6 +179,9 @@ async def update_referral(
         referral_id=referral.id, actor=actor, kind=kind, detail=detail,
     ))
     await session.flush()
+    if any(name.startswith("patient_") or name == "service_line" for name in changed):
+        # A corrected name or service line may reveal the duplicate the typo hid.
+        await duplicates.flag_at_intake(session, referral, actor=actor)
     await journey.on_referral_edited(session, referral)
     audit.note(session, "referral.update", "referral", referral.id, fields=changed)
     return referral
