@@ -229,6 +229,13 @@ RULES: dict[str, Rule] = {
                                       partner_scope="referrals:write"),
     "documents-list_documents": rule(*CARE_TEAM, audit="document.list"),
     "documents-download_document": rule(*CARE_TEAM, audit="document.download"),
+    # Possible duplicate referrals: the care team sees them, intake decides; the policy is an admin setting.
+    "referrals-list_referral_duplicates": rule(*CARE_TEAM, audit="referral.duplicates"),
+    "referrals-link_referral_duplicate": rule("admin", "intake", audit="referral.duplicate_link"),
+    "referrals-dismiss_referral_duplicate": rule("admin", "intake", audit="referral.duplicate_dismiss"),
+    "referrals-merge_referral_duplicate": rule("admin", "intake", audit="referral.merge"),
+    "settings-get_duplicate_policy": rule("admin", "intake"),
+    "settings-save_duplicate_policy": rule("admin", audit="settings.duplicates_save"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "fhir-smart_configuration": OPEN,

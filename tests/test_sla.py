@@ -1,7 +1,7 @@
 """SLA clocks through the API: calendars, policies, per-referral clocks, the sla filter and the sweep."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 
@@ -145,6 +145,32 @@ async def test_needs_info_pauses_the_clock_and_takes_it_off_the_lists(client):
     clock = await _sla(client, referral["id"])
     assert clock["first_contact"]["paused"] is False and clock["first_contact"]["due_at"] is not None
     assert [r["id"] for r in (await client.get("/v1/referrals", params={"sla": "at_risk"})).json()["items"]] == [referral["id"]]
+
+
+async def test_changing_the_urgency_moves_the_due_times_to_the_new_urgencys_policy(client):
+    await _default_calendar(client)
+    referral = await _refer(client, hours_ago=1.6, urgency="routine")
+    received = datetime.fromisoformat(referral["received_at"])
+    clock = await _sla(client, referral["id"])
+    assert datetime.fromisoformat(clock["first_contact"]["due_at"]) == received + timedelta(hours=16)
+    assert clock["first_contact"]["state"] == "on_track"
+
+    changed = await client.patch(f"/v1/referrals/{referral['id']}", json={"urgency": "stat"},
+                                 headers={"If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    clock = await _sla(client, referral["id"])
+    assert datetime.fromisoformat(clock["first_contact"]["due_at"]) == received + timedelta(hours=2)
+    assert datetime.fromisoformat(clock["scheduled"]["due_at"]) == received + timedelta(days=1)
+    assert clock["first_contact"]["target_business_seconds"] == 2 * 3600
+    assert clock["first_contact"]["state"] == "at_risk"  # 80% of two hours gone, as if it had come in stat
+    listed = (await client.get("/v1/referrals", params={"sla": "at_risk"})).json()["items"]
+    assert [r["id"] for r in listed] == [referral["id"]]
+
+    # And back: the routine targets again, measured from the same arrival.
+    await client.patch(f"/v1/referrals/{referral['id']}", json={"urgency": "routine"}, headers={"If-Match": '"2"'})
+    clock = await _sla(client, referral["id"])
+    assert datetime.fromisoformat(clock["first_contact"]["due_at"]) == received + timedelta(hours=16)
+    assert (await client.get("/v1/referrals", params={"sla": "at_risk"})).json()["items"] == []
 
 
 async def test_a_declined_referral_stops_its_clocks(client):

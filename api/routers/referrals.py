@@ -74,11 +74,15 @@ class ListFilters:
         mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
         sla: Annotated[Literal["at_risk", "breached"] | None, Query(
             description="Open referrals with a milestone at risk (75% of its target used) or breached.")] = None,
+        duplicates: Annotated[Literal["flagged", "merged"] | None, Query(
+            description="flagged: possible duplicates waiting for staff; merged: referrals merged into another "
+                        "(left out otherwise).")] = None,
     ) -> None:
         self.value = ReferralFilters(
             status=status_, urgency=urgency, service_line=service_line, referring_provider_id=referring_provider_id,
             referring_organization_id=referring_organization_id, assignee_id=assignee_id, queue=queue,
             received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None, sla=sla,
+            duplicates=duplicates,
         )
 
 

@@ -64,7 +64,8 @@ class WorkQueueMember(Base):
 
 
 class ReferralClock(Base):
-    """A referral's SLA clock. Targets are fixed at intake; pauses accumulate in business seconds.
+    """A referral's SLA clock. Targets come from its urgency's policy, at intake and again whenever the
+    urgency changes; pauses accumulate in business seconds.
     The *_due_at columns hold the due time of a milestone still running (NULL once met, stopped
     or paused), so lists and sweeps can filter on them with an index."""
 
@@ -141,7 +142,7 @@ class InfoRequest(Base):
     next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     decline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolution: Mapped[str | None] = mapped_column(String(16))  # complete | declined | moved_on
+    resolution: Mapped[str | None] = mapped_column(String(16))  # complete | declined | moved_on | merged
 
 
 class ReferralDocument(IdMixin, Base):

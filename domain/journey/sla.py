@@ -68,6 +68,8 @@ async def policy_targets(session: AsyncSession, urgency: str) -> tuple[tuple[int
 def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
     status = S(referral.status)
     stopped_at = getattr(referral, ENDED[status]) if status in ENDED else None
+    if referral.merged_at is not None:  # folded into another referral: that one's clocks carry on
+        stopped_at = referral.merged_at
     common = dict(received_at=referral.received_at, stopped_at=stopped_at,
                   paused_seconds=clock.paused_seconds, paused_since=clock.paused_since)
     return {
@@ -85,7 +87,7 @@ URGENCY_RANK = {"stat": 0, "asap": 1, "urgent": 2, "routine": 3}
 
 def _owner(clock: ReferralClock, referral: Referral) -> None:
     clock.assignee_id, clock.queue = referral.assignee_id, referral.queue
-    clock.is_open = S(referral.status) in OPEN_STATUSES
+    clock.is_open = S(referral.status) in OPEN_STATUSES and referral.merged_into_id is None
     clock.urgency_rank = URGENCY_RANK[str(referral.urgency)]
 
 
@@ -103,16 +105,25 @@ async def _calendar(session: AsyncSession, calendar_id: uuid.UUID | None) -> Cal
     return to_calendar(await session.get(BusinessCalendar, calendar_id) if calendar_id else None)
 
 
+async def _targets(session: AsyncSession, urgency: str, calendar: Calendar) -> tuple[int, int]:
+    """The (first contact, scheduled) targets in business seconds the urgency's policy sets today."""
+    from domain.journey import config
+
+    settings = await config.current(session)
+    first, scheduled = settings.policies.get(urgency) or DEFAULT_TARGETS[urgency]
+    return target_seconds(*first, calendar), target_seconds(*scheduled, calendar)
+
+
 async def start_clock(session: AsyncSession, referral: Referral, *, now: datetime | None = None) -> ReferralClock:
     from domain.journey import config
 
     settings = await config.current(session)
     calendar_id, calendar = settings.calendar_for(referral.queue)
     calendar = calendar or BUILT_IN
-    first, scheduled = settings.policies.get(str(referral.urgency)) or DEFAULT_TARGETS[str(referral.urgency)]
+    first, scheduled = await _targets(session, str(referral.urgency), calendar)
     clock = ReferralClock(
         referral_id=referral.id, calendar_id=calendar_id, paused_seconds=0,
-        first_contact_target_s=target_seconds(*first, calendar), scheduled_target_s=target_seconds(*scheduled, calendar),
+        first_contact_target_s=first, scheduled_target_s=scheduled,
     )
     if S(referral.status) is S.needs_info:
         clock.paused_since = referral.needs_info_at or referral.received_at
@@ -123,13 +134,18 @@ async def start_clock(session: AsyncSession, referral: Referral, *, now: datetim
 
 
 async def on_referral_changed(session: AsyncSession, referral: Referral, *, now: datetime | None = None) -> None:
-    """After a move or a first contact: pause on entering needs_info, resume on leaving it,
-    and keep the due times current."""
+    """After a move, a first contact or an edit: pause on entering needs_info, resume on leaving it,
+    follow a new urgency, and keep the due times current."""
     clock = await session.get(ReferralClock, referral.id)
     if clock is None:  # referrals from before clocks existed
         return
     now = now or utcnow()
     calendar = await _calendar(session, clock.calendar_id)
+    if clock.urgency_rank != URGENCY_RANK[str(referral.urgency)]:
+        # Targets are per urgency and run from received_at: a new urgency re-targets both milestones
+        # (received + the new urgency's policy + pauses), as if it had come in with that urgency.
+        clock.first_contact_target_s, clock.scheduled_target_s = await _targets(
+            session, str(referral.urgency), calendar)
     status = S(referral.status)
     if status is S.needs_info and clock.paused_since is None:
         clock.paused_since = now

@@ -118,3 +118,4 @@ class EventKind(StrEnum):
     note = "note"
     task = "task"
     message = "message"
+    duplicate = "duplicate"  # flagged, linked, dismissed, merged (detail.action)

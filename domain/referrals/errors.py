@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, datetime
 
 from domain.shared.errors import Conflict, DomainError
@@ -24,6 +25,15 @@ class ReasonRequired(DomainError):
             errors=[{"field": "body.reason", "message": f"must be one of: {', '.join(choices)}"}],
             allowed=choices,
         )
+
+
+class ReferralMerged(Conflict):
+    title = "Referral was merged"
+    slug = "referral-merged"
+
+    def __init__(self, referral_id: uuid.UUID, into_id: uuid.UUID) -> None:
+        super().__init__(f"Referral {referral_id} was merged into {into_id} as a duplicate; work on that one "
+                         "instead.", merged_into_id=str(into_id))
 
 
 class AppointmentNotAllowed(Conflict):

@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, Computed
+from sqlalchemy import Boolean, CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -106,6 +106,15 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
         EncryptedJSON("referrals.fhir_related"), deferred=True, deferred_raiseload=True
     )
 
+    # Possible duplicate (domain/referrals/duplicates.py): set at intake while a pair with another
+    # referral of the same patient and service line waits for staff; the reason names no patient value.
+    possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    duplicate_reason: Mapped[str | None] = mapped_column(String(300))
+    # A merged referral stays, with its history, as a pointer to the one that survived it.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"),
+                                                             index=True)
+    merged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
     @property
     def patient(self) -> dict:
         return {name: getattr(self, f"patient_{name}") for name in PATIENT_FIELDS}
@@ -119,6 +128,7 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
         Index("ix_referrals_org_received", "referring_organization_id", "received_at"),
         Index("ix_referrals_service_line_received", "service_line", "received_at"),
         Index("ix_referrals_assignee_status", "assignee_id", "status"),
+        Index("ix_referrals_possible_duplicate", "received_at", "id", postgresql_where="possible_duplicate"),
     )
 
 
@@ -161,3 +171,40 @@ class Appointment(IdMixin, TimestampMixin, VersionMixin, Base):
     )
 
     __table_args__ = (UniqueConstraint("source_system", "source_identifier"),)
+
+
+class ReferralDuplicate(IdMixin, Base):
+    """Two referrals that look like one: same patient (blind indexes), same service line, close in time.
+
+    One row per pair, the lower id first. `status` is open until staff decide: linked (both kept,
+    related), dismissed (not a duplicate), merged (one folded into the other)."""
+
+    __tablename__ = "referral_duplicates"
+
+    first_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"))
+    second_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), index=True)
+    # What matched (name_birth_date, mrn) and the sentence staff read; never a patient value.
+    matched: Mapped[list] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+
+    __table_args__ = (
+        UniqueConstraint("first_id", "second_id"),
+        CheckConstraint("first_id < second_id", name="ordered"),
+        CheckConstraint("status IN ('open', 'linked', 'dismissed', 'merged')", name="status"),
+    )
+
+
+class DuplicateSettings(VersionMixin, Base):
+    """The one row of the duplicate policy; without it the defaults in domain/referrals/duplicates.py apply."""
+
+    __tablename__ = "duplicate_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    window_days: Mapped[int] = mapped_column(Integer)
+    same_channel: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

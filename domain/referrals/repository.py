@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from domain.identity.access import organization_scope
@@ -27,6 +27,8 @@ class ReferralFilters:
     received_to: datetime | None = None
     mrn_index: str | None = None
     sla: str | None = None  # at_risk | breached
+    # None: live referrals (merged ones left out); flagged: possible duplicates; merged: only merged ones.
+    duplicates: str | None = None
 
 
 SORTS = {
@@ -122,6 +124,12 @@ class ReferralRepository(Repository[Referral]):
                 stmt = stmt.where(column == value)
         if filters.sla:
             stmt = sla_filter(stmt, filters.sla)
+        if filters.duplicates == "merged":
+            stmt = stmt.where(Referral.merged_into_id.is_not(None))
+        else:
+            stmt = stmt.where(Referral.merged_into_id.is_(None))
+            if filters.duplicates == "flagged":
+                stmt = stmt.where(Referral.possible_duplicate)
         if filters.received_from:
             stmt = stmt.where(Referral.received_at >= filters.received_from)
         if filters.received_to:
@@ -132,7 +140,10 @@ class ReferralRepository(Repository[Referral]):
         self.session.add(event)
 
     async def events(self, referral_id: uuid.UUID, *, limit: int, cursor: str | None) -> tuple[list[ReferralEvent], str | None]:
-        stmt = select(ReferralEvent).where(ReferralEvent.referral_id == referral_id)
+        # Referrals merged into this one keep their events; its timeline shows them beside its own.
+        folded = select(Referral.id).where(Referral.merged_into_id == referral_id)
+        stmt = select(ReferralEvent).where(
+            or_(ReferralEvent.referral_id == referral_id, ReferralEvent.referral_id.in_(folded)))
         return await EventRepository(self.session).paginate(
             stmt, sort=ReferralEvent.at, descending=False, limit=limit, cursor=cursor
         )

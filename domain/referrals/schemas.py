@@ -1,6 +1,6 @@
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
@@ -154,6 +154,12 @@ class Referral(Schema):
     cancelled_at: UtcDateTime | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
+    possible_duplicate: bool = Field(description="Another referral of the same patient and service line came in "
+                                                 "close by and waits for staff to link, merge or dismiss it.")
+    duplicate_reason: str | None = Field(description="Why it was flagged (what matched, days apart, channels).")
+    merged_into_id: uuid.UUID | None = Field(description="Set when this referral was merged, as a duplicate, "
+                                                         "into that one; it then changes no more.")
+    merged_at: UtcDateTime | None
 
 
 class StatusCounts(Schema):
@@ -272,3 +278,25 @@ class Appointment(Schema):
     source_identifier: str | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
+
+
+class PossibleDuplicate(Schema):
+    referral: Referral = Field(description="The other referral of the pair.")
+    status: Literal["open", "linked", "dismissed", "merged"] = Field(
+        description="open: waits for staff; linked: both kept, related; dismissed: not a duplicate; merged.")
+    matched: list[str] = Field(description="What matched: name_birth_date, mrn (keyed indexes, never values).")
+    reason: str
+    found_at: UtcDateTime
+    decided_at: UtcDateTime | None
+    decided_by: str | None
+
+
+class DuplicatePolicyIn(Schema):
+    enabled: bool = Field(description="Flag possible duplicates at intake.")
+    window_days: int = Field(ge=1, le=365, description="How many days apart two referrals may arrive and be flagged.")
+    same_channel: bool = Field(description="Also flag repeats through the same channel (by default only "
+                                           "another channel counts, e.g. a fax and an EHR push).")
+
+
+class DuplicatePolicy(DuplicatePolicyIn):
+    version: int

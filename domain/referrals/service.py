@@ -12,11 +12,11 @@ from domain.audit import trail as audit
 from domain.identity.access import organization_scope
 from domain.identity.colleagues import assignable_user_exists
 from domain.referrals.enums import EventKind, ReferralStatus, SourceChannel
-from domain.referrals.errors import ReasonRequired, TransitionNotAllowed
+from domain.referrals.errors import ReasonRequired, ReferralMerged, TransitionNotAllowed
 from domain.referrals.indexes import patient_indexes
 from domain.referrals.lifecycle import MILESTONE_COLUMN, REOPEN_CLEARS, allowed_moves, reason_enum
 from domain.referrals.models import Referral, ReferralEvent
-from domain.referrals import schemas, views
+from domain.referrals import duplicates, schemas, views
 from domain.referrals.repository import ReferralFilters, ReferralRepository
 from domain.referrals.schemas import ContactAttemptCreate, NoteCreate, PatientUpdate, ReferralCreate, ReferralUpdate
 from domain.shared import idempotency
@@ -102,6 +102,7 @@ async def create_referral(
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
     referral = await repo.get(new_id)
+    await duplicates.flag_at_intake(session, referral, actor=actor)
     await journey.on_intake(session, referral, actor=actor)
     audit.note(session, "referral.create", "referral", new_id)
     await outreach.on_referral_created(session, referral=referral)
@@ -136,6 +137,8 @@ async def count_referrals(session: AsyncSession, *, filters: ReferralFilters) ->
 
 async def _locked(session: AsyncSession, referral_id: uuid.UUID, expected_version: int | None) -> Referral:
     referral = await ReferralRepository(session).get(referral_id, for_update=True)
+    if referral.merged_into_id is not None:
+        raise ReferralMerged(referral.id, referral.merged_into_id)
     if expected_version is not None and referral.version != expected_version:
         raise PreconditionFailed(
             f"The referral changed since you read it (version {referral.version}, you sent {expected_version}); "
@@ -176,6 +179,9 @@ async def update_referral(
         referral_id=referral.id, actor=actor, kind=kind, detail=detail,
     ))
     await session.flush()
+    if any(name.startswith("patient_") or name == "service_line" for name in changed):
+        # A corrected name or service line may reveal the duplicate the typo hid.
+        await duplicates.flag_at_intake(session, referral, actor=actor)
     await journey.on_referral_edited(session, referral)
     audit.note(session, "referral.update", "referral", referral.id, fields=changed)
     return referral

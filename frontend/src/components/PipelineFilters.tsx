@@ -1,4 +1,4 @@
-import { Button, Group, MultiSelect, Select, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, MultiSelect, Select, TextInput } from '@mantine/core';
 import type { PipelineFilters as Filters } from '../lib/filters';
 import { EMPTY_FILTERS, URGENCIES, activeFilterCount } from '../lib/filters';
 import { STATUSES, STATUS_LABEL, humanize } from '../lib/lifecycle';
@@ -82,6 +82,12 @@ export function PipelineFilters({ value, onChange, meId }: { value: Filters; onC
         value={value.to}
         onChange={(e) => onChange({ ...value, to: e.currentTarget.value })}
         w={150}
+      />
+      <Checkbox
+        label="Possible duplicates"
+        checked={Boolean(value.duplicates)}
+        onChange={(e) => onChange({ ...value, duplicates: e.currentTarget.checked || undefined })}
+        mb={8}
       />
       {activeFilterCount(value) > 0 && (
         <Button variant="subtle" onClick={() => onChange(EMPTY_FILTERS)}>Clear filters</Button>

@@ -25,6 +25,7 @@ export function ReferralCard({ referral }: { referral: Referral }) {
             <Text size="xs">{who}</Text>
             <Group gap={4}>
               {overdue && <Badge color="red" size="xs">Overdue</Badge>}
+              {referral.possible_duplicate && <Badge color="orange" size="xs" title={referral.duplicate_reason ?? undefined}>Possible duplicate</Badge>}
               <Text size="xs" c="dimmed" title={referral.received_at}>{relativeAge(referral.received_at)} ago</Text>
             </Group>
           </Group>

@@ -13,6 +13,8 @@ export interface PipelineFilters {
   assignee: string;
   from: string; // YYYY-MM-DD, inclusive
   to: string; // YYYY-MM-DD, inclusive
+  /** Only referrals flagged as possible duplicates. */
+  duplicates?: boolean;
 }
 
 export const EMPTY_FILTERS: PipelineFilters = {
@@ -35,13 +37,14 @@ export function filtersFromParams(params: URLSearchParams): PipelineFilters {
     assignee: params.get('assignee') ?? '',
     from: date('from'),
     to: date('to'),
+    duplicates: params.get('duplicates') === 'flagged' || undefined,
   };
 }
 
 /** Writes filters into params, keeping unrelated keys (such as the view) and dropping empty ones. */
 export function filtersToParams(filters: PipelineFilters, base?: URLSearchParams): URLSearchParams {
   const params = new URLSearchParams(base);
-  for (const key of ['status', 'urgency', 'service_line', 'referrer', 'assignee', 'from', 'to']) params.delete(key);
+  for (const key of ['status', 'urgency', 'service_line', 'referrer', 'assignee', 'from', 'to', 'duplicates']) params.delete(key);
   if (filters.status.length) params.set('status', filters.status.join(','));
   if (filters.urgency.length) params.set('urgency', filters.urgency.join(','));
   if (filters.serviceLine.trim()) params.set('service_line', filters.serviceLine.trim());
@@ -49,6 +52,7 @@ export function filtersToParams(filters: PipelineFilters, base?: URLSearchParams
   if (filters.assignee) params.set('assignee', filters.assignee);
   if (filters.from) params.set('from', filters.from);
   if (filters.to) params.set('to', filters.to);
+  if (filters.duplicates) params.set('duplicates', 'flagged');
   return params;
 }
 
@@ -69,12 +73,13 @@ export function filtersToQuery(filters: PipelineFilters, meId?: string) {
     assignee_id: assignee || undefined,
     received_from: filters.from ? `${filters.from}T00:00:00Z` : undefined,
     received_to: filters.to ? `${nextDay(filters.to)}T00:00:00Z` : undefined,
+    duplicates: filters.duplicates ? ('flagged' as const) : undefined,
   };
 }
 
 export function activeFilterCount(filters: PipelineFilters): number {
   return [
     filters.status.length, filters.urgency.length, filters.serviceLine, filters.referrer,
-    filters.assignee, filters.from || filters.to,
+    filters.assignee, filters.from || filters.to, filters.duplicates,
   ].filter(Boolean).length;
 }

@@ -102,6 +102,7 @@ function ReferralTable({ query, sort, onSort }: { query: ReferralQuery; sort: So
                     <Table.Td>
                       <Link to={`/referrals/${r.id}`}>{formatDateTime(r.received_at)}</Link>
                       {overdue && <Badge color="red" size="xs" ml={6}>Overdue</Badge>}
+                      {r.possible_duplicate && <Badge color="orange" size="xs" ml={6} title={r.duplicate_reason ?? undefined}>Possible duplicate</Badge>}
                     </Table.Td>
                     <Table.Td>{initials(r.patient.given_name, r.patient.family_name)}</Table.Td>
                     <Table.Td>{humanize(r.service_line)}</Table.Td>

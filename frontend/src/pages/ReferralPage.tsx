@@ -11,6 +11,7 @@ import { QueryState } from '../components/QueryState';
 import { StatusBadge, UrgencyBadge } from '../components/StatusBadge';
 import { TaskRow } from '../components/TaskRow';
 import { AppointmentList, BookAppointmentModal, PanelTitle } from '../components/referral/AppointmentsPanel';
+import { DuplicatesPanel } from '../components/referral/DuplicatesPanel';
 import { MoveButtons, type MoveRequest } from '../components/referral/MoveButtons';
 import { PatientBlock } from '../components/referral/PatientBlock';
 import { WorkPanel } from '../components/referral/WorkPanel';
@@ -152,6 +153,7 @@ export function ReferralPage() {
           </Group>
         </Stack>
       </Group>
+      <DuplicatesPanel referral={r} />
 
       <Paper withBorder p="md" radius="md" component="section" aria-labelledby="moves-heading">
         <PanelTitle id="moves-heading">Next move</PanelTitle>

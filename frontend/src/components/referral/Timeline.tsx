@@ -1,5 +1,5 @@
 import { Anchor, List, Text, Timeline as MTimeline } from '@mantine/core';
-import { Link, useLocation } from 'react-router-dom';
+import { Link, useLocation, useParams } from 'react-router-dom';
 import type { ReferralEvent } from '../../api/contracts';
 import { formatDateTime } from '../../lib/format';
 import { humanize, STATUS_LABEL } from '../../lib/lifecycle';
@@ -18,6 +18,18 @@ function describe(e: ReferralEvent, names: Record<string, string>): string {
     return `Assigned to ${who}${d.queue ? ` · ${d.queue}` : ''}`;
   }
   if (e.kind === 'note') return 'Note';
+  if (e.kind === 'duplicate') {
+    const d = e.detail as { action?: string; other_id?: string };
+    const other = d.other_id ? `R-${d.other_id.replace(/-/g, '').slice(-8)}` : 'another referral';
+    const said: Record<string, string> = {
+      flagged: `Possible duplicate of ${other}`,
+      linked: `Linked to ${other} as related`,
+      dismissed: `Not a duplicate of ${other}`,
+      merged: `Merged ${other} into this referral`,
+      merged_into: `Merged into ${other}`,
+    };
+    return said[d.action ?? ''] ?? `Duplicate: ${other}`;
+  }
   if (e.kind === 'transition' && e.to_status) {
     return e.from_status ? `${STATUS_LABEL[e.from_status]} → ${STATUS_LABEL[e.to_status]}` : `Now ${STATUS_LABEL[e.to_status]}`;
   }
@@ -53,12 +65,19 @@ export function actorLabel(actor: string, names: Record<string, string>): string
 
 export function Timeline({ events, names = {} }: { events: ReferralEvent[]; names?: Record<string, string> }) {
   const { pathname } = useLocation();
+  // A merged referral's events show on its survivor's timeline, marked with where they happened.
+  const { id: shownId } = useParams();
   if (!events.length) return <Text size="sm" c="dimmed">No events yet.</Text>;
   return (
     <MTimeline bulletSize={14} lineWidth={2} active={events.length}>
       {events.map((e) => (
         <MTimeline.Item key={e.id} title={describe(e, names)}>
           <Text size="xs" c="dimmed">{formatDateTime(e.at)} · {actorLabel(e.actor, names)}</Text>
+          {shownId && e.referral_id !== shownId && (
+            <Anchor component={Link} to={`/referrals/${e.referral_id}`} size="xs">
+              On merged referral R-{e.referral_id.replace(/-/g, '').slice(-8)}
+            </Anchor>
+          )}
           {e.reason && <Text size="sm">Reason: {humanize(e.reason)}</Text>}
           {e.missing_items && e.missing_items.length > 0 && (
             <>
