@@ -17,8 +17,9 @@ export const tests = [
       await shot(ctx, page, 'login-error');
       await page.getByRole('textbox', { name: 'Password' }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/referrals$/);
-      await page.getByRole('region', { name: 'Referral board' }).waitFor();
+      // Intake starts from its work queue, most at risk first.
+      await page.waitForURL(/\/work-queue$/);
+      await page.getByRole('heading', { name: 'Work queue' }).waitFor();
       const nav = await page.getByRole('navigation', { name: 'Main navigation' }).innerText();
       assert.match(nav, /Referrals/);
       assert.match(nav, /Tasks/);
