@@ -40,7 +40,9 @@ async function staffPages(ctx, page) {
   await page.goto(`${ctx.base}/messages`);
   await page.getByRole('table').locator('tbody tr a').first().waitFor();
   const message = new URL(await page.getByRole('table').locator('tbody tr a').first().evaluate((a) => a.href));
-  return [...new Set([...nav, '/referrals?view=table', referral, provider, `${message.pathname}${message.search}`])];
+  // Administration tabs are not in the navigation; the journey automation ones are checked by name.
+  const journeyAdmin = ['/admin/completeness', '/admin/routing', '/admin/queues', '/admin/calendars'];
+  return [...new Set([...nav, '/referrals?view=table', referral, provider, `${message.pathname}${message.search}`, ...journeyAdmin])];
 }
 
 async function checkAt(ctx, size) {
