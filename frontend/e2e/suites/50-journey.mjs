@@ -64,7 +64,7 @@ export const tests = [
       // Saved with nothing chosen, the server's refusal is shown in words beside the list.
       await form.getByRole('button', { name: 'Save rule' }).click();
       await form.getByText(/at least 1 allowed/).waitFor();
-      await form.getByRole('textbox', { name: /A referral must carry/ }).click();
+      await form.getByRole('combobox', { name: /A referral must carry/ }).click();
       await admin.getByRole('option', { name: 'Document: imaging report' }).click();
       await admin.keyboard.press('Escape');
       await form.getByRole('button', { name: 'Save rule' }).click();
@@ -127,7 +127,7 @@ export const tests = [
       await page.getByRole('button', { name: 'Add queue' }).click();
       let form = page.getByRole('dialog', { name: 'Add work queue' });
       await form.getByRole('textbox', { name: 'Name' }).fill(queueName);
-      await form.getByRole('textbox', { name: 'Members' }).click();
+      await form.getByRole('combobox', { name: 'Members' }).click();
       await page.getByRole('option', { name: `Cora Router ${run} (intake)` }).click();
       await page.keyboard.press('Escape');
       await form.getByRole('button', { name: 'Save queue' }).click();
@@ -143,7 +143,7 @@ export const tests = [
       // No condition yet: the server refuses, and says so under the conditions.
       await form.getByRole('button', { name: 'Save rule' }).click();
       await form.getByText(/at least one condition/).waitFor();
-      await form.getByRole('textbox', { name: 'Service line' }).click();
+      await form.getByRole('combobox', { name: 'Service line' }).click();
       await page.getByRole('option', { name: 'Nephrology', exact: true }).click();
       await page.keyboard.press('Escape');
       await form.getByRole('button', { name: 'Save rule' }).click();
