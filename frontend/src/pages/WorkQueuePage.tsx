@@ -110,7 +110,7 @@ export function WorkQueuePage() {
                     <Checkbox aria-label="Select all" checked={all} indeterminate={!all && selected.length > 0}
                       onChange={() => setSelected(all ? [] : items.map(key))} />
                   </Table.Th>
-                  <Table.Th>Item</Table.Th><Table.Th>Status</Table.Th><Table.Th>Urgency</Table.Th><Table.Th>Clock</Table.Th>
+                  <Table.Th>Item</Table.Th><Table.Th miw={120}>Status</Table.Th><Table.Th miw={90}>Urgency</Table.Th><Table.Th miw={200}>Clock</Table.Th>
                   <Table.Th>Queue · assignee</Table.Th><Table.Th>Next move</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -132,8 +132,8 @@ export function WorkQueuePage() {
                           <Text size="xs" c="dimmed">{item.type === 'task' ? 'Task' : 'Referral'}</Text>
                         </Stack>
                       </Table.Td>
-                      <Table.Td>{isStatus(item.status) ? <StatusBadge status={item.status} /> : <Text size="sm">{humanize(item.status)}</Text>}</Table.Td>
-                      <Table.Td><UrgencyBadge urgency={item.urgency} /></Table.Td>
+                      <Table.Td miw={120}>{isStatus(item.status) ? <StatusBadge status={item.status} /> : <Text size="sm">{humanize(item.status)}</Text>}</Table.Td>
+                      <Table.Td miw={90}><UrgencyBadge urgency={item.urgency} /></Table.Td>
                       <Table.Td>
                         {item.sla_state
                           ? <SlaClock state={item.sla_state} dueAt={item.due_at} now={now} />
