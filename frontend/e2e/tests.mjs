@@ -5,7 +5,7 @@ import { PASSWORD, noHorizontalOverflow, pickOption, shot, signIn, tabTo, user }
 
 export const tests = [
   {
-    name: 'sign_in_rejects_a_wrong_password_then_lands_intake_on_the_pipeline',
+    name: 'sign_in_rejects_a_wrong_password_then_lands_intake_on_its_work_queue',
     async fn(ctx) {
       const page = await ctx.newPage();
       await page.goto(`${ctx.base}/referrals`);
@@ -17,8 +17,9 @@ export const tests = [
       await shot(ctx, page, 'login-error');
       await page.getByRole('textbox', { name: 'Password' }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/referrals$/);
-      await page.getByRole('region', { name: 'Referral board' }).waitFor();
+      // Intake starts from its work queue, most at risk first.
+      await page.waitForURL(/\/work-queue$/);
+      await page.getByRole('heading', { name: 'Work queue' }).waitFor();
       const nav = await page.getByRole('navigation', { name: 'Main navigation' }).innerText();
       assert.match(nav, /Referrals/);
       assert.match(nav, /Tasks/);
@@ -179,7 +180,7 @@ export const tests = [
       await page.keyboard.press('Tab');
       await page.keyboard.type(PASSWORD);
       await page.keyboard.press('Enter');
-      await page.waitForURL(/\/referrals$/);
+      await page.waitForURL(/\/work-queue$/);
       await page.goto(`${ctx.base}/referrals?view=table&status=received`);
       await page.locator('tbody tr').first().waitFor();
       await tabTo(page, () => /^\/referrals\/[0-9a-f-]{36}$/.test(new URL(document.activeElement?.href ?? 'http://x/').pathname));

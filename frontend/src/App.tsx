@@ -17,6 +17,7 @@ import { MessagesPage } from './pages/MessagesPage';
 import { TemplatesPage } from './pages/TemplatesPage';
 import { ChangePasswordPage } from './pages/ChangePasswordPage';
 import { RelationshipsHomePage } from './pages/RelationshipsHomePage';
+import { WorkQueuePage } from './pages/WorkQueuePage';
 
 // Relationship pages carry charts too: loaded on first visit.
 const ReferrersPage = lazy(() => import('./pages/ReferrersPage').then((m) => ({ default: m.ReferrersPage })));
@@ -55,6 +56,7 @@ export function App() {
       <Routes>
         <Route path="/" element={<Navigate to={homeFor(me?.role)} replace />} />
         <Route path="/login" element={<Navigate to={homeFor(me?.role)} replace />} />
+        <Route path="/work-queue" element={<Guard section="work-queue"><WorkQueuePage /></Guard>} />
         <Route path="/referrals" element={<Guard section="pipeline"><PipelinePage /></Guard>} />
         <Route path="/referrals/new" element={<Guard section="new-referral"><NewReferralPage /></Guard>} />
         <Route path="/referrals/:id" element={<Guard section="pipeline"><ReferralPage /></Guard>} />

@@ -41,6 +41,8 @@ export const tests = [
     async fn(ctx) {
       const counts = await (await apiAs(ctx, 'intake'))('GET', '/v1/referral-counts');
       const page = await signIn(ctx, 'intake', WIDE);
+      // Intake lands on the work queue; the board is one click away.
+      await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Referrals' }).click();
       await page.getByRole('region', { name: 'Referral board' }).waitFor();
       const biggest = Object.entries(counts.counts).sort((a, b) => b[1] - a[1])[0][0];
       await page.waitForFunction((s) => !document.querySelector(`#col-${s}`)?.textContent?.includes('…'), biggest);

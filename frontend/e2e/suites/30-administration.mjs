@@ -72,7 +72,7 @@ export const tests = [
       await invited.getByLabel(/^New password/).fill('nora chose this one');
       await invited.getByLabel('Repeat new password').fill('nora chose this one');
       await invited.getByRole('button', { name: 'Save password' }).click();
-      await invited.getByRole('region', { name: 'Referral board' }).waitFor();
+      await invited.getByRole('heading', { name: 'Work queue' }).waitFor(); // intake lands on its work queue
 
       // Locked by failed logins (the counter in Redis), then unlocked from the Users page.
       const account = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32);
@@ -86,7 +86,7 @@ export const tests = [
       await page.getByRole('menuitem', { name: 'Unlock' }).click();
       await row.getByText('Locked').waitFor({ state: 'detached' });
       const back = await signInAs(ctx, email, 'nora chose this one');
-      await back.getByRole('region', { name: 'Referral board' }).waitFor();
+      await back.getByRole('heading', { name: 'Work queue' }).waitFor();
 
       // Reset: a new temporary password, and the old one no longer works.
       await row.getByRole('button', { name: `Actions for ${email}` }).click();

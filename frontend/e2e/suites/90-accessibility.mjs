@@ -43,7 +43,11 @@ async function staffPages(ctx, page) {
   return [...new Set([...nav, '/referrals?view=table', referral, provider, `${message.pathname}${message.search}`])];
 }
 
-async function checkAt(ctx, size) {
+// Administration tabs are not in the navigation: the journey automation ones are named here, in a test of their
+// own so each test stays inside the runner's time limit.
+const JOURNEY_ADMIN = ['/admin/completeness', '/admin/routing', '/admin/queues', '/admin/calendars'];
+
+async function checkAt(ctx, size, pagesOf = staffPages, least = 10) {
   const problems = [];
   const page = await signIn(ctx, 'admin', size);
   const outside = [];
@@ -51,8 +55,8 @@ async function checkAt(ctx, size) {
     const url = r.url();
     if (!url.startsWith(ctx.base) && !url.startsWith('data:') && !url.startsWith('blob:')) outside.push(url);
   });
-  const paths = await staffPages(ctx, page);
-  assert.ok(paths.length >= 10, `expected every staff page, got ${paths.join(', ')}`);
+  const paths = await pagesOf(ctx, page);
+  assert.ok(paths.length >= least, `expected every staff page, got ${paths.join(', ')}`);
   for (const path of paths) {
     await page.goto(`${ctx.base}${path}`);
     await settle(page);
@@ -66,7 +70,13 @@ async function checkAt(ctx, size) {
 }
 
 // One test per width, so each stays inside the runner's time limit on a busy machine.
-export const tests = SIZES.map((size) => ({
-  name: `accessibility_every_staff_page_at_${size.width}px_has_no_serious_axe_violations_and_loads_nothing_from_outside`,
-  fn: (ctx) => checkAt(ctx, size),
-}));
+export const tests = [
+  ...SIZES.map((size) => ({
+    name: `accessibility_every_staff_page_at_${size.width}px_has_no_serious_axe_violations_and_loads_nothing_from_outside`,
+    fn: (ctx) => checkAt(ctx, size),
+  })),
+  ...SIZES.map((size) => ({
+    name: `accessibility_journey_admin_pages_at_${size.width}px_have_no_serious_axe_violations`,
+    fn: (ctx) => checkAt(ctx, size, async () => [...JOURNEY_ADMIN, '/work-queue'], JOURNEY_ADMIN.length),
+  })),
+];

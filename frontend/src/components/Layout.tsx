@@ -1,13 +1,14 @@
 import type { ReactNode } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAddressBook, IconChartBar, IconChecklist, IconCoin, IconFilePlus, IconHeartHandshake, IconLayoutKanban, IconLogout, IconMail, IconSettings, IconTemplate, IconUsers } from '@tabler/icons-react';
+import { IconAddressBook, IconChartBar, IconChecklist, IconCoin, IconFilePlus, IconHeartHandshake, IconListCheck, IconLayoutKanban, IconLogout, IconMail, IconSettings, IconTemplate, IconUsers } from '@tabler/icons-react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 import { canSee, SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
 import { SearchBox } from './SearchBox';
 
 const NAV: Record<Section, { label: string; icon: ReactNode }> = {
+  'work-queue': { label: 'Work queue', icon: <IconListCheck size={18} aria-hidden /> },
   pipeline: { label: 'Referrals', icon: <IconLayoutKanban size={18} aria-hidden /> },
   'new-referral': { label: 'New referral', icon: <IconFilePlus size={18} aria-hidden /> },
   tasks: { label: 'Tasks', icon: <IconChecklist size={18} aria-hidden /> },

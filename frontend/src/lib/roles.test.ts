@@ -7,11 +7,12 @@ describe('navigation by role', () => {
     expect(homeFor('analyst')).toBe('/dashboard');
   });
 
-  it('starts a liaison in the directory and an intake coordinator in the pipeline', () => {
+  it('starts a liaison in the directory and an intake coordinator in their work queue', () => {
     expect(homeFor('liaison')).toBe('/providers');
     expect(canSee('liaison', 'pipeline')).toBe(true);
     expect(canSee('liaison', 'new-referral')).toBe(false);
-    expect(homeFor('intake')).toBe('/referrals');
+    expect(homeFor('intake')).toBe('/work-queue');
+    expect(canSee('intake', 'pipeline')).toBe(true);
     expect(canSee('intake', 'tasks')).toBe(true);
   });
 

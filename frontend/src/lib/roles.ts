@@ -1,14 +1,15 @@
 // What each role sees. The API enforces access; this only keeps navigation to what a role can use.
 import type { Role } from '../api/contracts';
 
-export type Section = 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates' | 'admin'
+export type Section = 'work-queue' | 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates' | 'admin'
   | 'relationships' | 'referrers' | 'programs';
 
 const SECTIONS: Record<Role, Section[]> = {
-  admin: ['pipeline', 'new-referral', 'tasks', 'providers', 'dashboard', 'referrers', 'programs', 'messages', 'templates', 'admin'],
-  intake: ['pipeline', 'new-referral', 'tasks', 'providers', 'messages', 'templates'],
+  admin: ['pipeline', 'work-queue', 'new-referral', 'tasks', 'providers', 'dashboard', 'referrers', 'programs', 'messages', 'templates', 'admin'],
+  // The coordinator starts from what is most at risk: their work queue.
+  intake: ['work-queue', 'pipeline', 'new-referral', 'tasks', 'providers', 'messages', 'templates'],
   liaison: ['providers', 'relationships', 'referrers', 'programs', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
-  clinician: ['pipeline', 'tasks', 'messages'],
+  clinician: ['pipeline', 'work-queue', 'tasks', 'messages'],
   analyst: ['dashboard', 'referrers', 'programs'],
 };
 
@@ -21,6 +22,7 @@ export function canSee(role: Role | undefined, section: Section): boolean {
 }
 
 export const SECTION_PATH: Record<Section, string> = {
+  'work-queue': '/work-queue',
   pipeline: '/referrals',
   'new-referral': '/referrals/new',
   tasks: '/tasks',

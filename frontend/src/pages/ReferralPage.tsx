@@ -16,6 +16,8 @@ import { MoveButtons, type MoveRequest } from '../components/referral/MoveButton
 import { PatientBlock } from '../components/referral/PatientBlock';
 import { WorkPanel } from '../components/referral/WorkPanel';
 import { Timeline } from '../components/referral/Timeline';
+import { DocumentsPanel } from '../components/referral/DocumentsPanel';
+import { SlaPanel } from '../components/referral/SlaPanel';
 import { MessageDrawer } from '../components/outreach/MessageDrawer';
 import { MessageTable } from '../components/outreach/MessageTable';
 import { formatDateTime } from '../lib/format';
@@ -214,6 +216,7 @@ export function ReferralPage() {
                 {r.icd10_codes.length ? r.icd10_codes.map((c) => <Badge key={c} variant="outline">{c}</Badge>) : <Text size="sm" c="dimmed">No ICD-10 codes</Text>}
               </Group>
             </Paper>
+            <DocumentsPanel referralId={id} canUpload={canMoveReferrals(me?.role)} />
             <Paper withBorder p="md" radius="md" component="section" aria-labelledby="appts-heading">
               <PanelTitle id="appts-heading">Appointments</PanelTitle>
               <QueryState isPending={appointments.isPending} error={appointments.error} what="appointments">
@@ -248,6 +251,7 @@ export function ReferralPage() {
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>
+          <SlaPanel referralId={id} />
           <Paper withBorder p="md" radius="md" component="section" aria-labelledby="timeline-heading">
             <PanelTitle id="timeline-heading">Timeline</PanelTitle>
             <QueryState isPending={events.isPending} error={events.error} what="timeline">

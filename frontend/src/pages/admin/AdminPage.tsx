@@ -6,11 +6,19 @@ import { EhrClientsSection } from './EhrClientsSection';
 import { WebhooksSection } from './WebhooksSection';
 import { AuditSection } from './AuditSection';
 import { MailSection } from './MailSection';
+import { CompletenessSection } from './CompletenessSection';
+import { RoutingSection } from './RoutingSection';
+import { QueuesSection } from './QueuesSection';
+import { CalendarsSection } from './CalendarsSection';
 
 const TABS = [
   { path: 'users', label: 'Users', element: <UsersSection /> },
   { path: 'api-keys', label: 'API keys', element: <ApiKeysSection /> },
   { path: 'ehr-clients', label: 'EHR clients', element: <EhrClientsSection /> },
+  { path: 'completeness', label: 'Completeness', element: <CompletenessSection /> },
+  { path: 'routing', label: 'Routing', element: <RoutingSection /> },
+  { path: 'queues', label: 'Work queues', element: <QueuesSection /> },
+  { path: 'calendars', label: 'Calendars & SLA', element: <CalendarsSection /> },
   { path: 'webhooks', label: 'Webhooks', element: <WebhooksSection /> },
   { path: 'audit', label: 'Audit log', element: <AuditSection /> },
   { path: 'mail', label: 'Mail (development)', element: <MailSection /> },

@@ -69,7 +69,7 @@ export function UsersSection() {
                       <Group gap={4}>
                         <Badge variant="light" color={u.active ? 'teal' : 'gray'}>{u.active ? 'Active' : 'Disabled'}</Badge>
                         {u.locked && <Badge variant="filled" color="red.9">Locked</Badge>}
-                        {u.password_change_required && <Badge variant="outline" color="dark">Temporary password</Badge>}
+                        {u.password_change_required && <Badge variant="light" color="orange">Temporary password</Badge>}
                       </Group>
                     </Table.Td>
                     <Table.Td>{formatDateTime(u.last_login_at)}</Table.Td>

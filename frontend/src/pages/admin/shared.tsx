@@ -3,6 +3,7 @@ import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@man
 import { useQuery } from '@tanstack/react-query';
 import { api, ProblemError, unwrap } from '../../api/client';
 import type { Organization, Page } from '../../api/contracts';
+import { mapProblemToFields } from '../../lib/problems';
 
 export function useOrganizations() {
   return useQuery({
@@ -55,4 +56,10 @@ export function temporaryPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   const chars = Array.from(bytes, (b) => alphabet[b % alphabet.length]);
   return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-');
+}
+
+/** A failed save, split into messages beside the form's fields and the rest for the banner. */
+export function fieldErrors(error: unknown, fields: readonly string[]): { fields: Record<string, string>; general: string[] } {
+  if (error instanceof ProblemError) return mapProblemToFields(error.problem, fields);
+  return error ? { fields: {}, general: [problemText(error)] } : { fields: {}, general: [] };
 }
