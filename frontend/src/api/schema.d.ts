@@ -2758,9 +2758,14 @@ export interface components {
             subject: string | null;
             /**
              * Body
-             * @description Rendered text, from the current template and records; null for structured channels (webhook, FHIR) or when it cannot be rendered.
+             * @description The text: as sent (`rendering: as_sent`), or for an unsent message a preview from the current template and records; null for structured channels (webhook, FHIR) or when it cannot be rendered.
              */
             body: string | null;
+            /**
+             * Rendering
+             * @description as_sent: the words exactly as they went out, kept sealed at send time. preview: rendered now from the current template (unsent, sent before words were kept, or patient data hidden).
+             */
+            rendering: ("as_sent" | "preview") | null;
             /**
              * Content Note
              * @description Why there is no body, or how it was rendered.
@@ -2786,7 +2791,7 @@ export interface components {
          * MessageKind
          * @enum {string}
          */
-        MessageKind: "acknowledgement" | "status_accepted" | "status_needs_info" | "status_scheduled" | "status_declined" | "reminder" | "no_show" | "loop_closure" | "thank_you" | "check_in" | "digest";
+        MessageKind: "acknowledgement" | "status_accepted" | "status_needs_info" | "status_scheduled" | "status_declined" | "reminder" | "no_show" | "loop_closure" | "thank_you" | "check_in" | "digest" | "invitation" | "password_reset";
         /**
          * MessageStatus
          * @enum {string}
