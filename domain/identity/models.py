@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.identity.enums import Role
+from domain.shared.clock import utcnow
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, enum_type
 
@@ -98,3 +99,11 @@ class Invitation(IdMixin, TimestampMixin, Base):
     # The latest e-mail carrying the link, and how many have been sent.
     message_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     sends: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= utcnow() else "pending"
