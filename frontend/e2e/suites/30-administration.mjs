@@ -10,6 +10,7 @@ import { noHorizontalOverflow, shot, signIn } from '../helpers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WIDE = { width: 1440, height: 900 };
+const CHOSEN = 'harbour lights 2031';
 const NARROW = { width: 1024, height: 768 };
 const DATABASE_URL = `${process.env.E2E_PG ?? 'postgresql://postgres@127.0.0.1:5432'}/${process.env.E2E_DB ?? 'refloop_e2e'}`;
 const REDIS_URL = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
@@ -112,8 +113,8 @@ export const tests = [
       await invited.getByRole('button', { name: 'Set password and sign in' }).click();
       await invited.getByText(/at least 12 characters/i).first().waitFor();
       await shot(ctx, invited, 'admin-accept-invitation-1440');
-      await invited.getByLabel(/^Password/).fill('nora chose this one');
-      await invited.getByLabel(/^Repeat the password/).fill('nora chose this one');
+      await invited.getByLabel(/^Password/).fill(CHOSEN);
+      await invited.getByLabel(/^Repeat the password/).fill(CHOSEN);
       await invited.getByRole('button', { name: 'Set password and sign in' }).click();
       await invited.getByRole('region', { name: 'Referral board' }).waitFor();
 
@@ -136,7 +137,7 @@ export const tests = [
       // Locked by failed logins (the counter in Redis), then unlocked from the Users page.
       const account = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32);
       execFileSync('redis-cli', ['-u', REDIS_URL, 'SET', `refloop:login:lock:${account}`, '1', 'EX', '900']);
-      const refused = await signInAs(ctx, email, 'nora chose this one');
+      const refused = await signInAs(ctx, email, CHOSEN);
       await refused.getByRole('alert').filter({ hasText: 'locked' }).waitFor();
       await page.reload();
       const row = userRow(page, email);
@@ -144,7 +145,7 @@ export const tests = [
       await row.getByRole('button', { name: `Actions for ${email}` }).click();
       await page.getByRole('menuitem', { name: 'Unlock' }).click();
       await row.getByText('Locked').waitFor({ state: 'detached' });
-      const back = await signInAs(ctx, email, 'nora chose this one');
+      const back = await signInAs(ctx, email, CHOSEN);
       await back.getByRole('region', { name: 'Referral board' }).waitFor();
 
       // Reset by e-mailed link: pending until used, and it can be revoked.
