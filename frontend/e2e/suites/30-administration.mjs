@@ -118,6 +118,18 @@ export const tests = [
       await invited.getByRole('button', { name: 'Set password and sign in' }).click();
       await invited.getByRole('region', { name: 'Referral board' }).waitFor();
 
+      // The message keeps the words as sent, with the one-time code left out.
+      await page.goto(`${ctx.base}/messages?kind=invitation`);
+      await page.getByRole('table').locator('tbody tr').first().getByRole('link', { name: 'Invitation to join' }).click();
+      const drawer = page.getByRole('dialog', { name: 'Message' });
+      assert.equal((await drawer.getByTestId('message-rendering').innerText()).trim().toLowerCase(), 'as sent');
+      const sent = await drawer.getByTestId('message-body').innerText();
+      assert.match(sent, /Hello Nora Invited/);
+      assert.match(sent, /\/invite\/\[one-time code\]/);
+      assert.ok(!sent.includes(link.split('/invite/')[1]), 'the stored words must not hold the token');
+      await shot(ctx, page, 'admin-invitation-as-sent-1440');
+      await page.goto(`${ctx.base}/admin/users`);
+
       // The link worked once; the invitation is no longer pending.
       const reused = await ctx.newPage(WIDE);
       await reused.goto(link);

@@ -215,11 +215,11 @@ function ResetDialog({ user, onClose, onDone, onLinkSent }: {
   );
 }
 
-const INVITATION_STATUS: Record<Invitation['status'], { label: string; color: string }> = {
-  pending: { label: 'Pending', color: 'blue.9' },
-  expired: { label: 'Expired', color: 'orange.9' },
-  accepted: { label: 'Accepted', color: 'teal.9' },
-  revoked: { label: 'Revoked', color: 'gray.8' },
+const INVITATION_STATUS: Record<Invitation['status'], { label: string; color: string; variant: 'light' | 'outline' }> = {
+  pending: { label: 'Pending', color: 'blue', variant: 'light' },
+  expired: { label: 'Expired', color: 'orange.9', variant: 'outline' },
+  accepted: { label: 'Accepted', color: 'teal', variant: 'light' },
+  revoked: { label: 'Revoked', color: 'gray', variant: 'light' },
 };
 
 /** Links not used yet (pending or expired): resend makes a new one, revoke withdraws it. */
@@ -258,7 +258,7 @@ function PendingInvitations({ onError, onDone }: { onError: (text: string) => vo
                 <Table.Td>{i.full_name}</Table.Td>
                 <Table.Td>{i.email}</Table.Td>
                 <Table.Td>{i.purpose === 'reset' ? 'Password reset' : roleLabel(i.role)}</Table.Td>
-                <Table.Td><Badge variant="light" color={INVITATION_STATUS[i.status].color}>{INVITATION_STATUS[i.status].label}</Badge></Table.Td>
+                <Table.Td><Badge variant={INVITATION_STATUS[i.status].variant} color={INVITATION_STATUS[i.status].color}>{INVITATION_STATUS[i.status].label}</Badge></Table.Td>
                 <Table.Td>{formatDateTime(i.expires_at)}{i.sends > 1 ? <Text size="xs" c="dimmed">sent {i.sends} times</Text> : null}</Table.Td>
                 <Table.Td>
                   <Group gap="xs" justify="flex-end" wrap="nowrap">
