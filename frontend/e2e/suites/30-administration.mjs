@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { noHorizontalOverflow, shot, signIn } from '../helpers.mjs';
+import { noHorizontalOverflow, seriousAxeViolations, shot, signIn } from '../helpers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WIDE = { width: 1440, height: 900 };
@@ -74,7 +74,8 @@ asyncio.run(main())`;
     catcher.kill('SIGTERM');
   }
   await page.getByRole('tab', { name: 'Mail (development)' }).click();
-  await page.locator('tr', { hasText: email }).first().getByRole('button').click();
+  await page.waitForURL(/\/admin\/mail/);
+  await page.locator('tr', { hasText: email }).first().getByRole('button', { name: /invited|new password/ }).click();
   const body = await page.getByLabel('Mail body').innerText();
   await page.getByRole('tab', { name: 'Users' }).click();
   const link = body.match(/https?:\/\/\S+\/invite\/\S+/);
@@ -102,17 +103,20 @@ export const tests = [
       await pending.getByText('Pending').waitFor();
       await pending.getByText('Intake coordinator').waitFor();
       await shot(ctx, page, 'admin-users-invitation-pending-1440');
+      assert.deepEqual(await seriousAxeViolations(page), []);
 
       // The worker sends it like any other mail; the development catcher keeps what arrived.
       const link = await mailedLink(ctx, page, email);
       const invited = await ctx.newPage(WIDE);
       await invited.goto(link);
       await invited.getByRole('heading', { name: 'Welcome, Nora Invited' }).waitFor();
+      assert.deepEqual(await seriousAxeViolations(invited), []);
       await invited.getByLabel(/^Password/).fill('short');
       await invited.getByLabel(/^Repeat the password/).fill('short');
       await invited.getByRole('button', { name: 'Set password and sign in' }).click();
       await invited.getByText(/at least 12 characters/i).first().waitFor();
       await shot(ctx, invited, 'admin-accept-invitation-1440');
+      assert.deepEqual(await seriousAxeViolations(invited), []);
       await invited.getByLabel(/^Password/).fill(CHOSEN);
       await invited.getByLabel(/^Repeat the password/).fill(CHOSEN);
       await invited.getByRole('button', { name: 'Set password and sign in' }).click();

@@ -49,8 +49,8 @@ export function UsersSection() {
         <Text c="dimmed" size="sm">Invitations and reset links go out by e-mail: a one-time link to choose a password and sign in.</Text>
         <Button leftSection={<IconUserPlus size={16} aria-hidden />} onClick={() => setDialog({ kind: 'invite' })}>Invite user</Button>
       </Group>
-      {error && <Alert color="red" role="alert" withCloseButton onClose={() => setError(null)}>{error}</Alert>}
-      {sent && <Alert color="teal" role="status" withCloseButton onClose={() => setSent(null)}>{sent}</Alert>}
+      {error && <Alert color="red" role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={() => setError(null)}>{error}</Alert>}
+      {sent && <Alert color="teal" role="status" withCloseButton closeButtonLabel="Dismiss" onClose={() => setSent(null)}>{sent}</Alert>}
       <PendingInvitations onError={setError} onDone={(text) => { setSent(text); refresh(); }} />
       <QueryState isPending={users.isPending} error={users.error} what="users">
         <Paper withBorder radius="md">
