@@ -13,7 +13,7 @@ from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.text_guard import TextGuardMiddleware, refuse_unstorable_path
 from api.webapp import mount_web_app
 import domain.models  # noqa: F401  (every table on the metadata before the first query)
-from api.routers import api_keys, audit, auth, ehr_clients, users
+from api.routers import api_keys, audit, auth, ehr_clients, invitations, users
 from api.routers import messages, templates
 from api.routers import colleagues, search
 from api.routers import reference
@@ -70,7 +70,7 @@ def create_app() -> FastAPI:
     for module in (colleagues, search):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     app.include_router(referrals.counts_router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (auth, users, api_keys, ehr_clients, audit):
+    for module in (auth, users, invitations, api_keys, ehr_clients, audit):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)

@@ -90,6 +90,9 @@ RULES: dict[str, Rule] = {
     "auth-refresh_tokens": Rule(open=True, audit="user.refresh"),
     "auth-smart_token": Rule(open=True, audit="ehr_client.token"),
     "auth-logout": rule(*STAFF, audit="user.logout"),
+    # The one-time e-mailed links: the token is the credential.
+    "auth-open_invitation": Rule(open=True, audit="invitation.open"),
+    "auth-accept_invitation": Rule(open=True, audit="invitation.accept"),
     "auth-me": rule(*STAFF),
     # Referrals: patient data. Partners see their own organisation's only (404 otherwise).
     "referrals-create_referral": rule("admin", "intake", "partner", audit="referral.create",
@@ -111,6 +114,11 @@ RULES: dict[str, Rule] = {
     "users-get_user": rule("admin", audit="user.read"),
     "users-update_user": rule("admin", audit="user.update"),
     "users-unlock_user": rule("admin", audit="user.unlock"),
+    "users-send_reset_link": rule("admin", audit="user.reset_link"),
+    "invitations-create_invitation": rule("admin", audit="invitation.create"),
+    "invitations-list_invitations": rule("admin", audit="invitation.list"),
+    "invitations-resend_invitation": rule("admin", audit="invitation.resend"),
+    "invitations-revoke_invitation": rule("admin", audit="invitation.revoke"),
     "api-keys-create_api_key": rule("admin", audit="api_key.create"),
     "api-keys-list_api_keys": rule("admin", audit="api_key.list"),
     "api-keys-get_api_key": rule("admin", audit="api_key.read"),

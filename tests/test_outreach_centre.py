@@ -2,14 +2,18 @@
 
 from datetime import timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import text, update
 
 from domain.providers.models import Provider
 from domain.referrals import service as referrals
 from domain.referrals.schemas import ReferralCreate
 from domain.shared.clock import utcnow
 from domain.shared.outbox import MessageStatus, OutboxMessage, add_message
+from domain.shared.db import unit_of_work
 from tests.factories import referral_payload
+from tests.test_outbox_delivery import messages, new_referrer, refer
+from workers.burst import drain
 
 
 async def _acknowledged(session):
@@ -105,3 +109,47 @@ async def test_the_message_list_filters_by_creation_date(client, session):
     assert later.json()["items"] == []
     before = await client.get("/v1/messages", params={**params, "created_to": (now - timedelta(days=1)).isoformat()})
     assert before.json()["items"] == []
+
+
+async def test_an_unsent_message_is_shown_as_a_preview(client, session):
+    referral, ack = await _acknowledged(session)
+    body = (await client.get(f"/v1/messages/{ack.id}")).json()
+    assert body["status"] == "queued" and body["rendering"] == "preview"
+    assert body["content_note"].startswith("Preview: not sent yet")
+    assert "Dear Dr. Anna Reyes," in body["body"]
+
+
+@pytest.mark.usefixtures("committed")
+async def test_a_sent_message_keeps_its_words_when_the_template_changes_later(smtp_sink, arq_redis, client,
+                                                                                 client_for, connection_engine):
+    async with unit_of_work() as session:
+        provider = await new_referrer(session, email="kept.words@clinic.example")
+        referral = await refer(session, provider)
+    await drain(arq_redis)
+    [ack] = await messages(referral_id=referral.id, kind="acknowledgement")
+    assert ack.status is MessageStatus.sent and ack.sent_body is not None
+
+    saved = await client.post("/v1/templates", json={
+        "kind": "acknowledgement", "channel": "email", "subject": "Changed subject {{ referral.reference }}",
+        "body": "Entirely new words for {{ referrer.display_name }}."})
+    assert saved.status_code == 200, saved.text
+    shown = (await client.get(f"/v1/messages/{ack.id}")).json()
+    assert shown["rendering"] == "as_sent" and shown["content_note"].startswith("The words as sent on")
+    assert shown["subject"].startswith("We received your referral for Maria L.")
+    assert "Dear Dr. Anna Reyes," in shown["body"] and "Entirely new words" not in shown["body"]
+    [mailed] = [r for r in smtp_sink.snapshot() if r.message_id == f"<{ack.id}@refloop.local>"]
+    assert mailed.subject == shown["subject"]
+
+    # Sealed at rest like the patient block: the column holds no readable words.
+    async with connection_engine.connect() as conn:
+        raw = (await conn.execute(text("SELECT sent_subject, sent_body FROM outbox_messages WHERE id = :id"),
+                                  {"id": ack.id})).one()
+    assert "Maria" not in raw.sent_subject and "Anna" not in raw.sent_body and raw.sent_body.startswith("dev1$")
+
+    # A role that may not read patient data gets a preview with placeholders, never the sealed words.
+    hidden = (await (await client_for("liaison")).get(f"/v1/messages/{ack.id}")).json()
+    assert hidden["rendering"] == "preview" and "Maria" not in hidden["subject"] + hidden["body"]
+    assert "patient details replaced" in hidden["content_note"]
+    reads = (await client.get("/v1/audit-events", params={"entity_id": str(ack.id), "limit": 50})).json()["items"]
+    assert {("as_sent", "shown"), ("preview", "hidden")} <= {
+        (e["detail"].get("rendering"), e["detail"].get("patient_data")) for e in reads if e["action"] == "message.read"}

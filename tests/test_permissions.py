@@ -45,8 +45,10 @@ def test_every_route_has_a_rule_and_every_rule_a_route(app):
 
 def test_the_only_open_routes_are_health_metadata_and_token_endpoints():
     open_ops = sorted(op for op, rule in RULES.items() if rule.open)
+    # The invitation routes take a one-time e-mailed token as their credential.
     assert open_ops == sorted(["health-healthz", "health-readyz", "fhir-capabilities", "auth-login",
-                               "auth-refresh_tokens", "auth-smart_token", "unsupported"])
+                               "auth-refresh_tokens", "auth-smart_token", "auth-open_invitation",
+                               "auth-accept_invitation", "unsupported"])
 
 
 def test_analysts_never_reach_patient_data():

@@ -7,10 +7,11 @@ from fastapi import Depends
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_response, problem_responses
-from domain.identity import service, smart
+from domain.identity import invitations, service, smart
 from domain.identity.errors import Forbidden
 from domain.identity.repository import UserRepository
-from domain.identity.schemas import Me, PasswordChange, RefreshRequest, SmartToken, TokenPair
+from domain.identity.schemas import (InvitationAccept, InvitationLookup, InvitationPreview, Me, PasswordChange,
+                                     RefreshRequest, SmartToken, TokenPair)
 from domain.shared.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -67,6 +68,20 @@ async def change_password(body: PasswordChange, session: Session, principal: Cur
         raise Forbidden("Only staff users have a password.")
     return await service.change_password(session, user_id=principal.user_id, current=body.current_password,
                                          new=body.new_password)
+
+
+@router.post("/invitation", response_model=InvitationPreview,
+             summary="What an invitation or reset link is for, before a password is chosen",
+             responses=problem_responses(404, 410, 422))
+async def open_invitation(body: InvitationLookup, session: Session) -> InvitationPreview:
+    return await invitations.preview(session, token=body.token)
+
+
+@router.post("/invitation/accept", response_model=TokenPair,
+             summary="Use an invitation or reset link: choose the password and get a session",
+             responses=problem_responses(404, 409, 410, 422))
+async def accept_invitation(body: InvitationAccept, session: Session) -> TokenPair:
+    return await invitations.accept(session, token=body.token, password=body.password)
 
 
 @router.post(

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
-from domain.identity import service
+from domain.identity import invitations, service
 from domain.identity.enums import Role
-from domain.identity.schemas import User, UserCreate, UserUpdate
+from domain.identity.schemas import Invitation, User, UserCreate, UserUpdate
 from domain.shared.schemas import Page
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -42,3 +42,10 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, session: Session, pr
              responses=problem_responses(404))
 async def unlock_user(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> User:
     return await service.unlock_user(session, user_id=user_id)
+
+
+@router.post("/{user_id}/reset-link", response_model=Invitation, status_code=status.HTTP_201_CREATED,
+             summary="E-mail the user a one-time link to choose a new password",
+             responses=problem_responses(404, 409))
+async def send_reset_link(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> Invitation:
+    return await invitations.reset_link(session, user_id=user_id, actor=principal.actor)

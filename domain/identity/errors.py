@@ -68,3 +68,26 @@ class InvalidClient(DomainError):
     def __init__(self, detail: str, *, error: str = "invalid_client", status: int = 401) -> None:
         super().__init__(detail, error=error)
         self.status = status  # type: ignore[misc]
+
+
+class InvitationUnknown(DomainError):
+    """404: the token is not one we issued (mistyped, cut short, or replaced by a newer link)."""
+
+    status = 404
+    title = "Unknown link"
+    slug = "invitation-unknown"
+
+    def __init__(self) -> None:
+        super().__init__("This link is not one we issued, or a newer link replaced it. "
+                         "Check that the whole link was copied, or ask an administrator for a new one.")
+
+
+class InvitationGone(DomainError):
+    """410: the link existed but works no longer; `reason` says why (expired, used, revoked)."""
+
+    status = 410
+    title = "Link no longer works"
+    slug = "invitation-gone"
+
+    def __init__(self, detail: str, *, reason: str) -> None:
+        super().__init__(detail, reason=reason)

@@ -1,11 +1,12 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.identity.enums import Role
+from domain.shared.clock import utcnow
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, enum_type
 
@@ -79,3 +80,36 @@ class EhrClient(IdMixin, TimestampMixin, Base):
     created_by: Mapped[str] = mapped_column(String(120))
 
     __table_args__ = (Index("ix_ehr_clients_organization_id", "organization_id"),)
+
+
+class Invitation(IdMixin, TimestampMixin, Base):
+    """A one-time link by e-mail: to a new account (`invite`) or to a new password (`reset`).
+
+    Only a sha256 of the token is kept; the link works once, until `expires_at`, unless revoked.
+    """
+
+    __tablename__ = "invitations"
+
+    purpose: Mapped[str] = mapped_column(String(10))  # invite | reset
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_type(Role, name="invitation_role"))
+    queue: Mapped[str | None] = mapped_column(String(100))
+    # The account: the one being reset, or the one an accepted invitation created.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    invited_by: Mapped[str] = mapped_column(String(120))
+    # The latest e-mail carrying the link, and how many have been sent.
+    message_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    sends: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= utcnow() else "pending"

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from domain.identity.models import ApiKey, EhrClient, RefreshToken, User
+from domain.identity.models import ApiKey, EhrClient, Invitation, RefreshToken, User
 from domain.shared.repository import Repository
 
 
@@ -73,3 +73,33 @@ class EhrClientRepository(Repository[EhrClient]):
     async def find(self, *, limit: int, cursor: str | None):
         return await self.paginate(select(EhrClient), sort=EhrClient.created_at, descending=False,
                                    limit=limit, cursor=cursor)
+
+
+class InvitationRepository(Repository[Invitation]):
+    model = Invitation
+    entity_name = "Invitation"
+
+    async def by_token_hash(self, token_hash: str) -> Invitation | None:
+        stmt = select(Invitation).where(Invitation.token_hash == token_hash).with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    def _pending(self, at: datetime):
+        return (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > at)
+
+    async def pending_for(self, *, email: str, purpose: str, at: datetime) -> list[Invitation]:
+        stmt = select(Invitation).where(func.lower(Invitation.email) == email.lower(), Invitation.purpose == purpose,
+                                        *self._pending(at)).with_for_update()
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def find(self, *, status: str | None, at: datetime, limit: int, cursor: str | None):
+        stmt = select(Invitation)
+        if status == "pending":
+            stmt = stmt.where(*self._pending(at))
+        elif status == "accepted":
+            stmt = stmt.where(Invitation.accepted_at.is_not(None))
+        elif status == "revoked":
+            stmt = stmt.where(Invitation.revoked_at.is_not(None), Invitation.accepted_at.is_(None))
+        elif status == "expired":
+            stmt = stmt.where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+                              Invitation.expires_at <= at)
+        return await self.paginate(stmt, sort=Invitation.created_at, descending=True, limit=limit, cursor=cursor)

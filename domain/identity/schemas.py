@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, HttpUrl, StringConstraints, model_validator
 
@@ -172,3 +172,52 @@ class SmartToken(Schema):
     token_type: str = "bearer"
     expires_in: int
     scope: str = Field(description="The SMART system scopes granted, space-separated.")
+
+
+class InvitationCreate(Schema):
+    email: Email
+    full_name: Name
+    role: Role
+    queue: Queue | None = None
+
+
+class Invitation(Schema):
+    """A one-time link sent by e-mail: `invite` makes an account, `reset` sets a new password."""
+
+    id: uuid.UUID
+    purpose: Literal["invite", "reset"]
+    email: str
+    full_name: str
+    role: Role
+    queue: str | None
+    user_id: uuid.UUID | None = Field(description="The account reset, or created when the invitation was accepted.")
+    status: Literal["pending", "accepted", "expired", "revoked"]
+    expires_at: UtcDateTime
+    accepted_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    invited_by: str
+    sends: int = Field(description="How many e-mails carried a link; each resend replaces the previous link.")
+    message_id: uuid.UUID | None = Field(description="The outbox message carrying the current link.")
+    created_at: UtcDateTime
+
+
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class InvitationLookup(Schema):
+    token: Token
+
+
+class InvitationPreview(Schema):
+    """What the page behind a link shows before a password is chosen."""
+
+    purpose: Literal["invite", "reset"]
+    email: str
+    full_name: str
+    expires_at: UtcDateTime
+
+
+class InvitationAccept(Schema):
+    token: Token
+    password: Password = Field(description="At least 12 characters, at least 6 different ones, and not the "
+                                           "e-mail address or name.")

@@ -114,6 +114,16 @@ async def change_password(session: AsyncSession, *, user_id: uuid.UUID, current:
     return await _issue(session, user, family_id=uuid.uuid4())
 
 
+async def sign_in(session: AsyncSession, user: User) -> TokenPair:
+    """A new session for a user who proved who they are another way (a one-time e-mailed link)."""
+    user.last_login_at = utcnow()
+    return await _issue(session, user, family_id=uuid.uuid4())
+
+
+async def end_sessions(session: AsyncSession, user: User) -> None:
+    await _end_sessions(session, user)
+
+
 async def _end_sessions(session: AsyncSession, user: User) -> None:
     families = await RefreshTokenRepository(session).revoke_for_user(user.id, utcnow())
     ttl = int(_access_lifetime().total_seconds()) + tokens.LEEWAY_SECONDS

@@ -5,7 +5,8 @@
 - min_interval: one message of a kind per recipient per interval (check-ins, reminders).
 - quiet_hours: nothing lands at night in the recipient's time zone; the send is deferred.
 - appointment_changed: a reminder for an appointment that moved or ended is not sent.
-Messages that ask for action or concern a patient's care are never capped, only counted.
+Messages that ask for action or concern a patient's care are never capped, only counted;
+links staff asked for (invitations, password resets) are not paced at all.
 """
 
 import uuid
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.kinds import DIGESTIBLE_KINDS, Channel, MessageKind as K
+from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, Channel, MessageKind as K
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
 from domain.referrals.enums import AppointmentStatus
@@ -61,6 +62,8 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
         kind = K(message.kind)
     except ValueError:
         return None  # another context's message (FHIR push): not ours to pace
+    if kind in ACCOUNT_KINDS:
+        return None  # someone is waiting for this link now, whatever the hour
     s = outreach_settings()
     if kind is K.reminder and await _reminder_is_stale(session, message):
         return Verdict(APPOINTMENT_CHANGED)

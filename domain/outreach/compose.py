@@ -39,8 +39,28 @@ def forget_templates() -> None:
     _cache.clear()
 
 
+# Where compose leaves what it rendered, per message id, for the worker to keep with the outcome.
+COMPOSED_KEY = "outreach.composed"
+
+
 async def compose(session: AsyncSession, message: OutboxMessage) -> Composed:
     to = await recipient(session, message)
     context = await build_context(session, message, to)
     subject, body = await template_for(session, MessageKind(message.kind), Channel(message.channel))
-    return Composed(to=to, content=render(subject, body, context))
+    content = render(subject, body, context)
+    session.info.setdefault(COMPOSED_KEY, {})[message.id] = kept(content, context)
+    return Composed(to=to, content=content)
+
+
+def kept(content: Rendered, context: dict) -> Rendered:
+    """The words to keep on the row: what was sent, less any one-time secret it carried (a sign-in link)."""
+    secret = context.get("secret")
+    if not secret:
+        return content
+    hide = lambda text: text.replace(secret, "[one-time code]") if text else text  # noqa: E731
+    return Rendered(subject=hide(content.subject), body=hide(content.body))
+
+
+def composed_for(session: AsyncSession, message_id) -> Rendered | None:
+    """What `compose` rendered for this message in this session, if it ran."""
+    return session.info.get(COMPOSED_KEY, {}).pop(message_id, None)

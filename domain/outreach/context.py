@@ -4,6 +4,7 @@ Nothing here is stored: the outbox row names ids, this module turns them into na
 dates and addresses for the one moment a message is rendered.
 """
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -12,14 +13,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.kinds import TITLES, MessageKind as K
+from domain.outreach.kinds import ACCOUNT_KINDS, TITLES, MessageKind as K
 from domain.outreach.render import practice_context
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
+from domain.identity.models import Invitation
 from domain.providers.models import Provider
 from domain.referrals.models import Appointment, Referral
 from domain.shared.clock import utcnow
-from domain.shared.outbox import DeliveryRefused, OutboxMessage
+from domain.shared.outbox import DeliveryRefused, OutboxMessage, open_secret
+from domain.shared.settings import get_settings
 
 DECLINE_WORDS = {
     "misdirected": "it looks like this referral was meant for a different specialty or clinic",
@@ -101,7 +104,14 @@ def _patient(referral: Referral) -> dict:
             "short_name": f"{referral.patient_given_name} {family[:1]}.".strip()}
 
 
-async def build_context(session: AsyncSession, message: OutboxMessage, to: Recipient) -> dict:
+ROLE_WORDS = {"admin": "an administrator", "intake": "an intake coordinator", "liaison": "a referral liaison",
+              "clinician": "a clinician", "analyst": "an analyst"}
+HIDDEN_SECRET = "[one-time code]"
+
+
+async def build_context(session: AsyncSession, message: OutboxMessage, to: Recipient, *,
+                        secrets: bool = True) -> dict:
+    """The template's variables. `secrets=False` (a preview) shows a one-time link without its token."""
     kind = K(message.kind)
     tz = outreach_settings().default_time_zone
     lookups = LookupRepository(session)
@@ -111,6 +121,8 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
         provider = to.provider
         ctx["referrer"] = {"display_name": provider_name(provider), "given_name": provider.given_name,
                            "family_name": provider.family_name}
+    if kind in ACCOUNT_KINDS:
+        return await _account_context(session, message, ctx, secrets=secrets)
     if kind is K.digest:
         ids = [uuid.UUID(i) for i in message.payload.get("message_ids", [])]
         held = await _held_messages(session, ids)
@@ -158,3 +170,29 @@ async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[di
         items.append({"title": TITLES.get(K(m.kind), m.kind), "patient": _patient(r)["short_name"] if r else "",
                       "reference": reference(r.id) if r else ""})
     return items
+
+
+async def _account_context(session: AsyncSession, message: OutboxMessage, ctx: dict, *, secrets: bool) -> dict:
+    """An invitation or reset link. At send time a link that no longer works is not sent at all."""
+    invitation = await session.get(Invitation, uuid.UUID(message.payload["invitation_id"]))
+    if invitation is None:
+        raise DeliveryRefused("the invitation no longer exists")
+    token = open_secret(message.payload) if secrets else None
+    if secrets:
+        if token is None:
+            raise DeliveryRefused("the message carries no link")
+        if hashlib.sha256(token.encode()).hexdigest() != invitation.token_hash:
+            raise DeliveryRefused("a newer link replaced this one")
+        if invitation.revoked_at is not None or invitation.accepted_at is not None:
+            raise DeliveryRefused("the link was revoked or used before it could be sent")
+    tz = outreach_settings().default_time_zone
+    base = get_settings().web_app_url.rstrip("/")
+    ctx["invitation"] = {
+        "name": invitation.full_name, "role": ROLE_WORDS.get(invitation.role.value, invitation.role.value),
+        "link": f"{base}/invite/{token or HIDDEN_SECRET}",
+        "expires": f"{_day(invitation.expires_at, tz)}, {_time(invitation.expires_at, tz)}",
+    }
+    ctx["referrer"] = {"display_name": invitation.full_name, "given_name": invitation.full_name, "family_name": ""}
+    if token:
+        ctx["secret"] = token
+    return ctx

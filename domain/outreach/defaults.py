@@ -123,6 +123,28 @@ Rather than fill your inbox, here is everything from today in one note:
 As always, call us if you need anything.
 """ + SIGN_OFF,
     ),
+    K.invitation: (
+        "You are invited to {{ practice.name }}'s referral workspace",
+        """Hello {{ invitation.name }},
+
+You have been invited to join {{ practice.name }}'s referral workspace as {{ invitation.role }}.
+
+Choose your password and sign in here:
+{{ invitation.link }}
+
+The link works once and until {{ invitation.expires }}. If you were not expecting it, ignore this email.
+""" + SIGN_OFF,
+    ),
+    K.password_reset: (
+        "Choose a new password for {{ practice.name }}'s referral workspace",
+        """Hello {{ invitation.name }},
+
+An administrator has sent you a link to choose a new password:
+{{ invitation.link }}
+
+The link works once and until {{ invitation.expires }}. Your current password stops working when you choose the new one. If you did not ask for this, tell your administrator.
+""" + SIGN_OFF,
+    ),
 }
 
 SMS: dict[K, str] = {
@@ -143,6 +165,8 @@ SMS: dict[K, str] = {
     K.thank_you: "{{ practice.name }}: thank you for your first referral to us!",
     K.check_in: "{{ practice.name }}: checking in. Anything we can do better for your patients? Reply anytime.",
     K.digest: "{{ practice.name }}: {{ digest['items'] | length }} referral updates today; details by email.",
+    K.invitation: "{{ practice.name }}: you are invited to the referral workspace. Choose a password: {{ invitation.link }}",
+    K.password_reset: "{{ practice.name }}: choose a new password for the referral workspace: {{ invitation.link }}",
 }
 
 

@@ -8,11 +8,12 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.kinds import TITLES, MessageKind
+from domain.outreach.render import Rendered
 from domain.outreach.repository import OutboxRepository
 from domain.referrals.enums import EventKind
 from domain.referrals.models import ReferralEvent
 from domain.shared.clock import utcnow
-from domain.shared.outbox import MessageStatus, OutboxMessage
+from domain.shared.outbox import SECRET_KEY, MessageStatus, OutboxMessage
 from domain.tasks.enums import TaskPriority, TaskType
 from domain.tasks.models import Task
 
@@ -52,10 +53,17 @@ async def take(session: AsyncSession, *, message_id: uuid.UUID, version: int, le
     return await OutboxRepository(session).take_for_send(message_id, version, lease=lease)
 
 
-async def record_sent(session: AsyncSession, *, message: OutboxMessage, external_id: str | None) -> bool:
+async def record_sent(session: AsyncSession, *, message: OutboxMessage, external_id: str | None,
+                      content: Rendered | None = None) -> bool:
+    """Mark it sent, keeping the words as they went out (sealed); a one-time secret leaves the payload."""
+    values: dict = {}
+    if content is not None:
+        values.update(sent_subject=content.subject, sent_body=content.body)
+    if SECRET_KEY in (message.payload or {}):
+        values["payload"] = {k: v for k, v in message.payload.items() if k != SECRET_KEY}
     done = await OutboxRepository(session).settle(
         message.id, message.version, status=MessageStatus.sent, sent_at=utcnow(), external_id=external_id,
-        claimed_until=None, last_error=None,
+        claimed_until=None, last_error=None, **values,
     )
     if done:
         _timeline(session, message, MessageStatus.sent, external_id=external_id)

@@ -15,6 +15,9 @@ class MessageKind(StrEnum):
     thank_you = "thank_you"
     check_in = "check_in"
     digest = "digest"
+    # Staff accounts: a one-time link to join, or to choose a new password.
+    invitation = "invitation"
+    password_reset = "password_reset"
 
 
 class Channel(StrEnum):
@@ -28,6 +31,8 @@ TEMPLATED_CHANNELS = (Channel.email, Channel.sms)
 
 # Patient messages are about care the patient needs: a cap must never swallow them.
 PATIENT_KINDS = frozenset({MessageKind.reminder, MessageKind.no_show})
+# Sent to staff about their own account: no cadence rule holds them back or makes them wait.
+ACCOUNT_KINDS = frozenset({MessageKind.invitation, MessageKind.password_reset})
 # What a daily digest may gather instead of sending one by one.
 DIGESTIBLE_KINDS = frozenset({
     MessageKind.acknowledgement, MessageKind.status_accepted, MessageKind.status_scheduled,
@@ -46,4 +51,6 @@ TITLES = {
     MessageKind.thank_you: "Thank you",
     MessageKind.check_in: "Check-in",
     MessageKind.digest: "Daily summary",
+    MessageKind.invitation: "Invitation",
+    MessageKind.password_reset: "Password reset",
 }

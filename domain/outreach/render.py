@@ -82,5 +82,8 @@ def sample_context(kind: MessageKind) -> dict:
             {"title": "Referral received", "patient": "Maria L.", "reference": "R-0193C2A1"},
             {"title": "Referral received", "patient": "John K.", "reference": "R-0193C2B7"},
         ]},
+        "invitation": {"name": "Jordan Lee", "role": "an intake coordinator",
+                       "link": "http://127.0.0.1:8000/invite/[one-time code]",
+                       "expires": "Monday, November 23, 2026, 9:30 AM"},
         "kind": kind.value,
     }

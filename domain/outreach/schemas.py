@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl, computed_field
 
@@ -44,8 +44,12 @@ class MessageDetail(Message):
     recipient_address: str | None = Field(description="The address or number it goes to; hidden for a patient "
                                                       "recipient when the caller may not see patient data.")
     subject: str | None = Field(description="Rendered subject (email).")
-    body: str | None = Field(description="Rendered text, from the current template and records; null for "
-                                         "structured channels (webhook, FHIR) or when it cannot be rendered.")
+    body: str | None = Field(description="The text: as sent (`rendering: as_sent`), or for an unsent message a "
+                                         "preview from the current template and records; null for structured "
+                                         "channels (webhook, FHIR) or when it cannot be rendered.")
+    rendering: Literal["as_sent", "preview"] | None = Field(
+        description="as_sent: the words exactly as they went out, kept sealed at send time. preview: rendered now "
+                    "from the current template (unsent, sent before words were kept, or patient data hidden).")
     content_note: str | None = Field(description="Why there is no body, or how it was rendered.")
     phi_hidden: bool = Field(description="true: patient names and details were replaced with placeholders "
                                          "for this caller's role.")

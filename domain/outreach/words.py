@@ -15,6 +15,8 @@ KIND_WORDS = {
     "thank_you": "Thank-you note",
     "check_in": "Check-in",
     "digest": "Daily summary",
+    "invitation": "Invitation to join",
+    "password_reset": "Password reset link",
 }
 CHANNEL_WORDS = {"email": "Email", "sms": "Text message", "webhook": "Webhook", "fhir": "FHIR push"}
 

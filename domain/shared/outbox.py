@@ -5,7 +5,8 @@ transaction; the relay (workers/outbox_relay.py) later hands due rows to arq job
 send them and record the outcome. A message lives or dies with the change that caused it.
 
 Payloads hold ids only. Names, addresses and notes are read from their rows when the
-message is sent, so no patient data sits in this table, in Redis or in a job.
+message is sent, so no patient data sits in this table in clear, in Redis or in a job. Once
+sent, the rendered words are kept sealed (`sent_subject`, `sent_body`).
 """
 
 import uuid
@@ -18,11 +19,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.shared.clock import utcnow
+from domain.shared.crypto import Encrypted, keyring
 from domain.shared.db import Base
 from domain.shared.ids import uuid7
 from domain.shared.models import IdMixin, TimestampMixin, enum_type
 
 DEFAULT_MAX_ATTEMPTS = 6
+# The payload key of a one-time secret a message must carry (the token of a sign-in link). Only its
+# sealed form is stored, and the relay drops it from the row once the message is sent.
+SECRET_KEY = "sealed_secret"
+_SECRET_CONTEXT = "outbox_messages.payload.sealed_secret"
+
+
+def seal_secret(secret: str) -> str:
+    return keyring().seal(secret.encode(), _SECRET_CONTEXT)
+
+
+def open_secret(payload: dict) -> str | None:
+    sealed = payload.get(SECRET_KEY)
+    return keyring().open(sealed, _SECRET_CONTEXT).decode() if sealed else None
 
 
 class MessageStatus(StrEnum):
@@ -63,6 +78,10 @@ class OutboxMessage(IdMixin, TimestampMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # What the receiver saw as the message's id (Message-ID, webhook-id, resource version).
     external_id: Mapped[str | None] = mapped_column(String(300))
+    # The words as they went out (email, SMS), kept so a later template edit cannot change what a
+    # sent message appears to have said. They name patients, so they are sealed like other PHI.
+    sent_subject: Mapped[str | None] = mapped_column(Encrypted("outbox_messages.sent_subject"))
+    sent_body: Mapped[str | None] = mapped_column(Encrypted("outbox_messages.sent_body"))
 
     __table_args__ = (
         # The relay's scan: only due queued rows, in order.
@@ -90,7 +109,7 @@ async def add_message(
     """Queue a message in the caller's transaction. None when the key was already queued.
 
     `payload` must hold ids and codes only (never patient data): it is stored in clear and
-    travels to the worker.
+    travels to the worker. A one-time secret goes under `SECRET_KEY`, sealed with `seal_secret`.
     """
     now = utcnow()
     values = dict(

@@ -68,6 +68,8 @@ class SecuritySettings(BaseSettings):
     refresh_token_days: int = 14
     # A read's audit-only transaction commits without waiting for the WAL flush (docs/security.md).
     async_read_audit: bool = True
+    # How long an invitation or password-reset link works.
+    invitation_hours: int = 72
     cors_origins: list[str] = ["http://127.0.0.1:5173", "http://localhost:5173"]
     max_body_bytes: int = 2 * 1024 * 1024
 
@@ -91,6 +93,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     log_json: bool = False
     data_dir: str = ".data"
+    # Where people open the web app; links in e-mails start with it.
+    web_app_url: str = "http://127.0.0.1:8000"
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)

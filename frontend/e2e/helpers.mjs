@@ -41,3 +41,15 @@ export async function noHorizontalOverflow(page) {
   assert.ok(scroll <= width + 1, `page is ${scroll}px wide in a ${width}px window`);
 }
 
+
+/** axe-core's serious and critical violations on the page as it is now, as readable lines. */
+export async function seriousAxeViolations(page) {
+  const { createRequire } = await import('node:module');
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `[${v.impact}] ${v.id} at ${v.nodes.join(' | ')}`);
+}

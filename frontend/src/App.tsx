@@ -16,6 +16,7 @@ import { SearchPage } from './pages/SearchPage';
 import { MessagesPage } from './pages/MessagesPage';
 import { TemplatesPage } from './pages/TemplatesPage';
 import { ChangePasswordPage } from './pages/ChangePasswordPage';
+import { AcceptInvitationPage } from './pages/AcceptInvitationPage';
 import { RelationshipsHomePage } from './pages/RelationshipsHomePage';
 import { WorkQueuePage } from './pages/WorkQueuePage';
 
@@ -36,6 +37,14 @@ function Guard({ section, children }: { section: Section; children: ReactNode })
 export function App() {
   const { signedIn, loading, me } = useAuth();
   const location = useLocation();
+  if (location.pathname.startsWith('/invite/')) {
+    // An e-mailed one-time link: it works whoever is signed in here, and signs its owner in.
+    return (
+      <Routes>
+        <Route path="/invite/:token" element={<AcceptInvitationPage />} />
+      </Routes>
+    );
+  }
   if (loading) {
     return <Center h="100vh"><Loader aria-label="Loading" /></Center>;
   }

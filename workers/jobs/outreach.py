@@ -6,6 +6,7 @@ import uuid
 import structlog
 
 from domain.outreach import cadence, delivery
+from domain.outreach.compose import composed_for
 from domain.outreach.kinds import MessageKind
 from domain.referrals import service as referrals
 from domain.referrals.enums import ReferralStatus
@@ -39,7 +40,8 @@ async def send_message(ctx: dict, message_id: str, version: int) -> str:
         async with get_sessionmaker()() as session:
             handler = handler_for(message.channel)
             external_id = await asyncio.wait_for(handler(message, session), cfg.send_timeout_seconds)
-            recorded = await delivery.record_sent(session, message=message, external_id=external_id)
+            recorded = await delivery.record_sent(session, message=message, external_id=external_id,
+                                                  content=composed_for(session, message.id))
             if recorded and message.kind == MessageKind.loop_closure:
                 await _close_loop(session, message)
             await session.commit()

@@ -33,6 +33,9 @@ export const tests = [
         assert.match(await drawer.innerText(), /Held back: this recipient had already been sent 3 routine messages/);
         const body = await drawer.getByTestId('message-body').innerText();
         assert.match(body, /^Dear Dr\. /);
+        // Never sent, so the words are a preview from the current template, and the drawer says so.
+        assert.equal((await drawer.getByTestId('message-rendering').innerText()).trim().toLowerCase(), 'preview');
+        await drawer.getByText(/^Preview: not sent yet/).waitFor();
         assert.match(await drawer.innerText(), /Subject: We received your referral for /);
         await shot(ctx, page, `outreach-message-${size.width}`);
         if (size.width === 1440) {

@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { noHorizontalOverflow, shot, signIn } from '../helpers.mjs';
+import { noHorizontalOverflow, seriousAxeViolations, shot, signIn } from '../helpers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WIDE = { width: 1440, height: 900 };
+const CHOSEN = 'harbour lights 2031';
 const NARROW = { width: 1024, height: 768 };
 const DATABASE_URL = `${process.env.E2E_PG ?? 'postgresql://postgres@127.0.0.1:5432'}/${process.env.E2E_DB ?? 'refloop_e2e'}`;
 const REDIS_URL = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
@@ -42,13 +43,53 @@ async function signInAs(ctx, email, password, size = WIDE) {
   return page;
 }
 
+/** Sends the queued mail to `email` through the real delivery path into a development catcher, then reads
+ * the one-time link from the caught mail in the admin's Mail tab, as a person would. */
+async function mailedLink(ctx, page, email) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const env = { ...process.env, DATABASE_URL, REDIS_URL, REFLOOP_ENVIRONMENT: 'development',
+    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), REFLOOP_WEB_APP_URL: ctx.base };
+  const catcher = spawn(join(ROOT, '.venv/bin/refloop'), ['mail-catcher', '--port', String(port)], { cwd: ROOT, env, stdio: 'ignore' });
+  try {
+    const send = `
+import asyncio, socket, sys, time
+from sqlalchemy import select
+from domain.shared.db import unit_of_work
+from domain.shared.outbox import MessageStatus, OutboxMessage
+from workers.jobs.outreach import send_message
+for _ in range(50):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=1).close(); break
+    except OSError: time.sleep(0.2)
+async def main():
+    async with unit_of_work() as s:
+        rows = (await s.execute(select(OutboxMessage).where(OutboxMessage.recipient_address == sys.argv[1],
+                                                            OutboxMessage.status == MessageStatus.queued))).scalars().all()
+        due = [(str(m.id), m.version) for m in rows]
+    outcomes = [await send_message({}, i, v) for i, v in due]
+    if outcomes != ["sent"] * len(due) or not due: sys.exit(f"not sent: {outcomes}")
+asyncio.run(main())`;
+    execFileSync(join(ROOT, '.venv/bin/python'), ['-c', send, email, String(port)], { cwd: ROOT, env, timeout: 60_000 });
+  } finally {
+    catcher.kill('SIGTERM');
+  }
+  await page.getByRole('tab', { name: 'Mail (development)' }).click();
+  await page.waitForURL(/\/admin\/mail/);
+  await page.locator('tr', { hasText: email }).first().getByRole('button', { name: /invited|new password/ }).click();
+  const body = await page.getByLabel('Mail body').innerText();
+  await page.getByRole('tab', { name: 'Users' }).click();
+  const link = body.match(/https?:\/\/\S+\/invite\/\S+/);
+  assert.ok(link, `no link in the mail: ${body}`);
+  return link[0];
+}
+
 function userRow(page, email) {
   return page.locator(`tr[data-email="${email}"]`);
 }
 
 export const tests = [
   {
-    name: 'admin_invites_a_user_who_must_choose_a_password_then_unlocks_them',
+    name: 'admin_invites_a_coordinator_who_opens_the_emailed_link_and_lands_signed_in',
     async fn(ctx) {
       const email = `e2e-invite-${Date.now().toString(36)}@refloop.local`;
       const page = await openAdmin(ctx, 'Users');
@@ -56,28 +97,63 @@ export const tests = [
       const form = page.getByRole('dialog', { name: 'Invite user' });
       await form.getByRole('textbox', { name: 'E-mail' }).fill(email);
       await form.getByRole('textbox', { name: 'Full name' }).fill('Nora Invited');
-      await form.getByRole('button', { name: 'Create user' }).click();
-      const { dialog, secret } = await oneTimeSecret(page);
-      assert.match(secret, /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
-      await shot(ctx, page, 'admin-users-temporary-password-1440');
-      await dialog.getByRole('button', { name: 'Done' }).click();
-      await userRow(page, email).getByText('Temporary password').waitFor();
-      await shot(ctx, page, 'admin-users-1440');
+      await form.getByRole('button', { name: 'Send invitation' }).click();
+      await page.getByRole('status').filter({ hasText: `Invitation sent to ${email}` }).waitFor();
+      const pending = page.locator(`tr[data-invitation="${email}"]`);
+      await pending.getByText('Pending').waitFor();
+      await pending.getByText('Intake coordinator').waitFor();
+      await shot(ctx, page, 'admin-users-invitation-pending-1440');
+      assert.deepEqual(await seriousAxeViolations(page), []);
 
-      // The invited user can do nothing before choosing a password of their own.
-      const invited = await signInAs(ctx, email, secret);
-      await invited.getByRole('heading', { name: 'Choose your password' }).waitFor();
-      await shot(ctx, invited, 'admin-change-password-1440');
-      await invited.getByLabel('Current password').fill(secret);
-      await invited.getByLabel(/^New password/).fill('nora chose this one');
-      await invited.getByLabel('Repeat new password').fill('nora chose this one');
-      await invited.getByRole('button', { name: 'Save password' }).click();
+      // The worker sends it like any other mail; the development catcher keeps what arrived.
+      const link = await mailedLink(ctx, page, email);
+      const invited = await ctx.newPage(WIDE);
+      await invited.goto(link);
+      await invited.getByRole('heading', { name: 'Welcome, Nora Invited' }).waitFor();
+      assert.deepEqual(await seriousAxeViolations(invited), []);
+      await invited.getByLabel(/^Password/).fill('short');
+      await invited.getByLabel(/^Repeat the password/).fill('short');
+      await invited.getByRole('button', { name: 'Set password and sign in' }).click();
+      await invited.getByText(/at least 12 characters/i).first().waitFor();
+      await shot(ctx, invited, 'admin-accept-invitation-1440');
+      assert.deepEqual(await seriousAxeViolations(invited), []);
+      await invited.getByLabel(/^Password/).fill(CHOSEN);
+      await invited.getByLabel(/^Repeat the password/).fill(CHOSEN);
+      await invited.getByRole('button', { name: 'Set password and sign in' }).click();
       await invited.getByRole('heading', { name: 'Work queue' }).waitFor(); // intake lands on its work queue
 
+      // The message keeps the words as sent, with the one-time code left out.
+      await page.goto(`${ctx.base}/messages?kind=invitation`);
+      await page.getByRole('table').locator('tbody tr').first().getByRole('link', { name: 'Invitation to join' }).click();
+      const drawer = page.getByRole('dialog', { name: 'Message' });
+      assert.equal((await drawer.getByTestId('message-rendering').innerText()).trim().toLowerCase(), 'as sent');
+      const sent = await drawer.getByTestId('message-body').innerText();
+      assert.match(sent, /Hello Nora Invited/);
+      assert.match(sent, /\/invite\/\[one-time code\]/);
+      assert.ok(!sent.includes(link.split('/invite/')[1]), 'the stored words must not hold the token');
+      await shot(ctx, page, 'admin-invitation-as-sent-1440');
+      await page.goto(`${ctx.base}/admin/users`);
+
+      // The link worked once; the invitation is no longer pending.
+      const reused = await ctx.newPage(WIDE);
+      await reused.goto(link);
+      await reused.getByRole('alert').filter({ hasText: 'used already' }).waitFor();
+      await page.reload();
+      await userRow(page, email).waitFor();
+      assert.equal(await page.locator(`tr[data-invitation="${email}"]`).count(), 0);
+      ctx.state.invitedEmail = email;
+    },
+  },
+  {
+    name: 'admin_unlocks_and_resets_an_invited_user',
+    async fn(ctx) {
+      const email = ctx.state.invitedEmail;
+      assert.ok(email, 'runs after admin_invites_a_coordinator_who_opens_the_emailed_link_and_lands_signed_in');
+      const page = await openAdmin(ctx, 'Users');
       // Locked by failed logins (the counter in Redis), then unlocked from the Users page.
       const account = createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32);
       execFileSync('redis-cli', ['-u', REDIS_URL, 'SET', `refloop:login:lock:${account}`, '1', 'EX', '900']);
-      const refused = await signInAs(ctx, email, 'nora chose this one');
+      const refused = await signInAs(ctx, email, CHOSEN);
       await refused.getByRole('alert').filter({ hasText: 'locked' }).waitFor();
       await page.reload();
       const row = userRow(page, email);
@@ -85,19 +161,30 @@ export const tests = [
       await row.getByRole('button', { name: `Actions for ${email}` }).click();
       await page.getByRole('menuitem', { name: 'Unlock' }).click();
       await row.getByText('Locked').waitFor({ state: 'detached' });
-      const back = await signInAs(ctx, email, 'nora chose this one');
+      const back = await signInAs(ctx, email, CHOSEN);
       await back.getByRole('heading', { name: 'Work queue' }).waitFor();
 
-      // Reset: a new temporary password, and the old one no longer works.
+      // Reset by e-mailed link: pending until used, and it can be revoked.
       await row.getByRole('button', { name: `Actions for ${email}` }).click();
       await page.getByRole('menuitem', { name: 'Reset password…' }).click();
-      await page.getByRole('dialog').getByRole('button', { name: 'Reset password' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'E-mail a reset link' }).click();
+      await page.getByRole('status').filter({ hasText: `Reset link sent to ${email}` }).waitFor();
+      const link = page.locator(`tr[data-invitation="${email}"]`);
+      await link.getByText('Password reset').waitFor();
+      await link.getByRole('button', { name: `Revoke the link for ${email}` }).click();
+      await link.waitFor({ state: 'detached' });
+
+      // Reset with a temporary password, when e-mail cannot reach them: the user must choose their own.
+      await row.getByRole('button', { name: `Actions for ${email}` }).click();
+      await page.getByRole('menuitem', { name: 'Reset password…' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Set a temporary password' }).click();
       const reset = await oneTimeSecret(page);
-      assert.notEqual(reset.secret, secret);
+      assert.match(reset.secret, /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
       await reset.dialog.getByRole('button', { name: 'Done' }).click();
+      await row.getByText('Temporary password').waitFor();
       const again = await signInAs(ctx, email, reset.secret, NARROW);
       await again.getByRole('heading', { name: 'Choose your password' }).waitFor();
-      ctx.state.invitedEmail = email;
+      await shot(ctx, again, 'admin-change-password-1024');
       const narrow = await openAdmin(ctx, 'Users', NARROW);
       await userRow(narrow, email).waitFor();
       await shot(ctx, narrow, 'admin-users-1024');

@@ -72,6 +72,12 @@ function MessageView({ id }: { id: string }) {
           </SimpleGrid>
           {m.referral_id && <Button component={Link} to={`/referrals/${m.referral_id}`} variant="subtle" size="compact-sm" w="fit-content">Open the referral</Button>}
           <Paper withBorder p="sm" radius="md" component="section" aria-label="Rendered message">
+            {m.rendering && (
+              <Badge variant={m.rendering === 'as_sent' ? 'filled' : 'outline'} color={m.rendering === 'as_sent' ? 'teal.9' : 'orange.9'}
+                mb="xs" data-testid="message-rendering">
+                {m.rendering === 'as_sent' ? 'As sent' : 'Preview'}
+              </Badge>
+            )}
             {m.subject && <Text fw={600} size="sm" mb="xs">Subject: {m.subject}</Text>}
             {m.body ? <Text size="sm" className="timeline-note" data-testid="message-body">{m.body}</Text> : <Text size="sm" c="dimmed">No text.</Text>}
             {m.content_note && <Text size="xs" c="dimmed" mt="xs">{m.content_note}</Text>}
