@@ -123,6 +123,20 @@ Rather than fill your inbox, here is everything from today in one note:
 As always, call us if you need anything.
 """ + SIGN_OFF,
     ),
+    K.practice_report: (
+        "Your referrals to {{ practice.name }}: {{ report.month }}",
+        """Dear colleagues at {{ report.practice }},
+
+Here is what became of the patients you sent us in {{ report.month }}:
+
+  - Referrals sent: {{ report.referrals_sent }}
+  - Patients seen: {{ report.patients_seen }}
+  - Median wait to a first appointment: {{ report.median_wait }}
+  - Visit summaries sent back to you: {{ report.loop_closure_notes_sent }}
+
+Thank you for trusting us with your patients. If you would rather not receive this monthly note, just reply and we will stop it.
+""" + SIGN_OFF,
+    ),
 }
 
 SMS: dict[K, str] = {
@@ -143,6 +157,9 @@ SMS: dict[K, str] = {
     K.thank_you: "{{ practice.name }}: thank you for your first referral to us!",
     K.check_in: "{{ practice.name }}: checking in. Anything we can do better for your patients? Reply anytime.",
     K.digest: "{{ practice.name }}: {{ digest['items'] | length }} referral updates today; details by email.",
+    K.practice_report: "{{ practice.name }}, {{ report.month }}: {{ report.referrals_sent }} referrals from you, "
+                       "{{ report.patients_seen }} patients seen, median wait {{ report.median_wait }}, "
+                       "{{ report.loop_closure_notes_sent }} visit summaries sent.",
 }
 
 

@@ -15,6 +15,7 @@ class MessageKind(StrEnum):
     thank_you = "thank_you"
     check_in = "check_in"
     digest = "digest"
+    practice_report = "practice_report"  # to a referring practice, monthly (domain/relationships/practice_report.py)
 
 
 class Channel(StrEnum):
@@ -46,4 +47,5 @@ TITLES = {
     MessageKind.thank_you: "Thank you",
     MessageKind.check_in: "Check-in",
     MessageKind.digest: "Daily summary",
+    MessageKind.practice_report: "Monthly report",
 }

@@ -82,5 +82,7 @@ def sample_context(kind: MessageKind) -> dict:
             {"title": "Referral received", "patient": "Maria L.", "reference": "R-0193C2A1"},
             {"title": "Referral received", "patient": "John K.", "reference": "R-0193C2B7"},
         ]},
+        "report": {"practice": "Riverside Family Practice", "month": "November 2026", "referrals_sent": 12,
+                   "patients_seen": 9, "median_wait": "6.5 days", "loop_closure_notes_sent": 8},
         "kind": kind.value,
     }

@@ -249,4 +249,9 @@ class PracticeReport(Schema):
     patients_seen: int = Field(description="Referrals from the practice that reached completed in the month.")
     median_days_to_appointment: float | None = Field(description="Over the month's referrals that have one.")
     loop_closure_notes_sent: int = Field(description="Referrals closed (visit summary delivered) in the month.")
+    opted_out: bool = Field(description="The practice asked not to receive the report: it is not sent.")
     text: str
+
+
+class MonthlyReportOptOut(Schema):
+    opted_out: bool = Field(description="true: the practice receives no monthly report; false: it does again.")
