@@ -71,6 +71,8 @@ class Scorecard(Schema):
     figures: Figures
     standing: Standing
     series: list[ScorecardPoint]
+    owner_liaison_id: uuid.UUID | None = Field(None, description="The liaison who owns the referrer.")
+    owner_liaison_name: str | None = None
 
 
 class ConcentrationReferrer(Schema):

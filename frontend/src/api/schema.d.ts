@@ -4278,6 +4278,13 @@ export interface components {
             standing: components["schemas"]["Standing"];
             /** Series */
             series: components["schemas"]["ScorecardPoint"][];
+            /**
+             * Owner Liaison Id
+             * @description The liaison who owns the referrer.
+             */
+            owner_liaison_id?: string | null;
+            /** Owner Liaison Name */
+            owner_liaison_name?: string | null;
         };
         /** ScorecardPoint */
         ScorecardPoint: {

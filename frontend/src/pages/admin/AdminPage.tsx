@@ -6,12 +6,14 @@ import { EhrClientsSection } from './EhrClientsSection';
 import { WebhooksSection } from './WebhooksSection';
 import { AuditSection } from './AuditSection';
 import { MailSection } from './MailSection';
+import { RelationshipsSection } from './RelationshipsSection';
 
 const TABS = [
   { path: 'users', label: 'Users', element: <UsersSection /> },
   { path: 'api-keys', label: 'API keys', element: <ApiKeysSection /> },
   { path: 'ehr-clients', label: 'EHR clients', element: <EhrClientsSection /> },
   { path: 'webhooks', label: 'Webhooks', element: <WebhooksSection /> },
+  { path: 'relationships', label: 'Relationships', element: <RelationshipsSection /> },
   { path: 'audit', label: 'Audit log', element: <AuditSection /> },
   { path: 'mail', label: 'Mail (development)', element: <MailSection /> },
 ];
