@@ -96,6 +96,7 @@ async def test_each_practice_that_sent_referrals_gets_its_report_once(smtp_sink,
     assert f"Median wait to a first appointment: {preview['median_days_to_appointment']:.1f} days\n" in body
     assert f"Visit summaries sent back to you: {preview['loop_closure_notes_sent']}\n" in body
     assert preview["median_days_to_appointment"] == pytest.approx((7 - 10 / 24 + 15 - 10 / 24) / 2)
+    assert preview["channel"] == "email" and preview["opted_out"] is False
 
 
 async def test_nothing_is_queued_before_the_first_business_day(smtp_sink, arq_redis):
@@ -147,3 +148,13 @@ async def test_staff_opt_a_practice_out_and_the_change_is_audited(client, client
     assert "organization.monthly_report_opt_out" in [e["action"] for e in events]
     assert (await (await client_for("analyst")).put(url, json={"opted_out": False})).status_code == 403
     assert (await client.put(url, json={"opted_out": "maybe"})).status_code == 422
+
+
+async def test_a_practice_that_prefers_texts_gets_its_report_by_sms(session):
+    organization = await make_organization(session, preferred_contact_method="sms", contact_points=[
+        {"system": "email", "value": "office@lakeview.example"}, {"system": "phone", "value": "+15555550123"}])
+    assert practice_report.channel_for(organization).value == "sms"
+    organization.preferred_contact_method = None
+    assert practice_report.channel_for(organization).value == "email"
+    organization.contact_points = [{"system": "phone", "value": "+15555550123"}]
+    assert practice_report.channel_for(organization) is None

@@ -63,7 +63,8 @@ async def preview(session: AsyncSession, *, organization_id: uuid.UUID, month: d
     return PracticeReport(organization_id=organization_id, name=organization.name, month=start.date(),
                           referrals_sent=figures.sent, patients_seen=figures.seen,
                           median_days_to_appointment=figures.median_days, loop_closure_notes_sent=figures.notes,
-                          opted_out=organization.monthly_report_opt_out, text=text)
+                          opted_out=organization.monthly_report_opt_out, channel=channel_for(organization),
+                          text=text)
 
 
 def first_business_day(calendar: Calendar, month: date) -> date:
@@ -86,8 +87,11 @@ def _contact(organization: Organization, *systems: str) -> str | None:
 
 def channel_for(organization: Organization) -> Channel | None:
     """The practice's preferred method picks the channel (sms, else email); a channel it has no
-    address for falls back to the other; None when it has neither."""
+    address for falls back to the other; None when it has neither. A plain phone number is texted
+    only when the practice said it prefers texts."""
     email, phone = _contact(organization, "email"), _contact(organization, "sms")
+    if organization.preferred_contact_method == ContactMethod.sms:
+        phone = phone or _contact(organization, "phone")
     if organization.preferred_contact_method == ContactMethod.sms and phone:
         return Channel.sms
     if email:

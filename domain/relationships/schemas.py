@@ -252,6 +252,9 @@ class PracticeReport(Schema):
     median_days_to_appointment: float | None = Field(description="Over the month's referrals that have one.")
     loop_closure_notes_sent: int = Field(description="Referrals closed (visit summary delivered) in the month.")
     opted_out: bool = Field(description="The practice asked not to receive the report: it is not sent.")
+    channel: Literal["email", "sms"] | None = Field(
+        description="How the report goes out: the preferred method when the practice has an address for it; null "
+        "when it has neither an email address nor a text number (the report cannot be sent).")
     text: str
 
 

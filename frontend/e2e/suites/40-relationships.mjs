@@ -1,7 +1,17 @@
 // Referrer relationships: a liaison opens a cooling referrer from the alert, logs a touchpoint
-// with a follow-up date and finds the follow-up on their home page.
+// with a follow-up date and finds the follow-up on their home page; an admin assigns a referrer to
+// a liaison, adds a program cost, opts a practice out of the monthly report; the dashboard's charts.
 import assert from 'node:assert/strict';
-import { shot, signIn } from '../helpers.mjs';
+import { pickOption, shot, signIn } from '../helpers.mjs';
+
+const LIAISON_NAME = 'Jordan Reyes'; // liaison@refloop.local in the demo data
+
+/** The ROI table's cost cell for a program, as a number of dollars. */
+async function roiCost(page, program) {
+  const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: program, exact: true }) });
+  const text = await row.getByRole('cell').nth(1).innerText();
+  return Number(text.replace(/[$,]/g, ''));
+}
 
 export const tests = [
   {
@@ -55,6 +65,97 @@ export const tests = [
       await page.getByRole('link', { name: 'Programs & ROI' }).click();
       await page.getByRole('cell', { name: 'Lunch-and-learn' }).waitFor();
       await shot(ctx, page, 'programs-roi');
+    },
+  },
+  {
+    name: 'relationships_admin_assigns_a_liaison_who_then_sees_the_referrer_as_theirs',
+    async fn(ctx) {
+      const admin = await signIn(ctx, 'admin');
+      await admin.goto(`${ctx.base}/referrers?sort=name`);
+      const table = admin.getByRole('table');
+      await table.waitFor();
+      // A referrer nobody owns yet: its Liaison cell (the last) is empty.
+      const rows = table.getByRole('row');
+      let name = null;
+      for (let i = 1; i < await rows.count() && !name; i += 1) {
+        const cells = rows.nth(i).getByRole('cell');
+        if ((await cells.last().innerText()).trim() === '—') name = (await cells.nth(1).getByRole('link').first().innerText()).trim();
+      }
+      assert.ok(name, 'the demo data has an unowned referrer');
+      await table.getByRole('link', { name, exact: true }).click();
+      await admin.getByRole('heading', { level: 1, name }).waitFor();
+      const form = admin.getByRole('form', { name: 'Owner liaison' });
+      await pickOption(admin, 'Owner liaison', LIAISON_NAME);
+      await form.getByRole('button', { name: 'Save owner' }).click();
+      await form.getByRole('status').filter({ hasText: 'Owner saved' }).waitFor();
+      await shot(ctx, admin, 'referrer-owner-assigned');
+
+      const liaison = await signIn(ctx, 'liaison');
+      await liaison.getByRole('link', { name: 'My relationships' }).first().click();
+      const mine = liaison.getByRole('list', { name: 'My referrers' });
+      await mine.getByRole('link', { name, exact: true }).waitFor();
+      await shot(ctx, liaison, 'relationships-my-referrers');
+    },
+  },
+  {
+    name: 'relationships_a_program_cost_changes_the_roi_table',
+    async fn(ctx) {
+      const page = await signIn(ctx, 'admin');
+      await page.goto(`${ctx.base}/programs`);
+      const program = 'Lunch-and-learn';
+      await page.getByRole('cell', { name: program, exact: true }).waitFor();
+      const before = await roiCost(page, program);
+      await pickOption(page, 'Program', program);
+      const form = page.getByRole('form', { name: 'Add cost' });
+      await form.getByRole('textbox', { name: 'Amount' }).fill('1234');
+      await form.getByRole('textbox', { name: 'Note' }).fill('Catering, December lunch-and-learn');
+      await form.getByRole('button', { name: 'Add cost' }).click();
+      await form.getByRole('status').filter({ hasText: 'Cost added' }).waitFor();
+      await page.getByRole('table', { name: 'Costs' }).getByText('Catering, December lunch-and-learn').waitFor();
+      await page.waitForFunction(
+        ([name, expected]) => [...document.querySelectorAll('tr')].some((tr) => tr.cells[0]?.textContent === name
+          && Number(tr.cells[1]?.textContent.replace(/[$,]/g, '')) === expected),
+        [program, before + 1234],
+      );
+      assert.equal(await roiCost(page, program), before + 1234);
+      await shot(ctx, page, 'programs-cost-added');
+    },
+  },
+  {
+    name: 'relationships_a_practice_opted_out_of_the_monthly_report_shows_as_such',
+    async fn(ctx) {
+      const page = await signIn(ctx, 'liaison');
+      await page.goto(`${ctx.base}/referrers`);
+      const link = page.getByRole('table').locator('a[href^="/practices/"]').first();
+      await link.waitFor();
+      const name = (await link.innerText()).trim();
+      await link.click();
+      await page.getByRole('heading', { level: 1, name }).waitFor();
+      await page.getByRole('group', { name: 'Referrals sent' }).waitFor();
+      const toggle = page.getByRole('switch', { name: 'Send the monthly report' });
+      assert.ok(await toggle.isChecked());
+      await page.locator('label', { hasText: 'Send the monthly report' }).click();
+      await page.getByText('Opted out of the monthly report').waitFor();
+      assert.ok(!(await toggle.isChecked()));
+      await page.getByText('Not sent: the practice opted out.').waitFor();
+      await page.reload();
+      await page.getByText('Opted out of the monthly report').waitFor();
+      await shot(ctx, page, 'practice-opted-out');
+    },
+  },
+  {
+    name: 'relationships_dashboard_charts_render_with_accessible_names',
+    async fn(ctx) {
+      const page = await signIn(ctx, 'admin');
+      await page.goto(`${ctx.base}/dashboard?period=12m&group=month`);
+      for (const name of [/^Referrals by month by outcome: \d+ seen, \d+ leaked, \d+ declined, \d+ open$/,
+        /^Conversion and leakage over time: conversion/]) {
+        const chart = page.getByRole('figure', { name });
+        await chart.waitFor();
+        await chart.locator('svg.recharts-surface').first().waitFor();
+        assert.ok(await chart.locator('.recharts-bar-rectangle, .recharts-line-curve').count() > 0, `${name} draws data`);
+      }
+      await shot(ctx, page, 'dashboard-charts');
     },
   },
 ];

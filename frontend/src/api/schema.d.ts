@@ -3398,6 +3398,11 @@ export interface components {
              * @description The practice asked not to receive the report: it is not sent.
              */
             opted_out: boolean;
+            /**
+             * Channel
+             * @description How the report goes out: the preferred method when the practice has an address for it; null when it has neither an email address nor a text number (the report cannot be sent).
+             */
+            channel: ("email" | "sms") | null;
             /** Text */
             text: string;
         };

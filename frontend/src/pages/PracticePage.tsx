@@ -9,6 +9,12 @@ import { useAuth } from '../auth/AuthContext';
 import { QueryState } from '../components/QueryState';
 import { problemText } from './admin/shared';
 
+const CHANNEL_WORDS: Record<string, string> = {
+  email: 'Sent by email, to the practice\'s email address on file.',
+  sms: 'Sent by text message, as the practice prefers.',
+  none: 'Cannot be sent: the practice has no email address or text number on file.',
+};
+
 // Roles the API lets change the opt-out (api/permissions.py).
 const CAN_OPT_OUT = ['admin', 'liaison', 'intake'];
 
@@ -84,7 +90,7 @@ export function PracticePage() {
                 : <Badge color="teal" variant="light">Receives the monthly report</Badge>}
             </Group>
             <Text size="sm" c="dimmed">
-              Preferred contact: {o.preferred_contact_method ?? 'not set (email)'}
+              Preferred contact: {o.preferred_contact_method ?? 'not set'}
               {(o.contact_points ?? []).map((c) => ` · ${c.system}: ${c.value}`).join('')}
             </Text>
             <Paper withBorder p="md" radius="md" component="section" aria-labelledby="report-heading">
@@ -106,7 +112,8 @@ export function PracticePage() {
                         <Figure label="Visit summaries sent" value={String(r.loop_closure_notes_sent)} />
                       </SimpleGrid>
                       <Text size="sm" aria-label="Report text">{r.text}</Text>
-                      {r.opted_out && <Text size="sm" c="dimmed">Not sent: the practice opted out.</Text>}
+                      {r.opted_out ? <Text size="sm" c="dimmed">Not sent: the practice opted out.</Text>
+                        : <Text size="sm" c={r.channel ? 'dimmed' : 'red.8'}>{CHANNEL_WORDS[r.channel ?? 'none']}</Text>}
                     </Stack>
                   )}
                 </QueryState>
