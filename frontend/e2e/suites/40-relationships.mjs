@@ -158,4 +158,29 @@ export const tests = [
       await shot(ctx, page, 'dashboard-charts');
     },
   },
+  {
+    name: 'relationships_admin_changes_score_weights_and_the_fee_schedule',
+    async fn(ctx) {
+      const page = await signIn(ctx, 'admin');
+      await page.getByRole('link', { name: 'Admin' }).click();
+      await page.getByRole('tab', { name: 'Relationships' }).click();
+      await page.waitForURL(/\/admin\/relationships$/);
+      const score = page.getByRole('form', { name: 'Score settings' });
+      await score.getByRole('textbox', { name: 'Volume weight' }).fill('0.35');
+      await score.getByRole('textbox', { name: 'Growth weight' }).fill('0.25');
+      await score.getByText('Sum: 1', { exact: true }).waitFor();
+      await score.getByRole('button', { name: 'Save score settings' }).click();
+      await score.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+      const fees = page.getByRole('form', { name: 'Fee schedule' });
+      await fees.getByRole('textbox', { name: 'Amount, row 1', exact: true }).fill('321');
+      await fees.getByRole('button', { name: 'Save fee schedule' }).click();
+      await fees.getByRole('status').filter({ hasText: 'Fee schedule saved' }).waitFor();
+      await shot(ctx, page, 'admin-relationship-settings');
+      await page.reload();
+      const volume = page.getByRole('form', { name: 'Score settings' }).getByRole('textbox', { name: 'Volume weight' });
+      await volume.waitFor();
+      assert.equal(await volume.inputValue(), '0.35');
+      assert.equal(await page.getByRole('textbox', { name: 'Amount, row 1', exact: true }).inputValue(), '$321');
+    },
+  },
 ];

@@ -80,6 +80,17 @@ function FeeScheduleEditor() {
   const set = (i: number, change: Partial<FeeEntry>) => setEntries(entries.map((e, j) => (j === i ? { ...e, ...change } : e)));
   const lineOptions = serviceLineOptions(lines.data, entries.map((e) => e.service_line));
   const payerOptions = (payers.data ?? []).map((p) => ({ value: p.key, label: p.display }));
+  // A new row starts on the first pair the schedule does not price yet.
+  const nextPair = (): FeeEntry => {
+    for (const line of lineOptions) {
+      for (const payer of payerOptions) {
+        if (!entries.some((e) => e.service_line === line.value && e.payer_class === payer.value)) {
+          return { service_line: line.value, payer_class: payer.value as FeeEntry['payer_class'], amount: 0 };
+        }
+      }
+    }
+    return { service_line: lineOptions[0]?.value ?? '', payer_class: 'commercial', amount: 0 };
+  };
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-labelledby="fees-heading">
       <QueryState isPending={current.isPending} error={current.error} what="fee schedule">
@@ -107,7 +118,7 @@ function FeeScheduleEditor() {
             {save.error && <Alert color="red" role="alert">{problemText(save.error)}</Alert>}
             {save.isSuccess && !save.isPending && <Text size="sm" c="teal.8" role="status">Fee schedule saved; figures recomputed.</Text>}
             <Group>
-              <Button variant="default" onClick={() => setEntries([...entries, { service_line: lineOptions[0]?.value ?? '', payer_class: 'commercial', amount: 0 }])}>Add row</Button>
+              <Button variant="default" onClick={() => setEntries([...entries, nextPair()])}>Add row</Button>
               <Button type="submit" loading={save.isPending}>Save fee schedule</Button>
             </Group>
           </Stack>
