@@ -13,6 +13,7 @@ export const MESSAGE_KINDS: Record<string, string> = {
   thank_you: 'Thank-you note',
   check_in: 'Check-in',
   digest: 'Daily summary',
+  practice_report: 'Monthly practice report',
 };
 
 export const CHANNELS: Record<string, string> = { email: 'Email', sms: 'Text message', webhook: 'Webhook', fhir: 'FHIR push' };
@@ -20,6 +21,7 @@ export const MESSAGE_STATUSES: Record<string, string> = { queued: 'Queued', sent
 
 const RECIPIENTS: Record<string, string> = {
   provider: 'the referrer', patient: 'the patient', webhook_endpoint: "the partner's webhook", ehr_client: "the referrer's EHR",
+  organization: 'the referring practice',
 };
 
 export function kindLabel(kind: string): string {
