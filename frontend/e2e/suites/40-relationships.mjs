@@ -2,7 +2,10 @@
 // with a follow-up date and finds the follow-up on their home page; an admin assigns a referrer to
 // a liaison, adds a program cost, opts a practice out of the monthly report; the dashboard's charts.
 import assert from 'node:assert/strict';
-import { pickOption, shot, signIn } from '../helpers.mjs';
+import { createRequire } from 'node:module';
+import { noHorizontalOverflow, pickOption, shot, signIn } from '../helpers.mjs';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const LIAISON_NAME = 'Jordan Reyes'; // liaison@refloop.local in the demo data
 
@@ -181,6 +184,36 @@ export const tests = [
       await volume.waitFor();
       assert.equal(await volume.inputValue(), '0.35');
       assert.equal(await page.getByRole('textbox', { name: 'Amount, row 1', exact: true }).inputValue(), '$321');
+    },
+  },
+  {
+    // The full sweep (90-accessibility) covers the navigation's pages, not the practice page or the settings tab.
+    name: 'relationships_pages_changed_here_have_no_serious_axe_violations',
+    async fn(ctx) {
+      const page = await signIn(ctx, 'admin');
+      await page.goto(`${ctx.base}/referrers`);
+      const practice = page.locator('a[href^="/practices/"]').first();
+      await practice.waitFor();
+      // The pages this work changed: the sweep covers them too, but it may not finish on a busy machine.
+      const paths = [new URL(await practice.evaluate((a) => a.href)).pathname, '/admin/relationships', '/referrers',
+        '/programs', '/dashboard?period=12m&group=month'];
+      const problems = [];
+      for (const path of paths) {
+        await page.goto(`${ctx.base}${path}`);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        await page.waitForLoadState('networkidle').catch(() => {});
+        await page.waitForFunction(() => !document.querySelector('[aria-label^="Loading"]'), null, { timeout: 15_000 });
+        await page.addScriptTag({ path: AXE });
+        const violations = await page.evaluate(async () => {
+          // eslint-disable-next-line no-undef
+          const result = await axe.run(document, { resultTypes: ['violations'] });
+          return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+        });
+        problems.push(...violations.map((v) => `${path}: ${v}`));
+        await noHorizontalOverflow(page).catch((err) => problems.push(`${path}: ${err.message}`));
+      }
+      assert.deepEqual(problems, []);
     },
   },
 ];

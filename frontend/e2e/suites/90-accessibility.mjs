@@ -40,11 +40,7 @@ async function staffPages(ctx, page) {
   await page.goto(`${ctx.base}/messages`);
   await page.getByRole('table').locator('tbody tr a').first().waitFor();
   const message = new URL(await page.getByRole('table').locator('tbody tr a').first().evaluate((a) => a.href));
-  await page.goto(`${ctx.base}/referrers`);
-  await page.locator('a[href^="/practices/"]').first().waitFor();
-  const practice = new URL(await page.locator('a[href^="/practices/"]').first().evaluate((a) => a.href)).pathname;
-  return [...new Set([...nav, '/referrals?view=table', referral, provider, `${message.pathname}${message.search}`, practice,
-    '/admin/relationships'])];
+  return [...new Set([...nav, '/referrals?view=table', referral, provider, `${message.pathname}${message.search}`])];
 }
 
 async function checkAt(ctx, size) {
