@@ -5,6 +5,7 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
+from arq import Worker, func
 from sqlalchemy import select, text
 
 from domain.journey.sla import BUILT_IN
@@ -14,6 +15,7 @@ from domain.shared.outbox import MessageStatus, OutboxMessage
 from tests.factories import make_organization
 from tests.history import load, make_referrer, row
 from workers.burst import drain
+from workers.config import outbox_config
 from workers.jobs.relationships import practice_reports
 
 pytestmark = pytest.mark.usefixtures("committed")
@@ -158,3 +160,22 @@ async def test_a_practice_that_prefers_texts_gets_its_report_by_sms(session):
     assert practice_report.channel_for(organization).value == "email"
     organization.contact_points = [{"system": "phone", "value": "+15555550123"}]
     assert practice_report.channel_for(organization) is None
+
+
+async def test_the_worker_schedules_the_job_and_two_runs_through_arq_send_one_report(smtp_sink, arq_redis,
+                                                                                       on_first_business_day):
+    from workers.main import WorkerSettings
+
+    scheduled = [job for job in WorkerSettings.cron_jobs if job.coroutine is practice_reports]
+    assert len(scheduled) == 1 and scheduled[0].unique
+    sending, _, _ = await history()
+    queue = outbox_config().queue_name
+    for n in range(2):
+        await arq_redis.enqueue_job("practice_reports", _job_id=f"practice-reports-{n}", _queue_name=queue)
+    worker = Worker(functions=[func(practice_reports, name="practice_reports")], redis_pool=arq_redis,
+                    queue_name=queue, burst=True, poll_delay=0.01, max_jobs=2, keep_result=0, handle_signals=False)
+    await worker.main()
+    assert worker.jobs_complete == 2
+    await drain(arq_redis)
+    assert [(m.recipient_id, m.status) for m in await reports()] == [(sending.id, MessageStatus.sent)]
+    assert [m.to for m in smtp_sink.snapshot()] == ["office@riverside.example"]
