@@ -135,6 +135,9 @@ export const tests = [
       await link.click();
       await page.getByRole('heading', { level: 1, name }).waitFor();
       await page.getByRole('group', { name: 'Referrals sent' }).waitFor();
+      // The demo practices list a phone number, no email: asking for texts makes the report reachable.
+      await pickOption(page, 'Preferred contact', 'Text message');
+      await page.getByText('Sent by text message, as the practice prefers.').waitFor();
       const toggle = page.getByRole('switch', { name: 'Send the monthly report' });
       assert.ok(await toggle.isChecked());
       await page.locator('label', { hasText: 'Send the monthly report' }).click();

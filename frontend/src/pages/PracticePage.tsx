@@ -15,8 +15,35 @@ const CHANNEL_WORDS: Record<string, string> = {
   none: 'Cannot be sent: the practice has no email address or text number on file.',
 };
 
-// Roles the API lets change the opt-out (api/permissions.py).
+// Roles the API lets change the opt-out, and the organization (api/permissions.py).
 const CAN_OPT_OUT = ['admin', 'liaison', 'intake'];
+const CAN_EDIT = ['admin', 'liaison'];
+const METHODS = [
+  { value: 'email', label: 'Email' }, { value: 'sms', label: 'Text message' }, { value: 'phone', label: 'Phone' },
+  { value: 'fax', label: 'Fax' }, { value: 'direct', label: 'Direct secure messaging' }, { value: 'portal', label: 'Portal' },
+  { value: 'fhir', label: 'FHIR' },
+];
+
+function PreferredContact({ organization }: { organization: Organization }) {
+  const client = useQueryClient();
+  const change = useMutation({
+    mutationFn: async (method: string | null) => unwrap(await api.PATCH('/v1/organizations/{organization_id}', {
+      params: { path: { organization_id: organization.id }, header: { 'If-Match': `"${organization.version}"` } },
+      body: { preferred_contact_method: method as Organization['preferred_contact_method'] },
+    })),
+    onSuccess: () => {
+      client.invalidateQueries({ queryKey: ['organization', organization.id] });
+      client.invalidateQueries({ queryKey: ['practice-report', organization.id] });
+    },
+  });
+  return (
+    <Stack gap={4}>
+      <Select label="Preferred contact" w={260} data={METHODS} value={organization.preferred_contact_method ?? null}
+        onChange={(v) => change.mutate(v)} clearable placeholder="Not set" disabled={change.isPending} />
+      {change.error && <Alert color="red" role="alert">{problemText(change.error)}</Alert>}
+    </Stack>
+  );
+}
 
 /** The last twelve months, newest first, as YYYY-MM (UTC, like the report). */
 function recentMonths(): { value: string; label: string }[] {
@@ -89,9 +116,10 @@ export function PracticePage() {
                 ? <Badge color="gray" variant="filled">Opted out of the monthly report</Badge>
                 : <Badge color="teal" variant="light">Receives the monthly report</Badge>}
             </Group>
+            {me && CAN_EDIT.includes(me.role) ? <PreferredContact organization={o} />
+              : <Text size="sm">Preferred contact: {METHODS.find((m) => m.value === o.preferred_contact_method)?.label ?? 'not set'}</Text>}
             <Text size="sm" c="dimmed">
-              Preferred contact: {o.preferred_contact_method ?? 'not set'}
-              {(o.contact_points ?? []).map((c) => ` · ${c.system}: ${c.value}`).join('')}
+              {(o.contact_points ?? []).map((c) => `${c.system}: ${c.value}`).join(' · ') || 'No contact details on file.'}
             </Text>
             <Paper withBorder p="md" radius="md" component="section" aria-labelledby="report-heading">
               <Stack gap="sm">
