@@ -85,6 +85,9 @@ export const tests = [
         if ((await cells.last().innerText()).trim() === '—') name = (await cells.nth(1).getByRole('link').first().innerText()).trim();
       }
       assert.ok(name, 'the demo data has an unowned referrer');
+      await admin.getByRole('checkbox', { name: `Select ${name}` }).check();
+      await admin.getByRole('button', { name: 'Assign 1 selected' }).waitFor();
+      await shot(ctx, admin, 'referrers-admin-select');
       await table.getByRole('link', { name, exact: true }).click();
       await admin.getByRole('heading', { level: 1, name }).waitFor();
       const form = admin.getByRole('form', { name: 'Owner liaison' });
