@@ -31,7 +31,7 @@ async def practice_reports(ctx: dict) -> dict:
     async with unit_of_work() as session:
         calendar = sla.to_calendar(await sla.calendar_row_for_queue(session, None))
         run = await practice_report.queue_reports(session, calendar=calendar)
-    if run.month is not None and (run.queued or run.unreachable):
+    if run.queued:  # hourly runs that find everything queued already stay quiet
         log.info("practice reports queued", month=run.month.isoformat(), queued=run.queued,
                  unreachable=run.unreachable)
     return {"month": run.month and run.month.isoformat(), "queued": run.queued, "unreachable": run.unreachable}
