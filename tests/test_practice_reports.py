@@ -148,7 +148,8 @@ async def test_staff_opt_a_practice_out_and_the_change_is_audited(client, client
     assert shown.json()["monthly_report_opt_out"] is True
     events = (await client.get("/v1/audit-events", params={"entity_id": str(organization.id)})).json()["items"]
     assert "organization.monthly_report_opt_out" in [e["action"] for e in events]
-    assert (await (await client_for("analyst")).put(url, json={"opted_out": False})).status_code == 403
+    for role in ("analyst", "intake", "clinician"):
+        assert (await (await client_for(role)).put(url, json={"opted_out": False})).status_code == 403
     assert (await client.put(url, json={"opted_out": "maybe"})).status_code == 422
 
 

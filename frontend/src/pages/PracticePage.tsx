@@ -15,8 +15,7 @@ const CHANNEL_WORDS: Record<string, string> = {
   none: 'Cannot be sent: the practice has no email address or text number on file.',
 };
 
-// Roles the API lets change the opt-out, and the organization (api/permissions.py).
-const CAN_OPT_OUT = ['admin', 'liaison', 'intake'];
+// Roles the API lets change the opt-out and the organization (api/permissions.py).
 const CAN_EDIT = ['admin', 'liaison'];
 const METHODS = [
   { value: 'email', label: 'Email' }, { value: 'sms', label: 'Text message' }, { value: 'phone', label: 'Phone' },
@@ -127,7 +126,7 @@ export function PracticePage() {
                   <Title order={2} size="h4" id="report-heading">Monthly report</Title>
                   <Select label="Month" data={months} value={month} onChange={setMonth} allowDeselect={false} w={200} />
                 </Group>
-                {me && CAN_OPT_OUT.includes(me.role) ? <OptOut organization={o} />
+                {me && CAN_EDIT.includes(me.role) ? <OptOut organization={o} />
                   : <Text size="sm">{o.monthly_report_opt_out ? 'This practice opted out of the monthly report.' : 'This practice receives the monthly report.'}</Text>}
                 <QueryState isPending={report.isPending} error={report.error} what="report preview">
                   {r && (
