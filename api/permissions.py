@@ -196,6 +196,7 @@ RULES: dict[str, Rule] = {
     "settings-get_fee_schedule": rule("admin", "analyst"),
     "settings-save_fee_schedule": rule("admin", audit="settings.fee_schedule_save"),
     "relationships-preview_practice_report": rule("admin", "liaison", "analyst"),
+    "relationships-set_practice_report_opt_out": rule("admin", "liaison", audit="organization.monthly_report_opt_out"),
     "relationships-list_cooling_alerts": rule("admin", "liaison", "analyst"),
     "relationships-get_referrer_timeline": rule("admin", "liaison", "analyst", audit="referrer.timeline"),
     "relationships-assign_referrer_owner": rule("admin", audit="referrer.assign"),

@@ -54,6 +54,8 @@ async def test_admins_assign_territories_and_the_list_filters_by_liaison(client,
     assert refused.status_code == 422
     listed = (await client.get("/v1/referrers", params={"liaison_id": str(liaison.id)})).json()["items"]
     assert [(i["provider_id"], i["owner_liaison_name"]) for i in listed] == [(str(provider.id), liaison.full_name)]
+    card = (await client.get(f"/v1/referrers/{provider.id}/scorecard")).json()
+    assert (card["owner_liaison_id"], card["owner_liaison_name"]) == (str(liaison.id), liaison.full_name)
     as_liaison = await client_for("liaison")
     assert (await as_liaison.put(f"/v1/referrers/{other.id}/owner", json={"liaison_id": None})).status_code == 403
 

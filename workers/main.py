@@ -13,7 +13,7 @@ from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins, sla_sweep
 from workers.jobs.outreach import send_message
 from workers.resting import RestingWorker
-from workers.jobs.relationships import cooling_sweep, refresh_referrer_figures
+from workers.jobs.relationships import cooling_sweep, practice_reports, refresh_referrer_figures
 
 
 async def ping(ctx: dict) -> str:
@@ -36,6 +36,8 @@ class WorkerSettings:
         # Relationships: the figures snapshot every 15 minutes, cooling once a day (then the snapshot).
         cron(refresh_referrer_figures, minute={7, 22, 37, 52}, run_at_startup=False, unique=True, timeout=600),
         cron(cooling_sweep, hour={5}, minute={30}, run_at_startup=False, unique=True, timeout=600),
+        # Hourly: the monthly practice reports go out from the month's first business day (idempotent).
+        cron(practice_reports, minute={45}, run_at_startup=False, unique=True, timeout=600),
         # Every minute: a breach is escalated within a minute of its due time.
         cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
     ]

@@ -7,9 +7,11 @@ from fastapi import APIRouter, Header, Query, Response
 from api.deps import CurrentPrincipal, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
 from domain.relationships import cooling, owners, practice_report, programs, service, settings, touchpoints
+from domain.providers.schemas import Organization
 from domain.relationships.filters import ReferrerFilters
 from domain.relationships.schemas import (
-    Concentration, CoolingAlert, FeeSchedule, OrganizationRow, OwnerAssignment, PracticeReport, ReferrerRow,
+    Concentration, CoolingAlert, FeeSchedule, MonthlyReportOptOut, OrganizationRow, OwnerAssignment, PracticeReport,
+    ReferrerRow,
     RelationshipSettingsIn,
     RelationshipSettingsOut, Roi, Scorecard, TimelineItem,
 )
@@ -171,7 +173,8 @@ async def list_cooling_alerts(session: Session, principal: CurrentPrincipal,
 @router.get("/referring-organizations/{organization_id}/monthly-report", response_model=PracticeReport,
             summary="Preview a practice's monthly report",
             description="What the practice would receive for `month` (YYYY-MM, default last month): referrals sent, "
-            "patients seen, median wait to appointment, visit summaries sent back.",
+            "patients seen, median wait to appointment, visit summaries sent back. The worker sends it on the first "
+            "business day of the next month, on the practice's preferred channel, unless the practice opted out.",
             responses=problem_responses(401, 403, 404, 422))
 async def preview_practice_report(
     organization_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
@@ -183,3 +186,15 @@ async def preview_practice_report(
     else:
         first = date(int(month[:4]), int(month[5:]), 1)
     return await practice_report.preview(session, organization_id=organization_id, month=first)
+
+
+@router.put("/referring-organizations/{organization_id}/monthly-report/opt-out", response_model=Organization,
+            summary="Opt a practice out of (or back into) the monthly report",
+            description="An opted-out practice is sent no report, including one already queued.",
+            responses=problem_responses(401, 403, 404, 422))
+async def set_practice_report_opt_out(organization_id: uuid.UUID, body: MonthlyReportOptOut, session: Session,
+                                      principal: CurrentPrincipal, response: Response) -> Organization:
+    organization = await practice_report.set_opt_out(session, organization_id=organization_id,
+                                                     opted_out=body.opted_out)
+    response.headers["ETag"] = etag(organization.version)
+    return organization

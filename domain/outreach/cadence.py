@@ -5,6 +5,7 @@
 - min_interval: one message of a kind per recipient per interval (check-ins, reminders).
 - quiet_hours: nothing lands at night in the recipient's time zone; the send is deferred.
 - appointment_changed: a reminder for an appointment that moved or ended is not sent.
+- opted_out: a monthly report to a practice that opted out since it was queued is not sent.
 Messages that ask for action or concern a patient's care are never capped, only counted;
 links staff asked for (invitations, password resets) are not paced at all.
 """
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, Channel, MessageKind as K
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
+from domain.providers.models import Organization
 from domain.referrals.enums import AppointmentStatus
 from domain.referrals.models import Appointment
 from domain.shared.outbox import OutboxMessage
@@ -27,6 +29,7 @@ RECIPIENT_CAP = "recipient_cap"
 MIN_INTERVAL = "min_interval"
 QUIET_HOURS = "quiet_hours"
 APPOINTMENT_CHANGED = "appointment_changed"
+OPTED_OUT = "opted_out"
 HUMAN_CHANNELS = (Channel.email.value, Channel.sms.value)
 
 
@@ -65,6 +68,8 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
     if kind in ACCOUNT_KINDS:
         return None  # someone is waiting for this link now, whatever the hour
     s = outreach_settings()
+    if kind is K.practice_report and await _practice_opted_out(session, message):
+        return Verdict(OPTED_OUT)
     if kind is K.reminder and await _reminder_is_stale(session, message):
         return Verdict(APPOINTMENT_CHANGED)
     if message.channel not in HUMAN_CHANNELS:
@@ -102,3 +107,9 @@ async def _reminder_is_stale(session: AsyncSession, message: OutboxMessage) -> b
     appointment = await session.get(Appointment, uuid.UUID(appointment_id))
     return (appointment is None or appointment.status != AppointmentStatus.booked
             or appointment.start.isoformat() != message.payload.get("start"))
+
+
+async def _practice_opted_out(session: AsyncSession, message: OutboxMessage) -> bool:
+    """A practice that opted out after its report was queued does not get it."""
+    organization = await session.get(Organization, message.recipient_id) if message.recipient_id else None
+    return organization is None or organization.monthly_report_opt_out

@@ -8,7 +8,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from domain.outreach.render import practice_context
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
 from domain.identity.models import Invitation
-from domain.providers.models import Provider
+from domain.providers.models import Organization, Provider
 from domain.referrals.models import Appointment, Referral
 from domain.shared.clock import utcnow
 from domain.shared.outbox import DeliveryRefused, OutboxMessage, open_secret
@@ -74,6 +74,12 @@ async def recipient(session: AsyncSession, message: OutboxMessage) -> Recipient:
         if referral is None:
             raise DeliveryRefused("referral no longer exists")
         return Recipient(referral.patient_given_name, referral.patient_email, referral.patient_phone, default_tz)
+    if message.recipient_type == "organization" and message.recipient_id:
+        organization = await session.get(Organization, message.recipient_id)
+        if organization is None:
+            raise DeliveryRefused(f"organization {message.recipient_id} no longer exists")
+        return Recipient(organization.name, _contact(organization.contact_points, "email"),
+                         _contact(organization.contact_points, "sms", "phone"), default_tz)
     if message.recipient_address:
         address = message.recipient_address
         return Recipient(address, address if "@" in address else None, None if "@" in address else address, default_tz)
@@ -123,6 +129,9 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
                            "family_name": provider.family_name}
     if kind in ACCOUNT_KINDS:
         return await _account_context(session, message, ctx, secrets=secrets)
+    if kind is K.practice_report:
+        ctx["report"] = await _practice_report(session, message)
+        return ctx
     if kind is K.digest:
         ids = [uuid.UUID(i) for i in message.payload.get("message_ids", [])]
         held = await _held_messages(session, ids)
@@ -196,3 +205,15 @@ async def _account_context(session: AsyncSession, message: OutboxMessage, ctx: d
     if token:
         ctx["secret"] = token
     return ctx
+
+
+async def _practice_report(session: AsyncSession, message: OutboxMessage) -> dict:
+    """The figures of the preview for the practice and month, read now: the mail and the preview agree."""
+    from domain.relationships import practice_report
+
+    month = date.fromisoformat(message.payload["month"] + "-01")
+    report = await practice_report.preview(session, organization_id=message.recipient_id, month=month)
+    return {"practice": report.name, "month": f"{month:%B %Y}", "referrals_sent": report.referrals_sent,
+            "patients_seen": report.patients_seen,
+            "median_wait": practice_report.wait_words(report.median_days_to_appointment),
+            "loop_closure_notes_sent": report.loop_closure_notes_sent}

@@ -145,6 +145,20 @@ An administrator has sent you a link to choose a new password:
 The link works once and until {{ invitation.expires }}. Your current password stops working when you choose the new one. If you did not ask for this, tell your administrator.
 """ + SIGN_OFF,
     ),
+    K.practice_report: (
+        "Your referrals to {{ practice.name }}: {{ report.month }}",
+        """Dear colleagues at {{ report.practice }},
+
+Here is what became of the patients you sent us in {{ report.month }}:
+
+  - Referrals sent: {{ report.referrals_sent }}
+  - Patients seen: {{ report.patients_seen }}
+  - Median wait to a first appointment: {{ report.median_wait }}
+  - Visit summaries sent back to you: {{ report.loop_closure_notes_sent }}
+
+Thank you for trusting us with your patients. If you would rather not receive this monthly note, just reply and we will stop it.
+""" + SIGN_OFF,
+    ),
 }
 
 SMS: dict[K, str] = {
@@ -167,6 +181,9 @@ SMS: dict[K, str] = {
     K.digest: "{{ practice.name }}: {{ digest['items'] | length }} referral updates today; details by email.",
     K.invitation: "{{ practice.name }}: you are invited to the referral workspace. Choose a password: {{ invitation.link }}",
     K.password_reset: "{{ practice.name }}: choose a new password for the referral workspace: {{ invitation.link }}",
+    K.practice_report: "{{ practice.name }}, {{ report.month }}: {{ report.referrals_sent }} referrals from you, "
+                       "{{ report.patients_seen }} patients seen, median wait {{ report.median_wait }}, "
+                       "{{ report.loop_closure_notes_sent }} visit summaries sent.",
 }
 
 

@@ -18,6 +18,7 @@ class MessageKind(StrEnum):
     # Staff accounts: a one-time link to join, or to choose a new password.
     invitation = "invitation"
     password_reset = "password_reset"
+    practice_report = "practice_report"  # to a referring practice, monthly (domain/relationships/practice_report.py)
 
 
 class Channel(StrEnum):
@@ -53,4 +54,5 @@ TITLES = {
     MessageKind.digest: "Daily summary",
     MessageKind.invitation: "Invitation",
     MessageKind.password_reset: "Password reset",
+    MessageKind.practice_report: "Monthly report",
 }

@@ -85,5 +85,7 @@ def sample_context(kind: MessageKind) -> dict:
         "invitation": {"name": "Jordan Lee", "role": "an intake coordinator",
                        "link": "http://127.0.0.1:8000/invite/[one-time code]",
                        "expires": "Monday, November 23, 2026, 9:30 AM"},
+        "report": {"practice": "Riverside Family Practice", "month": "November 2026", "referrals_sent": 12,
+                   "patients_seen": 9, "median_wait": "6.5 days", "loop_closure_notes_sent": 8},
         "kind": kind.value,
     }

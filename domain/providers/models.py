@@ -21,6 +21,10 @@ class Organization(IdMixin, TimestampMixin, VersionMixin, Base):
     # [{system: phone|fax|email|url, value, use}] as in FHIR ContactPoint.
     contact_points: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
     address: Mapped[dict | None] = mapped_column(JSONB)
+    # How the practice likes to hear from us (the monthly report): sms, else email.
+    preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(enum_type(ContactMethod))
+    # The practice asked not to receive the monthly report.
+    monthly_report_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class Provider(IdMixin, TimestampMixin, VersionMixin, Base):

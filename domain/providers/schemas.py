@@ -128,6 +128,8 @@ class OrganizationUpdate(Schema):
     parent_id: uuid.UUID | None = Field(default=None, description="The organization this one belongs to.")
     contact_points: ContactPoints = optional()
     address: Address | None = None
+    preferred_contact_method: ContactMethod | None = Field(
+        default=None, description="How the practice likes to hear from us (its monthly report): sms, else email.")
 
     _npi = field_validator("npi")(_valid_npi)
 
@@ -151,6 +153,8 @@ class Organization(Schema):
     parent_id: uuid.UUID | None
     contact_points: list[StoredContactPoint]
     address: Address | None
+    preferred_contact_method: ContactMethod | None
+    monthly_report_opt_out: bool = Field(description="The practice asked not to receive the monthly report.")
     created_at: UtcDateTime
     updated_at: UtcDateTime
 

@@ -32,6 +32,14 @@ async def assign(session: AsyncSession, *, provider_id: uuid.UUID, liaison_id: u
     audit.note(session, "referrer.assign", "provider", provider_id, liaison_id=str(liaison_id) if liaison_id else None)
 
 
+async def owner(session: AsyncSession, provider_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
+    """The owning liaison's id and name."""
+    stmt = (select(User.id, User.full_name).join(ReferrerOwner, ReferrerOwner.liaison_id == User.id)
+            .where(ReferrerOwner.provider_id == provider_id))
+    row = (await session.execute(stmt)).first()
+    return (row.id, row.full_name) if row else None
+
+
 async def owner_of(session: AsyncSession, provider_id: uuid.UUID) -> uuid.UUID | None:
     row = await session.get(ReferrerOwner, provider_id)
     return row.liaison_id if row else None

@@ -2,19 +2,23 @@
 
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, any_, bindparam, func, select, text, update
+from sqlalchemy import String, Table, any_, bindparam, cast, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from domain.analytics.models import ReferralFact
 from domain.providers.models import Affiliation, Organization, Provider
 from domain.referrals.models import Referral
 from domain.relationships.csvfile import Directory, name_key
 from domain.relationships.filters import ReferrerFilters
 from domain.relationships.models import ReferralImport
+from domain.shared.outbox import OutboxMessage
 from domain.shared.repository import Repository
 
 
@@ -155,3 +159,47 @@ class FiguresRepository:
             .join(Organization, Organization.id == ReferrerFigures.subject_id)
             .where(ReferrerFigures.subject_kind == "organization")
         )
+
+
+@dataclass(frozen=True)
+class PracticeMonth:
+    sent: int
+    seen: int
+    median_days: float | None
+    notes: int
+
+
+class PracticeReportRepository:
+    """What the monthly practice report counts, and which practices are due one."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    async def figures(self, organization_id: uuid.UUID, *, start: datetime, end: datetime) -> PracticeMonth:
+        F = ReferralFact
+        mine = F.referring_organization_id == organization_id
+        sent, median_days = (await self.session.execute(
+            select(func.count(), func.percentile_cont(0.5).within_group(F.appointment_days))
+            .where(mine, F.received_at >= start, F.received_at < end)
+        )).one()
+        seen = (await self.session.execute(select(func.count()).where(
+            mine, F.completed_at >= start, F.completed_at < end))).scalar_one()
+        notes = (await self.session.execute(select(func.count()).where(
+            mine, F.closed_at >= start, F.closed_at < end))).scalar_one()
+        return PracticeMonth(sent=sent, seen=seen, median_days=median_days, notes=notes)
+
+    async def due(self, *, start: datetime, end: datetime, key_prefix: str, month_label: str) -> list[Organization]:
+        """Outside practices that sent referrals in [start, end), have not opted out, and whose report
+        for the month is not in the outbox yet."""
+        F = ReferralFact
+        sent = select(F.referral_id).where(F.referring_organization_id == Organization.id,
+                                           F.received_at >= start, F.received_at < end)
+        queued = select(OutboxMessage.id).where(
+            OutboxMessage.idempotency_key == func.concat(key_prefix, cast(Organization.id, String), ":", month_label))
+        stmt = (
+            select(Organization)
+            .where(Organization.internal.is_(False), Organization.monthly_report_opt_out.is_(False),
+                   sent.exists(), ~queued.exists())
+            .order_by(Organization.id)
+        )
+        return list((await self.session.execute(stmt)).scalars())

@@ -71,6 +71,8 @@ class Scorecard(Schema):
     figures: Figures
     standing: Standing
     series: list[ScorecardPoint]
+    owner_liaison_id: uuid.UUID | None = Field(None, description="The liaison who owns the referrer.")
+    owner_liaison_name: str | None = None
 
 
 class ConcentrationReferrer(Schema):
@@ -249,4 +251,12 @@ class PracticeReport(Schema):
     patients_seen: int = Field(description="Referrals from the practice that reached completed in the month.")
     median_days_to_appointment: float | None = Field(description="Over the month's referrals that have one.")
     loop_closure_notes_sent: int = Field(description="Referrals closed (visit summary delivered) in the month.")
+    opted_out: bool = Field(description="The practice asked not to receive the report: it is not sent.")
+    channel: Literal["email", "sms"] | None = Field(
+        description="How the report goes out: the preferred method when the practice has an address for it; null "
+        "when it has neither an email address nor a text number (the report cannot be sent).")
     text: str
+
+
+class MonthlyReportOptOut(Schema):
+    opted_out: bool = Field(description="true: the practice receives no monthly report; false: it does again.")

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.models import ReferralFact
 from domain.providers.models import Provider
-from domain.relationships import rollups, rules
+from domain.relationships import owners, rollups, rules
 from domain.relationships.filters import ReferrerFilters
 from domain.relationships.models import ReferrerFigures
 from domain.relationships.repository import FiguresRepository
@@ -203,9 +203,12 @@ async def scorecard(session: AsyncSession, *, provider_id: uuid.UUID, start: dat
         filters=ReferrerFilters(provider_ids=[provider_id])))).first()
     standing = _standing(snap.ReferrerFigures, snap.cooling) if snap else {
         "as_of": None, "score": None, "tier": None, "segment": None, "cooling": False, "weekly": []}
+    owned_by = await owners.owner(session, provider_id)
     return Scorecard(provider_id=provider_id, name=_name(provider), start=start, end=end,
                      figures=Figures(**_live_figures(current.get(provider_id), prior.get(provider_id))),
-                     standing=Standing(**standing), series=series)
+                     standing=Standing(**standing), series=series,
+                     owner_liaison_id=owned_by[0] if owned_by else None,
+                     owner_liaison_name=owned_by[1] if owned_by else None)
 
 
 async def concentration(session: AsyncSession, *, start: datetime | None, end: datetime | None) -> Concentration:

@@ -23,6 +23,7 @@ import { WorkQueuePage } from './pages/WorkQueuePage';
 // Relationship pages carry charts too: loaded on first visit.
 const ReferrersPage = lazy(() => import('./pages/ReferrersPage').then((m) => ({ default: m.ReferrersPage })));
 const ReferrerPage = lazy(() => import('./pages/ReferrerPage').then((m) => ({ default: m.ReferrerPage })));
+const PracticePage = lazy(() => import('./pages/PracticePage').then((m) => ({ default: m.PracticePage })));
 const ProgramsPage = lazy(() => import('./pages/ProgramsPage').then((m) => ({ default: m.ProgramsPage })));
 
 // The charts library is most of the bundle: load it only for the dashboard.
@@ -87,6 +88,7 @@ export function App() {
         <Route path="/relationships" element={<Guard section="relationships"><RelationshipsHomePage /></Guard>} />
         <Route path="/referrers" element={<Guard section="referrers"><Suspense fallback={<Loader aria-label="Loading referrers" />}><ReferrersPage /></Suspense></Guard>} />
         <Route path="/referrers/:id" element={<Guard section="referrers"><Suspense fallback={<Loader aria-label="Loading referrer" />}><ReferrerPage /></Suspense></Guard>} />
+        <Route path="/practices/:id" element={<Guard section="referrers"><Suspense fallback={<Loader aria-label="Loading practice" />}><PracticePage /></Suspense></Guard>} />
         <Route path="/programs" element={<Guard section="programs"><Suspense fallback={<Loader aria-label="Loading programs" />}><ProgramsPage /></Suspense></Guard>} />
         <Route path="*" element={<NotAllowed notFound />} />
       </Routes>

@@ -2,7 +2,7 @@
 on, the policy row, and `duplicate` events on the timeline.
 
 Revision ID: duplicates
-Revises: journey
+Revises: fhir_push_auth
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "duplicates"
-down_revision: str | None = "journey"
+down_revision: str | None = "fhir_push_auth"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Invitations and reset links for staff accounts, and the sealed words of each sent message.
 
 Revision ID: invitations
-Revises: journey
+Revises: duplicates
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = 'invitations'
-down_revision: str | None = 'journey'
+down_revision: str | None = "duplicates"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,9 +1,10 @@
-"""Scheduled relationship work: the referrer figures snapshot and the cooling sweep."""
+"""Scheduled relationship work: the referrer figures snapshot, the cooling sweep, the monthly practice reports."""
 
 import structlog
 
 import domain.models  # noqa: F401  (every table on the metadata: tasks point at users)
-from domain.relationships import cooling, snapshot
+from domain.journey import sla
+from domain.relationships import cooling, practice_report, snapshot
 from domain.shared.db import unit_of_work
 
 log = structlog.get_logger()
@@ -22,3 +23,15 @@ async def cooling_sweep(ctx: dict) -> dict:
     log.info("cooling sweep", checked=result.checked, opened=result.opened, closed=result.closed,
              seasonal_factor=round(result.seasonal_factor, 3))
     return {"checked": result.checked, "opened": result.opened, "closed": result.closed}
+
+
+async def practice_reports(ctx: dict) -> dict:
+    """Last month's report to each referring practice, from the first business day of the month
+    (the default business calendar's) on; idempotent, so the hourly run queues each report once."""
+    async with unit_of_work() as session:
+        calendar = sla.to_calendar(await sla.calendar_row_for_queue(session, None))
+        run = await practice_report.queue_reports(session, calendar=calendar)
+    if run.queued:  # hourly runs that find everything queued already stay quiet
+        log.info("practice reports queued", month=run.month.isoformat(), queued=run.queued,
+                 unreachable=run.unreachable)
+    return {"month": run.month and run.month.isoformat(), "queued": run.queued, "unreachable": run.unreachable}

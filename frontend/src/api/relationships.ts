@@ -115,3 +115,67 @@ export async function downloadCsv(path: string, filename: string): Promise<void>
   link.click();
   URL.revokeObjectURL(url);
 }
+
+export type PracticeReport = components['schemas']['PracticeReport'];
+export type RelationshipSettings = components['schemas']['RelationshipSettingsOut'];
+export type FeeSchedule = components['schemas']['FeeSchedule'];
+export type ProgramCost = components['schemas']['ProgramCost'];
+export type OrganizationRow = components['schemas']['OrganizationRow'];
+
+/** Users who may own referrers (the API accepts active liaisons and admins). Admins only: /v1/users is theirs. */
+export function useLiaisons(enabled: boolean) {
+  return useQuery({
+    queryKey: ['users', 'liaisons'],
+    queryFn: async () => {
+      const page = unwrap(await api.GET('/v1/users', { params: { query: { limit: 200, active: true } } }));
+      return page.items.filter((u) => u.role === 'liaison' || u.role === 'admin');
+    },
+    enabled,
+    staleTime: 60_000,
+  });
+}
+
+export function useAssignOwner() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ providerIds, liaisonId }: { providerIds: string[]; liaisonId: string | null }) => {
+      for (const id of providerIds) {
+        unwrap(await api.PUT('/v1/referrers/{provider_id}/owner', {
+          params: { path: { provider_id: id } }, body: { liaison_id: liaisonId },
+        }));
+      }
+    },
+    onSuccess: () => {
+      client.invalidateQueries({ queryKey: ['referrers'] });
+      client.invalidateQueries({ queryKey: ['scorecard'] });
+    },
+  });
+}
+
+export function usePracticeReport(organizationId: string, month: string | null) {
+  return useQuery({
+    queryKey: ['practice-report', organizationId, month],
+    queryFn: async () => unwrap(await api.GET('/v1/referring-organizations/{organization_id}/monthly-report', {
+      params: { path: { organization_id: organizationId }, query: { month: month ?? undefined } },
+    })) as PracticeReport,
+    retry: false,
+  });
+}
+
+export function useReferringOrganizations() {
+  return useQuery({
+    queryKey: ['referring-organizations'],
+    queryFn: async () => unwrap(await api.GET('/v1/referring-organizations', { params: { query: { limit: 200 } } })),
+    retry: false,
+  });
+}
+
+export function useProgramCosts(programId: string) {
+  return useQuery({
+    queryKey: ['program-costs', programId],
+    queryFn: async () => unwrap(await api.GET('/v1/programs/{program_id}/costs', {
+      params: { path: { program_id: programId } },
+    })) as ProgramCost[],
+    retry: false,
+  });
+}

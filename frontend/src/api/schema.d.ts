@@ -1023,10 +1023,30 @@ export interface paths {
         };
         /**
          * Preview a practice's monthly report
-         * @description What the practice would receive for `month` (YYYY-MM, default last month): referrals sent, patients seen, median wait to appointment, visit summaries sent back.
+         * @description What the practice would receive for `month` (YYYY-MM, default last month): referrals sent, patients seen, median wait to appointment, visit summaries sent back. The worker sends it on the first business day of the next month, on the practice's preferred channel, unless the practice opted out.
          */
         get: operations["relationships-preview_practice_report"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/referring-organizations/{organization_id}/monthly-report/opt-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Opt a practice out of (or back into) the monthly report
+         * @description An opted-out practice is sent no report, including one already queued.
+         */
+        put: operations["relationships-set_practice_report_opt_out"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3167,7 +3187,7 @@ export interface components {
          * MessageKind
          * @enum {string}
          */
-        MessageKind: "acknowledgement" | "status_accepted" | "status_needs_info" | "status_scheduled" | "status_declined" | "reminder" | "no_show" | "loop_closure" | "thank_you" | "check_in" | "digest" | "invitation" | "password_reset";
+        MessageKind: "acknowledgement" | "status_accepted" | "status_needs_info" | "status_scheduled" | "status_declined" | "reminder" | "no_show" | "loop_closure" | "thank_you" | "check_in" | "digest" | "invitation" | "password_reset" | "practice_report";
         /**
          * MessageStatus
          * @enum {string}
@@ -3245,6 +3265,14 @@ export interface components {
             /** Escalated At */
             escalated_at: string | null;
         };
+        /** MonthlyReportOptOut */
+        MonthlyReportOptOut: {
+            /**
+             * Opted Out
+             * @description true: the practice receives no monthly report; false: it does again.
+             */
+            opted_out: boolean;
+        };
         /** NoteCreate */
         NoteCreate: {
             /**
@@ -3276,6 +3304,12 @@ export interface components {
             /** Contact Points */
             contact_points: components["schemas"]["StoredContactPoint"][];
             address: components["schemas"]["Address"] | null;
+            preferred_contact_method: components["schemas"]["ContactMethod"] | null;
+            /**
+             * Monthly Report Opt Out
+             * @description The practice asked not to receive the monthly report.
+             */
+            monthly_report_opt_out: boolean;
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -3307,6 +3341,8 @@ export interface components {
             /** Contact Points */
             contact_points?: components["schemas"]["ContactPoint"][];
             address?: components["schemas"]["Address"] | null;
+            /** @description How the practice likes to hear from us (its monthly report): sms, else email. */
+            preferred_contact_method?: components["schemas"]["ContactMethod"] | null;
         };
         /**
          * OrganizationKind
@@ -3379,6 +3415,8 @@ export interface components {
             /** Contact Points */
             contact_points?: components["schemas"]["ContactPoint"][];
             address?: components["schemas"]["Address"] | null;
+            /** @description How the practice likes to hear from us (its monthly report): sms, else email. */
+            preferred_contact_method?: components["schemas"]["ContactMethod"] | null;
         };
         /** OwnerAssignment */
         OwnerAssignment: {
@@ -3770,6 +3808,16 @@ export interface components {
              * @description Referrals closed (visit summary delivered) in the month.
              */
             loop_closure_notes_sent: number;
+            /**
+             * Opted Out
+             * @description The practice asked not to receive the report: it is not sent.
+             */
+            opted_out: boolean;
+            /**
+             * Channel
+             * @description How the report goes out: the preferred method when the practice has an address for it; null when it has neither an email address nor a text number (the report cannot be sent).
+             */
+            channel: ("email" | "sms") | null;
             /** Text */
             text: string;
         };
@@ -4684,6 +4732,13 @@ export interface components {
             standing: components["schemas"]["Standing"];
             /** Series */
             series: components["schemas"]["ScorecardPoint"][];
+            /**
+             * Owner Liaison Id
+             * @description The liaison who owns the referrer.
+             */
+            owner_liaison_id?: string | null;
+            /** Owner Liaison Name */
+            owner_liaison_name?: string | null;
         };
         /** ScorecardPoint */
         ScorecardPoint: {
@@ -13141,6 +13196,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PracticeReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "relationships-set_practice_report_opt_out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonthlyReportOptOut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             /** @description Bad Request */

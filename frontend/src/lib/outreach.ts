@@ -15,6 +15,7 @@ export const MESSAGE_KINDS: Record<string, string> = {
   digest: 'Daily summary',
   invitation: 'Invitation to join',
   password_reset: 'Password reset link',
+  practice_report: 'Monthly practice report',
 };
 
 export const CHANNELS: Record<string, string> = { email: 'Email', sms: 'Text message', webhook: 'Webhook', fhir: 'FHIR push' };
@@ -23,6 +24,7 @@ export const MESSAGE_STATUSES: Record<string, string> = { queued: 'Queued', sent
 const RECIPIENTS: Record<string, string> = {
   provider: 'the referrer', patient: 'the patient', webhook_endpoint: "the partner's webhook", ehr_client: "the referrer's EHR",
   user: 'a staff member',
+  organization: 'the referring practice',
 };
 
 export function kindLabel(kind: string): string {

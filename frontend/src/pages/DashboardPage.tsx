@@ -76,6 +76,17 @@ export function DashboardPage() {
     'Leakage %': b.leakage.rate == null ? null : +(b.leakage.rate * 100).toFixed(1),
     'Median days to appointment': b.time_to_appointment_days.median == null ? null : +b.time_to_appointment_days.median.toFixed(1),
   }));
+  // Each bucket's referrals by where they ended up (DESIGN.md: conversion = reached completed, leakage =
+  // cancelled, decline = declined); the rest are still open.
+  const outcomes = (s?.series ?? []).map((b) => ({
+    period: bucketLabel(b.start, period.groupBy),
+    Seen: b.conversion.count,
+    Leaked: b.leakage.count,
+    Declined: b.decline.count,
+    Open: Math.max(0, b.volume - b.conversion.count - b.leakage.count - b.decline.count),
+  }));
+  const outcomeTotals = t ? `${t.conversion.count} seen, ${t.leakage.count} leaked, ${t.decline.count} declined, `
+    + `${Math.max(0, t.volume - t.conversion.count - t.leakage.count - t.decline.count)} open` : '';
   const reasons = (t?.leakage_reasons ?? []).filter((r) => r.count > 0).map((r) => ({ reason: humanize(r.reason), Referrals: r.count }));
 
   return (
@@ -137,7 +148,12 @@ export function DashboardPage() {
               <ChartCard title={`Volume by ${period.groupBy}`} summary={`${t.volume} referrals in ${series.length} ${period.groupBy}s`}>
                 <BarChart h={220} data={series} dataKey="period" series={[{ name: 'Volume', color: 'indigo.6' }]} tickLine="y" />
               </ChartCard>
-              <ChartCard title="Conversion and leakage" summary={`conversion ${pct(t.conversion.rate)}, leakage ${pct(t.leakage.rate)}`}>
+              <ChartCard title={`Referrals by ${period.groupBy} by outcome`} summary={outcomeTotals}>
+                <BarChart h={220} data={outcomes} dataKey="period" type="stacked" tickLine="y" withLegend
+                  series={[{ name: 'Seen', color: 'teal.6' }, { name: 'Open', color: 'indigo.4' },
+                    { name: 'Declined', color: 'gray.6' }, { name: 'Leaked', color: 'orange.6' }]} />
+              </ChartCard>
+              <ChartCard title="Conversion and leakage over time" summary={`conversion ${pct(t.conversion.rate)}, leakage ${pct(t.leakage.rate)}`}>
                 <LineChart h={220} data={series} dataKey="period" unit="%" connectNulls
                   series={[{ name: 'Conversion %', color: 'teal.6' }, { name: 'Leakage %', color: 'orange.6' }]} withLegend />
               </ChartCard>

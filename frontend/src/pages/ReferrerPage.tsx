@@ -5,9 +5,11 @@ import { Link, useParams } from 'react-router-dom';
 import { QueryState } from '../components/QueryState';
 import { ProblemError } from '../api/client';
 import {
-  money, percent, SEGMENT_COLOR, TIER_COLOR, useLogTouchpoint, usePrograms, useScorecard, useTimeline, useTouchpoints,
-  type TouchpointCreate,
+  money, percent, SEGMENT_COLOR, TIER_COLOR, useAssignOwner, useLiaisons, useLogTouchpoint, usePrograms, useScorecard,
+  useTimeline, useTouchpoints, type Scorecard, type TouchpointCreate,
 } from '../api/relationships';
+import { useAuth } from '../auth/AuthContext';
+import { problemText } from './admin/shared';
 
 const KINDS = [
   { value: 'visit', label: 'Visit' }, { value: 'call', label: 'Call' }, { value: 'email', label: 'Email' },
@@ -64,6 +66,29 @@ function LogTouchpoint({ providerId }: { providerId: string }) {
   );
 }
 
+/** The liaison who owns the referrer; admins change it here. */
+function Owner({ card }: { card: Scorecard }) {
+  const { me } = useAuth();
+  const isAdmin = me?.role === 'admin';
+  const liaisons = useLiaisons(isAdmin);
+  const assign = useAssignOwner();
+  const [owner, setOwner] = useState<string | null>(card.owner_liaison_id ?? null);
+  if (!isAdmin) {
+    return <Text size="sm">Owner liaison: <b>{card.owner_liaison_name ?? 'none'}</b></Text>;
+  }
+  return (
+    <form aria-label="Owner liaison" onSubmit={(e) => { e.preventDefault(); assign.mutate({ providerIds: [card.provider_id], liaisonId: owner }); }}>
+      <Group gap="sm" align="end" wrap="wrap">
+        <Select label="Owner liaison" w={260} value={owner} onChange={setOwner} clearable placeholder="No owner"
+          data={(liaisons.data ?? []).map((u) => ({ value: u.id, label: u.full_name }))} />
+        <Button type="submit" variant="light" loading={assign.isPending}>Save owner</Button>
+        {assign.isSuccess && <Text size="sm" role="status" c="teal.8">Owner saved.</Text>}
+      </Group>
+      {assign.error && <Alert color="red" role="alert" mt="xs">{problemText(assign.error)}</Alert>}
+    </form>
+  );
+}
+
 export function ReferrerPage() {
   const { id = '' } = useParams();
   const card = useScorecard(id);
@@ -84,6 +109,7 @@ export function ReferrerPage() {
               {s.standing.cooling && <Badge color="orange" variant="filled">Cooling</Badge>}
               <Text component={Link} to={`/providers/${id}`} size="sm" c="indigo">Directory profile</Text>
             </Group>
+            <Owner key={s.owner_liaison_id ?? 'none'} card={s} />
             <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
               <Figure label="Referrals (12 months)" value={String(s.figures.volume)} />
               <Figure label="Conversion" value={percent(s.figures.conversion_rate)} />

@@ -10,6 +10,7 @@ import { CompletenessSection } from './CompletenessSection';
 import { RoutingSection } from './RoutingSection';
 import { QueuesSection } from './QueuesSection';
 import { CalendarsSection } from './CalendarsSection';
+import { RelationshipsSection } from './RelationshipsSection';
 
 const TABS = [
   { path: 'users', label: 'Users', element: <UsersSection /> },
@@ -20,6 +21,7 @@ const TABS = [
   { path: 'queues', label: 'Work queues', element: <QueuesSection /> },
   { path: 'calendars', label: 'Calendars & SLA', element: <CalendarsSection /> },
   { path: 'webhooks', label: 'Webhooks', element: <WebhooksSection /> },
+  { path: 'relationships', label: 'Relationships', element: <RelationshipsSection /> },
   { path: 'audit', label: 'Audit log', element: <AuditSection /> },
   { path: 'mail', label: 'Mail (development)', element: <MailSection /> },
 ];
