@@ -42,4 +42,35 @@ describe('work queue', () => {
     const post = calls.find((c) => c.method === 'POST')!;
     expect(JSON.parse(post.body)).toEqual({ to: 'accepted' });
   });
+
+  it('assigns the selected referral and task to a colleague, each with the version just read', async () => {
+    const ifMatch: Record<string, string | null> = {};
+    const patched: Record<string, unknown> = {};
+    const record = (key: string) => async (_url: URL, req: Request) => {
+      ifMatch[key] = req.headers.get('If-Match');
+      patched[key] = await req.json();
+      return json({ id: key });
+    };
+    stubApi({
+      'GET /v1/work-queue': () => json({ queues: [], items: [
+        item({ id: 'r1', referral_id: 'r1', label: 'Bea B. · cardiology' }),
+        item({ type: 'task', id: 't1', referral_id: 'r1', label: 'Call the patient', status: 'open', urgency: 'normal', next_moves: ['done'] }),
+      ] }),
+      'GET /v1/colleagues': () => json({ items: [{ id: 'u2', full_name: 'Sam Lee', role: 'intake', queue: null }], queues: ['cardiology-intake'] }),
+      'GET /v1/referrals/r1': () => json({ id: 'r1', version: 4, status: 'received' }),
+      'GET /v1/tasks/t1': () => json({ id: 't1', version: 9, status: 'open' }),
+      'PATCH /v1/referrals/r1': record('r1'),
+      'PATCH /v1/tasks/t1': record('t1'),
+    });
+    renderWithApp(<WorkQueuePage />);
+    await screen.findByRole('table', { name: 'Work queue' });
+    await userEvent.click(screen.getByRole('checkbox', { name: 'Select all' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Assign selected (2)' }));
+    await userEvent.click(await screen.findByRole('combobox', { name: /Colleague/ }));
+    await userEvent.click(await screen.findByRole('option', { name: 'Sam Lee (intake)', hidden: true }));
+    await userEvent.click(screen.getByRole('button', { name: 'Assign' }));
+    await waitFor(() => expect(Object.keys(patched)).toHaveLength(2));
+    expect(patched).toEqual({ r1: { assignee_id: 'u2' }, t1: { assignee_id: 'u2' } });
+    expect(ifMatch).toEqual({ r1: '"4"', t1: '"9"' });
+  });
 });

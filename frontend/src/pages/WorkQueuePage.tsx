@@ -103,15 +103,15 @@ export function WorkQueuePage() {
       <QueryState isPending={queue.isPending} error={queue.error} what="work queue">
         <Paper withBorder radius="md">
           <ScrollArea>
-            <Table verticalSpacing="xs" miw={860} aria-label="Work queue">
+            <Table verticalSpacing="xs" miw={740} aria-label="Work queue">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th w={40}>
                     <Checkbox aria-label="Select all" checked={all} indeterminate={!all && selected.length > 0}
                       onChange={() => setSelected(all ? [] : items.map(key))} />
                   </Table.Th>
-                  <Table.Th>Item</Table.Th><Table.Th miw={120}>Status</Table.Th><Table.Th miw={90}>Urgency</Table.Th><Table.Th miw={200}>Clock</Table.Th>
-                  <Table.Th>Queue · assignee</Table.Th><Table.Th>Next move</Table.Th>
+                  <Table.Th>Item</Table.Th><Table.Th miw={120}>Status</Table.Th><Table.Th miw={90}>Urgency</Table.Th><Table.Th miw={170}>Clock</Table.Th>
+                  <Table.Th>Next move</Table.Th><Table.Th>Queue · assignee</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -140,9 +140,6 @@ export function WorkQueuePage() {
                           : item.due_at ? <SlaClock state="on_track" dueAt={item.due_at} now={now} /> : <Text size="sm" c="dimmed">No clock</Text>}
                       </Table.Td>
                       <Table.Td>
-                        <Text size="sm">{item.queue ?? 'No queue'} · {item.assignee_id ? names[item.assignee_id] ?? 'a colleague' : 'unassigned'}</Text>
-                      </Table.Td>
-                      <Table.Td>
                         {move && (
                           <Button size="compact-sm" variant={move.kind === 'open' ? 'light' : 'filled'}
                             loading={step.isPending && step.variables?.item.id === item.id}
@@ -151,6 +148,9 @@ export function WorkQueuePage() {
                             {move.label}
                           </Button>
                         )}
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm">{item.queue ?? 'No queue'} · {item.assignee_id ? names[item.assignee_id] ?? 'a colleague' : 'unassigned'}</Text>
                       </Table.Td>
                     </Table.Tr>
                   );
