@@ -32,11 +32,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _send_link(session: AsyncSession, invitation: Invitation) -> None:
-    """A fresh token and expiry, and an e-mail carrying them; any earlier link stops working."""
+def _new_link(invitation: Invitation) -> str:
+    """A fresh token and a full lifetime; any earlier link of this invitation stops working."""
     token = secrets.token_urlsafe(32)
     invitation.token_hash = _hash(token)
     invitation.expires_at = utcnow() + timedelta(hours=get_settings().security.invitation_hours)
+    return token
+
+
+async def _send_link(session: AsyncSession, invitation: Invitation) -> None:
+    """A new link, and the e-mail carrying it."""
+    token = _new_link(invitation)
     await session.flush()
     message = await add_message(
         session, channel="email", kind=KIND[invitation.purpose], recipient_type="user",
@@ -56,9 +62,7 @@ async def invite(session: AsyncSession, *, data: InvitationCreate, actor: str) -
         raise Conflict(f"{data.email} already has a pending invitation: resend or revoke it instead.",
                        errors=[{"field": "body.email", "message": "already invited"}])
     invitation = repo.add(Invitation(purpose="invite", email=data.email, full_name=data.full_name, role=data.role,
-                                     queue=data.queue, invited_by=actor, sends=1, token_hash="",
-                                     expires_at=utcnow()))
-    await session.flush()
+                                     queue=data.queue, invited_by=actor, sends=1))
     await _send_link(session, invitation)
     note(session, "invitation.create", "invitation", invitation.id, role=data.role.value)
     return invitation
@@ -74,9 +78,7 @@ async def reset_link(session: AsyncSession, *, user_id: uuid.UUID, actor: str) -
     for earlier in await repo.pending_for(email=user.email, purpose="reset", at=now):
         earlier.revoked_at = now
     invitation = repo.add(Invitation(purpose="reset", email=user.email, full_name=user.full_name, role=user.role,
-                                     queue=user.queue, user_id=user.id, invited_by=actor, sends=1, token_hash="",
-                                     expires_at=now))
-    await session.flush()
+                                     queue=user.queue, user_id=user.id, invited_by=actor, sends=1))
     await _send_link(session, invitation)
     note(session, "user.reset_link", "user", user.id, invitation=str(invitation.id))
     return invitation
