@@ -25,6 +25,7 @@ from api.routers import analytics, appointments, fhir, health, organizations, pr
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.journey.document_settings import document_settings
 from domain.shared.settings import get_settings
+from integrations import tracing
 
 # Document uploads may be larger than other bodies: the route itself enforces the documents limit.
 DOCUMENT_UPLOAD = r"^/v1/referrals/[^/]+/documents$"
@@ -53,7 +54,8 @@ class RefloopApp(FastAPI):
     in its body."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return RequestContextMiddleware(super().build_middleware_stack())
+        # With tracing on, the request's server span encloses it all (integrations/tracing.py).
+        return tracing.wrap_asgi(RequestContextMiddleware(super().build_middleware_stack()))
 
 
 def create_app() -> FastAPI:
@@ -110,4 +112,6 @@ def create_app() -> FastAPI:
     })
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)
+    # Off unless an OTLP endpoint is set (integrations/tracing.py).
+    tracing.configure("refloop-api")
     return app

@@ -13,6 +13,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import LATENCY, REQUESTS
+from integrations import tracing
 from integrations.fhir.outcomes import with_request_id
 
 log = structlog.get_logger("refloop.access")
@@ -61,6 +62,8 @@ class RequestContextMiddleware:
                 headers = message.setdefault("headers", [])
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS if is_api else SECURITY_HEADERS[:4])
+                if tracing.enabled():  # named now: the server span ends with the response's last byte
+                    tracing.name_server_span(scope["method"], route_template(scope))
                 if status >= 400 and _error_media_type(headers):
                     held = message
                     return
