@@ -49,6 +49,8 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        if tracing.enabled():  # a log line leads to its trace
+            structlog.contextvars.bind_contextvars(trace_id=tracing.current_trace_id())
         started = time.perf_counter()
         status = 500
         is_api = scope["path"].startswith(API_PREFIXES)

@@ -107,6 +107,14 @@ def wrap_asgi(app: Any) -> Any:
 _URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.path", "url.query")
 
 
+def current_trace_id() -> str | None:
+    """The current span's trace id as 32 hex digits (as trace back ends show it), None outside a span."""
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
 def name_server_span(method: str, route: str) -> None:
     """`GET /v1/referrals/{referral_id}`, and the route template in place of the concrete URL: ids in
     paths and search terms in query strings stay out of the span."""

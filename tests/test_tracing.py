@@ -8,7 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 
+from api import middleware
 from api.deps import get_session
 from api.main import create_app
 from api.middleware import RequestContextMiddleware
@@ -33,7 +35,8 @@ def attribute_text(finished) -> str:
     return " ".join(f"{span.name} {dict(span.attributes or {})} {span.status.description}" for span in finished)
 
 
-async def test_a_request_is_a_server_span_with_database_children_and_no_phi(spans, session, admin_user):
+async def test_a_request_is_a_server_span_with_database_children_and_no_phi(spans, session, admin_user,
+                                                                              monkeypatch):
     from opentelemetry.trace import SpanKind
 
     from tests.factories import make_referral
@@ -47,6 +50,9 @@ async def test_a_request_is_a_server_span_with_database_children_and_no_phi(span
         yield session
 
     app.dependency_overrides[get_session] = test_session
+    capture = structlog.testing.LogCapture()
+    monkeypatch.setattr(middleware, "log", structlog.wrap_logger(
+        None, processors=[structlog.contextvars.merge_contextvars, capture]))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test",
                                  headers={"Authorization": f"Bearer {user_token(admin_user)}"}) as client:
@@ -57,6 +63,8 @@ async def test_a_request_is_a_server_span_with_database_children_and_no_phi(span
     [server] = [s for s in finished if s.kind is SpanKind.SERVER]
     assert server.name == "GET /v1/referrals/{referral_id}"
     assert server.attributes["http.route"] == "/v1/referrals/{referral_id}"
+    [access] = [e for e in capture.entries if e["event"] == "request"]
+    assert access["trace_id"] == format(server.context.trace_id, "032x")  # the log line leads to the trace
     sql = [s for s in finished if s.attributes and s.attributes.get("db.system") == "postgresql"]
     in_request = [s for s in sql if s.parent is not None and s.parent.trace_id == server.context.trace_id]
     assert any(s.parent.span_id == server.context.span_id for s in in_request)

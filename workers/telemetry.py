@@ -70,6 +70,8 @@ def observed(job: Job) -> Job:
             span = tracing.job_span(name, job_id=job_id, job_try=ctx.get("job_try"))
             try:
                 with span:
+                    if tracing.enabled():
+                        structlog.contextvars.bind_contextvars(trace_id=tracing.current_trace_id())
                     value = await job(ctx, *args, **kwargs)
                 result = "ok"
                 return value
