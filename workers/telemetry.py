@@ -3,7 +3,7 @@
 The worker is a process of its own, so its metrics cannot be read from the API's /metrics: it serves
 them on its own port (`WORKER_METRICS_PORT`, off when unset) for Prometheus to scrape beside the
 API. Counters kept in the process, not pushed through Redis or the database, cost nothing on the
-job's path but a lock-free increment, and a worker that is down is seen as a failed scrape.
+job's path but an in-memory increment, and a worker that is down is seen as a failed scrape.
 
 Every job runs under `observed`: its log lines carry `job_id` and `job` (and the send job adds
 `message_id`), its duration and queue delay are observed, and with tracing on it is a span.
