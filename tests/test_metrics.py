@@ -134,3 +134,12 @@ async def test_an_sla_breach_the_sweep_escalates_is_counted_by_milestone(worker_
         assert breaches == 1
     assert value(after, "refloop_job_duration_seconds_count", function="sla_sweep", result="ok") - \
         value(before, "refloop_job_duration_seconds_count", function="sla_sweep", result="ok") == 2
+
+
+def test_a_second_worker_on_a_taken_port_starts_without_its_endpoint():
+    first = telemetry.serve_metrics(telemetry.WorkerTelemetryConfig(metrics_port=0, metrics_addr="127.0.0.1"))
+    try:
+        taken = telemetry.WorkerTelemetryConfig(metrics_port=first.server_port, metrics_addr="127.0.0.1")
+        assert telemetry.serve_metrics(taken) is None
+    finally:
+        telemetry.stop_metrics(first)

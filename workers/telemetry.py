@@ -86,8 +86,14 @@ def serve_metrics(config: WorkerTelemetryConfig | None = None) -> Any:
     config = config or WorkerTelemetryConfig()
     if config.metrics_port is None:
         return None
-    server, _thread = start_http_server(config.metrics_port, config.metrics_addr, registry=registry)
-    structlog.get_logger().info("worker metrics served", port=server.server_port)
+    log = structlog.get_logger()
+    try:
+        server, _thread = start_http_server(config.metrics_port, config.metrics_addr, registry=registry)
+    except OSError as exc:
+        # A second worker on the same host and port: it works on, unscraped, rather than fail to start.
+        log.warning("worker metrics not served", port=config.metrics_port, error=str(exc))
+        return None
+    log.info("worker metrics served", port=server.server_port)
     return server
 
 
