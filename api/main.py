@@ -3,6 +3,7 @@
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from api.auth.guard import authorize, install_auth_error_handlers
 from api.auth.startup import refuse_development_secrets
@@ -24,6 +25,7 @@ from api.routers import analytics, appointments, fhir, health, organizations, pr
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.journey.document_settings import document_settings
 from domain.shared.settings import get_settings
+from integrations import tracing
 
 # Document uploads may be larger than other bodies: the route itself enforces the documents limit.
 DOCUMENT_UPLOAD = r"^/v1/referrals/[^/]+/documents$"
@@ -46,11 +48,21 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
+class RefloopApp(FastAPI):
+    """FastAPI with the request context outside Starlette's own error middleware: `add_middleware` can only
+    place it inside, where an unexpected error's 500 would leave without X-Request-Id or a request id
+    in its body."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # With tracing on, the request's server span encloses it all (integrations/tracing.py).
+        return tracing.wrap_asgi(RequestContextMiddleware(super().build_middleware_stack()))
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     refuse_development_secrets(settings)
     configure_logging(json=settings.log_json)
-    app = FastAPI(
+    app = RefloopApp(
         title="Refloop",
         version="0.1.0",
         description=DESCRIPTION,
@@ -98,7 +110,8 @@ def create_app() -> FastAPI:
         DOCUMENT_UPLOAD: document_settings().max_bytes + 64 * 1024,
         r"^/v1/imports/referrals$": MAX_IMPORT_BYTES + 64 * 1024,
     })
-    app.add_middleware(RequestContextMiddleware)
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)
+    # Off unless an OTLP endpoint is set (integrations/tracing.py).
+    tracing.configure("refloop-api")
     return app

@@ -4,6 +4,7 @@ Written against ASGI directly rather than BaseHTTPMiddleware, which costs a task
 and a stream copy per request on the hot path.
 """
 
+import json
 import re
 import time
 import uuid
@@ -12,6 +13,8 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import LATENCY, REQUESTS
+from integrations import tracing
+from integrations.fhir.outcomes import with_request_id
 
 log = structlog.get_logger("refloop.access")
 
@@ -23,11 +26,16 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# A caller's (or load balancer's) id is kept when it is a short printable token: UUIDs, hex, base64,
+# AWS-style `Root=1-...`. Anything else (spaces, quotes, control characters, over 128) is replaced.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:;/+=@-]{1,128}")
 API_PREFIXES = ("/v1", "/fhir", "/healthz", "/readyz", "/metrics")
 
 
 class RequestContextMiddleware:
+    """Outermost (api.main.RefloopApp wraps even Starlette's error middleware with it), so every
+    response, a 500 included, carries X-Request-Id, and every error body names the request id."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -41,17 +49,39 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        if tracing.enabled():  # a log line leads to its trace
+            structlog.contextvars.bind_contextvars(trace_id=tracing.current_trace_id())
         started = time.perf_counter()
         status = 500
         is_api = scope["path"].startswith(API_PREFIXES)
+        held: Message | None = None  # an error's response start, kept until its body is stamped
+        chunks: list[bytes] = []
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, held
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = message.setdefault("headers", [])
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS if is_api else SECURITY_HEADERS[:4])
+                if tracing.enabled():  # named now: the server span ends with the response's last byte
+                    tracing.name_server_span(scope["method"], route_template(scope))
+                if status >= 400 and _error_media_type(headers):
+                    held = message
+                    return
+            elif held is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(chunks)
+                stamped = stamp_error_body(body, _error_media_type(held["headers"]), request_id)
+                if stamped is not body:  # (a HEAD's empty body keeps the length it declared)
+                    held["headers"] = [(k, v) for k, v in held["headers"] if k != b"content-length"]
+                    held["headers"].append((b"content-length", str(len(stamped)).encode()))
+                start, held = held, None
+                await send(start)
+                await send({"type": "http.response.body", "body": stamped})
+                return
             await send(message)
 
         try:
@@ -115,6 +145,36 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+ERROR_MEDIA_TYPES = (b"application/problem+json", b"application/fhir+json")
+
+
+def _error_media_type(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    for key, value in headers:
+        if key == b"content-type":
+            return next((media for media in ERROR_MEDIA_TYPES if value.startswith(media)), None)
+    return None
+
+
+def stamp_error_body(body: bytes, media_type: bytes | None, request_id: str) -> bytes:
+    """The request id inside an error body, whoever wrote it (handlers, guards, middleware): problem+json
+    gets the extension member `request_id` (RFC 9457 section 3.2), an OperationOutcome the
+    request-id extension (integrations/fhir/outcomes.py says why). Other bodies pass unchanged."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(document, dict):
+        return body
+    if media_type == b"application/problem+json":
+        document.setdefault("request_id", request_id)
+    elif document.get("resourceType") == "OperationOutcome":
+        document = with_request_id(document, request_id)
+    else:
+        return body
+    # ASCII escapes: a refused lone surrogate quoted back in a detail must survive the round trip.
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def route_template(scope: Scope) -> str:

@@ -3,22 +3,30 @@
 from domain.journey import completeness, sweeps as journey_sweeps
 from domain.outreach import sweeps
 from domain.shared.db import unit_of_work
+from workers.telemetry import SLA_BREACHES, observed
 
 
+@observed
 async def daily_digests(ctx: dict) -> int:
     async with unit_of_work() as session:
         return await sweeps.queue_digests(session)
 
 
+@observed
 async def referrer_check_ins(ctx: dict) -> int:
     async with unit_of_work() as session:
         return await sweeps.queue_check_ins(session)
 
 
+@observed
 async def sla_sweep(ctx: dict) -> int:
     """SLA escalations, then needs-info reminders and declines as incomplete."""
     async with unit_of_work() as session:
-        opened = await journey_sweeps.escalate_breaches(session)
+        by_milestone = await journey_sweeps.escalate_by_milestone(session)
+    # Counted once committed: a sweep whose transaction failed opened nothing.
+    for milestone, count in by_milestone.items():
+        SLA_BREACHES.labels(milestone).inc(count)
+    opened = sum(by_milestone.values())
     async with unit_of_work() as session:
         reminded, declined = await completeness.sweep(session)
     return opened + reminded + declined

@@ -7,8 +7,10 @@ from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import get_kwargs
 
+from api.logging import configure_logging
 from domain.shared.settings import get_settings
-from workers import outbox_relay
+from integrations import tracing
+from workers import outbox_relay, telemetry
 from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins, sla_sweep
 from workers.jobs.outreach import send_message
@@ -16,16 +18,21 @@ from workers.resting import RestingWorker
 from workers.jobs.relationships import cooling_sweep, practice_reports, refresh_referrer_figures
 
 
+@telemetry.observed
 async def ping(ctx: dict) -> str:
     return "pong"
 
 
 async def startup(ctx: dict) -> None:
+    tracing.configure("refloop-worker")
+    ctx["metrics_server"] = telemetry.serve_metrics()
     await outbox_relay.start(ctx)
 
 
 async def shutdown(ctx: dict) -> None:
     await outbox_relay.stop(ctx)
+    telemetry.stop_metrics(ctx.pop("metrics_server", None))
+    tracing.shutdown()
 
 
 class WorkerSettings:
@@ -63,6 +70,7 @@ def run(**overrides) -> None:
     (arq itself exits then). The outbox keeps every message meanwhile; the relay hands them out again."""
     from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
 
+    configure_logging(json=get_settings().log_json)
     log = structlog.get_logger()
     while True:
         try:

@@ -5,7 +5,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from sqlalchemy import func, select, text
 
-from api.metrics import REFERRALS_BY_STATUS, registry
+from api.metrics import OUTBOX_DUE, OUTBOX_OLDEST_AGE, OUTBOX_SCHEDULED, REFERRALS_BY_STATUS, registry
+from domain.outreach import delivery
 from domain.referrals.models import Referral
 from api.deps import Session
 from domain.shared.db import get_engine
@@ -46,9 +47,20 @@ async def readyz(response: Response) -> dict[str, str]:
     return {"database": "ok" if database else "unreachable", "redis": "ok" if redis else "unreachable"}
 
 
+_outbox_channels: set[str] = set()
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(session: Session) -> Response:
     rows = await session.execute(select(Referral.status, func.count()).group_by(Referral.status))
     for status, count in rows:
         REFERRALS_BY_STATUS.labels(status).set(count)
+    backlog = {line.channel: line for line in await delivery.backlog(session)}
+    # A channel whose queue has emptied reads 0, not the last figure it had.
+    _outbox_channels.update(backlog)
+    for channel in _outbox_channels:
+        line = backlog.get(channel) or delivery.Backlog(channel, 0, 0, 0.0)
+        OUTBOX_DUE.labels(channel).set(line.due)
+        OUTBOX_SCHEDULED.labels(channel).set(line.scheduled)
+        OUTBOX_OLDEST_AGE.labels(channel).set(line.oldest_due_age_seconds)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

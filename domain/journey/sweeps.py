@@ -18,10 +18,16 @@ ACTOR = "system:sla-sweep"
 
 
 async def escalate_breaches(session: AsyncSession, *, now: datetime | None = None, limit: int = 500) -> int:
+    """Returns tasks opened (see `escalate_by_milestone`)."""
+    return sum((await escalate_by_milestone(session, now=now, limit=limit)).values())
+
+
+async def escalate_by_milestone(session: AsyncSession, *, now: datetime | None = None,
+                                limit: int = 500) -> dict[str, int]:
     """Claims breached milestones with a conditional UPDATE over rows locked SKIP LOCKED, so two
-    sweeps running at once never escalate the same milestone twice. Returns tasks opened."""
+    sweeps running at once never escalate the same milestone twice. Returns tasks opened per milestone."""
     now = now or utcnow()
-    opened = 0
+    opened = dict.fromkeys(MILESTONES, 0)
     for milestone in MILESTONES:
         due = getattr(ReferralClock, f"{milestone}_due_at")
         escalated = getattr(ReferralClock, f"{milestone}_escalated_at")
@@ -37,7 +43,7 @@ async def escalate_breaches(session: AsyncSession, *, now: datetime | None = Non
         )).all()
         for referral_id, due_at in claimed:
             await _open_escalation(session, referral_id=referral_id, milestone=milestone, due_at=due_at, now=now)
-            opened += 1
+            opened[milestone] += 1
     await session.flush()
     return opened
 

@@ -3,6 +3,7 @@
 import random
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,6 +110,22 @@ async def record_deferred(session: AsyncSession, *, message: OutboxMessage, unti
         message.id, message.version, not_before=until, claimed_until=None, attempts=message.attempts - 1,
         last_error=f"deferred by {rule}",
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    channel: str
+    due: int  # queued and due: what the relay and workers have yet to move
+    scheduled: int  # queued for later: retries in backoff, deferred, reminders
+    oldest_due_age_seconds: float  # how long the longest-waiting due message has waited (0: none)
+
+
+async def backlog(session: AsyncSession) -> list[Backlog]:
+    now = utcnow()
+    return [
+        Backlog(channel, due, scheduled, max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        for channel, due, scheduled, oldest in await OutboxRepository(session).backlog(now=now)
+    ]
 
 
 async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta) -> list[tuple[uuid.UUID, int]]:

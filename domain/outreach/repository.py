@@ -55,6 +55,22 @@ class OutboxRepository(Repository[OutboxMessage]):
         )
         return [(row.id, row.version) for row in await self.session.execute(stmt)]
 
+    async def backlog(self, *, now: datetime) -> list[tuple[str, int, int, datetime | None]]:
+        """Per channel: queued messages due now, queued for later, and the oldest due time.
+        One pass over the queued rows (the partial index `ix_outbox_due` holds only those)."""
+        due = OutboxMessage.not_before <= now
+        stmt = (
+            select(
+                OutboxMessage.channel,
+                func.count().filter(due),
+                func.count().filter(OutboxMessage.not_before > now),
+                func.min(OutboxMessage.not_before).filter(due),
+            )
+            .where(OutboxMessage.status == MessageStatus.queued)
+            .group_by(OutboxMessage.channel)
+        )
+        return [tuple(row) for row in await self.session.execute(stmt)]
+
     async def take_for_send(self, message_id: uuid.UUID, version: int, *, lease: timedelta) -> OutboxMessage | None:
         """Start an attempt if the row is still queued at the version the job was given."""
         stmt = (

@@ -19,6 +19,13 @@ from domain.shared.db import database_unavailable
 from domain.shared.errors import DomainError
 
 FHIR_JSON = "application/fhir+json"
+# The id of the request an OperationOutcome answers, the same as its X-Request-Id header (FHIR's own
+# carrier for it, http.html#custom). An extension on the resource rather than text in
+# `issue[].diagnostics`: the id belongs to the whole interaction, not to one issue; diagnostics is
+# free text for a person, which a client would have to parse, and repeating the id in every issue
+# would blur what each issue says. Extensions are FHIR's way to carry what the base resource has
+# no element for, and a reader that does not know this one ignores it.
+REQUEST_ID_EXTENSION = "https://refloop.dev/fhir/StructureDefinition/request-id"
 log = structlog.get_logger()
 
 # HTTP status -> OperationOutcome issue code (http://hl7.org/fhir/issue-type).
@@ -71,6 +78,12 @@ def issue(code: str, diagnostics: str, expression: list[str] | None = None, seve
 
 def operation_outcome(issues: list[dict[str, Any]]) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def with_request_id(outcome: dict[str, Any], request_id: str) -> dict[str, Any]:
+    extensions = [e for e in outcome.get("extension", []) if e.get("url") != REQUEST_ID_EXTENSION]
+    extensions.append({"url": REQUEST_ID_EXTENSION, "valueString": request_id})
+    return {**outcome, "extension": extensions}
 
 
 def information(diagnostics: str) -> dict[str, Any]:

@@ -15,11 +15,18 @@ from domain.shared.db import get_sessionmaker, unit_of_work
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
 from workers.channels import UnknownChannel, handler_for
 from workers.config import outbox_config
+from workers.telemetry import SENDS, observed
 
 log = structlog.get_logger()
 
 
+@observed
 async def send_message(ctx: dict, message_id: str, version: int) -> str:
+    with structlog.contextvars.bound_contextvars(message_id=message_id):
+        return await _send(message_id, version)
+
+
+async def _send(message_id: str, version: int) -> str:
     cfg = outbox_config()
     # 1. Take the row: a committed conditional UPDATE, so one worker at most holds this attempt,
     #    and the attempt counts even if this process dies mid-send.
@@ -29,12 +36,12 @@ async def send_message(ctx: dict, message_id: str, version: int) -> str:
         if message is None:
             return "skipped"  # sent already, or handed to another job since
         verdict = await cadence.check(session, message, now=utcnow())
-        if verdict is not None:
-            if verdict.defer_until is not None:
-                await delivery.record_deferred(session, message=message, until=verdict.defer_until, rule=verdict.rule)
-                return "deferred"
+        if verdict is not None and verdict.defer_until is not None:
+            await delivery.record_deferred(session, message=message, until=verdict.defer_until, rule=verdict.rule)
+        elif verdict is not None:
             await delivery.record_suppressed(session, message=message, rule=verdict.rule)
-            return "suppressed"
+    if verdict is not None:  # counted once its transaction has committed, as are the outcomes below
+        return _counted(message, "deferred" if verdict.defer_until is not None else "suppressed")
     # 2. Send, then record it in the same transaction the handler read its rows in.
     try:
         async with get_sessionmaker()() as session:
@@ -55,8 +62,14 @@ async def send_message(ctx: dict, message_id: str, version: int) -> str:
                                                     retry_base_seconds=cfg.retry_base_seconds)
         log.warning("message not sent", message_id=message_id, channel=message.channel, kind=message.kind,
                     attempts=message.attempts, outcome=outcome and outcome.value, error=error[:200])
-        return "failed" if outcome and outcome.value == "failed" else "retry"
+        return _counted(message, "failed") if outcome and outcome.value == "failed" else _counted(message, "retried")
+    _counted(message, "sent")
     return "sent" if recorded else "sent-unrecorded"
+
+
+def _counted(message: OutboxMessage, outcome: str) -> str:
+    SENDS.labels(message.channel, outcome).inc()
+    return outcome
 
 
 async def _close_loop(session, message: OutboxMessage) -> None:

@@ -6,15 +6,18 @@ import domain.models  # noqa: F401  (every table on the metadata: tasks point at
 from domain.journey import sla
 from domain.relationships import cooling, practice_report, snapshot
 from domain.shared.db import unit_of_work
+from workers.telemetry import observed
 
 log = structlog.get_logger()
 
 
+@observed
 async def refresh_referrer_figures(ctx: dict) -> int:
     async with unit_of_work() as session:
         return await snapshot.refresh(session)
 
 
+@observed
 async def cooling_sweep(ctx: dict) -> dict:
     """Cooling first, then the snapshot, so the list's cooling flags and the new tasks agree."""
     async with unit_of_work() as session:
