@@ -129,13 +129,17 @@ async def test_the_policy_is_a_setting_same_channel_window_and_off(client):
     assert (await ehr_push(client))["possible_duplicate"] is False
 
 
-async def test_a_partner_submission_is_flagged_too(client, session, client_for):
+async def test_a_partner_submission_is_flagged_for_staff_and_the_partner_is_not_told(client, session, client_for):
     organization = await make_organization(session)
     await keyed_in_fax(client)
     partner = await client_for("partner", organization_id=organization.id)
     response = await partner.post("/v1/referrals", json=referral_payload(patient=dict(PATIENT)))
     assert response.status_code == 201, response.text
-    assert response.json()["possible_duplicate"] is True and "partner_api" in response.json()["duplicate_reason"]
+    # Staff see the flag; the partner never learns of the other referral (maybe another organisation's).
+    assert response.json()["possible_duplicate"] is False and response.json()["duplicate_reason"] is None
+    assert (await partner.get(f"/v1/referrals/{response.json()['id']}")).json()["duplicate_reason"] is None
+    staff_view = await referral(client, response.json()["id"])
+    assert staff_view["possible_duplicate"] is True and "partner_api" in staff_view["duplicate_reason"]
 
 
 async def test_link_keeps_both_as_related_and_dismiss_says_not_a_duplicate(client):
