@@ -43,12 +43,14 @@ def test_every_route_has_a_rule_and_every_rule_a_route(app):
     assert not stale, f"rows in api/permissions.py for routes that no longer exist: {stale}"
 
 
-def test_the_only_open_routes_are_health_metadata_and_token_endpoints():
+def test_the_only_open_routes_are_health_metadata_discovery_and_token_endpoints():
     open_ops = sorted(op for op, rule in RULES.items() if rule.open)
-    # The invitation routes take a one-time e-mailed token as their credential.
+    # The invitation routes take a one-time e-mailed token as their credential; SMART discovery and
+    # our push key's JWKS are public documents by design.
     assert open_ops == sorted(["health-healthz", "health-readyz", "fhir-capabilities", "auth-login",
                                "auth-refresh_tokens", "auth-smart_token", "auth-open_invitation",
-                               "auth-accept_invitation", "unsupported"])
+                               "auth-accept_invitation", "unsupported", "fhir-smart_configuration",
+                               "smart-smart_configuration", "smart-jwks"])
 
 
 def test_analysts_never_reach_patient_data():
