@@ -27,14 +27,25 @@ class DatabaseSettings(BaseSettings):
     model_config = _group("DATABASE_")
 
     url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/refloop"
+    # A read replica for the analytics queries (DATABASE_READ_URL); unset, they read the primary.
+    read_url: str | None = None
     pool_size: int = 20
     max_overflow: int = 10
+    # Prepared statements kept per connection. 0 behind PgBouncer in transaction mode, where the
+    # next transaction may run on another server connection that never saw the statement.
+    statement_cache_size: int = Field(default=100, ge=0)
     echo: bool = False
 
     @field_validator("url")
     @classmethod
     def _asyncpg(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("read_url")
+    @classmethod
+    def _read_asyncpg(cls, value: str | None) -> str | None:
+        # An empty DATABASE_READ_URL (a template's blank) means no replica.
+        return normalise_database_url(value) if value else None
 
 
 class RedisSettings(BaseSettings):
