@@ -26,7 +26,7 @@ SECRET_TEMPLATE = "secret.example.yaml"
 # Environment variables read by something other than our settings classes, or only by the manifests.
 OTHER_VARIABLES = {
     "FORWARDED_ALLOW_IPS",  # uvicorn: whose X-Forwarded-* headers to trust
-    "DATABASE_MIGRATION_URL",  # the Secret key the migration Job reads as its DATABASE_URL
+    "DATABASE_PRIMARY_URL",  # the Secret key: the primary itself, for the migration Job and the LISTEN
 }
 
 

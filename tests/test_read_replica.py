@@ -1,4 +1,5 @@
-"""Analytics read from the replica named by DATABASE_READ_URL (else the primary), and the
+"""Analytics read from the replica named by DATABASE_READ_URL (else the primary), the outbox relay
+LISTENs where DATABASE_LISTEN_URL says (PgBouncer cannot carry LISTEN), and the
 asyncpg statement cache can be turned off for PgBouncer in transaction mode."""
 
 import os
@@ -91,3 +92,14 @@ def test_statement_cache_default_is_asyncpgs() -> None:
     args = db.connect_args(DatabaseSettings())
     assert args["statement_cache_size"] == args["prepared_statement_cache_size"] == 100
     assert "prepared_statement_name_func" not in args
+
+
+def test_the_relay_listens_where_database_listen_url_says(monkeypatch) -> None:
+    from workers.outbox_relay import listen_url
+
+    database = get_settings().database
+    assert database.listen_url is None
+    assert listen_url() == database.url.replace("postgresql+asyncpg://", "postgresql://")
+    # Behind PgBouncer in transaction mode LISTEN must bypass it.
+    monkeypatch.setattr(database, "listen_url", "postgresql+asyncpg://refloop@postgres-primary:5432/refloop")
+    assert listen_url() == "postgresql://refloop@postgres-primary:5432/refloop"
