@@ -7,7 +7,8 @@
 #   BASE_IMAGE=local deploy/build-and-check.sh    # no registry: on localhost/python:3.11-slim,
 #                                                 # built first by deploy/local-base-image.sh
 # Environment: DATABASE_SERVER (postgresql://postgres@127.0.0.1:5432), DATABASE_NAME
-# (refloop_image_check, dropped and created), REDIS_URL (redis://127.0.0.1:6379/15), PORT (18080),
+# (refloop_image_check, dropped and created), REDIS_URL (redis://127.0.0.1:6379/14: not 15, the test
+# suite's), PORT (18080),
 # TIMEOUT (120 s), OCI_RUNTIME (runc when installed: crun refuses hosts whose cgroups are in hybrid
 # mode). Needs root, buildah, psql and curl.
 set -euo pipefail
@@ -17,7 +18,7 @@ IMAGE=${IMAGE:-localhost/refloop:check}
 BASE_IMAGE=${BASE_IMAGE:-}
 DATABASE_SERVER=${DATABASE_SERVER:-postgresql://postgres@127.0.0.1:5432}
 DATABASE_NAME=${DATABASE_NAME:-refloop_image_check}
-REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14}
 PORT=${PORT:-18080}
 TIMEOUT=${TIMEOUT:-120}
 OCI_RUNTIME=${OCI_RUNTIME:-$(command -v runc || true)}
@@ -45,22 +46,27 @@ psql -q "$DATABASE_SERVER/postgres" -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME
   -c "CREATE DATABASE \"$DATABASE_NAME\""
 
 secret() { python3 -c 'import base64, os, sys; print(base64.b64encode(os.urandom(int(sys.argv[1]))).decode())' "$1"; }
+# Production settings with fresh keys: the image refuses the development defaults.
+settings=(--env "DATABASE_URL=$DATABASE_SERVER/$DATABASE_NAME" --env "REDIS_URL=$REDIS_URL" --env "PORT=$PORT"
+  --env "SECURITY_SECRET_KEY=$(secret 48)" --env "SECURITY_ENCRYPTION_KEYS=k1:$(secret 32)"
+  --env "SECURITY_BLIND_INDEX_KEY=$(secret 32)")
 container=$(buildah from --quiet "$IMAGE")
+worker=$(buildah from --quiet "$IMAGE")
 pid=""
+worker_pid=""
 cleanup() {
   set +e  # clean up everything, whatever fails
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for p in $pid $worker_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   # The runtime may still be tearing the container down for a moment after buildah run returns.
-  for _ in 1 2 3 4 5; do buildah rm "$container" >/dev/null 2>&1 && break; sleep 1; done
+  for c in "$container" "$worker"; do
+    for _ in 1 2 3 4 5; do buildah rm "$c" >/dev/null 2>&1 && break; sleep 1; done
+  done
   psql -q "$DATABASE_SERVER/postgres" -c "DROP DATABASE IF EXISTS \"$DATABASE_NAME\" WITH (FORCE)" || true
 }
 trap cleanup EXIT
+buildah config "${settings[@]}" "$container"
+buildah config "${settings[@]}" "$worker"
 
-# Production settings with fresh keys: the image refuses the development defaults.
-buildah config \
-  --env "DATABASE_URL=$DATABASE_SERVER/$DATABASE_NAME" --env "REDIS_URL=$REDIS_URL" --env "PORT=$PORT" \
-  --env "SECURITY_SECRET_KEY=$(secret 48)" --env "SECURITY_ENCRYPTION_KEYS=k1:$(secret 32)" \
-  --env "SECURITY_BLIND_INDEX_KEY=$(secret 32)" "$container"
 command=$(buildah inspect --format '{{range .OCIv1.Config.Cmd}}{{.}}{{"\x00"}}{{end}}' "$container" | tr '\0' '\n')
 mapfile -t cmd <<<"${command%$'\n'}"
 say "starting the image's command on the host network, port $PORT: ${cmd[*]}"
@@ -88,4 +94,16 @@ if [ "$status" != 200 ]; then
 fi
 say "GET /readyz -> $status $body ($((SECONDS - started)) s after the build began)"
 say "migrations applied: $(psql -qtA "$DATABASE_SERVER/$DATABASE_NAME" -c 'select version_num from alembic_version')"
-say "container output: $LOG"
+
+# The worker Kubernetes runs from the same image: it must start and stay up.
+say "starting \`refloop worker\` from the image for 10 s"
+buildah run "${runtime[@]}" --network host "$worker" -- refloop worker >"$LOG.worker" 2>&1 &
+worker_pid=$!
+sleep 10
+if ! kill -0 "$worker_pid" 2>/dev/null; then
+  say "the worker exited; its output:"
+  cat "$LOG.worker" >&2
+  exit 1
+fi
+say "worker running after 10 s"
+say "container output: $LOG, $LOG.worker"
