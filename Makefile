@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 BENCH_INSTALLED := $(VENV)/.installed-bench
 
-.PHONY: run test install install-test openapi bench migrate seed serve worker clean-data frontend-build frontend-test
+.PHONY: run test install install-test openapi bench migrate seed serve worker clean-data frontend-build frontend-test image-constraints
 
 run: $(INSTALLED) frontend-build
 	$(VENV)/bin/refloop run $(ARGS)
@@ -44,6 +44,10 @@ $(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
 # `make bench ARGS="--rounds 5"`: see bench/README.md (PostgreSQL, Redis and wrk; results in bench/results/).
 bench: $(BENCH_INSTALLED)
 	bash bench/run_all.sh $(ARGS)
+
+# The image's exact dependency versions (deploy/constraints.txt), resolved again from pyproject.toml.
+image-constraints: $(INSTALLED)
+	$(PY) -m pip install --dry-run --ignore-installed --quiet --report - . | $(PY) deploy/constraints.py > deploy/constraints.txt
 
 migrate: $(INSTALLED)
 	$(VENV)/bin/refloop migrate

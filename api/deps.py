@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit_trail
 from domain.identity.errors import NotAuthenticated
-from domain.shared.db import get_sessionmaker
+from domain.shared.db import get_read_sessionmaker, get_sessionmaker
 from domain.shared.errors import InvalidInput, PreconditionRequired
 
 
@@ -39,6 +39,20 @@ async def get_read_session() -> AsyncIterator[AsyncSession]:
 
 
 ReadSession = Annotated[AsyncSession, Depends(get_read_session, scope="request")]
+
+
+async def get_analytics_session(session: Session) -> AsyncIterator[AsyncSession]:
+    """Where the analytics queries read: the replica when DATABASE_READ_URL is set, else the
+    request's own session. The request's session still carries the audit trail either way."""
+    replica = get_read_sessionmaker()
+    if replica is None:
+        yield session
+        return
+    async with replica() as read:
+        yield read
+
+
+AnalyticsSession = Annotated[AsyncSession, Depends(get_analytics_session, scope="function")]
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,12 @@ async def _pass(redis: ArqRedis, cfg: OutboxConfig) -> tuple[int, bool]:
     return len(claimed), len(claimed) >= limit
 
 
+def listen_url() -> str:
+    """Where the relay LISTENs: DATABASE_LISTEN_URL, else DATABASE_URL (as asyncpg spells it)."""
+    database = get_settings().database
+    return (database.listen_url or database.url).replace("postgresql+asyncpg://", "postgresql://")
+
+
 class Listener:
     """A raw asyncpg connection LISTENing on the outbox channel; `woken` is set by each notification."""
 
@@ -61,8 +67,7 @@ class Listener:
     async def ensure(self) -> None:
         if self.connection is not None and not self.connection.is_closed():
             return
-        url = get_settings().database.url.replace("postgresql+asyncpg://", "postgresql://")
-        self.connection = await asyncpg.connect(url, server_settings={"application_name": "refloop-relay"})
+        self.connection = await asyncpg.connect(listen_url(), server_settings={"application_name": "refloop-relay"})
         await self.connection.add_listener(CHANNEL, lambda *_: self.woken.set())
         # Anything inserted while we were not listening is found by the pass that follows.
         self.woken.set()

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AfterValidator, StringConstraints
 
-from api.deps import CurrentPrincipal, Session
+from api.deps import AnalyticsSession, CurrentPrincipal
 from api.errors import problem_responses
 from domain.analytics import export, service
 from domain.analytics.schemas import AnalyticsSummary, SummaryFilters, SummaryGrouping
@@ -69,7 +69,7 @@ DESCRIPTION = ("Over referrals received in [from, to) that match every filter gi
 
 @router.get("/summary", response_model=AnalyticsSummary, summary="Referral metrics for a period",
             description=DESCRIPTION, responses=problem_responses(401, 403, 422))
-async def get_summary(session: Session, principal: CurrentPrincipal, q: Query_) -> AnalyticsSummary:
+async def get_summary(session: AnalyticsSession, principal: CurrentPrincipal, q: Query_) -> AnalyticsSummary:
     return await service.summary(session, start=q.start, end=q.end, filters=q.filters, group_by=q.group_by, top=q.top)
 
 
@@ -78,7 +78,7 @@ async def get_summary(session: Session, principal: CurrentPrincipal, q: Query_) 
                         "(section, key, label, metric, value): totals, the series, status counts, top referrers.",
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
                        **problem_responses(401, 403, 422)})
-async def export_summary(session: Session, principal: CurrentPrincipal, q: Query_) -> Response:
+async def export_summary(session: AnalyticsSession, principal: CurrentPrincipal, q: Query_) -> Response:
     s = await service.summary(session, start=q.start, end=q.end, filters=q.filters, group_by=q.group_by, top=q.top)
     name = f"refloop-summary-{s.period_from:%Y%m%d}-{s.period_to:%Y%m%d}.csv"
     return Response(export.summary_csv(s), media_type="text/csv; charset=utf-8",

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.deps import CurrentPrincipal, Paging, Session, etag, parse_optional_if_match
+from api.deps import AnalyticsSession, CurrentPrincipal, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
 from domain.relationships import cooling, owners, practice_report, programs, service, settings, touchpoints
 from domain.providers.schemas import Organization
@@ -92,7 +92,7 @@ async def get_scorecard(
                summary="80/20: how few referrers send most referrals",
                description="Over referrals with a referring provider received in [from, to) (default the 90 days "
                "before now).", responses=problem_responses(401, 403, 422))
-async def get_concentration(session: Session, principal: CurrentPrincipal, from_: From = None,
+async def get_concentration(session: AnalyticsSession, principal: CurrentPrincipal, from_: From = None,
                             to: To = None) -> Concentration:
     return await service.concentration(session, start=from_, end=to)
 
@@ -158,7 +158,7 @@ async def assign_referrer_owner(provider_id: uuid.UUID, body: OwnerAssignment, s
                description="Per program over [from, to) (default the 365 days before now): cost incurred, referrals "
                "attributed (to the program of the referrer's last touchpoint in the 90 days before each), their "
                "revenue, and (revenue - cost) / cost.", responses=problem_responses(401, 403, 422))
-async def get_roi(session: Session, principal: CurrentPrincipal, from_: From = None, to: To = None) -> Roi:
+async def get_roi(session: AnalyticsSession, principal: CurrentPrincipal, from_: From = None, to: To = None) -> Roi:
     return await programs.roi(session, start=from_, end=to)
 
 

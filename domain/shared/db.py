@@ -1,8 +1,10 @@
 """Engine, session factory and the declarative base shared by every context."""
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from typing import Any
 
 import asyncpg
 from sqlalchemy import MetaData
@@ -10,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from domain.shared.settings import get_settings
+from domain.shared.settings import DatabaseSettings, get_settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,23 +27,57 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-@lru_cache
-def get_engine() -> AsyncEngine:
-    settings = get_settings().database
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
+def connect_args(settings: DatabaseSettings) -> dict[str, Any]:
+    """What every connection of an engine is opened with."""
+    # Session settings go here: asyncpg resets anything set later when a connection is released.
+    args: dict[str, Any] = {"server_settings": {"application_name": "refloop", "timezone": "UTC"}}
+    cache = settings.statement_cache_size
+    # asyncpg's own cache and SQLAlchemy's cache of asyncpg statements, sized together.
+    args |= {"statement_cache_size": cache, "prepared_statement_cache_size": cache}
+    if cache == 0:
+        # Behind PgBouncer (transaction mode) asyncpg's numbered names would collide across the
+        # clients sharing a server connection; a fresh name each time cannot.
+        args["prepared_statement_name_func"] = _unique_statement_name
+    return args
+
+
+def _engine(url: str, settings: DatabaseSettings) -> AsyncEngine:
     return create_async_engine(
-        settings.url,
+        url,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_pre_ping=False,
         echo=settings.echo,
-        # Session settings go here: asyncpg resets anything set later when a connection is released.
-        connect_args={"server_settings": {"application_name": "refloop", "timezone": "UTC"}},
+        connect_args=connect_args(settings),
     )
+
+
+@lru_cache
+def get_engine() -> AsyncEngine:
+    settings = get_settings().database
+    return _engine(settings.url, settings)
+
+
+@lru_cache
+def get_read_engine() -> AsyncEngine | None:
+    """The read replica's engine (DATABASE_READ_URL), or None when reads go to the primary."""
+    settings = get_settings().database
+    return _engine(settings.read_url, settings) if settings.read_url else None
 
 
 @lru_cache
 def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(get_engine(), expire_on_commit=False, autoflush=False)
+
+
+@lru_cache
+def get_read_sessionmaker() -> async_sessionmaker[AsyncSession] | None:
+    engine = get_read_engine()
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False) if engine else None
 
 
 @asynccontextmanager

@@ -27,14 +27,29 @@ class DatabaseSettings(BaseSettings):
     model_config = _group("DATABASE_")
 
     url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/refloop"
+    # A read replica for the analytics queries (DATABASE_READ_URL); unset, they read the primary.
+    read_url: str | None = None
+    # The worker's LISTEN for new outbox rows (DATABASE_LISTEN_URL); unset, DATABASE_URL. LISTEN needs
+    # a session of its own: PgBouncer in transaction mode cannot carry it, so point this at the
+    # primary (or a session-mode pool) when DATABASE_URL goes through one.
+    listen_url: str | None = None
     pool_size: int = 20
     max_overflow: int = 10
+    # Prepared statements kept per connection. 0 behind PgBouncer in transaction mode, where the
+    # next transaction may run on another server connection that never saw the statement.
+    statement_cache_size: int = Field(default=100, ge=0)
     echo: bool = False
 
     @field_validator("url")
     @classmethod
     def _asyncpg(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("read_url", "listen_url")
+    @classmethod
+    def _optional_asyncpg(cls, value: str | None) -> str | None:
+        # Empty (a template's blank) means unset.
+        return normalise_database_url(value) if value else None
 
 
 class RedisSettings(BaseSettings):
