@@ -127,6 +127,16 @@ async def arq_redis(monkeypatch):
     await redis.aclose()
 
 
+@pytest.fixture(autouse=True)
+def _forget_cached_templates():
+    """Templates are cached per process for a few seconds; a test's rolled-back or truncated edit must
+    not leak into the next test through that cache."""
+    from domain.outreach.compose import forget_templates
+
+    yield
+    forget_templates()
+
+
 @pytest.fixture
 async def committed(connection_engine):
     """For tests whose work commits (workers): empties the tables they touch afterwards."""
