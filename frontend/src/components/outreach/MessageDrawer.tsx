@@ -73,7 +73,7 @@ function MessageView({ id }: { id: string }) {
           {m.referral_id && <Button component={Link} to={`/referrals/${m.referral_id}`} variant="subtle" size="compact-sm" w="fit-content">Open the referral</Button>}
           <Paper withBorder p="sm" radius="md" component="section" aria-label="Rendered message">
             {m.rendering && (
-              <Badge variant={m.rendering === 'as_sent' ? 'filled' : 'outline'} color={m.rendering === 'as_sent' ? 'teal.9' : 'orange.9'}
+              <Badge variant={m.rendering === 'as_sent' ? 'filled' : 'outline'} color={m.rendering === 'as_sent' ? 'teal.9' : 'indigo.9'}
                 mb="xs" data-testid="message-rendering">
                 {m.rendering === 'as_sent' ? 'As sent' : 'Preview'}
               </Badge>

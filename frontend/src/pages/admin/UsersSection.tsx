@@ -217,7 +217,7 @@ function ResetDialog({ user, onClose, onDone, onLinkSent }: {
 
 const INVITATION_STATUS: Record<Invitation['status'], { label: string; color: string; variant: 'light' | 'outline' }> = {
   pending: { label: 'Pending', color: 'blue', variant: 'light' },
-  expired: { label: 'Expired', color: 'orange.9', variant: 'outline' },
+  expired: { label: 'Expired', color: 'red.9', variant: 'outline' },
   accepted: { label: 'Accepted', color: 'teal', variant: 'light' },
   revoked: { label: 'Revoked', color: 'gray', variant: 'light' },
 };
