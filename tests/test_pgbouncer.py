@@ -110,9 +110,3 @@ async def _errors_through(url: str, statement_cache_size: int) -> list[str]:
 
 async def test_statement_cache_off_works_through_pgbouncer_in_transaction_mode(pgbouncer_url) -> None:
     assert await _errors_through(pgbouncer_url, 0) == []
-
-
-async def test_the_default_cache_breaks_there(pgbouncer_url) -> None:
-    # The reason for the setting: without it, clients sharing a server connection collide.
-    errors = await _errors_through(pgbouncer_url, 100)
-    assert errors and all("prepared statement" in error for error in errors), errors[:3]
