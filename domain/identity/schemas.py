@@ -104,7 +104,20 @@ class ApiKeyCreated(ApiKey):
     key: str = Field(description="The whole key. Shown this once; only a hash is kept.")
 
 
-class EhrClientCreate(Schema):
+class EhrPushSettings(Schema):
+    """How Refloop signs in at the EHR when it pushes status there."""
+
+    push_client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Our client id at this EHR, for pushes with SMART Backend Services credentials. "
+                                  "Left out: pushes carry no credentials.")
+    push_token_url: HttpUrl | None = Field(
+        default=None, description="The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.")
+    push_scope: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        default=None, description="Scopes to ask for; default system/Task.write system/Appointment.write "
+                                  "system/Communication.write.")
+
+
+class EhrClientCreate(EhrPushSettings):
     client_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{3,100}$")] | None = Field(
         default=None, description="Left out: one is generated.")
     name: Name
@@ -116,14 +129,6 @@ class EhrClientCreate(Schema):
         default=None, description="Where the client publishes its JWK Set; read once, at registration.")
     scopes: list[Scope] = Field(description="SMART system scopes it may be granted, e.g. system/ServiceRequest.write.")
     fhir_base_url: HttpUrl | None = Field(default=None, description="The EHR's FHIR base, for status pushes.")
-    push_client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        default=None, description="Our client id at this EHR, for pushes with SMART Backend Services credentials. "
-                                  "Left out: pushes carry no credentials.")
-    push_token_url: HttpUrl | None = Field(
-        default=None, description="The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.")
-    push_scope: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
-        default=None, description="Scopes to ask for; default system/Task.write system/Appointment.write "
-                                  "system/Communication.write.")
 
     @model_validator(mode="after")
     def _one_key(self) -> "EhrClientCreate":
@@ -132,7 +137,7 @@ class EhrClientCreate(Schema):
         return self
 
 
-class EhrClientUpdate(Schema):
+class EhrClientUpdate(EhrPushSettings):
     name: Name | None = None
     scopes: list[Scope] | None = None
     fhir_base_url: HttpUrl | None = None
@@ -140,14 +145,6 @@ class EhrClientUpdate(Schema):
     public_key_pem: Annotated[str, StringConstraints(max_length=20000)] | None = None
     jwks: dict[str, Any] | None = None
     jwks_url: HttpUrl | None = Field(default=None, description="Read the keys again from this URL (replaces them).")
-    push_client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        default=None, description="Our client id at this EHR, for pushes with SMART Backend Services credentials. "
-                                  "Left out: pushes carry no credentials.")
-    push_token_url: HttpUrl | None = Field(
-        default=None, description="The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.")
-    push_scope: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
-        default=None, description="Scopes to ask for; default system/Task.write system/Appointment.write "
-                                  "system/Communication.write.")
 
 
 class EhrClient(Schema):

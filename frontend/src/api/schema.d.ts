@@ -2716,6 +2716,21 @@ export interface components {
         /** EhrClientCreate */
         EhrClientCreate: {
             /**
+             * Push Client Id
+             * @description Our client id at this EHR, for pushes with SMART Backend Services credentials. Left out: pushes carry no credentials.
+             */
+            push_client_id?: string | null;
+            /**
+             * Push Token Url
+             * @description The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.
+             */
+            push_token_url?: string | null;
+            /**
+             * Push Scope
+             * @description Scopes to ask for; default system/Task.write system/Appointment.write system/Communication.write.
+             */
+            push_scope?: string | null;
+            /**
              * Client Id
              * @description Left out: one is generated.
              */
@@ -2751,6 +2766,9 @@ export interface components {
              * @description The EHR's FHIR base, for status pushes.
              */
             fhir_base_url?: string | null;
+        };
+        /** EhrClientUpdate */
+        EhrClientUpdate: {
             /**
              * Push Client Id
              * @description Our client id at this EHR, for pushes with SMART Backend Services credentials. Left out: pushes carry no credentials.
@@ -2766,9 +2784,6 @@ export interface components {
              * @description Scopes to ask for; default system/Task.write system/Appointment.write system/Communication.write.
              */
             push_scope?: string | null;
-        };
-        /** EhrClientUpdate */
-        EhrClientUpdate: {
             /** Name */
             name?: string | null;
             /** Scopes */
@@ -2788,21 +2803,6 @@ export interface components {
              * @description Read the keys again from this URL (replaces them).
              */
             jwks_url?: string | null;
-            /**
-             * Push Client Id
-             * @description Our client id at this EHR, for pushes with SMART Backend Services credentials. Left out: pushes carry no credentials.
-             */
-            push_client_id?: string | null;
-            /**
-             * Push Token Url
-             * @description The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.
-             */
-            push_token_url?: string | null;
-            /**
-             * Push Scope
-             * @description Scopes to ask for; default system/Task.write system/Appointment.write system/Communication.write.
-             */
-            push_scope?: string | null;
         };
         /**
          * EventKind
