@@ -8,7 +8,7 @@ function openLink(token: string) {
   return renderWithApp(
     <Routes>
       <Route path="/invite/:token" element={<AcceptInvitationPage />} />
-      <Route path="/referrals" element={<p>Referral board</p>} />
+      <Route path="/work-queue" element={<p>Work queue</p>} />
     </Routes>,
     { route: `/invite/${token}` },
   );
@@ -55,7 +55,7 @@ describe('the page behind an invitation link', () => {
     await userEvent.type(password, 'harbour lights 2031');
     await userEvent.type(repeat, 'harbour lights 2031');
     await userEvent.click(screen.getByRole('button', { name: 'Set password and sign in' }));
-    expect(await screen.findByText('Referral board')).toBeInTheDocument();
+    expect(await screen.findByText('Work queue')).toBeInTheDocument();
     const accepted = calls.filter((c) => c.url.pathname === '/v1/auth/invitation/accept').at(-1);
     expect(JSON.parse(accepted!.body)).toEqual({ token: 'fresh-token', password: 'harbour lights 2031' });
   });
