@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Grid, Group, Paper, Select, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { BarChart } from '@mantine/charts';
 import { Link, useParams } from 'react-router-dom';
@@ -73,6 +73,8 @@ function Owner({ card }: { card: Scorecard }) {
   const liaisons = useLiaisons(isAdmin);
   const assign = useAssignOwner();
   const [owner, setOwner] = useState<string | null>(card.owner_liaison_id ?? null);
+  // Follow the saved owner without remounting, so "Owner saved." outlives the refetch it causes.
+  useEffect(() => setOwner(card.owner_liaison_id ?? null), [card.owner_liaison_id]);
   if (!isAdmin) {
     return <Text size="sm">Owner liaison: <b>{card.owner_liaison_name ?? 'none'}</b></Text>;
   }
@@ -109,7 +111,7 @@ export function ReferrerPage() {
               {s.standing.cooling && <Badge color="orange" variant="filled">Cooling</Badge>}
               <Text component={Link} to={`/providers/${id}`} size="sm" c="indigo">Directory profile</Text>
             </Group>
-            <Owner key={s.owner_liaison_id ?? 'none'} card={s} />
+            <Owner card={s} />
             <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
               <Figure label="Referrals (12 months)" value={String(s.figures.volume)} />
               <Figure label="Conversion" value={percent(s.figures.conversion_rate)} />
