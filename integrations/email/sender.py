@@ -2,7 +2,6 @@
 resend after a crash carries the same id and the receiving side can drop the copy."""
 
 import asyncio
-import weakref
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.outreach.compose import compose
 from domain.outreach.settings import outreach_settings
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
+from domain.shared.per_loop import for_this_loop
 from domain.shared.settings import get_settings
 
 TIMEOUT_SECONDS = 10
@@ -79,18 +79,10 @@ class SmtpPool:
                 client.close()
 
 
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, SmtpPool]] = weakref.WeakKeyDictionary()
-
-
 def pool() -> SmtpPool:
-    # Connections cannot cross event loops (tests run several), and an open connection must not
-    # carry mail on to a server the settings no longer name.
+    # An open connection must not carry mail on to a server the settings no longer name.
     s = get_settings().smtp
-    target = (s.host, s.port, s.username, s.start_tls)
-    pools = _pools.setdefault(asyncio.get_running_loop(), {})
-    if target not in pools:
-        pools[target] = SmtpPool()
-    return pools[target]
+    return for_this_loop(("smtp", s.host, s.port, s.username, s.start_tls), SmtpPool)
 
 
 async def deliver(message: OutboxMessage, session: AsyncSession) -> str:

@@ -6,7 +6,6 @@ after a lost response overwrites the same resource instead of making a second on
 sent, whatever version the message was queued at: a push is "this is how it stands now".
 """
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -18,6 +17,7 @@ from domain.fhir import service as fhir_store
 from domain.fhir.repository import FhirAppointmentRepository
 from domain.identity.models import EhrClient
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
+from domain.shared.per_loop import for_this_loop
 from domain.shared.settings import get_settings
 from integrations.fhir import push_auth
 from integrations.fhir.handlers.tasks import render_one as render_task
@@ -27,14 +27,8 @@ from integrations.fhir.outcomes import FHIR_JSON
 
 TIMEOUT_SECONDS = 10
 RETRYABLE_4XX = {408, 409, 425, 429}
-_clients: dict[int, httpx.AsyncClient] = {}
-
-
 def http() -> httpx.AsyncClient:
-    loop_id = id(asyncio.get_running_loop())
-    if loop_id not in _clients:
-        _clients[loop_id] = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
-    return _clients[loop_id]
+    return for_this_loop("fhir", lambda: httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False))
 
 
 def _absolute(resource: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import json
 import os
 import time
 import uuid
-import weakref
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from jose import jwk, jwt
 
 from domain.identity.models import EhrClient
 from domain.shared.outbox import DeliveryRefused
+from domain.shared.per_loop import for_this_loop
 from domain.shared.settings import get_settings
 
 ALGORITHM = "RS384"
@@ -35,7 +35,6 @@ DEFAULT_SCOPE = "system/Task.write system/Appointment.write system/Communication
 RENEW_MARGIN_SECONDS = 30
 
 _tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
-_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Lock]] = weakref.WeakKeyDictionary()
 _token_urls: dict[str, str] = {}
 
 
@@ -125,8 +124,7 @@ async def bearer(http: httpx.AsyncClient, ehr: EhrClient, *, fresh: bool = False
 
 
 def _lock(key: tuple[str, str, str]) -> asyncio.Lock:
-    locks = _locks.setdefault(asyncio.get_running_loop(), {})
-    return locks.setdefault(key, asyncio.Lock())
+    return for_this_loop(("fhir-push-token", *key), asyncio.Lock)
 
 
 async def _new_token(http: httpx.AsyncClient, key: tuple[str, str, str], *, client_id: str) -> str:

@@ -1,7 +1,6 @@
 """SMS through an HTTP provider. Any provider that takes `POST {to, from, body}` with a bearer
 key fits; the message id goes along as `Idempotency-Key` so the provider can drop a repeat."""
 
-import asyncio
 from functools import lru_cache
 
 import httpx
@@ -10,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.compose import compose
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
+from domain.shared.per_loop import for_this_loop
 
 
 class SmsSettings(BaseSettings):
@@ -26,14 +26,8 @@ def sms_settings() -> SmsSettings:
     return SmsSettings()
 
 
-_clients: dict[int, httpx.AsyncClient] = {}
-
-
 def client() -> httpx.AsyncClient:
-    loop_id = id(asyncio.get_running_loop())
-    if loop_id not in _clients:
-        _clients[loop_id] = httpx.AsyncClient(timeout=sms_settings().timeout_seconds)
-    return _clients[loop_id]
+    return for_this_loop("sms", lambda: httpx.AsyncClient(timeout=sms_settings().timeout_seconds))
 
 
 async def deliver(message: OutboxMessage, session: AsyncSession) -> str:

@@ -1,7 +1,6 @@
 """Partner webhooks: a small JSON event (ids and statuses, never patient data), signed, with
 `webhook-id` fixed per message so every retry and resend is recognisably the same event."""
 
-import asyncio
 import json
 
 import httpx
@@ -9,20 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.models import WebhookEndpoint
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
+from domain.shared.per_loop import for_this_loop
 from integrations.webhooks import signing
 
 TIMEOUT_SECONDS = 10
 # Worth retrying: the receiver is busy or briefly broken. Any other 4xx is our problem to fix.
 RETRYABLE_4XX = {408, 409, 425, 429}
 
-_clients: dict[int, httpx.AsyncClient] = {}
-
-
 def client() -> httpx.AsyncClient:
-    loop_id = id(asyncio.get_running_loop())
-    if loop_id not in _clients:
-        _clients[loop_id] = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
-    return _clients[loop_id]
+    return for_this_loop("webhooks", lambda: httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False))
 
 
 def webhook_id(message: OutboxMessage) -> str:
