@@ -19,9 +19,10 @@ from api.routers import messages, templates
 from api.routers import colleagues, search
 from api.routers import reference
 from api.routers import dev_mails, webhook_endpoints, well_known
-from api.routers import exports, imports, relationships, touchpoints
+from api.routers import exports, hygiene, imports, relationships, touchpoints
 from api.routers import documents, duplicates, journey
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
+from domain.providers.importfile import MAX_BYTES as DIRECTORY_IMPORT_BYTES
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.journey.document_settings import document_settings
 from domain.shared.settings import get_settings
@@ -84,7 +85,7 @@ def create_app() -> FastAPI:
     app.include_router(referrals.counts_router, prefix="/v1", responses=V1_RESPONSES)
     for module in (auth, users, invitations, api_keys, ehr_clients, audit):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (appointments, analytics, organizations, providers, tasks):
+    for module in (appointments, analytics, organizations, providers, hygiene, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for relationship_router in (imports.router, relationships.router, relationships.analytics, relationships.admin,
                                 touchpoints.router, touchpoints.programs_router, exports.router):
@@ -109,6 +110,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes, larger={
         DOCUMENT_UPLOAD: document_settings().max_bytes + 64 * 1024,
         r"^/v1/imports/referrals$": MAX_IMPORT_BYTES + 64 * 1024,
+        r"^/v1/imports/providers$": DIRECTORY_IMPORT_BYTES + 64 * 1024,
     })
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)

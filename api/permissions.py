@@ -187,6 +187,12 @@ RULES: dict[str, Rule] = {
     # Referrer relationships: history import (patient data, admins only), referrer figures (aggregates:
     # liaisons and analysts too, never partners), relationship settings (admins, audited).
     "imports-import_referrals": rule("admin", audit="referral.import"),
+    # The provider-relations team (admins and liaisons) keeps the directory: imports, hygiene, verification.
+    "imports-import_providers": rule("admin", "liaison", audit="provider.import"),
+    "imports-list_provider_imports": rule("admin", "liaison"),
+    "imports-get_provider_import": rule("admin", "liaison"),
+    "providers-directory_hygiene": rule("admin", "liaison"),
+    "providers-verify_provider": rule("admin", "liaison", audit="provider.verify"),
     "relationships-list_referrers": rule("admin", "liaison", "analyst"),
     "relationships-list_referring_organizations": rule("admin", "liaison", "analyst"),
     "relationships-get_scorecard": rule("admin", "liaison", "analyst"),

@@ -5,7 +5,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
-from domain.providers import service
+from domain.audit import trail as audit
+from domain.providers import hygiene, service
 from domain.providers.enums import ProviderKind, ProviderStatus
 from domain.providers.repository import ProviderFilters
 from domain.providers.schemas import (
@@ -81,6 +82,23 @@ async def list_providers(
 async def get_provider(
     provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
 ) -> Provider:
+    provider = await service.get_provider(session, provider_id=provider_id)
+    response.headers["ETag"] = etag(provider.version)
+    return provider
+
+
+@router.post(
+    "/{provider_id}/verify", response_model=Provider,
+    summary="Mark a provider's record as confirmed today",
+    description="Sets `verified_at` to now: the record leaves the hygiene report's 'not verified for 12 months'.",
+    responses=problem_responses(401, 403, 404),
+)
+async def verify_provider(
+    provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
+) -> Provider:
+    await hygiene.verify(session, provider_id)
+    audit.note(session, "provider.verify", "provider", provider_id)
+    session.expire_all()
     provider = await service.get_provider(session, provider_id=provider_id)
     response.headers["ETag"] = etag(provider.version)
     return provider

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.outreach.kinds import TITLES, MessageKind
 from domain.outreach.render import Rendered
 from domain.outreach.repository import OutboxRepository
+from domain.providers import hygiene
 from domain.referrals.enums import EventKind
 from domain.referrals.models import ReferralEvent
 from domain.shared.clock import utcnow
@@ -93,6 +94,9 @@ async def record_failure(
         due_at=utcnow() + timedelta(hours=4), priority=TaskPriority.high,
     ))
     _timeline(session, message, MessageStatus.failed, error=error[:200])
+    if permanent and message.channel == "email" and message.recipient_type == "provider" and message.recipient_id:
+        # A permanent refusal (SMTP 5xx) is a bounce: the address is bad, the directory's hygiene list shows it.
+        await hygiene.mark_bounced(session, message.recipient_id, reason=error)
     return MessageStatus.failed
 
 

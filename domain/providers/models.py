@@ -1,6 +1,7 @@
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,10 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"))
     preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(enum_type(ContactMethod))
     contact_points: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
+    # Practice location, normalised (USPS abbreviations, ZIP+4 kept): {line: [...], city, state, postal_code, country}.
+    address: Mapped[dict | None] = mapped_column(JSONB)
+    # Last time someone confirmed the record (the "verify" action, or an import that created or changed it).
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str | None] = mapped_column(Text)
 
     affiliations: Mapped[list["Affiliation"]] = relationship(
@@ -87,3 +92,22 @@ class StaffContact(IdMixin, TimestampMixin, VersionMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
     notes: Mapped[str | None] = mapped_column(Text)
+
+
+class ProviderImport(IdMixin, Base):
+    """One directory file import: a job whose status and row report the web app shows."""
+
+    __tablename__ = "provider_imports"
+
+    filename: Mapped[str | None] = mapped_column(String(300))
+    file_hash: Mapped[str] = mapped_column(String(64), index=True)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20))  # running, succeeded, rejected
+    detail: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    # {created, updated, unchanged, merged}
+    counts: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    # [{row, npi, column, problem, action}]: every row's outcome, or every problem when rejected.
+    report: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

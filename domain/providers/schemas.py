@@ -106,6 +106,8 @@ class StoredContactPoint(Schema):
     system: ContactPointSystem
     value: str
     use: ContactPointUse | None = None
+    bad: bool = Field(default=False, description="A message to it bounced or was refused; replace it.")
+    bad_reason: str | None = None
 
 
 class Address(Schema):
@@ -114,6 +116,14 @@ class Address(Schema):
     state: Text100 | None = None
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), NoNul] | None = None
     country: Text100 | None = None
+
+
+class StoredAddress(Schema):
+    line: list[str] = Field(default_factory=list)
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
 
 
 # --- organizations ---------------------------------------------------------------------------
@@ -286,6 +296,8 @@ class Provider(Schema):
     merged_into_id: uuid.UUID | None = Field(description="Set when this record was merged into another.")
     preferred_contact_method: ContactMethod | None
     contact_points: list[StoredContactPoint]
+    address: StoredAddress | None = None
+    verified_at: UtcDateTime | None = Field(default=None, description="Last confirmed: the verify action or an import.")
     affiliations: list[Affiliation]
     staff: list[StaffContact]
     notes: str | None
@@ -303,3 +315,53 @@ class DuplicateCandidate(Schema):
     reasons: list[str] = Field(
         description="What matched: similar_name, same_phone (phone or fax), same_organization."
     )
+
+
+# --- directory import and hygiene -----------------------------------------------------------------
+
+
+class ImportReportRow(Schema):
+    row: int = Field(description="Line in the file, the header being line 1.")
+    npi: str | None = None
+    column: str | None = None
+    problem: str | None = None
+    action: str = Field(description="created, updated, unchanged, merged; rejected when the file was refused.")
+
+
+class ProviderImportJob(Schema):
+    id: uuid.UUID
+    filename: str | None
+    imported_by: str
+    status: str = Field(description="running, succeeded, rejected or failed.")
+    detail: str | None
+    rows: int
+    counts: dict[str, int]
+    created_at: UtcDateTime
+    finished_at: UtcDateTime | None
+
+
+class ProviderImportDetail(ProviderImportJob):
+    report: list[ImportReportRow] = Field(description="Row by row (up to `limit` rows from `offset`).")
+    report_total: int
+
+
+class HygieneFix(Schema):
+    action: str = Field(description="verify (one click) or edit (open the provider and change it).")
+    label: str
+    href: str = Field(description="Where in the web app to fix it.")
+    api: str = Field(description="The API call that fixes it.")
+
+
+class HygieneItem(Schema):
+    kind: str
+    provider_id: uuid.UUID
+    provider_name: str
+    npi: str | None
+    problem: str
+    fix: HygieneFix
+
+
+class HygieneReport(Schema):
+    counts: dict[str, int]
+    total: int
+    items: list[HygieneItem]

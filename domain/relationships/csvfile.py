@@ -88,7 +88,7 @@ def _moment(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class _Row:
+class Cells:
     """One line's cells, collecting problems instead of stopping at the first."""
 
     def __init__(self, line: int, cells: dict[str, str], errors: list[RowError]) -> None:
@@ -130,7 +130,7 @@ class _Row:
         return value.lower()
 
 
-def _referrer(row: _Row, directory: Directory) -> tuple[uuid.UUID, uuid.UUID | None] | None:
+def _referrer(row: Cells, directory: Directory) -> tuple[uuid.UUID, uuid.UUID | None] | None:
     npi, name, practice = row.text("referrer_npi", limit=10), row.text("referrer_name"), row.text("referrer_practice")
     if npi:
         found = directory.by_npi.get(npi)
@@ -146,7 +146,7 @@ def _referrer(row: _Row, directory: Directory) -> tuple[uuid.UUID, uuid.UUID | N
     return None
 
 
-def _check_row(row: _Row, directory: Directory, now: datetime) -> HistoryRow | None:
+def _check_row(row: Cells, directory: Directory, now: datetime) -> HistoryRow | None:
     before = len(row.errors)
     received_at = row.moment("received_at", required=True)
     if received_at is not None and received_at > now:
@@ -227,52 +227,69 @@ def _lines(data: bytes) -> Iterator[str]:
     return iter(io.StringIO(text, newline=""))
 
 
-def read(data: bytes, directory: Directory, *, now: datetime) -> list[HistoryRow]:
-    """Every row checked; FileRejected with all the problems (up to MAX_REPORTED_ERRORS) otherwise."""
-    if len(data) > MAX_BYTES:
+def open_table(data: bytes, *, columns: tuple[str, ...], required: tuple[str, ...],
+               max_bytes: int = MAX_BYTES) -> csv.DictReader:
+    """A CSV reader with a checked header; FileRejected for size, encoding, NUL bytes and header problems."""
+    if len(data) > max_bytes:
         raise FileRejected(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB. "
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {max_bytes // 1024 // 1024} MB. "
             "Split it into smaller files.", [])
     reader = csv.DictReader(_lines(data), strict=True)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
         raise FileRejected("The file is empty: it needs a header line and at least one row.", [])
     reader.fieldnames = header
-    unknown = [h for h in header if h not in COLUMNS]
-    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h not in columns]
+    missing = [c for c in required if c not in header]
     if unknown or missing or len(set(header)) != len(header):
         errors = [RowError(1, c, "is not a column this import knows") for c in unknown]
         errors += [RowError(1, c, "is a required column and is missing") for c in missing]
         errors += [RowError(1, c, "appears twice") for c in sorted({h for h in header if header.count(h) > 1})]
-        raise FileRejected(f"The header is wrong. Columns: {', '.join(COLUMNS)}.", errors)
-    rows: list[HistoryRow] = []
-    errors: list[RowError] = []
-    seen_ids: dict[str, int] = {}
+        raise FileRejected(f"The header is wrong. Columns: {', '.join(columns)}.", errors)
+    return reader
+
+
+def table_rows(reader: csv.DictReader, errors: list[RowError]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, cells) for each well-formed line; ragged or broken lines become errors. Stops at the error limit."""
+    width = len(reader.fieldnames or ())
     try:
         for cells in reader:
             line = reader.line_num
             if None in cells:
-                errors.append(RowError(line, None, f"has more cells than the header's {len(header)}"))
-                continue
-            if any(v is None for v in cells.values()):
-                errors.append(RowError(line, None, f"has fewer cells than the header's {len(header)}"))
-                continue
-            checked = _check_row(_Row(line, cells, errors), directory, now)
-            if checked is not None and checked.source_id is not None:
-                if checked.source_id in seen_ids:
-                    errors.append(RowError(line, "source_id", f"repeats line {seen_ids[checked.source_id]}"))
-                    continue
-                seen_ids[checked.source_id] = line
-            if checked is not None:
-                rows.append(checked)
+                errors.append(RowError(line, None, f"has more cells than the header's {width}"))
+            elif any(v is None for v in cells.values()):
+                errors.append(RowError(line, None, f"has fewer cells than the header's {width}"))
+            else:
+                yield line, cells
             if len(errors) >= MAX_REPORTED_ERRORS:
-                break
+                return
     except csv.Error as exc:
         errors.append(RowError(reader.line_num, None, f"is not valid CSV: {exc}"))
+
+
+def reject_if_any(errors: list[RowError], loaded: str = "loaded") -> None:
     if errors:
         shown = errors[:MAX_REPORTED_ERRORS]
         more = " (the first ones shown)" if len(errors) >= MAX_REPORTED_ERRORS else ""
-        raise FileRejected(f"{len(shown)} problems{more}; nothing was loaded.", shown)
+        raise FileRejected(f"{len(shown)} problems{more}; nothing was {loaded}.", shown)
+
+
+def read(data: bytes, directory: Directory, *, now: datetime) -> list[HistoryRow]:
+    """Every row checked; FileRejected with all the problems (up to MAX_REPORTED_ERRORS) otherwise."""
+    reader = open_table(data, columns=COLUMNS, required=REQUIRED)
+    rows: list[HistoryRow] = []
+    errors: list[RowError] = []
+    seen_ids: dict[str, int] = {}
+    for line, cells in table_rows(reader, errors):
+        checked = _check_row(Cells(line, cells, errors), directory, now)
+        if checked is not None and checked.source_id is not None:
+            if checked.source_id in seen_ids:
+                errors.append(RowError(line, "source_id", f"repeats line {seen_ids[checked.source_id]}"))
+                continue
+            seen_ids[checked.source_id] = line
+        if checked is not None:
+            rows.append(checked)
+    reject_if_any(errors)
     if not rows:
         raise FileRejected("The file has a header but no rows.", [])
     return rows

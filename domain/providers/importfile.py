@@ -1,0 +1,230 @@
+"""Reading an NPPES-style directory CSV into checked, normalised rows, or every problem found.
+
+Pure: no database. The file machinery (size, encoding, NUL bytes, header, ragged lines) is the
+referral history import's, in domain/relationships/csvfile.py.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+from scourgify import normalize_address_record
+from scourgify.exceptions import AddressNormalizationError
+
+from domain.providers.enums import ContactMethod, ProviderKind, StaffRole
+from domain.providers.schemas import npi_check_digit_ok
+from domain.reference import nucc
+from domain.relationships.csvfile import Cells, FileRejected, RowError, open_table, reject_if_any, table_rows
+from domain.shared import phones
+
+MAX_BYTES = 64 * 1024 * 1024
+TAXONOMY_SLOTS = 4
+
+REQUIRED = ("npi", "entity_type", "last_name", "first_name")
+OPTIONAL = (
+    "prefix", "suffix", "credential", "organization_name",
+    *(f"taxonomy_code_{n}" for n in range(1, TAXONOMY_SLOTS + 1)),
+    *(f"taxonomy_primary_{n}" for n in range(1, TAXONOMY_SLOTS + 1)),
+    "address_line_1", "address_line_2", "city", "state", "postal_code", "phone", "fax", "email",
+    "preferred_contact", "office_staff_name", "office_staff_role", "office_staff_phone", "office_staff_email",
+    "liaison_owner", "internal_external",
+)
+COLUMNS = REQUIRED + OPTIONAL
+ADDRESS_COLUMNS = ("address_line_1", "address_line_2", "city", "state", "postal_code")
+_INDIVIDUAL = {"1", "individual"}
+_ORGANIZATION = {"2", "organization"}
+_TAXONOMY = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
+_ZIP = re.compile(r"^[0-9]{5}(-?[0-9]{4})?$")
+
+
+@dataclass
+class Staff:
+    name: str
+    role: str
+    phone: str | None
+    email: str | None
+
+
+@dataclass
+class DirectoryRow:
+    """One provider as the file states it. None means "not given": the stored value stays."""
+
+    line: int
+    npi: str
+    values: dict = field(default_factory=dict)  # provider columns: given_name, specialties, address...
+    contact_points: dict[str, str] = field(default_factory=dict)  # system -> normalised value
+    organization_name: str | None = None
+    staff: Staff | None = None
+    liaison_email: str | None = None
+    notes: list[RowError] = field(default_factory=list)  # kept, but worth a look (unknown taxonomy)
+    merged_lines: list[int] = field(default_factory=list)
+
+
+@lru_cache(maxsize=65536)
+def normalise_address(line1: str, line2: str, city: str, state: str, postal_code: str) -> dict:
+    """USPS Pub. 28 parts (`123 N MAIN ST`, `STE 4`), ZIP+4 kept. ValueError when it cannot be read."""
+    try:
+        parts = normalize_address_record({
+            "address_line_1": line1, "address_line_2": line2 or None, "city": city, "state": state,
+            "postal_code": postal_code,
+        })
+    except (AddressNormalizationError, ValueError, TypeError, KeyError) as exc:
+        raise ValueError(str(exc).split("\n")[0] or "cannot be read as a US address") from None
+    lines = [parts[k] for k in ("address_line_1", "address_line_2") if parts.get(k)]
+    return {"line": lines, "city": parts.get("city"), "state": parts.get("state"),
+            "postal_code": parts.get("postal_code"), "country": "US"}
+
+
+def _address(row: Cells) -> dict | None:
+    cells = {c: row.text(c, limit=200) or "" for c in ADDRESS_COLUMNS}
+    if not any(cells.values()):
+        return None
+    missing = [c for c in ("address_line_1", "city", "state", "postal_code") if not cells[c]]
+    if missing:
+        row.fail(missing[0], "is empty; an address needs its first line, city, state and ZIP code")
+        return None
+    if not _ZIP.match(cells["postal_code"]):
+        row.fail("postal_code", f"{cells['postal_code']!r} is not a ZIP code (12345 or 12345-6789)")
+        return None
+    try:
+        return normalise_address(*(cells[c] for c in ADDRESS_COLUMNS))
+    except ValueError as exc:
+        row.fail("address_line_1", f"cannot be read as a US address: {exc}")
+        return None
+
+
+def _phone(row: Cells, column: str) -> str | None:
+    value = row.text(column, limit=40)
+    if value is None:
+        return None
+    try:
+        return phones.normalise(value)
+    except phones.NotAPhoneNumber:
+        row.fail(column, f"{value!r} is not a phone number")
+        return None
+
+
+def _email(row: Cells, column: str) -> str | None:
+    value = row.text(column, limit=254)
+    if value is None:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        row.fail(column, f"{value!r} is not an e-mail address: {exc}")
+        return None
+
+
+def _specialties(row: Cells, line: int) -> list[dict] | None:
+    found: list[dict] = []
+    for n in range(1, TAXONOMY_SLOTS + 1):
+        code = (row.text(f"taxonomy_code_{n}", limit=10) or "").upper()
+        flag = (row.text(f"taxonomy_primary_{n}", limit=5) or "").upper()
+        if not code:
+            if flag:
+                row.fail(f"taxonomy_primary_{n}", f"is set but taxonomy_code_{n} is empty")
+            continue
+        if not _TAXONOMY.match(code):
+            row.fail(f"taxonomy_code_{n}", f"{code!r} is not a taxonomy code (10 characters ending in X)")
+            continue
+        if flag not in ("", "Y", "N"):
+            row.fail(f"taxonomy_primary_{n}", f"{flag!r} is not Y or N")
+        known = nucc.lookup(code)
+        if known is None:
+            row.notes.append(RowError(line, f"taxonomy_code_{n}", f"{code} is not in the NUCC code set; "
+                                      "kept, and listed on the hygiene report"))
+        found.append({"code": code, "display": known.display_name if known else None, "primary": flag == "Y"})
+    if not found:
+        return None
+    primaries = sum(s["primary"] for s in found)
+    if primaries > 1:
+        row.fail("taxonomy_primary_1", "more than one taxonomy is marked primary (Y)")
+    elif primaries == 0:
+        found[0]["primary"] = True  # NPPES requires one; the first listed is the usual reading
+    return found
+
+
+def _choice(row: Cells, column: str, allowed: set[str]) -> str | None:
+    return row.choice(column, allowed, None)
+
+
+def _check(row: Cells) -> DirectoryRow | None:
+    before = len(row.errors)
+    row.notes = []  # type: ignore[attr-defined]
+    npi = row.required("npi", limit=10)
+    if npi and not (npi.isdigit() and len(npi) == 10):
+        row.fail("npi", f"{npi!r} is not an NPI (10 digits)")
+    elif npi and not npi_check_digit_ok(npi):
+        row.fail("npi", f"{npi} has a wrong check digit (Luhn with prefix 80840): a typing error?")
+    entity = (row.required("entity_type", limit=20) or "").lower()
+    if entity in _ORGANIZATION:
+        row.fail("entity_type", "organization rows (entity type 2) are not imported here; give the organization "
+                                "as organization_name on its providers' rows")
+    elif entity and entity not in _INDIVIDUAL:
+        row.fail("entity_type", f"{entity!r} is not 1 (individual) or 2 (organization)")
+    values: dict = {
+        "given_name": row.required("first_name", limit=100), "family_name": row.required("last_name", limit=100),
+        "prefix": row.text("prefix", limit=20), "suffix": row.text("suffix", limit=20),
+    }
+    credential = row.text("credential", limit=100)
+    if credential:
+        values["credentials"] = [c.replace(".", "").strip().upper()[:20]
+                                 for c in re.split(r"[,;/]", credential) if c.strip()]
+    values["specialties"] = _specialties(row, row.line)
+    values["address"] = _address(row)
+    values["preferred_contact_method"] = _choice(row, "preferred_contact", {m.value for m in ContactMethod})
+    values["kind"] = _choice(row, "internal_external", {k.value for k in ProviderKind})
+    points = {"phone": _phone(row, "phone"), "fax": _phone(row, "fax"), "email": _email(row, "email")}
+    staff = None
+    staff_name = row.text("office_staff_name")
+    staff_cells = ("office_staff_role", "office_staff_phone", "office_staff_email")
+    if staff_name:
+        staff = Staff(staff_name, _choice(row, "office_staff_role", {r.value for r in StaffRole}) or "other",
+                      _phone(row, "office_staff_phone"), _email(row, "office_staff_email"))
+    elif any(row.text(c) for c in staff_cells):
+        row.fail("office_staff_name", "is empty but other office_staff_ columns are given")
+    liaison = row.text("liaison_owner", limit=254)
+    if len(row.errors) > before:
+        return None
+    return DirectoryRow(
+        line=row.line, npi=npi, values={k: v for k, v in values.items() if v is not None},
+        contact_points={k: v for k, v in points.items() if v}, organization_name=row.text("organization_name", limit=300),
+        staff=staff, liaison_email=liaison.lower() if liaison else None, notes=row.notes,  # type: ignore[attr-defined]
+    )
+
+
+def _merge(into: DirectoryRow, later: DirectoryRow) -> None:
+    """Two rows for one NPI are one provider: the later row's given values win."""
+    into.values.update(later.values)
+    into.contact_points.update(later.contact_points)
+    into.organization_name = later.organization_name or into.organization_name
+    into.staff = later.staff or into.staff
+    into.liaison_email = later.liaison_email or into.liaison_email
+    into.notes += later.notes
+    into.merged_lines.append(later.line)
+
+
+def read(data: bytes, *, liaisons: dict[str, object]) -> list[DirectoryRow]:
+    """One row per NPI, every row checked; FileRejected with every problem otherwise.
+
+    `liaisons` maps the e-mail of each active liaison or admin to their id, for the liaison_owner column."""
+    reader = open_table(data, columns=COLUMNS, required=REQUIRED, max_bytes=MAX_BYTES)
+    errors: list[RowError] = []
+    by_npi: dict[str, DirectoryRow] = {}
+    for line, cells in table_rows(reader, errors):
+        checked = _check(Cells(line, cells, errors))
+        if checked is None:
+            continue
+        if checked.liaison_email and checked.liaison_email not in liaisons:
+            errors.append(RowError(line, "liaison_owner", f"{checked.liaison_email} is not an active liaison's "
+                                                          "or admin's e-mail"))
+            continue
+        if checked.npi in by_npi:
+            _merge(by_npi[checked.npi], checked)
+        else:
+            by_npi[checked.npi] = checked
+    reject_if_any(errors, "imported")
+    if not by_npi:
+        raise FileRejected("The file has a header but no rows.", [])
+    return list(by_npi.values())

@@ -1,0 +1,201 @@
+"""Loading a directory file: upsert by NPI, one transaction, nothing written for a row that did not change."""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import trail as audit
+from domain.identity.models import User
+from domain.providers import importfile
+from domain.providers.enums import OrganizationKind, ProviderKind, ProviderStatus
+from domain.providers.importfile import DirectoryRow
+from domain.providers.models import Affiliation, Organization, Provider, StaffContact
+from domain.relationships.csvfile import FileRejected
+from domain.relationships.errors import ImportRejected
+from domain.relationships.models import ReferrerOwner
+from domain.shared.clock import utcnow
+from domain.shared.ids import uuid7
+
+BATCH = 2000
+_COMPARED = ("prefix", "given_name", "family_name", "suffix", "credentials", "specialties", "kind",
+             "preferred_contact_method", "contact_points", "address")
+
+
+@dataclass
+class ImportOutcome:
+    rows: int
+    counts: dict[str, int]
+    report: list[dict] = field(default_factory=list)  # {row, npi, column, problem, action}
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def _liaisons(session: AsyncSession) -> dict[str, uuid.UUID]:
+    stmt = select(func.lower(User.email), User.id).where(User.active, User.role.in_(("liaison", "admin")))
+    return {email: user_id for email, user_id in (await session.execute(stmt)).all()}
+
+
+def _contact_points(stored: list[dict], given: dict[str, str]) -> list[dict]:
+    """The file speaks for the systems it gives (phone, fax, email); the rest stay. A point kept with the same
+    value keeps its flags, so a bounced address stays marked bad until the file brings a new one."""
+    kept = [p for p in stored if p.get("system") not in given]
+    for system, value in given.items():
+        same = next((p for p in stored if p.get("system") == system and p.get("value") == value), None)
+        kept.append(same or {"system": system, "value": value, "use": "work"})
+    return kept
+
+
+def _desired(row: DirectoryRow, stored: dict | None) -> dict:
+    current = stored or {"credentials": [], "specialties": [], "contact_points": [], "kind": ProviderKind.external.value}
+    wanted = {k: current.get(k) for k in _COMPARED}
+    wanted.update(row.values)
+    wanted["contact_points"] = _contact_points(current.get("contact_points") or [], row.contact_points)
+    return wanted
+
+
+async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict]:
+    columns = [Provider.id, Provider.npi, Provider.version, *(getattr(Provider, c) for c in _COMPARED)]
+    found: dict[str, dict] = {}
+    for start in range(0, len(npis), 20000):
+        result = await session.execute(select(*columns).where(Provider.npi == func.any(npis[start:start + 20000])))
+        for row in result.mappings():
+            values = dict(row)
+            for key in ("kind", "preferred_contact_method"):
+                values[key] = values[key].value if values[key] is not None else None
+            found[row["npi"]] = values
+    return found
+
+
+async def _organizations(session: AsyncSession, names: set[str], now) -> dict[str, uuid.UUID]:
+    """Organizations by name, created (as practices) for names the directory does not know yet."""
+    if not names:
+        return {}
+    stmt = select(func.lower(Organization.name), Organization.id).where(func.lower(Organization.name).in_(
+        [n.lower() for n in names]))
+    known = dict((await session.execute(stmt)).all())
+    fresh = [{"id": uuid7(), "name": n, "kind": OrganizationKind.practice.value, "created_at": now, "updated_at": now}
+             for n in {n.lower(): n for n in names}.values() if n.lower() not in known]
+    if fresh:
+        await session.execute(insert(Organization), fresh)
+        known.update({o["name"].lower(): o["id"] for o in fresh})
+    return known
+
+
+async def _links(session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID]], liaisons, now) -> set[uuid.UUID]:
+    """Affiliation, office staff and liaison owner of each row; the ids of providers where any of them changed."""
+    changed: set[uuid.UUID] = set()
+    ids = [pid for _, pid in rows]
+    orgs = await _organizations(session, {r.organization_name for r, _ in rows if r.organization_name}, now)
+    have_aff = set((await session.execute(select(Affiliation.provider_id, Affiliation.organization_id)
+                                           .where(Affiliation.provider_id == func.any(ids)))).all())
+    have_staff = {(pid, name.lower()): (role.value, phone, email) for pid, name, role, phone, email in (
+        await session.execute(select(StaffContact.provider_id, StaffContact.name, StaffContact.role, StaffContact.phone,
+                                     StaffContact.email).where(StaffContact.provider_id == func.any(ids)))).all()}
+    owners = dict((await session.execute(select(ReferrerOwner.provider_id, ReferrerOwner.liaison_id)
+                                         .where(ReferrerOwner.provider_id == func.any(ids)))).all())
+    new_aff, new_staff, staff_updates, new_owners = [], [], [], []
+    for row, pid in rows:
+        if row.organization_name and (pid, orgs[row.organization_name.lower()]) not in have_aff:
+            new_aff.append({"id": uuid7(), "provider_id": pid, "organization_id": orgs[row.organization_name.lower()],
+                            "role": "member", "created_at": now, "updated_at": now})
+            changed.add(pid)
+        if row.staff:
+            s = row.staff
+            stored = have_staff.get((pid, s.name.lower()))
+            wanted = (s.role, s.phone or (stored or (None, None, None))[1], s.email or (stored or (None, None, None))[2])
+            if stored is None:
+                new_staff.append({"id": uuid7(), "provider_id": pid, "name": s.name, "role": s.role, "phone": wanted[1],
+                                  "email": wanted[2], "created_at": now, "updated_at": now, "version": 1})
+                changed.add(pid)
+            elif stored != wanted:
+                staff_updates.append((pid, s.name, wanted))
+                changed.add(pid)
+        if row.liaison_email:
+            liaison = liaisons[row.liaison_email]
+            if owners.get(pid) != liaison:
+                new_owners.append({"provider_id": pid, "liaison_id": liaison, "created_at": now, "updated_at": now})
+                changed.add(pid)
+    if new_aff:
+        await session.execute(insert(Affiliation), new_aff)
+    if new_staff:
+        await session.execute(insert(StaffContact), new_staff)
+    for pid, name, (role, phone, email) in staff_updates:
+        await session.execute(update(StaffContact).where(StaffContact.provider_id == pid,
+                                                         func.lower(StaffContact.name) == name.lower())
+                              .values(role=role, phone=phone, email=email, updated_at=now,
+                                      version=StaffContact.version + 1))
+    for start in range(0, len(new_owners), BATCH):
+        stmt = pg_insert(ReferrerOwner).values(new_owners[start:start + BATCH])
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["provider_id"], set_={"liaison_id": stmt.excluded.liaison_id, "updated_at": now}))
+    return changed
+
+
+async def import_providers(
+    session: AsyncSession, *, data: bytes, actor: str, progress: Callable[[int, int], None] | None = None,
+) -> ImportOutcome:
+    """All rows or none: ImportRejected names every problem (row, column, problem) and nothing is written."""
+    try:
+        rows = importfile.read(data, liaisons=(liaisons := await _liaisons(session)))
+    except FileRejected as exc:
+        raise ImportRejected(exc.detail, exc.errors) from exc
+    # One directory import at a time: the second of two overlapping files sees the first's providers and
+    # updates them, so each NPI ends as one record.
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('provider-import'))"))
+    now = utcnow()
+    stored = await _existing(session, [r.npi for r in rows])
+    creates, updates, placed = [], [], []
+    actions: dict[int, str] = {}
+    for n, row in enumerate(rows, 1):
+        old = stored.get(row.npi)
+        wanted = _desired(row, old)
+        if old is None:
+            pid = uuid7()
+            creates.append({"id": pid, "npi": row.npi, "status": ProviderStatus.active.value, "verified_at": now,
+                            "created_at": now, "updated_at": now, "version": 1, **wanted})
+            actions[row.line] = "created"
+        else:
+            pid = old["id"]
+            if any(wanted[k] != old[k] for k in _COMPARED):
+                updates.append({"id": pid, "version": old["version"] + 1, "updated_at": now, "verified_at": now,
+                                **wanted})
+                actions[row.line] = "updated"
+            else:
+                actions[row.line] = "unchanged"
+        placed.append((row, pid))
+        if progress and n % BATCH == 0:
+            progress(n, len(rows))
+    for start in range(0, len(creates), BATCH):
+        await session.execute(insert(Provider), creates[start:start + BATCH])
+    for start in range(0, len(updates), BATCH):
+        await session.execute(update(Provider), updates[start:start + BATCH])
+    linked = await _links(session, placed, liaisons, now)
+    touched = [pid for row, pid in placed if pid in linked and actions[row.line] == "unchanged"]
+    if touched:
+        await session.execute(update(Provider).where(Provider.id == func.any(touched))
+                              .values(verified_at=now, updated_at=now, version=Provider.version + 1))
+    report: list[dict] = []
+    for row, pid in placed:
+        action = "updated" if pid in linked and actions[row.line] == "unchanged" else actions[row.line]
+        report.append({"row": row.line, "npi": row.npi, "column": None, "problem": None, "action": action,
+                       "provider_id": str(pid)})
+        report += [{"row": line, "npi": row.npi, "column": None, "problem": f"same NPI as row {row.line}",
+                    "action": "merged", "provider_id": str(pid)} for line in row.merged_lines]
+        report += [{"row": e.row, "npi": row.npi, "column": e.column, "problem": e.problem, "action": action,
+                    "provider_id": str(pid)} for e in row.notes]
+    report.sort(key=lambda e: e["row"])
+    counts = {a: 0 for a in ("created", "updated", "unchanged", "merged")}
+    for entry in report:
+        if entry["problem"] is None or entry["action"] == "merged":
+            counts[entry["action"]] += 1
+    if progress:
+        progress(len(rows), len(rows))
+    audit.note(session, "provider.import", "provider_import", None, **counts)
+    return ImportOutcome(rows=sum(counts.values()), counts=counts, report=report)
