@@ -86,7 +86,9 @@ async def test_an_unknown_taxonomy_is_kept_and_reported(client, session):
     npi = valid_npi()
     body = (await _upload(client, directory_csv([provider_row(npi, taxonomy_code_1="207ZZ9999X")]))).json()
     assert body["report"][1]["column"] == "taxonomy_code_1" and "not in the NUCC code set" in body["report"][1]["problem"]
-    assert (await _by_npi(session, npi)).specialties == [{"code": "207ZZ9999X", "display": None, "primary": True}]
+    provider = await _by_npi(session, npi)
+    assert provider.specialties == [{"code": "207ZZ9999X", "display": "207ZZ9999X", "primary": True}]
+    assert (await client.get(f"/v1/providers/{provider.id}")).json()["specialties"][0]["code"] == "207ZZ9999X"
 
 
 async def _refused(client, session, data: bytes) -> dict:

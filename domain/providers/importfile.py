@@ -134,7 +134,7 @@ def _specialties(row: Cells, line: int) -> list[dict] | None:
         if known is None:
             row.notes.append(RowError(line, f"taxonomy_code_{n}", f"{code} is not in the NUCC code set; "
                                       "kept, and listed on the hygiene report"))
-        found.append({"code": code, "display": known.display_name if known else None, "primary": flag == "Y"})
+        found.append({"code": code, "display": known.display_name if known else code, "primary": flag == "Y"})
     if not found:
         return None
     primaries = sum(s["primary"] for s in found)

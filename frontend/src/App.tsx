@@ -9,6 +9,8 @@ import { PipelinePage } from './pages/PipelinePage';
 import { ReferralPage } from './pages/ReferralPage';
 import { NewReferralPage } from './pages/NewReferralPage';
 import { TasksPage } from './pages/TasksPage';
+import { DirectoryHygienePage } from './pages/DirectoryHygienePage';
+import { DirectoryImportPage } from './pages/DirectoryImportPage';
 import { ProvidersPage } from './pages/ProvidersPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { NotAllowed } from './components/NotAllowed';
@@ -73,6 +75,8 @@ export function App() {
         <Route path="/search" element={<Guard section="pipeline"><SearchPage /></Guard>} />
         <Route path="/tasks" element={<Guard section="tasks"><TasksPage /></Guard>} />
         <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
+        <Route path="/providers/import" element={<Guard section="directory-import"><DirectoryImportPage /></Guard>} />
+        <Route path="/providers/hygiene" element={<Guard section="directory-hygiene"><DirectoryHygienePage /></Guard>} />
         {/* Analysts reach a referrer's page from the dashboard's top referrers, though not the directory. */}
         <Route path="/providers/:id" element={me?.role === 'analyst' ? <ProviderPage /> : <Guard section="providers"><ProviderPage /></Guard>} />
         <Route

@@ -57,3 +57,7 @@ export type BusinessCalendar = components['schemas']['BusinessCalendar'];
 export type CalendarWrite = components['schemas']['CalendarWrite'];
 export type SlaPolicy = components['schemas']['SlaPolicy'];
 export type WorkQueue = components['schemas']['WorkQueue'];
+export type ProviderImportJob = components['schemas']['ProviderImportJob'];
+export type ProviderImportDetail = components['schemas']['ProviderImportDetail'];
+export type HygieneReport = components['schemas']['HygieneReport'];
+export type HygieneItem = components['schemas']['HygieneItem'];

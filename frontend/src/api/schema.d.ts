@@ -762,6 +762,26 @@ export interface paths {
         patch: operations["providers-update_provider"];
         trace?: never;
     };
+    "/v1/providers/{provider_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a provider's record as confirmed today
+         * @description Sets `verified_at` to now: the record leaves the hygiene report's 'not verified for 12 months'.
+         */
+        post: operations["providers-verify_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers/{provider_id}/duplicates": {
         parameters: {
             query?: never;
@@ -835,6 +855,26 @@ export interface paths {
         patch: operations["providers-update_staff"];
         trace?: never;
     };
+    "/v1/directory/hygiene": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Directory records that need fixing, with the fix for each
+         * @description Counts per kind: missing_preferred_contact, missing_npi, invalid_npi, unknown_taxonomy, bad_contact_point, not_verified, inactive_outreach. Up to `limit` items per kind.
+         */
+        get: operations["providers-directory_hygiene"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tasks": {
         parameters: {
             query?: never;
@@ -888,6 +928,44 @@ export interface paths {
          * @description All rows or none. Columns: received_at, service_line, status, patient_given_name, patient_family_name, patient_birth_date, source_id, referrer_npi, referrer_name, referrer_practice, urgency, payer_class, payer_name, status_reason, appointment_date, completion_date, status_date, referral_source, patient_mrn, patient_sex, patient_phone, actual_revenue (required: received_at, service_line, status, patient_given_name, patient_family_name, patient_birth_date). A file already loaded answers 200 with `already_imported` and loads nothing; a row whose `source_id` an earlier file loaded is skipped. Problems answer 422 with `row_errors` (row, column, problem).
          */
         post: operations["imports-import_referrals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent directory imports, newest first */
+        get: operations["imports-list_provider_imports"];
+        put?: never;
+        /**
+         * Load or update the provider directory from an NPPES-style CSV file
+         * @description Upsert by NPI, all rows or none. Columns: npi, entity_type, last_name, first_name, prefix, suffix, credential, organization_name, taxonomy_code_1, taxonomy_code_2, taxonomy_code_3, taxonomy_code_4, taxonomy_primary_1, taxonomy_primary_2, taxonomy_primary_3, taxonomy_primary_4, address_line_1, address_line_2, city, state, postal_code, phone, fax, email, preferred_contact, office_staff_name, office_staff_role, office_staff_phone, office_staff_email, liaison_owner, internal_external (required: npi, entity_type, last_name, first_name); see docs/directory.md. Every row is reported as created, updated, unchanged or merged (a second row with the same NPI). Problems answer 422 with `row_errors` (row, column, problem) and nothing is written. The first 1,000 report rows come back; the rest from GET /v1/imports/providers/{id}.
+         */
+        post: operations["imports-import_providers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/providers/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A directory import's status and row report */
+        get: operations["imports-get_provider_import"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2242,6 +2320,14 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** Body_imports-import_providers */
+        "Body_imports-import_providers": {
+            /**
+             * File
+             * @description UTF-8 CSV, at most 64 MB.
+             */
+            file: string;
+        };
         /** Body_imports-import_referrals */
         "Body_imports-import_referrals": {
             /**
@@ -2872,6 +2958,73 @@ export interface components {
             end?: string | null;
             /** Name */
             name: string;
+        };
+        /** HygieneFix */
+        HygieneFix: {
+            /**
+             * Action
+             * @description verify (one click) or edit (open the provider and change it).
+             */
+            action: string;
+            /** Label */
+            label: string;
+            /**
+             * Href
+             * @description Where in the web app to fix it.
+             */
+            href: string;
+            /**
+             * Api
+             * @description The API call that fixes it.
+             */
+            api: string;
+        };
+        /** HygieneItem */
+        HygieneItem: {
+            /** Kind */
+            kind: string;
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+            /** Provider Name */
+            provider_name: string;
+            /** Npi */
+            npi: string | null;
+            /** Problem */
+            problem: string;
+            fix: components["schemas"]["HygieneFix"];
+        };
+        /** HygieneReport */
+        HygieneReport: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Total */
+            total: number;
+            /** Items */
+            items: components["schemas"]["HygieneItem"][];
+        };
+        /** ImportReportRow */
+        ImportReportRow: {
+            /**
+             * Row
+             * @description Line in the file, the header being line 1.
+             */
+            row: number;
+            /** Npi */
+            npi?: string | null;
+            /** Column */
+            column?: string | null;
+            /** Problem */
+            problem?: string | null;
+            /**
+             * Action
+             * @description created, updated, unchanged, merged; rejected when the file was refused.
+             */
+            action: string;
         };
         /** ImportSummary */
         ImportSummary: {
@@ -3958,6 +4111,12 @@ export interface components {
             preferred_contact_method: components["schemas"]["ContactMethod"] | null;
             /** Contact Points */
             contact_points: components["schemas"]["StoredContactPoint"][];
+            address?: components["schemas"]["StoredAddress"] | null;
+            /**
+             * Verified At
+             * @description Last confirmed: the verify action or an import.
+             */
+            verified_at?: string | null;
             /** Affiliations */
             affiliations: components["schemas"]["Affiliation"][];
             /** Staff */
@@ -4006,6 +4165,71 @@ export interface components {
              * @description Office staff to create with the provider; later edits go through /staff.
              */
             staff?: components["schemas"]["StaffContactCreate"][];
+        };
+        /** ProviderImportDetail */
+        ProviderImportDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Filename */
+            filename: string | null;
+            /** Imported By */
+            imported_by: string;
+            /**
+             * Status
+             * @description running, succeeded, rejected or failed.
+             */
+            status: string;
+            /** Detail */
+            detail: string | null;
+            /** Rows */
+            rows: number;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Created At */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Report
+             * @description Row by row (up to `limit` rows from `offset`).
+             */
+            report: components["schemas"]["ImportReportRow"][];
+            /** Report Total */
+            report_total: number;
+        };
+        /** ProviderImportJob */
+        ProviderImportJob: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Filename */
+            filename: string | null;
+            /** Imported By */
+            imported_by: string;
+            /**
+             * Status
+             * @description running, succeeded, rejected or failed.
+             */
+            status: string;
+            /** Detail */
+            detail: string | null;
+            /** Rows */
+            rows: number;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Created At */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
         };
         /**
          * ProviderKind
@@ -5040,6 +5264,19 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** StoredAddress */
+        StoredAddress: {
+            /** Line */
+            line?: string[];
+            /** City */
+            city?: string | null;
+            /** State */
+            state?: string | null;
+            /** Postal Code */
+            postal_code?: string | null;
+            /** Country */
+            country?: string | null;
+        };
         /**
          * StoredContactPoint
          * @description A contact point as read back: shown as stored, not checked again (older rows predate the phone rules).
@@ -5049,6 +5286,14 @@ export interface components {
             /** Value */
             value: string;
             use?: components["schemas"]["ContactPointUse"] | null;
+            /**
+             * Bad
+             * @description A message to it bounced or was refused; replace it.
+             * @default false
+             */
+            bad: boolean;
+            /** Bad Reason */
+            bad_reason?: string | null;
         };
         /**
          * SummaryGrouping
@@ -11310,6 +11555,108 @@ export interface operations {
             };
         };
     };
+    "providers-verify_provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "providers-list_duplicates": {
         parameters: {
             query?: {
@@ -12022,6 +12369,98 @@ export interface operations {
             };
         };
     };
+    "providers-directory_hygiene": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HygieneReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "tasks-list_tasks": {
         parameters: {
             query?: {
@@ -12507,6 +12946,295 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-list_provider_imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderImportJob"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-import_providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_imports-import_providers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderImportDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-get_provider_import": {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderImportDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

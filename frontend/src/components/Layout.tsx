@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAddressBook, IconChartBar, IconChecklist, IconCoin, IconFilePlus, IconHeartHandshake, IconListCheck, IconLayoutKanban, IconLogout, IconMail, IconSettings, IconTemplate, IconUsers } from '@tabler/icons-react';
+import { IconAddressBook, IconChartBar, IconChecklist, IconCoin, IconFilePlus, IconFileUpload, IconHeartHandshake, IconListCheck, IconListDetails, IconLayoutKanban, IconLogout, IconMail, IconSettings, IconTemplate, IconUsers } from '@tabler/icons-react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 import { canSee, SECTION_PATH, sectionsFor, type Section } from '../lib/roles';
@@ -20,11 +20,14 @@ const NAV: Record<Section, { label: string; icon: ReactNode }> = {
   relationships: { label: 'My relationships', icon: <IconHeartHandshake size={18} aria-hidden /> },
   referrers: { label: 'Referrers', icon: <IconAddressBook size={18} aria-hidden /> },
   programs: { label: 'Programs & ROI', icon: <IconCoin size={18} aria-hidden /> },
+  'directory-import': { label: 'Import providers', icon: <IconFileUpload size={18} aria-hidden /> },
+  'directory-hygiene': { label: 'Directory to-do', icon: <IconListDetails size={18} aria-hidden /> },
 };
 
 function isActive(pathname: string, section: Section): boolean {
   const path = SECTION_PATH[section];
   if (section === 'pipeline') return pathname === path || (pathname.startsWith('/referrals/') && pathname !== '/referrals/new');
+  if (section === 'providers' && ['/providers/import', '/providers/hygiene'].includes(pathname)) return false;
   return pathname === path || pathname.startsWith(`${path}/`);
 }
 

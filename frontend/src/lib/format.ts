@@ -31,3 +31,12 @@ export function pct(value: number | null | undefined): string {
 export function num(value: number | null | undefined, digits = 1): string {
   return value == null ? '—' : value.toFixed(digits);
 }
+
+// How a person reads a contact method: acronyms stay acronyms ("FHIR", not "Fhir").
+const CONTACT_METHODS: Record<string, string> = {
+  email: 'E-mail', phone: 'Phone', fax: 'Fax', direct: 'Direct messaging', portal: 'Portal', fhir: 'FHIR', sms: 'SMS',
+};
+
+export function contactMethodLabel(method: string | null | undefined): string {
+  return method ? CONTACT_METHODS[method] ?? method : '—';
+}

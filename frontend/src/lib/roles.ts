@@ -2,13 +2,13 @@
 import type { Role } from '../api/contracts';
 
 export type Section = 'work-queue' | 'pipeline' | 'new-referral' | 'tasks' | 'providers' | 'dashboard' | 'messages' | 'templates' | 'admin'
-  | 'relationships' | 'referrers' | 'programs';
+  | 'relationships' | 'referrers' | 'programs' | 'directory-import' | 'directory-hygiene';
 
 const SECTIONS: Record<Role, Section[]> = {
-  admin: ['pipeline', 'work-queue', 'new-referral', 'tasks', 'providers', 'dashboard', 'referrers', 'programs', 'messages', 'templates', 'admin'],
+  admin: ['pipeline', 'work-queue', 'new-referral', 'tasks', 'providers', 'directory-hygiene', 'directory-import', 'dashboard', 'referrers', 'programs', 'messages', 'templates', 'admin'],
   // The coordinator starts from what is most at risk: their work queue.
   intake: ['work-queue', 'pipeline', 'new-referral', 'tasks', 'providers', 'messages', 'templates'],
-  liaison: ['providers', 'relationships', 'referrers', 'programs', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
+  liaison: ['providers', 'relationships', 'referrers', 'programs', 'directory-hygiene', 'directory-import', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
   clinician: ['pipeline', 'work-queue', 'tasks', 'messages'],
   analyst: ['dashboard', 'referrers', 'programs'],
 };
@@ -34,6 +34,8 @@ export const SECTION_PATH: Record<Section, string> = {
   relationships: '/relationships',
   referrers: '/referrers',
   programs: '/programs',
+  'directory-import': '/providers/import',
+  'directory-hygiene': '/providers/hygiene',
 };
 
 /** Where a role lands after signing in. */

@@ -8,7 +8,8 @@ import type { Referral } from '../api/contracts';
 import { QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
 import { scorecard } from '../lib/conversion';
-import { formatDate, pct } from '../lib/format';
+import { contactMethodLabel, formatDate, pct } from '../lib/format';
+import { ProviderRecordForm } from '../components/ProviderRecordForm';
 import { humanize } from '../lib/lifecycle';
 
 const MAX_PAGES = 5;
@@ -40,6 +41,8 @@ export function ProviderPage() {
   const { me } = useAuth();
   // Referral rows carry patient data: analysts see the directory entry and the dashboard's aggregates only.
   const seesReferrals = me?.role !== 'analyst';
+  // The provider-relations team (admins, liaisons) keeps the directory record right.
+  const keepsDirectory = me?.role === 'admin' || me?.role === 'liaison';
   const referrals = useQuery({ queryKey: ['referrals', 'from-provider', id], queryFn: () => referralsFrom(id), enabled: seesReferrals });
   const card = scorecard(referrals.data?.items ?? []);
 
@@ -58,13 +61,19 @@ export function ProviderPage() {
                 {provider.data.npi && <Text size="sm" c="dimmed">NPI {provider.data.npi}</Text>}
               </Group>
             </div>
+            {keepsDirectory && (
+              <Paper withBorder p="md" radius="md" component="section" aria-labelledby="record-heading">
+                <Title order={2} size="h4" id="record-heading" mb="sm">Directory record</Title>
+                <ProviderRecordForm key={provider.data.version} provider={provider.data} />
+              </Paper>
+            )}
             <Grid>
               <Grid.Col span={{ base: 12, md: 6 }}>
                 <Paper withBorder p="md" radius="md" component="section" aria-labelledby="contact-heading">
                   <Title order={2} size="h4" id="contact-heading" mb="sm">Contact</Title>
-                  <Text size="sm">Preferred: <b>{provider.data.preferred_contact_method ? humanize(provider.data.preferred_contact_method) : 'not set'}</b></Text>
+                  <Text size="sm">Preferred: <b>{provider.data.preferred_contact_method ? contactMethodLabel(provider.data.preferred_contact_method) : 'not set'}</b></Text>
                   {(provider.data.contact_points ?? []).map((c) => (
-                    <Text size="sm" key={`${c.system}-${c.value}`}>{humanize(c.system)}: {c.value}{c.use ? ` (${c.use})` : ''}</Text>
+                    <Text size="sm" key={`${c.system}-${c.value}`}>{humanize(c.system)}: {c.value}{c.use ? ` (${c.use})` : ''}{c.bad && <Badge ml={6} size="xs" color="red" variant="light">bounced</Badge>}</Text>
                   ))}
                   <Title order={3} size="h5" mt="md" mb={4}>Affiliations</Title>
                   {(provider.data.affiliations ?? []).length === 0 && <Text size="sm" c="dimmed">None recorded.</Text>}

@@ -4,7 +4,7 @@ import { IconSearch } from '@tabler/icons-react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { providerName, useProviders } from '../api/hooks';
 import { QueryState } from '../components/QueryState';
-import { humanize } from '../lib/lifecycle';
+import { contactMethodLabel } from '../lib/format';
 
 const NUCC = /^[0-9]{3}[0-9A-Z]{6}X$/;
 
@@ -57,8 +57,9 @@ export function ProvidersPage() {
                     <Table.Td><Anchor component={Link} to={`/providers/${p.id}`}>{providerName(p)}</Anchor></Table.Td>
                     <Table.Td>{p.specialties?.map((s) => s.display ?? s.code).join(', ') || '—'}</Table.Td>
                     <Table.Td>{p.npi ?? '—'}</Table.Td>
-                    <Table.Td>{p.preferred_contact_method ? humanize(p.preferred_contact_method) : '—'}</Table.Td>
-                    <Table.Td><Badge variant="light" color={p.status === 'active' ? 'teal' : 'gray'}>{p.status ?? 'active'}</Badge></Table.Td>
+                    <Table.Td>{contactMethodLabel(p.preferred_contact_method)}</Table.Td>
+                    {/* The label may not shrink: a narrow table used to cut it to "ACTI…". */}
+                    <Table.Td><Badge variant="light" color={p.status === 'active' ? 'teal' : 'gray'} styles={{ root: { overflow: 'visible' }, label: { overflow: 'visible' } }}>{p.status ?? 'active'}</Badge></Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
