@@ -20,6 +20,8 @@ from domain.shared import phones
 
 MAX_BYTES = 64 * 1024 * 1024
 TAXONOMY_SLOTS = 4
+# Providers of one practice share its address, phone and e-mail: each distinct value is parsed once.
+CACHED_VALUES = 65536
 
 REQUIRED = ("npi", "entity_type", "last_name", "first_name")
 OPTIONAL = (
@@ -61,7 +63,7 @@ class DirectoryRow:
     merged_lines: list[int] = field(default_factory=list)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHED_VALUES)
 def normalise_address(line1: str, line2: str, city: str, state: str, postal_code: str) -> dict:
     """USPS Pub. 28 parts (`123 N MAIN ST`, `STE 4`), ZIP+4 kept. ValueError when it cannot be read."""
     try:
@@ -94,26 +96,41 @@ def _address(row: Cells) -> dict | None:
         return None
 
 
+@lru_cache(maxsize=CACHED_VALUES)
+def _e164(value: str) -> str | None:
+    try:
+        return phones.normalise(value)
+    except phones.NotAPhoneNumber:
+        return None
+
+
+@lru_cache(maxsize=CACHED_VALUES)
+def _email_address(value: str) -> tuple[str | None, str]:
+    """(normalised address, "") or (None, why not): syntax only; deliverability comes from bounces."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized, ""
+    except EmailNotValidError as exc:
+        return None, str(exc)
+
+
 def _phone(row: Cells, column: str) -> str | None:
     value = row.text(column, limit=40)
     if value is None:
         return None
-    try:
-        return phones.normalise(value)
-    except phones.NotAPhoneNumber:
+    number = _e164(value)
+    if number is None:
         row.fail(column, f"{value!r} is not a phone number")
-        return None
+    return number
 
 
 def _email(row: Cells, column: str) -> str | None:
     value = row.text(column, limit=254)
     if value is None:
         return None
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        row.fail(column, f"{value!r} is not an e-mail address: {exc}")
-        return None
+    address, problem = _email_address(value)
+    if address is None:
+        row.fail(column, f"{value!r} is not an e-mail address: {problem}")
+    return address
 
 
 def _specialties(row: Cells, line: int) -> list[dict] | None:
@@ -217,13 +234,14 @@ def read(data: bytes, *, liaisons: dict[str, object]) -> list[DirectoryRow]:
         if checked is None:
             continue
         if checked.liaison_email and checked.liaison_email not in liaisons:
-            errors.append(RowError(line, "liaison_owner", f"{checked.liaison_email} is not an active liaison's "
-                                                          "or admin's e-mail"))
+            errors.append(RowError(checked.line, "liaison_owner", f"{checked.liaison_email} is not an active "
+                                                                  "liaison's or admin's e-mail"))
             continue
         if checked.npi in by_npi:
             _merge(by_npi[checked.npi], checked)
         else:
             by_npi[checked.npi] = checked
+    errors.sort(key=lambda e: e.row)
     reject_if_any(errors, "imported")
     if not by_npi:
         raise FileRejected("The file has a header but no rows.", [])

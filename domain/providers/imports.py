@@ -1,5 +1,6 @@
 """Loading a directory file: upsert by NPI, one transaction, nothing written for a row that did not change."""
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -142,8 +143,10 @@ async def import_providers(
     session: AsyncSession, *, data: bytes, actor: str, progress: Callable[[int, int], None] | None = None,
 ) -> ImportOutcome:
     """All rows or none: ImportRejected names every problem (row, column, problem) and nothing is written."""
+    liaisons = await _liaisons(session)
     try:
-        rows = importfile.read(data, liaisons=(liaisons := await _liaisons(session)))
+        # In a thread: checking a big file takes seconds, and the server goes on answering meanwhile.
+        rows = await asyncio.to_thread(importfile.read, data, liaisons=liaisons)
     except FileRejected as exc:
         raise ImportRejected(exc.detail, exc.errors) from exc
     # One directory import at a time: the second of two overlapping files sees the first's providers and
