@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from domain.shared.clock import utcnow
 from domain.shared.ids import uuid7
 
 BATCH = 2000
+ARRAY_COLUMNS = {"credentials"}  # text[]; the other list and dict values are jsonb
 _COMPARED = ("prefix", "given_name", "family_name", "suffix", "credentials", "specialties", "kind",
              "preferred_contact_method", "contact_points", "address")
 
@@ -59,6 +61,17 @@ def _desired(row: DirectoryRow, stored: dict | None) -> dict:
     wanted.update(row.values)
     wanted["contact_points"] = _contact_points(current.get("contact_points") or [], row.contact_points)
     return wanted
+
+
+async def _copy(session: AsyncSession, table: str, rows: list[dict]) -> None:
+    """New rows by COPY, on the session's own connection and transaction: ten times an INSERT's speed."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    records = [tuple(json.dumps(v) if isinstance(v, (dict, list)) and c not in ARRAY_COLUMNS else v
+                     for c, v in ((c, r[c]) for c in columns)) for r in rows]
+    await raw.copy_records_to_table(table, columns=columns, records=records)
 
 
 async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict]:
@@ -123,8 +136,7 @@ async def _links(session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID
             if owners.get(pid) != liaison:
                 new_owners.append({"provider_id": pid, "liaison_id": liaison, "created_at": now, "updated_at": now})
                 changed.add(pid)
-    if new_aff:
-        await session.execute(insert(Affiliation), new_aff)
+    await _copy(session, "provider_affiliations", new_aff)
     if new_staff:
         await session.execute(insert(StaffContact), new_staff)
     for pid, name, (role, phone, email) in staff_updates:
@@ -175,8 +187,7 @@ async def import_providers(
         placed.append((row, pid))
         if progress and n % BATCH == 0:
             progress(n, len(rows))
-    for start in range(0, len(creates), BATCH):
-        await session.execute(insert(Provider), creates[start:start + BATCH])
+    await _copy(session, "providers", creates)
     for start in range(0, len(updates), BATCH):
         await session.execute(update(Provider), updates[start:start + BATCH])
     linked = await _links(session, placed, liaisons, now)
