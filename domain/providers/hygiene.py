@@ -56,13 +56,13 @@ async def _inactive_with_outreach(session: AsyncSession, now) -> set[uuid.UUID]:
 
 
 async def report(session: AsyncSession, *, limit: int = 100) -> dict:
-    """Counts per kind, and up to `limit` items per kind (oldest records first)."""
+    """Counts per kind, and up to `limit` items per kind, the newest records first (what just came in)."""
     now = utcnow()
     outreach = await _inactive_with_outreach(session, now)
     stmt = (select(Provider.id, Provider.npi, Provider.given_name, Provider.family_name, Provider.status,
                    Provider.preferred_contact_method, Provider.specialties, Provider.contact_points,
                    Provider.verified_at)
-            .where(Provider.status != ProviderStatus.merged).order_by(Provider.created_at, Provider.id))
+            .where(Provider.status != ProviderStatus.merged).order_by(Provider.created_at.desc(), Provider.id))
     counts = dict.fromkeys(KINDS, 0)
     items: list[dict] = []
     for p in (await session.execute(stmt)).all():

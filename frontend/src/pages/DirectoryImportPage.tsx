@@ -64,8 +64,9 @@ export function DirectoryImportPage() {
     <Stack gap="md">
       <Title order={1} size="h2">Import providers</Title>
       <Text size="sm" c="dimmed">
-        An NPPES-style CSV: one row per provider, matched by NPI. All rows are imported or none; see{' '}
-        <Anchor href="/docs/directory" target="_blank">the file format</Anchor>.
+        An NPPES-style CSV: one row per provider, matched by NPI; required columns npi, entity_type, first_name,
+        last_name. All rows are imported or none. Every column is listed in{' '}
+        <Anchor href="/docs#/imports/imports-import_providers" target="_blank">the API reference</Anchor>.
       </Text>
       <Paper withBorder p="md" radius="md">
         <Group align="end" gap="sm">
