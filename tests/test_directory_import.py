@@ -194,3 +194,18 @@ async def test_a_rejected_import_is_recorded_as_a_job(committed):
         job = (await session.execute(select(ProviderImport).where(ProviderImport.filename == "bad.csv"))).scalar_one()
         assert job.status == "rejected" and job.report[0]["row"] == 2
         await session.execute(text("DELETE FROM provider_imports"))
+
+
+async def test_after_a_hand_edit_the_same_file_puts_its_values_back(client, session):
+    npi = valid_npi()
+    data = directory_csv([provider_row(npi)])
+    created = (await _upload(client, data)).json()["report"][0]
+    provider = await _by_npi(session, npi)
+    edit = await client.patch(f"/v1/providers/{provider.id}", json={"preferred_contact_method": "fax"},
+                              headers={"If-Match": f'"{provider.version}"'})
+    assert edit.status_code == 200, edit.text
+    again = (await _upload(client, data)).json()["report"][0]
+    assert (created["action"], again["action"]) == ("created", "updated")
+    session.expire_all()
+    assert (await _by_npi(session, npi)).preferred_contact_method == "fhir"
+    assert (await _upload(client, data)).json()["report"][0]["action"] == "unchanged"

@@ -102,4 +102,5 @@ async def mark_bounced(session: AsyncSession, provider_id: uuid.UUID, *, reason:
               if c.get("system") == "email" else c for c in provider.contact_points or []]
     if points != provider.contact_points:
         provider.contact_points = points
+        provider.import_fingerprint = None
         provider.version += 1

@@ -74,6 +74,16 @@ async def _copy(session: AsyncSession, table: str, rows: list[dict]) -> None:
     await raw.copy_records_to_table(table, columns=columns, records=records)
 
 
+def fingerprint(row: DirectoryRow) -> str:
+    stated = [row.values, row.contact_points, row.organization_name, row.staff and vars(row.staff), row.liaison_email]
+    return hashlib.sha256(json.dumps(stated, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _fingerprints(session: AsyncSession, npis: list[str]) -> dict[str, tuple[uuid.UUID, str | None]]:
+    stmt = select(Provider.npi, Provider.id, Provider.import_fingerprint).where(Provider.npi == func.any(npis))
+    return {npi: (pid, mark) for npi, pid, mark in (await session.execute(stmt)).all()}
+
+
 async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict]:
     columns = [Provider.id, Provider.npi, Provider.version, *(getattr(Provider, c) for c in _COMPARED)]
     found: dict[str, dict] = {}
@@ -165,22 +175,31 @@ async def import_providers(
     # updates them, so each NPI ends as one record.
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('provider-import'))"))
     now = utcnow()
-    stored = await _existing(session, [r.npi for r in rows])
+    marks = {row.line: fingerprint(row) for row in rows}
+    known = await _fingerprints(session, [r.npi for r in rows])
+    # The same row as last time: unchanged, without reading the record back or its links.
+    same = {row.line for row in rows if row.npi in known and known[row.npi][1] == marks[row.line]}
+    stored = await _existing(session, [r.npi for r in rows if r.npi in known and r.line not in same])
     creates, updates, placed = [], [], []
     actions: dict[int, str] = {}
     for n, row in enumerate(rows, 1):
+        if row.line in same:
+            actions[row.line] = "unchanged"
+            placed.append((row, known[row.npi][0]))
+            continue
         old = stored.get(row.npi)
         wanted = _desired(row, old)
         if old is None:
             pid = uuid7()
             creates.append({"id": pid, "npi": row.npi, "status": ProviderStatus.active.value, "verified_at": now,
-                            "created_at": now, "updated_at": now, "version": 1, **wanted})
+                            "created_at": now, "updated_at": now, "version": 1,
+                            "import_fingerprint": marks[row.line], **wanted})
             actions[row.line] = "created"
         else:
             pid = old["id"]
             if any(wanted[k] != old[k] for k in _COMPARED):
                 updates.append({"id": pid, "version": old["version"] + 1, "updated_at": now, "verified_at": now,
-                                **wanted})
+                                "import_fingerprint": marks[row.line], **wanted})
                 actions[row.line] = "updated"
             else:
                 actions[row.line] = "unchanged"
@@ -190,11 +209,12 @@ async def import_providers(
     await _copy(session, "providers", creates)
     for start in range(0, len(updates), BATCH):
         await session.execute(update(Provider), updates[start:start + BATCH])
-    linked = await _links(session, placed, liaisons, now)
-    touched = [pid for row, pid in placed if pid in linked and actions[row.line] == "unchanged"]
+    linked = await _links(session, [(r, pid) for r, pid in placed if r.line not in same], liaisons, now)
+    touched = [{"id": pid, "verified_at": now, "updated_at": now, "version": stored[row.npi]["version"] + 1,
+                "import_fingerprint": marks[row.line]}
+               for row, pid in placed if pid in linked and actions[row.line] == "unchanged"]
     if touched:
-        await session.execute(update(Provider).where(Provider.id == func.any(touched))
-                              .values(verified_at=now, updated_at=now, version=Provider.version + 1))
+        await session.execute(update(Provider), touched)
     report: list[dict] = []
     for row, pid in placed:
         action = "updated" if pid in linked and actions[row.line] == "unchanged" else actions[row.line]

@@ -221,6 +221,7 @@ async def update_provider(
         return provider
     for name, value in changes.items():
         setattr(provider, name, value)
+    provider.import_fingerprint = None  # a hand edit: the next import compares the record in full
     provider.version += 1
     await _flush(session, provider.npi)
     return await repo.get_full(provider.id)

@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("providers", sa.Column("address", postgresql.JSONB(astext_type=sa.Text()), nullable=True))
     op.add_column("providers", sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("providers", sa.Column("import_fingerprint", sa.String(length=64), nullable=True))
     op.create_table(
         "provider_imports",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -40,5 +41,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_provider_imports_file_hash"), table_name="provider_imports")
     op.drop_table("provider_imports")
+    op.drop_column("providers", "import_fingerprint")
     op.drop_column("providers", "verified_at")
     op.drop_column("providers", "address")
