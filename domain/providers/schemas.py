@@ -4,7 +4,7 @@ import re
 import uuid
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator, model_serializer, model_validator
 
 from domain.providers.enums import (
     AffiliationRole,
@@ -106,8 +106,17 @@ class StoredContactPoint(Schema):
     system: ContactPointSystem
     value: str
     use: ContactPointUse | None = None
-    bad: bool = Field(default=False, description="A message to it bounced or was refused; replace it.")
+    bad: bool | None = Field(default=None, description="True when a message to it bounced or was refused; "
+                                                       "absent on a good one.")
     bad_reason: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _flags_only_when_bad(self, handler):
+        data = handler(self)
+        if not self.bad:
+            data.pop("bad", None)
+            data.pop("bad_reason", None)
+        return data
 
 
 class Address(Schema):

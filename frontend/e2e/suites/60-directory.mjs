@@ -44,14 +44,14 @@ export const tests = [
 
       await page.setInputFiles('#directory-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(csv([row(a, family), row(wrong, `${family}B`)])) });
       await page.getByRole('button', { name: 'Import' }).click();
-      await page.getByText('Nothing was imported').waitFor();
+      await page.getByText('Nothing was imported', { exact: true }).waitFor();
       const refused = page.getByRole('table', { name: 'Row report' });
       assert.match(await refused.getByRole('row').nth(1).innerText(), /3\s+—\s+npi\s+\d{10} has a wrong check digit/);
       await shot(ctx, page, 'directory-import-refused');
 
       await page.setInputFiles('#directory-file', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(csv([row(a, family), row(b, `${family}B`)])) });
       await page.getByRole('button', { name: 'Import' }).click();
-      await page.getByText('2 created, 0 updated, 0 unchanged, 0 merged').waitFor();
+      await page.getByRole('region', { name: 'Import report' }).getByText('2 created, 0 updated, 0 unchanged, 0 merged').waitFor();
       const report = page.getByRole('table', { name: 'Row report' });
       assert.equal(await report.getByRole('row').filter({ hasText: 'created' }).count(), 2);
       const recent = page.getByRole('table', { name: 'Recent imports' });

@@ -5288,10 +5288,9 @@ export interface components {
             use?: components["schemas"]["ContactPointUse"] | null;
             /**
              * Bad
-             * @description A message to it bounced or was refused; replace it.
-             * @default false
+             * @description True when a message to it bounced or was refused; absent on a good one.
              */
-            bad: boolean;
+            bad?: boolean | null;
             /** Bad Reason */
             bad_reason?: string | null;
         };
