@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import String, any_, func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,13 +102,14 @@ async def _organizations(session: AsyncSession, names: set[str], now) -> dict[st
     """Organizations by name, created (as practices) for names the directory does not know yet."""
     if not names:
         return {}
-    stmt = select(func.lower(Organization.name), Organization.id).where(func.lower(Organization.name).in_(
-        [n.lower() for n in names]))
+    # One array parameter: a file may name more practices than a statement has bind parameters (32,767).
+    stmt = select(func.lower(Organization.name), Organization.id).where(
+        func.lower(Organization.name) == any_(literal([n.lower() for n in names], ARRAY(String))))
     known = dict((await session.execute(stmt)).all())
     fresh = [{"id": uuid7(), "name": n, "kind": OrganizationKind.practice.value, "created_at": now, "updated_at": now}
              for n in {n.lower(): n for n in names}.values() if n.lower() not in known]
     if fresh:
-        await session.execute(insert(Organization), fresh)
+        await _copy(session, "organizations", fresh)
         known.update({o["name"].lower(): o["id"] for o in fresh})
     return known
 
@@ -147,8 +149,7 @@ async def _links(session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID
                 new_owners.append({"provider_id": pid, "liaison_id": liaison, "created_at": now, "updated_at": now})
                 changed.add(pid)
     await _copy(session, "provider_affiliations", new_aff)
-    if new_staff:
-        await session.execute(insert(StaffContact), new_staff)
+    await _copy(session, "provider_staff_contacts", new_staff)
     for pid, name, (role, phone, email) in staff_updates:
         await session.execute(update(StaffContact).where(StaffContact.provider_id == pid,
                                                          func.lower(StaffContact.name) == name.lower())
