@@ -3,13 +3,14 @@ import { Center, Loader } from '@mantine/core';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { useAuth } from './auth/AuthContext';
 import { Layout } from './components/Layout';
-import { canSee, homeFor, type Section } from './lib/roles';
+import { canReviewDuplicates, canSee, homeFor, type Section } from './lib/roles';
 import { LoginPage } from './pages/LoginPage';
 import { PipelinePage } from './pages/PipelinePage';
 import { ReferralPage } from './pages/ReferralPage';
 import { NewReferralPage } from './pages/NewReferralPage';
 import { TasksPage } from './pages/TasksPage';
 import { ProvidersPage } from './pages/ProvidersPage';
+import { DuplicatesPage } from './pages/DuplicatesPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { NotAllowed } from './components/NotAllowed';
 import { SearchPage } from './pages/SearchPage';
@@ -73,6 +74,7 @@ export function App() {
         <Route path="/search" element={<Guard section="pipeline"><SearchPage /></Guard>} />
         <Route path="/tasks" element={<Guard section="tasks"><TasksPage /></Guard>} />
         <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
+        <Route path="/providers/duplicates" element={canReviewDuplicates(me?.role) ? <DuplicatesPage /> : <NotAllowed />} />
         {/* Analysts reach a referrer's page from the dashboard's top referrers, though not the directory. */}
         <Route path="/providers/:id" element={me?.role === 'analyst' ? <ProviderPage /> : <Guard section="providers"><ProviderPage /></Guard>} />
         <Route

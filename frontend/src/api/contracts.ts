@@ -57,3 +57,7 @@ export type BusinessCalendar = components['schemas']['BusinessCalendar'];
 export type CalendarWrite = components['schemas']['CalendarWrite'];
 export type SlaPolicy = components['schemas']['SlaPolicy'];
 export type WorkQueue = components['schemas']['WorkQueue'];
+export type DuplicatePair = components['schemas']['DuplicatePair'];
+export type ProviderMerge = components['schemas']['ProviderMerge'];
+export type MergeRequest = components['schemas']['DirectoryMergeRequest'];
+export type ReferralPatterns = components['schemas']['ReferralPatterns'];

@@ -46,3 +46,8 @@ export function homeFor(role: Role | undefined): string {
 export function canMoveReferrals(role: Role | undefined): boolean {
   return role === 'admin' || role === 'intake' || role === 'clinician';
 }
+
+/** The provider-relations team (the API's permission matrix): reviews and merges duplicate providers. */
+export function canReviewDuplicates(role: Role | undefined): boolean {
+  return role === 'admin' || role === 'liaison';
+}

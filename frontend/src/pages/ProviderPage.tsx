@@ -7,6 +7,7 @@ import { listReferrals } from '../api/referrals';
 import type { Referral } from '../api/contracts';
 import { QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
+import { ReferralPatterns } from '../components/directory/ReferralPatterns';
 import { scorecard } from '../lib/conversion';
 import { formatDate, pct } from '../lib/format';
 import { humanize } from '../lib/lifecycle';
@@ -40,6 +41,8 @@ export function ProviderPage() {
   const { me } = useAuth();
   // Referral rows carry patient data: analysts see the directory entry and the dashboard's aggregates only.
   const seesReferrals = me?.role !== 'analyst';
+  // Aggregates only, as in the analytics summary: the same roles read them.
+  const seesPatterns = me?.role === 'admin' || me?.role === 'liaison' || me?.role === 'analyst';
   const referrals = useQuery({ queryKey: ['referrals', 'from-provider', id], queryFn: () => referralsFrom(id), enabled: seesReferrals });
   const card = scorecard(referrals.data?.items ?? []);
 
@@ -89,6 +92,7 @@ export function ProviderPage() {
           </Stack>
         )}
       </QueryState>
+      {seesPatterns && <ReferralPatterns providerId={id} />}
       {seesReferrals && <Paper withBorder p="md" radius="md" component="section" aria-labelledby="sent-heading">
         <Title order={2} size="h4" id="sent-heading" mb="sm">Referrals sent</Title>
         <QueryState isPending={referrals.isPending} error={referrals.error} what="referrals">
