@@ -122,47 +122,54 @@ def _street_match(a: frozenset[str], b: frozenset[str]) -> bool:
     return any(fuzz.token_set_ratio(x, y) >= 90 for x in a for y in b)
 
 
-def score(a: Record, b: Record) -> Match | None:
-    """The pair's score (0-1) and why, or None for two different NPIs (two different people)."""
+def _evidence(a: Record, b: Record) -> tuple[float, list[str], list[str]]:
+    """What besides the name links the two: its weight, and the reasons told before and after the name's."""
+    value, first, then = 0.0, [], []
+    if a.phones & b.phones:
+        value += EVIDENCE["phone"]
+        first.append("same phone")
+    elif _near_phone(a.phones, b.phones):
+        value += EVIDENCE["near_phone"]
+        first.append("phones one digit apart")
+    if a.emails & b.emails:
+        value += EVIDENCE["email"]
+        first.append("same e-mail")
+    if a.zips & b.zips:
+        value += EVIDENCE["zip"]
+        then.append("same ZIP")
+    if _street_match(a.streets, b.streets):
+        value += EVIDENCE["street"]
+        then.append("same street address")
+    elif a.cities & b.cities:
+        value += EVIDENCE["city"]
+        then.append("same city")
+    elif a.cities and b.cities:
+        then.append("different cities")
+    if a.specialties & b.specialties:
+        value += EVIDENCE["specialty"]
+        then.append("same specialty")
+    if a.organizations & b.organizations:
+        value += EVIDENCE["organization"]
+        then.append("same organization")
+    return value, first, then
+
+
+def score(a: Record, b: Record, floor: float = 0.0) -> Match | None:
+    """The pair's score (0-1) and why; None for two different NPIs (two different people), or when
+    even identical names could not bring the pair up to `floor`."""
     if a.npi and b.npi and a.npi != b.npi:
         return None
+    same_npi = bool(a.npi and a.npi == b.npi)
+    evidence, first, then = _evidence(a, b)
+    scale = 0.4 + 0.6 * min(1.0, evidence / ENOUGH_EVIDENCE)
+    if scale < floor and not same_npi:
+        return None  # the name similarity is at most 1: skip the costlier name comparison
     name, name_note = name_similarity(a, b)
-    reasons: list[str] = []
-    evidence = 0.0
-    if a.npi and a.npi == b.npi:
-        reasons.append("same NPI")
-    if a.phones & b.phones:
-        evidence += EVIDENCE["phone"]
-        reasons.append("same phone")
-    elif _near_phone(a.phones, b.phones):
-        evidence += EVIDENCE["near_phone"]
-        reasons.append("phones one digit apart")
-    if a.emails & b.emails:
-        evidence += EVIDENCE["email"]
-        reasons.append("same e-mail")
+    reasons = (["same NPI"] if same_npi else []) + first
     if name_note == "nickname":
         reasons.append(f"{a.given_name} and {b.given_name} are the same name (nickname)")
-    reasons.append(f"names {name:.2f} similar")
-    if a.zips & b.zips:
-        evidence += EVIDENCE["zip"]
-        reasons.append("same ZIP")
-    if _street_match(a.streets, b.streets):
-        evidence += EVIDENCE["street"]
-        reasons.append("same street address")
-    elif a.cities & b.cities:
-        evidence += EVIDENCE["city"]
-        reasons.append("same city")
-    elif a.cities and b.cities:
-        reasons.append("different cities")
-    if a.specialties & b.specialties:
-        evidence += EVIDENCE["specialty"]
-        reasons.append("same specialty")
-    if a.organizations & b.organizations:
-        evidence += EVIDENCE["organization"]
-        reasons.append("same organization")
-    value = name * (0.4 + 0.6 * min(1.0, evidence / ENOUGH_EVIDENCE))
-    if a.npi and a.npi == b.npi:
-        value = max(value, 0.99)  # one NPI is one person, whatever the spelling
+    reasons += [f"names {name:.2f} similar", *then]
+    value = max(name * scale, 0.99) if same_npi else name * scale  # one NPI is one person, whatever the spelling
     return Match(a=a.id, b=b.id, score=round(value, 2), reasons=reasons)
 
 
@@ -189,7 +196,7 @@ def find_matches(
     for x, y in candidate_pairs(records):
         if (x, y) in dismissed or (focus is not None and focus not in (x, y)):
             continue
-        match = score(by_id[x], by_id[y])
+        match = score(by_id[x], by_id[y], floor=threshold)
         if match is not None and match.score >= threshold:
             found.append(match)
     found.sort(key=lambda m: (-m.score, m.a, m.b))

@@ -61,3 +61,4 @@ export type DuplicatePair = components['schemas']['DuplicatePair'];
 export type ProviderMerge = components['schemas']['ProviderMerge'];
 export type MergeRequest = components['schemas']['DirectoryMergeRequest'];
 export type ReferralPatterns = components['schemas']['ReferralPatterns'];
+export type DuplicateCandidate = components['schemas']['DuplicateCandidate'];

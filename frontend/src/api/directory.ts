@@ -1,12 +1,28 @@
 // The duplicate review queue, merges and their undo, and a referrer's patterns.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from './client';
-import type { DuplicatePair, MergeRequest, Page, ProviderMerge, ReferralPatterns } from './contracts';
+import type { DuplicateCandidate, DuplicatePair, MergeRequest, Page, Provider, ProviderMerge, ReferralPatterns } from './contracts';
 
-export function useDuplicatePairs(limit = 20) {
+export function useDuplicatePairs(limit = 20, enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ['directory', 'duplicates', limit],
     queryFn: async () => unwrap(await api.GET('/v1/directory/duplicates', { params: { query: { limit } } })) as Page<DuplicatePair>,
+    retry: false,
+  });
+}
+
+/** One provider's likely duplicates, as pairs with that provider on the left. */
+export function useDuplicatesOf(providerId: string | null) {
+  return useQuery({
+    queryKey: ['directory', 'duplicates-of', providerId],
+    queryFn: async (): Promise<Page<DuplicatePair>> => {
+      const path = { provider_id: providerId! };
+      const provider = unwrap(await api.GET('/v1/providers/{provider_id}', { params: { path } })) as Provider;
+      const found = unwrap(await api.GET('/v1/providers/{provider_id}/duplicates', { params: { path } })) as DuplicateCandidate[];
+      return { items: found.map((d) => ({ score: d.score, reasons: d.reasons, first: provider, second: d.provider })), next_cursor: null };
+    },
+    enabled: !!providerId,
     retry: false,
   });
 }

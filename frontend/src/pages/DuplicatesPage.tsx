@@ -1,15 +1,20 @@
 // The provider-relations team's review queue: one likely duplicate pair at a time, side by side, merge or not.
 import { useState } from 'react';
 import { Alert, Anchor, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { Link } from 'react-router-dom';
-import { useDismiss, useDuplicatePairs, useMerge, useRecentMerges, useUndoMerge } from '../api/directory';
+import { Link, useSearchParams } from 'react-router-dom';
+import { useDismiss, useDuplicatePairs, useDuplicatesOf, useMerge, useRecentMerges, useUndoMerge } from '../api/directory';
 import { PairComparison, type Picks } from '../components/directory/PairComparison';
 import { QueryState } from '../components/QueryState';
 import { compareFields, mergeRequest, type Side } from '../lib/merge';
 import { formatDate, formatDateTime } from '../lib/format';
 
 export function DuplicatesPage() {
-  const pairs = useDuplicatePairs();
+  // From a provider's page: only that provider's likely duplicates.
+  const [params] = useSearchParams();
+  const focus = params.get('provider');
+  const queue = useDuplicatePairs(20, !focus);
+  const ofProvider = useDuplicatesOf(focus);
+  const pairs = focus ? ofProvider : queue;
   const merges = useRecentMerges();
   const merge = useMerge();
   const dismiss = useDismiss();
@@ -27,6 +32,7 @@ export function DuplicatesPage() {
     <Stack gap="md">
       <Anchor component={Link} to="/providers" size="sm">← Provider directory</Anchor>
       <Title order={1} size="h2">Duplicate providers</Title>
+      {focus && <Anchor component={Link} to="/providers/duplicates" size="sm">Show the whole review queue</Anchor>}
       {done && <Alert color="teal" role="status" withCloseButton onClose={() => setDone(null)}>{done}</Alert>}
       {failure && <Alert color="red" role="alert">{failure.message}</Alert>}
       <QueryState isPending={pairs.isPending} error={pairs.error} what="duplicate review queue">

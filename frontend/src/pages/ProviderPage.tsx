@@ -9,6 +9,7 @@ import { QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
 import { ReferralPatterns } from '../components/directory/ReferralPatterns';
 import { scorecard } from '../lib/conversion';
+import { canReviewDuplicates } from '../lib/roles';
 import { formatDate, pct } from '../lib/format';
 import { humanize } from '../lib/lifecycle';
 
@@ -59,6 +60,9 @@ export function ProviderPage() {
               <Group gap="xs" mt={4}>
                 {provider.data.specialties?.map((s) => <Badge key={s.code} variant="light">{s.display ?? s.code}</Badge>)}
                 {provider.data.npi && <Text size="sm" c="dimmed">NPI {provider.data.npi}</Text>}
+                {canReviewDuplicates(me?.role) && provider.data.status !== 'merged' && (
+                  <Anchor component={Link} to={`/providers/duplicates?provider=${provider.data.id}`} size="sm">Check for duplicates</Anchor>
+                )}
               </Group>
             </div>
             <Grid>
