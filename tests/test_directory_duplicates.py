@@ -12,6 +12,7 @@ from domain.providers.matching import REVIEW_THRESHOLD
 from domain.relationships.models import Touchpoint
 from domain.shared.clock import utcnow
 from domain.shared.outbox import OutboxMessage, add_message
+from domain.shared.repository import encode_cursor
 from tests.factories import make_organization, make_provider, make_referral, make_task, valid_npi
 
 FILE = Path(__file__).parent / "data" / "provider_duplicates.csv"
@@ -251,3 +252,25 @@ async def test_patterns_show_where_a_referrers_referrals_go_with_conversion(clie
     assert (await client.get(f"/v1/providers/{uuid.uuid4()}/patterns")).status_code == 404
     backwards = await client.get(f"/v1/providers/{referrer.id}/patterns", params={"from": "2026-01-02", "to": "2026-01-01"})
     assert backwards.status_code == 422
+
+
+async def test_a_cursor_from_another_list_is_a_clear_422(client):
+    from_providers = encode_cursor("Smith", uuid.uuid4())  # what the provider list issues
+    malformed = encode_cursor([0.9, "not an id"], uuid.uuid4())
+    for cursor in (from_providers, malformed, "bm90LWEtY3Vyc29y", "WzEsMl0"):
+        response = await client.get("/v1/directory/duplicates", params={"cursor": cursor})
+        assert response.status_code == 422, (cursor, response.text)
+        assert response.json()["errors"][0]["field"] == "query.cursor"
+
+
+async def test_only_the_provider_relations_team_reviews_and_merges(client_for, session):
+    a, b = await make_provider(session), await make_provider(session)
+    for role in ("intake", "clinician", "analyst"):
+        other = await client_for(role)
+        assert (await other.get("/v1/directory/duplicates")).status_code == 403
+        merge = await other.post("/v1/directory/merges", json={"survivor_id": str(a.id), "merged_id": str(b.id)})
+        assert merge.status_code == 403
+    liaison = await client_for("liaison")
+    assert (await liaison.get("/v1/directory/duplicates")).status_code == 200
+    analyst = await client_for("analyst")
+    assert (await analyst.get(f"/v1/providers/{a.id}/patterns")).status_code == 200

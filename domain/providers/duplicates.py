@@ -65,12 +65,20 @@ class PairPage:
     next_cursor: str | None
 
 
+def _after(cursor: str) -> tuple[float, str, str]:
+    sort_value, after_b = decode_cursor(cursor)
+    try:
+        after_score, after_a = sort_value
+        return -float(after_score), str(uuid.UUID(after_a)), str(after_b)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("The cursor is not one this list issued.", field="query.cursor") from exc
+
+
 async def review_queue(session: AsyncSession, *, min_score: float, limit: int, cursor: str | None) -> PairPage:
     """Pairs best first, keyset-paged on (score, first id, second id) so a page never repeats a pair."""
     found = await matches(session, threshold=min_score)
     if cursor:
-        (after_score, after_a), after_b = decode_cursor(cursor)
-        key = (-float(after_score), str(after_a), str(after_b))
+        key = _after(cursor)
         found = [m for m in found if (-m.score, m.a, m.b) > key]
     page, more = found[:limit], len(found) > limit
     repo = ProviderRepository(session)

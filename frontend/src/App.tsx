@@ -3,7 +3,7 @@ import { Center, Loader } from '@mantine/core';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { useAuth } from './auth/AuthContext';
 import { Layout } from './components/Layout';
-import { canReviewDuplicates, canSee, homeFor, type Section } from './lib/roles';
+import { canSeeDuplicates, canSee, homeFor, type Section } from './lib/roles';
 import { LoginPage } from './pages/LoginPage';
 import { PipelinePage } from './pages/PipelinePage';
 import { ReferralPage } from './pages/ReferralPage';
@@ -74,7 +74,7 @@ export function App() {
         <Route path="/search" element={<Guard section="pipeline"><SearchPage /></Guard>} />
         <Route path="/tasks" element={<Guard section="tasks"><TasksPage /></Guard>} />
         <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
-        <Route path="/providers/duplicates" element={canReviewDuplicates(me?.role) ? <DuplicatesPage /> : <NotAllowed />} />
+        <Route path="/providers/duplicates" element={canSeeDuplicates(me?.role) ? <DuplicatesPage /> : <NotAllowed />} />
         {/* Analysts reach a referrer's page from the dashboard's top referrers, though not the directory. */}
         <Route path="/providers/:id" element={me?.role === 'analyst' ? <ProviderPage /> : <Guard section="providers"><ProviderPage /></Guard>} />
         <Route

@@ -27,8 +27,9 @@ export function useDuplicatesOf(providerId: string | null) {
   });
 }
 
-export function useRecentMerges() {
+export function useRecentMerges(enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ['directory', 'merges'],
     queryFn: async () => unwrap(await api.GET('/v1/directory/merges', { params: { query: { limit: 20 } } })) as ProviderMerge[],
     retry: false,

@@ -51,3 +51,8 @@ export function canMoveReferrals(role: Role | undefined): boolean {
 export function canReviewDuplicates(role: Role | undefined): boolean {
   return role === 'admin' || role === 'liaison';
 }
+
+/** Who may look up one provider's likely duplicates (intake too, when adding providers), without merging. */
+export function canSeeDuplicates(role: Role | undefined): boolean {
+  return canReviewDuplicates(role) || role === 'intake';
+}

@@ -5,6 +5,15 @@ import { PatternsMatrix } from '../components/directory/ReferralPatterns';
 import { json, renderWithApp, stubApi } from '../test/render';
 import type { Provider, ReferralPatterns } from '../api/contracts';
 import { compareFields, mergeRequest } from '../lib/merge';
+import { tokenStore } from '../auth/tokens';
+
+/** Signed in with this role: the page asks who is signed in before offering to merge. */
+function signedInAs(role: string) {
+  tokenStore.set({ access_token: `token-${role}`, refresh_token: 'r', token_type: 'bearer', expires_in: 900 });
+  return { 'GET /v1/auth/me': () => json({ id: 'u1', email: 'u@x.org', full_name: 'U', role, queue: null, password_change_required: false }) };
+}
+
+afterEach(() => tokenStore.clear());
 
 const provider = (over: Partial<Provider>): Provider => ({
   id: 'p1', version: 1, npi: null, prefix: null, given_name: 'Robert', family_name: 'Halloway', suffix: null, credentials: ['MD'],
@@ -36,6 +45,7 @@ describe('merge choices', () => {
 describe('duplicates review', () => {
   it('shows the pair side by side with its reasons, highlights differences and merges with the chosen values', async () => {
     const calls = stubApi({
+      ...signedInAs('liaison'),
       'GET /v1/directory/duplicates': () => json({ items: [pair], next_cursor: null }),
       'GET /v1/directory/merges': () => json([]),
       'POST /v1/directory/merges': () => json(merge, 201),
@@ -57,6 +67,7 @@ describe('duplicates review', () => {
 
   it('marks a pair as not a duplicate and undoes a recent merge', async () => {
     const calls = stubApi({
+      ...signedInAs('admin'),
       'GET /v1/directory/duplicates': () => json({ items: [pair], next_cursor: null }),
       'GET /v1/directory/merges': () => json([merge, { ...merge, id: 'm0', merged_name: 'Old Record', undo_until: '2026-01-01T00:00:00Z' }]),
       'POST /v1/directory/duplicates/dismissals': () => new Response(null, { status: 204 }),
@@ -69,6 +80,20 @@ describe('duplicates review', () => {
     expect(screen.getByRole('button', { name: 'Undo merge of Old Record' })).toBeDisabled();
     await userEvent.click(screen.getByRole('button', { name: 'Undo merge of Bob Halloway' }));
     expect(await screen.findByText('Bob Halloway is back as a separate record.')).toBeInTheDocument();
+  });
+
+  it("shows intake a provider's likely duplicates without offering to merge them", async () => {
+    const calls = stubApi({
+      ...signedInAs('intake'),
+      'GET /v1/providers/a': () => json(robert),
+      'GET /v1/providers/a/duplicates': () => json([{ provider: bob, score: 0.97, reasons: ['same phone'] }]),
+    });
+    renderWithApp(<DuplicatesPage />, { route: '/providers/duplicates?provider=a' });
+    const table = await screen.findByRole('table', { name: 'Compare the two records' });
+    expect(within(table).getByRole('row', { name: /Given name/ })).toHaveTextContent('RobertBob');
+    expect(screen.queryByRole('button', { name: 'Merge' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'Recent merges' })).not.toBeInTheDocument();
+    expect(calls.some((c) => c.url.pathname.startsWith('/v1/directory/'))).toBe(false);
   });
 });
 

@@ -7,15 +7,20 @@ import { PairComparison, type Picks } from '../components/directory/PairComparis
 import { QueryState } from '../components/QueryState';
 import { compareFields, mergeRequest, type Side } from '../lib/merge';
 import { formatDate, formatDateTime } from '../lib/format';
+import { canReviewDuplicates } from '../lib/roles';
+import { useAuth } from '../auth/AuthContext';
 
 export function DuplicatesPage() {
+  const { me } = useAuth();
+  // Intake may look up a provider's likely duplicates; merging is the provider-relations team's.
+  const reviewer = canReviewDuplicates(me?.role);
   // From a provider's page: only that provider's likely duplicates.
   const [params] = useSearchParams();
   const focus = params.get('provider');
-  const queue = useDuplicatePairs(20, !focus);
+  const queue = useDuplicatePairs(20, !focus && reviewer);
   const ofProvider = useDuplicatesOf(focus);
   const pairs = focus ? ofProvider : queue;
-  const merges = useRecentMerges();
+  const merges = useRecentMerges(reviewer);
   const merge = useMerge();
   const dismiss = useDismiss();
   const undo = useUndoMerge();
@@ -32,7 +37,7 @@ export function DuplicatesPage() {
     <Stack gap="md">
       <Anchor component={Link} to="/providers" size="sm">← Provider directory</Anchor>
       <Title order={1} size="h2">Duplicate providers</Title>
-      {focus && <Anchor component={Link} to="/providers/duplicates" size="sm">Show the whole review queue</Anchor>}
+      {focus && reviewer && <Anchor component={Link} to="/providers/duplicates" size="sm">Show the whole review queue</Anchor>}
       {done && <Alert color="teal" role="status" withCloseButton onClose={() => setDone(null)}>{done}</Alert>}
       {failure && <Alert color="red" role="alert">{failure.message}</Alert>}
       <QueryState isPending={pairs.isPending} error={pairs.error} what="duplicate review queue">
@@ -46,8 +51,8 @@ export function DuplicatesPage() {
               </Group>
             </Group>
             <PairComparison pair={pair} survivor={survivor} picks={picks} onSurvivor={(s) => { setSurvivor(s); setPicks({}); }}
-              onPick={(field, pick) => setPicks({ ...picks, [field]: pick })} />
-            <Group mt="md">
+              onPick={(field, pick) => setPicks({ ...picks, [field]: pick })} readOnly={!reviewer} />
+            {reviewer && <Group mt="md">
               <Button loading={merge.isPending} onClick={() => merge.mutate(
                 mergeRequest(pair.first, pair.second, survivor, picks, compareFields(pair.first, pair.second)),
                 { onSuccess: () => reset('Merged. You can undo it below for 30 days.') },
@@ -55,11 +60,11 @@ export function DuplicatesPage() {
               <Button variant="default" loading={dismiss.isPending} onClick={() => dismiss.mutate(
                 [pair.first.id, pair.second.id], { onSuccess: () => reset('Marked as not a duplicate; this pair will not be proposed again.') },
               )}>Not a duplicate</Button>
-            </Group>
+            </Group>}
           </Paper>
         )}
       </QueryState>
-      <Paper withBorder p="md" radius="md" component="section" aria-labelledby="merges-heading">
+      {reviewer && <Paper withBorder p="md" radius="md" component="section" aria-labelledby="merges-heading">
         <Title order={2} size="h4" id="merges-heading" mb="sm">Recent merges</Title>
         <QueryState isPending={merges.isPending} error={merges.error} what="recent merges">
           {(merges.data ?? []).length === 0 ? <Text size="sm" c="dimmed">No merges to undo.</Text> : (
@@ -86,7 +91,7 @@ export function DuplicatesPage() {
             </Table>
           )}
         </QueryState>
-      </Paper>
+      </Paper>}
     </Stack>
   );
 }

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Grid, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Grid, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { providerName, useProvider } from '../api/hooks';
@@ -9,7 +9,7 @@ import { QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
 import { ReferralPatterns } from '../components/directory/ReferralPatterns';
 import { scorecard } from '../lib/conversion';
-import { canReviewDuplicates } from '../lib/roles';
+import { canSeeDuplicates } from '../lib/roles';
 import { formatDate, pct } from '../lib/format';
 import { humanize } from '../lib/lifecycle';
 
@@ -60,11 +60,17 @@ export function ProviderPage() {
               <Group gap="xs" mt={4}>
                 {provider.data.specialties?.map((s) => <Badge key={s.code} variant="light">{s.display ?? s.code}</Badge>)}
                 {provider.data.npi && <Text size="sm" c="dimmed">NPI {provider.data.npi}</Text>}
-                {canReviewDuplicates(me?.role) && provider.data.status !== 'merged' && (
+                {canSeeDuplicates(me?.role) && provider.data.status !== 'merged' && (
                   <Anchor component={Link} to={`/providers/duplicates?provider=${provider.data.id}`} size="sm">Check for duplicates</Anchor>
                 )}
               </Group>
             </div>
+            {provider.data.merged_into_id && (
+              <Alert color="gray" role="status" title="Merged as a duplicate">
+                This record was merged into <Anchor component={Link} to={`/providers/${provider.data.merged_into_id}`}>the record that stays</Anchor>;
+                its referrals and history are there.
+              </Alert>
+            )}
             <Grid>
               <Grid.Col span={{ base: 12, md: 6 }}>
                 <Paper withBorder p="md" radius="md" component="section" aria-labelledby="contact-heading">
