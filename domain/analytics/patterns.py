@@ -6,46 +6,14 @@ what DESIGN.md says (received in the period; converted = reached `completed`, no
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics.models import ReferralFact
-from domain.analytics.schemas import Period, PatternFlow, PatternTotal, ReferralPatterns
+from domain.analytics.repository import PatternCell, pattern_cells
+from domain.analytics.schemas import PatternFlow, PatternTotal, ReferralPatterns
 from domain.analytics.service import rate, resolve_period
-from domain.providers.models import Provider
 from domain.providers.repository import ProviderRepository
-from domain.referrals.models import Referral
-
-F = ReferralFact.__table__
-
-
-@dataclass(frozen=True)
-class PatternCell:
-    service_line: str
-    receiver_id: uuid.UUID | None
-    receiver_name: str | None
-    volume: int
-    converted: int
-
-
-async def pattern_cells(session: AsyncSession, *, referrer_id: uuid.UUID, period: Period) -> list[PatternCell]:
-    """One cell per (service line, receiving provider) the referrer sent to in the period, biggest first."""
-    receiver = Referral.receiving_provider_id
-    name = func.concat_ws(" ", Provider.given_name, Provider.family_name)
-    stmt = (
-        select(F.c.service_line, receiver, name, func.count(), func.count(F.c.completed_at))
-        .join(Referral, Referral.id == F.c.referral_id)
-        .outerjoin(Provider, Provider.id == receiver)
-        .where(F.c.referring_provider_id == referrer_id, F.c.received_at >= period.start,
-               F.c.received_at < period.end)
-        .group_by(F.c.service_line, receiver, name)
-        .order_by(func.count().desc(), F.c.service_line, receiver)
-    )
-    rows = await session.execute(stmt)
-    return [PatternCell(line, rid, rname or None, volume, converted) for line, rid, rname, volume, converted in rows]
 
 
 def _totals(cells: list[PatternCell], key: Callable[[PatternCell], tuple[str, str]]) -> list[PatternTotal]:

@@ -11,15 +11,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.providers.matching import REVIEW_THRESHOLD, Match, Record, find_matches, fold
-from domain.providers.models import DismissedDuplicate, Provider
-from domain.providers.repository import ProviderRepository
+from domain.providers.matching import (
+    REVIEW_THRESHOLD,
+    Match,
+    Record,
+    find_matches,
+    fold,
+)
+from domain.providers.models import Provider
+from domain.providers.repository import MergeRepository, ProviderRepository
 from domain.providers.schemas import digits
-from domain.shared.clock import utcnow
 from domain.shared.errors import InvalidInput
 from domain.shared.repository import decode_cursor, encode_cursor
 
@@ -46,16 +49,11 @@ def ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if str(a) < str(b) else (b, a)
 
 
-async def _dismissed(session: AsyncSession) -> set[tuple[str, str]]:
-    rows = await session.execute(select(DismissedDuplicate.first_id, DismissedDuplicate.second_id))
-    return {tuple(sorted((str(a), str(b)))) for a, b in rows}  # type: ignore[misc]
-
-
 async def matches(
     session: AsyncSession, *, threshold: float = REVIEW_THRESHOLD, focus: uuid.UUID | None = None
 ) -> list[Match]:
     records = [_record(row) for row in await ProviderRepository(session).match_rows()]
-    return find_matches(records, threshold=threshold, dismissed=await _dismissed(session),
+    return find_matches(records, threshold=threshold, dismissed=await MergeRepository(session).dismissed_pairs(),
                         focus=str(focus) if focus else None)
 
 
@@ -96,6 +94,4 @@ async def dismiss(session: AsyncSession, *, provider_ids: list[uuid.UUID], actor
     for index, provider_id in enumerate(provider_ids):
         if not await repo.exists(provider_id):
             raise InvalidInput(f"Provider {provider_id} does not exist.", field=f"body.provider_ids.{index}")
-    await session.execute(insert(DismissedDuplicate).values(
-        first_id=first, second_id=second, dismissed_at=utcnow(), dismissed_by=actor,
-    ).on_conflict_do_nothing())
+    await MergeRepository(session).dismiss(first=first, second=second, actor=actor)

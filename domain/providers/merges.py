@@ -10,16 +10,15 @@ import uuid
 from datetime import timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.providers import relink
 from domain.providers.enums import ProviderStatus
 from domain.providers.errors import MergeNotAllowed, UndoNotAllowed
 from domain.providers.models import Provider, ProviderMerge
-from domain.providers.repository import ProviderRepository
+from domain.providers.repository import MergeRepository, ProviderRepository
 from domain.shared.clock import utcnow
-from domain.shared.errors import InvalidInput, NotFound, PreconditionFailed
+from domain.shared.errors import InvalidInput, PreconditionFailed
 
 UNDO_WINDOW = timedelta(days=30)
 SCALAR_FIELDS = ("npi", "prefix", "given_name", "family_name", "suffix", "kind", "preferred_contact_method", "notes")
@@ -127,9 +126,7 @@ async def merge(
 
 async def undo(session: AsyncSession, *, merge_id: uuid.UUID, actor: str) -> ProviderMerge:
     """Put the merged record back as it was, with everything that followed the survivor."""
-    record = await session.get(ProviderMerge, merge_id, with_for_update=True)
-    if record is None:
-        raise NotFound("Merge", merge_id)
+    record = await MergeRepository(session).get(merge_id, for_update=True)
     if record.undone_at is not None:
         raise UndoNotAllowed(f"This merge was already undone on {record.undone_at:%Y-%m-%d}.")
     if utcnow() - record.merged_at > UNDO_WINDOW:
@@ -162,7 +159,4 @@ async def undo(session: AsyncSession, *, merge_id: uuid.UUID, actor: str) -> Pro
 
 
 async def recent(session: AsyncSession, *, limit: int, include_undone: bool) -> list[ProviderMerge]:
-    stmt = select(ProviderMerge).order_by(ProviderMerge.merged_at.desc(), ProviderMerge.id.desc()).limit(limit)
-    if not include_undone:
-        stmt = stmt.where(ProviderMerge.undone_at.is_(None))
-    return list((await session.execute(stmt)).scalars())
+    return await MergeRepository(session).recent(limit=limit, include_undone=include_undone)

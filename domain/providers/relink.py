@@ -7,8 +7,8 @@ are moved explicitly. A row that cannot move because the survivor already has on
 """
 
 import uuid
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Table, and_, insert, tuple_, update
@@ -46,7 +46,7 @@ def _reference(key: str) -> tuple[Table, Column[Any]]:
 
 
 def _pk_values(table: Table, values: list[Any]) -> tuple[Any, ...]:
-    return tuple(uuid.UUID(v) if isinstance(c.type, UUID) else v for c, v in zip(table.primary_key.columns, values))
+    return tuple(uuid.UUID(v) if isinstance(c.type, UUID) else v for c, v in zip(table.primary_key.columns, values, strict=True))
 
 
 def _bumps(table: Table) -> dict[str, Any]:

@@ -6,10 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import selectinload
 
 from domain.providers.enums import OrganizationKind, ProviderKind, ProviderStatus
-from domain.providers.models import Affiliation, Organization, Provider, StaffContact
+from domain.providers.models import (
+    Affiliation,
+    DismissedDuplicate,
+    Organization,
+    Provider,
+    ProviderMerge,
+    StaffContact,
+)
+from domain.shared.clock import utcnow
 from domain.shared.repository import Repository
 
 
@@ -164,6 +173,28 @@ class ProviderRepository(Repository[Provider]):
             .group_by(Provider.id)
         )
         return list(await (await self.session.connection()).execute(stmt))
+
+
+class MergeRepository(Repository[ProviderMerge]):
+    """Merge history and the pairs marked "not a duplicate"."""
+
+    model = ProviderMerge
+    entity_name = "Merge"
+
+    async def recent(self, *, limit: int, include_undone: bool) -> list[ProviderMerge]:
+        stmt = select(ProviderMerge).order_by(ProviderMerge.merged_at.desc(), ProviderMerge.id.desc()).limit(limit)
+        if not include_undone:
+            stmt = stmt.where(ProviderMerge.undone_at.is_(None))
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def dismissed_pairs(self) -> set[tuple[str, str]]:
+        rows = await self.session.execute(select(DismissedDuplicate.first_id, DismissedDuplicate.second_id))
+        return {(str(a), str(b)) if str(a) < str(b) else (str(b), str(a)) for a, b in rows}
+
+    async def dismiss(self, *, first: uuid.UUID, second: uuid.UUID, actor: str) -> None:
+        await self.session.execute(pg_insert(DismissedDuplicate).values(
+            first_id=first, second_id=second, dismissed_at=utcnow(), dismissed_by=actor,
+        ).on_conflict_do_nothing())
 
 
 class StaffRepository(Repository[StaffContact]):
