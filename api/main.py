@@ -20,7 +20,7 @@ from api.routers import colleagues, search
 from api.routers import reference
 from api.routers import dev_mails, webhook_endpoints, well_known
 from api.routers import exports, hygiene, imports, relationships, touchpoints
-from api.routers import documents, duplicates, journey
+from api.routers import directory_duplicates, documents, duplicates, journey
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.providers.importfile import MAX_BYTES as DIRECTORY_IMPORT_BYTES
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
@@ -85,7 +85,7 @@ def create_app() -> FastAPI:
     app.include_router(referrals.counts_router, prefix="/v1", responses=V1_RESPONSES)
     for module in (auth, users, invitations, api_keys, ehr_clients, audit):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (appointments, analytics, organizations, providers, hygiene, tasks):
+    for module in (appointments, analytics, organizations, providers, hygiene, directory_duplicates, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for relationship_router in (imports.router, relationships.router, relationships.analytics, relationships.admin,
                                 touchpoints.router, touchpoints.programs_router, exports.router):

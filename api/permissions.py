@@ -144,6 +144,15 @@ RULES: dict[str, Rule] = {
     "providers-update_provider": rule("admin", "intake", "liaison", audit="provider.update"),
     "providers-list_duplicates": rule("admin", "intake", "liaison"),
     "providers-merge_provider": rule("admin", "liaison", audit="provider.merge"),
+    # Aggregates over a referrer's referrals, no patient data: whoever reads the analytics summary.
+    "providers-referral_patterns": rule("admin", "analyst", "liaison"),
+    # The duplicate review queue belongs to the provider-relations team (admins and liaisons): a merge
+    # repoints referrals and history, so intake may see a record's likely duplicates but not merge them.
+    "directory-list_duplicate_pairs": rule("admin", "liaison"),
+    "directory-dismiss_duplicate": rule("admin", "liaison", audit="provider.not_duplicate"),
+    "directory-merge_duplicates": rule("admin", "liaison", audit="provider.merge"),
+    "directory-list_merges": rule("admin", "liaison"),
+    "directory-undo_merge": rule("admin", "liaison", audit="provider.merge_undo"),
     "providers-list_staff": rule(*CARE_TEAM),
     "providers-add_staff": rule("admin", "intake", "liaison", audit="provider.staff_add"),
     "providers-update_staff": rule("admin", "intake", "liaison", audit="provider.staff_update"),

@@ -3,11 +3,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
+from api.deps import AnalyticsSession, CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
 from domain.audit import trail as audit
+from domain.analytics import patterns
+from domain.analytics.schemas import ReferralPatterns
 from domain.providers import hygiene, service
 from domain.providers.enums import ProviderKind, ProviderStatus
+from domain.providers.matching import REVIEW_THRESHOLD
 from domain.providers.repository import ProviderFilters
 from domain.providers.schemas import (
     DuplicateCandidate,
@@ -20,7 +23,7 @@ from domain.providers.schemas import (
     StaffContactCreate,
     StaffContactUpdate,
 )
-from domain.shared.schemas import Page
+from domain.shared.schemas import Page, UtcDateTime
 
 router = APIRouter(prefix="/providers", tags=["providers"])
 
@@ -123,21 +126,24 @@ async def update_provider(
 @router.get(
     "/{provider_id}/duplicates", response_model=list[DuplicateCandidate],
     summary="Likely duplicates of this provider, best match first",
+    description="The pairs of the review queue (GET /v1/directory/duplicates) that include this provider.",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_duplicates(
     provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    min_score: Annotated[float, Query(ge=0, le=1, description="Lowest score listed.")] = REVIEW_THRESHOLD,
 ) -> list[DuplicateCandidate]:
-    found = await service.find_duplicates(session, provider_id=provider_id, limit=limit)
+    found = await service.find_duplicates(session, provider_id=provider_id, limit=limit, min_score=min_score)
     return [DuplicateCandidate(provider=d.provider, score=d.score, reasons=d.reasons) for d in found]
 
 
 @router.post(
     "/{provider_id}/merge", response_model=Provider,
     summary="Merge this provider into another; answers with the surviving provider",
-    description="Affiliations and staff move to `into_id`, referrals, appointments and tasks are repointed, "
-                "and this record stays as `merged` with `merged_into_id` set.",
+    description="Keeps the survivor's values (POST /v1/directory/merges chooses per field). Everything naming "
+                "this record follows `into_id`; this record stays as `merged` with `merged_into_id` set. "
+                "The merge is listed in GET /v1/directory/merges and can be undone there within 30 days.",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 async def merge_provider(
@@ -150,6 +156,22 @@ async def merge_provider(
     )
     response.headers["ETag"] = etag(survivor.version)
     return survivor
+
+
+@router.get(
+    "/{provider_id}/patterns", response_model=ReferralPatterns,
+    summary="Where this referrer's referrals go: service lines and receiving providers, with conversion",
+    description="Over referrals from this provider received in [from, to); conversion as in the analytics summary "
+                "(reached completed, now or later).",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def referral_patterns(
+    provider_id: uuid.UUID, session: AnalyticsSession, principal: CurrentPrincipal,
+    from_: Annotated[UtcDateTime | None, Query(alias="from", description="Period start, inclusive. Default: 90 days "
+                                                                        "before `to`.")] = None,
+    to: Annotated[UtcDateTime | None, Query(description="Period end, exclusive. Default: now.")] = None,
+) -> ReferralPatterns:
+    return await patterns.referral_patterns(session, provider_id=provider_id, start=from_, end=to)
 
 
 @router.get("/{provider_id}/staff", response_model=list[StaffContact], responses=problem_responses(401, 403, 404))

@@ -6,6 +6,7 @@ clauses turn the rows into the figures, ROLLUP adds the per-bucket rows beside t
 uncorrelated subquery (run once) adds the top referrers.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.analytics.models import ReferralFact
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.providers.models import Affiliation, Organization, Provider
-from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus as S
+from domain.referrals.enums import DeclineReason, LeakageReason
+from domain.referrals.enums import ReferralStatus as S
+from domain.referrals.models import Referral
 
 F = ReferralFact.__table__
 P = Provider.__table__
@@ -175,3 +178,29 @@ def _metric_row(row: Any) -> MetricRow:
     values = {k: v for k, v in row.items() if k not in ("bucket", "is_total", "top_referrers")}
     bucket = row["bucket"].replace(tzinfo=UTC) if row["bucket"] else None  # UTC wall time, see _base
     return MetricRow(bucket=bucket, values=values)
+
+
+@dataclass(frozen=True)
+class PatternCell:
+    service_line: str
+    receiver_id: uuid.UUID | None
+    receiver_name: str | None
+    volume: int
+    converted: int
+
+
+async def pattern_cells(session: AsyncSession, *, referrer_id: uuid.UUID, period: Period) -> list[PatternCell]:
+    """One cell per (service line, receiving provider) the referrer sent to in the period, biggest first."""
+    receiver = Referral.receiving_provider_id
+    name = func.concat_ws(" ", Provider.given_name, Provider.family_name)
+    stmt = (
+        select(F.c.service_line, receiver, name, func.count(), func.count(F.c.completed_at))
+        .join(Referral, Referral.id == F.c.referral_id)
+        .outerjoin(Provider, Provider.id == receiver)
+        .where(F.c.referring_provider_id == referrer_id, F.c.received_at >= period.start,
+               F.c.received_at < period.end)
+        .group_by(F.c.service_line, receiver, name)
+        .order_by(func.count().desc(), F.c.service_line, receiver)
+    )
+    rows = await session.execute(stmt)
+    return [PatternCell(line, rid, rname or None, volume, converted) for line, rid, rname, volume, converted in rows]

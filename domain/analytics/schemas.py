@@ -121,3 +121,29 @@ class AnalyticsSummary(Schema):
 class Period:
     start: datetime
     end: datetime
+
+
+class PatternFlow(Schema):
+    service_line: str
+    receiving_provider_id: uuid.UUID | None = Field(description="Null for referrals not yet given to a provider.")
+    receiving_provider_name: str | None
+    volume: int
+    conversion: MetricRate
+
+
+class PatternTotal(Schema):
+    key: str = Field(description="The service line, or the receiving provider's id (empty when unassigned).")
+    label: str
+    volume: int
+    conversion: MetricRate
+
+
+class ReferralPatterns(Schema):
+    provider_id: uuid.UUID
+    period_from: UtcDateTime
+    period_to: UtcDateTime
+    volume: int = Field(description="Referrals from this referrer received in the period.")
+    conversion: MetricRate = Field(description="Reached completed (now or later) / volume, as in the summary.")
+    service_lines: list[PatternTotal] = Field(description="Per service line, biggest first.")
+    receivers: list[PatternTotal] = Field(description="Per receiving provider, biggest first.")
+    flows: list[PatternFlow] = Field(description="Per service line and receiving provider: the matrix's cells.")

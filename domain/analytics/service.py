@@ -95,7 +95,7 @@ def _next_month(value: datetime) -> datetime:
     return value.replace(year=value.year + 1, month=1) if value.month == 12 else value.replace(month=value.month + 1)
 
 
-def _rate(count: int, of: int) -> MetricRate:
+def rate(count: int, of: int) -> MetricRate:
     return MetricRate(count=count, of=of, rate=count / of if of else None)
 
 
@@ -116,15 +116,15 @@ def _metrics(row: MetricRow | None) -> PeriodMetrics:
     noshows, fulfilled = int(v.get("noshows", 0)), int(v.get("fulfilled", 0))
     return PeriodMetrics(
         volume=volume,
-        conversion=_rate(v.get("completed", 0), volume),
-        leakage=_rate(v.get("status:cancelled", 0), volume),
+        conversion=rate(v.get("completed", 0), volume),
+        leakage=rate(v.get("status:cancelled", 0), volume),
         leakage_reasons=_reasons(v, "cancelled", [r.value for r in LeakageReason], volume),
-        decline=_rate(v.get("status:declined", 0), volume),
+        decline=rate(v.get("status:declined", 0), volume),
         decline_reasons=_reasons(v, "declined", [r.value for r in DeclineReason], volume),
         time_to_first_contact_hours=_duration(v, "contact_hours"),
         time_to_appointment_days=_duration(v, "appointment_days"),
-        no_show=_rate(noshows, noshows + fulfilled),
-        loop_closure=_rate(v.get("closed", 0), v.get("completed", 0)),
+        no_show=rate(noshows, noshows + fulfilled),
+        loop_closure=rate(v.get("closed", 0), v.get("completed", 0)),
         loop_closure_time_hours=_duration(v, "closure_hours"),
     )
 
@@ -135,5 +135,5 @@ def _referrer(provider_id: str, volume: int, converted: int, given: str | None, 
     practice_id, practice_name = practice or (None, None)
     return ReferrerVolume(
         referring_provider_id=provider_id, name=name, npi=npi, practice_id=practice_id, practice_name=practice_name,
-        volume=volume, conversion=_rate(converted, volume),
+        volume=volume, conversion=rate(converted, volume),
     )

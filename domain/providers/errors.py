@@ -26,3 +26,8 @@ class ProviderMerged(Conflict):
 
     def __init__(self, provider_id: uuid.UUID, into_id: uuid.UUID | None) -> None:
         super().__init__(f"Provider {provider_id} was merged into {into_id}; edit that one instead.")
+
+
+class UndoNotAllowed(Conflict):
+    title = "Merge cannot be undone"
+    slug = "merge-undo-not-allowed"

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -114,3 +114,38 @@ class ProviderImport(IdMixin, Base):
     report: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+class ProviderMerge(IdMixin, Base):
+    """One merge of a duplicate into its survivor, with what it changed, so it can be undone."""
+
+    __tablename__ = "provider_merges"
+
+    merged_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"), index=True)
+    survivor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"), index=True)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    merged_by: Mapped[str] = mapped_column(String(200))
+    # Field values before and after: {"survivor": {...}, "merged": {...}} each side.
+    before: Mapped[dict] = mapped_column(JSONB)
+    after: Mapped[dict] = mapped_column(JSONB)
+    # Rows that followed the survivor: {"table.column": [primary key, ...]}, and affiliations dropped as repeats.
+    moved: Mapped[dict] = mapped_column(JSONB)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_provider_merges_merged_at", "merged_at"),)
+
+
+class DismissedDuplicate(Base):
+    """A pair someone marked "not a duplicate": never proposed again. Stored with the smaller id first."""
+
+    __tablename__ = "provider_dismissed_duplicates"
+
+    first_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    second_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    dismissed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    dismissed_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (CheckConstraint("first_id < second_id", name="ordered"),)

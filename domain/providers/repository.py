@@ -5,17 +5,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, insert, or_, select, text, update
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import selectinload
 
 from domain.providers.enums import OrganizationKind, ProviderKind, ProviderStatus
-from domain.providers.models import Affiliation, Organization, Provider, StaffContact
-from domain.referrals.enums import EventKind
-from domain.referrals.models import Appointment, Referral, ReferralEvent
+from domain.providers.models import (
+    Affiliation,
+    DismissedDuplicate,
+    Organization,
+    Provider,
+    ProviderMerge,
+    StaffContact,
+)
 from domain.shared.clock import utcnow
-from domain.shared.ids import uuid7
 from domain.shared.repository import Repository
-from domain.tasks.models import Task
 
 
 def _contains(value: str) -> str:
@@ -99,15 +103,6 @@ def _with_links(stmt: Select[Any]) -> Select[Any]:
     )
 
 
-def _phone_keys_sql() -> Any:
-    """Last 10 digits of each phone/fax contact point, for matching across formats."""
-    return text(
-        "EXISTS (SELECT 1 FROM jsonb_array_elements(providers.contact_points) AS cp "
-        "WHERE cp->>'system' IN ('phone', 'fax') "
-        "AND right(regexp_replace(cp->>'value', '\\D', '', 'g'), 10) = ANY(:phone_keys))"
-    )
-
-
 class ProviderRepository(Repository[Provider]):
     model = Provider
     entity_name = "Provider"
@@ -163,76 +158,43 @@ class ProviderRepository(Repository[Provider]):
             stmt = stmt.where(Provider.status != ProviderStatus.merged)
         return await self.paginate(stmt, sort=PROVIDER_SORTS[sort], descending=descending, limit=limit, cursor=cursor)
 
-    async def duplicate_candidates(self, provider: Provider, *, phone_keys: list[str], limit: int) -> list[Provider]:
-        """Providers worth scoring against this one: similar name start, a shared phone/fax or organization."""
-        family = provider.family_name[:3]
-        org_ids = [a.organization_id for a in provider.affiliations]
-        matches = [
-            Provider.family_name.ilike(_prefix(family)),
-            Provider.given_name.ilike(_prefix(family)),  # given and family swapped on entry
-        ]
-        if phone_keys:
-            matches.append(_phone_keys_sql().bindparams(phone_keys=phone_keys))
-        if org_ids:
-            matches.append(exists().where(
-                Affiliation.provider_id == Provider.id, Affiliation.organization_id.in_(org_ids)
-            ))
-        stmt = _with_links(select(Provider)).where(
-            Provider.id != provider.id, Provider.status != ProviderStatus.merged, or_(*matches)
-        ).order_by(Provider.family_name, Provider.id).limit(limit)
+    async def match_rows(self) -> list[Any]:
+        """One narrow row per live provider for the duplicate finder: names, NPI, contact points,
+        specialty codes, and the organizations it works at with their addresses."""
+        organizations = func.jsonb_agg(
+            func.jsonb_build_object("id", Organization.id, "address", Organization.address)
+        ).filter(Organization.id.is_not(None))
+        stmt = (
+            select(Provider.id, Provider.npi, Provider.given_name, Provider.family_name, Provider.contact_points,
+                   Provider.specialties, organizations.label("organizations"))
+            .outerjoin(Affiliation, Affiliation.provider_id == Provider.id)
+            .outerjoin(Organization, Organization.id == Affiliation.organization_id)
+            .where(Provider.status != ProviderStatus.merged)
+            .group_by(Provider.id)
+        )
+        return list(await (await self.session.connection()).execute(stmt))
+
+
+class MergeRepository(Repository[ProviderMerge]):
+    """Merge history and the pairs marked "not a duplicate"."""
+
+    model = ProviderMerge
+    entity_name = "Merge"
+
+    async def recent(self, *, limit: int, include_undone: bool) -> list[ProviderMerge]:
+        stmt = select(ProviderMerge).order_by(ProviderMerge.merged_at.desc(), ProviderMerge.id.desc()).limit(limit)
+        if not include_undone:
+            stmt = stmt.where(ProviderMerge.undone_at.is_(None))
         return list((await self.session.execute(stmt)).scalars())
 
-    async def move_links(self, *, source_id: uuid.UUID, target_id: uuid.UUID) -> None:
-        """Affiliations and office staff of `source` go to `target` (an affiliation both had is kept once)."""
-        await self.session.execute(text(
-            "UPDATE provider_affiliations AS a SET provider_id = :target "
-            "WHERE a.provider_id = :source AND NOT EXISTS ("
-            " SELECT 1 FROM provider_affiliations AS t"
-            " WHERE t.provider_id = :target AND t.organization_id = a.organization_id AND t.role = a.role)"
-        ).bindparams(source=source_id, target=target_id))
-        await self.session.execute(
-            delete(Affiliation).where(Affiliation.provider_id == source_id)
-        )
-        await self.session.execute(
-            update(StaffContact).where(StaffContact.provider_id == source_id)
-            .values(provider_id=target_id, updated_at=utcnow())
-        )
+    async def dismissed_pairs(self) -> set[tuple[str, str]]:
+        rows = await self.session.execute(select(DismissedDuplicate.first_id, DismissedDuplicate.second_id))
+        return {(str(a), str(b)) if str(a) < str(b) else (str(b), str(a)) for a, b in rows}
 
-    async def repoint_references(self, *, source_id: uuid.UUID, target_id: uuid.UUID, actor: str) -> list[uuid.UUID]:
-        """Referrals, appointments and tasks naming `source` name `target` instead.
-
-        Each referral whose provider changes gets a new version and a timeline line.
-        Returns the ids of those referrals.
-        """
-        now = utcnow()
-        changed: dict[uuid.UUID, list[str]] = {}
-        for column in (Referral.referring_provider_id, Referral.receiving_provider_id):
-            stmt = (
-                update(Referral).where(column == source_id)
-                .values({column.key: target_id, "version": Referral.version + 1, "updated_at": now})
-                .returning(Referral.id)
-            )
-            for referral_id in (await self.session.execute(stmt)).scalars():
-                changed.setdefault(referral_id, []).append(column.key)
-        if changed:
-            await self.session.execute(insert(ReferralEvent), [
-                {"id": uuid7(), "referral_id": referral_id, "at": now, "actor": actor, "kind": EventKind.updated,
-                 "detail": {"fields": fields, "merged_from": str(source_id), "merged_into": str(target_id)}}
-                for referral_id, fields in changed.items()
-            ])
-        await self.session.execute(
-            update(Appointment).where(Appointment.provider_id == source_id)
-            .values(provider_id=target_id, version=Appointment.version + 1, updated_at=now)
-        )
-        # Records merged earlier into `source` keep pointing at a live provider.
-        await self.session.execute(
-            update(Provider).where(Provider.merged_into_id == source_id).values(merged_into_id=target_id)
-        )
-        await self.session.execute(
-            update(Task).where(Task.provider_id == source_id)
-            .values(provider_id=target_id, version=Task.version + 1, updated_at=now)
-        )
-        return list(changed)
+    async def dismiss(self, *, first: uuid.UUID, second: uuid.UUID, actor: str) -> None:
+        await self.session.execute(pg_insert(DismissedDuplicate).values(
+            first_id=first, second_id=second, dismissed_at=utcnow(), dismissed_by=actor,
+        ).on_conflict_do_nothing())
 
 
 class StaffRepository(Repository[StaffContact]):

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator, model_serializer, model_validator
 
@@ -318,11 +318,40 @@ class MergeRequest(Schema):
     into_id: uuid.UUID = Field(description="The provider that survives and receives this one's links.")
 
 
+SCORE_DESCRIPTION = "0-1; higher is more likely the same person. Pairs from 0.8 up are proposed for review."
+REASONS_DESCRIPTION = 'What matched and what differs, in words: "same phone", "names 0.93 similar", "same ZIP".'
+
+
 class DuplicateCandidate(Schema):
     provider: Provider
-    score: float = Field(ge=0, le=100, description="0-100; higher is more likely the same person.")
-    reasons: list[str] = Field(
-        description="What matched: similar_name, same_phone (phone or fax), same_organization."
+    score: float = Field(ge=0, le=1, description=SCORE_DESCRIPTION)
+    reasons: list[str] = Field(description=REASONS_DESCRIPTION)
+
+
+class DuplicatePair(Schema):
+    score: float = Field(ge=0, le=1, description=SCORE_DESCRIPTION)
+    reasons: list[str] = Field(description=REASONS_DESCRIPTION)
+    first: Provider
+    second: Provider
+
+
+class DismissDuplicate(Schema):
+    provider_ids: Annotated[list[uuid.UUID], Field(min_length=2, max_length=2)] = Field(
+        description="The two providers that are not the same person.")
+
+
+MergeField = Literal["npi", "prefix", "given_name", "family_name", "suffix", "kind", "preferred_contact_method",
+                     "notes", "credentials", "specialties", "contact_points"]
+MergeChoice = Literal["survivor", "merged", "both"]
+
+
+class DirectoryMergeRequest(Schema):
+    survivor_id: uuid.UUID = Field(description="The record that stays.")
+    merged_id: uuid.UUID = Field(description="The duplicate folded into the survivor.")
+    keep: dict[MergeField, MergeChoice] = Field(
+        default_factory=dict,
+        description="Per field, whose value the survivor keeps. Unnamed fields keep the survivor's value (or the "
+                    "merged record's where the survivor has none); lists default to `both` (the union).",
     )
 
 
@@ -374,3 +403,15 @@ class HygieneReport(Schema):
     counts: dict[str, int]
     total: int
     items: list[HygieneItem]
+class ProviderMerge(Schema):
+    id: uuid.UUID
+    survivor_id: uuid.UUID
+    merged_id: uuid.UUID
+    survivor_name: str
+    merged_name: str
+    merged_at: UtcDateTime
+    merged_by: str
+    undo_until: UtcDateTime = Field(description="Until when the merge can be undone (30 days).")
+    undone_at: UtcDateTime | None
+    undone_by: str | None
+    moved: dict[str, int] = Field(description="How many rows of each kind followed the survivor.")

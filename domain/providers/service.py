@@ -3,17 +3,17 @@
 Each takes the caller's session and never commits it.
 """
 
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.providers.enums import ContactPointSystem, ProviderStatus
-from domain.providers.errors import DuplicateNpi, MergeNotAllowed, ProviderMerged
+from domain.providers import duplicates, merges
+from domain.providers.enums import ProviderStatus
+from domain.providers.errors import DuplicateNpi, ProviderMerged
+from domain.providers.matching import REVIEW_THRESHOLD
 from domain.providers.models import Affiliation, Organization, Provider, StaffContact
 from domain.providers.repository import (
     OrganizationFilters,
@@ -30,7 +30,6 @@ from domain.providers.schemas import (
     ProviderUpdate,
     StaffContactCreate,
     StaffContactUpdate,
-    digits,
 )
 from domain.shared import idempotency
 from domain.shared.errors import InvalidInput, NotFound, PreconditionFailed
@@ -291,10 +290,6 @@ async def remove_staff(
 
 # --- duplicates and merge --------------------------------------------------------------------
 
-PHONE_LIKE = (ContactPointSystem.phone.value, ContactPointSystem.fax.value)
-MIN_DUPLICATE_SCORE = 65.0
-CANDIDATE_LIMIT = 200
-
 
 @dataclass(frozen=True)
 class Duplicate:
@@ -303,94 +298,21 @@ class Duplicate:
     reasons: list[str]
 
 
-def _name_key(provider: Provider) -> str:
-    folded = unicodedata.normalize("NFKD", f"{provider.given_name} {provider.family_name}")
-    return "".join(c for c in folded if not unicodedata.combining(c)).casefold()
-
-
-def _phone_keys(provider: Provider) -> set[str]:
-    return {key for cp in provider.contact_points if cp.get("system") in PHONE_LIKE
-            and len(key := digits(cp.get("value", ""))) >= 7}
-
-
-def score_duplicate(provider: Provider, other: Provider) -> Duplicate | None:
-    """Name similarity scaled up by shared phone/fax and organization.
-
-    The name dominates, so colleagues sharing an office phone are not flagged;
-    two different NPIs are two different people.
-    """
-    if provider.npi and other.npi and provider.npi != other.npi:
-        return None
-    name = fuzz.token_sort_ratio(_name_key(provider), _name_key(other))
-    reasons = ["similar_name"] if name >= 80 else []
-    factor = 0.8
-    if _phone_keys(provider) & _phone_keys(other):
-        factor += 0.12
-        reasons.append("same_phone")
-    if {a.organization_id for a in provider.affiliations} & {a.organization_id for a in other.affiliations}:
-        factor += 0.08
-        reasons.append("same_organization")
-    score = round(min(100.0, name * factor), 1)
-    return Duplicate(other, score, reasons) if score >= MIN_DUPLICATE_SCORE else None
-
-
-async def find_duplicates(session: AsyncSession, *, provider_id: uuid.UUID, limit: int) -> list[Duplicate]:
+async def find_duplicates(
+    session: AsyncSession, *, provider_id: uuid.UUID, limit: int, min_score: float = REVIEW_THRESHOLD
+) -> list[Duplicate]:
+    """The review queue's pairs that include this provider, best first."""
     repo = ProviderRepository(session)
-    provider = await repo.get_full(provider_id)
-    candidates = await repo.duplicate_candidates(
-        provider, phone_keys=sorted(_phone_keys(provider)), limit=CANDIDATE_LIMIT
-    )
-    scored = [d for other in candidates if (d := score_duplicate(provider, other)) is not None]
-    scored.sort(key=lambda d: (-d.score, d.provider.family_name, d.provider.id))
-    return scored[:limit]
-
-
-def _merge_json(target: list[dict], source: list[dict], key: Any) -> list[dict]:
-    seen = {key(item) for item in target}
-    return target + [item for item in source if key(item) not in seen]
+    await repo.get(provider_id)
+    found = (await duplicates.matches(session, threshold=min_score, focus=provider_id))[:limit]
+    return [Duplicate(await repo.get_full(uuid.UUID(m.b if m.a == str(provider_id) else m.a)), m.score, m.reasons)
+            for m in found]
 
 
 async def merge_provider(
     session: AsyncSession, *, provider_id: uuid.UUID, into_id: uuid.UUID, expected_version: int | None, actor: str
 ) -> Provider:
-    """Fold `provider_id` into `into_id`: links move, references repoint, the record stays as a pointer."""
-    if provider_id == into_id:
-        raise MergeNotAllowed("A provider cannot be merged into itself.",
-                              errors=[{"field": "body.into_id", "message": "same as the merged provider"}])
-    repo = ProviderRepository(session)
-    await repo.lock([provider_id, into_id])
-    source = await repo.get_full(provider_id)
-    if expected_version is not None:
-        _check_version("provider", source.version, expected_version)
-    if not await repo.exists(into_id):
-        raise InvalidInput(f"Provider {into_id} does not exist.", field="body.into_id")
-    target = await repo.get_full(into_id)
-    if source.status is ProviderStatus.merged:
-        raise MergeNotAllowed(f"Provider {source.id} was already merged into {source.merged_into_id}.")
-    if target.status is ProviderStatus.merged:
-        raise MergeNotAllowed(
-            f"Provider {target.id} was itself merged into {target.merged_into_id}; merge into that one.",
-            errors=[{"field": "body.into_id", "message": "is a merged record"}],
-        )
-    if source.npi and target.npi and source.npi != target.npi:
-        raise MergeNotAllowed("The two providers have different NPIs, so they are different people.")
-
-    await repo.move_links(source_id=source.id, target_id=target.id)
-    await repo.repoint_references(source_id=source.id, target_id=target.id, actor=actor)
-    npi = source.npi
-    source.status = ProviderStatus.merged
-    source.merged_into_id = target.id
-    source.npi = None  # the NPI now identifies the survivor (a directory upsert by NPI must find it)
-    source.version += 1
-    await session.flush()
-    target.npi = target.npi or npi
-    target.contact_points = _merge_json(
-        target.contact_points, source.contact_points, lambda cp: (cp.get("system"), cp.get("value"))
-    )
-    target.specialties = _merge_json(
-        target.specialties, [s | {"primary": False} for s in source.specialties], lambda s: s.get("code")
-    )
-    target.credentials = list(dict.fromkeys([*target.credentials, *source.credentials]))
-    target.version += 1
-    await _flush(session, target.npi)
-    return await repo.get_full(target.id)
+    """Fold `provider_id` into `into_id`, keeping the survivor's values: the merge queue's merge, no choices."""
+    await merges.merge(session, merged_id=provider_id, survivor_id=into_id, expected_version=expected_version,
+                       actor=actor, survivor_field="body.into_id")
+    return await ProviderRepository(session).get_full(into_id)

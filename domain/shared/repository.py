@@ -29,7 +29,7 @@ def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
         sort_value, row_id = json.loads(raw)
         if isinstance(sort_value, dict):
             sort_value = datetime.fromisoformat(sort_value["t"])
-        return sort_value, uuid.UUID(row_id)
+        return sort_value, uuid.UUID(str(row_id))  # str(): a number or list is refused as a 422, not a 500
     except (ValueError, TypeError, KeyError) as exc:
         raise InvalidInput("The cursor is not one this service issued.", field="query.cursor") from exc
 

@@ -3,7 +3,7 @@ import { Center, Loader } from '@mantine/core';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { useAuth } from './auth/AuthContext';
 import { Layout } from './components/Layout';
-import { canSee, homeFor, type Section } from './lib/roles';
+import { canSeeDuplicates, canSee, homeFor, type Section } from './lib/roles';
 import { LoginPage } from './pages/LoginPage';
 import { PipelinePage } from './pages/PipelinePage';
 import { ReferralPage } from './pages/ReferralPage';
@@ -12,6 +12,7 @@ import { TasksPage } from './pages/TasksPage';
 import { DirectoryHygienePage } from './pages/DirectoryHygienePage';
 import { DirectoryImportPage } from './pages/DirectoryImportPage';
 import { ProvidersPage } from './pages/ProvidersPage';
+import { DuplicatesPage } from './pages/DuplicatesPage';
 import { ProviderPage } from './pages/ProviderPage';
 import { NotAllowed } from './components/NotAllowed';
 import { SearchPage } from './pages/SearchPage';
@@ -77,6 +78,7 @@ export function App() {
         <Route path="/providers" element={<Guard section="providers"><ProvidersPage /></Guard>} />
         <Route path="/providers/import" element={<Guard section="directory-import"><DirectoryImportPage /></Guard>} />
         <Route path="/providers/hygiene" element={<Guard section="directory-hygiene"><DirectoryHygienePage /></Guard>} />
+        <Route path="/providers/duplicates" element={canSeeDuplicates(me?.role) ? <DuplicatesPage /> : <NotAllowed />} />
         {/* Analysts reach a referrer's page from the dashboard's top referrers, though not the directory. */}
         <Route path="/providers/:id" element={me?.role === 'analyst' ? <ProviderPage /> : <Guard section="providers"><ProviderPage /></Guard>} />
         <Route

@@ -789,7 +789,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Likely duplicates of this provider, best match first */
+        /**
+         * Likely duplicates of this provider, best match first
+         * @description The pairs of the review queue (GET /v1/directory/duplicates) that include this provider.
+         */
         get: operations["providers-list_duplicates"];
         put?: never;
         post?: never;
@@ -810,9 +813,29 @@ export interface paths {
         put?: never;
         /**
          * Merge this provider into another; answers with the surviving provider
-         * @description Affiliations and staff move to `into_id`, referrals, appointments and tasks are repointed, and this record stays as `merged` with `merged_into_id` set.
+         * @description Keeps the survivor's values (POST /v1/directory/merges chooses per field). Everything naming this record follows `into_id`; this record stays as `merged` with `merged_into_id` set. The merge is listed in GET /v1/directory/merges and can be undone there within 30 days.
          */
         post: operations["providers-merge_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/providers/{provider_id}/patterns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where this referrer's referrals go: service lines and receiving providers, with conversion
+         * @description Over referrals from this provider received in [from, to); conversion as in the analytics summary (reached completed, now or later).
+         */
+        get: operations["providers-referral_patterns"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -869,6 +892,84 @@ export interface paths {
         get: operations["providers-directory_hygiene"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/directory/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Likely duplicate providers, highest score first
+         * @description Candidate pairs share an NPI, a phonetic surname and ZIP, a phone, an e-mail or a full name; each is scored 0-1 with the reasons in words. Pairs marked not a duplicate never come back. See docs/directory-duplicates.md.
+         */
+        get: operations["directory-list_duplicate_pairs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/directory/duplicates/dismissals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark two providers as not the same person; the pair is never proposed again */
+        post: operations["directory-dismiss_duplicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/directory/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent merges, newest first */
+        get: operations["directory-list_merges"];
+        put?: never;
+        /**
+         * Merge a duplicate into the survivor, choosing per field which value stays
+         * @description Referrals, appointments, tasks, touchpoints, messages and everything else naming the merged record follow the survivor. Undo within 30 days with POST /v1/directory/merges/{id}/undo.
+         */
+        post: operations["directory-merge_duplicates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/directory/merges/{merge_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a merge made in the last 30 days
+         * @description The merged record comes back with its values, and what followed the survivor goes back to it. Older merges, merges already undone, and merges whose survivor was merged since are refused (409).
+         */
+        post: operations["directory-undo_merge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2658,6 +2759,36 @@ export interface components {
             /** Task Id */
             task_id: string | null;
         };
+        /** DirectoryMergeRequest */
+        DirectoryMergeRequest: {
+            /**
+             * Survivor Id
+             * Format: uuid
+             * @description The record that stays.
+             */
+            survivor_id: string;
+            /**
+             * Merged Id
+             * Format: uuid
+             * @description The duplicate folded into the survivor.
+             */
+            merged_id: string;
+            /**
+             * Keep
+             * @description Per field, whose value the survivor keeps. Unnamed fields keep the survivor's value (or the merged record's where the survivor has none); lists default to `both` (the union).
+             */
+            keep?: {
+                [key: string]: "survivor" | "merged" | "both";
+            };
+        };
+        /** DismissDuplicate */
+        DismissDuplicate: {
+            /**
+             * Provider Ids
+             * @description The two providers that are not the same person.
+             */
+            provider_ids: string[];
+        };
         /** Document */
         Document: {
             /**
@@ -2716,14 +2847,29 @@ export interface components {
             provider: components["schemas"]["Provider"];
             /**
              * Score
-             * @description 0-100; higher is more likely the same person.
+             * @description 0-1; higher is more likely the same person. Pairs from 0.8 up are proposed for review.
              */
             score: number;
             /**
              * Reasons
-             * @description What matched: similar_name, same_phone (phone or fax), same_organization.
+             * @description What matched and what differs, in words: "same phone", "names 0.93 similar", "same ZIP".
              */
             reasons: string[];
+        };
+        /** DuplicatePair */
+        DuplicatePair: {
+            /**
+             * Score
+             * @description 0-1; higher is more likely the same person. Pairs from 0.8 up are proposed for review.
+             */
+            score: number;
+            /**
+             * Reasons
+             * @description What matched and what differs, in words: "same phone", "names 0.93 similar", "same ZIP".
+             */
+            reasons: string[];
+            first: components["schemas"]["Provider"];
+            second: components["schemas"]["Provider"];
         };
         /** DuplicatePolicy */
         DuplicatePolicy: {
@@ -3619,6 +3765,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[DuplicatePair] */
+        Page_DuplicatePair_: {
+            /** Items */
+            items: components["schemas"]["DuplicatePair"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[EhrClient] */
         Page_EhrClient_: {
             /** Items */
@@ -3856,6 +4012,34 @@ export interface components {
             mrn?: string | null;
             /** Notes */
             notes?: string | null;
+        };
+        /** PatternFlow */
+        PatternFlow: {
+            /** Service Line */
+            service_line: string;
+            /**
+             * Receiving Provider Id
+             * @description Null for referrals not yet given to a provider.
+             */
+            receiving_provider_id: string | null;
+            /** Receiving Provider Name */
+            receiving_provider_name: string | null;
+            /** Volume */
+            volume: number;
+            conversion: components["schemas"]["MetricRate"];
+        };
+        /** PatternTotal */
+        PatternTotal: {
+            /**
+             * Key
+             * @description The service line, or the receiving provider's id (empty when unassigned).
+             */
+            key: string;
+            /** Label */
+            label: string;
+            /** Volume */
+            volume: number;
+            conversion: components["schemas"]["MetricRate"];
         };
         /**
          * PayerClass
@@ -4236,6 +4420,48 @@ export interface components {
          * @enum {string}
          */
         ProviderKind: "internal" | "external";
+        /** ProviderMerge */
+        ProviderMerge: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Survivor Id
+             * Format: uuid
+             */
+            survivor_id: string;
+            /**
+             * Merged Id
+             * Format: uuid
+             */
+            merged_id: string;
+            /** Survivor Name */
+            survivor_name: string;
+            /** Merged Name */
+            merged_name: string;
+            /** Merged At */
+            merged_at: string;
+            /** Merged By */
+            merged_by: string;
+            /**
+             * Undo Until
+             * @description Until when the merge can be undone (30 days).
+             */
+            undo_until: string;
+            /** Undone At */
+            undone_at: string | null;
+            /** Undone By */
+            undone_by: string | null;
+            /**
+             * Moved
+             * @description How many rows of each kind followed the survivor.
+             */
+            moved: {
+                [key: string]: number;
+            };
+        };
         /**
          * ProviderStatus
          * @enum {string}
@@ -4586,6 +4812,40 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+        };
+        /** ReferralPatterns */
+        ReferralPatterns: {
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+            /** Period From */
+            period_from: string;
+            /** Period To */
+            period_to: string;
+            /**
+             * Volume
+             * @description Referrals from this referrer received in the period.
+             */
+            volume: number;
+            /** @description Reached completed (now or later) / volume, as in the summary. */
+            conversion: components["schemas"]["MetricRate"];
+            /**
+             * Service Lines
+             * @description Per service line, biggest first.
+             */
+            service_lines: components["schemas"]["PatternTotal"][];
+            /**
+             * Receivers
+             * @description Per receiving provider, biggest first.
+             */
+            receivers: components["schemas"]["PatternTotal"][];
+            /**
+             * Flows
+             * @description Per service line and receiving provider: the matrix's cells.
+             */
+            flows: components["schemas"]["PatternFlow"][];
         };
         /**
          * ReferralSource
@@ -11660,6 +11920,8 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description Lowest score listed. */
+                min_score?: number;
             };
             header?: never;
             path: {
@@ -11838,6 +12100,113 @@ export interface operations {
             };
             /** @description Precondition Failed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "providers-referral_patterns": {
+        parameters: {
+            query?: {
+                /** @description Period start, inclusive. Default: 90 days before `to`. */
+                from?: string | null;
+                /** @description Period end, exclusive. Default: now. */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferralPatterns"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12410,6 +12779,515 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "directory-list_duplicate_pairs": {
+        parameters: {
+            query?: {
+                /** @description Lowest score listed. */
+                min_score?: number;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DuplicatePair_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "directory-dismiss_duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DismissDuplicate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "directory-list_merges": {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description List merges already undone too. */
+                include_undone?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderMerge"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "directory-merge_duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DirectoryMergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderMerge"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "directory-undo_merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderMerge"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

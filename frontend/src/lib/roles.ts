@@ -48,3 +48,13 @@ export function homeFor(role: Role | undefined): string {
 export function canMoveReferrals(role: Role | undefined): boolean {
   return role === 'admin' || role === 'intake' || role === 'clinician';
 }
+
+/** The provider-relations team (the API's permission matrix): reviews and merges duplicate providers. */
+export function canReviewDuplicates(role: Role | undefined): boolean {
+  return role === 'admin' || role === 'liaison';
+}
+
+/** Who may look up one provider's likely duplicates (intake too, when adding providers), without merging. */
+export function canSeeDuplicates(role: Role | undefined): boolean {
+  return canReviewDuplicates(role) || role === 'intake';
+}

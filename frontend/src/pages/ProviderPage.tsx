@@ -1,4 +1,4 @@
-import { Anchor, Badge, Grid, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Grid, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { providerName, useProvider } from '../api/hooks';
@@ -7,9 +7,11 @@ import { listReferrals } from '../api/referrals';
 import type { Referral } from '../api/contracts';
 import { QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
+import { ReferralPatterns } from '../components/directory/ReferralPatterns';
 import { scorecard } from '../lib/conversion';
 import { contactMethodLabel, formatDate, pct } from '../lib/format';
 import { ProviderRecordForm } from '../components/ProviderRecordForm';
+import { canSeeDuplicates } from '../lib/roles';
 import { humanize } from '../lib/lifecycle';
 
 const MAX_PAGES = 5;
@@ -43,6 +45,8 @@ export function ProviderPage() {
   const seesReferrals = me?.role !== 'analyst';
   // The provider-relations team (admins, liaisons) keeps the directory record right.
   const keepsDirectory = me?.role === 'admin' || me?.role === 'liaison';
+  // Aggregates only, as in the analytics summary: the same roles read them.
+  const seesPatterns = me?.role === 'admin' || me?.role === 'liaison' || me?.role === 'analyst';
   const referrals = useQuery({ queryKey: ['referrals', 'from-provider', id], queryFn: () => referralsFrom(id), enabled: seesReferrals });
   const card = scorecard(referrals.data?.items ?? []);
 
@@ -59,6 +63,9 @@ export function ProviderPage() {
               <Group gap="xs" mt={4}>
                 {provider.data.specialties?.map((s) => <Badge key={s.code} variant="light">{s.display ?? s.code}</Badge>)}
                 {provider.data.npi && <Text size="sm" c="dimmed">NPI {provider.data.npi}</Text>}
+                {canSeeDuplicates(me?.role) && provider.data.status !== 'merged' && (
+                  <Anchor component={Link} to={`/providers/duplicates?provider=${provider.data.id}`} size="sm">Check for duplicates</Anchor>
+                )}
               </Group>
             </div>
             {keepsDirectory && (
@@ -66,6 +73,12 @@ export function ProviderPage() {
                 <Title order={2} size="h4" id="record-heading" mb="sm">Directory record</Title>
                 <ProviderRecordForm key={provider.data.version} provider={provider.data} />
               </Paper>
+            )}
+            {provider.data.merged_into_id && (
+              <Alert color="gray" role="status" title="Merged as a duplicate">
+                This record was merged into <Anchor component={Link} to={`/providers/${provider.data.merged_into_id}`}>the record that stays</Anchor>;
+                its referrals and history are there.
+              </Alert>
             )}
             <Grid>
               <Grid.Col span={{ base: 12, md: 6 }}>
@@ -98,6 +111,7 @@ export function ProviderPage() {
           </Stack>
         )}
       </QueryState>
+      {seesPatterns && <ReferralPatterns providerId={id} />}
       {seesReferrals && <Paper withBorder p="md" radius="md" component="section" aria-labelledby="sent-heading">
         <Title order={2} size="h4" id="sent-heading" mb="sm">Referrals sent</Title>
         <QueryState isPending={referrals.isPending} error={referrals.error} what="referrals">

@@ -5,10 +5,13 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { providerName, useProviders } from '../api/hooks';
 import { QueryState } from '../components/QueryState';
 import { contactMethodLabel } from '../lib/format';
+import { useAuth } from '../auth/AuthContext';
+import { canReviewDuplicates } from '../lib/roles';
 
 const NUCC = /^[0-9]{3}[0-9A-Z]{6}X$/;
 
 export function ProvidersPage() {
+  const { me } = useAuth();
   const [params, setParams] = useSearchParams();
   const [name, setName] = useState(params.get('name') ?? '');
   const [specialty, setSpecialty] = useState(params.get('specialty') ?? '');
@@ -32,7 +35,10 @@ export function ProvidersPage() {
 
   return (
     <Stack gap="md">
-      <Title order={1} size="h2">Provider directory</Title>
+      <Group justify="space-between">
+        <Title order={1} size="h2">Provider directory</Title>
+        {canReviewDuplicates(me?.role) && <Anchor component={Link} to="/providers/duplicates">Review duplicates</Anchor>}
+      </Group>
       <Group role="search" aria-label="Search providers" gap="sm" wrap="wrap">
         <TextInput label="Name" leftSection={<IconSearch size={16} aria-hidden />} value={name} onChange={(e) => setName(e.currentTarget.value)} w={260} />
         <TextInput label="Specialty" placeholder="e.g. cardiology or 207RC0000X" value={specialty} onChange={(e) => setSpecialty(e.currentTarget.value)} w={260} />
