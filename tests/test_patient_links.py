@@ -20,7 +20,7 @@ from domain.shared.clock import utcnow
 from domain.shared.outbox import MessageStatus, OutboxMessage, open_secret
 from domain.shared.settings import get_settings
 from domain.tasks.models import Task
-from tests.factories import make_referral
+from tests.factories import make_organization, make_referral
 from tests.fhir_examples import FHIR_JSON
 from tests.principals import make_user
 
@@ -259,10 +259,12 @@ async def test_preparation_instructions_are_admin_edited(client, client_for, ses
 
 
 async def test_dashboard_shows_confirmation_and_no_show_rates_by_reminder_channel(client, client_for, session):
-    _, _, tokens = await booked(session)
-    await booked(session, patient={"given_name": "Ann", "family_name": "Lee", "birth_date": "1970-01-01",
-                                   "email": "ann@example.org"})
-    silent_referral = await make_referral(session, status=S.accepted, patient={
+    # One practice's referrals only: the figures are not mixed with any other test's rows.
+    practice = str((await make_organization(session)).id)
+    _, _, tokens = await booked(session, referring_organization_id=practice)
+    await booked(session, referring_organization_id=practice, patient={
+        "given_name": "Ann", "family_name": "Lee", "birth_date": "1970-01-01", "email": "ann@example.org"})
+    silent_referral = await make_referral(session, status=S.accepted, referring_organization_id=practice, patient={
         "given_name": "Bo", "family_name": "Ek", "birth_date": "1970-01-01"})
     past = await appointments.book_appointment(
         session, data=AppointmentCreate(referral_id=silent_referral.id, start=utcnow() - timedelta(hours=2)), actor="t")
@@ -273,7 +275,7 @@ async def test_dashboard_shows_confirmation_and_no_show_rates_by_reminder_channe
     patient = await client_for("anonymous")
     assert (await patient.post(f"/v1/patient-links/{tokens['reminder']}/confirm")).status_code == 200
     analyst = await client_for("analyst")
-    summary = (await analyst.get("/v1/analytics/summary")).json()
+    summary = (await analyst.get("/v1/analytics/summary", params={"referring_organization_id": practice})).json()
     rows = {r["channel"]: r for r in summary["reminder_channels"]}
     assert rows["sms"]["appointments"] == 1 and rows["sms"]["confirmation"] == {"count": 1, "of": 1, "rate": 1.0}
     assert rows["email"]["confirmation"] == {"count": 0, "of": 1, "rate": 0.0}

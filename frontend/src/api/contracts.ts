@@ -57,3 +57,6 @@ export type BusinessCalendar = components['schemas']['BusinessCalendar'];
 export type CalendarWrite = components['schemas']['CalendarWrite'];
 export type SlaPolicy = components['schemas']['SlaPolicy'];
 export type WorkQueue = components['schemas']['WorkQueue'];
+export type PatientLinkView = components['schemas']['PatientLinkView'];
+export type PreparationInstruction = components['schemas']['Preparation'];
+export type ReminderChannelRates = components['schemas']['ReminderChannelRates'];
