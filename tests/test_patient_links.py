@@ -1,15 +1,18 @@
 """Patient links: the link in a booking notice or reminder lets the patient see, confirm, cancel or ask,
 and nothing else; a link that does not work is a 404 whatever the reason; every use is audited."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select, text
 
 from domain.audit.models import AuditEvent
+from domain.outreach import cadence
 from domain.outreach.compose import compose, kept
 from domain.outreach.context import build_context, recipient
+from domain.outreach.settings import outreach_settings
 from domain.patient_links import service as link_service
 from domain.patient_links.models import PatientLink
 from domain.referrals import appointments
@@ -17,7 +20,7 @@ from domain.referrals.enums import AppointmentStatus, ReferralStatus as S
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.referrals.schemas import AppointmentCreate, AppointmentUpdate
 from domain.shared.clock import utcnow
-from domain.shared.outbox import MessageStatus, OutboxMessage, open_secret
+from domain.shared.outbox import MessageStatus, OutboxMessage, add_message, open_secret
 from domain.shared.settings import get_settings
 from domain.tasks.models import Task
 from tests.factories import make_organization, make_referral
@@ -282,3 +285,21 @@ async def test_dashboard_shows_confirmation_and_no_show_rates_by_reminder_channe
     assert rows["none"]["confirmation"] is None
     assert rows["none"]["no_show"] == {"count": 1, "of": 1, "rate": 1.0}
     assert rows["sms"]["no_show"] == {"count": 0, "of": 0, "rate": None}  # not seen yet
+
+
+async def test_one_patients_reminder_does_not_hold_back_another_patients(session):
+    first, first_visit, _ = await booked(session)
+    second, _, _ = await booked(session)
+    reminders = {m.referral_id: m for m in (await session.execute(
+        select(OutboxMessage).where(OutboxMessage.kind == "reminder",
+                                    OutboxMessage.referral_id.in_([first.id, second.id])))).scalars()}
+    tz = ZoneInfo(outreach_settings().default_time_zone)
+    noon = datetime.now(tz).replace(hour=12, minute=0, second=0, microsecond=0)  # outside quiet hours
+    reminders[first.id].status, reminders[first.id].sent_at = MessageStatus.sent, noon - timedelta(hours=1)
+    await session.flush()
+    assert await cadence.check(session, reminders[second.id], now=noon) is None
+    # The same patient's next reminder within the interval is still held back.
+    again = await add_message(session, channel="sms", kind="reminder", recipient_type="patient", referral_id=first.id,
+                              idempotency_key=f"again:{first.id}", payload={
+                                  "appointment_id": str(first_visit.id), "start": first_visit.start.isoformat()})
+    assert (await cadence.check(session, again, now=noon)).rule == "min_interval"

@@ -8,7 +8,7 @@ counted; no-show as DESIGN.md: noshow / (fulfilled + noshow).
 
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, exists, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.patient_links.models import PatientLink
@@ -21,29 +21,26 @@ NONE = "none"
 
 async def by_channel(session: AsyncSession, *, facts: Any, where: list[Any]) -> list[dict[str, Any]]:
     links = PatientLink.__table__
+    # Per appointment, through its index: the channels a link message went out by, and whether one was confirmed.
     sent = (
-        select(links.c.appointment_id, links.c.channel)
+        select(links.c.channel)
         .join(OutboxMessage, OutboxMessage.id == links.c.message_id)
-        .where(OutboxMessage.status == MessageStatus.sent)
+        .where(links.c.appointment_id == Appointment.id, OutboxMessage.status == MessageStatus.sent)
         .distinct()
-        .subquery("sent")
+        .lateral("sent")
     )
-    confirmed = (
-        select(links.c.appointment_id).where(links.c.confirmed_at.is_not(None)).distinct().subquery("confirmed")
-    )
+    confirmed = exists().where(links.c.appointment_id == Appointment.id, links.c.confirmed_at.is_not(None))
     channel = func.coalesce(sent.c.channel, literal(NONE)).label("channel")
     stmt = (
         select(
             channel,
             func.count().label("appointments"),
-            func.count(confirmed.c.appointment_id).label("confirmed"),
+            func.count().filter(confirmed).label("confirmed"),
             func.count().filter(Appointment.status == A.noshow).label("noshow"),
             func.count().filter(Appointment.status.in_([A.noshow, A.fulfilled])).label("ended"),
         )
         .select_from(
-            facts.join(Appointment, Appointment.referral_id == facts.c.referral_id)
-            .outerjoin(sent, sent.c.appointment_id == Appointment.id)
-            .outerjoin(confirmed, confirmed.c.appointment_id == Appointment.id)
+            facts.join(Appointment, Appointment.referral_id == facts.c.referral_id).outerjoin(sent, true())
         )
         .where(and_(*where))
         .group_by(channel)

@@ -20,7 +20,6 @@ from domain.outreach.settings import outreach_settings
 from domain.identity.models import Invitation
 from domain.patient_links import links as patient_links
 from domain.providers.models import Organization, Provider
-from domain.referrals.enums import AppointmentStatus
 from domain.referrals.models import Appointment, Referral
 from domain.shared.clock import utcnow
 from domain.shared.outbox import DeliveryRefused, OutboxMessage, open_secret
@@ -175,9 +174,9 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
 
 
 def _patient_link(message: OutboxMessage, appointment: Appointment, ctx: dict, *, secrets: bool) -> None:
-    """A booking notice or reminder of a visit that was cancelled or has begun is not sent at all."""
-    if secrets and (appointment.status is not AppointmentStatus.booked or appointment.start <= utcnow()):
-        raise DeliveryRefused(f"the appointment is {appointment.status.value} or has begun")
+    """A notice of a visit that has begun is not sent (cadence holds back one that was cancelled or moved)."""
+    if secrets and appointment.start <= utcnow():
+        raise DeliveryRefused("the appointment has begun")
     token = open_secret(message.payload) if secrets else None
     if token:
         ctx["appointment"]["link"] = patient_links.url(token)

@@ -1,7 +1,7 @@
 // Patient links: the link in a patient's mailed reminder opens a phone-sized page without sign-in; the
 // patient confirms one visit, cancels another with a reason, and intake sees that referral back in scheduling.
 import assert from 'node:assert/strict';
-import { deliverQueuedMail, PASSWORD, seriousAxeViolations, shot, signIn, user } from '../helpers.mjs';
+import { deliverQueuedMail, noHorizontalOverflow, PASSWORD, pickOption, seriousAxeViolations, shot, signIn, user } from '../helpers.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const PREPARATION = 'Please do not drink coffee on the morning of your visit.';
@@ -11,8 +11,9 @@ async function apiToken(ctx, role) {
     method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ username: user(role), password: PASSWORD }),
   });
-  assert.equal(res.status, 200, await res.text());
-  return (await res.json()).access_token;
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body.access_token;
 }
 
 /** What an EHR or intake does before a reminder exists: a referral, booked for tomorrow. */
@@ -21,8 +22,9 @@ async function bookedReferral(ctx, token, givenName) {
     const res = await fetch(`${ctx.base}${path}`, {
       method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body),
     });
-    assert.equal(res.status, 201, await res.text());
-    return res.json();
+    const created = await res.json();
+    assert.equal(res.status, 201, JSON.stringify(created));
+    return created;
   };
   const email = `${givenName.toLowerCase()}.${Date.now().toString(36)}@example.org`;
   const referral = await call('/v1/referrals', {
@@ -53,8 +55,7 @@ export const tests = [
     async fn(ctx) {
       const admin = await signIn(ctx, 'admin');
       await admin.goto(`${ctx.base}/admin/preparation`);
-      await admin.getByRole('textbox', { name: 'Service line' }).click();
-      await admin.getByRole('option', { name: 'Cardiology', exact: true }).click();
+      await pickOption(admin, 'Service line', 'Cardiology');
       await admin.getByRole('textbox', { name: 'Instructions for the patient' }).fill(PREPARATION);
       await admin.getByRole('button', { name: 'Save instructions' }).click();
       await admin.getByRole('status').getByText('Saved for Cardiology.').waitFor();
@@ -70,7 +71,7 @@ export const tests = [
       assert.ok(text.includes(PREPARATION), text);
       assert.doesNotMatch(text, /Okafor|Palpitations/);
       // Phone-sized: nothing scrolls sideways.
-      assert.equal(await patient.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
+      await noHorizontalOverflow(patient);
       assert.deepEqual(await seriousAxeViolations(patient), []);
       await shot(ctx, patient, 'patient-link-390');
       await patient.getByRole('button', { name: 'Confirm I will come' }).click();
