@@ -251,8 +251,8 @@ RULES: dict[str, Rule] = {
     "patient-links-confirm_patient_link": Rule(open=True, audit="patient_link.confirm"),
     "patient-links-cancel_patient_link": Rule(open=True, audit="patient_link.cancel"),
     "patient-links-ask_patient_link": Rule(open=True, audit="patient_link.question"),
-    # What those pages tell patients to do before a visit: the care team reads, admins edit.
-    "preparation-instructions-list_preparation_instructions": rule(*CARE_TEAM),
+    # What those pages tell patients to do before a visit: an administration screen.
+    "preparation-instructions-list_preparation_instructions": rule("admin"),
     "preparation-instructions-save_preparation_instructions": rule("admin", audit="settings.preparation_save"),
     "preparation-instructions-delete_preparation_instructions": rule("admin", audit="settings.preparation_delete"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.

@@ -255,7 +255,8 @@ async def test_preparation_instructions_are_admin_edited(client, client_for, ses
     unknown = await client.put("/v1/preparation-instructions/astrology", json={"text": "Bring stars"})
     assert unknown.status_code == 422 and "not a service line" in unknown.json()["detail"]
     assert (await client.put("/v1/preparation-instructions/cardiology", json={"text": "Bring shoes"})).status_code == 200
-    listed = (await intake.get("/v1/preparation-instructions")).json()
+    assert (await intake.get("/v1/preparation-instructions")).status_code == 403
+    listed = (await client.get("/v1/preparation-instructions")).json()
     assert [(p["service_line"], p["text"]) for p in listed] == [("cardiology", "Bring shoes")]
     assert (await client.delete("/v1/preparation-instructions/cardiology")).status_code == 204
     assert (await client.delete("/v1/preparation-instructions/cardiology")).status_code == 404
