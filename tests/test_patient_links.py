@@ -286,6 +286,10 @@ async def test_dashboard_shows_confirmation_and_no_show_rates_by_reminder_channe
     assert rows["none"]["confirmation"] is None
     assert rows["none"]["no_show"] == {"count": 1, "of": 1, "rate": 1.0}
     assert rows["sms"]["no_show"] == {"count": 0, "of": 0, "rate": None}  # not seen yet
+    # The CSV export carries the same figures.
+    exported = (await analyst.get("/v1/analytics/summary.csv", params={"referring_organization_id": practice})).text
+    assert "reminder_channel,sms,,confirmation_rate,1.0\n" in exported
+    assert "reminder_channel,none,,confirmation_rate,\n" in exported
 
 
 async def test_one_patients_reminder_does_not_hold_back_another_patients(session):

@@ -673,7 +673,7 @@ export interface paths {
         };
         /**
          * The same summary as CSV
-         * @description The figures of `GET /v1/analytics/summary` with the same parameters, one per row (section, key, label, metric, value): totals, the series, status counts, top referrers.
+         * @description The figures of `GET /v1/analytics/summary` with the same parameters, one per row (section, key, label, metric, value): totals, the series, status counts, top referrers, reminder channels.
          */
         get: operations["analytics-export_summary"];
         put?: never;
