@@ -260,6 +260,16 @@ RULES: dict[str, Rule] = {
     "referrals-merge_referral_duplicate": rule("admin", "intake", audit="referral.merge"),
     "settings-get_duplicate_policy": rule("admin", "intake"),
     "settings-save_duplicate_policy": rule("admin", audit="settings.duplicates_save"),
+    # Patient appointment links: no sign-in, the link's token is the credential (like an invitation's).
+    # Rate-limited per client address; every link that does not work is the same 404.
+    "patient-links-open_patient_link": Rule(open=True, audit="patient_link.open"),
+    "patient-links-confirm_patient_link": Rule(open=True, audit="patient_link.confirm"),
+    "patient-links-cancel_patient_link": Rule(open=True, audit="patient_link.cancel"),
+    "patient-links-ask_patient_link": Rule(open=True, audit="patient_link.question"),
+    # What those pages tell patients to do before a visit: an administration screen.
+    "preparation-instructions-list_preparation_instructions": rule("admin"),
+    "preparation-instructions-save_preparation_instructions": rule("admin", audit="settings.preparation_save"),
+    "preparation-instructions-delete_preparation_instructions": rule("admin", audit="settings.preparation_delete"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "fhir-smart_configuration": OPEN,

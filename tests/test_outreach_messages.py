@@ -76,7 +76,7 @@ async def test_accepted_scheduled_and_declined_updates(session):
     await appointments.book_appointment(
         session, data=AppointmentCreate(referral_id=referral.id, start=start, location="Building B"), actor="t")
     kinds = [m.kind for m in await queued(session, referral.id)]
-    assert kinds[1:] == ["status_accepted", "status_scheduled", "reminder"]
+    assert kinds[1:] == ["status_accepted", "status_scheduled", "appointment_booked", "reminder"]
     [scheduled] = await queued(session, referral.id, "status_scheduled")
     text = (await compose(session, scheduled)).content
     assert f"{start.astimezone(ZoneInfo('America/New_York')).day}," in text.subject

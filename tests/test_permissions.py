@@ -45,12 +45,15 @@ def test_every_route_has_a_rule_and_every_rule_a_route(app):
 
 def test_the_only_open_routes_are_health_metadata_discovery_and_token_endpoints():
     open_ops = sorted(op for op, rule in RULES.items() if rule.open)
-    # The invitation routes take a one-time e-mailed token as their credential; SMART discovery and
+    # The invitation and patient-link routes take a one-time token sent by mail or text as their credential;
+    # SMART discovery and
     # our push key's JWKS are public documents by design.
     assert open_ops == sorted(["health-healthz", "health-readyz", "fhir-capabilities", "auth-login",
                                "auth-refresh_tokens", "auth-smart_token", "auth-open_invitation",
                                "auth-accept_invitation", "unsupported", "fhir-smart_configuration",
-                               "smart-smart_configuration", "smart-jwks"])
+                               "smart-smart_configuration", "smart-jwks", "patient-links-open_patient_link",
+                               "patient-links-confirm_patient_link", "patient-links-cancel_patient_link",
+                               "patient-links-ask_patient_link"])
 
 
 def test_analysts_never_reach_patient_data():

@@ -83,7 +83,8 @@ def _route_entry_needed(trail: audit.Trail, action: str | None) -> bool:
 
 def _note_route(session: Session, request: Request, action: str) -> None:
     """The audit entry for a route whose service noted nothing: its path ids and which route."""
-    ids = {k: str(v) for k, v in request.path_params.items()}
+    # A `token` in the path is a credential (a patient's appointment link): never written down.
+    ids = {k: str(v) for k, v in request.path_params.items() if k != "token"}
     entity_type = action.split(".", 1)[0]
     entity_id = next((v for k, v in ids.items() if k.endswith("id")), None)
     audit.note(session, action, entity_type, entity_id, method=request.method, path_params=ids)

@@ -75,7 +75,8 @@ async def get_summary(session: AnalyticsSession, principal: CurrentPrincipal, q:
 
 @router.get("/summary.csv", response_class=Response, summary="The same summary as CSV",
             description="The figures of `GET /v1/analytics/summary` with the same parameters, one per row "
-                        "(section, key, label, metric, value): totals, the series, status counts, top referrers.",
+                        "(section, key, label, metric, value): totals, the series, status counts, top referrers, "
+                        "reminder channels.",
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
                        **problem_responses(401, 403, 422)})
 async def export_summary(session: AnalyticsSession, principal: CurrentPrincipal, q: Query_) -> Response:

@@ -104,6 +104,15 @@ class SlaAttainment(Schema):
     rate: float | None = Field(description="met / decided; null when none is decided.")
 
 
+class ReminderChannelRates(Schema):
+    channel: str = Field(description="email, sms...: the channel that carried the patient's appointment link; "
+                                     "`none` for appointments no link message went out for.")
+    appointments: int = Field(description="Appointments of the period's referrals counted under this channel.")
+    confirmation: MetricRate | None = Field(
+        description="Appointments the patient confirmed through a link / appointments counted; null for `none`.")
+    no_show: MetricRate = Field(description="Of those appointments: noshow / (fulfilled + noshow).")
+
+
 class AnalyticsSummary(Schema):
     period_from: UtcDateTime = Field(alias="from", description="Start of the period (inclusive), UTC.")
     period_to: UtcDateTime = Field(alias="to", description="End of the period (exclusive), UTC.")
@@ -115,6 +124,9 @@ class AnalyticsSummary(Schema):
     status_counts: list[StatusCount] = Field(description="Every status, in lifecycle order, for the pipeline.")
     top_referrers: list[ReferrerVolume] = Field(description="Referring providers by volume, highest first.")
     sla: list[SlaAttainment] = Field(default_factory=list, description="SLA attainment per milestone.")
+    reminder_channels: list[ReminderChannelRates] = Field(
+        default_factory=list, description="Confirmation and no-show rates by the channel of the patient's "
+                                          "appointment link (docs/patient-links.md).")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.analytics import reminder_channels
 from domain.analytics.repository import F, MetricRow, period_clauses, summary_rows
 from domain.analytics.schemas import (
     AnalyticsSummary,
@@ -14,6 +15,7 @@ from domain.analytics.schemas import (
     PeriodMetrics,
     ReasonCount,
     ReferrerVolume,
+    ReminderChannelRates,
     SlaAttainment,
     SeriesBucket,
     StatusCount,
@@ -72,6 +74,8 @@ async def summary(
         status_counts=[StatusCount(status=s, count=rows.totals.values[f"status:{s}"]) for s in ReferralStatus],
         top_referrers=[_referrer(*item) for item in rows.top_referrers],
         sla=[SlaAttainment(**item) for item in await sla_attainment(session, facts=F, where=period_clauses(period, filters))],
+        reminder_channels=[ReminderChannelRates(**item) for item in
+                           await reminder_channels.by_channel(session, facts=F, where=period_clauses(period, filters))],
     )
 
 

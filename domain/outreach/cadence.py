@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, Channel, MessageKind as K
+from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, LINK_KINDS, Channel, MessageKind as K
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
 from domain.providers.models import Organization
@@ -70,7 +70,7 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
     s = outreach_settings()
     if kind is K.practice_report and await _practice_opted_out(session, message):
         return Verdict(OPTED_OUT)
-    if kind is K.reminder and await _reminder_is_stale(session, message):
+    if kind in LINK_KINDS and await _reminder_is_stale(session, message):
         return Verdict(APPOINTMENT_CHANGED)
     if message.channel not in HUMAN_CHANNELS:
         return None
@@ -84,7 +84,7 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
         return None
     repo = OutboxRepository(session)
     who = dict(recipient_type=message.recipient_type, recipient_id=message.recipient_id,
-               address=message.recipient_address)
+               address=message.recipient_address, referral_id=message.referral_id)
     interval = s.min_interval_minutes.get(kind.value)
     capped = kind in DIGESTIBLE_KINDS
     if interval or capped:

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.kinds import ACCOUNT_KINDS, TITLES, MessageKind as K
+from domain.outreach.kinds import ACCOUNT_KINDS, LINK_KINDS, TITLES, MessageKind as K
 from domain.outreach.render import practice_context
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
 from domain.identity.models import Invitation
+from domain.patient_links import links as patient_links
 from domain.providers.models import Organization, Provider
 from domain.referrals.models import Appointment, Referral
 from domain.shared.clock import utcnow
@@ -153,7 +154,9 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
         appointment = await lookups.latest_appointment(referral.id)
     if appointment is not None:
         ctx["appointment"] = {"date": _day(appointment.start, tz), "time": _time(appointment.start, tz),
-                              "location": appointment.location}
+                              "location": appointment.location, "link": None}
+    if kind in LINK_KINDS and appointment is not None:
+        _patient_link(message, appointment, ctx, secrets=secrets)
     if kind is K.status_needs_info:
         request = await lookups.latest_request(referral.id, to_status="needs_info")
         # The checklist staff ticked; requests made before checklists existed listed items in the note.
@@ -168,6 +171,18 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
         summary = await lookups.latest_event_note(referral.id, to_status="completed")
         ctx["consult_summary"] = summary or "The consult note will follow separately."
     return ctx
+
+
+def _patient_link(message: OutboxMessage, appointment: Appointment, ctx: dict, *, secrets: bool) -> None:
+    """A notice of a visit that has begun is not sent (cadence holds back one that was cancelled or moved)."""
+    if secrets and appointment.start <= utcnow():
+        raise DeliveryRefused("the appointment has begun")
+    token = open_secret(message.payload) if secrets else None
+    if token:
+        ctx["appointment"]["link"] = patient_links.url(token)
+        ctx["secret"] = token
+    elif not secrets:
+        ctx["appointment"]["link"] = patient_links.url(HIDDEN_SECRET)
 
 
 async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[dict]:

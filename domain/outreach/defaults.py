@@ -67,6 +67,22 @@ If you would like to talk it through, or need a suggestion for where else to sen
 This is a friendly reminder that you have an appointment with our {{ referral.service_line }} team on {{ appointment.date }} at {{ appointment.time }}{% if appointment.location %}, {{ appointment.location }}{% endif %}.
 
 Please bring your insurance card and a list of your current medications. If you need to reschedule, just call us at {{ practice.phone }}; we are happy to find another time.
+{% if appointment.link %}
+Confirm, cancel or ask us a question here (no sign-in needed): {{ appointment.link }}
+{% endif %}
+See you soon,
+{{ practice.name }}""",
+    ),
+    K.appointment_booked: (
+        "Your appointment on {{ appointment.date }}",
+        """Hello {{ patient.given_name }},
+
+Your appointment with our {{ referral.service_line }} team is booked for {{ appointment.date }} at {{ appointment.time }}{% if appointment.location %}, {{ appointment.location }}{% endif %}.
+{% if appointment.link %}
+Please confirm you can come, or cancel and tell us why, here (no sign-in needed): {{ appointment.link }}
+The page also says how to prepare for the visit and lets you ask us a question.
+{% endif %}
+If you have questions, call us at {{ practice.phone }}.
 
 See you soon,
 {{ practice.name }}""",
@@ -163,7 +179,13 @@ Thank you for trusting us with your patients. If you would rather not receive th
 
 SMS: dict[K, str] = {
     K.reminder: "{{ practice.name }}: hi {{ patient.given_name }}, a reminder of your appointment on "
-                "{{ appointment.date }} at {{ appointment.time }}. To reschedule call {{ practice.phone }}.",
+                "{{ appointment.date }} at {{ appointment.time }}. "
+                "{% if appointment.link %}Confirm or cancel: {{ appointment.link }}{% else %}"
+                "To reschedule call {{ practice.phone }}.{% endif %}",
+    K.appointment_booked: "{{ practice.name }}: hi {{ patient.given_name }}, your appointment is booked for "
+                          "{{ appointment.date }} at {{ appointment.time }}. "
+                          "{% if appointment.link %}Confirm or cancel: {{ appointment.link }}{% else %}"
+                          "Questions? Call {{ practice.phone }}.{% endif %}",
     K.no_show: "{{ practice.name }}: hi {{ patient.given_name }}, we missed you today. "
                "Call {{ practice.phone }} and we will find you a new time.",
     K.acknowledgement: "{{ practice.name }}: referral {{ referral.reference }} for {{ patient.short_name }} received. "

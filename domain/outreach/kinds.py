@@ -10,6 +10,7 @@ class MessageKind(StrEnum):
     status_scheduled = "status_scheduled"
     status_declined = "status_declined"
     reminder = "reminder"
+    appointment_booked = "appointment_booked"  # to the patient, at booking (and when the time moves)
     no_show = "no_show"
     loop_closure = "loop_closure"
     thank_you = "thank_you"
@@ -31,7 +32,9 @@ class Channel(StrEnum):
 TEMPLATED_CHANNELS = (Channel.email, Channel.sms)
 
 # Patient messages are about care the patient needs: a cap must never swallow them.
-PATIENT_KINDS = frozenset({MessageKind.reminder, MessageKind.no_show})
+PATIENT_KINDS = frozenset({MessageKind.reminder, MessageKind.appointment_booked, MessageKind.no_show})
+# Patient messages that carry a link to confirm, cancel or ask (domain/patient_links).
+LINK_KINDS = frozenset({MessageKind.reminder, MessageKind.appointment_booked})
 # Sent to staff about their own account: no cadence rule holds them back or makes them wait.
 ACCOUNT_KINDS = frozenset({MessageKind.invitation, MessageKind.password_reset})
 # What a daily digest may gather instead of sending one by one.
@@ -47,6 +50,7 @@ TITLES = {
     MessageKind.status_scheduled: "Appointment scheduled",
     MessageKind.status_declined: "Referral declined",
     MessageKind.reminder: "Appointment reminder",
+    MessageKind.appointment_booked: "Appointment booked",
     MessageKind.no_show: "Missed appointment",
     MessageKind.loop_closure: "Visit summary",
     MessageKind.thank_you: "Thank you",

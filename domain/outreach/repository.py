@@ -124,20 +124,22 @@ class OutboxRepository(Repository[OutboxMessage]):
 
     # Cadence look-ups: what one recipient already got.
 
-    async def lock_recipient(self, *, recipient_type: str, recipient_id: uuid.UUID | None, address: str | None) -> None:
+    async def lock_recipient(self, *, recipient_type: str, recipient_id: uuid.UUID | None, address: str | None,
+                             referral_id: uuid.UUID | None = None) -> None:
         """Serialise cadence decisions for one recipient until the caller's transaction ends."""
-        key = f"outreach:{recipient_type}:{recipient_id or address}"
+        key = f"outreach:{recipient_type}:{_patient_referral(recipient_type, referral_id) or recipient_id or address}"
         await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
     async def sent_since(self, *, recipient_type: str, recipient_id: uuid.UUID | None, address: str | None,
-                         since: datetime, kind: str | None = None, exclude: uuid.UUID | None = None) -> int:
+                         since: datetime, kind: str | None = None, exclude: uuid.UUID | None = None,
+                         referral_id: uuid.UUID | None = None) -> int:
         """Sent in the window, plus attempts in flight (taken and not yet settled) that would count."""
         now = utcnow()
         in_flight = and_(OutboxMessage.status == MessageStatus.queued, OutboxMessage.attempts > 0,
                          OutboxMessage.claimed_until > now)
         stmt = select(func.count()).select_from(OutboxMessage).where(
             or_(and_(OutboxMessage.status == MessageStatus.sent, OutboxMessage.sent_at >= since), in_flight),
-            _same_recipient(recipient_type, recipient_id, address),
+            _same_recipient(recipient_type, recipient_id, address, referral_id),
         )
         if exclude is not None:
             stmt = stmt.where(OutboxMessage.id != exclude)
@@ -169,7 +171,16 @@ class OutboxRepository(Repository[OutboxMessage]):
         return list((await self.session.execute(stmt)).scalars())
 
 
-def _same_recipient(recipient_type: str, recipient_id: uuid.UUID | None, address: str | None):
+def _patient_referral(recipient_type: str, referral_id: uuid.UUID | None) -> uuid.UUID | None:
+    # A patient has no row of their own: their referral stands for them. Without it, every patient
+    # (no id, no address) would count as one recipient, and one reminder would hold back all others.
+    return referral_id if recipient_type == "patient" else None
+
+
+def _same_recipient(recipient_type: str, recipient_id: uuid.UUID | None, address: str | None,
+                    referral_id: uuid.UUID | None = None):
+    if (patient := _patient_referral(recipient_type, referral_id)) is not None:
+        return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.referral_id == patient)
     if recipient_id is not None:
         return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.recipient_id == recipient_id)
     return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.recipient_address == address)

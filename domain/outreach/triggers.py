@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.outreach.kinds import Channel, MessageKind as K
 from domain.outreach.repository import LookupRepository
 from domain.outreach.settings import outreach_settings
+from domain.patient_links import links as patient_links
 from domain.providers.enums import ContactMethod
 from domain.providers.models import Provider
 from domain.referrals.enums import AppointmentStatus, ReferralStatus as S, SourceChannel
 from domain.referrals.models import Appointment, Referral
 from domain.shared.clock import utcnow
-from domain.shared.outbox import add_message
+from domain.shared.outbox import SECRET_KEY, add_message, seal_secret
 
 STATUS_KINDS = {
     S.accepted: K.status_accepted,
@@ -89,17 +90,29 @@ async def on_info_reminder(session: AsyncSession, *, referral: Referral, number:
 
 
 async def on_appointment_booked(session: AsyncSession, *, referral: Referral, appointment: Appointment) -> None:
+    """A booking notice now and a reminder before the visit, each with its own patient link."""
     channel = patient_channel(referral)
     now = utcnow()
     if channel is None or appointment.start <= now:
         return
     remind_at = max(now, appointment.start - timedelta(days=outreach_settings().reminder_days_before))
-    await add_message(
-        session, channel=channel.value, kind=K.reminder.value, recipient_type="patient", referral_id=referral.id,
-        idempotency_key=f"reminder:{appointment.id}:{appointment.start.isoformat()}", not_before=remind_at,
+    stamp = f"{appointment.id}:{appointment.start.isoformat()}"
+    for kind, not_before in ((K.appointment_booked, now), (K.reminder, remind_at)):
+        await _with_link(session, referral, appointment, channel, kind, f"{kind.value}:{stamp}", not_before)
+
+
+async def _with_link(session: AsyncSession, referral: Referral, appointment: Appointment, channel: Channel, kind: K,
+                     key: str, not_before) -> None:
+    token = patient_links.new_token()
+    message = await add_message(
+        session, channel=channel.value, kind=kind.value, recipient_type="patient", referral_id=referral.id,
+        idempotency_key=key, not_before=not_before,
         payload={"referral_id": str(referral.id), "appointment_id": str(appointment.id),
-                 "start": appointment.start.isoformat()},
+                 "start": appointment.start.isoformat(), SECRET_KEY: seal_secret(token)},
     )
+    if message is not None:  # else queued before, with its own link
+        patient_links.add(session, token=token, appointment=appointment, channel=channel.value, kind=kind.value,
+                          message_id=message.id)
 
 
 async def on_appointment_status(session: AsyncSession, *, referral: Referral, appointment: Appointment,

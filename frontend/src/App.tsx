@@ -20,6 +20,7 @@ import { MessagesPage } from './pages/MessagesPage';
 import { TemplatesPage } from './pages/TemplatesPage';
 import { ChangePasswordPage } from './pages/ChangePasswordPage';
 import { AcceptInvitationPage } from './pages/AcceptInvitationPage';
+import { PatientLinkPage } from './pages/PatientLinkPage';
 import { RelationshipsHomePage } from './pages/RelationshipsHomePage';
 import { WorkQueuePage } from './pages/WorkQueuePage';
 
@@ -46,6 +47,14 @@ export function App() {
     return (
       <Routes>
         <Route path="/invite/:token" element={<AcceptInvitationPage />} />
+      </Routes>
+    );
+  }
+  if (location.pathname.startsWith('/a/')) {
+    // A patient's appointment link: public, outside the staff layout, whoever is signed in here.
+    return (
+      <Routes>
+        <Route path="/a/:token" element={<PatientLinkPage />} />
       </Routes>
     );
   }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { noHorizontalOverflow, seriousAxeViolations, shot, signIn } from '../helpers.mjs';
+import { deliverQueuedMail, noHorizontalOverflow, seriousAxeViolations, shot, signIn } from '../helpers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const WIDE = { width: 1440, height: 900 };
@@ -46,33 +46,7 @@ async function signInAs(ctx, email, password, size = WIDE) {
 /** Sends the queued mail to `email` through the real delivery path into a development catcher, then reads
  * the one-time link from the caught mail in the admin's Mail tab, as a person would. */
 async function mailedLink(ctx, page, email) {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const env = { ...process.env, DATABASE_URL, REDIS_URL, REFLOOP_ENVIRONMENT: 'development',
-    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), REFLOOP_WEB_APP_URL: ctx.base };
-  const catcher = spawn(join(ROOT, '.venv/bin/refloop'), ['mail-catcher', '--port', String(port)], { cwd: ROOT, env, stdio: 'ignore' });
-  try {
-    const send = `
-import asyncio, socket, sys, time
-from sqlalchemy import select
-from domain.shared.db import unit_of_work
-from domain.shared.outbox import MessageStatus, OutboxMessage
-from workers.jobs.outreach import send_message
-for _ in range(50):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=1).close(); break
-    except OSError: time.sleep(0.2)
-async def main():
-    async with unit_of_work() as s:
-        rows = (await s.execute(select(OutboxMessage).where(OutboxMessage.recipient_address == sys.argv[1],
-                                                            OutboxMessage.status == MessageStatus.queued))).scalars().all()
-        due = [(str(m.id), m.version) for m in rows]
-    outcomes = [await send_message({}, i, v) for i, v in due]
-    if outcomes != ["sent"] * len(due) or not due: sys.exit(f"not sent: {outcomes}")
-asyncio.run(main())`;
-    execFileSync(join(ROOT, '.venv/bin/python'), ['-c', send, email, String(port)], { cwd: ROOT, env, timeout: 60_000 });
-  } finally {
-    catcher.kill('SIGTERM');
-  }
+  deliverQueuedMail(ctx, { address: email });
   await page.getByRole('tab', { name: 'Mail (development)' }).click();
   await page.waitForURL(/\/admin\/mail/);
   await page.locator('tr', { hasText: email }).first().getByRole('button', { name: /invited|new password/ }).click();

@@ -8,6 +8,7 @@ export const MESSAGE_KINDS: Record<string, string> = {
   status_scheduled: 'Appointment scheduled notice',
   status_declined: 'Referral declined notice',
   reminder: 'Appointment reminder',
+  appointment_booked: 'Appointment booked notice',
   no_show: 'Missed appointment follow-up',
   loop_closure: 'Visit summary (loop closure)',
   thank_you: 'Thank-you note',

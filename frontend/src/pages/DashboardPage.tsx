@@ -10,6 +10,7 @@ import type { Summary } from '../api/contracts';
 import { DashboardFilterBar, filtersFromParams, filtersToQuery } from '../components/DashboardFilters';
 import { downloadSummaryCsv } from '../lib/download';
 import { QueryState } from '../components/QueryState';
+import { ReminderChannels } from '../components/ReminderChannels';
 import { num, pct } from '../lib/format';
 import { humanize, STATUS_LABEL } from '../lib/lifecycle';
 import { periodFromParams, periodToQuery, type Preset } from '../lib/period';
@@ -200,6 +201,7 @@ export function DashboardPage() {
                 {s.top_referrers.length === 0 && <Text size="sm" c="dimmed">No referrals with a referring provider.</Text>}
               </Paper>
             </SimpleGrid>
+            <ReminderChannels rows={s.reminder_channels ?? []} />
           </Stack>
         )}
       </QueryState>

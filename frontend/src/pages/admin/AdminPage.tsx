@@ -11,6 +11,7 @@ import { RoutingSection } from './RoutingSection';
 import { QueuesSection } from './QueuesSection';
 import { CalendarsSection } from './CalendarsSection';
 import { RelationshipsSection } from './RelationshipsSection';
+import { PreparationSection } from './PreparationSection';
 
 const TABS = [
   { path: 'users', label: 'Users', element: <UsersSection /> },
@@ -20,6 +21,7 @@ const TABS = [
   { path: 'routing', label: 'Routing', element: <RoutingSection /> },
   { path: 'queues', label: 'Work queues', element: <QueuesSection /> },
   { path: 'calendars', label: 'Calendars & SLA', element: <CalendarsSection /> },
+  { path: 'preparation', label: 'Visit preparation', element: <PreparationSection /> },
   { path: 'webhooks', label: 'Webhooks', element: <WebhooksSection /> },
   { path: 'relationships', label: 'Relationships', element: <RelationshipsSection /> },
   { path: 'audit', label: 'Audit log', element: <AuditSection /> },

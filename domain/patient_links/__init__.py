@@ -1,0 +1,1 @@
+"""Patient links: a signed-by-possession link in appointment messages to confirm, cancel or ask."""
