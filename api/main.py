@@ -20,7 +20,7 @@ from api.routers import colleagues, search
 from api.routers import reference
 from api.routers import dev_mails, webhook_endpoints, well_known
 from api.routers import exports, imports, relationships, touchpoints
-from api.routers import documents, duplicates, journey
+from api.routers import documents, duplicates, journey, portal
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.journey.document_settings import document_settings
@@ -91,7 +91,7 @@ def create_app() -> FastAPI:
         app.include_router(relationship_router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router, reference.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (webhook_endpoints, dev_mails):
+    for module in (webhook_endpoints, dev_mails, portal):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for journey_router in (*journey.ROUTERS, documents.router, duplicates.router, duplicates.settings):
         app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)
