@@ -183,9 +183,9 @@ RULES: dict[str, Rule] = {
     # Outreach centre, dashboard export and reference lists. CSV is the summary's figures: same readers.
     "analytics-export_summary": rule("admin", "analyst", "liaison", audit="analytics.export"),
     "reference-list_service_lines": rule(*SIGNED_IN),
-    "reference-list_specialties": rule(*STAFF),
+    "reference-list_specialties": rule(*SIGNED_IN),
     "reference-list_payer_classes": rule(*SIGNED_IN),
-    "reference-list_payers": rule(*STAFF),
+    "reference-list_payers": rule(*SIGNED_IN),
     # Referrer relationships: history import (patient data, admins only), referrer figures (aggregates:
     # liaisons and analysts too, never partners), relationship settings (admins, audited).
     "imports-import_referrals": rule("admin", audit="referral.import"),
