@@ -288,6 +288,8 @@ RULES: dict[str, Rule] = {
     "fhir-create_organization": fhir("Organization", "write", audit="organization.fhir_create"),
     "fhir-read_organization": fhir("Organization", "read"),
     "fhir-update_organization": fhir("Organization", "write", audit="organization.fhir_update"),
+    "fhir-search_healthcareservices": fhir("HealthcareService", "read"),
+    "fhir-read_healthcareservice": fhir("HealthcareService", "read"),
     # A Bundle's entries are checked one by one against the SMART scopes by the route itself.
     "process_bundle": Rule(allow=frozenset({"admin", "intake", "ehr_client"}), fhir=("*", "entries"),
                            audit="bundle.fhir_process"),

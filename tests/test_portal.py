@@ -298,3 +298,32 @@ async def test_the_catalog_is_edited_by_admins_and_read_by_practices_with_the_cu
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} >= {"body.payer_classes.0", "body.locations.0"}
     assert re.search("payer_classes", bad.text)
+
+
+async def test_fhir_healthcare_service_serves_the_catalog(client, client_for):
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.healthcareservice import HealthcareService
+
+    saved = await client.put("/v1/catalog/family medicine", json={
+        "referral_criteria": "Adults new to the area.", "payer_classes": ["medicaid"], "locations": ["North clinic"],
+        "scheduling_contact": {"phone": "+1 555 010 4000", "hours": "Mon-Fri 8-5"}})
+    assert saved.status_code == 200, saved.text
+    ehr = await client_for("ehr_client", scopes=["system/HealthcareService.read"])
+    read = await ehr.get("/fhir/R4/HealthcareService/family-medicine")
+    assert read.status_code == 200, read.text
+    service = HealthcareService.model_validate(read.json())
+    assert service.name == "Family medicine" and service.eligibility[0].comment == "Adults new to the area."
+    assert [c.coding[0].code for c in service.characteristic] == ["medicaid"]
+    assert service.location[0].display == "North clinic" and service.telecom[0].value == "+1 555 010 4000"
+
+    found = await ehr.get("/fhir/R4/HealthcareService", params={"name": "family"})
+    bundle = Bundle.model_validate(found.json())
+    assert [e.resource.id for e in bundle.entry] == ["family-medicine"]
+    everything = Bundle.model_validate((await ehr.get("/fhir/R4/HealthcareService", params={"_count": 5})).json())
+    assert len(everything.entry) == 5 and everything.total > 5 and any(link.relation == "next" for link in everything.link)
+    missing = await ehr.get("/fhir/R4/HealthcareService/astrology")
+    assert missing.status_code == 404 and missing.json()["resourceType"] == "OperationOutcome"
+    unsupported = await ehr.get("/fhir/R4/HealthcareService", params={"colour": "blue"})
+    assert unsupported.status_code == 400 and "not supported" in unsupported.text
+    metadata = (await ehr.get("/fhir/R4/metadata")).json()
+    assert "HealthcareService" in {r["type"] for r in metadata["rest"][0]["resource"]}

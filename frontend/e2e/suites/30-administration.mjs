@@ -45,7 +45,7 @@ async function signInAs(ctx, email, password, size = WIDE) {
 
 /** Sends the queued mail to `email` through the real delivery path into a development catcher, then reads
  * the one-time link from the caught mail in the admin's Mail tab, as a person would. */
-async function mailedLink(ctx, page, email) {
+export async function mailedLink(ctx, page, email) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const env = { ...process.env, DATABASE_URL, REDIS_URL, REFLOOP_ENVIRONMENT: 'development',
     SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), REFLOOP_WEB_APP_URL: ctx.base };
