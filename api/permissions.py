@@ -186,6 +186,7 @@ RULES: dict[str, Rule] = {
     "reference-list_specialties": rule(*SIGNED_IN),
     "reference-list_payer_classes": rule(*SIGNED_IN),
     "reference-list_payers": rule(*SIGNED_IN),
+    "reference-search_icd10": rule(*SIGNED_IN),
     # Referrer relationships: history import (patient data, admins only), referrer figures (aggregates:
     # liaisons and analysts too, never partners), relationship settings (admins, audited).
     "imports-import_referrals": rule("admin", audit="referral.import"),

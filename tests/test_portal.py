@@ -327,3 +327,15 @@ async def test_fhir_healthcare_service_serves_the_catalog(client, client_for):
     assert unsupported.status_code == 400 and "not supported" in unsupported.text
     metadata = (await ehr.get("/fhir/R4/metadata")).json()
     assert "HealthcareService" in {r["type"] for r in metadata["rest"][0]["resource"]}
+
+
+async def test_icd10_search_finds_codes_by_prefix_and_words_for_portal_users(client_for):
+    portal = await client_for("referrer")
+    by_code = (await portal.get("/v1/reference/icd10", params={"q": "i48.9"})).json()
+    assert [e["key"] for e in by_code] == ["I48.91", "I48.92"]
+    by_words = (await portal.get("/v1/reference/icd10", params={"q": "chest pain", "limit": 50})).json()
+    assert {"key": "R07.9", "display": "Chest pain, unspecified"} in by_words
+    assert all("chest pain" in e["display"].lower() for e in by_words)
+    for params in ({"q": "x"}, {"q": "chest", "limit": 500}, {}):
+        response = await portal.get("/v1/reference/icd10", params=params)
+        assert response.status_code == 422, params

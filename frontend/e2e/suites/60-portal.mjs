@@ -89,7 +89,7 @@ export const tests = [
       assert.match(when, /2030/);
       await shot(ctx, portal, 'portal-referral-1440');
       assert.deepEqual(await seriousAxeViolations(portal), []);
-      await portal.getByRole('link', { name: 'Referrals' }).click();
+      await portal.getByRole('link', { name: 'Referrals', exact: true }).click();
       await portal.locator(`tr[data-referral="${referralId}"]`).getByText(/2030/).waitFor();
       await portal.getByRole('link', { name: 'Services' }).click();
       await portal.getByRole('article', { name: 'Cardiology' }).waitFor();

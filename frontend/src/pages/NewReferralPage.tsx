@@ -6,7 +6,7 @@ import { useNavigate } from 'react-router-dom';
 import { api, authFetch, ProblemError, unwrap, type Problem } from '../api/client';
 import type { ReferralCreate } from '../api/contracts';
 import { providerName, useProviders } from '../api/hooks';
-import { serviceLineOptions, usePayerClasses, usePayers, useServiceLines, useSpecialties } from '../api/reference';
+import { serviceLineOptions, useIcd10Search, usePayerClasses, usePayers, useServiceLines, useSpecialties } from '../api/reference';
 import { humanize } from '../lib/lifecycle';
 import { mapProblemToFields } from '../lib/problems';
 import { URGENCIES } from '../lib/filters';
@@ -78,6 +78,9 @@ export function NewReferralPage({ portal = false }: { portal?: boolean }) {
   const idempotencyKey = useRef(crypto.randomUUID());
   const providers = useProviders({ limit: 200 }, !portal);
   const practiceProviders = usePracticeProviders(portal);
+  const [icdQuery, setIcdQuery] = useState('');
+  const icd10 = useIcd10Search(icdQuery);
+  const icdWords = useMemo(() => Object.fromEntries((icd10.data ?? []).map((e) => [e.key, e.display])), [icd10.data]);
   const [attachment, setAttachment] = useState<File | null>(null);
   const [attachmentKind, setAttachmentKind] = useState<string>('referral_letter');
   const serviceLines = useServiceLines();
@@ -231,9 +234,14 @@ export function NewReferralPage({ portal = false }: { portal?: boolean }) {
               mt="sm"
               label="ICD-10 codes"
               name="icd10_codes"
-              description="Press Enter after each code, e.g. I48.91"
+              description="Search by code or words (e.g. I48.91, atrial fibrillation); press Enter after a code you type"
               value={values.icd10_codes}
-              onChange={set('icd10_codes')}
+              onChange={(codes) => { set('icd10_codes')(codes.map((c) => c.split(' ')[0].toUpperCase())); setIcdQuery(''); }}
+              searchValue={icdQuery}
+              onSearchChange={setIcdQuery}
+              data={(icd10.data ?? []).map((e) => e.key).filter((k) => !values.icd10_codes.includes(k))}
+              renderOption={({ option }) => <Text size="sm">{option.value} {icdWords[option.value]}</Text>}
+              filter={({ options }) => options}
               error={errors.icd10_codes}
               maxTags={12}
             />
