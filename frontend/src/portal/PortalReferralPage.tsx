@@ -55,7 +55,7 @@ export function PortalReferralPage() {
           <Stack gap="md">
             <Paper withBorder p="md" component="section" aria-labelledby="appointment-heading">
               <Title order={3} size="h4" id="appointment-heading">Appointment</Title>
-              <Text size="sm" mt={4} data-testid="portal-appointment">{appointment ? formatDateTime(appointment) : 'Not booked yet.'}</Text>
+              <Text size="sm" mt={4} data-testid="portal-appointment">{appointment ? formatDateTime(appointment) : events.isPending ? 'Loading…' : 'Not booked yet.'}</Text>
               {summary && (
                 <>
                   <Title order={4} size="h5" mt="sm">Visit summary</Title>
