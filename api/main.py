@@ -21,7 +21,7 @@ from api.routers import reference
 from api.routers import dev_mails, webhook_endpoints, well_known
 from api.routers import exports, hygiene, imports, relationships, touchpoints
 from api.routers import directory_duplicates, documents, duplicates, journey
-from api.routers import patient_links
+from api.routers import patient_links, portal
 from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
 from domain.providers.importfile import MAX_BYTES as DIRECTORY_IMPORT_BYTES
 from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
@@ -95,7 +95,7 @@ def create_app() -> FastAPI:
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
     for patient_router in (patient_links.router, patient_links.preparation_router):
         app.include_router(patient_router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (webhook_endpoints, dev_mails):
+    for module in (webhook_endpoints, dev_mails, portal):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for journey_router in (*journey.ROUTERS, documents.router, duplicates.router, duplicates.settings):
         app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)

@@ -5,7 +5,8 @@ The app-wide guard (api.auth.guard) looks up the row of every request; a route w
 no row is refused to everyone but admins, and tests/test_permissions.py fails the
 build until it gets one. `python -m api.permissions` writes docs/permissions.md.
 
-Columns are staff roles, `partner` (an API key, acting for its organisation only)
+Columns are staff roles, `referrer` (a referring practice's person in the portal, acting for
+its organisation only, like a partner key), `partner` (an API key, acting for its organisation only)
 and `ehr_client` (SMART Backend Services; FHIR rows also need the matching scope).
 """
 
@@ -13,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROLES = ("admin", "intake", "liaison", "clinician", "analyst")
+ROLES = ("admin", "intake", "liaison", "clinician", "analyst", "referrer")
 PRINCIPALS = (*ROLES, "partner", "ehr_client")
 DOC = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 
@@ -54,7 +55,8 @@ def rule(*who: str, audit: str | None = None, partner_scope: str | None = None, 
 
 OPEN = Rule(open=True)
 ADMIN_ONLY = rule("admin")
-STAFF = ROLES
+STAFF = ("admin", "intake", "liaison", "clinician", "analyst")
+SIGNED_IN = (*STAFF, "referrer")  # every person with an account
 CARE_TEAM = ("admin", "intake", "liaison", "clinician")  # staff who see patients; never analyst
 
 # Staff roles allowed on the FHIR facade, by (resource kind, access).
@@ -89,16 +91,16 @@ RULES: dict[str, Rule] = {
     "auth-login": Rule(open=True, audit="user.login"),
     "auth-refresh_tokens": Rule(open=True, audit="user.refresh"),
     "auth-smart_token": Rule(open=True, audit="ehr_client.token"),
-    "auth-logout": rule(*STAFF, audit="user.logout"),
+    "auth-logout": rule(*SIGNED_IN, audit="user.logout"),
     # The one-time e-mailed links: the token is the credential.
     "auth-open_invitation": Rule(open=True, audit="invitation.open"),
     "auth-accept_invitation": Rule(open=True, audit="invitation.accept"),
-    "auth-me": rule(*STAFF),
+    "auth-me": rule(*SIGNED_IN),
     # Referrals: patient data. Partners see their own organisation's only (404 otherwise).
-    "referrals-create_referral": rule("admin", "intake", "partner", audit="referral.create",
+    "referrals-create_referral": rule("admin", "intake", "referrer", "partner", audit="referral.create",
                                       partner_scope="referrals:write"),
-    "referrals-list_referrals": rule(*CARE_TEAM, "partner", audit="referral.list", partner_scope="referrals:read"),
-    "referrals-get_referral": rule(*CARE_TEAM, "partner", audit="referral.read", partner_scope="referrals:read"),
+    "referrals-list_referrals": rule(*CARE_TEAM, "referrer", "partner", audit="referral.list", partner_scope="referrals:read"),
+    "referrals-get_referral": rule(*CARE_TEAM, "referrer", "partner", audit="referral.read", partner_scope="referrals:read"),
     "referrals-update_referral": rule("admin", "intake", audit="referral.update"),
     "referrals-transition_referral": rule("admin", "intake", "clinician", audit="referral.transition"),
     "referrals-record_contact_attempt": rule("admin", "intake", "clinician", audit="referral.contact_attempt"),
@@ -170,7 +172,7 @@ RULES: dict[str, Rule] = {
     "webhook-endpoints-create_webhook_endpoint": rule("admin", audit="settings.webhook_endpoint_create"),
     # Administration screens: own password change, webhook endpoints after creation, audit export, the
     # development mail catcher (404 in production whoever asks).
-    "auth-change_password": rule(*STAFF, audit="user.password_change"),
+    "auth-change_password": rule(*SIGNED_IN, audit="user.password_change"),
     "webhook-endpoints-list_webhook_endpoints": rule("admin", audit="webhook_endpoint.list"),
     "webhook-endpoints-get_webhook_endpoint": rule("admin", audit="webhook_endpoint.read"),
     "webhook-endpoints-update_webhook_endpoint": rule("admin", audit="webhook_endpoint.update"),
@@ -183,16 +185,17 @@ RULES: dict[str, Rule] = {
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
     # Finding and working referrals (search, per-status counts, notes, colleagues to assign to).
     # Search reads patients like the list does: care team and partners (own organisation only), never analysts.
-    "search-search_referrals": rule(*CARE_TEAM, "partner", audit="referral.search", partner_scope="referrals:read"),
-    "referrals-count_referrals": rule(*CARE_TEAM, "partner", audit="referral.count", partner_scope="referrals:read"),
+    "search-search_referrals": rule(*CARE_TEAM, "referrer", "partner", audit="referral.search", partner_scope="referrals:read"),
+    "referrals-count_referrals": rule(*CARE_TEAM, "referrer", "partner", audit="referral.count", partner_scope="referrals:read"),
     "referrals-add_referral_note": rule(*CARE_TEAM, audit="referral.note"),
     "users-list_assignable_users": rule(*CARE_TEAM, audit="user.list_assignable"),
     # Outreach centre, dashboard export and reference lists. CSV is the summary's figures: same readers.
     "analytics-export_summary": rule("admin", "analyst", "liaison", audit="analytics.export"),
-    "reference-list_service_lines": rule(*STAFF),
-    "reference-list_specialties": rule(*STAFF),
-    "reference-list_payer_classes": rule(*STAFF),
-    "reference-list_payers": rule(*STAFF),
+    "reference-list_service_lines": rule(*SIGNED_IN),
+    "reference-list_specialties": rule(*SIGNED_IN),
+    "reference-list_payer_classes": rule(*SIGNED_IN),
+    "reference-list_payers": rule(*SIGNED_IN),
+    "reference-search_icd10": rule(*SIGNED_IN),
     # Referrer relationships: history import (patient data, admins only), referrer figures (aggregates:
     # liaisons and analysts too, never partners), relationship settings (admins, audited).
     "imports-import_referrals": rule("admin", audit="referral.import"),
@@ -243,16 +246,16 @@ RULES: dict[str, Rule] = {
     "routing-rules-delete_routing_rule": rule("admin", audit="settings.routing_rule_delete"),
     "routing-rules-dry_run_routing": rule("admin", "intake"),
     "routing-rules-reapply_routing": rule("admin", audit="settings.routing_reapply"),
-    "completeness-rules-list_completeness_rules": rule(*CARE_TEAM),
-    "completeness-rules-get_completeness_rule": rule(*CARE_TEAM),
+    "completeness-rules-list_completeness_rules": rule(*CARE_TEAM, "referrer"),
+    "completeness-rules-get_completeness_rule": rule(*CARE_TEAM, "referrer"),
     "completeness-rules-save_completeness_rule": rule("admin", audit="settings.completeness_rule_save"),
     "completeness-rules-delete_completeness_rule": rule("admin", audit="settings.completeness_rule_delete"),
     "work-queue-get_my_work_queue": rule("admin", "intake", "clinician", audit="referral.list"),
     # Documents are PHI: care team reads (every download audited), intake and clinicians attach.
-    "documents-upload_document": rule("admin", "intake", "clinician", "partner", audit="document.create",
+    "documents-upload_document": rule("admin", "intake", "clinician", "referrer", "partner", audit="document.create",
                                       partner_scope="referrals:write"),
-    "documents-list_documents": rule(*CARE_TEAM, audit="document.list"),
-    "documents-download_document": rule(*CARE_TEAM, audit="document.download"),
+    "documents-list_documents": rule(*CARE_TEAM, "referrer", audit="document.list"),
+    "documents-download_document": rule(*CARE_TEAM, "referrer", audit="document.download"),
     # Possible duplicate referrals: the care team sees them, intake decides; the policy is an admin setting.
     "referrals-list_referral_duplicates": rule(*CARE_TEAM, audit="referral.duplicates"),
     "referrals-link_referral_duplicate": rule("admin", "intake", audit="referral.duplicate_link"),
@@ -270,6 +273,18 @@ RULES: dict[str, Rule] = {
     "preparation-instructions-list_preparation_instructions": rule("admin"),
     "preparation-instructions-save_preparation_instructions": rule("admin", audit="settings.preparation_save"),
     "preparation-instructions-delete_preparation_instructions": rule("admin", audit="settings.preparation_delete"),
+    # The referring-practice portal. Admins invite a practice's people; referrers act for their practice only
+    # (any other practice's referral is a 404). The thread and the practice's timeline are PHI: audited.
+    "portal-invite_portal_user": rule("admin", audit="invitation.create"),
+    "portal-list_portal_users": rule("admin", "liaison", audit="user.list"),
+    "portal-list_practice_providers": rule("referrer"),
+    "portal-read_thread": rule("admin", "intake", "clinician", "referrer", audit="referral.thread_read"),
+    "portal-post_to_thread": rule("admin", "intake", "clinician", "referrer", audit="referral.thread_post"),
+    "portal-list_portal_events": rule("admin", "intake", "clinician", "referrer", audit="referral.portal_events"),
+    # The service catalog: no patient data; practices (portal and partner keys) and staff read it, admins edit.
+    "portal-list_catalog": rule(*SIGNED_IN, "partner"),
+    "portal-get_catalog_entry": rule(*SIGNED_IN, "partner"),
+    "portal-save_catalog_entry": rule("admin", audit="settings.catalog_save"),
     # FHIR facade. metadata is open; the catch-all only says "not supported" (404/405) and serves no data.
     "fhir-capabilities": OPEN,
     "fhir-smart_configuration": OPEN,
@@ -299,6 +314,8 @@ RULES: dict[str, Rule] = {
     "fhir-create_organization": fhir("Organization", "write", audit="organization.fhir_create"),
     "fhir-read_organization": fhir("Organization", "read"),
     "fhir-update_organization": fhir("Organization", "write", audit="organization.fhir_update"),
+    "fhir-search_healthcareservices": fhir("HealthcareService", "read"),
+    "fhir-read_healthcareservice": fhir("HealthcareService", "read"),
     # A Bundle's entries are checked one by one against the SMART scopes by the route itself.
     "process_bundle": Rule(allow=frozenset({"admin", "intake", "ehr_client"}), fhir=("*", "entries"),
                            audit="bundle.fhir_process"),
@@ -366,6 +383,10 @@ DOC_NOTES = """## Decisions
 - **analyst** sees aggregates only (analytics, exports of counts). Every route that returns patient fields
   (referrals, their events, appointments, FHIR clinical resources) answers 403 to an analyst; there is no
   de-identified projection of a single referral.
+- **referrer** is a person of a referring practice, signed in to the portal. Like a partner key it acts for its
+  own organisation only: its referrals are created for it (`source_channel` `portal`), and any other
+  organisation's referral, document or thread is a 404. A route outside its column is also a 404 (not a 403), so
+  the portal reveals nothing of the directory, analytics or administration.
 - **partner** keys create referrals for their own organisation (`referring_organization_id` is forced to it and
   `source_channel` to `partner_api`), and list and read only those. Another organisation's referral is a 404,
   never a 403, so a key cannot learn which ids exist. Each key is rate-limited (429 with `Retry-After`).

@@ -6,6 +6,7 @@ from domain.devmail import models as devmail  # noqa: F401
 from domain.fhir import models as fhir  # noqa: F401
 from domain.identity import models as identity  # noqa: F401
 from domain.journey import models as journey  # noqa: F401
+from domain.portal import models as portal  # noqa: F401
 from domain.outreach import models as outreach  # noqa: F401
 from domain.patient_links import models as patient_links  # noqa: F401
 from domain.providers import models as providers  # noqa: F401

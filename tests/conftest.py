@@ -172,7 +172,10 @@ async def client_for(client, session: AsyncSession):
             ehr = await principals.make_ehr_client(session, scopes=options.get("scopes"))
             headers = {"Authorization": f"Bearer {principals.ehr_token(ehr, options.get('scopes') or ['system/*.*'])}"}
         else:
-            user = await principals.make_user(session, role=kind)
+            if kind == "referrer":
+                user = await principals.make_referrer(session, organization_id=options.get("organization_id"))
+            else:
+                user = await principals.make_user(session, role=kind)
             headers = {"Authorization": f"Bearer {principals.user_token(user)}"}
         c = httpx.AsyncClient(transport=client._transport, base_url="http://test", headers=headers)
         opened.append(c)

@@ -32,9 +32,17 @@ async def make_user(session: AsyncSession, *, role: str = "admin", active: bool 
     return user
 
 
+async def make_referrer(session: AsyncSession, *, organization_id: uuid.UUID | None = None) -> User:
+    """A portal user of a referring practice (a new one unless given)."""
+    if organization_id is None:
+        organization_id = (await make_partner_organization(session)).id
+    return await make_user(session, role="referrer", organization_id=organization_id)
+
+
 def user_token(user: User, *, session_id: str | None = None) -> str:
     token, _ = tokens.issue(subject=str(user.id), kind="user", lifetime=timedelta(minutes=15), role=str(user.role),
-                            session_id=session_id or str(uuid.uuid4()))
+                            session_id=session_id or str(uuid.uuid4()),
+                            organization_id=str(user.organization_id) if user.organization_id else None)
     return token
 
 

@@ -20,7 +20,8 @@ async def test_login_gives_a_working_access_token_and_a_refresh_token(client_for
     me = await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.json() == {"id": str(user.id), "email": user.email, "full_name": user.full_name,
-                         "role": "intake", "queue": "cardiology-intake", "password_change_required": False}
+                         "role": "intake", "queue": "cardiology-intake", "organization_id": None,
+                         "password_change_required": False}
 
 
 async def test_wrong_password_and_unknown_email_look_the_same(client_for, session):

@@ -35,6 +35,7 @@ async def authenticate(request: Request, session: AsyncSession) -> Principal:
             raise NotAuthenticated("This session has ended; log in again.")
         return Principal(actor=f"user:{claims.subject}", kind="user", user_id=uuid.UUID(claims.subject),
                          role=claims.role, session_id=claims.session_id,
+                         organization_id=uuid.UUID(claims.organization_id) if claims.organization_id else None,
                          password_change_required=claims.password_change_required)
     if await limits.any_revoked(f"ehr:{claims.subject}"):
         raise NotAuthenticated("This EHR client has been disabled.")

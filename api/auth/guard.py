@@ -4,6 +4,7 @@ Installed once as an application dependency, so it runs before every route's own
 code, and a route cannot opt out by forgetting a decorator.
 """
 
+import uuid
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
@@ -17,8 +18,9 @@ from api.errors import problem_response
 from api.permissions import ADMIN_ONLY, Rule, operation_of, rule_for
 from domain.audit import trail as audit
 from domain.identity.access import set_organization_scope
+from domain.identity.enums import Role
 from domain.identity.errors import Forbidden, InvalidClient, NotAuthenticated
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, NotFound
 
 
 async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
@@ -36,7 +38,7 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
             principal = await authenticate(request, session)
             request.state.principal = principal
             trail.actor, trail.actor_kind = principal.actor, principal.kind
-            set_organization_scope(session, principal.organization_id if principal.kind == "partner" else None)
+            set_organization_scope(session, scoped_organization(principal))
             _check(rule, principal, operation)
         yield
     except BaseException as exc:
@@ -54,6 +56,20 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
         set_organization_scope(session, None)
 
 
+class HiddenFromPortal(NotFound):
+    def __init__(self) -> None:
+        DomainError.__init__(self, "There is nothing at this address.")
+
+
+def scoped_organization(principal: Principal) -> uuid.UUID | None:
+    """The organisation a caller acts for alone: a partner key's, or a portal user's practice."""
+    if principal.kind == "partner" or principal.role == Role.referrer:
+        if principal.organization_id is None:
+            raise NotAuthenticated("This credential is not bound to a practice; sign in again.")
+        return principal.organization_id
+    return None
+
+
 # What a user holding an administrator-set password may still do: see who they are, pick their own, leave.
 PASSWORD_CHANGE_OPERATIONS = frozenset({"auth-me", "auth-change_password", "auth-logout"})
 
@@ -64,6 +80,9 @@ def _check(rule: Rule, principal: Principal, operation: str | None = None) -> No
                         "(POST /v1/auth/password).", password_change_required=True)
     if rule.admits(principal.name, principal.scopes):
         return
+    if principal.role == Role.referrer:
+        # A portal user learns nothing of what lies outside the portal, not even that it exists.
+        raise HiddenFromPortal()
     if principal.kind == "ehr_client" and rule.fhir:
         resource, access = rule.fhir
         raise Forbidden(f"This token lacks the SMART scope system/{resource}.{access}.", scope=f"system/{resource}.{access}")
@@ -120,10 +139,14 @@ def install_auth_error_handlers(app: FastAPI) -> None:
     async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
         return _render(request, exc)
 
+    @app.exception_handler(HiddenFromPortal)
+    async def hidden(request: Request, exc: HiddenFromPortal) -> JSONResponse:
+        return _render(request, exc)
+
 
 def _render(request: Request, exc: DomainError) -> JSONResponse:
     if request.url.path.startswith("/fhir/"):
-        code = {401: "login", 403: "forbidden"}.get(exc.status, "invalid")
+        code = {401: "login", 403: "forbidden", 404: "not-found"}.get(exc.status, "invalid")
         body = {"resourceType": "OperationOutcome",
                 "issue": [{"severity": "error", "code": code, "diagnostics": exc.detail}]}
         return JSONResponse(body, status_code=exc.status, media_type="application/fhir+json")

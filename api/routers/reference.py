@@ -1,10 +1,12 @@
 """Read-only lists for pickers: the keys the API stores and the words people read."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentPrincipal
 from api.errors import problem_responses
-from domain.reference import catalog
+from domain.reference import catalog, icd10
 from domain.reference.schemas import PayerEntry, ReferenceEntry, ServiceLineEntry
 
 router = APIRouter(prefix="/reference", tags=["reference"])
@@ -32,3 +34,14 @@ async def list_payer_classes(principal: CurrentPrincipal) -> list[ReferenceEntry
             description="Payers we know, with the class each belongs to; a referral may still name another.")
 async def list_payers(principal: CurrentPrincipal) -> list[PayerEntry]:
     return [PayerEntry(name=name, payer_class=cls.value) for name, cls in catalog.PAYERS]
+
+
+@router.get("/icd10", response_model=list[ReferenceEntry], responses=problem_responses(401, 403, 422),
+            description="ICD-10-CM diagnosis codes (CMS, billable codes) by code prefix (`I48`, `I48.9`) or by words "
+                        "that must all appear in the description (`atrial fib`), in code order.")
+async def search_icd10(
+    principal: CurrentPrincipal,
+    q: Annotated[str, Query(min_length=2, max_length=100, description="A code prefix or words.")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> list[ReferenceEntry]:
+    return [ReferenceEntry(key=code, display=text) for code, text in icd10.search(q, limit=limit)]

@@ -8,6 +8,8 @@ class Role(StrEnum):
     liaison = "liaison"
     clinician = "clinician"
     analyst = "analyst"
+    # A referring practice's person in the portal: acts for one organisation only, like a partner key.
+    referrer = "referrer"
 
 
 class PrincipalKind(StrEnum):

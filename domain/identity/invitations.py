@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.trail import note
 from domain.identity import service as users
+from domain.identity.enums import Role
 from domain.identity.errors import InvitationGone, InvitationUnknown
 from domain.identity.models import Invitation, User
 from domain.identity.passwords import hash_password
@@ -53,7 +54,12 @@ async def _send_link(session: AsyncSession, invitation: Invitation) -> None:
     invitation.message_id = message.id if message is not None else None
 
 
-async def invite(session: AsyncSession, *, data: InvitationCreate, actor: str) -> Invitation:
+async def invite(session: AsyncSession, *, data: InvitationCreate, actor: str,
+                 organization_id: uuid.UUID | None = None) -> Invitation:
+    """`organization_id` only for a referrer: a portal account that acts for that practice alone."""
+    if (data.role == Role.referrer) != (organization_id is not None):
+        raise InvalidInput("Portal (referrer) accounts are invited from their practice: "
+                           "POST /v1/organizations/{id}/portal-users.", field="body.role")
     if await UserRepository(session).by_email(data.email) is not None:
         raise Conflict(f"A user with e-mail {data.email} already exists.",
                        errors=[{"field": "body.email", "message": "already has an account"}])
@@ -62,7 +68,8 @@ async def invite(session: AsyncSession, *, data: InvitationCreate, actor: str) -
         raise Conflict(f"{data.email} already has a pending invitation: resend or revoke it instead.",
                        errors=[{"field": "body.email", "message": "already invited"}])
     invitation = repo.add(Invitation(purpose="invite", email=data.email, full_name=data.full_name, role=data.role,
-                                     queue=data.queue, invited_by=actor, sends=1))
+                                     queue=data.queue, organization_id=organization_id, invited_by=actor,
+                                     sends=1))
     await _send_link(session, invitation)
     note(session, "invitation.create", "invitation", invitation.id, role=data.role.value)
     return invitation
@@ -158,7 +165,8 @@ async def accept(session: AsyncSession, *, token: str, password: str) -> TokenPa
         if await repo.by_email(invitation.email) is not None:
             raise Conflict(f"An account for {invitation.email} exists already; sign in instead.")
         user = repo.add(User(email=invitation.email.lower(), full_name=invitation.full_name, role=invitation.role,
-                             queue=invitation.queue, password_hash=hash_password(password), active=True,
+                             queue=invitation.queue, organization_id=invitation.organization_id,
+                             password_hash=hash_password(password), active=True,
                              password_change_required=False))
         await session.flush()
         invitation.user_id = user.id

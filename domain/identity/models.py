@@ -24,6 +24,9 @@ class User(IdMixin, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when an administrator chose the password (invite, reset): the user must pick their own first.
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # A referrer (portal user) acts for this referring organisation only; staff have none.
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id"), index=True)
 
 
 class RefreshToken(IdMixin, Base):
@@ -95,6 +98,8 @@ class Invitation(IdMixin, TimestampMixin, Base):
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_type(Role, name="invitation_role"))
     queue: Mapped[str | None] = mapped_column(String(100))
+    # The practice a portal (referrer) invitation is for.
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("organizations.id"))
     # The account: the one being reset, or the one an accepted invitation created.
     user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

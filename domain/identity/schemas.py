@@ -35,6 +35,7 @@ class Me(Schema):
     full_name: str
     role: Role
     queue: str | None
+    organization_id: uuid.UUID | None = Field(default=None, description="A referrer's practice; none for staff.")
     password_change_required: bool = Field(
         default=False, description="true: an administrator set this password; choose a new one before anything else.")
 
@@ -187,6 +188,7 @@ class Invitation(Schema):
     full_name: str
     role: Role
     queue: str | None
+    organization_id: uuid.UUID | None = Field(default=None, description="The practice of a portal invitation.")
     user_id: uuid.UUID | None = Field(description="The account reset, or created when the invitation was accepted.")
     status: Literal["pending", "accepted", "expired", "revoked"]
     expires_at: UtcDateTime

@@ -34,7 +34,14 @@ def _access_lifetime() -> timedelta:
     return timedelta(minutes=get_settings().security.access_token_minutes)
 
 
+def _no_portal_role(role: Role | None) -> None:
+    if role == Role.referrer:
+        raise InvalidInput("Portal (referrer) accounts belong to a practice and are invited from it: "
+                           "POST /v1/organizations/{id}/portal-users.", field="body.role")
+
+
 async def create_user(session: AsyncSession, *, data: UserCreate, actor: str) -> User:
+    _no_portal_role(data.role)
     repo = UserRepository(session)
     if await repo.by_email(data.email) is not None:
         raise Conflict(f"A user with e-mail {data.email} already exists.",
@@ -71,6 +78,9 @@ async def list_users(session: AsyncSession, *, role: Role | None, active: bool |
 
 async def update_user(session: AsyncSession, *, user_id: uuid.UUID, data: UserUpdate, actor: str) -> User:
     user = await UserRepository(session).get(user_id, for_update=True)
+    if "role" in data.model_fields_set and (Role(user.role) == Role.referrer) != (data.role == Role.referrer):
+        raise InvalidInput("A portal account cannot become a staff account, nor the other way round.",
+                           field="body.role")
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
     changed = sorted(name for name, value in changes.items() if value is not None and getattr(user, name) != value)
     for name in changed:
@@ -206,7 +216,8 @@ async def _issue(session: AsyncSession, user: User, *, family_id: uuid.UUID) -> 
     await session.flush()
     access, expires_in = tokens.issue(subject=str(user.id), kind="user", lifetime=_access_lifetime(),
                                       role=Role(user.role).value, session_id=str(family_id),
-                                      password_change_required=user.password_change_required)
+                                      password_change_required=user.password_change_required,
+                                      organization_id=str(user.organization_id) if user.organization_id else None)
     return TokenPair(access_token=access, refresh_token=f"{row.id.hex}.{secret}", expires_in=expires_in)
 
 

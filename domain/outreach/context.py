@@ -112,7 +112,7 @@ def _patient(referral: Referral) -> dict:
 
 
 ROLE_WORDS = {"admin": "an administrator", "intake": "an intake coordinator", "liaison": "a referral liaison",
-              "clinician": "a clinician", "analyst": "an analyst"}
+              "clinician": "a clinician", "analyst": "an analyst", "referrer": "your practice's portal user"}
 HIDDEN_SECRET = "[one-time code]"
 
 
@@ -130,6 +130,11 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
                            "family_name": provider.family_name}
     if kind in ACCOUNT_KINDS:
         return await _account_context(session, message, ctx, secrets=secrets)
+    if kind is K.thread_message:
+        # Only that a message waits, and where: its words stay behind the sign-in.
+        ctx["referral"] = {"reference": reference(message.referral_id)}
+        ctx["link"] = f"{get_settings().web_app_url.rstrip('/')}{message.payload.get('path', '/')}"
+        return ctx
     if kind is K.practice_report:
         ctx["report"] = await _practice_report(session, message)
         return ctx

@@ -161,6 +161,15 @@ An administrator has sent you a link to choose a new password:
 The link works once and until {{ invitation.expires }}. Your current password stops working when you choose the new one. If you did not ask for this, tell your administrator.
 """ + SIGN_OFF,
     ),
+    K.thread_message: (
+        "New message about referral {{ referral.reference }}",
+        """Hello {{ referrer.display_name }},
+
+There is a new message about referral {{ referral.reference }} in {{ practice.name }}'s referral portal.
+For your patient's privacy it is not copied here: sign in to read and answer it.
+{{ link }}
+""" + SIGN_OFF,
+    ),
     K.practice_report: (
         "Your referrals to {{ practice.name }}: {{ report.month }}",
         """Dear colleagues at {{ report.practice }},
@@ -203,6 +212,8 @@ SMS: dict[K, str] = {
     K.digest: "{{ practice.name }}: {{ digest['items'] | length }} referral updates today; details by email.",
     K.invitation: "{{ practice.name }}: you are invited to the referral workspace. Choose a password: {{ invitation.link }}",
     K.password_reset: "{{ practice.name }}: choose a new password for the referral workspace: {{ invitation.link }}",
+    K.thread_message: "{{ practice.name }}: new message about referral {{ referral.reference }}. Sign in to read it: "
+                      "{{ link }}",
     K.practice_report: "{{ practice.name }}, {{ report.month }}: {{ report.referrals_sent }} referrals from you, "
                        "{{ report.patients_seen }} patients seen, median wait {{ report.median_wait }}, "
                        "{{ report.loop_closure_notes_sent }} visit summaries sent.",

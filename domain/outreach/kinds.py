@@ -20,6 +20,8 @@ class MessageKind(StrEnum):
     invitation = "invitation"
     password_reset = "password_reset"
     practice_report = "practice_report"  # to a referring practice, monthly (domain/relationships/practice_report.py)
+    # A post in a referral's portal thread, to the other side: says only that there is one (no PHI).
+    thread_message = "thread_message"
 
 
 class Channel(StrEnum):
@@ -59,4 +61,5 @@ TITLES = {
     MessageKind.invitation: "Invitation",
     MessageKind.password_reset: "Password reset",
     MessageKind.practice_report: "Monthly report",
+    MessageKind.thread_message: "New portal message",
 }

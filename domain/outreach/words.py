@@ -17,6 +17,8 @@ KIND_WORDS = {
     "digest": "Daily summary",
     "invitation": "Invitation to join",
     "password_reset": "Password reset link",
+    "practice_report": "Monthly practice report",
+    "thread_message": "New portal message notice",
 }
 CHANNEL_WORDS = {"email": "Email", "sms": "Text message", "webhook": "Webhook", "fhir": "FHIR push"}
 

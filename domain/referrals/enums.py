@@ -75,6 +75,7 @@ class SourceChannel(StrEnum):
 
     fhir = "fhir"
     partner_api = "partner_api"
+    portal = "portal"  # keyed in by the referring practice in the web portal
     staff = "staff"
     fax = "fax"
     phone = "phone"

@@ -10,6 +10,7 @@ from domain.journey import intake as journey
 from domain.outreach import triggers as outreach
 from domain.audit import trail as audit
 from domain.identity.access import organization_scope
+from domain.portal.accounts import check_referring_provider
 from domain.identity.colleagues import assignable_user_exists
 from domain.referrals.enums import EventKind, ReferralStatus, SourceChannel
 from domain.referrals.errors import ReasonRequired, ReferralMerged, TransitionNotAllowed
@@ -66,8 +67,12 @@ async def create_referral(
     partner_org = organization_scope(session)
     if partner_org is not None:
         # A partner key refers for its own organisation, whatever the body says.
-        data = data.model_copy(update={"referring_organization_id": partner_org,
-                                       "source_channel": SourceChannel.partner_api})
+        # A portal user (signed in as a person) the same, through the portal.
+        channel = SourceChannel.partner_api if actor.startswith("partner:") else SourceChannel.portal
+        data = data.model_copy(update={"referring_organization_id": partner_org, "source_channel": channel})
+        if channel is SourceChannel.portal:
+            await check_referring_provider(session, organization_id=partner_org,
+                                           provider_id=data.referring_provider_id)
     if idempotency_key:
         scope = idempotency_scope or actor
         earlier = await idempotency.claim(session, scope=scope, key=idempotency_key, payload=data.model_dump(mode="json"))

@@ -23,6 +23,7 @@ import { AcceptInvitationPage } from './pages/AcceptInvitationPage';
 import { PatientLinkPage } from './pages/PatientLinkPage';
 import { RelationshipsHomePage } from './pages/RelationshipsHomePage';
 import { WorkQueuePage } from './pages/WorkQueuePage';
+import { PortalApp } from './portal/PortalApp';
 
 // Relationship pages carry charts too: loaded on first visit.
 const ReferrersPage = lazy(() => import('./pages/ReferrersPage').then((m) => ({ default: m.ReferrersPage })));
@@ -72,6 +73,10 @@ export function App() {
   if (me?.password_change_required) {
     // A password an administrator set: nothing else until the user picks their own (the API insists too).
     return <ChangePasswordPage />;
+  }
+  if (me?.role === 'referrer') {
+    // A referring practice's person: the portal, and nothing of the staff app.
+    return <PortalApp />;
   }
   return (
     <Layout>

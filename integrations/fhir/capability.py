@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from integrations.fhir.handlers import appointments, service_requests, tasks
+from integrations.fhir.handlers import appointments, healthcare_services, service_requests, tasks
 
-SEARCH_TYPES = {"identifier": "token", "status": "token", "requester": "reference", "_lastUpdated": "date",
+SEARCH_TYPES = {"name": "string", "specialty": "token", "identifier": "token", "status": "token", "requester": "reference", "_lastUpdated": "date",
                 "_id": "token", "based-on": "reference", "focus": "reference"}
 DOCS = {
     "identifier": "The placer's identifier (system|value), as sent in If-None-Exist.",
@@ -28,6 +28,10 @@ RESOURCES: dict[str, tuple[list[str], set[str], bool, bool, str]] = {
     "PractitionerRole": (["create", "read", "update"], set(), False, True,
                          "Links a practitioner to an organization in the directory."),
     "Organization": (["create", "read", "update"], set(), False, True, "Upserted into the directory by NPI."),
+    "HealthcareService": (["read", "search-type"], healthcare_services.SEARCH_PARAMS, False, False,
+                          "The service catalog, one per service line (id = the line's key, spaces as '-'): "
+                          "referral criteria, accepted payer classes, locations, scheduling contact and the median "
+                          "days to appointment over the last 90 days. Edited at /v1/catalog."),
     "Patient": (["create", "read", "update"], set(), False, True,
                 "Kept so that a later ServiceRequest can name it as subject."),
 }

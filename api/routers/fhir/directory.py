@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from api.deps import Principal, Session
 from api.routers.fhir.common import read_resource, respond
 from api.routers.fhir.security import fhir_access
-from integrations.fhir.handlers import directory, parse_if_match
+from integrations.fhir.handlers import directory, healthcare_services, parse_if_match
 from integrations.fhir.resolver import Resolver
 
 router = APIRouter(tags=["fhir"])
@@ -42,3 +42,18 @@ def _routes(resource_type: str) -> None:
 
 for _type in ("Practitioner", "PractitionerRole", "Organization", "Patient"):
     _routes(_type)
+
+
+HealthcareServiceReader = Annotated[Principal, Depends(fhir_access("HealthcareService", "read"))]
+
+
+@router.get("/HealthcareService")
+async def search_healthcareservices(request: Request, session: Session,
+                                    principal: HealthcareServiceReader) -> JSONResponse:
+    """The service catalog (GET /v1/catalog) as HealthcareService resources, one per service line."""
+    return respond(await healthcare_services.search(session, raw_params=request.query_params.multi_items()))
+
+
+@router.get("/HealthcareService/{resource_id}")
+async def read_healthcareservice(resource_id: str, session: Session, principal: HealthcareServiceReader) -> JSONResponse:
+    return respond(await healthcare_services.read(session, resource_id_=resource_id))

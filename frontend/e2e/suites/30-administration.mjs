@@ -45,7 +45,7 @@ async function signInAs(ctx, email, password, size = WIDE) {
 
 /** Sends the queued mail to `email` through the real delivery path into a development catcher, then reads
  * the one-time link from the caught mail in the admin's Mail tab, as a person would. */
-async function mailedLink(ctx, page, email) {
+export async function mailedLink(ctx, page, email) {
   deliverQueuedMail(ctx, { address: email });
   await page.getByRole('tab', { name: 'Mail (development)' }).click();
   await page.waitForURL(/\/admin\/mail/);

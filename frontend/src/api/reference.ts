@@ -43,3 +43,15 @@ export function serviceLineOptions(lines: ServiceLineEntry[] | undefined, curren
   for (const key of current ?? []) if (key && !options.some((o) => o.value === key)) options.push({ value: key, label: key });
   return options;
 }
+
+/** ICD-10-CM codes matching a code prefix or words; nothing is asked for fewer than two characters. */
+export function useIcd10Search(query: string) {
+  const q = query.trim();
+  return useQuery({
+    queryKey: ['reference', 'icd10', q],
+    queryFn: async () => unwrap(await api.GET('/v1/reference/icd10', { params: { query: { q, limit: 20 } } })) as ReferenceEntry[],
+    enabled: q.length >= 2,
+    staleTime: DAY,
+    placeholderData: (previous) => previous,
+  });
+}

@@ -11,6 +11,7 @@ const SECTIONS: Record<Role, Section[]> = {
   liaison: ['providers', 'relationships', 'referrers', 'programs', 'directory-hygiene', 'directory-import', 'pipeline', 'tasks', 'dashboard', 'messages', 'templates'],
   clinician: ['pipeline', 'work-queue', 'tasks', 'messages'],
   analyst: ['dashboard', 'referrers', 'programs'],
+  referrer: [], // the portal has its own area (src/portal)
 };
 
 export function sectionsFor(role: Role | undefined): Section[] {
@@ -40,6 +41,7 @@ export const SECTION_PATH: Record<Section, string> = {
 
 /** Where a role lands after signing in. */
 export function homeFor(role: Role | undefined): string {
+  if (role === 'referrer') return '/portal';
   const first = sectionsFor(role)[0];
   return first ? SECTION_PATH[first] : '/login';
 }

@@ -69,4 +69,30 @@ describe('new referral form', () => {
     expect(body).toMatchObject({ specialty_code: '207RC0000X', specialty_display: 'Cardiovascular Disease' });
     expect(body.patient).toMatchObject({ given_name: 'Ana', family_name: 'Lopez', birth_date: '2090-01-01', email: 'not-an-email' });
   });
+
+  it('in the portal, shows the line\'s completeness rules up front, offers the practice\'s providers and finds ICD-10 codes', async () => {
+    const calls = stubApi({
+      ...REFERENCE,
+      'GET /v1/portal/providers': () => json([{ id: 'p1', npi: null, display_name: 'Dr. Ada Byrne' }]),
+      'GET /v1/completeness-rules': () => json([{ service_line: 'cardiology', version: 1, updated_at: '2026-12-01T00:00:00Z',
+        remind_every_days: 2, decline_after_days: 10, items: [{ field: 'icd10_codes' }, { document: 'clinical_note' }] }]),
+      'GET /v1/reference/icd10': () => json([{ key: 'I48.91', display: 'Unspecified atrial fibrillation' }]),
+      'POST /v1/referrals': () => json({ type: 'x', title: 'Invalid request', status: 422, detail: 'stop here' }, 422, 'application/problem+json'),
+    });
+    renderWithApp(<NewReferralPage portal />);
+    await fillRequired();
+    const required = await screen.findByRole('list', { name: 'Required items' });
+    expect(required).toHaveTextContent('Icd10 codes');
+    expect(required).toHaveTextContent('a document: Clinical note');
+    await userEvent.click(screen.getByRole('combobox', { name: /Referring provider/ }));
+    await userEvent.click(await screen.findByRole('option', { name: 'Dr. Ada Byrne', hidden: true }));
+    await userEvent.type(screen.getByLabelText(/ICD-10 codes/, { selector: 'input' }), 'atrial');
+    await userEvent.click(await screen.findByRole('option', { name: /I48.91 Unspecified atrial fibrillation/, hidden: true }));
+    await userEvent.click(screen.getByRole('button', { name: 'Create referral' }));
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
+    expect(calls.some((c) => c.url.pathname === '/v1/providers')).toBe(false); // never the directory
+    expect(calls.filter((c) => c.url.pathname === '/v1/reference/icd10').map((c) => c.url.searchParams.get('q'))).toContain('atrial');
+    const body = JSON.parse(calls.find((c) => c.method === 'POST')!.body);
+    expect(body).toMatchObject({ referring_provider_id: 'p1', icd10_codes: ['I48.91'] });
+  });
 });

@@ -1,15 +1,18 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
-import { Alert, Autocomplete, Button, Fieldset, Group, Select, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Autocomplete, Button, Fieldset, FileInput, Group, Select, SimpleGrid, Stack, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router-dom';
-import { api, ProblemError, unwrap } from '../api/client';
+import { api, authFetch, ProblemError, unwrap, type Problem } from '../api/client';
 import type { ReferralCreate } from '../api/contracts';
 import { providerName, useProviders } from '../api/hooks';
-import { serviceLineOptions, usePayerClasses, usePayers, useServiceLines, useSpecialties } from '../api/reference';
+import { serviceLineOptions, useIcd10Search, usePayerClasses, usePayers, useServiceLines, useSpecialties } from '../api/reference';
 import { humanize } from '../lib/lifecycle';
 import { mapProblemToFields } from '../lib/problems';
 import { URGENCIES } from '../lib/filters';
+import { CompletenessHint } from '../components/referral/CompletenessHint';
+import { DOCUMENT_KINDS } from '../components/referral/DocumentsPanel';
+import { usePracticeProviders } from '../portal/queries';
 
 export const REFERRAL_SOURCES = ['physician', 'hospital', 'emergency_department', 'urgent_care', 'payer', 'self_referral', 'other'];
 const SEXES = ['female', 'male', 'other', 'unknown'];
@@ -63,7 +66,8 @@ export function toPayload(v: Values, specialtyDisplay?: string | null): Referral
   };
 }
 
-export function NewReferralPage() {
+/** `portal`: a referring practice refers: its own providers, a document sent along, its own referral page after. */
+export function NewReferralPage({ portal = false }: { portal?: boolean }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [values, setValues] = useState<Values>(EMPTY);
@@ -72,14 +76,22 @@ export function NewReferralPage() {
   const [busy, setBusy] = useState(false);
   // One key per form fill: a double submit or a retry after a timeout is the same referral.
   const idempotencyKey = useRef(crypto.randomUUID());
-  const providers = useProviders({ limit: 200 });
+  const providers = useProviders({ limit: 200 }, !portal);
+  const practiceProviders = usePracticeProviders(portal);
+  const [icdQuery, setIcdQuery] = useState('');
+  const icd10 = useIcd10Search(icdQuery);
+  const icdWords = useMemo(() => Object.fromEntries((icd10.data ?? []).map((e) => [e.key, e.display])), [icd10.data]);
+  const [attachment, setAttachment] = useState<File | null>(null);
+  const [attachmentKind, setAttachmentKind] = useState<string>('referral_letter');
   const serviceLines = useServiceLines();
   const specialties = useSpecialties();
   const payerClasses = usePayerClasses();
   const payers = usePayers();
   const providerOptions = useMemo(
-    () => (providers.data?.items ?? []).map((p) => ({ value: p.id, label: providerName(p) })),
-    [providers.data],
+    () => portal
+      ? (practiceProviders.data ?? []).map((p) => ({ value: p.id, label: p.display_name }))
+      : (providers.data?.items ?? []).map((p) => ({ value: p.id, label: providerName(p) })),
+    [portal, providers.data, practiceProviders.data],
   );
 
   const set = (field: FieldName) => (value: string | string[] | null) => {
@@ -108,9 +120,12 @@ export function NewReferralPage() {
         params: { header: { 'Idempotency-Key': idempotencyKey.current } },
       }));
       idempotencyKey.current = crypto.randomUUID();
+      const uploadProblem = attachment ? await uploadDocument(created.id, attachment, attachmentKind) : null;
       await queryClient.invalidateQueries({ queryKey: ['referrals'] });
-      notifications.show({ color: 'teal', message: 'Referral created.' });
-      navigate(`/referrals/${created.id}`);
+      notifications.show({ color: uploadProblem ? 'yellow' : 'teal', message: uploadProblem
+        ? `Referral sent, but the document was refused: ${uploadProblem} Add it again on the referral's page.`
+        : 'Referral sent.' });
+      navigate(portal ? `/portal/referrals/${created.id}` : `/referrals/${created.id}`);
     } catch (err) {
       if (err instanceof ProblemError) {
         const mapped = mapProblemToFields(err.problem, FORM_FIELDS);
@@ -128,6 +143,7 @@ export function NewReferralPage() {
   return (
     <Stack gap="md" maw={900}>
       <Title order={1} size="h2">New referral</Title>
+      <CompletenessHint serviceLine={values.service_line} />
       <form onSubmit={submit} noValidate aria-label="New referral">
         <Stack gap="md">
           {general.length > 0 && (
@@ -178,7 +194,7 @@ export function NewReferralPage() {
               <Select
                 label="Referring provider"
                 name="referring_provider_id"
-                placeholder={providers.isError ? 'Directory unavailable' : 'Search the directory'}
+                placeholder={portal ? 'One of your practice\'s providers' : providers.isError ? 'Directory unavailable' : 'Search the directory'}
                 data={providerOptions}
                 value={values.referring_provider_id || null}
                 onChange={set('referring_provider_id')}
@@ -218,13 +234,28 @@ export function NewReferralPage() {
               mt="sm"
               label="ICD-10 codes"
               name="icd10_codes"
-              description="Press Enter after each code, e.g. I48.91"
+              description="Search by code or words (e.g. I48.91, atrial fibrillation); press Enter after a code you type"
               value={values.icd10_codes}
-              onChange={set('icd10_codes')}
+              onChange={(codes) => { set('icd10_codes')(codes.map((c) => c.split(' ')[0].toUpperCase())); setIcdQuery(''); }}
+              searchValue={icdQuery}
+              onSearchChange={setIcdQuery}
+              data={(icd10.data ?? []).map((e) => e.key).filter((k) => !values.icd10_codes.includes(k))}
+              renderOption={({ option }) => <Text size="sm">{option.value} {icdWords[option.value]}</Text>}
+              filter={({ options }) => options}
               error={errors.icd10_codes}
               maxTags={12}
             />
           </Fieldset>
+          {portal && (
+            <Fieldset legend="Document">
+              <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+                <FileInput label="Attach a document" placeholder="PDF, image or text" clearable value={attachment} onChange={setAttachment}
+                  accept="application/pdf,image/png,image/jpeg,image/gif,image/webp,image/tiff,text/plain" />
+                <Select label="Kind of document" data={DOCUMENT_KINDS} value={attachmentKind} allowDeselect={false}
+                  onChange={(v) => setAttachmentKind(v ?? 'referral_letter')} />
+              </SimpleGrid>
+            </Fieldset>
+          )}
           <Group justify="flex-end">
             <Button variant="default" onClick={() => navigate(-1)}>Cancel</Button>
             <Button type="submit" loading={busy}>Create referral</Button>
@@ -233,6 +264,18 @@ export function NewReferralPage() {
       </form>
     </Stack>
   );
+}
+
+/** Upload after the referral exists; the words of a refusal, or null. */
+async function uploadDocument(referralId: string, file: File, kind: string): Promise<string | null> {
+  const form = new FormData();
+  form.append('file', file);
+  form.append('kind', kind);
+  form.append('title', file.name.replace(/\.[^.]+$/, '').slice(0, 200) || 'Document');
+  const res = await authFetch(new Request(`${location.origin}/v1/referrals/${referralId}/documents`, { method: 'POST', body: form }));
+  if (res.ok) return null;
+  const problem = await res.json().catch(() => ({})) as Problem;
+  return problem.detail ?? `the server answered ${res.status}.`;
 }
 
 function focusFirstError(fields: string[]) {

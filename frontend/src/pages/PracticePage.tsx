@@ -6,6 +6,7 @@ import { api, unwrap } from '../api/client';
 import type { Organization } from '../api/contracts';
 import { usePracticeReport } from '../api/relationships';
 import { useAuth } from '../auth/AuthContext';
+import { PortalUsersPanel } from '../components/PortalUsersPanel';
 import { QueryState } from '../components/QueryState';
 import { problemText } from './admin/shared';
 
@@ -146,6 +147,7 @@ export function PracticePage() {
                 </QueryState>
               </Stack>
             </Paper>
+            {me && ['admin', 'liaison'].includes(me.role) && <PortalUsersPanel organizationId={o.id} canInvite={me.role === 'admin'} />}
           </Stack>
         )}
       </QueryState>

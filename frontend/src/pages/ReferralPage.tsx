@@ -17,6 +17,7 @@ import { PatientBlock } from '../components/referral/PatientBlock';
 import { WorkPanel } from '../components/referral/WorkPanel';
 import { Timeline } from '../components/referral/Timeline';
 import { DocumentsPanel } from '../components/referral/DocumentsPanel';
+import { MessageThread } from '../components/referral/MessageThread';
 import { SlaPanel } from '../components/referral/SlaPanel';
 import { MessageDrawer } from '../components/outreach/MessageDrawer';
 import { MessageTable } from '../components/outreach/MessageTable';
@@ -217,6 +218,7 @@ export function ReferralPage() {
               </Group>
             </Paper>
             <DocumentsPanel referralId={id} canUpload={canMoveReferrals(me?.role)} />
+            {canMoveReferrals(me?.role) && <MessageThread referralId={id} side="intake" />}
             <Paper withBorder p="md" radius="md" component="section" aria-labelledby="appts-heading">
               <PanelTitle id="appts-heading">Appointments</PanelTitle>
               <QueryState isPending={appointments.isPending} error={appointments.error} what="appointments">

@@ -12,12 +12,14 @@ import { QueuesSection } from './QueuesSection';
 import { CalendarsSection } from './CalendarsSection';
 import { RelationshipsSection } from './RelationshipsSection';
 import { PreparationSection } from './PreparationSection';
+import { CatalogSection } from './CatalogSection';
 
 const TABS = [
   { path: 'users', label: 'Users', element: <UsersSection /> },
   { path: 'api-keys', label: 'API keys', element: <ApiKeysSection /> },
   { path: 'ehr-clients', label: 'EHR clients', element: <EhrClientsSection /> },
   { path: 'completeness', label: 'Completeness', element: <CompletenessSection /> },
+  { path: 'catalog', label: 'Service catalog', element: <CatalogSection /> },
   { path: 'routing', label: 'Routing', element: <RoutingSection /> },
   { path: 'queues', label: 'Work queues', element: <QueuesSection /> },
   { path: 'calendars', label: 'Calendars & SLA', element: <CalendarsSection /> },

@@ -15,7 +15,8 @@ const ROLES: { value: Role; label: string }[] = [
   { value: 'clinician', label: 'Clinician' },
   { value: 'analyst', label: 'Practice analyst' },
 ];
-const roleLabel = (role: string) => ROLES.find((r) => r.value === role)?.label ?? role;
+// Portal accounts are invited from their practice's page, so `referrer` is shown but never offered here.
+const roleLabel = (role: string) => role === 'referrer' ? 'Practice portal user' : ROLES.find((r) => r.value === role)?.label ?? role;
 
 type Dialog = { kind: 'invite' } | { kind: 'role'; user: UserSummary } | { kind: 'reset'; user: UserSummary } | null;
 

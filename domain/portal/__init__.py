@@ -1,0 +1,1 @@
+"""The referring-practice portal: portal accounts, the message thread with intake, the service catalog."""
