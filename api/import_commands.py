@@ -11,8 +11,15 @@ imports = typer.Typer(help="Load data from files.", no_args_is_help=True)
 
 @imports.command("referrals")
 def import_referrals(
-    file: Annotated[Path, typer.Argument(help="CSV with a header line; see docs/relationships.md for the columns.",
-                                         exists=True, dir_okay=False, readable=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with a header line; see docs/relationships.md for the columns.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
 ) -> None:
     """Load historical referrals: all rows or none, nothing twice."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -30,7 +37,10 @@ def import_referrals(
         async def run():
             async with _unit("import-referrals") as session:
                 return await service.import_referrals(
-                    session, data=data, filename=file.name, actor="cli",
+                    session,
+                    data=data,
+                    filename=file.name,
+                    actor="cli",
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
 
@@ -42,16 +52,22 @@ def import_referrals(
     if result.already_imported:
         typer.echo(f"{file}: already imported (same file); nothing loaded")
         return
-    typer.echo(f"{file}: loaded {result.loaded} of {result.rows} rows"
-               + (f"; {result.skipped} skipped (source_id loaded before)" if result.skipped else ""))
+    typer.echo(
+        f"{file}: loaded {result.loaded} of {result.rows} rows"
+        + (f"; {result.skipped} skipped (source_id loaded before)" if result.skipped else "")
+    )
 
 
 def _read_within(file: Path, limit: int) -> bytes:
     """The file's bytes, refused by its size before reading any of it."""
     size = file.stat().st_size
     if size > limit:
-        typer.secho(f"{file}: {size / 2**20:.1f} MB; the limit is {limit // 2**20} MB. "
-                    "Split it into smaller files. Nothing was loaded.", err=True, fg=typer.colors.RED)
+        typer.secho(
+            f"{file}: {size / 2**20:.1f} MB; the limit is {limit // 2**20} MB. "
+            "Split it into smaller files. Nothing was loaded.",
+            err=True,
+            fg=typer.colors.RED,
+        )
         raise typer.Exit(1)
     return file.read_bytes()
 
@@ -65,8 +81,12 @@ def _rejected(file: Path, exc) -> None:
 
 @imports.command("providers")
 def import_providers(
-    file: Annotated[Path, typer.Argument(help="NPPES-style CSV; see docs/directory.md for the columns.",
-                                         exists=True, dir_okay=False, readable=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="NPPES-style CSV; see docs/directory.md for the columns.", exists=True, dir_okay=False, readable=True
+        ),
+    ],
     show: Annotated[int, typer.Option(help="Report rows to print (problems and changes first).")] = 20,
 ) -> None:
     """Load or update the provider directory: upsert by NPI, all rows or none."""
@@ -84,7 +104,10 @@ def import_providers(
         async def run():
             async with _unit("import-providers") as session:
                 job = await import_jobs.run(
-                    session, data=data, filename=file.name, actor="cli",
+                    session,
+                    data=data,
+                    filename=file.name,
+                    actor="cli",
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
                 return job.id, job.counts, job.report
@@ -98,8 +121,10 @@ def import_providers(
     notable = sorted(report, key=lambda e: (e["problem"] is None, e["action"] == "unchanged", e["row"]))[:show]
     for e in notable:
         if e["problem"] or e["action"] != "unchanged":
-            typer.echo(f"  row {e['row']} ({e['npi']}): {e['action']}" + (f"; {e['column']}: {e['problem']}"
-                                                                          if e["problem"] else ""))
+            typer.echo(
+                f"  row {e['row']} ({e['npi']}): {e['action']}"
+                + (f"; {e['column']}: {e['problem']}" if e["problem"] else "")
+            )
 
 
 def register(app: typer.Typer) -> None:

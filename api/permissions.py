@@ -79,8 +79,11 @@ def fhir_staff_roles(resource_type: str, access: str) -> tuple[str, ...]:
 
 
 def fhir(resource_type: str, access: str, *, audit: str | None = None) -> Rule:
-    return Rule(allow=frozenset({*fhir_staff_roles(resource_type, access), "ehr_client"}),
-                fhir=(resource_type, access), audit=audit)
+    return Rule(
+        allow=frozenset({*fhir_staff_roles(resource_type, access), "ehr_client"}),
+        fhir=(resource_type, access),
+        audit=audit,
+    )
 
 
 RULES: dict[str, Rule] = {
@@ -97,10 +100,15 @@ RULES: dict[str, Rule] = {
     "auth-accept_invitation": Rule(open=True, audit="invitation.accept"),
     "auth-me": rule(*SIGNED_IN),
     # Referrals: patient data. Partners see their own organisation's only (404 otherwise).
-    "referrals-create_referral": rule("admin", "intake", "referrer", "partner", audit="referral.create",
-                                      partner_scope="referrals:write"),
-    "referrals-list_referrals": rule(*CARE_TEAM, "referrer", "partner", audit="referral.list", partner_scope="referrals:read"),
-    "referrals-get_referral": rule(*CARE_TEAM, "referrer", "partner", audit="referral.read", partner_scope="referrals:read"),
+    "referrals-create_referral": rule(
+        "admin", "intake", "referrer", "partner", audit="referral.create", partner_scope="referrals:write"
+    ),
+    "referrals-list_referrals": rule(
+        *CARE_TEAM, "referrer", "partner", audit="referral.list", partner_scope="referrals:read"
+    ),
+    "referrals-get_referral": rule(
+        *CARE_TEAM, "referrer", "partner", audit="referral.read", partner_scope="referrals:read"
+    ),
     "referrals-update_referral": rule("admin", "intake", audit="referral.update"),
     "referrals-transition_referral": rule("admin", "intake", "clinician", audit="referral.transition"),
     "referrals-record_contact_attempt": rule("admin", "intake", "clinician", audit="referral.contact_attempt"),
@@ -185,8 +193,12 @@ RULES: dict[str, Rule] = {
     "analytics-get_summary": rule("admin", "analyst", "liaison"),
     # Finding and working referrals (search, per-status counts, notes, colleagues to assign to).
     # Search reads patients like the list does: care team and partners (own organisation only), never analysts.
-    "search-search_referrals": rule(*CARE_TEAM, "referrer", "partner", audit="referral.search", partner_scope="referrals:read"),
-    "referrals-count_referrals": rule(*CARE_TEAM, "referrer", "partner", audit="referral.count", partner_scope="referrals:read"),
+    "search-search_referrals": rule(
+        *CARE_TEAM, "referrer", "partner", audit="referral.search", partner_scope="referrals:read"
+    ),
+    "referrals-count_referrals": rule(
+        *CARE_TEAM, "referrer", "partner", audit="referral.count", partner_scope="referrals:read"
+    ),
     "referrals-add_referral_note": rule(*CARE_TEAM, audit="referral.note"),
     "users-list_assignable_users": rule(*CARE_TEAM, audit="user.list_assignable"),
     # Outreach centre, dashboard export and reference lists. CSV is the summary's figures: same readers.
@@ -252,8 +264,9 @@ RULES: dict[str, Rule] = {
     "completeness-rules-delete_completeness_rule": rule("admin", audit="settings.completeness_rule_delete"),
     "work-queue-get_my_work_queue": rule("admin", "intake", "clinician", audit="referral.list"),
     # Documents are PHI: care team reads (every download audited), intake and clinicians attach.
-    "documents-upload_document": rule("admin", "intake", "clinician", "referrer", "partner", audit="document.create",
-                                      partner_scope="referrals:write"),
+    "documents-upload_document": rule(
+        "admin", "intake", "clinician", "referrer", "partner", audit="document.create", partner_scope="referrals:write"
+    ),
     "documents-list_documents": rule(*CARE_TEAM, "referrer", audit="document.list"),
     "documents-download_document": rule(*CARE_TEAM, "referrer", audit="document.download"),
     # Possible duplicate referrals: the care team sees them, intake decides; the policy is an admin setting.
@@ -317,8 +330,9 @@ RULES: dict[str, Rule] = {
     "fhir-search_healthcareservices": fhir("HealthcareService", "read"),
     "fhir-read_healthcareservice": fhir("HealthcareService", "read"),
     # A Bundle's entries are checked one by one against the SMART scopes by the route itself.
-    "process_bundle": Rule(allow=frozenset({"admin", "intake", "ehr_client"}), fhir=("*", "entries"),
-                           audit="bundle.fhir_process"),
+    "process_bundle": Rule(
+        allow=frozenset({"admin", "intake", "ehr_client"}), fhir=("*", "entries"), audit="bundle.fhir_process"
+    ),
 }
 
 # Routes served outside the matrix (no dependencies run): the docs and the web app's files.
@@ -351,8 +365,10 @@ def render() -> str:
         "organisation only: any other organisation's referral is a 404. `ehr_client` rows also need the SMART",
         "system scope shown. `audit` is the action recorded in the audit log for every call.",
         "",
-        "Open to everyone: " + ", ".join(f"`{op}`" for op, r in sorted(RULES.items()) if r.open)
-        + "; also the interactive docs and the contract (" + ", ".join(f"`{p}`" for p in UNGUARDED_PATHS)
+        "Open to everyone: "
+        + ", ".join(f"`{op}`" for op, r in sorted(RULES.items()) if r.open)
+        + "; also the interactive docs and the contract ("
+        + ", ".join(f"`{p}`" for p in UNGUARDED_PATHS)
         + ") and the web app's static files.",
         "",
         "| operation | " + " | ".join(PRINCIPALS) + " | audit |",

@@ -49,9 +49,12 @@ async def common_values() -> tuple[str, dict[str, str]]:
         newest = await conn.fetchval("SELECT max(received_at) FROM analytics_referral_facts")
         values = {}
         for param, column in FILTERS.items():
-            values[param] = str(await conn.fetchval(
-                f"SELECT {column} FROM analytics_referral_facts WHERE {column} IS NOT NULL "
-                f"GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
+            values[param] = str(
+                await conn.fetchval(
+                    f"SELECT {column} FROM analytics_referral_facts WHERE {column} IS NOT NULL "
+                    f"GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+                )
+            )
     finally:
         await conn.close()
     return newest.isoformat(), values
@@ -94,8 +97,7 @@ def line(name: str, timings: list[float]) -> str:
     ordered = sorted(timings)
     p95 = ordered[round(0.95 * (len(ordered) - 1))]
     verdict = "ok" if p95 < TARGET_P95_MS else "over"
-    return (f"| {name} | {len(ordered)} | {statistics.median(ordered):.0f} | {p95:.0f} | {ordered[-1]:.0f} | "
-            f"{verdict} |")
+    return f"| {name} | {len(ordered)} | {statistics.median(ordered):.0f} | {p95:.0f} | {ordered[-1]:.0f} | {verdict} |"
 
 
 def main() -> None:

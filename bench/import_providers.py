@@ -25,8 +25,13 @@ sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = "refloop_bench_directory"
 STREETS = ("main street", "oak avenue", "north elm st", "lake shore drive", "w 5th street", "maple road")
-CITIES = (("Springfield", "IL", "62704"), ("Boston", "MA", "02110"), ("Austin", "TX", "78701"),
-          ("Denver", "CO", "80202"), ("Portland", "OR", "97201"))
+CITIES = (
+    ("Springfield", "IL", "62704"),
+    ("Boston", "MA", "02110"),
+    ("Austin", "TX", "78701"),
+    ("Denver", "CO", "80202"),
+    ("Portland", "OR", "97201"),
+)
 CODES = ("207RC0000X", "207Q00000X", "207X00000X", "208D00000X", "363LF0000X", "207RG0100X")
 
 
@@ -40,12 +45,28 @@ def make_csv(rows: int, practices: int, seed: int = 11) -> bytes:
     sites = []
     for p in range(practices):
         city, state, zip5 = rng.choice(CITIES)
-        sites.append(dict(address_line_1=f"{rng.randint(1, 9999)} {rng.choice(STREETS)}", address_line_2="",
-                          city=city, state=state, postal_code=f"{zip5}-{rng.randint(1000, 9999)}",
-                          phone=f"({rng.randint(201, 989)}) 555-{p % 10_000:04d}", email=f"office@practice{p}.example",
-                          organization_name=f"Practice {p}"))
-    lines = [provider_row(valid_npi(20_000_000 + n), first_name=f"Given{n}", last_name=f"Family{n}",
-                          taxonomy_code_1=rng.choice(CODES), **sites[n % practices]) for n in range(rows)]
+        sites.append(
+            dict(
+                address_line_1=f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
+                address_line_2="",
+                city=city,
+                state=state,
+                postal_code=f"{zip5}-{rng.randint(1000, 9999)}",
+                phone=f"({rng.randint(201, 989)}) 555-{p % 10_000:04d}",
+                email=f"office@practice{p}.example",
+                organization_name=f"Practice {p}",
+            )
+        )
+    lines = [
+        provider_row(
+            valid_npi(20_000_000 + n),
+            first_name=f"Given{n}",
+            last_name=f"Family{n}",
+            taxonomy_code_1=rng.choice(CODES),
+            **sites[n % practices],
+        )
+        for n in range(rows)
+    ]
     return directory_csv(lines)
 
 

@@ -27,14 +27,26 @@ async def _load_file(session) -> tuple[dict[str, dict], dict[str, str]]:
     for row in rows:
         place = (row["organization"], row["street"], row["zip"])
         if place not in practices:
-            org = await make_organization(session, name=row["organization"], address={
-                "line": [row["street"]], "city": row["city"], "state": row["state"], "postal_code": row["zip"]})
+            org = await make_organization(
+                session,
+                name=row["organization"],
+                address={
+                    "line": [row["street"]],
+                    "city": row["city"],
+                    "state": row["state"],
+                    "postal_code": row["zip"],
+                },
+            )
             practices[place] = str(org.id)
         points = [{"system": "phone", "value": row["phone"]}] if row["phone"] else []
         points += [{"system": "email", "value": row["email"]}] if row["email"] else []
         provider = await make_provider(
-            session, given_name=row["given_name"], family_name=row["family_name"], npi=row["npi"] or None,
-            contact_points=points, affiliations=[{"organization_id": practices[place]}],
+            session,
+            given_name=row["given_name"],
+            family_name=row["family_name"],
+            npi=row["npi"] or None,
+            contact_points=points,
+            affiliations=[{"organization_id": practices[place]}],
             specialties=[{"code": row["specialty"], "display": row["specialty"], "primary": True}],
         )
         ids[str(provider.id)] = row["record_id"]
@@ -44,8 +56,11 @@ async def _load_file(session) -> tuple[dict[str, dict], dict[str, str]]:
 async def _queue(client, **params) -> list[dict]:
     pairs, cursor = [], None
     for _ in range(50):
-        page = (await client.get("/v1/directory/duplicates", params={"limit": 40, **params}
-                                 | ({"cursor": cursor} if cursor else {}))).json()
+        page = (
+            await client.get(
+                "/v1/directory/duplicates", params={"limit": 40, **params} | ({"cursor": cursor} if cursor else {})
+            )
+        ).json()
         pairs += page["items"]
         if not (cursor := page["next_cursor"]):
             return pairs
@@ -54,14 +69,22 @@ async def _queue(client, **params) -> list[dict]:
 
 async def test_finder_recall_and_precision_on_the_fixed_file(client, session):
     rows, ids = await _load_file(session)
-    truth = {frozenset((a["record_id"], b["record_id"])) for a, b in itertools.combinations(rows.values(), 2)
-             if a["person"] == b["person"]}
-    proposed = {frozenset((ids[p["first"]["id"]], ids[p["second"]["id"]])): p for p in await _queue(client)
-                if p["first"]["id"] in ids and p["second"]["id"] in ids}
+    truth = {
+        frozenset((a["record_id"], b["record_id"]))
+        for a, b in itertools.combinations(rows.values(), 2)
+        if a["person"] == b["person"]
+    }
+    proposed = {
+        frozenset((ids[p["first"]["id"]], ids[p["second"]["id"]])): p
+        for p in await _queue(client)
+        if p["first"]["id"] in ids and p["second"]["id"] in ids
+    }
     found = proposed.keys() & truth
     precision, recall = len(found) / len(proposed), len(found) / len(truth)
-    print(f"\nduplicate finder on {FILE.name}: {len(rows)} records, {len(truth)} true pairs, "
-          f"{len(proposed)} proposed, precision {precision:.3f}, recall {recall:.3f}")
+    print(
+        f"\nduplicate finder on {FILE.name}: {len(rows)} records, {len(truth)} true pairs, "
+        f"{len(proposed)} proposed, precision {precision:.3f}, recall {recall:.3f}"
+    )
     assert recall >= 0.95, sorted(truth - found)
     assert precision >= 0.95, [proposed[p]["reasons"] for p in proposed.keys() - truth]
     scores = [p["score"] for p in proposed.values()]
@@ -70,8 +93,9 @@ async def test_finder_recall_and_precision_on_the_fixed_file(client, session):
     assert not named & set(SAME_NAME_DIFFERENT_DOCTORS)
     # Looked at directly, each namesake is a weak match below the threshold, and the reasons say why.
     for given, family in SAME_NAME_DIFFERENT_DOCTORS:
-        first, second = [pid for pid, r in ids.items() if rows[r]["given_name"] == given
-                         and rows[r]["family_name"] == family]
+        first, second = [
+            pid for pid, r in ids.items() if rows[r]["given_name"] == given and rows[r]["family_name"] == family
+        ]
         weak = (await client.get(f"/v1/providers/{first}/duplicates", params={"min_score": 0})).json()
         pair = next(d for d in weak if d["provider"]["id"] == second)
         assert pair["score"] < REVIEW_THRESHOLD
@@ -81,21 +105,38 @@ async def test_finder_recall_and_precision_on_the_fixed_file(client, session):
 async def test_reasons_read_as_words_and_a_nickname_is_the_same_name(client, session):
     practice = await make_organization(session, address={"line": ["12 Elm St"], "postal_code": "02115"})
     affiliation = [{"organization_id": str(practice.id)}]
-    robert = await make_provider(session, given_name="Robert", family_name="Quillfeather", affiliations=affiliation,
-                                 contact_points=[{"system": "phone", "value": "617 555 0142"}])
-    bob = await make_provider(session, given_name="Bob", family_name="Quillfeather", affiliations=affiliation,
-                              contact_points=[{"system": "phone", "value": "617 555 0124"}])  # last digits swapped
+    robert = await make_provider(
+        session,
+        given_name="Robert",
+        family_name="Quillfeather",
+        affiliations=affiliation,
+        contact_points=[{"system": "phone", "value": "617 555 0142"}],
+    )
+    bob = await make_provider(
+        session,
+        given_name="Bob",
+        family_name="Quillfeather",
+        affiliations=affiliation,
+        contact_points=[{"system": "phone", "value": "617 555 0124"}],
+    )  # last digits swapped
     found = (await client.get(f"/v1/providers/{robert.id}/duplicates")).json()
     assert [d["provider"]["id"] for d in found] == [str(bob.id)]
     assert found[0]["score"] >= REVIEW_THRESHOLD
-    assert {"phones one digit apart", "same ZIP", "same street address", "same organization",
-            "Robert and Bob are the same name (nickname)"} <= set(found[0]["reasons"])
+    assert {
+        "phones one digit apart",
+        "same ZIP",
+        "same street address",
+        "same organization",
+        "Robert and Bob are the same name (nickname)",
+    } <= set(found[0]["reasons"])
 
 
 async def test_colleagues_sharing_the_office_phone_are_not_proposed(client, session):
     practice = await make_organization(session, address={"line": ["3 Oak Ave"], "postal_code": "60611"})
-    shared = {"contact_points": [{"system": "phone", "value": "312 555 0199"}],
-              "affiliations": [{"organization_id": str(practice.id)}]}
+    shared = {
+        "contact_points": [{"system": "phone", "value": "312 555 0199"}],
+        "affiliations": [{"organization_id": str(practice.id)}],
+    }
     david = await make_provider(session, given_name="David", family_name="Marchetti", **shared)
     await make_provider(session, given_name="Priya", family_name="Marchetti", **shared)
     assert (await client.get(f"/v1/providers/{david.id}/duplicates")).json() == []
@@ -108,7 +149,9 @@ async def test_not_a_duplicate_is_remembered_and_never_proposed_again(client, se
     pair = {str(a.id), str(b.id)}
     assert any({p["first"]["id"], p["second"]["id"]} == pair for p in await _queue(client))
     for _ in range(2):  # marking twice is harmless
-        dismissed = await client.post("/v1/directory/duplicates/dismissals", json={"provider_ids": [str(b.id), str(a.id)]})
+        dismissed = await client.post(
+            "/v1/directory/duplicates/dismissals", json={"provider_ids": [str(b.id), str(a.id)]}
+        )
         assert dismissed.status_code == 204, dismissed.text
     assert not any({p["first"]["id"], p["second"]["id"]} == pair for p in await _queue(client, min_score=0))
     assert (await client.get(f"/v1/providers/{a.id}/duplicates", params={"min_score": 0})).json() == []
@@ -130,8 +173,14 @@ async def _everything_pointing_at(session, provider, admin_user):
     task = await make_task(session, provider_id=provider.id)
     touchpoint = Touchpoint(provider_id=provider.id, liaison_id=admin_user.id, occurred_at=utcnow(), kind="visit")
     session.add(touchpoint)
-    message = await add_message(session, channel="email", kind="reminder", recipient_type="provider",
-                                recipient_id=provider.id, idempotency_key=f"merge-test-{uuid.uuid4()}")
+    message = await add_message(
+        session,
+        channel="email",
+        kind="reminder",
+        recipient_type="provider",
+        recipient_id=provider.id,
+        idempotency_key=f"merge-test-{uuid.uuid4()}",
+    )
     await session.flush()
     return referral, task, touchpoint, message
 
@@ -145,16 +194,27 @@ async def test_merge_with_field_choices_moves_everything_and_undo_puts_it_back(c
     from domain.tasks.models import Task
 
     npi = valid_npi()
-    survivor = await make_provider(session, given_name="Bob", family_name="Halloway",
-                                   contact_points=[{"system": "phone", "value": "614 555 0100"}])
-    duplicate = await make_provider(session, given_name="Robert", family_name="Halloway", npi=npi,
-                                    contact_points=[{"system": "fax", "value": "614 555 0101"}], notes="old note")
+    survivor = await make_provider(
+        session, given_name="Bob", family_name="Halloway", contact_points=[{"system": "phone", "value": "614 555 0100"}]
+    )
+    duplicate = await make_provider(
+        session,
+        given_name="Robert",
+        family_name="Halloway",
+        npi=npi,
+        contact_points=[{"system": "fax", "value": "614 555 0101"}],
+        notes="old note",
+    )
     referral, task, touchpoint, message = await _everything_pointing_at(session, duplicate, admin_user)
 
-    merged = await client.post("/v1/directory/merges", json={
-        "survivor_id": str(survivor.id), "merged_id": str(duplicate.id),
-        "keep": {"given_name": "merged", "contact_points": "survivor", "notes": "survivor"},
-    })
+    merged = await client.post(
+        "/v1/directory/merges",
+        json={
+            "survivor_id": str(survivor.id),
+            "merged_id": str(duplicate.id),
+            "keep": {"given_name": "merged", "contact_points": "survivor", "notes": "survivor"},
+        },
+    )
     assert merged.status_code == 201, merged.text
     merge = merged.json()
     assert (merge["survivor_name"], merge["merged_name"]) == ("Bob Halloway", "Robert Halloway")
@@ -192,8 +252,11 @@ async def test_undo_is_refused_after_30_days(client, session):
     practice = await make_organization(session)
     a, b = [await make_provider(session, affiliations=[{"organization_id": str(practice.id)}]) for _ in range(2)]
     merge = (await client.post("/v1/directory/merges", json={"survivor_id": str(a.id), "merged_id": str(b.id)})).json()
-    await session.execute(text("UPDATE provider_merges SET merged_at = merged_at - interval '31 days' WHERE id = :id")
-                          .bindparams(id=uuid.UUID(merge["id"])))
+    await session.execute(
+        text("UPDATE provider_merges SET merged_at = merged_at - interval '31 days' WHERE id = :id").bindparams(
+            id=uuid.UUID(merge["id"])
+        )
+    )
     late = await client.post(f"/v1/directory/merges/{merge['id']}/undo")
     assert late.status_code == 409
     assert "30 days" in late.json()["detail"]
@@ -203,7 +266,8 @@ async def test_undo_is_refused_after_30_days(client, session):
     merge = (await client.post("/v1/directory/merges", json={"survivor_id": str(c.id), "merged_id": str(d.id)})).json()
     assert (await client.post(f"/v1/directory/merges/{merge['id']}/undo")).status_code == 200
     assert [x["organization_id"] for x in (await client.get(f"/v1/providers/{d.id}")).json()["affiliations"]] == [
-        str(practice.id)]
+        str(practice.id)
+    ]
     assert (await client.post(f"/v1/directory/merges/{uuid.uuid4()}/undo")).status_code == 404
 
 
@@ -227,30 +291,57 @@ async def test_patterns_show_where_a_referrers_referrals_go_with_conversion(clie
     referrer = await make_provider(session)
     heart = await make_provider(session, kind="internal", given_name="Ada", family_name="Cardio")
     bones = await make_provider(session, kind="internal", given_name="Ben", family_name="Ortho")
-    sent = [("cardiology", heart, "completed"), ("cardiology", heart, "received"), ("cardiology", heart, "completed"),
-            ("orthopedics", bones, "cancelled"), ("orthopedics", None, "received")]
+    sent = [
+        ("cardiology", heart, "completed"),
+        ("cardiology", heart, "received"),
+        ("cardiology", heart, "completed"),
+        ("orthopedics", bones, "cancelled"),
+        ("orthopedics", None, "received"),
+    ]
     for line, receiver, status in sent:
-        await make_referral(session, status=status, service_line=line, referring_provider_id=str(referrer.id),
-                            receiving_provider_id=str(receiver.id) if receiver else None)
+        await make_referral(
+            session,
+            status=status,
+            service_line=line,
+            referring_provider_id=str(referrer.id),
+            receiving_provider_id=str(receiver.id) if receiver else None,
+        )
     old = (utcnow() - timedelta(days=200)).isoformat()
-    await make_referral(session, status="completed", service_line="cardiology", received_at=old,
-                        referring_provider_id=str(referrer.id), receiving_provider_id=str(heart.id))
+    await make_referral(
+        session,
+        status="completed",
+        service_line="cardiology",
+        received_at=old,
+        referring_provider_id=str(referrer.id),
+        receiving_provider_id=str(heart.id),
+    )
 
     got = (await client.get(f"/v1/providers/{referrer.id}/patterns")).json()
     assert (got["volume"], got["conversion"]["count"]) == (5, 2)
     assert [(s["label"], s["volume"], s["conversion"]["count"]) for s in got["service_lines"]] == [
-        ("cardiology", 3, 2), ("orthopedics", 2, 0)]
+        ("cardiology", 3, 2),
+        ("orthopedics", 2, 0),
+    ]
     assert [(r["label"], r["volume"]) for r in got["receivers"]] == [
-        ("Ada Cardio", 3), ("Ben Ortho", 1), ("Not yet assigned", 1)]
+        ("Ada Cardio", 3),
+        ("Ben Ortho", 1),
+        ("Not yet assigned", 1),
+    ]
     cell = next(f for f in got["flows"] if f["receiving_provider_id"] == str(heart.id))
     assert cell["conversion"]["rate"] == 2 / 3
-    longer = (await client.get(f"/v1/providers/{referrer.id}/patterns",
-                               params={"from": (utcnow() - timedelta(days=365)).date().isoformat()})).json()
+    longer = (
+        await client.get(
+            f"/v1/providers/{referrer.id}/patterns",
+            params={"from": (utcnow() - timedelta(days=365)).date().isoformat()},
+        )
+    ).json()
     assert (longer["volume"], longer["conversion"]["count"]) == (6, 3)
     summary = (await client.get("/v1/analytics/summary", params={"referring_provider_id": str(referrer.id)})).json()
     assert summary["totals"]["conversion"] == got["conversion"]
     assert (await client.get(f"/v1/providers/{uuid.uuid4()}/patterns")).status_code == 404
-    backwards = await client.get(f"/v1/providers/{referrer.id}/patterns", params={"from": "2026-01-02", "to": "2026-01-01"})
+    backwards = await client.get(
+        f"/v1/providers/{referrer.id}/patterns", params={"from": "2026-01-02", "to": "2026-01-01"}
+    )
     assert backwards.status_code == 422
 
 

@@ -20,14 +20,18 @@ async def _items(client, provider_id) -> dict[str, dict]:
 
 
 async def test_each_problem_is_listed_with_its_fix(client, session):
-    provider = await make_provider(session, npi=None, specialties=[
-        {"code": "207ZZ9999X", "display": "Made up", "primary": True}])
+    provider = await make_provider(
+        session, npi=None, specialties=[{"code": "207ZZ9999X", "display": "Made up", "primary": True}]
+    )
     items = await _items(client, provider.id)
     assert set(items) == {"missing_preferred_contact", "missing_npi", "unknown_taxonomy", "not_verified"}
     assert items["unknown_taxonomy"]["problem"] == "A specialty code is not in the NUCC code set: 207ZZ9999X"
-    assert items["missing_npi"]["fix"] == {"action": "edit", "label": "Add the NPI",
-                                           "href": f"/providers/{provider.id}",
-                                           "api": f"PATCH /v1/providers/{provider.id}"}
+    assert items["missing_npi"]["fix"] == {
+        "action": "edit",
+        "label": "Add the NPI",
+        "href": f"/providers/{provider.id}",
+        "api": f"PATCH /v1/providers/{provider.id}",
+    }
     counts = (await client.get("/v1/directory/hygiene")).json()["counts"]
     assert counts["missing_npi"] >= 1 and counts["not_verified"] >= 1
 
@@ -36,8 +40,9 @@ async def test_a_clean_record_has_nothing_to_fix_and_goes_stale_after_a_year(cli
     provider = await make_provider(session, npi=valid_npi(), preferred_contact_method="fax")
     assert (await client.post(f"/v1/providers/{provider.id}/verify")).status_code == 200
     assert await _items(client, provider.id) == {}
-    await session.execute(update(Provider).where(Provider.id == provider.id)
-                          .values(verified_at=utcnow() - timedelta(days=366)))
+    await session.execute(
+        update(Provider).where(Provider.id == provider.id).values(verified_at=utcnow() - timedelta(days=366))
+    )
     assert set(await _items(client, provider.id)) == {"not_verified"}
 
 
@@ -53,10 +58,19 @@ async def test_verify_fixes_the_stale_item(client, session):
 async def test_an_invalid_npi_and_an_inactive_provider_still_in_outreach_are_listed(client, session):
     npi = valid_npi()
     provider = await make_provider(session, npi=npi, preferred_contact_method="fax")
-    await session.execute(update(Provider).where(Provider.id == provider.id).values(
-        npi=npi[:-1] + str((int(npi[-1]) + 1) % 10), status=ProviderStatus.inactive))
-    await add_message(session, channel="email", kind="thank_you", recipient_type="provider",
-                      recipient_id=provider.id, idempotency_key=f"hygiene-{provider.id}")
+    await session.execute(
+        update(Provider)
+        .where(Provider.id == provider.id)
+        .values(npi=npi[:-1] + str((int(npi[-1]) + 1) % 10), status=ProviderStatus.inactive)
+    )
+    await add_message(
+        session,
+        channel="email",
+        kind="thank_you",
+        recipient_type="provider",
+        recipient_id=provider.id,
+        idempotency_key=f"hygiene-{provider.id}",
+    )
     items = await _items(client, provider.id)
     assert set(items) == {"inactive_outreach"}  # an inactive record's other gaps do not matter any more
     await session.execute(update(Provider).where(Provider.id == provider.id).values(status=ProviderStatus.active))
@@ -65,32 +79,48 @@ async def test_an_invalid_npi_and_an_inactive_provider_still_in_outreach_are_lis
 
 async def test_only_the_provider_relations_team_sees_the_list(client_for):
     assert (await (await client_for("intake")).get("/v1/directory/hygiene")).status_code == 403
-    assert (await (await client_for("clinician")).post(
-        "/v1/providers/00000000-0000-0000-0000-000000000000/verify")).status_code == 403
+    assert (
+        await (await client_for("clinician")).post("/v1/providers/00000000-0000-0000-0000-000000000000/verify")
+    ).status_code == 403
     assert (await (await client_for("liaison")).get("/v1/directory/hygiene")).status_code == 200
 
 
 async def test_a_bounced_email_marks_the_address_bad_and_opens_an_item(smtp_sink, arq_redis, committed):
     async with unit_of_work() as session:
-        provider = Provider(given_name="Bo", family_name="Unce", npi=valid_npi(), preferred_contact_method="email",
-                            verified_at=utcnow(),
-                            contact_points=[{"system": "email", "value": "gone@clinic.example"},
-                                            {"system": "phone", "value": "+12175550100"}])
+        provider = Provider(
+            given_name="Bo",
+            family_name="Unce",
+            npi=valid_npi(),
+            preferred_contact_method="email",
+            verified_at=utcnow(),
+            contact_points=[
+                {"system": "email", "value": "gone@clinic.example"},
+                {"system": "phone", "value": "+12175550100"},
+            ],
+        )
         session.add(provider)
         await session.flush()
-        await add_message(session, channel="email", kind="thank_you", recipient_type="provider",
-                          recipient_id=provider.id, idempotency_key=f"bounce-{provider.id}")
+        await add_message(
+            session,
+            channel="email",
+            kind="thank_you",
+            recipient_type="provider",
+            recipient_id=provider.id,
+            idempotency_key=f"bounce-{provider.id}",
+        )
     smtp_sink.refuse_with = "550 5.1.1 <gone@clinic.example>: mailbox unavailable"
     await drain(arq_redis)
     async with unit_of_work() as session:
-        message = (await session.execute(select(OutboxMessage).where(
-            OutboxMessage.recipient_id == provider.id))).scalar_one()
+        message = (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.recipient_id == provider.id))
+        ).scalar_one()
         stored = await session.get(Provider, provider.id)
     assert message.status is MessageStatus.failed
     email, phone = stored.contact_points
     assert email["bad"] is True and "refused" in email["bad_reason"] and "bad" not in phone
     async with unit_of_work() as session:
         from domain.providers import hygiene
+
         items = [i for i in (await hygiene.report(session, limit=1000))["items"] if i["provider_id"] == provider.id]
     assert [i["kind"] for i in items] == ["bad_contact_point"]
     assert items[0]["problem"] == "A contact point bounced or was refused: gone@clinic.example"

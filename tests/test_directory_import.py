@@ -25,31 +25,48 @@ async def _by_npi(session, npi: str) -> Provider | None:
 async def test_a_file_creates_normalised_providers_with_their_practice_columns(client, session):
     liaison = await make_user(session, role="liaison")
     npi = valid_npi()
-    row = provider_row(npi, organization_name="Riverside Cardiology", office_staff_name="Maria Lopez",
-                       office_staff_role="referral_coordinator", office_staff_phone="217.555.0199",
-                       email="Ana.Silva@Riverside.example", liaison_owner=liaison.email.upper(),
-                       taxonomy_code_2="207RI0011X", taxonomy_primary_2="N")
+    row = provider_row(
+        npi,
+        organization_name="Riverside Cardiology",
+        office_staff_name="Maria Lopez",
+        office_staff_role="referral_coordinator",
+        office_staff_phone="217.555.0199",
+        email="Ana.Silva@Riverside.example",
+        liaison_owner=liaison.email.upper(),
+        taxonomy_code_2="207RI0011X",
+        taxonomy_primary_2="N",
+    )
     response = await _upload(client, directory_csv([row]))
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["status"] == "succeeded" and body["counts"] == {"created": 1, "updated": 0, "unchanged": 0,
-                                                                 "merged": 0}
+    assert body["status"] == "succeeded" and body["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "merged": 0}
     assert body["report"] == [{"row": 2, "npi": npi, "column": None, "problem": None, "action": "created"}]
     provider = await _by_npi(session, npi)
     assert (provider.given_name, provider.family_name, provider.credentials) == ("Ana", "Silva", ["MD"])
-    assert provider.address == {"line": ["123 N MAIN ST", "STE 4"], "city": "SPRINGFIELD", "state": "IL",
-                                "postal_code": "62704-1234", "country": "US"}
+    assert provider.address == {
+        "line": ["123 N MAIN ST", "STE 4"],
+        "city": "SPRINGFIELD",
+        "state": "IL",
+        "postal_code": "62704-1234",
+        "country": "US",
+    }
     assert {(c["system"], c["value"]) for c in provider.contact_points} == {
-        ("phone", "+12175550142"), ("email", "Ana.Silva@riverside.example")}
+        ("phone", "+12175550142"),
+        ("email", "Ana.Silva@riverside.example"),
+    }
     assert provider.specialties == [
         {"code": "207RC0000X", "display": "Cardiovascular Disease Physician", "primary": True},
-        {"code": "207RI0011X", "display": "Interventional Cardiology Physician", "primary": False}]
+        {"code": "207RI0011X", "display": "Interventional Cardiology Physician", "primary": False},
+    ]
     assert provider.preferred_contact_method == "fhir" and provider.verified_at is not None
     staff = (await session.execute(select(StaffContact).where(StaffContact.provider_id == provider.id))).scalar_one()
     assert (staff.name, staff.role, staff.phone) == ("Maria Lopez", "referral_coordinator", "+12175550199")
     assert (await session.get(ReferrerOwner, provider.id)).liaison_id == liaison.id
-    assert (await session.execute(select(func.count()).select_from(Affiliation)
-                                  .where(Affiliation.provider_id == provider.id))).scalar_one() == 1
+    assert (
+        await session.execute(
+            select(func.count()).select_from(Affiliation).where(Affiliation.provider_id == provider.id)
+        )
+    ).scalar_one() == 1
     job = await client.get(f"/v1/imports/providers/{body['id']}")
     assert job.status_code == 200 and job.json()["status"] == "succeeded" and job.json()["report_total"] == 1
 
@@ -76,8 +93,13 @@ async def test_two_rows_with_one_npi_merge_into_one_provider(client, session):
     data = directory_csv([provider_row(npi), provider_row(valid_npi()), provider_row(npi, fax="217 555 0100")])
     body = (await _upload(client, data)).json()
     assert body["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "merged": 1}
-    assert body["report"][2] == {"row": 4, "npi": npi, "column": None, "problem": "same NPI as row 2",
-                                 "action": "merged"}
+    assert body["report"][2] == {
+        "row": 4,
+        "npi": npi,
+        "column": None,
+        "problem": "same NPI as row 2",
+        "action": "merged",
+    }
     provider = await _by_npi(session, npi)
     assert {c["system"] for c in provider.contact_points} == {"phone", "fax"}
 
@@ -85,7 +107,9 @@ async def test_two_rows_with_one_npi_merge_into_one_provider(client, session):
 async def test_an_unknown_taxonomy_is_kept_and_reported(client, session):
     npi = valid_npi()
     body = (await _upload(client, directory_csv([provider_row(npi, taxonomy_code_1="207ZZ9999X")]))).json()
-    assert body["report"][1]["column"] == "taxonomy_code_1" and "not in the NUCC code set" in body["report"][1]["problem"]
+    assert (
+        body["report"][1]["column"] == "taxonomy_code_1" and "not in the NUCC code set" in body["report"][1]["problem"]
+    )
     provider = await _by_npi(session, npi)
     assert provider.specialties == [{"code": "207ZZ9999X", "display": "207ZZ9999X", "primary": True}]
     assert (await client.get(f"/v1/providers/{provider.id}")).json()["specialties"][0]["code"] == "207ZZ9999X"
@@ -102,23 +126,39 @@ async def _refused(client, session, data: bytes) -> dict:
 async def test_a_row_with_an_invalid_npi_refuses_the_whole_file(client, session):
     good, bad = valid_npi(), valid_npi()
     wrong = bad[:-1] + str((int(bad[-1]) + 1) % 10)
-    body = await _refused(client, session, directory_csv([provider_row(good), provider_row(wrong),
-                                                          provider_row("12345")]))
+    body = await _refused(
+        client, session, directory_csv([provider_row(good), provider_row(wrong), provider_row("12345")])
+    )
     assert body["row_errors"] == [
-        {"row": 3, "column": "npi", "problem": f"{wrong} has a wrong check digit (Luhn with prefix 80840): "
-                                             "a typing error?"},
-        {"row": 4, "column": "npi", "problem": "'12345' is not an NPI (10 digits)"}]
+        {
+            "row": 3,
+            "column": "npi",
+            "problem": f"{wrong} has a wrong check digit (Luhn with prefix 80840): a typing error?",
+        },
+        {"row": 4, "column": "npi", "problem": "'12345' is not an NPI (10 digits)"},
+    ]
     assert await _by_npi(session, good) is None
     job = (await client.get("/v1/imports/providers")).json()[0]
     assert job["status"] == "rejected" and "nothing was imported" in job["detail"]
 
 
 async def test_bad_cells_are_each_named(client, session):
-    row = provider_row(valid_npi(), phone="call me", email="ana@", postal_code="6270", preferred_contact="pigeon",
-                       taxonomy_code_1="cardio")
+    row = provider_row(
+        valid_npi(),
+        phone="call me",
+        email="ana@",
+        postal_code="6270",
+        preferred_contact="pigeon",
+        taxonomy_code_1="cardio",
+    )
     body = await _refused(client, session, directory_csv([row]))
-    assert {e["column"] for e in body["row_errors"]} == {"phone", "email", "postal_code", "preferred_contact",
-                                                         "taxonomy_code_1"}
+    assert {e["column"] for e in body["row_errors"]} == {
+        "phone",
+        "email",
+        "postal_code",
+        "preferred_contact",
+        "taxonomy_code_1",
+    }
 
 
 async def test_wrong_encoding_missing_columns_and_nul_bytes_are_refused(client, session):
@@ -126,7 +166,9 @@ async def test_wrong_encoding_missing_columns_and_nul_bytes_are_refused(client, 
     assert "not UTF-8" in (await _refused(client, session, latin1))["detail"]
     body = await _refused(client, session, directory_csv([provider_row(valid_npi())], columns=("npi", "first_name")))
     assert {(e["column"], e["problem"]) for e in body["row_errors"]} == {
-        ("entity_type", "is a required column and is missing"), ("last_name", "is a required column and is missing")}
+        ("entity_type", "is a required column and is missing"),
+        ("last_name", "is a required column and is missing"),
+    }
     nul = directory_csv([provider_row(valid_npi(), last_name="Sil\x00va")])
     body = await _refused(client, session, nul)
     assert body["row_errors"] == [{"row": 2, "column": None, "problem": "contains a NUL byte"}]
@@ -141,8 +183,11 @@ async def test_a_200_mb_file_is_refused_by_its_size_without_being_read(client):
             pulled += 1
             yield b"x" * 2**20
 
-    response = await client.post("/v1/imports/providers", content=body(), headers={
-        "Content-Length": str(200 * 2**20), "Content-Type": "multipart/form-data; boundary=x"})
+    response = await client.post(
+        "/v1/imports/providers",
+        content=body(),
+        headers={"Content-Length": str(200 * 2**20), "Content-Type": "multipart/form-data; boundary=x"},
+    )
     assert response.status_code == 413 and "larger than" in response.json()["detail"]
     assert pulled <= 1
 
@@ -152,8 +197,9 @@ async def test_only_the_provider_relations_team_imports(client_for):
     response = await intake.post("/v1/imports/providers", files={"file": ("d.csv", b"npi\n", "text/csv")})
     assert response.status_code == 403
     liaison = await client_for("liaison")
-    response = await liaison.post("/v1/imports/providers",
-                                  files={"file": ("d.csv", directory_csv([provider_row(valid_npi())]), "text/csv")})
+    response = await liaison.post(
+        "/v1/imports/providers", files={"file": ("d.csv", directory_csv([provider_row(valid_npi())]), "text/csv")}
+    )
     assert response.status_code == 201
 
 
@@ -169,8 +215,11 @@ async def test_two_overlapping_imports_at_once_end_with_one_record_per_npi(commi
     counts = await asyncio.gather(run(first), run(second))
     assert sorted(c["created"] for c in counts) == [50, 350]
     async with unit_of_work() as session:
-        per_npi = (await session.execute(select(Provider.npi, func.count()).where(Provider.npi.in_(shared))
-                                         .group_by(Provider.npi))).all()
+        per_npi = (
+            await session.execute(
+                select(Provider.npi, func.count()).where(Provider.npi.in_(shared)).group_by(Provider.npi)
+            )
+        ).all()
         assert len(per_npi) == 300 and {n for _, n in per_npi} == {1}
     # Settle on the second file, then send it again: nothing is written, the rows' transaction ids stay.
     await run(second)
@@ -201,8 +250,11 @@ async def test_after_a_hand_edit_the_same_file_puts_its_values_back(client, sess
     data = directory_csv([provider_row(npi)])
     created = (await _upload(client, data)).json()["report"][0]
     provider = await _by_npi(session, npi)
-    edit = await client.patch(f"/v1/providers/{provider.id}", json={"preferred_contact_method": "fax"},
-                              headers={"If-Match": f'"{provider.version}"'})
+    edit = await client.patch(
+        f"/v1/providers/{provider.id}",
+        json={"preferred_contact_method": "fax"},
+        headers={"If-Match": f'"{provider.version}"'},
+    )
     assert edit.status_code == 200, edit.text
     again = (await _upload(client, data)).json()["report"][0]
     assert (created["action"], again["action"]) == ("created", "updated")

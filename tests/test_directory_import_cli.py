@@ -27,13 +27,19 @@ def test_import_providers_from_the_command_line(tmp_path):
         assert refused.returncode == 1 and "row 2, npi:" in refused.stderr and "check digit" in refused.stderr
         with engine.connect() as conn:
             count = conn.execute(text("select count(*) from providers where npi = any(:n)"), {"n": npis}).scalar_one()
-            audited = conn.execute(text("select count(*) from audit_events where action = 'provider.import' "
-                                        "and actor_kind = 'cli'")).scalar_one()
+            audited = conn.execute(
+                text("select count(*) from audit_events where action = 'provider.import' and actor_kind = 'cli'")
+            ).scalar_one()
         assert count == 2 and audited >= 1
     finally:
         with engine.begin() as conn:
-            conn.execute(text("delete from provider_affiliations where provider_id in "
-                              "(select id from providers where npi = any(:n))"), {"n": npis})
+            conn.execute(
+                text(
+                    "delete from provider_affiliations where provider_id in "
+                    "(select id from providers where npi = any(:n))"
+                ),
+                {"n": npis},
+            )
             conn.execute(text("delete from providers where npi = any(:n)"), {"n": npis})
             conn.execute(text("delete from provider_imports where imported_by = 'cli'"))
         engine.dispose()

@@ -16,7 +16,8 @@ from domain.outreach.settings import outreach_settings
 from domain.patient_links import service as link_service
 from domain.patient_links.models import PatientLink
 from domain.referrals import appointments
-from domain.referrals.enums import AppointmentStatus, ReferralStatus as S
+from domain.referrals.enums import AppointmentStatus
+from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.referrals.schemas import AppointmentCreate, AppointmentUpdate
 from domain.shared.clock import utcnow
@@ -45,11 +46,23 @@ async def booked(session, *, days: int = 5, **overrides):
     referral = await make_referral(session, status=S.accepted, **overrides)
     referral.assignee_id = coordinator.id
     appointment = await appointments.book_appointment(
-        session, data=AppointmentCreate(referral_id=referral.id, start=utcnow() + timedelta(days=days),
-                                        location="Building B, 2nd floor"), actor="t")
-    messages = (await session.execute(select(OutboxMessage).where(OutboxMessage.referral_id == referral.id,
-                                                                  OutboxMessage.recipient_type == "patient")
-                                      .order_by(OutboxMessage.kind))).scalars().all()
+        session,
+        data=AppointmentCreate(
+            referral_id=referral.id, start=utcnow() + timedelta(days=days), location="Building B, 2nd floor"
+        ),
+        actor="t",
+    )
+    messages = (
+        (
+            await session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.referral_id == referral.id, OutboxMessage.recipient_type == "patient")
+                .order_by(OutboxMessage.kind)
+            )
+        )
+        .scalars()
+        .all()
+    )
     tokens = {m.kind: open_secret(m.payload) for m in messages}
     return referral, appointment, tokens
 
@@ -68,8 +81,13 @@ async def test_booking_sends_a_notice_and_a_reminder_each_with_its_own_link(sess
     assert stored["reminder"].channel == "sms" and stored["reminder"].expires_at == appointment.start
     # Only a hash is kept: the token itself is nowhere in the table.
     assert all(row.token_hash not in tokens.values() for row in stored.values())
-    [notice] = (await session.execute(select(OutboxMessage).where(OutboxMessage.referral_id == referral.id,
-                                                                  OutboxMessage.kind == "appointment_booked"))).scalars()
+    [notice] = (
+        await session.execute(
+            select(OutboxMessage).where(
+                OutboxMessage.referral_id == referral.id, OutboxMessage.kind == "appointment_booked"
+            )
+        )
+    ).scalars()
     to = await recipient(session, notice)
     context = await build_context(session, notice, to)
     composed = await compose(session, notice)
@@ -81,8 +99,9 @@ async def test_booking_sends_a_notice_and_a_reminder_each_with_its_own_link(sess
 
 async def test_the_page_shows_first_name_appointment_practice_and_preparation_only(client, client_for, session):
     referral, appointment, tokens = await booked(session, service_line="cardiology")
-    saved = await client.put("/v1/preparation-instructions/cardiology",
-                             json={"text": "Do not eat for 4 hours before the visit."})
+    saved = await client.put(
+        "/v1/preparation-instructions/cardiology", json={"text": "Do not eat for 4 hours before the visit."}
+    )
     assert saved.status_code == 200, saved.text
     patient = await client_for("anonymous")
     page = await patient.get(f"/v1/patient-links/{tokens['reminder']}")
@@ -144,14 +163,16 @@ async def test_a_patient_cancel_moves_appointment_and_referral_as_an_ehr_cancel_
     # The EHR's way: a FHIR Appointment update to cancelled.
     ehr_referral, ehr_appointment, _ = await booked(session)
     fhir = (await client.get(f"/fhir/R4/Appointment/{ehr_appointment.id}")).json()
-    put = await client.put(f"/fhir/R4/Appointment/{ehr_appointment.id}", json=dict(fhir, status="cancelled"),
-                           headers=FHIR_JSON)
+    put = await client.put(
+        f"/fhir/R4/Appointment/{ehr_appointment.id}", json=dict(fhir, status="cancelled"), headers=FHIR_JSON
+    )
     assert put.status_code == 200, put.text
     # The patient's way.
     referral, appointment, tokens = await booked(session)
     patient = await client_for("anonymous")
-    cancelled = await patient.post(f"/v1/patient-links/{tokens['reminder']}/cancel",
-                                   json={"reason": "My daughter's wedding is that day"})
+    cancelled = await patient.post(
+        f"/v1/patient-links/{tokens['reminder']}/cancel", json={"reason": "My daughter's wedding is that day"}
+    )
     assert cancelled.status_code == 200, cancelled.text
 
     def outcome(r: dict) -> tuple:
@@ -163,17 +184,26 @@ async def test_a_patient_cancel_moves_appointment_and_referral_as_an_ehr_cancel_
     await session.refresh(appointment)
     await session.refresh(ehr_appointment)
     assert appointment.status is ehr_appointment.status is AppointmentStatus.cancelled
-    transitions = [e for e in (await client.get(f"/v1/referrals/{referral.id}/events")).json()["items"]
-                   if e["kind"] == "transition"]
+    transitions = [
+        e
+        for e in (await client.get(f"/v1/referrals/{referral.id}/events")).json()["items"]
+        if e["kind"] == "transition"
+    ]
     assert transitions[-1]["from_status"] == "scheduled" and transitions[-1]["to_status"] == "accepted"
     # The coordinator gets a task with the reason; the reason is sealed in the database.
     [task] = (await session.execute(select(Task).where(Task.referral_id == referral.id))).scalars()
     assert "wedding" in task.description and task.assignee_id == referral.assignee_id
-    raw = (await session.execute(text("SELECT note::text FROM referral_events WHERE referral_id = :r AND kind = 'note'"),
-                                 {"r": referral.id})).scalar_one()
+    raw = (
+        await session.execute(
+            text("SELECT note::text FROM referral_events WHERE referral_id = :r AND kind = 'note'"), {"r": referral.id}
+        )
+    ).scalar_one()
     assert "wedding" not in raw
-    note = (await session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id,
-                                                              ReferralEvent.kind == "note"))).scalar_one()
+    note = (
+        await session.execute(
+            select(ReferralEvent).where(ReferralEvent.referral_id == referral.id, ReferralEvent.kind == "note")
+        )
+    ).scalar_one()
     assert note.note == "My daughter's wedding is that day"
     [audited] = await audit_of(session, "patient_link.cancel")
     assert audited.outcome == "success" and "wedding" not in str(audited.detail)
@@ -197,9 +227,11 @@ async def test_a_link_acts_on_its_own_appointment_and_no_other(client_for, sessi
     other_referral, other, _ = await booked(session)
     patient = await client_for("anonymous")
     # Extra parameters naming another appointment or referral change nothing.
-    response = await patient.post(f"/v1/patient-links/{my_tokens['reminder']}/cancel",
-                                  params={"appointment_id": str(other.id), "referral_id": str(other_referral.id)},
-                                  json={"reason": "Moving away", "appointment_id": str(other.id)})
+    response = await patient.post(
+        f"/v1/patient-links/{my_tokens['reminder']}/cancel",
+        params={"appointment_id": str(other.id), "referral_id": str(other_referral.id)},
+        json={"reason": "Moving away", "appointment_id": str(other.id)},
+    )
     assert response.status_code == 200
     await session.refresh(mine)
     await session.refresh(other)
@@ -221,13 +253,16 @@ async def test_too_many_tries_from_one_address_get_429_even_with_a_good_link(cli
 async def test_a_question_opens_a_sealed_task_for_the_coordinator(client_for, session):
     referral, _, tokens = await booked(session)
     patient = await client_for("anonymous")
-    asked = await patient.post(f"/v1/patient-links/{tokens['reminder']}/question",
-                               json={"question": "Can I bring my husband along?"})
+    asked = await patient.post(
+        f"/v1/patient-links/{tokens['reminder']}/question", json={"question": "Can I bring my husband along?"}
+    )
     assert asked.status_code == 200, asked.text
     [task] = (await session.execute(select(Task).where(Task.referral_id == referral.id))).scalars()
     assert task.type == "call_patient" and task.description == "Can I bring my husband along?"
     assert task.assignee_id == referral.assignee_id
-    raw = (await session.execute(text("SELECT description::text FROM tasks WHERE id = :t"), {"t": task.id})).scalar_one()
+    raw = (
+        await session.execute(text("SELECT description::text FROM tasks WHERE id = :t"), {"t": task.id})
+    ).scalar_one()
     assert "husband" not in raw
     [audited] = await audit_of(session, "patient_link.question")
     assert audited.outcome == "success" and "husband" not in str(audited.detail)
@@ -254,7 +289,9 @@ async def test_preparation_instructions_are_admin_edited(client, client_for, ses
     assert refused.status_code == 403
     unknown = await client.put("/v1/preparation-instructions/astrology", json={"text": "Bring stars"})
     assert unknown.status_code == 422 and "not a service line" in unknown.json()["detail"]
-    assert (await client.put("/v1/preparation-instructions/cardiology", json={"text": "Bring shoes"})).status_code == 200
+    assert (
+        await client.put("/v1/preparation-instructions/cardiology", json={"text": "Bring shoes"})
+    ).status_code == 200
     assert (await intake.get("/v1/preparation-instructions")).status_code == 403
     listed = (await client.get("/v1/preparation-instructions")).json()
     assert [(p["service_line"], p["text"]) for p in listed] == [("cardiology", "Bring shoes")]
@@ -266,14 +303,27 @@ async def test_dashboard_shows_confirmation_and_no_show_rates_by_reminder_channe
     # One practice's referrals only: the figures are not mixed with any other test's rows.
     practice = str((await make_organization(session)).id)
     _, _, tokens = await booked(session, referring_organization_id=practice)
-    await booked(session, referring_organization_id=practice, patient={
-        "given_name": "Ann", "family_name": "Lee", "birth_date": "1970-01-01", "email": "ann@example.org"})
-    silent_referral = await make_referral(session, status=S.accepted, referring_organization_id=practice, patient={
-        "given_name": "Bo", "family_name": "Ek", "birth_date": "1970-01-01"})
+    await booked(
+        session,
+        referring_organization_id=practice,
+        patient={"given_name": "Ann", "family_name": "Lee", "birth_date": "1970-01-01", "email": "ann@example.org"},
+    )
+    silent_referral = await make_referral(
+        session,
+        status=S.accepted,
+        referring_organization_id=practice,
+        patient={"given_name": "Bo", "family_name": "Ek", "birth_date": "1970-01-01"},
+    )
     past = await appointments.book_appointment(
-        session, data=AppointmentCreate(referral_id=silent_referral.id, start=utcnow() - timedelta(hours=2)), actor="t")
-    await appointments.update_appointment(session, appointment_id=past.id, expected_version=past.version, actor="t",
-                                          data=AppointmentUpdate(status="noshow"))
+        session, data=AppointmentCreate(referral_id=silent_referral.id, start=utcnow() - timedelta(hours=2)), actor="t"
+    )
+    await appointments.update_appointment(
+        session,
+        appointment_id=past.id,
+        expected_version=past.version,
+        actor="t",
+        data=AppointmentUpdate(status="noshow"),
+    )
     # The patient messages went out.
     await session.execute(text("UPDATE outbox_messages SET status = 'sent' WHERE recipient_type = 'patient'"))
     patient = await client_for("anonymous")
@@ -295,16 +345,29 @@ async def test_dashboard_shows_confirmation_and_no_show_rates_by_reminder_channe
 async def test_one_patients_reminder_does_not_hold_back_another_patients(session):
     first, first_visit, _ = await booked(session)
     second, _, _ = await booked(session)
-    reminders = {m.referral_id: m for m in (await session.execute(
-        select(OutboxMessage).where(OutboxMessage.kind == "reminder",
-                                    OutboxMessage.referral_id.in_([first.id, second.id])))).scalars()}
+    reminders = {
+        m.referral_id: m
+        for m in (
+            await session.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.kind == "reminder", OutboxMessage.referral_id.in_([first.id, second.id])
+                )
+            )
+        ).scalars()
+    }
     tz = ZoneInfo(outreach_settings().default_time_zone)
     noon = datetime.now(tz).replace(hour=12, minute=0, second=0, microsecond=0)  # outside quiet hours
     reminders[first.id].status, reminders[first.id].sent_at = MessageStatus.sent, noon - timedelta(hours=1)
     await session.flush()
     assert await cadence.check(session, reminders[second.id], now=noon) is None
     # The same patient's next reminder within the interval is still held back.
-    again = await add_message(session, channel="sms", kind="reminder", recipient_type="patient", referral_id=first.id,
-                              idempotency_key=f"again:{first.id}", payload={
-                                  "appointment_id": str(first_visit.id), "start": first_visit.start.isoformat()})
+    again = await add_message(
+        session,
+        channel="sms",
+        kind="reminder",
+        recipient_type="patient",
+        referral_id=first.id,
+        idempotency_key=f"again:{first.id}",
+        payload={"appointment_id": str(first_visit.id), "start": first_visit.start.isoformat()},
+    )
     assert (await cadence.check(session, again, now=noon)).rule == "min_interval"

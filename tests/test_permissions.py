@@ -48,18 +48,35 @@ def test_the_only_open_routes_are_health_metadata_discovery_and_token_endpoints(
     # The invitation and patient-link routes take a one-time token sent by mail or text as their credential;
     # SMART discovery and
     # our push key's JWKS are public documents by design.
-    assert open_ops == sorted(["health-healthz", "health-readyz", "fhir-capabilities", "auth-login",
-                               "auth-refresh_tokens", "auth-smart_token", "auth-open_invitation",
-                               "auth-accept_invitation", "unsupported", "fhir-smart_configuration",
-                               "smart-smart_configuration", "smart-jwks", "patient-links-open_patient_link",
-                               "patient-links-confirm_patient_link", "patient-links-cancel_patient_link",
-                               "patient-links-ask_patient_link"])
+    assert open_ops == sorted(
+        [
+            "health-healthz",
+            "health-readyz",
+            "fhir-capabilities",
+            "auth-login",
+            "auth-refresh_tokens",
+            "auth-smart_token",
+            "auth-open_invitation",
+            "auth-accept_invitation",
+            "unsupported",
+            "fhir-smart_configuration",
+            "smart-smart_configuration",
+            "smart-jwks",
+            "patient-links-open_patient_link",
+            "patient-links-confirm_patient_link",
+            "patient-links-cancel_patient_link",
+            "patient-links-ask_patient_link",
+        ]
+    )
 
 
 def test_analysts_never_reach_patient_data():
-    patient_routes = [op for op, rule in RULES.items()
-                      if op.startswith(("referrals-", "appointments-", "tasks-")) or (rule.fhir and rule.fhir[0] in
-                                                                                         ("ServiceRequest", "Patient", "Task", "Appointment"))]
+    patient_routes = [
+        op
+        for op, rule in RULES.items()
+        if op.startswith(("referrals-", "appointments-", "tasks-"))
+        or (rule.fhir and rule.fhir[0] in ("ServiceRequest", "Patient", "Task", "Appointment"))
+    ]
     assert patient_routes
     assert [op for op in patient_routes if "analyst" in RULES[op].allow] == []
 
@@ -110,4 +127,5 @@ def _hidden_from_portal(response) -> bool:
         return False
     body = response.json() if "json" in response.headers.get("content-type", "") else {}
     return body.get("detail") == "There is nothing at this address." or any(
-        issue.get("diagnostics") == "There is nothing at this address." for issue in body.get("issue", []))
+        issue.get("diagnostics") == "There is nothing at this address." for issue in body.get("issue", [])
+    )

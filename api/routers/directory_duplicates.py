@@ -25,23 +25,33 @@ def merge_out(row: MergeRow) -> ProviderMerge:
     if row.moved.get("affiliations"):
         moved["provider_affiliations.provider_id"] = len(row.moved["affiliations"])
     return ProviderMerge(
-        id=row.id, survivor_id=row.survivor_id, merged_id=row.merged_id,
-        survivor_name=_name(row.before["survivor"]), merged_name=_name(row.before["merged"]),
-        merged_at=row.merged_at, merged_by=row.merged_by, undo_until=row.merged_at + merges.UNDO_WINDOW,
-        undone_at=row.undone_at, undone_by=row.undone_by, moved=moved,
+        id=row.id,
+        survivor_id=row.survivor_id,
+        merged_id=row.merged_id,
+        survivor_name=_name(row.before["survivor"]),
+        merged_name=_name(row.before["merged"]),
+        merged_at=row.merged_at,
+        merged_by=row.merged_by,
+        undo_until=row.merged_at + merges.UNDO_WINDOW,
+        undone_at=row.undone_at,
+        undone_by=row.undone_by,
+        moved=moved,
     )
 
 
 @router.get(
-    "/duplicates", response_model=Page[DuplicatePair],
+    "/duplicates",
+    response_model=Page[DuplicatePair],
     summary="Likely duplicate providers, highest score first",
     description="Candidate pairs share an NPI, a phonetic surname and ZIP, a phone, an e-mail or a full name; each "
-                "is scored 0-1 with the reasons in words. Pairs marked not a duplicate never come back. "
-                "See docs/directory-duplicates.md.",
+    "is scored 0-1 with the reasons in words. Pairs marked not a duplicate never come back. "
+    "See docs/directory-duplicates.md.",
     responses=problem_responses(401, 403, 422),
 )
 async def list_duplicate_pairs(
-    session: Session, principal: CurrentPrincipal, paging: Paging,
+    session: Session,
+    principal: CurrentPrincipal,
+    paging: Paging,
     min_score: Annotated[float, Query(ge=0, le=1, description="Lowest score listed.")] = REVIEW_THRESHOLD,
 ) -> Page[DuplicatePair]:
     page = await duplicates.review_queue(session, min_score=min_score, limit=paging.limit, cursor=paging.cursor)
@@ -50,7 +60,8 @@ async def list_duplicate_pairs(
 
 
 @router.post(
-    "/duplicates/dismissals", status_code=status.HTTP_204_NO_CONTENT,
+    "/duplicates/dismissals",
+    status_code=status.HTTP_204_NO_CONTENT,
     summary="Mark two providers as not the same person; the pair is never proposed again",
     responses=problem_responses(401, 403, 422),
 )
@@ -59,27 +70,36 @@ async def dismiss_duplicate(body: DismissDuplicate, session: Session, principal:
 
 
 @router.post(
-    "/merges", response_model=ProviderMerge, status_code=status.HTTP_201_CREATED,
+    "/merges",
+    response_model=ProviderMerge,
+    status_code=status.HTTP_201_CREATED,
     summary="Merge a duplicate into the survivor, choosing per field which value stays",
     description="Referrals, appointments, tasks, touchpoints, messages and everything else naming the merged "
-                "record follow the survivor. Undo within 30 days with POST /v1/directory/merges/{id}/undo.",
+    "record follow the survivor. Undo within 30 days with POST /v1/directory/merges/{id}/undo.",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def merge_duplicates(
-    body: DirectoryMergeRequest, session: Session, principal: CurrentPrincipal, response: Response,
+    body: DirectoryMergeRequest,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> ProviderMerge:
-    row = await merges.merge(session, merged_id=body.merged_id, survivor_id=body.survivor_id, keep=dict(body.keep),
-                             actor=principal.actor)
+    row = await merges.merge(
+        session, merged_id=body.merged_id, survivor_id=body.survivor_id, keep=dict(body.keep), actor=principal.actor
+    )
     response.headers["Location"] = f"/v1/directory/merges/{row.id}"
     return merge_out(row)
 
 
 @router.get(
-    "/merges", response_model=list[ProviderMerge], summary="Recent merges, newest first",
+    "/merges",
+    response_model=list[ProviderMerge],
+    summary="Recent merges, newest first",
     responses=problem_responses(401, 403, 422),
 )
 async def list_merges(
-    session: Session, principal: CurrentPrincipal,
+    session: Session,
+    principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     include_undone: Annotated[bool, Query(description="List merges already undone too.")] = False,
 ) -> list[ProviderMerge]:
@@ -87,10 +107,11 @@ async def list_merges(
 
 
 @router.post(
-    "/merges/{merge_id}/undo", response_model=ProviderMerge,
+    "/merges/{merge_id}/undo",
+    response_model=ProviderMerge,
     summary="Undo a merge made in the last 30 days",
     description="The merged record comes back with its values, and what followed the survivor goes back to it. "
-                "Older merges, merges already undone, and merges whose survivor was merged since are refused (409).",
+    "Older merges, merges already undone, and merges whose survivor was merged since are refused (409).",
     responses=problem_responses(401, 403, 404, 409),
 )
 async def undo_merge(merge_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> ProviderMerge:

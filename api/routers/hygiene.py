@@ -13,11 +13,15 @@ router = APIRouter(prefix="/directory", tags=["providers"])
 
 
 @router.get(
-    "/hygiene", response_model=HygieneReport, summary="Directory records that need fixing, with the fix for each",
+    "/hygiene",
+    response_model=HygieneReport,
+    summary="Directory records that need fixing, with the fix for each",
     description="Counts per kind: " + ", ".join(hygiene.KINDS) + ". Up to `limit` items per kind.",
     responses=problem_responses(401, 403, 422),
 )
 async def directory_hygiene(
-    session: Session, principal: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    session: Session,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> HygieneReport:
     return HygieneReport.model_validate(await hygiene.report(session, limit=limit))

@@ -23,8 +23,10 @@ router = APIRouter(prefix="/imports", tags=["imports"])
     description=f"All rows or none. Columns: {', '.join(COLUMNS)} (required: {', '.join(REQUIRED)}). "
     "A file already loaded answers 200 with `already_imported` and loads nothing; a row whose `source_id` an "
     "earlier file loaded is skipped. Problems answer 422 with `row_errors` (row, column, problem).",
-    responses={200: {"model": ImportSummary, "description": "The same file was loaded before: nothing loaded."},
-               **problem_responses(401, 403, 413, 422)},
+    responses={
+        200: {"model": ImportSummary, "description": "The same file was loaded before: nothing loaded."},
+        **problem_responses(401, 403, 413, 422),
+    },
 )
 async def import_referrals(
     session: Session,
@@ -42,9 +44,13 @@ async def import_referrals(
 
 
 def _detail(job, offset: int, limit: int) -> ProviderImportDetail:
-    return ProviderImportDetail.model_validate({
-        **ProviderImportJob.model_validate(job).model_dump(), "report": job.report[offset:offset + limit],
-        "report_total": len(job.report)})
+    return ProviderImportDetail.model_validate(
+        {
+            **ProviderImportJob.model_validate(job).model_dump(),
+            "report": job.report[offset : offset + limit],
+            "report_total": len(job.report),
+        }
+    )
 
 
 @router.post(
@@ -71,16 +77,26 @@ async def import_providers(
     return _detail(job, 0, 1000)
 
 
-@router.get("/providers", response_model=list[ProviderImportJob], summary="Recent directory imports, newest first",
-            responses=problem_responses(401, 403))
+@router.get(
+    "/providers",
+    response_model=list[ProviderImportJob],
+    summary="Recent directory imports, newest first",
+    responses=problem_responses(401, 403),
+)
 async def list_provider_imports(session: Session, principal: CurrentPrincipal) -> list[ProviderImportJob]:
     return [ProviderImportJob.model_validate(j) for j in await import_jobs.recent(session)]
 
 
-@router.get("/providers/{import_id}", response_model=ProviderImportDetail,
-            summary="A directory import's status and row report", responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/providers/{import_id}",
+    response_model=ProviderImportDetail,
+    summary="A directory import's status and row report",
+    responses=problem_responses(401, 403, 404, 422),
+)
 async def get_provider_import(
-    import_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
+    import_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> ProviderImportDetail:

@@ -34,11 +34,21 @@ async def referral_patterns(
     cells = await pattern_cells(session, referrer_id=provider_id, period=period)
     volume, converted = sum(c.volume for c in cells), sum(c.converted for c in cells)
     return ReferralPatterns(
-        provider_id=provider_id, period_from=period.start, period_to=period.end,
-        volume=volume, conversion=rate(converted, volume),
+        provider_id=provider_id,
+        period_from=period.start,
+        period_to=period.end,
+        volume=volume,
+        conversion=rate(converted, volume),
         service_lines=_totals(cells, lambda c: (c.service_line, c.service_line)),
         receivers=_totals(cells, lambda c: (str(c.receiver_id or ""), c.receiver_name or "Not yet assigned")),
-        flows=[PatternFlow(service_line=c.service_line, receiving_provider_id=c.receiver_id,
-                           receiving_provider_name=c.receiver_name, volume=c.volume,
-                           conversion=rate(c.converted, c.volume)) for c in cells],
+        flows=[
+            PatternFlow(
+                service_line=c.service_line,
+                receiving_provider_id=c.receiver_id,
+                receiving_provider_name=c.receiver_name,
+                volume=c.volume,
+                conversion=rate(c.converted, c.volume),
+            )
+            for c in cells
+        ],
     )

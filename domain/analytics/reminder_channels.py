@@ -39,9 +39,7 @@ async def by_channel(session: AsyncSession, *, facts: Any, where: list[Any]) -> 
             func.count().filter(Appointment.status == A.noshow).label("noshow"),
             func.count().filter(Appointment.status.in_([A.noshow, A.fulfilled])).label("ended"),
         )
-        .select_from(
-            facts.join(Appointment, Appointment.referral_id == facts.c.referral_id).outerjoin(sent, true())
-        )
+        .select_from(facts.join(Appointment, Appointment.referral_id == facts.c.referral_id).outerjoin(sent, true()))
         .where(and_(*where))
         .group_by(channel)
         .order_by(channel)
@@ -55,6 +53,9 @@ def _rate(count: int, of: int) -> dict[str, Any]:
 
 def _row(row: Any) -> dict[str, Any]:
     reminded = row["channel"] != NONE
-    return {"channel": row["channel"], "appointments": row["appointments"],
-            "confirmation": _rate(row["confirmed"], row["appointments"]) if reminded else None,
-            "no_show": _rate(row["noshow"], row["ended"])}
+    return {
+        "channel": row["channel"],
+        "appointments": row["appointments"],
+        "confirmation": _rate(row["confirmed"], row["appointments"]) if reminded else None,
+        "no_show": _rate(row["noshow"], row["ended"]),
+    }

@@ -93,7 +93,9 @@ def _base(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | N
 def _reason_counts(base: Any, status: S, reasons: list[str]) -> list[Any]:
     named = [r for r in reasons if r != "other"]
     columns = [
-        func.count().filter(and_(base.c.status == status.value, base.c.status_reason == reason)).label(f"{status}:{reason}")
+        func.count()
+        .filter(and_(base.c.status == status.value, base.c.status_reason == reason))
+        .label(f"{status}:{reason}")
         for reason in named
     ]
     # Anything outside the lifecycle's list (imported data, a missing reason) is `other`.
@@ -144,8 +146,9 @@ def _top_referrers(base: Any, limit: int) -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    row = func.json_build_array(top.c.referring_provider_id, top.c.volume, top.c.converted, P.c.given_name,
-                                P.c.family_name, P.c.npi, practice)
+    row = func.json_build_array(
+        top.c.referring_provider_id, top.c.volume, top.c.converted, P.c.given_name, P.c.family_name, P.c.npi, practice
+    )
     return (
         select(func.json_agg(aggregate_order_by(row, top.c.volume.desc(), top.c.referring_provider_id)))
         .select_from(top.outerjoin(P, P.c.id == top.c.referring_provider_id))
@@ -197,8 +200,7 @@ async def pattern_cells(session: AsyncSession, *, referrer_id: uuid.UUID, period
         select(F.c.service_line, receiver, name, func.count(), func.count(F.c.completed_at))
         .join(Referral, Referral.id == F.c.referral_id)
         .outerjoin(Provider, Provider.id == receiver)
-        .where(F.c.referring_provider_id == referrer_id, F.c.received_at >= period.start,
-               F.c.received_at < period.end)
+        .where(F.c.referring_provider_id == referrer_id, F.c.received_at >= period.start, F.c.received_at < period.end)
         .group_by(F.c.service_line, receiver, name)
         .order_by(func.count().desc(), F.c.service_line, receiver)
     )

@@ -49,7 +49,9 @@ class MetricDuration(Schema):
 
 class PeriodMetrics(Schema):
     volume: int = Field(description="Referrals received in the period (by received_at).")
-    conversion: MetricRate = Field(description="Referrals that reached completed (now or later: completed_at is set) / volume.")
+    conversion: MetricRate = Field(
+        description="Referrals that reached completed (now or later: completed_at is set) / volume."
+    )
     leakage: MetricRate = Field(description="Referrals now cancelled / volume.")
     leakage_reasons: list[ReasonCount] = Field(
         description="Cancelled referrals by leakage reason; reasons outside the lifecycle's list count as `other`."
@@ -105,11 +107,14 @@ class SlaAttainment(Schema):
 
 
 class ReminderChannelRates(Schema):
-    channel: str = Field(description="email, sms...: the channel that carried the patient's appointment link; "
-                                     "`none` for appointments no link message went out for.")
+    channel: str = Field(
+        description="email, sms...: the channel that carried the patient's appointment link; "
+        "`none` for appointments no link message went out for."
+    )
     appointments: int = Field(description="Appointments of the period's referrals counted under this channel.")
     confirmation: MetricRate | None = Field(
-        description="Appointments the patient confirmed through a link / appointments counted; null for `none`.")
+        description="Appointments the patient confirmed through a link / appointments counted; null for `none`."
+    )
     no_show: MetricRate = Field(description="Of those appointments: noshow / (fulfilled + noshow).")
 
 
@@ -125,8 +130,10 @@ class AnalyticsSummary(Schema):
     top_referrers: list[ReferrerVolume] = Field(description="Referring providers by volume, highest first.")
     sla: list[SlaAttainment] = Field(default_factory=list, description="SLA attainment per milestone.")
     reminder_channels: list[ReminderChannelRates] = Field(
-        default_factory=list, description="Confirmation and no-show rates by the channel of the patient's "
-                                          "appointment link (docs/patient-links.md).")
+        default_factory=list,
+        description="Confirmation and no-show rates by the channel of the patient's "
+        "appointment link (docs/patient-links.md).",
+    )
 
 
 @dataclass(frozen=True)

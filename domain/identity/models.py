@@ -26,7 +26,8 @@ class User(IdMixin, TimestampMixin, Base):
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # A referrer (portal user) acts for this referring organisation only; staff have none.
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("organizations.id"), index=True)
+        UUID(as_uuid=True), ForeignKey("organizations.id"), index=True
+    )
 
 
 class RefreshToken(IdMixin, Base):

@@ -11,5 +11,7 @@ class LinkNotFound(DomainError):
     slug = "patient-link-not-found"
 
     def __init__(self, phone: str) -> None:
-        super().__init__("This link does not work: it may have expired, been used to cancel the appointment, or "
-                         f"been copied incompletely. Please call us at {phone}.")
+        super().__init__(
+            "This link does not work: it may have expired, been used to cancel the appointment, or "
+            f"been copied incompletely. Please call us at {phone}."
+        )

@@ -30,11 +30,18 @@ def url(token: str) -> str:
     return get_settings().web_app_url.rstrip("/") + PATH + token
 
 
-def add(session: AsyncSession, *, token: str, appointment: Appointment, channel: str, kind: str,
-        message_id) -> PatientLink:
+def add(
+    session: AsyncSession, *, token: str, appointment: Appointment, channel: str, kind: str, message_id
+) -> PatientLink:
     """The row for a token a message carries; it works until the appointment starts."""
-    link = PatientLink(appointment_id=appointment.id, referral_id=appointment.referral_id,
-                       token_hash=token_hash(token), channel=channel, kind=kind, message_id=message_id,
-                       expires_at=appointment.start)
+    link = PatientLink(
+        appointment_id=appointment.id,
+        referral_id=appointment.referral_id,
+        token_hash=token_hash(token),
+        channel=channel,
+        kind=kind,
+        message_id=message_id,
+        expires_at=appointment.start,
+    )
     session.add(link)
     return link

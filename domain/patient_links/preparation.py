@@ -12,8 +12,10 @@ from domain.shared.errors import InvalidInput, NotFound
 
 def _known(service_line: str) -> str:
     if service_line not in SERVICE_LINE_KEYS:
-        raise InvalidInput(f"'{service_line[:100]}' is not a service line (GET /v1/reference/service-lines).",
-                           field="path.service_line")
+        raise InvalidInput(
+            f"'{service_line[:100]}' is not a service line (GET /v1/reference/service-lines).",
+            field="path.service_line",
+        )
     return service_line
 
 

@@ -17,8 +17,9 @@ class PatientLinkRepository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def confirmed(self, appointment_id: uuid.UUID) -> bool:
-        stmt = select(exists().where(PatientLink.appointment_id == appointment_id,
-                                     PatientLink.confirmed_at.is_not(None)))
+        stmt = select(
+            exists().where(PatientLink.appointment_id == appointment_id, PatientLink.confirmed_at.is_not(None))
+        )
         return bool(await self.session.scalar(stmt))
 
 

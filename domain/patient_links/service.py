@@ -60,9 +60,15 @@ async def _open(session: AsyncSession, *, token: str, client: str, action: str, 
         raise _gone()
     appointment = await session.get(Appointment, link.appointment_id, with_for_update=lock)
     now = utcnow()
-    reason = ("used to cancel" if link.cancelled_at is not None
-              else f"appointment {appointment.status.value}" if appointment.status is not AppointmentStatus.booked
-              else "expired" if now >= min(link.expires_at, appointment.start) else None)
+    reason = (
+        "used to cancel"
+        if link.cancelled_at is not None
+        else f"appointment {appointment.status.value}"
+        if appointment.status is not AppointmentStatus.booked
+        else "expired"
+        if now >= min(link.expires_at, appointment.start)
+        else None
+    )
     if reason is not None:
         note(session, action, "patient_link", link.id, reason=reason, appointment_id=str(appointment.id))
         raise _gone()
@@ -77,19 +83,28 @@ async def _view(session: AsyncSession, opened: Opened) -> PatientLinkView:
     return PatientLinkView(
         first_name=referral.patient_given_name,
         appointment=LinkAppointment(
-            start=a.start, end=a.end, location=a.location, service_line=service_line_display(referral.service_line),
+            start=a.start,
+            end=a.end,
+            location=a.location,
+            service_line=service_line_display(referral.service_line),
             time_zone=outreach_settings().default_time_zone,
-            confirmed=await PatientLinkRepository(session).confirmed(a.id)),
+            confirmed=await PatientLinkRepository(session).confirmed(a.id),
+        ),
         practice=PracticeInfo(name=practice["name"], phone=practice["phone"]),
         preparation=await preparation.text_for(session, referral.service_line),
     )
 
 
 def _timeline(session: AsyncSession, opened: Opened, what: str, note_text: str | None = None) -> None:
-    ReferralRepository(session).add_event(ReferralEvent(
-        referral_id=opened.referral.id, actor=ACTOR, kind=EventKind.appointment if note_text is None else EventKind.note,
-        note=note_text, detail={"appointment_id": str(opened.appointment.id), "status": what,
-                                "channel": opened.link.channel}))
+    ReferralRepository(session).add_event(
+        ReferralEvent(
+            referral_id=opened.referral.id,
+            actor=ACTOR,
+            kind=EventKind.appointment if note_text is None else EventKind.note,
+            note=note_text,
+            detail={"appointment_id": str(opened.appointment.id), "status": what, "channel": opened.link.channel},
+        )
+    )
 
 
 async def show(session: AsyncSession, *, token: str, client: str) -> PatientLinkView:
@@ -112,17 +127,29 @@ async def cancel(session: AsyncSession, *, token: str, client: str, reason: str)
     timeline, and ask the coordinator to rebook. Every link of this appointment stops working."""
     opened = await _open(session, token=token, client=client, action="patient_link.cancel", lock=True)
     await appointments.update_appointment(
-        session, appointment_id=opened.appointment.id, expected_version=opened.appointment.version, actor=ACTOR,
+        session,
+        appointment_id=opened.appointment.id,
+        expected_version=opened.appointment.version,
+        actor=ACTOR,
         data=AppointmentUpdate(status=AppointmentStatus.cancelled, cancel_reason="cancelled by the patient"),
     )
     now = utcnow()
     opened.link.cancelled_at = now
     _timeline(session, opened, "cancelled by patient", note_text=reason)
-    await create_task(session, actor=ACTOR, data=TaskCreate(
-        type=TaskType.schedule, title="Patient cancelled their appointment: offer a new time",
-        description=f"The patient's reason: {reason}", referral_id=opened.referral.id,
-        assignee_id=opened.referral.assignee_id, queue=opened.referral.queue, due_at=now + QUESTION_DUE,
-        priority=TaskPriority.high))
+    await create_task(
+        session,
+        actor=ACTOR,
+        data=TaskCreate(
+            type=TaskType.schedule,
+            title="Patient cancelled their appointment: offer a new time",
+            description=f"The patient's reason: {reason}",
+            referral_id=opened.referral.id,
+            assignee_id=opened.referral.assignee_id,
+            queue=opened.referral.queue,
+            due_at=now + QUESTION_DUE,
+            priority=TaskPriority.high,
+        ),
+    )
     return now
 
 
@@ -131,8 +158,17 @@ async def ask(session: AsyncSession, *, token: str, client: str, question: str) 
     opened = await _open(session, token=token, client=client, action="patient_link.question")
     await rate_limit(f"patient-link-question:{opened.link.id}", limit=QUESTIONS_PER_HOUR, window_seconds=3600)
     now = utcnow()
-    await create_task(session, actor=ACTOR, data=TaskCreate(
-        type=TaskType.call_patient, title="Patient question about their appointment", description=question,
-        referral_id=opened.referral.id, assignee_id=opened.referral.assignee_id, queue=opened.referral.queue,
-        due_at=now + QUESTION_DUE))
+    await create_task(
+        session,
+        actor=ACTOR,
+        data=TaskCreate(
+            type=TaskType.call_patient,
+            title="Patient question about their appointment",
+            description=question,
+            referral_id=opened.referral.id,
+            assignee_id=opened.referral.assignee_id,
+            queue=opened.referral.queue,
+            due_at=now + QUESTION_DUE,
+        ),
+    )
     return now

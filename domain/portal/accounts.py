@@ -8,19 +8,23 @@ from domain.identity import invitations
 from domain.identity.enums import Role
 from domain.identity.models import Invitation, User
 from domain.identity.schemas import InvitationCreate
-from domain.portal.repository import PortalRepository
 from domain.outreach.context import provider_name
+from domain.portal.repository import PortalRepository
 from domain.portal.schemas import PortalUserCreate, PracticeProvider
 from domain.providers.repository import OrganizationRepository
 from domain.shared.errors import InvalidInput
 
 
-async def invite(session: AsyncSession, *, organization_id: uuid.UUID, data: PortalUserCreate,
-                 actor: str) -> Invitation:
+async def invite(
+    session: AsyncSession, *, organization_id: uuid.UUID, data: PortalUserCreate, actor: str
+) -> Invitation:
     await OrganizationRepository(session).get(organization_id)
     return await invitations.invite(
-        session, data=InvitationCreate(email=data.email, full_name=data.full_name, role=Role.referrer),
-        actor=actor, organization_id=organization_id)
+        session,
+        data=InvitationCreate(email=data.email, full_name=data.full_name, role=Role.referrer),
+        actor=actor,
+        organization_id=organization_id,
+    )
 
 
 async def list_users(session: AsyncSession, *, organization_id: uuid.UUID) -> list[User]:
@@ -34,9 +38,12 @@ async def practice_providers(session: AsyncSession, *, organization_id: uuid.UUI
     return [PracticeProvider(id=p.id, npi=p.npi, display_name=provider_name(p)) for p in providers]
 
 
-async def check_referring_provider(session: AsyncSession, *, organization_id: uuid.UUID,
-                                   provider_id: uuid.UUID | None) -> None:
-    if provider_id is not None and not await PortalRepository(session).is_practice_provider(organization_id,
-                                                                                          provider_id):
-        raise InvalidInput("The referring provider is not one of your practice's providers.",
-                           field="body.referring_provider_id")
+async def check_referring_provider(
+    session: AsyncSession, *, organization_id: uuid.UUID, provider_id: uuid.UUID | None
+) -> None:
+    if provider_id is not None and not await PortalRepository(session).is_practice_provider(
+        organization_id, provider_id
+    ):
+        raise InvalidInput(
+            "The referring provider is not one of your practice's providers.", field="body.referring_provider_id"
+        )

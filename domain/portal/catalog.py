@@ -28,11 +28,15 @@ def _known(service_line: str) -> str:
 def _entry(line: ServiceLine, row: Row | None, wait: tuple[float | None, int]) -> CatalogEntry:
     median, counted = wait
     return CatalogEntry(
-        service_line=line.key, display=line.display, specialty_code=line.specialty_code,
+        service_line=line.key,
+        display=line.display,
+        specialty_code=line.specialty_code,
         referral_criteria=row.referral_criteria if row else None,
-        payer_classes=list(row.payer_classes) if row else [], locations=list(row.locations) if row else [],
+        payer_classes=list(row.payer_classes) if row else [],
+        locations=list(row.locations) if row else [],
         scheduling_contact=row.scheduling_contact if row else {},
-        median_days_to_appointment=None if median is None else round(median, 1), appointments_counted=counted,
+        median_days_to_appointment=None if median is None else round(median, 1),
+        appointments_counted=counted,
         updated_at=row.updated_at if row else None,
     )
 
@@ -49,8 +53,7 @@ async def get_entry(session: AsyncSession, *, service_line: str) -> CatalogEntry
     return next(e for e in await list_catalog(session) if e.service_line == key)
 
 
-async def save_entry(session: AsyncSession, *, service_line: str, data: CatalogEntryUpdate,
-                     actor: str) -> CatalogEntry:
+async def save_entry(session: AsyncSession, *, service_line: str, data: CatalogEntryUpdate, actor: str) -> CatalogEntry:
     key = _known(service_line)
     repo = PortalRepository(session)
     row = await repo.catalog_entry(key, for_update=True)

@@ -25,8 +25,11 @@ class PortalRepository:
 
     async def thread(self, referral_id: uuid.UUID) -> list[tuple[ThreadMessage, str]]:
         rows = await self.session.execute(
-            select(ThreadMessage, User.full_name).join(User, User.id == ThreadMessage.author_id)
-            .where(ThreadMessage.referral_id == referral_id).order_by(ThreadMessage.at, ThreadMessage.id))
+            select(ThreadMessage, User.full_name)
+            .join(User, User.id == ThreadMessage.author_id)
+            .where(ThreadMessage.referral_id == referral_id)
+            .order_by(ThreadMessage.at, ThreadMessage.id)
+        )
         return [(m, name) for m, name in rows.all()]
 
     async def portal_users(self, organization_id: uuid.UUID, *, active_only: bool = False) -> list[User]:
@@ -36,15 +39,25 @@ class PortalRepository:
         return list((await self.session.execute(stmt.order_by(User.full_name, User.id))).scalars())
 
     async def practice_providers(self, organization_id: uuid.UUID) -> list[Provider]:
-        stmt = (select(Provider).join(Affiliation, Affiliation.provider_id == Provider.id)
-                .where(Affiliation.organization_id == organization_id, Provider.status == ProviderStatus.active,
-                       Provider.merged_into_id.is_(None))
-                .distinct().order_by(Provider.family_name, Provider.given_name, Provider.id))
+        stmt = (
+            select(Provider)
+            .join(Affiliation, Affiliation.provider_id == Provider.id)
+            .where(
+                Affiliation.organization_id == organization_id,
+                Provider.status == ProviderStatus.active,
+                Provider.merged_into_id.is_(None),
+            )
+            .distinct()
+            .order_by(Provider.family_name, Provider.given_name, Provider.id)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def is_practice_provider(self, organization_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
-        stmt = select(Affiliation.id).where(Affiliation.organization_id == organization_id,
-                                            Affiliation.provider_id == provider_id).limit(1)
+        stmt = (
+            select(Affiliation.id)
+            .where(Affiliation.organization_id == organization_id, Affiliation.provider_id == provider_id)
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).first() is not None
 
     async def intake_recipients(self, assignee_id: uuid.UUID | None) -> list[User]:
@@ -53,13 +66,20 @@ class PortalRepository:
             assignee = await self.session.get(User, assignee_id)
             if assignee is not None and assignee.active:
                 return [assignee]
-        stmt = (select(User).where(User.role == Role.intake, User.active.is_(True))
-                .order_by(User.id).limit(MAX_INTAKE_RECIPIENTS))
+        stmt = (
+            select(User)
+            .where(User.role == Role.intake, User.active.is_(True))
+            .order_by(User.id)
+            .limit(MAX_INTAKE_RECIPIENTS)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def visible_events(self, referral_id: uuid.UUID, kinds: tuple[EventKind, ...]) -> list[ReferralEvent]:
-        stmt = (select(ReferralEvent).where(ReferralEvent.referral_id == referral_id, ReferralEvent.kind.in_(kinds))
-                .order_by(ReferralEvent.at, ReferralEvent.id))
+        stmt = (
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral_id, ReferralEvent.kind.in_(kinds))
+            .order_by(ReferralEvent.at, ReferralEvent.id)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def catalog(self) -> dict[str, CatalogEntry]:
@@ -75,7 +95,12 @@ class PortalRepository:
         """Per service line: (median days to the first booked appointment, how many had one), received since."""
         F = ReferralFact
         rows = await self.session.execute(
-            select(F.service_line, func.percentile_cont(0.5).within_group(F.appointment_days),
-                   func.count(F.appointment_days))
-            .where(F.received_at >= since, F.appointment_days.is_not(None)).group_by(F.service_line))
+            select(
+                F.service_line,
+                func.percentile_cont(0.5).within_group(F.appointment_days),
+                func.count(F.appointment_days),
+            )
+            .where(F.received_at >= since, F.appointment_days.is_not(None))
+            .group_by(F.service_line)
+        )
         return {line: (median, n) for line, median, n in rows.all()}

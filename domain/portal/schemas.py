@@ -31,7 +31,8 @@ class PracticeProvider(Schema):
 
 class ThreadPost(Schema):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)] = Field(
-        description=f"The message, 1 to {MAX_MESSAGE_CHARS:,} characters.")
+        description=f"The message, 1 to {MAX_MESSAGE_CHARS:,} characters."
+    )
 
 
 class ThreadMessage(Schema):
@@ -52,8 +53,10 @@ class PortalEvent(Schema):
     from_status: ReferralStatus | None
     to_status: ReferralStatus | None
     reason: str | None
-    note: str | None = Field(description="Only what was sent to the practice anyway: the visit summary on "
-                                         "completion, the words of a decline.")
+    note: str | None = Field(
+        description="Only what was sent to the practice anyway: the visit summary on "
+        "completion, the words of a decline."
+    )
     missing_items: list[str] | None = None
     appointment_start: UtcDateTime | None = None
 
@@ -81,6 +84,7 @@ class CatalogEntry(CatalogEntryUpdate):
     specialty_code: str | None
     median_days_to_appointment: float | None = Field(
         description="Median days from receipt to the first booked appointment, over referrals received in the "
-                    "last 90 days that got one; none when there were none.")
+        "last 90 days that got one; none when there were none."
+    )
     appointments_counted: int = Field(description="How many referrals the median is taken over.")
     updated_at: UtcDateTime | None

@@ -19,8 +19,14 @@ from domain.shared.outbox import add_message
 
 
 def _view(message: ThreadMessage, author_name: str) -> ThreadMessageView:
-    return ThreadMessageView(id=message.id, referral_id=message.referral_id, at=message.at, side=message.side,
-                             author_name=author_name, body=message.body)
+    return ThreadMessageView(
+        id=message.id,
+        referral_id=message.referral_id,
+        at=message.at,
+        side=message.side,
+        author_name=author_name,
+        body=message.body,
+    )
 
 
 async def read(session: AsyncSession, *, referral_id: uuid.UUID) -> list[ThreadMessageView]:
@@ -30,12 +36,14 @@ async def read(session: AsyncSession, *, referral_id: uuid.UUID) -> list[ThreadM
     return [_view(m, name) for m, name in rows]
 
 
-async def post(session: AsyncSession, *, referral_id: uuid.UUID, body: str, author: User,
-               from_practice: bool) -> ThreadMessageView:
+async def post(
+    session: AsyncSession, *, referral_id: uuid.UUID, body: str, author: User, from_practice: bool
+) -> ThreadMessageView:
     referral = await ReferralRepository(session).get(referral_id)
     repo = PortalRepository(session)
-    message = ThreadMessage(referral_id=referral.id, author_id=author.id, body=body,
-                            side="practice" if from_practice else "intake")
+    message = ThreadMessage(
+        referral_id=referral.id, author_id=author.id, body=body, side="practice" if from_practice else "intake"
+    )
     repo.add(message)
     await session.flush()
     await _notify(session, repo, referral, message, from_practice=from_practice)
@@ -43,8 +51,9 @@ async def post(session: AsyncSession, *, referral_id: uuid.UUID, body: str, auth
     return _view(message, author.full_name)
 
 
-async def _notify(session: AsyncSession, repo: PortalRepository, referral: Referral, message: ThreadMessage, *,
-                  from_practice: bool) -> None:
+async def _notify(
+    session: AsyncSession, repo: PortalRepository, referral: Referral, message: ThreadMessage, *, from_practice: bool
+) -> None:
     if from_practice:
         recipients, path = await repo.intake_recipients(referral.assignee_id), f"/referrals/{referral.id}"
     elif referral.referring_organization_id is not None:
@@ -55,7 +64,14 @@ async def _notify(session: AsyncSession, repo: PortalRepository, referral: Refer
     for user in recipients:
         if user.id == message.author_id:
             continue
-        await add_message(session, channel="email", kind="thread_message", recipient_type="user",
-                          recipient_id=user.id, recipient_address=user.email, referral_id=referral.id,
-                          payload={"thread_message_id": str(message.id), "path": path},
-                          idempotency_key=f"thread_message:{message.id}:{user.id}")
+        await add_message(
+            session,
+            channel="email",
+            kind="thread_message",
+            recipient_type="user",
+            recipient_id=user.id,
+            recipient_address=user.email,
+            referral_id=referral.id,
+            payload={"thread_message_id": str(message.id), "path": path},
+            idempotency_key=f"thread_message:{message.id}:{user.id}",
+        )

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit import trail as audit
 from domain.portal.repository import PortalRepository
 from domain.portal.schemas import PortalEvent
-from domain.referrals.enums import EventKind, ReferralStatus as S
+from domain.referrals.enums import EventKind
+from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.models import ReferralEvent
 from domain.referrals.repository import ReferralRepository
 
@@ -21,7 +22,11 @@ NOTE_SHOWN_ON = frozenset({S.completed, S.declined})
 def _view(event: ReferralEvent) -> PortalEvent:
     start = event.detail.get("start") if event.kind == EventKind.appointment else None
     return PortalEvent(
-        id=event.id, at=event.at, kind=event.kind, from_status=event.from_status, to_status=event.to_status,
+        id=event.id,
+        at=event.at,
+        kind=event.kind,
+        from_status=event.from_status,
+        to_status=event.to_status,
         reason=event.detail.get("status") if event.kind == EventKind.appointment else event.reason,
         note=event.note if event.to_status in NOTE_SHOWN_ON else None,
         missing_items=event.missing_items if event.to_status == S.needs_info else None,

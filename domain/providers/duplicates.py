@@ -33,9 +33,13 @@ def _record(row: Any) -> Record:
     points = row.contact_points or []
     addresses = [o.get("address") or {} for o in row.organizations or []]
     return Record(
-        id=str(row.id), given_name=row.given_name, family_name=row.family_name, npi=row.npi,
-        phones=frozenset(d for cp in points if cp.get("system") in PHONE_SYSTEMS
-                         and len(d := digits(cp.get("value") or "")) == 10),
+        id=str(row.id),
+        given_name=row.given_name,
+        family_name=row.family_name,
+        npi=row.npi,
+        phones=frozenset(
+            d for cp in points if cp.get("system") in PHONE_SYSTEMS and len(d := digits(cp.get("value") or "")) == 10
+        ),
         emails=frozenset((cp.get("value") or "").strip().casefold() for cp in points if cp.get("system") == "email"),
         zips=frozenset(z[:5] for a in addresses if re.fullmatch(r"\d{5}(-?\d{4})?", z := (a.get("postal_code") or ""))),
         streets=frozenset(fold(" ".join(a.get("line") or [])) for a in addresses if a.get("line")),
@@ -53,8 +57,12 @@ async def matches(
     session: AsyncSession, *, threshold: float = REVIEW_THRESHOLD, focus: uuid.UUID | None = None
 ) -> list[Match]:
     records = [_record(row) for row in await ProviderRepository(session).match_rows()]
-    return find_matches(records, threshold=threshold, dismissed=await MergeRepository(session).dismissed_pairs(),
-                        focus=str(focus) if focus else None)
+    return find_matches(
+        records,
+        threshold=threshold,
+        dismissed=await MergeRepository(session).dismissed_pairs(),
+        focus=str(focus) if focus else None,
+    )
 
 
 @dataclass(frozen=True)

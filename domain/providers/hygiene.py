@@ -23,8 +23,11 @@ KINDS = {
     "unknown_taxonomy": ("A specialty code is not in the NUCC code set", "edit", "Choose a NUCC specialty"),
     "bad_contact_point": ("A contact point bounced or was refused", "edit", "Replace the bad contact point"),
     "not_verified": ("Not verified for 12 months", "verify", "Confirm the record and mark it verified"),
-    "inactive_outreach": ("Inactive but still receiving outreach", "edit",
-                          "Reactivate the provider, or stop the queued messages"),
+    "inactive_outreach": (
+        "Inactive but still receiving outreach",
+        "edit",
+        "Reactivate the provider, or stop the queued messages",
+    ),
 }
 
 
@@ -48,10 +51,16 @@ def _problems(p, now) -> list[tuple[str, str]]:
 
 
 async def _inactive_with_outreach(session: AsyncSession, now) -> set[uuid.UUID]:
-    stmt = (select(OutboxMessage.recipient_id).distinct()
-            .join(Provider, Provider.id == OutboxMessage.recipient_id)
-            .where(OutboxMessage.recipient_type == "provider", Provider.status == ProviderStatus.inactive,
-                   or_(OutboxMessage.status == MessageStatus.queued, OutboxMessage.sent_at > now - RECENT_OUTREACH)))
+    stmt = (
+        select(OutboxMessage.recipient_id)
+        .distinct()
+        .join(Provider, Provider.id == OutboxMessage.recipient_id)
+        .where(
+            OutboxMessage.recipient_type == "provider",
+            Provider.status == ProviderStatus.inactive,
+            or_(OutboxMessage.status == MessageStatus.queued, OutboxMessage.sent_at > now - RECENT_OUTREACH),
+        )
+    )
     return set((await session.execute(stmt)).scalars())
 
 
@@ -59,10 +68,21 @@ async def report(session: AsyncSession, *, limit: int = 100) -> dict:
     """Counts per kind, and up to `limit` items per kind, the newest records first (what just came in)."""
     now = utcnow()
     outreach = await _inactive_with_outreach(session, now)
-    stmt = (select(Provider.id, Provider.npi, Provider.given_name, Provider.family_name, Provider.status,
-                   Provider.preferred_contact_method, Provider.specialties, Provider.contact_points,
-                   Provider.verified_at)
-            .where(Provider.status != ProviderStatus.merged).order_by(Provider.created_at.desc(), Provider.id))
+    stmt = (
+        select(
+            Provider.id,
+            Provider.npi,
+            Provider.given_name,
+            Provider.family_name,
+            Provider.status,
+            Provider.preferred_contact_method,
+            Provider.specialties,
+            Provider.contact_points,
+            Provider.verified_at,
+        )
+        .where(Provider.status != ProviderStatus.merged)
+        .order_by(Provider.created_at.desc(), Provider.id)
+    )
     counts = dict.fromkeys(KINDS, 0)
     items: list[dict] = []
     for p in (await session.execute(stmt)).all():
@@ -74,20 +94,33 @@ async def report(session: AsyncSession, *, limit: int = 100) -> dict:
             if counts[kind] > limit:
                 continue
             title, action, label = KINDS[kind]
-            items.append({
-                "kind": kind, "provider_id": p.id, "provider_name": f"{p.given_name} {p.family_name}", "npi": p.npi,
-                "problem": f"{title}: {detail}" if detail else title,
-                "fix": {"action": action, "label": label, "href": f"/providers/{p.id}",
-                        "api": f"POST /v1/providers/{p.id}/verify" if action == "verify"
-                        else f"PATCH /v1/providers/{p.id}"},
-            })
+            items.append(
+                {
+                    "kind": kind,
+                    "provider_id": p.id,
+                    "provider_name": f"{p.given_name} {p.family_name}",
+                    "npi": p.npi,
+                    "problem": f"{title}: {detail}" if detail else title,
+                    "fix": {
+                        "action": action,
+                        "label": label,
+                        "href": f"/providers/{p.id}",
+                        "api": f"POST /v1/providers/{p.id}/verify"
+                        if action == "verify"
+                        else f"PATCH /v1/providers/{p.id}",
+                    },
+                }
+            )
     return {"counts": counts, "total": sum(counts.values()), "items": items}
 
 
 async def verify(session: AsyncSession, provider_id: uuid.UUID) -> None:
-    done = await session.execute(update(Provider).where(Provider.id == provider_id)
-                                 .values(verified_at=utcnow(), version=Provider.version + 1)
-                                 .returning(Provider.id))
+    done = await session.execute(
+        update(Provider)
+        .where(Provider.id == provider_id)
+        .values(verified_at=utcnow(), version=Provider.version + 1)
+        .returning(Provider.id)
+    )
     if done.scalar_one_or_none() is None:
         raise NotFound("Provider", provider_id)
 
@@ -98,8 +131,12 @@ async def mark_bounced(session: AsyncSession, provider_id: uuid.UUID, *, reason:
     provider = await session.get(Provider, provider_id)
     if provider is None:
         return
-    points = [{**c, "bad": True, "bad_reason": reason[:200], "bad_at": utcnow().isoformat()}
-              if c.get("system") == "email" else c for c in provider.contact_points or []]
+    points = [
+        {**c, "bad": True, "bad_reason": reason[:200], "bad_at": utcnow().isoformat()}
+        if c.get("system") == "email"
+        else c
+        for c in provider.contact_points or []
+    ]
     if points != provider.contact_points:
         provider.contact_points = points
         provider.import_fingerprint = None

@@ -25,12 +25,27 @@ CACHED_VALUES = 65536
 
 REQUIRED = ("npi", "entity_type", "last_name", "first_name")
 OPTIONAL = (
-    "prefix", "suffix", "credential", "organization_name",
+    "prefix",
+    "suffix",
+    "credential",
+    "organization_name",
     *(f"taxonomy_code_{n}" for n in range(1, TAXONOMY_SLOTS + 1)),
     *(f"taxonomy_primary_{n}" for n in range(1, TAXONOMY_SLOTS + 1)),
-    "address_line_1", "address_line_2", "city", "state", "postal_code", "phone", "fax", "email",
-    "preferred_contact", "office_staff_name", "office_staff_role", "office_staff_phone", "office_staff_email",
-    "liaison_owner", "internal_external",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "fax",
+    "email",
+    "preferred_contact",
+    "office_staff_name",
+    "office_staff_role",
+    "office_staff_phone",
+    "office_staff_email",
+    "liaison_owner",
+    "internal_external",
 )
 COLUMNS = REQUIRED + OPTIONAL
 ADDRESS_COLUMNS = ("address_line_1", "address_line_2", "city", "state", "postal_code")
@@ -67,15 +82,25 @@ class DirectoryRow:
 def normalise_address(line1: str, line2: str, city: str, state: str, postal_code: str) -> dict:
     """USPS Pub. 28 parts (`123 N MAIN ST`, `STE 4`), ZIP+4 kept. ValueError when it cannot be read."""
     try:
-        parts = normalize_address_record({
-            "address_line_1": line1, "address_line_2": line2 or None, "city": city, "state": state,
-            "postal_code": postal_code,
-        })
+        parts = normalize_address_record(
+            {
+                "address_line_1": line1,
+                "address_line_2": line2 or None,
+                "city": city,
+                "state": state,
+                "postal_code": postal_code,
+            }
+        )
     except (AddressNormalizationError, ValueError, TypeError, KeyError) as exc:
         raise ValueError(str(exc).split("\n")[0] or "cannot be read as a US address") from None
     lines = [parts[k] for k in ("address_line_1", "address_line_2") if parts.get(k)]
-    return {"line": lines, "city": parts.get("city"), "state": parts.get("state"),
-            "postal_code": parts.get("postal_code"), "country": "US"}
+    return {
+        "line": lines,
+        "city": parts.get("city"),
+        "state": parts.get("state"),
+        "postal_code": parts.get("postal_code"),
+        "country": "US",
+    }
 
 
 def _address(row: Cells) -> dict | None:
@@ -149,8 +174,13 @@ def _specialties(row: Cells, line: int) -> list[dict] | None:
             row.fail(f"taxonomy_primary_{n}", f"{flag!r} is not Y or N")
         known = nucc.lookup(code)
         if known is None:
-            row.notes.append(RowError(line, f"taxonomy_code_{n}", f"{code} is not in the NUCC code set; "
-                                      "kept, and listed on the hygiene report"))
+            row.notes.append(
+                RowError(
+                    line,
+                    f"taxonomy_code_{n}",
+                    f"{code} is not in the NUCC code set; kept, and listed on the hygiene report",
+                )
+            )
         found.append({"code": code, "display": known.display_name if known else code, "primary": flag == "Y"})
     if not found:
         return None
@@ -176,18 +206,24 @@ def _check(row: Cells) -> DirectoryRow | None:
         row.fail("npi", f"{npi} has a wrong check digit (Luhn with prefix 80840): a typing error?")
     entity = (row.required("entity_type", limit=20) or "").lower()
     if entity in _ORGANIZATION:
-        row.fail("entity_type", "organization rows (entity type 2) are not imported here; give the organization "
-                                "as organization_name on its providers' rows")
+        row.fail(
+            "entity_type",
+            "organization rows (entity type 2) are not imported here; give the organization "
+            "as organization_name on its providers' rows",
+        )
     elif entity and entity not in _INDIVIDUAL:
         row.fail("entity_type", f"{entity!r} is not 1 (individual) or 2 (organization)")
     values: dict = {
-        "given_name": row.required("first_name", limit=100), "family_name": row.required("last_name", limit=100),
-        "prefix": row.text("prefix", limit=20), "suffix": row.text("suffix", limit=20),
+        "given_name": row.required("first_name", limit=100),
+        "family_name": row.required("last_name", limit=100),
+        "prefix": row.text("prefix", limit=20),
+        "suffix": row.text("suffix", limit=20),
     }
     credential = row.text("credential", limit=100)
     if credential:
-        values["credentials"] = [c.replace(".", "").strip().upper()[:20]
-                                 for c in re.split(r"[,;/]", credential) if c.strip()]
+        values["credentials"] = [
+            c.replace(".", "").strip().upper()[:20] for c in re.split(r"[,;/]", credential) if c.strip()
+        ]
     values["specialties"] = _specialties(row, row.line)
     values["address"] = _address(row)
     values["preferred_contact_method"] = _choice(row, "preferred_contact", {m.value for m in ContactMethod})
@@ -197,17 +233,26 @@ def _check(row: Cells) -> DirectoryRow | None:
     staff_name = row.text("office_staff_name")
     staff_cells = ("office_staff_role", "office_staff_phone", "office_staff_email")
     if staff_name:
-        staff = Staff(staff_name, _choice(row, "office_staff_role", {r.value for r in StaffRole}) or "other",
-                      _phone(row, "office_staff_phone"), _email(row, "office_staff_email"))
+        staff = Staff(
+            staff_name,
+            _choice(row, "office_staff_role", {r.value for r in StaffRole}) or "other",
+            _phone(row, "office_staff_phone"),
+            _email(row, "office_staff_email"),
+        )
     elif any(row.text(c) for c in staff_cells):
         row.fail("office_staff_name", "is empty but other office_staff_ columns are given")
     liaison = row.text("liaison_owner", limit=254)
     if len(row.errors) > before:
         return None
     return DirectoryRow(
-        line=row.line, npi=npi, values={k: v for k, v in values.items() if v is not None},
-        contact_points={k: v for k, v in points.items() if v}, organization_name=row.text("organization_name", limit=300),
-        staff=staff, liaison_email=liaison.lower() if liaison else None, notes=row.notes,  # type: ignore[attr-defined]
+        line=row.line,
+        npi=npi,
+        values={k: v for k, v in values.items() if v is not None},
+        contact_points={k: v for k, v in points.items() if v},
+        organization_name=row.text("organization_name", limit=300),
+        staff=staff,
+        liaison_email=liaison.lower() if liaison else None,
+        notes=row.notes,  # type: ignore[attr-defined]
     )
 
 
@@ -234,8 +279,13 @@ def read(data: bytes, *, liaisons: dict[str, object]) -> list[DirectoryRow]:
         if checked is None:
             continue
         if checked.liaison_email and checked.liaison_email not in liaisons:
-            errors.append(RowError(checked.line, "liaison_owner", f"{checked.liaison_email} is not an active "
-                                                                  "liaison's or admin's e-mail"))
+            errors.append(
+                RowError(
+                    checked.line,
+                    "liaison_owner",
+                    f"{checked.liaison_email} is not an active liaison's or admin's e-mail",
+                )
+            )
             continue
         if checked.npi in by_npi:
             _merge(by_npi[checked.npi], checked)

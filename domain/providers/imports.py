@@ -26,8 +26,18 @@ from domain.shared.ids import uuid7
 
 BATCH = 2000
 ARRAY_COLUMNS = {"credentials"}  # text[]; the other list and dict values are jsonb
-_COMPARED = ("prefix", "given_name", "family_name", "suffix", "credentials", "specialties", "kind",
-             "preferred_contact_method", "contact_points", "address")
+_COMPARED = (
+    "prefix",
+    "given_name",
+    "family_name",
+    "suffix",
+    "credentials",
+    "specialties",
+    "kind",
+    "preferred_contact_method",
+    "contact_points",
+    "address",
+)
 
 
 @dataclass
@@ -57,7 +67,12 @@ def _contact_points(stored: list[dict], given: dict[str, str]) -> list[dict]:
 
 
 def _desired(row: DirectoryRow, stored: dict | None) -> dict:
-    current = stored or {"credentials": [], "specialties": [], "contact_points": [], "kind": ProviderKind.external.value}
+    current = stored or {
+        "credentials": [],
+        "specialties": [],
+        "contact_points": [],
+        "kind": ProviderKind.external.value,
+    }
     wanted = {k: current.get(k) for k in _COMPARED}
     wanted.update(row.values)
     wanted["contact_points"] = _contact_points(current.get("contact_points") or [], row.contact_points)
@@ -70,8 +85,13 @@ async def _copy(session: AsyncSession, table: str, rows: list[dict]) -> None:
         return
     columns = list(rows[0])
     raw = (await (await session.connection()).get_raw_connection()).driver_connection
-    records = [tuple(json.dumps(v) if isinstance(v, (dict, list)) and c not in ARRAY_COLUMNS else v
-                     for c, v in ((c, r[c]) for c in columns)) for r in rows]
+    records = [
+        tuple(
+            json.dumps(v) if isinstance(v, (dict, list)) and c not in ARRAY_COLUMNS else v
+            for c, v in ((c, r[c]) for c in columns)
+        )
+        for r in rows
+    ]
     await raw.copy_records_to_table(table, columns=columns, records=records)
 
 
@@ -89,7 +109,7 @@ async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict]:
     columns = [Provider.id, Provider.npi, Provider.version, *(getattr(Provider, c) for c in _COMPARED)]
     found: dict[str, dict] = {}
     for start in range(0, len(npis), 20000):
-        result = await session.execute(select(*columns).where(Provider.npi == func.any(npis[start:start + 20000])))
+        result = await session.execute(select(*columns).where(Provider.npi == func.any(npis[start : start + 20000])))
         for row in result.mappings():
             values = dict(row)
             for key in ("kind", "preferred_contact_method"):
@@ -104,10 +124,14 @@ async def _organizations(session: AsyncSession, names: set[str], now) -> dict[st
         return {}
     # One array parameter: a file may name more practices than a statement has bind parameters (32,767).
     stmt = select(func.lower(Organization.name), Organization.id).where(
-        func.lower(Organization.name) == any_(literal([n.lower() for n in names], ARRAY(String))))
+        func.lower(Organization.name) == any_(literal([n.lower() for n in names], ARRAY(String)))
+    )
     known = dict((await session.execute(stmt)).all())
-    fresh = [{"id": uuid7(), "name": n, "kind": OrganizationKind.practice.value, "created_at": now, "updated_at": now}
-             for n in {n.lower(): n for n in names}.values() if n.lower() not in known]
+    fresh = [
+        {"id": uuid7(), "name": n, "kind": OrganizationKind.practice.value, "created_at": now, "updated_at": now}
+        for n in {n.lower(): n for n in names}.values()
+        if n.lower() not in known
+    ]
     if fresh:
         await _copy(session, "organizations", fresh)
         known.update({o["name"].lower(): o["id"] for o in fresh})
@@ -119,26 +143,74 @@ async def _links(session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID
     changed: set[uuid.UUID] = set()
     ids = [pid for _, pid in rows]
     orgs = await _organizations(session, {r.organization_name for r, _ in rows if r.organization_name}, now)
-    have_aff = set((await session.execute(select(Affiliation.provider_id, Affiliation.organization_id)
-                                           .where(Affiliation.provider_id == func.any(ids)))).all())
-    have_staff = {(pid, name.lower()): (role.value, phone, email) for pid, name, role, phone, email in (
-        await session.execute(select(StaffContact.provider_id, StaffContact.name, StaffContact.role, StaffContact.phone,
-                                     StaffContact.email).where(StaffContact.provider_id == func.any(ids)))).all()}
-    owners = dict((await session.execute(select(ReferrerOwner.provider_id, ReferrerOwner.liaison_id)
-                                         .where(ReferrerOwner.provider_id == func.any(ids)))).all())
+    have_aff = set(
+        (
+            await session.execute(
+                select(Affiliation.provider_id, Affiliation.organization_id).where(
+                    Affiliation.provider_id == func.any(ids)
+                )
+            )
+        ).all()
+    )
+    have_staff = {
+        (pid, name.lower()): (role.value, phone, email)
+        for pid, name, role, phone, email in (
+            await session.execute(
+                select(
+                    StaffContact.provider_id,
+                    StaffContact.name,
+                    StaffContact.role,
+                    StaffContact.phone,
+                    StaffContact.email,
+                ).where(StaffContact.provider_id == func.any(ids))
+            )
+        ).all()
+    }
+    owners = dict(
+        (
+            await session.execute(
+                select(ReferrerOwner.provider_id, ReferrerOwner.liaison_id).where(
+                    ReferrerOwner.provider_id == func.any(ids)
+                )
+            )
+        ).all()
+    )
     new_aff, new_staff, staff_updates, new_owners = [], [], [], []
     for row, pid in rows:
         if row.organization_name and (pid, orgs[row.organization_name.lower()]) not in have_aff:
-            new_aff.append({"id": uuid7(), "provider_id": pid, "organization_id": orgs[row.organization_name.lower()],
-                            "role": "member", "created_at": now, "updated_at": now})
+            new_aff.append(
+                {
+                    "id": uuid7(),
+                    "provider_id": pid,
+                    "organization_id": orgs[row.organization_name.lower()],
+                    "role": "member",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             changed.add(pid)
         if row.staff:
             s = row.staff
             stored = have_staff.get((pid, s.name.lower()))
-            wanted = (s.role, s.phone or (stored or (None, None, None))[1], s.email or (stored or (None, None, None))[2])
+            wanted = (
+                s.role,
+                s.phone or (stored or (None, None, None))[1],
+                s.email or (stored or (None, None, None))[2],
+            )
             if stored is None:
-                new_staff.append({"id": uuid7(), "provider_id": pid, "name": s.name, "role": s.role, "phone": wanted[1],
-                                  "email": wanted[2], "created_at": now, "updated_at": now, "version": 1})
+                new_staff.append(
+                    {
+                        "id": uuid7(),
+                        "provider_id": pid,
+                        "name": s.name,
+                        "role": s.role,
+                        "phone": wanted[1],
+                        "email": wanted[2],
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
                 changed.add(pid)
             elif stored != wanted:
                 staff_updates.append((pid, s.name, wanted))
@@ -151,19 +223,27 @@ async def _links(session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID
     await _copy(session, "provider_affiliations", new_aff)
     await _copy(session, "provider_staff_contacts", new_staff)
     for pid, name, (role, phone, email) in staff_updates:
-        await session.execute(update(StaffContact).where(StaffContact.provider_id == pid,
-                                                         func.lower(StaffContact.name) == name.lower())
-                              .values(role=role, phone=phone, email=email, updated_at=now,
-                                      version=StaffContact.version + 1))
+        await session.execute(
+            update(StaffContact)
+            .where(StaffContact.provider_id == pid, func.lower(StaffContact.name) == name.lower())
+            .values(role=role, phone=phone, email=email, updated_at=now, version=StaffContact.version + 1)
+        )
     for start in range(0, len(new_owners), BATCH):
-        stmt = pg_insert(ReferrerOwner).values(new_owners[start:start + BATCH])
-        await session.execute(stmt.on_conflict_do_update(
-            index_elements=["provider_id"], set_={"liaison_id": stmt.excluded.liaison_id, "updated_at": now}))
+        stmt = pg_insert(ReferrerOwner).values(new_owners[start : start + BATCH])
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["provider_id"], set_={"liaison_id": stmt.excluded.liaison_id, "updated_at": now}
+            )
+        )
     return changed
 
 
 async def import_providers(
-    session: AsyncSession, *, data: bytes, actor: str, progress: Callable[[int, int], None] | None = None,
+    session: AsyncSession,
+    *,
+    data: bytes,
+    actor: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportOutcome:
     """All rows or none: ImportRejected names every problem (row, column, problem) and nothing is written."""
     liaisons = await _liaisons(session)
@@ -192,15 +272,33 @@ async def import_providers(
         wanted = _desired(row, old)
         if old is None:
             pid = uuid7()
-            creates.append({"id": pid, "npi": row.npi, "status": ProviderStatus.active.value, "verified_at": now,
-                            "created_at": now, "updated_at": now, "version": 1,
-                            "import_fingerprint": marks[row.line], **wanted})
+            creates.append(
+                {
+                    "id": pid,
+                    "npi": row.npi,
+                    "status": ProviderStatus.active.value,
+                    "verified_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                    "import_fingerprint": marks[row.line],
+                    **wanted,
+                }
+            )
             actions[row.line] = "created"
         else:
             pid = old["id"]
             if any(wanted[k] != old[k] for k in _COMPARED):
-                updates.append({"id": pid, "version": old["version"] + 1, "updated_at": now, "verified_at": now,
-                                "import_fingerprint": marks[row.line], **wanted})
+                updates.append(
+                    {
+                        "id": pid,
+                        "version": old["version"] + 1,
+                        "updated_at": now,
+                        "verified_at": now,
+                        "import_fingerprint": marks[row.line],
+                        **wanted,
+                    }
+                )
                 actions[row.line] = "updated"
             else:
                 actions[row.line] = "unchanged"
@@ -209,24 +307,58 @@ async def import_providers(
             progress(n, len(rows))
     await _copy(session, "providers", creates)
     for start in range(0, len(updates), BATCH):
-        await session.execute(update(Provider), updates[start:start + BATCH])
+        await session.execute(update(Provider), updates[start : start + BATCH])
     linked = await _links(session, [(r, pid) for r, pid in placed if r.line not in same], liaisons, now)
-    touched = [{"id": pid, "verified_at": now, "updated_at": now, "version": stored[row.npi]["version"] + 1,
-                "import_fingerprint": marks[row.line]}
-               for row, pid in placed if pid in linked and actions[row.line] == "unchanged"]
+    touched = [
+        {
+            "id": pid,
+            "verified_at": now,
+            "updated_at": now,
+            "version": stored[row.npi]["version"] + 1,
+            "import_fingerprint": marks[row.line],
+        }
+        for row, pid in placed
+        if pid in linked and actions[row.line] == "unchanged"
+    ]
     if touched:
         await session.execute(update(Provider), touched)
     report: list[dict] = []
     for row, pid in placed:
         action = "updated" if pid in linked and actions[row.line] == "unchanged" else actions[row.line]
-        report.append({"row": row.line, "npi": row.npi, "column": None, "problem": None, "action": action,
-                       "provider_id": str(pid)})
-        report += [{"row": line, "npi": row.npi, "column": None, "problem": f"same NPI as row {row.line}",
-                    "action": "merged", "provider_id": str(pid)} for line in row.merged_lines]
-        report += [{"row": e.row, "npi": row.npi, "column": e.column, "problem": e.problem, "action": action,
-                    "provider_id": str(pid)} for e in row.notes]
+        report.append(
+            {
+                "row": row.line,
+                "npi": row.npi,
+                "column": None,
+                "problem": None,
+                "action": action,
+                "provider_id": str(pid),
+            }
+        )
+        report += [
+            {
+                "row": line,
+                "npi": row.npi,
+                "column": None,
+                "problem": f"same NPI as row {row.line}",
+                "action": "merged",
+                "provider_id": str(pid),
+            }
+            for line in row.merged_lines
+        ]
+        report += [
+            {
+                "row": e.row,
+                "npi": row.npi,
+                "column": e.column,
+                "problem": e.problem,
+                "action": action,
+                "provider_id": str(pid),
+            }
+            for e in row.notes
+        ]
     report.sort(key=lambda e: e["row"])
-    counts = {a: 0 for a in ("created", "updated", "unchanged", "merged")}
+    counts = dict.fromkeys(("created", "updated", "unchanged", "merged"), 0)
     for entry in report:
         if entry["problem"] is None or entry["action"] == "merged":
             counts[entry["action"]] += 1

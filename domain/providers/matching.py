@@ -26,8 +26,14 @@ MAX_BLOCK = 50
 # How much other evidence makes a similar name certain; below it the name alone carries 40%.
 ENOUGH_EVIDENCE = 0.6
 EVIDENCE = {
-    "phone": 0.6, "near_phone": 0.4, "email": 0.6, "zip": 0.25, "street": 0.35, "city": 0.1,
-    "specialty": 0.15, "organization": 0.3,
+    "phone": 0.6,
+    "near_phone": 0.4,
+    "email": 0.6,
+    "zip": 0.25,
+    "street": 0.35,
+    "city": 0.1,
+    "specialty": 0.15,
+    "organization": 0.3,
 }
 
 
@@ -187,7 +193,10 @@ def candidate_pairs(records: Iterable[Record]) -> set[tuple[str, str]]:
 
 
 def find_matches(
-    records: list[Record], *, threshold: float = REVIEW_THRESHOLD, dismissed: set[tuple[str, str]] = frozenset(),
+    records: list[Record],
+    *,
+    threshold: float = REVIEW_THRESHOLD,
+    dismissed: set[tuple[str, str]] = frozenset(),
     focus: str | None = None,
 ) -> list[Match]:
     """Scored pairs at or above `threshold`, best first; `focus` keeps only pairs with that record."""

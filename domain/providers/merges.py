@@ -50,11 +50,14 @@ def _combined(field: str, survivor: list[Any], merged: list[Any]) -> list[Any]:
 def _check_choices(keep: dict[str, Choice]) -> None:
     for name, choice in keep.items():
         if name not in MERGEABLE:
-            raise InvalidInput(f"'{name}' is not a field a merge chooses; choose among {', '.join(MERGEABLE)}.",
-                               field=f"body.keep.{name}")
+            raise InvalidInput(
+                f"'{name}' is not a field a merge chooses; choose among {', '.join(MERGEABLE)}.",
+                field=f"body.keep.{name}",
+            )
         if choice == "both" and name not in LIST_FIELDS:
-            raise InvalidInput(f"'{name}' holds one value: keep the survivor's or the merged record's.",
-                               field=f"body.keep.{name}")
+            raise InvalidInput(
+                f"'{name}' holds one value: keep the survivor's or the merged record's.", field=f"body.keep.{name}"
+            )
 
 
 def _apply(survivor: Provider, merged: dict[str, Any], keep: dict[str, Choice]) -> None:
@@ -75,8 +78,10 @@ async def _pair(
     repo: ProviderRepository, merged_id: uuid.UUID, survivor_id: uuid.UUID, field: str
 ) -> tuple[Provider, Provider]:
     if merged_id == survivor_id:
-        raise MergeNotAllowed("A provider cannot be merged into itself.",
-                              errors=[{"field": field, "message": "same as the merged provider"}])
+        raise MergeNotAllowed(
+            "A provider cannot be merged into itself.",
+            errors=[{"field": field, "message": "same as the merged provider"}],
+        )
     await repo.lock([merged_id, survivor_id])
     source = await repo.get_full(merged_id)
     if not await repo.exists(survivor_id):
@@ -95,8 +100,14 @@ async def _pair(
 
 
 async def merge(
-    session: AsyncSession, *, merged_id: uuid.UUID, survivor_id: uuid.UUID, keep: dict[str, Choice] | None = None,
-    expected_version: int | None = None, actor: str, survivor_field: str = "body.survivor_id",
+    session: AsyncSession,
+    *,
+    merged_id: uuid.UUID,
+    survivor_id: uuid.UUID,
+    keep: dict[str, Choice] | None = None,
+    expected_version: int | None = None,
+    actor: str,
+    survivor_field: str = "body.survivor_id",
 ) -> ProviderMerge:
     """`survivor_field` names the survivor in the caller's request, for the errors about it."""
     keep = keep or {}
@@ -104,8 +115,10 @@ async def merge(
     repo = ProviderRepository(session)
     source, target = await _pair(repo, merged_id, survivor_id, survivor_field)
     if expected_version is not None and source.version != expected_version:
-        raise PreconditionFailed(f"The provider changed since you read it (version {source.version}, you sent "
-                                 f"{expected_version}); read it again and reapply your change.")
+        raise PreconditionFailed(
+            f"The provider changed since you read it (version {source.version}, you sent "
+            f"{expected_version}); read it again and reapply your change."
+        )
     before = {"survivor": _snapshot(target), "merged": _snapshot(source)}
     moved = await relink.move_all(session, source=source.id, target=target.id, actor=actor)
     source.status, source.merged_into_id = ProviderStatus.merged, target.id
@@ -116,8 +129,13 @@ async def merge(
     target.version += 1
     await session.flush()
     record = ProviderMerge(
-        merged_id=source.id, survivor_id=target.id, merged_at=utcnow(), merged_by=actor, before=before,
-        after={"survivor": _snapshot(target), "merged": _snapshot(source)}, moved=moved,
+        merged_id=source.id,
+        survivor_id=target.id,
+        merged_at=utcnow(),
+        merged_by=actor,
+        before=before,
+        after={"survivor": _snapshot(target), "merged": _snapshot(source)},
+        moved=moved,
     )
     session.add(record)
     await session.flush()

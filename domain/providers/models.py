@@ -5,7 +5,14 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, In
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.providers.enums import AffiliationRole, ContactMethod, OrganizationKind, ProviderKind, ProviderStatus, StaffRole
+from domain.providers.enums import (
+    AffiliationRole,
+    ContactMethod,
+    OrganizationKind,
+    ProviderKind,
+    ProviderStatus,
+    StaffRole,
+)
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, VersionMixin, enum_type
 
@@ -62,7 +69,12 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
 
     __table_args__ = (
         Index("ix_providers_family_given", "family_name", "given_name"),
-        Index("ix_providers_specialties", "specialties", postgresql_using="gin", postgresql_ops={"specialties": "jsonb_path_ops"}),
+        Index(
+            "ix_providers_specialties",
+            "specialties",
+            postgresql_using="gin",
+            postgresql_ops={"specialties": "jsonb_path_ops"},
+        ),
     )
 
 
@@ -114,6 +126,8 @@ class ProviderImport(IdMixin, Base):
     report: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ProviderMerge(IdMixin, Base):
     """One merge of a duplicate into its survivor, with what it changed, so it can be undone."""
 

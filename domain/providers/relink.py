@@ -46,7 +46,9 @@ def _reference(key: str) -> tuple[Table, Column[Any]]:
 
 
 def _pk_values(table: Table, values: list[Any]) -> tuple[Any, ...]:
-    return tuple(uuid.UUID(v) if isinstance(c.type, UUID) else v for c, v in zip(table.primary_key.columns, values, strict=True))
+    return tuple(
+        uuid.UUID(v) if isinstance(c.type, UUID) else v for c, v in zip(table.primary_key.columns, values, strict=True)
+    )
 
 
 def _bumps(table: Table) -> dict[str, Any]:
@@ -69,7 +71,9 @@ async def _move(session: AsyncSession, table: Table, column: Column[Any], where:
     return [[str(v) if isinstance(v, uuid.UUID) else v for v in row] for row in rows]
 
 
-async def _timeline(session: AsyncSession, moved: dict[str, list[list[Any]]], detail: dict[str, str], actor: str) -> None:
+async def _timeline(
+    session: AsyncSession, moved: dict[str, list[list[Any]]], detail: dict[str, str], actor: str
+) -> None:
     """A line on each referral whose provider changed, naming the fields."""
     fields: dict[str, list[str]] = {}
     for key, rows in moved.items():
@@ -78,10 +82,20 @@ async def _timeline(session: AsyncSession, moved: dict[str, list[list[Any]]], de
                 fields.setdefault(referral_id, []).append(key.split(".")[1])
     if fields:
         now = utcnow()
-        await session.execute(insert(ReferralEvent), [
-            {"id": uuid7(), "referral_id": uuid.UUID(rid), "at": now, "actor": actor, "kind": EventKind.updated,
-             "detail": {"fields": names, **detail}} for rid, names in fields.items()
-        ])
+        await session.execute(
+            insert(ReferralEvent),
+            [
+                {
+                    "id": uuid7(),
+                    "referral_id": uuid.UUID(rid),
+                    "at": now,
+                    "actor": actor,
+                    "kind": EventKind.updated,
+                    "detail": {"fields": names, **detail},
+                }
+                for rid, names in fields.items()
+            ],
+        )
 
 
 async def move_all(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUID, actor: str) -> dict[str, Any]:
@@ -92,8 +106,13 @@ async def move_all(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUI
         if rows:
             moved[f"{table.name}.{column.name}"] = rows
     outbox = OutboxMessage.__table__
-    rows = await _move(session, outbox, outbox.c.recipient_id,
-                       and_(outbox.c.recipient_type == "provider", outbox.c.recipient_id == source), target)
+    rows = await _move(
+        session,
+        outbox,
+        outbox.c.recipient_id,
+        and_(outbox.c.recipient_type == "provider", outbox.c.recipient_id == source),
+        target,
+    )
     if rows:
         moved[OUTBOX_KEY] = rows
     affiliations = await _move_affiliations(session, source, target)
@@ -104,23 +123,33 @@ async def move_all(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUI
 async def _move_affiliations(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> dict[str, Any]:
     """An affiliation both had is kept once (on the survivor); the repeat is deleted and remembered."""
     table = Affiliation.__table__
-    theirs = {(r.organization_id, r.role) for r in (await session.execute(
-        table.select().where(table.c.provider_id == target))).all()}
+    theirs = {
+        (r.organization_id, r.role)
+        for r in (await session.execute(table.select().where(table.c.provider_id == target))).all()
+    }
     moved, dropped = [], []
     for row in (await session.execute(table.select().where(table.c.provider_id == source))).all():
         if (row.organization_id, row.role) in theirs:
-            dropped.append({"id": str(row.id), "organization_id": str(row.organization_id), "role": row.role,
-                            "created_at": row.created_at.isoformat()})
+            dropped.append(
+                {
+                    "id": str(row.id),
+                    "organization_id": str(row.organization_id),
+                    "role": row.role,
+                    "created_at": row.created_at.isoformat(),
+                }
+            )
             await session.execute(table.delete().where(table.c.id == row.id))
         else:
             moved.append(str(row.id))
-            await session.execute(update(table).where(table.c.id == row.id).values(provider_id=target,
-                                                                                   updated_at=utcnow()))
+            await session.execute(
+                update(table).where(table.c.id == row.id).values(provider_id=target, updated_at=utcnow())
+            )
     return {"affiliations": moved, "dropped_affiliations": dropped}
 
 
-async def move_back(session: AsyncSession, *, moved: dict[str, Any], source: uuid.UUID, target: uuid.UUID,
-                    actor: str) -> None:
+async def move_back(
+    session: AsyncSession, *, moved: dict[str, Any], source: uuid.UUID, target: uuid.UUID, actor: str
+) -> None:
     """Undo `move_all`: rows it moved that still point at `target` go back to `source`."""
     back: dict[str, list[list[Any]]] = {}
     for key, rows in moved.get("rows", {}).items():
@@ -132,12 +161,23 @@ async def move_back(session: AsyncSession, *, moved: dict[str, Any], source: uui
         back[key] = await _move(session, table, column, where, source)
     table = Affiliation.__table__
     if moved.get("affiliations"):
-        await session.execute(update(table).where(
-            table.c.id.in_([uuid.UUID(i) for i in moved["affiliations"]]), table.c.provider_id == target,
-        ).values(provider_id=source, updated_at=utcnow()))
+        await session.execute(
+            update(table)
+            .where(
+                table.c.id.in_([uuid.UUID(i) for i in moved["affiliations"]]),
+                table.c.provider_id == target,
+            )
+            .values(provider_id=source, updated_at=utcnow())
+        )
     for row in moved.get("dropped_affiliations", []):
-        await session.execute(insert(table).values(
-            id=uuid.UUID(row["id"]), provider_id=source, organization_id=uuid.UUID(row["organization_id"]),
-            role=AffiliationRole(row["role"]), created_at=datetime.fromisoformat(row["created_at"]), updated_at=utcnow(),
-        ))
+        await session.execute(
+            insert(table).values(
+                id=uuid.UUID(row["id"]),
+                provider_id=source,
+                organization_id=uuid.UUID(row["organization_id"]),
+                role=AffiliationRole(row["role"]),
+                created_at=datetime.fromisoformat(row["created_at"]),
+                updated_at=utcnow(),
+            )
+        )
     await _timeline(session, back, {"unmerged_from": str(target), "restored_to": str(source)}, actor)

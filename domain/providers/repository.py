@@ -109,9 +109,7 @@ class ProviderRepository(Repository[Provider]):
 
     async def get_full(self, provider_id: uuid.UUID, *, for_update: bool = False) -> Provider:
         """The provider with its affiliations and staff loaded (reloaded if already in the session)."""
-        stmt = _with_links(select(Provider).where(Provider.id == provider_id)).execution_options(
-            populate_existing=True
-        )
+        stmt = _with_links(select(Provider).where(Provider.id == provider_id)).execution_options(populate_existing=True)
         if for_update:
             stmt = stmt.with_for_update(of=Provider)
         row = (await self.session.execute(stmt)).scalar_one_or_none()
@@ -147,9 +145,11 @@ class ProviderRepository(Repository[Provider]):
             # jsonb containment, answered by the GIN index on specialties.
             stmt = stmt.where(Provider.specialties.contains([{"code": filters.specialty}]))
         if filters.organization_id:
-            stmt = stmt.where(exists().where(
-                Affiliation.provider_id == Provider.id, Affiliation.organization_id == filters.organization_id
-            ))
+            stmt = stmt.where(
+                exists().where(
+                    Affiliation.provider_id == Provider.id, Affiliation.organization_id == filters.organization_id
+                )
+            )
         if filters.kind:
             stmt = stmt.where(Provider.kind == filters.kind)
         if filters.status:
@@ -165,8 +165,15 @@ class ProviderRepository(Repository[Provider]):
             func.jsonb_build_object("id", Organization.id, "address", Organization.address)
         ).filter(Organization.id.is_not(None))
         stmt = (
-            select(Provider.id, Provider.npi, Provider.given_name, Provider.family_name, Provider.contact_points,
-                   Provider.specialties, organizations.label("organizations"))
+            select(
+                Provider.id,
+                Provider.npi,
+                Provider.given_name,
+                Provider.family_name,
+                Provider.contact_points,
+                Provider.specialties,
+                organizations.label("organizations"),
+            )
             .outerjoin(Affiliation, Affiliation.provider_id == Provider.id)
             .outerjoin(Organization, Organization.id == Affiliation.organization_id)
             .where(Provider.status != ProviderStatus.merged)
@@ -192,9 +199,16 @@ class MergeRepository(Repository[ProviderMerge]):
         return {(str(a), str(b)) if str(a) < str(b) else (str(b), str(a)) for a, b in rows}
 
     async def dismiss(self, *, first: uuid.UUID, second: uuid.UUID, actor: str) -> None:
-        await self.session.execute(pg_insert(DismissedDuplicate).values(
-            first_id=first, second_id=second, dismissed_at=utcnow(), dismissed_by=actor,
-        ).on_conflict_do_nothing())
+        await self.session.execute(
+            pg_insert(DismissedDuplicate)
+            .values(
+                first_id=first,
+                second_id=second,
+                dismissed_at=utcnow(),
+                dismissed_by=actor,
+            )
+            .on_conflict_do_nothing()
+        )
 
 
 class StaffRepository(Repository[StaffContact]):
@@ -202,11 +216,12 @@ class StaffRepository(Repository[StaffContact]):
     entity_name = "Staff contact"
 
     async def of_provider(self, provider_id: uuid.UUID) -> list[StaffContact]:
-        stmt = select(StaffContact).where(StaffContact.provider_id == provider_id).order_by(
-            StaffContact.created_at, StaffContact.id
+        stmt = (
+            select(StaffContact)
+            .where(StaffContact.provider_id == provider_id)
+            .order_by(StaffContact.created_at, StaffContact.id)
         )
         return list((await self.session.execute(stmt)).scalars())
 
     async def delete(self, row: StaffContact) -> None:
         await self.session.delete(row)
-

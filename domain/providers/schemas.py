@@ -4,7 +4,15 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator, model_serializer, model_validator
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from domain.providers.enums import (
     AffiliationRole,
@@ -19,7 +27,6 @@ from domain.providers.enums import (
 from domain.shared import phones
 from domain.shared.phones import PhoneNumber
 from domain.shared.schemas import Schema, UtcDateTime
-
 
 
 def _no_nul(value: str) -> str:
@@ -106,8 +113,9 @@ class StoredContactPoint(Schema):
     system: ContactPointSystem
     value: str
     use: ContactPointUse | None = None
-    bad: bool | None = Field(default=None, description="True when a message to it bounced or was refused; "
-                                                       "absent on a good one.")
+    bad: bool | None = Field(
+        default=None, description="True when a message to it bounced or was refused; absent on a good one."
+    )
     bad_reason: str | None = None
 
     @model_serializer(mode="wrap")
@@ -148,7 +156,8 @@ class OrganizationUpdate(Schema):
     contact_points: ContactPoints = optional()
     address: Address | None = None
     preferred_contact_method: ContactMethod | None = Field(
-        default=None, description="How the practice likes to hear from us (its monthly report): sms, else email.")
+        default=None, description="How the practice likes to hear from us (its monthly report): sms, else email."
+    )
 
     _npi = field_validator("npi")(_valid_npi)
 
@@ -256,7 +265,8 @@ class ProviderUpdate(Schema):
     specialties: Annotated[list[Specialty], Field(max_length=20)] = optional()
     kind: ProviderKind = optional()
     status: ProviderStatus = Field(
-        default=None, json_schema_extra=_no_default,
+        default=None,
+        json_schema_extra=_no_default,
         description="active or inactive; `merged` is set only by the merge operation.",
     )
     preferred_contact_method: ContactMethod | None = None
@@ -337,11 +347,23 @@ class DuplicatePair(Schema):
 
 class DismissDuplicate(Schema):
     provider_ids: Annotated[list[uuid.UUID], Field(min_length=2, max_length=2)] = Field(
-        description="The two providers that are not the same person.")
+        description="The two providers that are not the same person."
+    )
 
 
-MergeField = Literal["npi", "prefix", "given_name", "family_name", "suffix", "kind", "preferred_contact_method",
-                     "notes", "credentials", "specialties", "contact_points"]
+MergeField = Literal[
+    "npi",
+    "prefix",
+    "given_name",
+    "family_name",
+    "suffix",
+    "kind",
+    "preferred_contact_method",
+    "notes",
+    "credentials",
+    "specialties",
+    "contact_points",
+]
 MergeChoice = Literal["survivor", "merged", "both"]
 
 
@@ -351,7 +373,7 @@ class DirectoryMergeRequest(Schema):
     keep: dict[MergeField, MergeChoice] = Field(
         default_factory=dict,
         description="Per field, whose value the survivor keeps. Unnamed fields keep the survivor's value (or the "
-                    "merged record's where the survivor has none); lists default to `both` (the union).",
+        "merged record's where the survivor has none); lists default to `both` (the union).",
     )
 
 
@@ -403,6 +425,8 @@ class HygieneReport(Schema):
     counts: dict[str, int]
     total: int
     items: list[HygieneItem]
+
+
 class ProviderMerge(Schema):
     id: uuid.UUID
     survivor_id: uuid.UUID

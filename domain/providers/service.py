@@ -96,7 +96,11 @@ async def _check_org_npi(repo: OrganizationRepository, npi: str | None, own_id: 
 
 
 async def create_organization(
-    session: AsyncSession, *, data: OrganizationCreate, idempotency_key: str | None = None, idempotency_scope: str = "",
+    session: AsyncSession,
+    *,
+    data: OrganizationCreate,
+    idempotency_key: str | None = None,
+    idempotency_scope: str = "",
 ) -> Organization:
     repo = OrganizationRepository(session)
     if (earlier := await _replay(session, idempotency_key, idempotency_scope, data)) is not None:
@@ -166,18 +170,24 @@ def _staff_row(data: StaffContactCreate) -> StaffContact:
 
 
 async def create_provider(
-    session: AsyncSession, *, data: ProviderCreate, idempotency_key: str | None = None, idempotency_scope: str = "",
+    session: AsyncSession,
+    *,
+    data: ProviderCreate,
+    idempotency_key: str | None = None,
+    idempotency_scope: str = "",
 ) -> Provider:
     repo = ProviderRepository(session)
     if (earlier := await _replay(session, idempotency_key, idempotency_scope, data)) is not None:
         return await repo.get_full(earlier)
     await _check_provider_npi(repo, data.npi, None)
     await _check_affiliations(session, data.affiliations)
-    provider = repo.add(Provider(
-        **data.model_dump(exclude={"affiliations", "staff"}),
-        affiliations=[Affiliation(organization_id=a.organization_id, role=a.role) for a in data.affiliations],
-        staff=[_staff_row(s) for s in data.staff],
-    ))
+    provider = repo.add(
+        Provider(
+            **data.model_dump(exclude={"affiliations", "staff"}),
+            affiliations=[Affiliation(organization_id=a.organization_id, role=a.role) for a in data.affiliations],
+            staff=[_staff_row(s) for s in data.staff],
+        )
+    )
     await _flush(session, data.npi)
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope, key=idempotency_key, resource_id=provider.id)
@@ -262,7 +272,11 @@ async def _staff_of(session: AsyncSession, provider_id: uuid.UUID, staff_id: uui
 
 
 async def update_staff(
-    session: AsyncSession, *, provider_id: uuid.UUID, staff_id: uuid.UUID, data: StaffContactUpdate,
+    session: AsyncSession,
+    *,
+    provider_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    data: StaffContactUpdate,
     expected_version: int,
 ) -> StaffContact:
     await _editable(session, provider_id)
@@ -305,14 +319,22 @@ async def find_duplicates(
     repo = ProviderRepository(session)
     await repo.get(provider_id)
     found = (await duplicates.matches(session, threshold=min_score, focus=provider_id))[:limit]
-    return [Duplicate(await repo.get_full(uuid.UUID(m.b if m.a == str(provider_id) else m.a)), m.score, m.reasons)
-            for m in found]
+    return [
+        Duplicate(await repo.get_full(uuid.UUID(m.b if m.a == str(provider_id) else m.a)), m.score, m.reasons)
+        for m in found
+    ]
 
 
 async def merge_provider(
     session: AsyncSession, *, provider_id: uuid.UUID, into_id: uuid.UUID, expected_version: int | None, actor: str
 ) -> Provider:
     """Fold `provider_id` into `into_id`, keeping the survivor's values: the merge queue's merge, no choices."""
-    await merges.merge(session, merged_id=provider_id, survivor_id=into_id, expected_version=expected_version,
-                       actor=actor, survivor_field="body.into_id")
+    await merges.merge(
+        session,
+        merged_id=provider_id,
+        survivor_id=into_id,
+        expected_version=expected_version,
+        actor=actor,
+        survivor_field="body.into_id",
+    )
     return await ProviderRepository(session).get_full(into_id)

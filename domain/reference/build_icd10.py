@@ -15,8 +15,11 @@ def main() -> None:
     import simple_icd_10_cm as cm
 
     # Billable codes are the leaves that are codes (categories, subcategories, seventh-character extensions).
-    billable = (code for code in cm.get_all_codes(with_dots=True) if cm.is_leaf(code) and (
-        cm.is_category(code) or cm.is_subcategory(code, include_extended_subcategories=True)))
+    billable = (
+        code
+        for code in cm.get_all_codes(with_dots=True)
+        if cm.is_leaf(code) and (cm.is_category(code) or cm.is_subcategory(code, include_extended_subcategories=True))
+    )
     rows = [f"{code}\t{cm.get_description(code)}\n" for code in billable]
     OUT.parent.mkdir(exist_ok=True)
     with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as f:

@@ -25,13 +25,24 @@ async def search(session: AsyncSession, *, raw_params: list[tuple[str, str]]) ->
     ids = {i.strip() for v in params.get("_id", []) for i in v.split(",")}
     names = [v.strip().casefold() for v in params.get("name", [])]
     specialties = {s.strip().rpartition("|")[2] for v in params.get("specialty", []) for s in v.split(",")}
-    found = [e for e in entries
-             if (not ids or resource_id(e.service_line) in ids)
-             and all(n in e.display.casefold() for n in names)
-             and (not specialties or e.specialty_code in specialties)]
+    found = [
+        e
+        for e in entries
+        if (not ids or resource_id(e.service_line) in ids)
+        and all(n in e.display.casefold() for n in names)
+        and (not specialties or e.specialty_code in specialties)
+    ]
     cursor = (params.get("_cursor") or ["0"])[-1]
     offset = int(cursor) if cursor.isdigit() else 0
-    page = found[offset:offset + count]
+    page = found[offset : offset + count]
     next_cursor = str(offset + count) if offset + count < len(found) else None
-    return Result(200, searchset("HealthcareService", [healthcare_service(e) for e in page],
-                                 params=raw_params, next_cursor=next_cursor, total=len(found)))
+    return Result(
+        200,
+        searchset(
+            "HealthcareService",
+            [healthcare_service(e) for e in page],
+            params=raw_params,
+            next_cursor=next_cursor,
+            total=len(found),
+        ),
+    )
