@@ -47,8 +47,16 @@ def backup(database_url: str, path: Path) -> int:
     """Writes the whole database to `path` (written beside it first, so a failure leaves no half file)."""
     partial = path.with_name(path.name + ".partial")
     try:
-        _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}",
-              f"--dbname={libpq_url(database_url)}"])
+        _run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={partial}",
+                f"--dbname={libpq_url(database_url)}",
+            ]
+        )
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -56,9 +64,19 @@ def backup(database_url: str, path: Path) -> int:
 
 
 def _table_count(database_url: str) -> int:
-    done = subprocess.run([_tool("psql"), "--no-psqlrc", "--tuples-only", "--no-align", "--command",
-                           "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
-                           f"--dbname={libpq_url(database_url)}"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            _tool("psql"),
+            "--no-psqlrc",
+            "--tuples-only",
+            "--no-align",
+            "--command",
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            f"--dbname={libpq_url(database_url)}",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise BackupError(done.stderr.strip())
     return int(done.stdout.strip())
@@ -70,8 +88,10 @@ def _ensure_empty_database(database_url: str) -> None:
     if ensure_database(database_url):
         return
     if tables := _table_count(database_url):
-        raise BackupError(f"Database {make_url(database_url).database} already holds {tables} tables: restore into "
-                          "a new or empty database (give another --database-url), so nothing present is overwritten.")
+        raise BackupError(
+            f"Database {make_url(database_url).database} already holds {tables} tables: restore into "
+            "a new or empty database (give another --database-url), so nothing present is overwritten."
+        )
 
 
 def restore(path: Path, database_url: str) -> None:
@@ -79,5 +99,14 @@ def restore(path: Path, database_url: str) -> None:
     if not path.is_file():
         raise BackupError(f"No backup file at {path}.")
     _ensure_empty_database(database_url)
-    _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-          f"--dbname={libpq_url(database_url)}", str(path)])
+    _run(
+        [
+            _tool("pg_restore"),
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={libpq_url(database_url)}",
+            str(path),
+        ]
+    )

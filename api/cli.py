@@ -155,7 +155,9 @@ def migrate(
 
 @app.command()
 def reindex(
-    all_rows: Annotated[bool, typer.Option("--all", help="Every referral, e.g. after changing the blind-index key.")] = False,
+    all_rows: Annotated[
+        bool, typer.Option("--all", help="Every referral, e.g. after changing the blind-index key.")
+    ] = False,
 ) -> None:
     """Compute the patient search indexes (keyed hashes) of referrals that lack them."""
     from api import launcher
@@ -170,7 +172,8 @@ def backup(
     file: Annotated[Path, typer.Argument(help="Where to write the backup (pg_dump custom format).")],
 ) -> None:
     """Write the database to FILE. Keys are not in it: keep SECURITY_* settings safe on their own."""
-    from api.backup import BackupError, backup as write_backup
+    from api.backup import BackupError
+    from api.backup import backup as write_backup
 
     with _database() as url:
         try:
@@ -178,17 +181,22 @@ def backup(
         except BackupError as exc:
             _say(f"backup failed: {exc}")
             raise typer.Exit(1) from exc
-    _say(f"wrote {file} ({size:,} bytes); restoring it needs the same SECURITY_ENCRYPTION_KEYS and "
-         "SECURITY_BLIND_INDEX_KEY")
+    _say(
+        f"wrote {file} ({size:,} bytes); restoring it needs the same SECURITY_ENCRYPTION_KEYS and "
+        "SECURITY_BLIND_INDEX_KEY"
+    )
 
 
 @app.command()
 def restore(
     file: Annotated[Path, typer.Argument(help="A file written by `refloop backup`.")],
-    database_url: Annotated[str | None, typer.Option(help="Target database (new or empty); default DATABASE_URL.")] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Target database (new or empty); default DATABASE_URL.")
+    ] = None,
 ) -> None:
     """Load a backup into a new or empty database, all or nothing; a database holding tables is refused."""
-    from api.backup import BackupError, restore as load_backup
+    from api.backup import BackupError
+    from api.backup import restore as load_backup
 
     with _database() as url:
         target = database_url or url
@@ -205,8 +213,10 @@ def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same data.")] = DEMO_SEED,
     referrals: Annotated[int | None, typer.Option(min=1, help="Number of referrals (default about 3,000).")] = None,
-    history_years: Annotated[int, typer.Option(min=0, max=5, help="Years of imported history before the live year, "
-                                               "at the live year's volume.")] = 2,
+    history_years: Annotated[
+        int,
+        typer.Option(min=0, max=5, help="Years of imported history before the live year, at the live year's volume."),
+    ] = 2,
 ) -> None:
     """Load demo data into an empty database (development only)."""
     from api import launcher

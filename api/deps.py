@@ -92,7 +92,9 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 def parse_if_match(value: str | None) -> int:
     if value is None:
-        raise PreconditionRequired("Send If-Match with the ETag from your last read, so edits never overwrite each other.")
+        raise PreconditionRequired(
+            "Send If-Match with the ETag from your last read, so edits never overwrite each other."
+        )
     tag = value.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
         raise InvalidInput("If-Match must be an ETag this service issued.", field="header.If-Match")

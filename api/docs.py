@@ -23,8 +23,11 @@ def install_docs(app: FastAPI) -> None:
 
     async def swagger(request: Request) -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=openapi_url, title=f"{app.title} - API docs", oauth2_redirect_url=redirect_url,
-            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            openapi_url=openapi_url,
+            title=f"{app.title} - API docs",
+            oauth2_redirect_url=redirect_url,
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS}/favicon.png",
             # No schema validator badge: it would call validator.swagger.io.
             swagger_ui_parameters={"validatorUrl": None},
@@ -34,9 +37,13 @@ def install_docs(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
     async def redoc(request: Request) -> HTMLResponse:
-        return get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - API reference",
-                              redoc_js_url=f"{ASSETS}/redoc.standalone.js", redoc_favicon_url=f"{ASSETS}/favicon.png",
-                              with_google_fonts=False)
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - API reference",
+            redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
 
     # Plain routes, outside the permission guard, like FastAPI's own docs routes.
     app.router.routes.append(Mount(ASSETS, app=StaticFiles(directory=str(STATIC)), name="docs-assets"))

@@ -1,15 +1,15 @@
 """Every error leaves as RFC 9457 problem+json; nothing internal (traces, SQL) leaks out."""
 
-from typing import Any
-
 import re
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, IntegrityError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -54,7 +54,13 @@ class Problem(BaseModel):
 def problem_response(
     request: Request, *, status: int, title: str, slug: str, detail: str | None = None, **extra: Any
 ) -> JSONResponse:
-    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, "instance": request.url.path}
+    body = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"Retry-After": str(extra["retry_after"])} if extra.get("retry_after") else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
@@ -84,9 +90,19 @@ def integrity_problem(exc: IntegrityError) -> tuple[int, str, str, list[dict[str
     column = match.group("columns").split(",")[-1].strip() if match else getattr(cause, "column_name", None)
     field = f"body.{column}" if column else "body"
     if sqlstate == "23505":
-        return 409, "Already exists", f"Another record already has this {column or 'value'}.", [{"field": field, "message": "already in use"}]
+        return (
+            409,
+            "Already exists",
+            f"Another record already has this {column or 'value'}.",
+            [{"field": field, "message": "already in use"}],
+        )
     if sqlstate == "23503":
-        return 422, "Unknown reference", f"{column or 'A referenced record'} does not exist.", [{"field": field, "message": "no such record"}]
+        return (
+            422,
+            "Unknown reference",
+            f"{column or 'A referenced record'} does not exist.",
+            [{"field": field, "message": "no such record"}],
+        )
     return 422, "Invalid input", "The request breaks a data rule.", [{"field": field, "message": "not accepted"}]
 
 
@@ -103,7 +119,10 @@ def allowed_methods(request: Request) -> list[str]:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: each listed status documented as a Problem."""
     return {
-        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for status in statuses
     }
 
@@ -135,7 +154,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         response = problem_response(
-            request, status=exc.status_code, title=str(exc.detail), slug=f"http-{exc.status_code}", detail=str(exc.detail)
+            request,
+            status=exc.status_code,
+            title=str(exc.detail),
+            slug=f"http-{exc.status_code}",
+            detail=str(exc.detail),
         )
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
@@ -151,13 +174,21 @@ def install_error_handlers(app: FastAPI) -> None:
             cause = getattr(exc.orig, "__cause__", None) or exc.orig
             if getattr(cause, "sqlstate", None) in UNSTORABLE_TEXT:
                 # PostgreSQL text cannot hold a NUL character; it is the sender's input, not our failure.
-                return problem_response(request, status=422, title="Invalid request", slug="validation",
-                                        detail="Text fields must not contain NUL (\\u0000) characters.")
+                return problem_response(
+                    request,
+                    status=422,
+                    title="Invalid request",
+                    slug="validation",
+                    detail="Text fields must not contain NUL (\\u0000) characters.",
+                )
         if not (database_unavailable(exc) or isinstance(exc, REDIS_DOWN)):
             return await unexpected(request, exc)
         log.warning("backing service unavailable", path=request.url.path, error=type(exc).__name__)
         return problem_response(
-            request, status=503, title="Service unavailable", slug="unavailable",
+            request,
+            status=503,
+            title="Service unavailable",
+            slug="unavailable",
             detail="A backing service cannot be reached just now; nothing was saved. Send the same request again shortly.",
             retry_after=RETRY_AFTER_SECONDS,
         )
@@ -169,7 +200,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", path=request.url.path)
         return problem_response(
-            request, status=500, title="Internal error", slug="internal",
+            request,
+            status=500,
+            title="Internal error",
+            slug="internal",
             detail="Something went wrong on our side; it has been logged.",
         )
 

@@ -169,8 +169,9 @@ def reindex(url: str, *, only_missing: bool = True, batch_size: int = 500) -> in
         try:
             while True:
                 async with async_sessionmaker(engine)() as session, session.begin():
-                    done, after = await reindex_batch(session, after=after, batch_size=batch_size,
-                                                      only_missing=only_missing)
+                    done, after = await reindex_batch(
+                        session, after=after, batch_size=batch_size, only_missing=only_missing
+                    )
                 total += done
                 if after is None:
                     return total

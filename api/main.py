@@ -5,25 +5,48 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
+import domain.models  # noqa: F401  (every table on the metadata before the first query)
 from api.auth.guard import authorize, install_auth_error_handlers
 from api.auth.startup import refuse_development_secrets
 from api.docs import install_docs
 from api.errors import install_error_handlers, problem_responses
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.routers import (
+    analytics,
+    api_keys,
+    appointments,
+    audit,
+    auth,
+    colleagues,
+    dev_mails,
+    documents,
+    duplicates,
+    ehr_clients,
+    exports,
+    fhir,
+    health,
+    imports,
+    invitations,
+    journey,
+    messages,
+    organizations,
+    providers,
+    reference,
+    referrals,
+    relationships,
+    search,
+    tasks,
+    templates,
+    touchpoints,
+    users,
+    webhook_endpoints,
+    well_known,
+)
 from api.text_guard import TextGuardMiddleware, refuse_unstorable_path
 from api.webapp import mount_web_app
-import domain.models  # noqa: F401  (every table on the metadata before the first query)
-from api.routers import api_keys, audit, auth, ehr_clients, invitations, users
-from api.routers import messages, templates
-from api.routers import colleagues, search
-from api.routers import reference
-from api.routers import dev_mails, webhook_endpoints, well_known
-from api.routers import exports, imports, relationships, touchpoints
-from api.routers import documents, duplicates, journey
-from api.routers import analytics, appointments, fhir, health, organizations, providers, referrals, tasks
-from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.journey.document_settings import document_settings
+from domain.relationships.csvfile import MAX_BYTES as MAX_IMPORT_BYTES
 from domain.shared.settings import get_settings
 from integrations import tracing
 
@@ -86,8 +109,15 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for module in (appointments, analytics, organizations, providers, tasks):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for relationship_router in (imports.router, relationships.router, relationships.analytics, relationships.admin,
-                                touchpoints.router, touchpoints.programs_router, exports.router):
+    for relationship_router in (
+        imports.router,
+        relationships.router,
+        relationships.analytics,
+        relationships.admin,
+        touchpoints.router,
+        touchpoints.programs_router,
+        exports.router,
+    ):
         app.include_router(relationship_router, prefix="/v1", responses=V1_RESPONSES)
     for outreach_router in (messages.router, messages.endpoints, templates.router, reference.router):
         app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
@@ -106,10 +136,14 @@ def create_app() -> FastAPI:
     )
     # Inside the size limit (which bounds what it buffers), outside every route.
     app.add_middleware(TextGuardMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.security.max_body_bytes, larger={
-        DOCUMENT_UPLOAD: document_settings().max_bytes + 64 * 1024,
-        r"^/v1/imports/referrals$": MAX_IMPORT_BYTES + 64 * 1024,
-    })
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.security.max_body_bytes,
+        larger={
+            DOCUMENT_UPLOAD: document_settings().max_bytes + 64 * 1024,
+            r"^/v1/imports/referrals$": MAX_IMPORT_BYTES + 64 * 1024,
+        },
+    )
     # Last, so every API route above wins over the web app's files.
     mount_web_app(app)
     # Off unless an OTLP endpoint is set (integrations/tracing.py).

@@ -142,8 +142,13 @@ async def _too_large(send: Send, limit: int) -> None:
         '{"type":"https://refloop.dev/problems/body-too-large","title":"Request body too large",'
         f'"status":413,"detail":"The request body is larger than {limit} bytes."}}'
     ).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

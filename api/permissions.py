@@ -77,8 +77,11 @@ def fhir_staff_roles(resource_type: str, access: str) -> tuple[str, ...]:
 
 
 def fhir(resource_type: str, access: str, *, audit: str | None = None) -> Rule:
-    return Rule(allow=frozenset({*fhir_staff_roles(resource_type, access), "ehr_client"}),
-                fhir=(resource_type, access), audit=audit)
+    return Rule(
+        allow=frozenset({*fhir_staff_roles(resource_type, access), "ehr_client"}),
+        fhir=(resource_type, access),
+        audit=audit,
+    )
 
 
 RULES: dict[str, Rule] = {
@@ -95,8 +98,9 @@ RULES: dict[str, Rule] = {
     "auth-accept_invitation": Rule(open=True, audit="invitation.accept"),
     "auth-me": rule(*STAFF),
     # Referrals: patient data. Partners see their own organisation's only (404 otherwise).
-    "referrals-create_referral": rule("admin", "intake", "partner", audit="referral.create",
-                                      partner_scope="referrals:write"),
+    "referrals-create_referral": rule(
+        "admin", "intake", "partner", audit="referral.create", partner_scope="referrals:write"
+    ),
     "referrals-list_referrals": rule(*CARE_TEAM, "partner", audit="referral.list", partner_scope="referrals:read"),
     "referrals-get_referral": rule(*CARE_TEAM, "partner", audit="referral.read", partner_scope="referrals:read"),
     "referrals-update_referral": rule("admin", "intake", audit="referral.update"),
@@ -234,8 +238,9 @@ RULES: dict[str, Rule] = {
     "completeness-rules-delete_completeness_rule": rule("admin", audit="settings.completeness_rule_delete"),
     "work-queue-get_my_work_queue": rule("admin", "intake", "clinician", audit="referral.list"),
     # Documents are PHI: care team reads (every download audited), intake and clinicians attach.
-    "documents-upload_document": rule("admin", "intake", "clinician", "partner", audit="document.create",
-                                      partner_scope="referrals:write"),
+    "documents-upload_document": rule(
+        "admin", "intake", "clinician", "partner", audit="document.create", partner_scope="referrals:write"
+    ),
     "documents-list_documents": rule(*CARE_TEAM, audit="document.list"),
     "documents-download_document": rule(*CARE_TEAM, audit="document.download"),
     # Possible duplicate referrals: the care team sees them, intake decides; the policy is an admin setting.
@@ -275,8 +280,9 @@ RULES: dict[str, Rule] = {
     "fhir-read_organization": fhir("Organization", "read"),
     "fhir-update_organization": fhir("Organization", "write", audit="organization.fhir_update"),
     # A Bundle's entries are checked one by one against the SMART scopes by the route itself.
-    "process_bundle": Rule(allow=frozenset({"admin", "intake", "ehr_client"}), fhir=("*", "entries"),
-                           audit="bundle.fhir_process"),
+    "process_bundle": Rule(
+        allow=frozenset({"admin", "intake", "ehr_client"}), fhir=("*", "entries"), audit="bundle.fhir_process"
+    ),
 }
 
 # Routes served outside the matrix (no dependencies run): the docs and the web app's files.
@@ -309,8 +315,10 @@ def render() -> str:
         "organisation only: any other organisation's referral is a 404. `ehr_client` rows also need the SMART",
         "system scope shown. `audit` is the action recorded in the audit log for every call.",
         "",
-        "Open to everyone: " + ", ".join(f"`{op}`" for op, r in sorted(RULES.items()) if r.open)
-        + "; also the interactive docs and the contract (" + ", ".join(f"`{p}`" for p in UNGUARDED_PATHS)
+        "Open to everyone: "
+        + ", ".join(f"`{op}`" for op, r in sorted(RULES.items()) if r.open)
+        + "; also the interactive docs and the contract ("
+        + ", ".join(f"`{p}`" for p in UNGUARDED_PATHS)
         + ") and the web app's static files.",
         "",
         "| operation | " + " | ".join(PRINCIPALS) + " | audit |",

@@ -79,8 +79,11 @@ def plain_message(error: dict) -> str:
     if kind == "string_too_long":
         return f"{what} is too long: at most {ctx.get('max_length')} characters."
     if kind == "string_too_short":
-        return f"{what} must not be empty." if ctx.get("min_length") == 1 else \
-            f"{what} is too short: at least {ctx.get('min_length')} characters."
+        return (
+            f"{what} must not be empty."
+            if ctx.get("min_length") == 1
+            else f"{what} is too short: at least {ctx.get('min_length')} characters."
+        )
     if kind in ("too_long", "too_short"):
         limit = ctx.get("max_length") if kind == "too_long" else ctx.get("min_length")
         return f"{what}: {'at most' if kind == 'too_long' else 'at least'} {limit} allowed."
@@ -90,14 +93,21 @@ def plain_message(error: dict) -> str:
     if kind in ("uuid_parsing", "uuid_type"):
         return f"{what} '{value}' is not a valid id."
     if kind.startswith("date") or kind.startswith("datetime"):
-        return f"{what} '{value}' is not a valid date (use YYYY-MM-DD)." if kind.startswith("date_") else \
-            f"{what} '{value}' is not a valid date and time (ISO 8601)."
+        return (
+            f"{what} '{value}' is not a valid date (use YYYY-MM-DD)."
+            if kind.startswith("date_")
+            else f"{what} '{value}' is not a valid date and time (ISO 8601)."
+        )
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{what} '{value}' is not a whole number."
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         bound = next(iter(ctx.values()), "")
-        words = {"greater_than_equal": "at least", "greater_than": "more than",
-                 "less_than_equal": "at most", "less_than": "less than"}[kind]
+        words = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[kind]
         return f"{what} must be {words} {bound}; got {value}."
     if kind == "json_invalid":
         return f"The request body is not valid JSON ({ctx.get('error', 'syntax error')})."

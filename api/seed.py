@@ -47,8 +47,18 @@ COORDINATOR_LINES = {
     "luis.fernandez@refloop.local": ("gastroenterology", "endocrinology"),
     "grace.kim@refloop.local": ("dermatology", "neurology"),
 }
-INSERT_ORDER = (User, Organization, Provider, Affiliation, StaffContact, Referral, Appointment, ReferralEvent, Task,
-                OutboxMessage)
+INSERT_ORDER = (
+    User,
+    Organization,
+    Provider,
+    Affiliation,
+    StaffContact,
+    Referral,
+    Appointment,
+    ReferralEvent,
+    Task,
+    OutboxMessage,
+)
 
 
 def pick(rng: random.Random, weights: dict) -> object:
@@ -128,18 +138,33 @@ def _stamp(demo: Demo, when: datetime) -> dict:
     return {"id": demo.uuid_at(when), "created_at": when, "updated_at": when}
 
 
-def _organization(demo: Demo, name: str, kind: str, *, internal: bool = False, parent: uuid.UUID | None = None,
-                  npi: bool = True) -> dict:
+def _organization(
+    demo: Demo, name: str, kind: str, *, internal: bool = False, parent: uuid.UUID | None = None, npi: bool = True
+) -> dict:
     city, postal = demo.rng.choice(C.CITIES)
     domain = f"{_slug(name)[:40]}.example.com"
     return demo.add(
-        Organization, **_stamp(demo, demo.now - timedelta(days=demo.rng.randint(500, 900))), version=1,
-        name=name, npi=demo.npi() if npi else None, kind=kind, internal=internal, active=True, parent_id=parent,
-        contact_points=[{"system": "phone", "value": demo.phone(), "use": "work"},
-                        {"system": "fax", "value": demo.phone(), "use": "work"},
-                        {"system": "url", "value": f"https://www.{domain}", "use": "work"}],
-        address={"line": [f"{demo.rng.randint(100, 9900)} {demo.rng.choice(C.STREETS)}"], "city": city,
-                 "state": C.STATE, "postal_code": postal, "country": "US"},
+        Organization,
+        **_stamp(demo, demo.now - timedelta(days=demo.rng.randint(500, 900))),
+        version=1,
+        name=name,
+        npi=demo.npi() if npi else None,
+        kind=kind,
+        internal=internal,
+        active=True,
+        parent_id=parent,
+        contact_points=[
+            {"system": "phone", "value": demo.phone(), "use": "work"},
+            {"system": "fax", "value": demo.phone(), "use": "work"},
+            {"system": "url", "value": f"https://www.{domain}", "use": "work"},
+        ],
+        address={
+            "line": [f"{demo.rng.randint(100, 9900)} {demo.rng.choice(C.STREETS)}"],
+            "city": city,
+            "state": C.STATE,
+            "postal_code": postal,
+            "country": "US",
+        },
     )
 
 
@@ -149,12 +174,23 @@ def _provider(demo: Demo, *, kind: str, specialties: list[dict], credentials: li
     family = str(extra.pop("family_name", None) or demo.rng.choice(C.FAMILY_NAMES))
     email = f"{given[0].lower()}{_slug(family)}@{extra.pop('domain', 'riversidespecialtygroup.example.com')}"
     values = {
-        **_stamp(demo, demo.now - timedelta(days=demo.rng.randint(400, 900))), "version": 1, "npi": demo.npi(),
-        "prefix": "Dr." if {"MD", "DO"} & set(credentials) else None, "given_name": given, "family_name": family,
-        "suffix": None, "credentials": credentials, "specialties": specialties, "kind": kind, "status": "active",
-        "merged_into_id": None, "preferred_contact_method": "portal",
-        "contact_points": [{"system": "phone", "value": demo.phone(), "use": "work"},
-                           {"system": "email", "value": email, "use": "work"}],
+        **_stamp(demo, demo.now - timedelta(days=demo.rng.randint(400, 900))),
+        "version": 1,
+        "npi": demo.npi(),
+        "prefix": "Dr." if {"MD", "DO"} & set(credentials) else None,
+        "given_name": given,
+        "family_name": family,
+        "suffix": None,
+        "credentials": credentials,
+        "specialties": specialties,
+        "kind": kind,
+        "status": "active",
+        "merged_into_id": None,
+        "preferred_contact_method": "portal",
+        "contact_points": [
+            {"system": "phone", "value": demo.phone(), "use": "work"},
+            {"system": "email", "value": email, "use": "work"},
+        ],
         "notes": None,
     }
     values.update(extra)
@@ -162,21 +198,38 @@ def _provider(demo: Demo, *, kind: str, specialties: list[dict], credentials: li
 
 
 def _affiliate(demo: Demo, provider: dict, organization_id: uuid.UUID, role: str) -> None:
-    demo.add(Affiliation, **_stamp(demo, provider["created_at"]), provider_id=provider["id"],
-             organization_id=organization_id, role=role)
+    demo.add(
+        Affiliation,
+        **_stamp(demo, provider["created_at"]),
+        provider_id=provider["id"],
+        organization_id=organization_id,
+        role=role,
+    )
 
 
 def _users(demo: Demo, password_hash: str) -> None:
     for email, name, role, queue in DEMO_USERS:
-        row = demo.add(User, **_stamp(demo, demo.now - timedelta(days=400)), email=email, full_name=name, role=role,
-                       queue=queue, password_hash=password_hash, active=True)
+        row = demo.add(
+            User,
+            **_stamp(demo, demo.now - timedelta(days=400)),
+            email=email,
+            full_name=name,
+            role=role,
+            queue=queue,
+            password_hash=password_hash,
+            active=True,
+        )
         demo.users[email] = row["id"]
 
 
 def _our_group(demo: Demo) -> None:
     group = _organization(demo, C.INTERNAL_ORGANIZATION, "practice", internal=True)
-    sites = [_organization(demo, f"{C.INTERNAL_ORGANIZATION}, {site}", "practice", internal=True,
-                           parent=group["id"], npi=False) for site in C.INTERNAL_SITES]
+    sites = [
+        _organization(
+            demo, f"{C.INTERNAL_ORGANIZATION}, {site}", "practice", internal=True, parent=group["id"], npi=False
+        )
+        for site in C.INTERNAL_SITES
+    ]
     for line, spec in C.SERVICE_LINES.items():
         demo.clinicians[line] = []
         for n in range(spec["clinicians"]):
@@ -198,12 +251,18 @@ def _staff(demo: Demo, provider: dict, domain: str, heavy: bool) -> None:
     for _ in range(demo.rng.choice((1, 2)) if heavy else int(demo.rng.random() < 0.6)):
         given = demo.rng.choice(C.FEMALE_NAMES + C.MALE_NAMES)
         family = demo.rng.choice(C.FAMILY_NAMES)
-        demo.add(StaffContact, **_stamp(demo, provider["created_at"]), provider_id=provider["id"],
-                 name=f"{given} {family}", role=pick(demo.rng, C.STAFF_ROLES),
-                 phone=f"{demo.phone()} ext. {demo.rng.randint(100, 399)}",
-                 email=f"{given.lower()}.{_slug(family)}@{domain}",
-                 notes=demo.rng.choice((None, None, "Handles all referrals; call before noon",
-                                        "Send records by Direct, not fax")))
+        demo.add(
+            StaffContact,
+            **_stamp(demo, provider["created_at"]),
+            provider_id=provider["id"],
+            name=f"{given} {family}",
+            role=pick(demo.rng, C.STAFF_ROLES),
+            phone=f"{demo.phone()} ext. {demo.rng.randint(100, 399)}",
+            email=f"{given.lower()}.{_slug(family)}@{domain}",
+            notes=demo.rng.choice(
+                (None, None, "Handles all referrals; call before noon", "Send records by Direct, not fax")
+            ),
+        )
 
 
 def _monthly_trend(demo: Demo, rank: int) -> list[float]:
@@ -241,8 +300,13 @@ def _referring_practices(demo: Demo) -> None:
         method = pick(demo.rng, C.CONTACT_METHODS)
         status = "inactive" if demo.rng.random() < 0.04 else "active"
         physician = _provider(
-            demo, kind="external", specialties=[{"code": code, "display": display, "primary": True}],
-            credentials=credentials, domain=domain, preferred_contact_method=method, status=status,
+            demo,
+            kind="external",
+            specialties=[{"code": code, "display": display, "primary": True}],
+            credentials=credentials,
+            domain=domain,
+            preferred_contact_method=method,
+            status=status,
         )
         physician["contact_points"].insert(1, {"system": "fax", "value": demo.phone(), "use": "work"})
         _affiliate(demo, physician, practice["id"], "owner" if rank % 11 == 0 else "member")
@@ -253,10 +317,18 @@ def _referring_practices(demo: Demo) -> None:
         if status == "inactive":  # left practice a few months ago
             cut = demo.rng.randint(7, 10)
             trend = [t if m < cut else 0.0 for m, t in enumerate(trend)]
-        demo.referrers.append(Referrer(
-            physician["id"], practice["id"], code, kind, f"{demo.rng.choice(C.EHR_VENDORS)}-{_slug(practice['name'])}",
-            method, 1 / (rank + 3) ** 1.05, trend,
-        ))
+        demo.referrers.append(
+            Referrer(
+                physician["id"],
+                practice["id"],
+                code,
+                kind,
+                f"{demo.rng.choice(C.EHR_VENDORS)}-{_slug(practice['name'])}",
+                method,
+                1 / (rank + 3) ** 1.05,
+                trend,
+            )
+        )
     _merged_duplicates(demo)
 
 
@@ -264,10 +336,19 @@ def _merged_duplicates(demo: Demo) -> None:
     """Two directory entries created twice by hand and since merged into the real record."""
     external = [p for p in demo.rows[Provider] if p["kind"] == "external"]
     for survivor in external[:2]:
-        _provider(demo, kind="external", specialties=survivor["specialties"], credentials=survivor["credentials"],
-                  given_name=survivor["given_name"], family_name=survivor["family_name"], npi=None,
-                  status="merged", merged_into_id=survivor["id"], preferred_contact_method=None,
-                  notes="Duplicate entry keyed from a fax cover sheet")
+        _provider(
+            demo,
+            kind="external",
+            specialties=survivor["specialties"],
+            credentials=survivor["credentials"],
+            given_name=survivor["given_name"],
+            family_name=survivor["family_name"],
+            npi=None,
+            status="merged",
+            merged_into_id=survivor["id"],
+            preferred_contact_method=None,
+            notes="Duplicate entry keyed from a fax cover sheet",
+        )
 
 
 def build_demo(*, seed: int, now: datetime, referrals: int = DEFAULT_REFERRALS, password_hash: str) -> Demo:
@@ -300,12 +381,15 @@ async def insert_demo(session: AsyncSession, demo: Demo) -> None:
             continue
         table = model.__table__
         columns = [table.c[name] for name in rows[0]]
-        processors = [column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-                      for column in columns]
+        processors = [
+            column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect) for column in columns
+        ]
         names = [column.key for column in columns]
         records = [
-            tuple(row[name] if process is None or row[name] is None else process(row[name])
-                  for name, process in zip(names, processors, strict=True))
+            tuple(
+                row[name] if process is None or row[name] is None else process(row[name])
+                for name, process in zip(names, processors, strict=True)
+            )
             for row in rows
         ]
         await raw.driver_connection.copy_records_to_table(
@@ -318,13 +402,18 @@ def demo_now() -> datetime:
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def load_demo(url: str, *, seed: int, referrals: int | None = None, now: datetime | None = None,
-              history_years: int = 0) -> dict[str, int]:
+def load_demo(
+    url: str, *, seed: int, referrals: int | None = None, now: datetime | None = None, history_years: int = 0
+) -> dict[str, int]:
     """`history_years` adds that many years before the live one, through the referral import (api.seed_history)."""
     from domain.identity.passwords import hash_password
 
-    demo = build_demo(seed=seed, now=now or demo_now(), referrals=referrals or DEFAULT_REFERRALS,
-                      password_hash=hash_password(DEMO_PASSWORD))
+    demo = build_demo(
+        seed=seed,
+        now=now or demo_now(),
+        referrals=referrals or DEFAULT_REFERRALS,
+        password_hash=hash_password(DEMO_PASSWORD),
+    )
 
     from api.seed_history import add_history
 

@@ -12,9 +12,9 @@ from api import seed_catalog as C
 from api.seed import COORDINATOR_LINES, Demo, Referrer, pick
 from domain.providers.models import Provider
 from domain.referrals.enums import ReferralStatus as S
+from domain.referrals.indexes import patient_indexes
 from domain.referrals.lifecycle import MILESTONE_COLUMN, TRANSITIONS, reason_enum
 from domain.referrals.models import Appointment, Referral, ReferralEvent
-from domain.referrals.indexes import patient_indexes
 from domain.tasks.models import Task
 
 SPEED = {"stat": 0.08, "asap": 0.2, "urgent": 0.45, "routine": 1.0}
@@ -66,8 +66,9 @@ def _referrer(demo: Demo, weights: list[float]) -> tuple[Referrer, str]:
     if source in ("hospital", "emergency_department"):
         hospital = rng.choice(demo.hospitals)
         specialty = C.EMERGENCY[0] if source == "emergency_department" else C.INTERNAL_MEDICINE[0]
-        return Referrer(None, hospital, specialty, None, f"cerner-hospital{demo.hospitals.index(hospital)}",
-                        "fax", 0), source
+        return Referrer(
+            None, hospital, specialty, None, f"cerner-hospital{demo.hospitals.index(hospital)}", "fax", 0
+        ), source
     return Referrer(None, None, C.FAMILY_MEDICINE[0], None, "self", "phone", 0), source
 
 
@@ -93,18 +94,27 @@ def _patient(demo: Demo, referrer: Referrer, payer_class: str, received_at: date
     family = rng.choice(C.FAMILY_NAMES)
     city, postal = rng.choice(C.CITIES)
     return {
-        "given_name": given, "family_name": family, "birth_date": birth, "sex": sex, "phone": demo.phone(),
+        "given_name": given,
+        "family_name": family,
+        "birth_date": birth,
+        "sex": sex,
+        "phone": demo.phone(),
         "email": f"{given.lower()}.{family.lower().replace(chr(39), '')}{rng.randint(1, 99)}@example.net"
-        if rng.random() < 0.55 else None,
-        "address": {"line": [f"{rng.randint(10, 9990)} {rng.choice(C.STREETS)}"], "city": city, "state": C.STATE,
-                    "postal_code": postal, "country": "US"},
+        if rng.random() < 0.55
+        else None,
+        "address": {
+            "line": [f"{rng.randint(10, 9990)} {rng.choice(C.STREETS)}"],
+            "city": city,
+            "state": C.STATE,
+            "postal_code": postal,
+            "country": "US",
+        },
         "mrn": None if referrer.slug == "self" else f"{referrer.slug[-3:].upper()}{rng.randrange(10**6, 10**7)}",
         "notes": rng.choice(C.PATIENT_NOTES) if rng.random() < 0.08 else None,
     }
 
 
-def _referral(demo: Demo, n: int, received_at: datetime, referrer: Referrer, source: str,
-              patients: list[dict]) -> dict:
+def _referral(demo: Demo, n: int, received_at: datetime, referrer: Referrer, source: str, patients: list[dict]) -> dict:
     rng = demo.rng
     line = _service_line(demo, referrer)
     pediatric = referrer.specialty == C.PEDIATRICS[0]
@@ -121,8 +131,12 @@ def _referral(demo: Demo, n: int, received_at: datetime, referrer: Referrer, sou
         channel = "fhir"
     else:
         channel = str(pick(rng, C.CHANNELS))
-    urgency = str(pick(rng, {"routine": 20, "urgent": 45, "asap": 25, "stat": 10}
-                        if source == "emergency_department" else C.URGENCIES))
+    urgency = str(
+        pick(
+            rng,
+            {"routine": 20, "urgent": 45, "asap": 25, "stat": 10} if source == "emergency_department" else C.URGENCIES,
+        )
+    )
     code, reason = rng.choice(C.REASONS[line])
     specialty_code, specialty_display = C.SERVICE_LINES[line]["specialty"]
     source_system, source_identifier = {
@@ -130,19 +144,49 @@ def _referral(demo: Demo, n: int, received_at: datetime, referrer: Referrer, sou
         "partner_api": (f"partner:{referrer.slug}", f"P{n + 5000}"),
     }.get(channel, (None, None))
     return demo.add(
-        Referral, id=demo.uuid_at(received_at), created_at=received_at, updated_at=received_at, version=1,
-        source_system=source_system, source_identifier=source_identifier, source_channel=channel,
-        referral_source=source, **{f"patient_{k}": v for k, v in patient.items()},
-        **patient_indexes(family_name=patient["family_name"], given_name=patient["given_name"],
-                          birth_date=patient["birth_date"], mrn=patient["mrn"], phone=patient["phone"]),
-        referring_provider_id=referrer.provider_id, referring_organization_id=referrer.organization_id,
+        Referral,
+        id=demo.uuid_at(received_at),
+        created_at=received_at,
+        updated_at=received_at,
+        version=1,
+        source_system=source_system,
+        source_identifier=source_identifier,
+        source_channel=channel,
+        referral_source=source,
+        **{f"patient_{k}": v for k, v in patient.items()},
+        **patient_indexes(
+            family_name=patient["family_name"],
+            given_name=patient["given_name"],
+            birth_date=patient["birth_date"],
+            mrn=patient["mrn"],
+            phone=patient["phone"],
+        ),
+        referring_provider_id=referrer.provider_id,
+        referring_organization_id=referrer.organization_id,
         receiving_provider_id=rng.choice(demo.clinicians[line]) if rng.random() < 0.15 else None,
-        service_line=line, specialty_code=specialty_code, specialty_display=specialty_display, urgency=urgency,
-        reason=reason, icd10_codes=[code], payer_name=rng.choice(C.PAYERS[payer_class][0]), payer_class=payer_class,
+        service_line=line,
+        specialty_code=specialty_code,
+        specialty_display=specialty_display,
+        urgency=urgency,
+        reason=reason,
+        icd10_codes=[code],
+        payer_name=rng.choice(C.PAYERS[payer_class][0]),
+        payer_class=payer_class,
         location_preference=rng.choice(C.INTERNAL_SITES) if rng.random() < 0.55 else None,
-        status="received", status_reason=None, assignee_id=None, queue=f"{line}-intake", received_at=received_at,
-        first_contact_at=None, needs_info_at=None, accepted_at=None, scheduled_at=None, completed_at=None,
-        closed_at=None, declined_at=None, cancelled_at=None, no_show_count=0,
+        status="received",
+        status_reason=None,
+        assignee_id=None,
+        queue=f"{line}-intake",
+        received_at=received_at,
+        first_contact_at=None,
+        needs_info_at=None,
+        accepted_at=None,
+        scheduled_at=None,
+        completed_at=None,
+        closed_at=None,
+        declined_at=None,
+        cancelled_at=None,
+        no_show_count=0,
     )
 
 
@@ -179,16 +223,30 @@ class Story:
     # --- bookkeeping, as the services do it ------------------------------------------------
     def event(self, kind: str, *, actor: str | None = None, **values: object) -> None:
         row = {"from_status": None, "to_status": None, "reason": None, "note": None, "detail": {}, **values}
-        self.demo.add(ReferralEvent, id=self.demo.uuid_at(self.t), referral_id=self.r["id"], at=self.t,
-                      actor=actor or self.actor, kind=kind, **row)
+        self.demo.add(
+            ReferralEvent,
+            id=self.demo.uuid_at(self.t),
+            referral_id=self.r["id"],
+            at=self.t,
+            actor=actor or self.actor,
+            kind=kind,
+            **row,
+        )
         self.t += timedelta(milliseconds=1)  # the next line of the timeline comes after this one
 
     def touch(self) -> None:
         self.r["updated_at"] = self.t
         self.r["version"] += 1
 
-    def move(self, to: str, *, reason: str | None = None, actor: str | None = None, detail: dict | None = None,
-             note: str | None = None) -> None:
+    def move(
+        self,
+        to: str,
+        *,
+        reason: str | None = None,
+        actor: str | None = None,
+        detail: dict | None = None,
+        note: str | None = None,
+    ) -> None:
         current, target = S(self.r["status"]), S(to)
         if target not in TRANSITIONS[current]:
             raise AssertionError(f"demo data tried {current} -> {target}")
@@ -203,24 +261,47 @@ class Story:
         if target is S.scheduled and self.r["first_contact_at"] is None:
             self.r["first_contact_at"] = self.t
         self.touch()
-        self.event("transition", actor=actor, from_status=current.value, to_status=target.value, reason=reason,
-                   note=note, detail=detail or {})
+        self.event(
+            "transition",
+            actor=actor,
+            from_status=current.value,
+            to_status=target.value,
+            reason=reason,
+            note=note,
+            detail=detail or {},
+        )
 
     def task(self, kind: str, title: str, *, hours: float) -> None:
         created = self.t
         row = self.demo.add(
-            Task, id=self.demo.uuid_at(created), created_at=created, updated_at=created, version=1, type=kind,
-            title=title, description=None, referral_id=self.r["id"], provider_id=None,
-            assignee_id=self.r["assignee_id"], queue=self.r["queue"], due_at=created + timedelta(hours=hours),
-            priority=PRIORITY[self.r["urgency"]], status="open", completed_at=None,
+            Task,
+            id=self.demo.uuid_at(created),
+            created_at=created,
+            updated_at=created,
+            version=1,
+            type=kind,
+            title=title,
+            description=None,
+            referral_id=self.r["id"],
+            provider_id=None,
+            assignee_id=self.r["assignee_id"],
+            queue=self.r["queue"],
+            due_at=created + timedelta(hours=hours),
+            priority=PRIORITY[self.r["urgency"]],
+            status="open",
+            completed_at=None,
         )
         self.open_tasks.append(row)
         self.task_event(row)
 
     def set_task(self, row: dict, status: str) -> None:
         # As the tasks service does: done is stamped, anything else clears the stamp.
-        row.update(status=status, completed_at=self.t if status == "done" else None, updated_at=self.t,
-                   version=row["version"] + 1)
+        row.update(
+            status=status,
+            completed_at=self.t if status == "done" else None,
+            updated_at=self.t,
+            version=row["version"] + 1,
+        )
         self.task_event(row)
 
     def task_event(self, row: dict) -> None:
@@ -235,8 +316,9 @@ class Story:
     def play(self) -> None:
         channel = self.r["source_channel"]
         creator = {"fhir": f"ehr:{self.referrer.slug}", "partner_api": f"partner:{self.referrer.slug}"}
-        self.event("created", actor=creator.get(channel, self.actor), to_status="received",
-                   detail={"source_channel": channel})
+        self.event(
+            "created", actor=creator.get(channel, self.actor), to_status="received", detail={"source_channel": channel}
+        )
         try:
             self.assign()
             if self.r["payer_class"] in ("medicaid", "self_pay", "workers_comp", "other"):
@@ -261,8 +343,13 @@ class Story:
         decline = 0.05 + (0.07 if payer in ("medicaid", "self_pay", "other") else 0)
         roll = self.rng.random()
         if roll < decline:
-            reasons = {"misdirected": 4, "not_indicated": 3, "out_of_network": 5 if payer != "commercial" else 1,
-                       "incomplete": 1, "other": 1}
+            reasons = {
+                "misdirected": 4,
+                "not_indicated": 3,
+                "out_of_network": 5 if payer != "commercial" else 1,
+                "incomplete": 1,
+                "other": 1,
+            }
             self.move("declined", reason=str(pick(self.rng, reasons)))
             return
         if roll < decline + 0.16:
@@ -298,8 +385,11 @@ class Story:
                 return
             if self.rng.random() < (0.45 if outcome == "noshow" else 0.35):
                 self.later(days=self.rng.uniform(1, 10))
-                reason = "no_show" if outcome == "noshow" else str(pick(self.rng, {"went_elsewhere": 3,
-                                                                                    "patient_declined": 2}))
+                reason = (
+                    "no_show"
+                    if outcome == "noshow"
+                    else str(pick(self.rng, {"went_elsewhere": 3, "patient_declined": 2}))
+                )
                 self.move("cancelled", reason=reason)
                 return
         self.later(days=self.rng.uniform(1, 5))
@@ -312,8 +402,11 @@ class Story:
             if self.r["first_contact_at"] is None:
                 self.r["first_contact_at"] = self.t
                 self.touch()
-            self.event("contact_attempt", note=None if reached else "Left voicemail",
-                       detail={"channel": "phone", "reached": reached})
+            self.event(
+                "contact_attempt",
+                note=None if reached else "Left voicemail",
+                detail={"channel": "phone", "reached": reached},
+            )
             if reached:
                 return True
         return False
@@ -328,11 +421,20 @@ class Story:
         days = rng.uniform(0.4, 1.8) * wait if self.speed == 1 else rng.uniform(0.2, 6) * self.speed * 2
         start = _slot(self.demo, self.t, days)
         appointment = self.demo.add(
-            Appointment, id=self.demo.uuid_at(self.t), created_at=self.t, updated_at=self.t, version=1,
-            referral_id=self.r["id"], status="booked", start=start,
-            end=start + timedelta(minutes=rng.choice((30, 45, 60))), provider_id=self.r["receiving_provider_id"],
-            location=self.r["location_preference"] or rng.choice(C.INTERNAL_SITES), source_system=None,
-            source_identifier=None, cancel_reason=None,
+            Appointment,
+            id=self.demo.uuid_at(self.t),
+            created_at=self.t,
+            updated_at=self.t,
+            version=1,
+            referral_id=self.r["id"],
+            status="booked",
+            start=start,
+            end=start + timedelta(minutes=rng.choice((30, 45, 60))),
+            provider_id=self.r["receiving_provider_id"],
+            location=self.r["location_preference"] or rng.choice(C.INTERNAL_SITES),
+            source_system=None,
+            source_identifier=None,
+            cancel_reason=None,
         )
         detail = {"appointment_id": str(appointment["id"])}
         self.move("scheduled", detail=detail)
@@ -341,8 +443,13 @@ class Story:
         no_show = 0.14 if self.r["payer_class"] == "medicaid" else 0.07
         if roll < 0.07:
             self.until(self.t + (start - self.t) * rng.uniform(0.2, 0.9))
-            reason = rng.choice(("Patient cancelled: feeling better", "Patient cancelled: no transport",
-                                 "Clinic cancelled: clinician unavailable"))
+            reason = rng.choice(
+                (
+                    "Patient cancelled: feeling better",
+                    "Patient cancelled: no transport",
+                    "Clinic cancelled: clinician unavailable",
+                )
+            )
             self.set_status(appointment, "cancelled", cancel_reason=reason)
             self.move("accepted", reason="appointment_cancelled", detail=detail)
             return "cancelled"
@@ -363,23 +470,27 @@ class Story:
         self.log(appointment, status)
 
     def log(self, appointment: dict, what: str) -> None:
-        self.event("appointment", detail={"appointment_id": str(appointment["id"]), "status": what,
-                                          "start": appointment["start"].isoformat()})
+        self.event(
+            "appointment",
+            detail={
+                "appointment_id": str(appointment["id"]),
+                "status": what,
+                "start": appointment["start"].isoformat(),
+            },
+        )
 
     def close_loop(self) -> None:
         if self.rng.random() < 0.35:
             self.task("send_records", "Send the consult note to the referring provider", hours=48)
         self.later(hours=self.rng.uniform(1, 96))
         if self.rng.random() < 0.93:
-            self.move("closed", actor="system:loop-closure",
-                      detail={"channel": self.referrer.contact_method})
+            self.move("closed", actor="system:loop-closure", detail={"channel": self.referrer.contact_method})
 
 
 def _outreach_tasks(demo: Demo) -> None:
     """The liaison's visits to referrers whose volume is falling: one done, one still to do."""
     liaison = demo.users["liaison@refloop.local"]
-    names = {p["id"]: f"{p['prefix'] or ''} {p['given_name']} {p['family_name']}".strip()
-             for p in demo.rows[Provider]}
+    names = {p["id"]: f"{p['prefix'] or ''} {p['given_name']} {p['family_name']}".strip() for p in demo.rows[Provider]}
     for referrer in demo.referrers:
         if referrer.monthly[-1] >= 0.5 or referrer.monthly[0] < 0.5 or referrer.provider_id is None:
             continue
@@ -387,10 +498,20 @@ def _outreach_tasks(demo: Demo) -> None:
             due = demo.now + timedelta(days=due_days)
             created = due - timedelta(days=14)
             demo.add(
-                Task, id=demo.uuid_at(created), created_at=created, updated_at=min(due, demo.now),
-                version=2 if status == "done" else 1, type="outreach",
+                Task,
+                id=demo.uuid_at(created),
+                created_at=created,
+                updated_at=min(due, demo.now),
+                version=2 if status == "done" else 1,
+                type="outreach",
                 title=f"Visit {names[referrer.provider_id]}: referrals are falling",
-                description="Volume down over the last months; ask about access and turnaround.", referral_id=None,
-                provider_id=referrer.provider_id, assignee_id=liaison, queue=None, due_at=due, priority="normal",
-                status=status, completed_at=due if status == "done" else None,
+                description="Volume down over the last months; ask about access and turnaround.",
+                referral_id=None,
+                provider_id=referrer.provider_id,
+                assignee_id=liaison,
+                queue=None,
+                due_at=due,
+                priority="normal",
+                status=status,
+                completed_at=due if status == "done" else None,
             )

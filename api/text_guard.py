@@ -223,14 +223,23 @@ async def _refuse(scope: Scope, send: Send, field: str, reason: str) -> None:
         await _send_json(send, 400, "application/fhir+json", outcome)
         return
     problem = {
-        "type": "https://refloop.dev/problems/validation", "title": "Invalid request", "status": 422,
-        "detail": detail, "instance": _printable(scope["path"]), "errors": [{"field": field, "message": reason}],
+        "type": "https://refloop.dev/problems/validation",
+        "title": "Invalid request",
+        "status": 422,
+        "detail": detail,
+        "instance": _printable(scope["path"]),
+        "errors": [{"field": field, "message": reason}],
     }
     await _send_json(send, 422, "application/problem+json", problem)
 
 
 async def _send_json(send: Send, status: int, media_type: str, body: dict[str, Any]) -> None:
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", media_type.encode()), (b"content-length", str(len(payload)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(payload)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

@@ -8,7 +8,7 @@ as the app, so app/bare is the price of everything the app adds.
 import os
 import uuid
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 import orjson
@@ -74,8 +74,10 @@ async def list_page(request: Request) -> Response:
         args.append(query["service_line"])
         where.append(f"service_line = ${len(args)}")
     args.append(limit + 1)
-    sql = (f"SELECT {COLUMNS} FROM referrals {'WHERE ' + ' AND '.join(where) if where else ''} "
-           f"ORDER BY received_at DESC, id DESC LIMIT ${len(args)}")
+    sql = (
+        f"SELECT {COLUMNS} FROM referrals {'WHERE ' + ' AND '.join(where) if where else ''} "
+        f"ORDER BY received_at DESC, id DESC LIMIT ${len(args)}"
+    )
     rows = await pool.fetch(sql, *args)
     items = [dict(r) for r in rows[:limit]]
     next_cursor = f"{items[-1]['received_at'].isoformat()}|{items[-1]['id']}" if len(rows) > limit else None
@@ -86,15 +88,32 @@ async def create(request: Request) -> Response:
     """One row, committed before the answer, like POST /v1/referrals (patient fields pre-sealed once)."""
     body = orjson.loads(await request.body())
     patient = body["patient"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     received = datetime.fromisoformat(body["received_at"]) if body.get("received_at") else now
     new_id = await pool.fetchval(
-        INSERT, uuid7(), now, received, body.get("source_system"), body.get("source_identifier"),
-        body.get("source_channel", "staff"), body["referral_source"], sealed["given"], sealed["family"],
-        sealed["birth"], sealed["sex"], sealed["phone"], sealed["mrn"], blind_index(patient.get("mrn")),
-        sealed["name_dob_index"], body.get("referring_provider_id") and uuid.UUID(body["referring_provider_id"]),
-        body["service_line"], body.get("urgency", "routine"), sealed["reason"], body.get("icd10_codes", []),
-        body.get("payer_name"), body.get("payer_class"),
+        INSERT,
+        uuid7(),
+        now,
+        received,
+        body.get("source_system"),
+        body.get("source_identifier"),
+        body.get("source_channel", "staff"),
+        body["referral_source"],
+        sealed["given"],
+        sealed["family"],
+        sealed["birth"],
+        sealed["sex"],
+        sealed["phone"],
+        sealed["mrn"],
+        blind_index(patient.get("mrn")),
+        sealed["name_dob_index"],
+        body.get("referring_provider_id") and uuid.UUID(body["referring_provider_id"]),
+        body["service_line"],
+        body.get("urgency", "routine"),
+        sealed["reason"],
+        body.get("icd10_codes", []),
+        body.get("payer_name"),
+        body.get("payer_class"),
     )
     return _json({"id": new_id, "status": "received"}, 201 if new_id else 200)
 
@@ -107,9 +126,12 @@ def _seal_constants() -> None:
     # The ceiling does no cryptography per request, but what it writes stays readable by the app.
     ring = keyring()
     for name, column, value in (
-        ("given", "patient_given_name", "Bench"), ("family", "patient_family_name", "Insert"),
-        ("birth", "patient_birth_date", "1970-01-01"), ("sex", "patient_sex", "female"),
-        ("phone", "patient_phone", "+1 217 555 0100"), ("mrn", "patient_mrn", "MRN-BARE"),
+        ("given", "patient_given_name", "Bench"),
+        ("family", "patient_family_name", "Insert"),
+        ("birth", "patient_birth_date", "1970-01-01"),
+        ("sex", "patient_sex", "female"),
+        ("phone", "patient_phone", "+1 217 555 0100"),
+        ("mrn", "patient_mrn", "MRN-BARE"),
         ("reason", "reason", "Bare insert ceiling"),
     ):
         sealed[name] = ring.seal(value.encode(), f"referrals.{column}")

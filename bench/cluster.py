@@ -6,10 +6,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from collections.abc import Iterator
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -31,9 +31,24 @@ class Cluster:
 def start_api(env: dict[str, str], port: int) -> subprocess.Popen:
     log = open(os.environ["BENCH_API_LOG"], "ab") if os.environ.get("BENCH_API_LOG") else subprocess.DEVNULL
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -50,11 +65,11 @@ def wait_ready(base: str, *, path: str = "/healthz", seconds: float = 60) -> Non
 
 
 @contextmanager
-def cluster(*, db_url: str, redis_url: str, smtp_port: int, queue: str, apis: int = 2, workers: int = 2,
-            **extra: str) -> Iterator[Cluster]:
+def cluster(
+    *, db_url: str, redis_url: str, smtp_port: int, queue: str, apis: int = 2, workers: int = 2, **extra: str
+) -> Iterator[Cluster]:
     """`apis` uvicorn servers and `workers` arq workers; everything is stopped on the way out."""
-    env = worker_env(db_url, redis_url, smtp_port, queue, DATABASE_POOL_SIZE="10", DATABASE_MAX_OVERFLOW="5",
-                     **extra)
+    env = worker_env(db_url, redis_url, smtp_port, queue, DATABASE_POOL_SIZE="10", DATABASE_MAX_OVERFLOW="5", **extra)
     running = Cluster(db_url=db_url, env=env)
     try:
         for _ in range(apis):
@@ -78,9 +93,12 @@ def staff_token(db_url: str, role: str = "admin") -> str:
     user_id = uuid.uuid4()
     engine = create_engine(make_url(db_url).set(drivername="postgresql+psycopg2"))
     with engine.begin() as conn:
-        conn.execute(text("insert into users (id, email, full_name, role, active) values (:id, :email, 'Cluster', :role, true)"),
-                     {"id": user_id, "email": f"cluster-{user_id.hex[:12]}@clinic.test", "role": role})
+        conn.execute(
+            text("insert into users (id, email, full_name, role, active) values (:id, :email, 'Cluster', :role, true)"),
+            {"id": user_id, "email": f"cluster-{user_id.hex[:12]}@clinic.test", "role": role},
+        )
     engine.dispose()
-    token, _ = issue(subject=str(user_id), kind="user", lifetime=timedelta(hours=2), role=role,
-                     session_id=str(uuid.uuid4()))
+    token, _ = issue(
+        subject=str(user_id), kind="user", lifetime=timedelta(hours=2), role=role, session_id=str(uuid.uuid4())
+    )
     return token

@@ -34,7 +34,7 @@ os.environ.setdefault("REFLOOP_LOG_JSON", "true")  # production's log format, as
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from bench import bare, http_bench  # noqa: E402
+from bench import bare  # noqa: E402
 
 PATHS = {
     "read": lambda ids: f"/v1/referrals/{random.choice(ids)}",
@@ -60,8 +60,12 @@ async def main() -> None:
     args = parser.parse_args()
 
     conn = await asyncpg.connect(servers.bench_database_url())
-    ids = [str(r["id"]) for r in await conn.fetch(
-        "SELECT id FROM referrals TABLESAMPLE SYSTEM (1) WHERE source_system = 'bench-load' LIMIT 5000")]
+    ids = [
+        str(r["id"])
+        for r in await conn.fetch(
+            "SELECT id FROM referrals TABLESAMPLE SYSTEM (1) WHERE source_system = 'bench-load' LIMIT 5000"
+        )
+    ]
     await conn.close()
 
     from api.main import create_app
@@ -74,8 +78,9 @@ async def main() -> None:
         probe = await app_client.get("/v1/referrals", params={"limit": 1})
         if probe.status_code == 401:
             await servers.ensure_bench_user()
-            login = await app_client.post("/v1/auth/token", data={"username": servers.BENCH_EMAIL,
-                                                                  "password": servers.BENCH_PASSWORD})
+            login = await app_client.post(
+                "/v1/auth/token", data={"username": servers.BENCH_EMAIL, "password": servers.BENCH_PASSWORD}
+            )
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         for client, h in ((app_client, headers), (bare_client, {})):  # warm-up
             for path_for in PATHS.values():
@@ -84,7 +89,7 @@ async def main() -> None:
         for r in range(args.rounds):
             for key, path_for in PATHS.items():
                 sides = [("app", app_client, headers), ("bare", bare_client, {})]
-                for side, client, h in (sides if r % 2 == 0 else sides[::-1]):
+                for side, client, h in sides if r % 2 == 0 else sides[::-1]:
                     n = args.n if key == "read" else max(20, args.n // 5)
                     figures.setdefault((key, side), []).append(await timed(client, path_for, ids, n, h))
         print("CPU ms per request in this process (median of rounds, min-max); wall ms for reference")
@@ -93,9 +98,11 @@ async def main() -> None:
         for key in PATHS:
             a, b = figures[(key, "app")], figures[(key, "bare")]
             ac, bc = statistics.median(x[0] for x in a), statistics.median(x[0] for x in b)
-            print(f"| {key} | {ac:.2f} ({min(x[0] for x in a):.2f}-{max(x[0] for x in a):.2f}) "
-                  f"| {bc:.2f} ({min(x[0] for x in b):.2f}-{max(x[0] for x in b):.2f}) | {ac / bc:.1f}x "
-                  f"| {statistics.median(x[1] for x in a):.1f} | {statistics.median(x[1] for x in b):.1f} |")
+            print(
+                f"| {key} | {ac:.2f} ({min(x[0] for x in a):.2f}-{max(x[0] for x in a):.2f}) "
+                f"| {bc:.2f} ({min(x[0] for x in b):.2f}-{max(x[0] for x in b):.2f}) | {ac / bc:.1f}x "
+                f"| {statistics.median(x[1] for x in a):.1f} | {statistics.median(x[1] for x in b):.1f} |"
+            )
         if args.profile:
             profiler = cProfile.Profile(time.process_time)  # CPU, not wall: waits and neighbours drop out
             profiler.enable()
@@ -103,7 +110,9 @@ async def main() -> None:
             profiler.disable()
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-            stats.print_stats(r"(api|domain|integrations)/|pydantic|email_validator|sqlalchemy/orm/session|jose|crypto", 40)
+            stats.print_stats(
+                r"(api|domain|integrations)/|pydantic|email_validator|sqlalchemy/orm/session|jose|crypto", 40
+            )
             print(out.getvalue())
             (ROOT / "bench" / "results").mkdir(exist_ok=True)
             profiler.dump_stats(str(ROOT / "bench" / "results" / f"cprofile-{args.profile}.prof"))

@@ -32,8 +32,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.cluster import cluster, staff_token
 import bench.outreach_support as support
+from bench.cluster import cluster, staff_token
 from bench.outreach_support import _units
 from integrations.email.sink import Inbox, free_port, start_sink
 
@@ -55,8 +55,17 @@ class PrivatePostgres:
         subprocess.run([*self.as_user, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.dir / "data"), "-w", "-l", str(self.dir / "log"), "start", "-o",
-                  f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=100")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.dir / "data"),
+            "-w",
+            "-l",
+            str(self.dir / "log"),
+            "start",
+            "-o",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=100",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-w", "-m", "fast", "stop")
@@ -79,11 +88,17 @@ class PrivateRedis:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip() == b"PONG":
+            if (
+                subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip()
+                == b"PONG"
+            ):
                 return
             time.sleep(0.1)
         raise RuntimeError("redis-server did not start")
@@ -117,8 +132,9 @@ class Load:
     errors: Counter = field(default_factory=Counter)
 
 
-async def steady_load(client: httpx.AsyncClient, providers: list[str], load: Load, *, rate: float,
-                      stop: asyncio.Event, started: float) -> None:
+async def steady_load(
+    client: httpx.AsyncClient, providers: list[str], load: Load, *, rate: float, stop: asyncio.Event, started: float
+) -> None:
     n = 0
     pending: set[asyncio.Task] = set()
 
@@ -126,16 +142,20 @@ async def steady_load(client: httpx.AsyncClient, providers: list[str], load: Loa
         kind = "create" if i % 2 == 0 else "read"
         try:
             if kind == "create":
-                body = {"patient": {"given_name": "Maria", "family_name": f"Fault{i}", "birth_date": "1968-04-12"},
-                        "service_line": "cardiology", "referral_source": "physician",
-                        "referring_provider_id": providers[i % len(providers)]}
+                body = {
+                    "patient": {"given_name": "Maria", "family_name": f"Fault{i}", "birth_date": "1968-04-12"},
+                    "service_line": "cardiology",
+                    "referral_source": "physician",
+                    "referring_provider_id": providers[i % len(providers)],
+                }
                 response = await client.post("/v1/referrals", json=body)
                 if response.status_code == 201:
                     load.created.append(response.json()["id"])
             else:
                 response = await client.get("/v1/referrals", params={"limit": 5})
-            load.answers.append((time.monotonic() - started, kind, response.status_code,
-                                 response.headers.get("retry-after")))
+            load.answers.append(
+                (time.monotonic() - started, kind, response.status_code, response.headers.get("retry-after"))
+            )
         except httpx.HTTPError as exc:
             load.errors[type(exc).__name__] += 1
 
@@ -162,9 +182,16 @@ async def add_providers(db_url: str, count: int = 10) -> list[str]:
 
     engine = create_async_engine(db_url, pool_size=1)
     async with _units(engine)() as session:
-        providers = [Provider(given_name="Anna", family_name=f"Reyes{i}", prefix="Dr.", credentials=["MD"],
-                              contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}])
-                     for i in range(count)]
+        providers = [
+            Provider(
+                given_name="Anna",
+                family_name=f"Reyes{i}",
+                prefix="Dr.",
+                credentials=["MD"],
+                contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}],
+            )
+            for i in range(count)
+        ]
         session.add_all(providers)
         await session.flush()
         ids = [str(p.id) for p in providers]
@@ -186,11 +213,21 @@ async def run(*, rate: float, down: float, settle: float) -> dict:
     token = staff_token(db_url)
     load, stop, marks = Load(), asyncio.Event(), {}
     try:
-        with cluster(db_url=db_url, redis_url=redis.url, smtp_port=sink.port, queue="faults:outbox", apis=1,
-                     workers=1, OUTBOX_RETRY_BASE_SECONDS="0.5", OUTBOX_SEND_TIMEOUT_SECONDS="2",
-                     OUTBOX_SEND_LEASE_SECONDS="5", OUTBOX_RELAY_LEASE_SECONDS="5") as running:
-            client = httpx.AsyncClient(base_url=running.apis[0], headers={"Authorization": f"Bearer {token}"},
-                                       timeout=30)
+        with cluster(
+            db_url=db_url,
+            redis_url=redis.url,
+            smtp_port=sink.port,
+            queue="faults:outbox",
+            apis=1,
+            workers=1,
+            OUTBOX_RETRY_BASE_SECONDS="0.5",
+            OUTBOX_SEND_TIMEOUT_SECONDS="2",
+            OUTBOX_SEND_LEASE_SECONDS="5",
+            OUTBOX_RELAY_LEASE_SECONDS="5",
+        ) as running:
+            client = httpx.AsyncClient(
+                base_url=running.apis[0], headers={"Authorization": f"Bearer {token}"}, timeout=30
+            )
             started = time.monotonic()
             now = lambda: time.monotonic() - started  # noqa: E731
             loader = asyncio.create_task(steady_load(client, providers, load, rate=rate, stop=stop, started=started))
@@ -249,8 +286,9 @@ async def run(*, rate: float, down: float, settle: float) -> dict:
         pg.remove()
 
 
-async def report(load: Load, marks: dict, db_url: str, inbox: Inbox, counts: dict, worker_alive: bool,
-                 smtp_ok_at: datetime) -> dict:
+async def report(
+    load: Load, marks: dict, db_url: str, inbox: Inbox, counts: dict, worker_alive: bool, smtp_ok_at: datetime
+) -> dict:
     stored = {str(r[0]) for r in await scalar(db_url, "select id from referrals")}
     missing = [i for i in load.created if i not in stored]
     after_back = [(t, s) for t, _, s, _ in load.answers if t >= marks["pg_back"]]
@@ -259,39 +297,64 @@ async def report(load: Load, marks: dict, db_url: str, inbox: Inbox, counts: dic
     recovered_s = round((last_fail or first_ok or marks["pg_back"]) - marks["pg_back"], 2) if after_back else None
     five_hundreds = [(t, s, ra) for t, _, s, ra in load.answers if s >= 500]
     # Task descriptions are sealed, so a failed message is matched to its task by referral and recipient.
-    failed = await scalar(db_url, """
+    failed = await scalar(
+        db_url,
+        """
         select count(*), (select count(*) from tasks t where t.type = 'outreach' and t.referral_id = m.referral_id
                           and t.provider_id = m.recipient_id)
-        from outbox_messages m where m.status = 'failed' group by m.referral_id, m.recipient_id""")
+        from outbox_messages m where m.status = 'failed' group by m.referral_id, m.recipient_id""",
+    )
     failed_total = sum(n for n, _ in failed)
     failed_without_one_task = sum(n for n, tasks in failed if tasks != n)
-    sent = {f"<{r[0]}@refloop.local>" for r in await scalar(db_url, "select id from outbox_messages where status = 'sent'")}
-    late = await scalar(db_url, "select count(*) filter (where status = 'sent'), count(*) from outbox_messages"
-                                " where created_at >= :t", t=smtp_ok_at)
+    sent = {
+        f"<{r[0]}@refloop.local>" for r in await scalar(db_url, "select id from outbox_messages where status = 'sent'")
+    }
+    late = await scalar(
+        db_url,
+        "select count(*) filter (where status = 'sent'), count(*) from outbox_messages where created_at >= :t",
+        t=smtp_ok_at,
+    )
     received = Counter(inbox.ids())
     figures = {
         "marks_s": {k: round(v, 2) for k, v in marks.items()},
-        "requests": len(load.answers), "transport_errors": dict(load.errors),
+        "requests": len(load.answers),
+        "transport_errors": dict(load.errors),
         "answers_by_status": dict(Counter(s for _, _, s, _ in load.answers)),
         "while_pg_down": dict(window(load, marks["pg_down"], marks["pg_back"])),
         "pg_recovery_s": recovered_s,
         "five_xx_without_retry_after": sum(1 for _, s, ra in five_hundreds if s == 503 and not ra),
         "five_xx_other_than_503": sum(1 for _, s, _ in five_hundreds if s != 503),
-        "while_redis_down": {k: dict(window(load, marks["redis_stop"], marks["redis_back"], k)) for k in ("create", "read")},
-        "created_201": len(load.created), "rows_checked": len(load.created), "missing_rows": len(missing),
-        "outbox": counts, "failed_messages": failed_total, "failed_without_exactly_one_task": failed_without_one_task,
-        "sent_received": len(sent & set(received)), "sent_not_received": len(sent - set(received)),
+        "while_redis_down": {
+            k: dict(window(load, marks["redis_stop"], marks["redis_back"], k)) for k in ("create", "read")
+        },
+        "created_201": len(load.created),
+        "rows_checked": len(load.created),
+        "missing_rows": len(missing),
+        "outbox": counts,
+        "failed_messages": failed_total,
+        "failed_without_exactly_one_task": failed_without_one_task,
+        "sent_received": len(sent & set(received)),
+        "sent_not_received": len(sent - set(received)),
         "repeats_same_id": sum(n - 1 for n in received.values() if n > 1),
-        "created_after_smtp_restored": late[0][1], "of_which_sent": late[0][0], "worker_alive": worker_alive,
+        "created_after_smtp_restored": late[0][1],
+        "of_which_sent": late[0][0],
+        "worker_alive": worker_alive,
     }
     figures["ok"] = bool(
-        not missing and figures["five_xx_other_than_503"] == 0 and figures["five_xx_without_retry_after"] == 0
-        and recovered_s is not None and recovered_s <= RECOVERY_LIMIT_S and worker_alive
-        and not counts.get("queued") and failed_total > 0 and failed_without_one_task == 0
+        not missing
+        and figures["five_xx_other_than_503"] == 0
+        and figures["five_xx_without_retry_after"] == 0
+        and recovered_s is not None
+        and recovered_s <= RECOVERY_LIMIT_S
+        and worker_alive
+        and not counts.get("queued")
+        and failed_total > 0
+        and failed_without_one_task == 0
         and not figures["sent_not_received"]
         and figures["while_pg_down"].get(503, 0) > 0
         and all(v.get(201, 0) + v.get(200, 0) > 0 for v in figures["while_redis_down"].values())
-        and late[0][1] > 0 and late[0][0] == late[0][1]
+        and late[0][1] > 0
+        and late[0][0] == late[0][1]
     )
     return figures
 

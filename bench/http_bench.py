@@ -45,61 +45,132 @@ class Path_:
 
 
 PATHS = [
-    Path_("read", "GET /v1/referrals/{id}", "random_id", "/v1/referrals/", ceiling="read",
-          target=">= 40% of bare PK GET, p99 <= 3x"),
-    Path_("list_filtered", "GET /v1/referrals?status=received&service_line=cardiology", "fixed",
-          "/v1/referrals?status=received&service_line=cardiology", ceiling="read",
-          target=">= 30% of bare PK GET, p99 < 250 ms"),
-    Path_("list", "GET /v1/referrals (unfiltered)", "fixed", "/v1/referrals", ceiling="read",
-          target="(as filtered) >= 30% of bare PK GET, p99 < 250 ms"),
+    Path_(
+        "read",
+        "GET /v1/referrals/{id}",
+        "random_id",
+        "/v1/referrals/",
+        ceiling="read",
+        target=">= 40% of bare PK GET, p99 <= 3x",
+    ),
+    Path_(
+        "list_filtered",
+        "GET /v1/referrals?status=received&service_line=cardiology",
+        "fixed",
+        "/v1/referrals?status=received&service_line=cardiology",
+        ceiling="read",
+        target=">= 30% of bare PK GET, p99 < 250 ms",
+    ),
+    Path_(
+        "list",
+        "GET /v1/referrals (unfiltered)",
+        "fixed",
+        "/v1/referrals",
+        ceiling="read",
+        target="(as filtered) >= 30% of bare PK GET, p99 < 250 ms",
+    ),
     Path_("create", "POST /v1/referrals", "post", "/v1/referrals", ceiling="create"),
-    Path_("fhir_create", "POST /fhir/R4/ServiceRequest (If-None-Exist)", "fhir", "/fhir/R4/ServiceRequest",
-          app_only=True, ceiling="create", target=">= 40% of bare insert"),
+    Path_(
+        "fhir_create",
+        "POST /fhir/R4/ServiceRequest (If-None-Exist)",
+        "fhir",
+        "/fhir/R4/ServiceRequest",
+        app_only=True,
+        ceiling="create",
+        target=">= 40% of bare insert",
+    ),
 ]
 TARGET_RATIO = {"read": 0.40, "list_filtered": 0.30, "list": 0.30, "fhir_create": 0.40}
 
 
 def referral_body(provider_id: str) -> str:
-    return json.dumps({
-        "patient": {"given_name": "Maria", "family_name": "Lopez", "birth_date": "1968-04-12", "sex": "female",
-                    "phone": "+1 217 555 0100", "mrn": "MRN-__ID__",
-                    "address": {"line": ["12 Oak St"], "city": "Springfield", "state": "IL", "postal_code": "62701"}},
-        "referring_provider_id": provider_id, "service_line": "orthopedics", "specialty_code": "207X00000X",
-        "specialty_display": "Orthopaedic Surgery", "urgency": "routine",
-        "reason": "Knee pain, failed conservative care", "icd10_codes": ["M17.11"],
-        "referral_source": "physician", "source_channel": "partner_api", "payer_class": "commercial",
-        "payer_name": "Aetna", "source_system": "bench-http", "source_identifier": "__ID__",
-        # In the past, so what the create runs add does not pile up at the head of the list runs' pages.
-        "received_at": "2025-03-03T09:30:00Z",
-    })
+    return json.dumps(
+        {
+            "patient": {
+                "given_name": "Maria",
+                "family_name": "Lopez",
+                "birth_date": "1968-04-12",
+                "sex": "female",
+                "phone": "+1 217 555 0100",
+                "mrn": "MRN-__ID__",
+                "address": {"line": ["12 Oak St"], "city": "Springfield", "state": "IL", "postal_code": "62701"},
+            },
+            "referring_provider_id": provider_id,
+            "service_line": "orthopedics",
+            "specialty_code": "207X00000X",
+            "specialty_display": "Orthopaedic Surgery",
+            "urgency": "routine",
+            "reason": "Knee pain, failed conservative care",
+            "icd10_codes": ["M17.11"],
+            "referral_source": "physician",
+            "source_channel": "partner_api",
+            "payer_class": "commercial",
+            "payer_name": "Aetna",
+            "source_system": "bench-http",
+            "source_identifier": "__ID__",
+            # In the past, so what the create runs add does not pile up at the head of the list runs' pages.
+            "received_at": "2025-03-03T09:30:00Z",
+        }
+    )
 
 
 def service_request_body(npi: str) -> str:
-    return json.dumps({
-        "resourceType": "ServiceRequest",
-        "contained": [
-            {"resourceType": "Patient", "id": "pat",
-             "identifier": [{"system": "urn:oid:2.16.840.1.113883.19.5", "value": "MRN-__ID__"}],
-             "name": [{"family": "Lopez", "given": ["Maria"]}], "gender": "female", "birthDate": "1968-04-12",
-             "telecom": [{"system": "phone", "value": "+1 217 555 0100"}],
-             "address": [{"line": ["12 Oak St"], "city": "Springfield", "state": "IL", "postalCode": "62701"}]},
-            {"resourceType": "Practitioner", "id": "req",
-             "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": npi}],
-             "name": [{"family": "Bench", "given": ["Referrer"]}]},
-        ],
-        "identifier": [{"system": FHIR_SYSTEM, "value": "__ID__"}],
-        "status": "active", "intent": "order", "priority": "routine",
-        "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}]}],
-        # Orthopedics, like the REST creates: what the runs add stays out of the filtered (cardiology) list.
-        "code": {"text": "Orthopedic referral"},
-        "performerType": {"coding": [{"system": "http://nucc.org/provider-taxonomy", "code": "207X00000X",
-                                      "display": "Orthopaedic Surgery"}]},
-        "subject": {"reference": "#pat"}, "requester": {"reference": "#req"},
-        "authoredOn": "2026-11-20T10:00:00Z",
-        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M17.11",
-                                    "display": "Unilateral primary osteoarthritis, right knee"}]}],
-        "note": [{"text": "Knee pain, failed conservative care"}],
-    })
+    return json.dumps(
+        {
+            "resourceType": "ServiceRequest",
+            "contained": [
+                {
+                    "resourceType": "Patient",
+                    "id": "pat",
+                    "identifier": [{"system": "urn:oid:2.16.840.1.113883.19.5", "value": "MRN-__ID__"}],
+                    "name": [{"family": "Lopez", "given": ["Maria"]}],
+                    "gender": "female",
+                    "birthDate": "1968-04-12",
+                    "telecom": [{"system": "phone", "value": "+1 217 555 0100"}],
+                    "address": [{"line": ["12 Oak St"], "city": "Springfield", "state": "IL", "postalCode": "62701"}],
+                },
+                {
+                    "resourceType": "Practitioner",
+                    "id": "req",
+                    "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": npi}],
+                    "name": [{"family": "Bench", "given": ["Referrer"]}],
+                },
+            ],
+            "identifier": [{"system": FHIR_SYSTEM, "value": "__ID__"}],
+            "status": "active",
+            "intent": "order",
+            "priority": "routine",
+            "category": [
+                {"coding": [{"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}]}
+            ],
+            # Orthopedics, like the REST creates: what the runs add stays out of the filtered (cardiology) list.
+            "code": {"text": "Orthopedic referral"},
+            "performerType": {
+                "coding": [
+                    {
+                        "system": "http://nucc.org/provider-taxonomy",
+                        "code": "207X00000X",
+                        "display": "Orthopaedic Surgery",
+                    }
+                ]
+            },
+            "subject": {"reference": "#pat"},
+            "requester": {"reference": "#req"},
+            "authoredOn": "2026-11-20T10:00:00Z",
+            "reasonCode": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://hl7.org/fhir/sid/icd-10-cm",
+                            "code": "M17.11",
+                            "display": "Unilateral primary osteoarthritis, right knee",
+                        }
+                    ]
+                }
+            ],
+            "note": [{"text": "Knee pain, failed conservative care"}],
+        }
+    )
 
 
 async def prepare(results: Path, *, prune: bool) -> dict[str, str]:
@@ -109,18 +180,24 @@ async def prepare(results: Path, *, prune: bool) -> dict[str, str]:
         if prune:
             await prune_created(conn)
         loaded = await conn.fetchval("SELECT count(*) FROM referrals")
-        ids = await conn.fetch("SELECT id FROM referrals TABLESAMPLE SYSTEM (2) WHERE source_system = 'bench-load' LIMIT 20000")
+        ids = await conn.fetch(
+            "SELECT id FROM referrals TABLESAMPLE SYSTEM (2) WHERE source_system = 'bench-load' LIMIT 20000"
+        )
         referrer = await conn.fetchrow(
             "SELECT p.id, p.npi FROM providers p JOIN referrals r ON r.referring_provider_id = p.id "
-            "WHERE r.source_system = 'bench-load' LIMIT 1")
+            "WHERE r.source_system = 'bench-load' LIMIT 1"
+        )
     finally:
         await conn.close()
     (results / "ids.txt").write_text("".join(f"{r['id']}\n" for r in ids))
     (results / "referral.json").write_text(referral_body(str(referrer["id"])))
     (results / "service_request.json").write_text(service_request_body(referrer["npi"]))
     print(f"database: {loaded:,} referrals; {len(ids):,} random ids to read")
-    return {"ids": str(results / "ids.txt"), "post": str(results / "referral.json"),
-            "fhir": str(results / "service_request.json")}
+    return {
+        "ids": str(results / "ids.txt"),
+        "post": str(results / "referral.json"),
+        "fhir": str(results / "service_request.json"),
+    }
 
 
 async def prune_created(conn: asyncpg.Connection) -> None:
@@ -129,12 +206,15 @@ async def prune_created(conn: asyncpg.Connection) -> None:
     refs = await conn.fetch(
         "SELECT c.conrelid::regclass::text AS tbl, a.attname AS col FROM pg_constraint c "
         "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
-        "WHERE c.contype = 'f' AND c.confrelid = 'referrals'::regclass")
+        "WHERE c.contype = 'f' AND c.confrelid = 'referrals'::regclass"
+    )
     try:
         async with conn.transaction():
             for ref in refs:
                 await conn.execute(f'DELETE FROM {ref["tbl"]} WHERE "{ref["col"]}" IN ({doomed})', CREATED_BY_BENCH)
-            deleted = await conn.execute("DELETE FROM referrals WHERE source_system = ANY($1::varchar[])", CREATED_BY_BENCH)
+            deleted = await conn.execute(
+                "DELETE FROM referrals WHERE source_system = ANY($1::varchar[])", CREATED_BY_BENCH
+            )
     except asyncpg.PostgresError as exc:
         print(f"prune skipped ({type(exc).__name__}: {exc}); earlier runs' rows stay")
         return
@@ -147,8 +227,21 @@ async def prune_created(conn: asyncpg.Connection) -> None:
 def wrk(url: str, *, mode: str, path: str, env_extra: dict[str, str], duration: int, args: argparse.Namespace) -> dict:
     env = {**os.environ, "BENCH_MODE": mode, "BENCH_PATH": path, "BENCH_FHIR_SYSTEM": FHIR_SYSTEM, **env_extra}
     done = subprocess.run(
-        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(LUA), url],
-        env=env, capture_output=True, text=True, timeout=duration + 60,
+        [
+            "wrk",
+            f"-t{args.threads}",
+            f"-c{args.connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
     )
     match = re.search(r"BENCH_RESULT (\{.*\})", done.stdout)
     if not match:
@@ -186,8 +279,16 @@ def fhir_route_exists() -> bool:
     return folder.is_dir() and any("ServiceRequest" in f.read_text() for f in folder.rglob("*.py"))
 
 
-def run_side(side: str, paths: list[Path_], files: dict[str, str], args: argparse.Namespace, results: Path,
-             runs: dict, skipped: dict[str, str], round_no: int) -> None:
+def run_side(
+    side: str,
+    paths: list[Path_],
+    files: dict[str, str],
+    args: argparse.Namespace,
+    results: Path,
+    runs: dict,
+    skipped: dict[str, str],
+    round_no: int,
+) -> None:
     # Others change the models while a run goes on; a new nullable column must not turn into 500s.
     blocking = asyncio.run(load_referrals.sync_schema(servers.bench_database_url()))
     if blocking:
@@ -206,20 +307,39 @@ def run_side(side: str, paths: list[Path_], files: dict[str, str], args: argpars
                 skipped[p.key] = f"{side}: {problem}"
                 print(f"  {side:4} {p.key:14} skipped: {problem[:200]}")
                 continue
-            env = {"BENCH_TOKEN": token, "BENCH_IDS": files["ids"],
-                   "BENCH_BODY": files["fhir"] if p.mode == "fhir" else files["post"]}
+            env = {
+                "BENCH_TOKEN": token,
+                "BENCH_IDS": files["ids"],
+                "BENCH_BODY": files["fhir"] if p.mode == "fhir" else files["post"],
+            }
             url = server.base_url + (p.path if p.mode == "fixed" else "")
             label = f"r{round_no}{side[0]}{int(time.time())}"
             if args.warmup:
-                wrk(url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label + "w"}, duration=args.warmup, args=args)
+                wrk(
+                    url,
+                    mode=p.mode,
+                    path=p.path,
+                    env_extra={**env, "BENCH_RUN": label + "w"},
+                    duration=args.warmup,
+                    args=args,
+                )
                 settle(server)
-            r = wrk(url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label}, duration=args.duration, args=args)
+            r = wrk(
+                url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label}, duration=args.duration, args=args
+            )
             settle(server)
             r["round"] = round_no
             runs.setdefault((side, p.key), []).append(r)
-            flag = f"  {r['status_errors']} non-2xx, {r['socket_errors']} socket errors" if r["status_errors"] or r["socket_errors"] else ""
-            print(f"  round {round_no} {side:4} {p.key:14} {r['rps']:8,.0f} req/s  p50 {r['p50_us'] / 1000:6.1f} ms"
-                  f"  p99 {r['p99_us'] / 1000:7.1f} ms{flag}", flush=True)
+            flag = (
+                f"  {r['status_errors']} non-2xx, {r['socket_errors']} socket errors"
+                if r["status_errors"] or r["socket_errors"]
+                else ""
+            )
+            print(
+                f"  round {round_no} {side:4} {p.key:14} {r['rps']:8,.0f} req/s  p50 {r['p50_us'] / 1000:6.1f} ms"
+                f"  p99 {r['p99_us'] / 1000:7.1f} ms{flag}",
+                flush=True,
+            )
     finally:
         server.stop()
 
@@ -245,9 +365,11 @@ def _spread(values: list[float], fmt: str = "{:,.0f}") -> str:
 
 
 def table(paths: list[Path_], runs: dict, skipped: dict[str, str]) -> list[str]:
-    lines = ["| path | app req/s median (min-max) | bare req/s median (min-max) | ratio (min-max) "
-             "| app p50 / p99 ms | bare p50 / p99 ms | target (BENCH.md) | measured vs target | met |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| path | app req/s median (min-max) | bare req/s median (min-max) | ratio (min-max) "
+        "| app p50 / p99 ms | bare p50 / p99 ms | target (BENCH.md) | measured vs target | met |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for p in paths:
         app = runs.get(("app", p.key))
         if not app:
@@ -267,8 +389,10 @@ def table(paths: list[Path_], runs: dict, skipped: dict[str, str]) -> list[str]:
             # Runs alternate app/bare, so pair them round by round for the spread of the ratio.
             by_round = {b["round"]: b for b in same}
             pairs = [a["rps"] / by_round[a["round"]]["rps"] for a in app if a["round"] in by_round] or [0.0]
-            ratio_cell = f"{statistics.median(app_rps) / statistics.median(r['rps'] for r in same):.0%} " \
-                         f"({min(pairs):.0%}-{max(pairs):.0%})"
+            ratio_cell = (
+                f"{statistics.median(app_rps) / statistics.median(r['rps'] for r in same):.0%} "
+                f"({min(pairs):.0%}-{max(pairs):.0%})"
+            )
         measured, met = "-", "-"
         if p.key in TARGET_RATIO and ceiling:
             share = statistics.median(app_rps) / statistics.median(r["rps"] for r in ceiling)
@@ -284,8 +408,10 @@ def table(paths: list[Path_], runs: dict, skipped: dict[str, str]) -> list[str]:
             met = "yes" if ok else "NO"
         errors = sum(r["status_errors"] + r["socket_errors"] for r in app)
         note = f" ({errors} errors)" if errors else ""
-        lines.append(f"| {p.label} | {_spread(app_rps)}{note} | {bare_cell} | {ratio_cell} | {app_p50:.1f} / {app_p99:.1f} "
-                     f"| {bare_lat} | {p.target} | {measured} | {met} |")
+        lines.append(
+            f"| {p.label} | {_spread(app_rps)}{note} | {bare_cell} | {ratio_cell} | {app_p50:.1f} / {app_p99:.1f} "
+            f"| {bare_lat} | {p.target} | {measured} | {met} |"
+        )
     return lines
 
 
@@ -312,25 +438,35 @@ def main() -> None:
     if any(p.app_only for p in paths) and not any(p.key == "create" for p in paths):
         paths.insert(0, next(p for p in PATHS if p.key == "create"))
     files = asyncio.run(prepare(results, prune=not args.no_prune))
-    print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (+{args.warmup}s warm-up), "
-          f"{args.workers} uvicorn workers, {args.rounds} rounds, ABBA order; the machine is shared, so expect noise")
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s (+{args.warmup}s warm-up), "
+        f"{args.workers} uvicorn workers, {args.rounds} rounds, ABBA order; the machine is shared, so expect noise"
+    )
     runs: dict = {}
     started = time.time()
     load_before = open("/proc/loadavg").read().split()[:3]
     for round_no in range(1, args.rounds + 1):
-        for side in (("app", "bare") if round_no % 2 else ("bare", "app")):
+        for side in ("app", "bare") if round_no % 2 else ("bare", "app"):
             run_side(side, paths, files, args, results, runs, skipped, round_no)
     lines = table(paths, runs, skipped)
     # A shared machine's figures mean little without how busy it was (BENCH.md).
-    lines += ["", f"Load average (1, 5, 15 min) at the start: {' '.join(load_before)}; at the end: "
-                  f"{' '.join(open('/proc/loadavg').read().split()[:3])}"]
+    lines += [
+        "",
+        f"Load average (1, 5, 15 min) at the start: {' '.join(load_before)}; at the end: "
+        f"{' '.join(open('/proc/loadavg').read().split()[:3])}",
+    ]
     print()
     print("\n".join(lines))
-    print(f"\n{time.time() - started:.0f} s; ratios are median app / median bare in the same run; "
-          "ceilings for list rows are the bare primary-key GET, as BENCH.md defines them")
+    print(
+        f"\n{time.time() - started:.0f} s; ratios are median app / median bare in the same run; "
+        "ceilings for list rows are the bare primary-key GET, as BENCH.md defines them"
+    )
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    (results / f"http-{stamp}.json").write_text(json.dumps(
-        {"args": vars(args), "runs": {f"{k[0]}:{k[1]}": v for k, v in runs.items()}, "skipped": skipped}, indent=1))
+    (results / f"http-{stamp}.json").write_text(
+        json.dumps(
+            {"args": vars(args), "runs": {f"{k[0]}:{k[1]}": v for k, v in runs.items()}, "skipped": skipped}, indent=1
+        )
+    )
     (results / f"http-{stamp}.md").write_text("\n".join(lines) + "\n")
 
 

@@ -39,14 +39,22 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=10, help="seconds after /healthz before measuring")
     parser.add_argument("--port", type=int, default=8106)
     args = parser.parse_args()
-    env = {**os.environ,
-           "DATABASE_URL": os.environ.get("BENCH_IDLE_DATABASE_URL",
-                                          "postgresql://postgres@127.0.0.1:5432/refloop_bench_idle"),
-           "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
-           "REFLOOP_LOG_JSON": "true"}
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "refloop"), "run", "--port", str(args.port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get(
+            "BENCH_IDLE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/refloop_bench_idle"
+        ),
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "REFLOOP_LOG_JSON": "true",
+    }
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "refloop"), "run", "--port", str(args.port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -64,8 +72,10 @@ def main() -> None:
         time.sleep(args.seconds)
         used, elapsed = tree_cpu(root) - before, time.monotonic() - started
         names = [" ".join(p.cmdline()[1:4]) for p in root.children(recursive=True)]
-        print(f"idle `refloop run` over {elapsed:.0f} s: {used:.2f} s CPU = {100 * used / elapsed:.2f}% of one core; "
-              f"load average {open('/proc/loadavg').read().split()[:3]}")
+        print(
+            f"idle `refloop run` over {elapsed:.0f} s: {used:.2f} s CPU = {100 * used / elapsed:.2f}% of one core; "
+            f"load average {open('/proc/loadavg').read().split()[:3]}"
+        )
         print(f"processes measured: refloop run + {names}")
     finally:
         try:

@@ -21,9 +21,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HEADER = ("source_id", "received_at", "referrer_npi", "service_line", "urgency", "payer_class", "status",
-          "status_reason", "appointment_date", "completion_date", "patient_given_name", "patient_family_name",
-          "patient_birth_date", "patient_mrn", "actual_revenue")
+HEADER = (
+    "source_id",
+    "received_at",
+    "referrer_npi",
+    "service_line",
+    "urgency",
+    "payer_class",
+    "status",
+    "status_reason",
+    "appointment_date",
+    "completion_date",
+    "patient_given_name",
+    "patient_family_name",
+    "patient_birth_date",
+    "patient_mrn",
+    "actual_revenue",
+)
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = "refloop_bench_import"
 
@@ -39,12 +53,25 @@ def make_csv(rows: int, npis: list[str], seed: int = 7) -> bytes:
         status = rng.choices(["completed", "closed", "cancelled", "declined", "scheduled"], [40, 25, 15, 10, 10])[0]
         appointment = (received + timedelta(days=rng.uniform(2, 30))).date().isoformat()
         reason = {"cancelled": "went_elsewhere", "declined": "not_indicated"}.get(status, "")
-        writer.writerow([
-            f"B{n}", received.isoformat(), rng.choice(npis), rng.choice(["cardiology", "orthopedics", "dermatology"]),
-            "routine", "commercial", status, reason, appointment if status != "declined" else "",
-            appointment if status in ("completed", "closed") else "", "Ana", f"Silva{n}",
-            f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", f"M{n}", "",
-        ])
+        writer.writerow(
+            [
+                f"B{n}",
+                received.isoformat(),
+                rng.choice(npis),
+                rng.choice(["cardiology", "orthopedics", "dermatology"]),
+                "routine",
+                "commercial",
+                status,
+                reason,
+                appointment if status != "declined" else "",
+                appointment if status in ("completed", "closed") else "",
+                "Ana",
+                f"Silva{n}",
+                f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                f"M{n}",
+                "",
+            ]
+        )
     return out.getvalue().encode()
 
 

@@ -32,8 +32,13 @@ def rebuild() -> None:
         cur.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         cur.execute(f'CREATE DATABASE "{DB}"')
     conn.close()
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": URL}, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": URL},
+        stdout=subprocess.DEVNULL,
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -54,12 +59,35 @@ async def run(args: argparse.Namespace) -> None:
         await session.flush()
         session.add_all(WorkQueueMember(queue_id=queue.id, user_id=u.id) for u in users)
         for i in range(args.rules - 1):
-            session.add(RoutingRule(name=f"r{i}", position=i, active=True, queue_id=queue.id, strategy="round_robin",
-                                    conditions={"service_line": [f"line-{i}"], "urgency": ["stat"]}, version=1))
-        session.add(RoutingRule(name="cardiology", position=args.rules, active=True, queue_id=queue.id,
-                                strategy="round_robin", conditions={"service_line": ["cardiology"]}, version=1))
-        session.add(CompletenessRule(service_line="cardiology", version=1, items=[
-            {"field": "icd10_codes"}, {"field": "reason"}, {"field": "payer_name"}]))
+            session.add(
+                RoutingRule(
+                    name=f"r{i}",
+                    position=i,
+                    active=True,
+                    queue_id=queue.id,
+                    strategy="round_robin",
+                    conditions={"service_line": [f"line-{i}"], "urgency": ["stat"]},
+                    version=1,
+                )
+            )
+        session.add(
+            RoutingRule(
+                name="cardiology",
+                position=args.rules,
+                active=True,
+                queue_id=queue.id,
+                strategy="round_robin",
+                conditions={"service_line": ["cardiology"]},
+                version=1,
+            )
+        )
+        session.add(
+            CompletenessRule(
+                service_line="cardiology",
+                version=1,
+                items=[{"field": "icd10_codes"}, {"field": "reason"}, {"field": "payer_name"}],
+            )
+        )
 
     spent: list[float] = []
     original = intake.on_intake
@@ -96,20 +124,28 @@ async def run(args: argparse.Namespace) -> None:
         start = time.process_time()
         for _ in range(args.n):
             async with unit_of_work() as session:
-                await service.create_referral(session, data=ReferralCreate.model_validate(referral_payload()), actor="bench")
+                await service.create_referral(
+                    session, data=ReferralCreate.model_validate(referral_payload()), actor="bench"
+                )
         total = time.process_time() - start
         hook_ms.append(1000 * sum(spent) / args.n)
         for name, values in parts.items():
             part_ms[name].append(1000 * sum(values) / args.n)
         create_ms.append(1000 * total / args.n)
-    print(f"journey hook CPU per intake: median {statistics.median(hook_ms):.2f} ms "
-          f"(min {min(hook_ms):.2f}, max {max(hook_ms):.2f}) over {args.rounds} rounds of {args.n}")
+    print(
+        f"journey hook CPU per intake: median {statistics.median(hook_ms):.2f} ms "
+        f"(min {min(hook_ms):.2f}, max {max(hook_ms):.2f}) over {args.rounds} rounds of {args.n}"
+    )
     for name, values in part_ms.items():
-        print(f"  of which {name}: median {statistics.median(values):.2f} ms (min {min(values):.2f}, max {max(values):.2f})")
+        print(
+            f"  of which {name}: median {statistics.median(values):.2f} ms (min {min(values):.2f}, max {max(values):.2f})"
+        )
     routing_and_completeness = [r + c for r, c in zip(part_ms["routing"], part_ms["completeness"])]
     print(f"routing + completeness: median {statistics.median(routing_and_completeness):.2f} ms per intake")
-    print(f"whole create (service + commit) CPU per intake: median {statistics.median(create_ms):.2f} ms "
-          f"(min {min(create_ms):.2f}, max {max(create_ms):.2f})")
+    print(
+        f"whole create (service + commit) CPU per intake: median {statistics.median(create_ms):.2f} ms "
+        f"(min {min(create_ms):.2f}, max {max(create_ms):.2f})"
+    )
     print(f"share of the create: {statistics.median(hook_ms) / statistics.median(create_ms):.0%}")
 
 

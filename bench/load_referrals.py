@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,8 +60,9 @@ def migrate(url: str) -> None:
     for attempt in range(1, 4):
         with open("/tmp/regen.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            done = subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env,
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, capture_output=True, text=True
+            )
         if done.returncode == 0:
             return
         print(f"alembic upgrade head failed (attempt {attempt}/3): {done.stderr.strip().splitlines()[-1][:300]}")
@@ -85,7 +86,9 @@ def _apply_additions(sync, metadata) -> tuple[list[str], list[str]]:
         for sub in subs:
             if isinstance(sub, (ops.CreateTableOp, ops.CreateIndexOp)):
                 runner.invoke(sub)
-                applied.append(f"{type(sub).__name__} {getattr(sub, 'table_name', '')}.{getattr(sub, 'index_name', '') or ''}")
+                applied.append(
+                    f"{type(sub).__name__} {getattr(sub, 'table_name', '')}.{getattr(sub, 'index_name', '') or ''}"
+                )
             elif isinstance(sub, ops.AddColumnOp):
                 if sub.column.nullable or sub.column.server_default is not None:
                     runner.invoke(sub)
@@ -129,28 +132,48 @@ def directory_ids() -> datagen.Directory:
 
 
 async def ensure_directory(conn: asyncpg.Connection, d: datagen.Directory) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     orgs = sorted({org for _, org in d.referrers})
     await conn.executemany(
         "INSERT INTO organizations (id, name, npi, kind, created_at, updated_at, version) "
         "VALUES ($1, $2, $3, 'practice', $4, $4, 1) ON CONFLICT DO NOTHING",
-        [(org, f"Bench Practice {i}", datagen.npi_with_check_digit(100_000_000 + i), now) for i, org in enumerate(orgs)],
+        [
+            (org, f"Bench Practice {i}", datagen.npi_with_check_digit(100_000_000 + i), now)
+            for i, org in enumerate(orgs)
+        ],
     )
     providers = [(pid, False, i) for i, (pid, _) in enumerate(d.referrers)] + [
-        (pid, True, REFERRERS + i) for i, pid in enumerate(d.receivers)]
+        (pid, True, REFERRERS + i) for i, pid in enumerate(d.receivers)
+    ]
     await conn.executemany(
         "INSERT INTO providers (id, npi, given_name, family_name, credentials, specialties, kind, status, "
         "created_at, updated_at, version) VALUES ($1, $2, $3, $4, '{MD}', '[]', $5, 'active', $6, $6, 1) "
         "ON CONFLICT DO NOTHING",
-        [(pid, datagen.npi_with_check_digit(200_000_000 + n), datagen.GIVEN[n % len(datagen.GIVEN)],
-          f"{datagen.FAMILY[n % len(datagen.FAMILY)]}-{n}", "internal" if internal else "external", now)
-         for pid, internal, n in providers],
+        [
+            (
+                pid,
+                datagen.npi_with_check_digit(200_000_000 + n),
+                datagen.GIVEN[n % len(datagen.GIVEN)],
+                f"{datagen.FAMILY[n % len(datagen.FAMILY)]}-{n}",
+                "internal" if internal else "external",
+                now,
+            )
+            for pid, internal, n in providers
+        ],
     )
     await conn.executemany(
         "INSERT INTO users (id, email, full_name, role, queue, active, created_at, updated_at) "
         "VALUES ($1, $2, $3, 'intake', $4, true, $5, $5) ON CONFLICT DO NOTHING",
-        [(uid, f"intake{i}@bench.refloop.local", f"Intake Coordinator {i}", f"{datagen.LINES[i % len(datagen.LINES)]}-intake", now)
-         for i, uid in enumerate(d.users)],
+        [
+            (
+                uid,
+                f"intake{i}@bench.refloop.local",
+                f"Intake Coordinator {i}",
+                f"{datagen.LINES[i % len(datagen.LINES)]}-intake",
+                now,
+            )
+            for i, uid in enumerate(d.users)
+        ],
     )
 
 
@@ -165,8 +188,11 @@ async def drop_secondary_indexes(conn: asyncpg.Connection) -> None:
         "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
     )
     for name, definition in indexes:
-        await conn.execute("INSERT INTO bench_state VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
-                           f"index:{name}", definition)
+        await conn.execute(
+            "INSERT INTO bench_state VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+            f"index:{name}",
+            definition,
+        )
         await conn.execute(f'DROP INDEX "{name}"')
 
 
@@ -189,7 +215,7 @@ async def load(args: argparse.Namespace) -> None:
     migrate(url)
     try:
         blocking = await sync_schema(url)
-    except Exception as exc:  # noqa: BLE001  (any failure to patch in place means: start over)
+    except Exception as exc:
         blocking = [f"{type(exc).__name__}: {exc}"]
     if blocking:
         print(f"schema: cannot update in place ({'; '.join(blocking)[:300]}): rebuilding {url.rpartition('/')[2]}")
@@ -197,8 +223,9 @@ async def load(args: argparse.Namespace) -> None:
         migrate(url)
         await sync_schema(url)
 
-    conn = await asyncpg.connect(plain(url), server_settings={"maintenance_work_mem": "256MB",
-                                                                "synchronous_commit": "off"})
+    conn = await asyncpg.connect(
+        plain(url), server_settings={"maintenance_work_mem": "256MB", "synchronous_commit": "off"}
+    )
     try:
         await restore_indexes(conn)
         directory = directory_ids()
@@ -208,24 +235,38 @@ async def load(args: argparse.Namespace) -> None:
             print(f"referrals: {have:,} already loaded, nothing to do")
             return
         # The span ends at the last whole hour, so a resumed load lines up with the rows already there.
-        end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
         first_batch = have // args.batch
         batches = range(first_batch, -(-args.rows // args.batch))
-        print(f"referrals: {have:,} present, loading {args.rows - first_batch * args.batch:,} "
-              f"in {len(batches)} batches of {args.batch:,} with {args.workers} generator process(es)")
+        print(
+            f"referrals: {have:,} present, loading {args.rows - first_batch * args.batch:,} "
+            f"in {len(batches)} batches of {args.batch:,} with {args.workers} generator process(es)"
+        )
         if args.rows - have > 100_000:
             await drop_secondary_indexes(conn)
         started, loaded = time.perf_counter(), 0
         loop = asyncio.get_running_loop()
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            pending = [loop.run_in_executor(pool, datagen.generate_batch, b, args.batch, args.rows, args.seed, end, directory)
-                       for b in batches[: args.workers + 1]]
+            pending = [
+                loop.run_in_executor(pool, datagen.generate_batch, b, args.batch, args.rows, args.seed, end, directory)
+                for b in batches[: args.workers + 1]
+            ]
             queued = args.workers + 1
             while pending:
                 rows = await pending.pop(0)
                 if queued < len(batches):
-                    pending.append(loop.run_in_executor(
-                        pool, datagen.generate_batch, batches[queued], args.batch, args.rows, args.seed, end, directory))
+                    pending.append(
+                        loop.run_in_executor(
+                            pool,
+                            datagen.generate_batch,
+                            batches[queued],
+                            args.batch,
+                            args.rows,
+                            args.seed,
+                            end,
+                            directory,
+                        )
+                    )
                     queued += 1
                 await conn.copy_records_to_table("referrals", records=rows, columns=datagen.COLUMNS)
                 loaded += len(rows)

@@ -18,15 +18,29 @@ import time
 from collections import Counter
 
 from bench.outreach_support import (
-    fresh_database, kill_hard, outbox_counts, outbox_ids, queue_batch, start_worker, stop, worker_env,
+    fresh_database,
+    kill_hard,
+    outbox_counts,
+    outbox_ids,
+    queue_batch,
+    start_worker,
+    stop,
+    worker_env,
 )
 from integrations.email.sink import start_sink
 
 MAIL_DOMAIN = "refloop.local"
 
 
-async def run(*, messages: int, kills: int, seconds: float, redis_url: str, seed: int | None = None,
-              name: str = "refloop_bench_out_crash") -> dict:
+async def run(
+    *,
+    messages: int,
+    kills: int,
+    seconds: float,
+    redis_url: str,
+    seed: int | None = None,
+    name: str = "refloop_bench_out_crash",
+) -> dict:
     """`name` names the database and the queue: concurrent runs must each have their own."""
     rng = random.Random(seed)
     db_url = await fresh_database(name)
@@ -37,11 +51,21 @@ async def run(*, messages: int, kills: int, seconds: float, redis_url: str, seed
     await redis.delete(queue)
     controller, inbox = start_sink()
     # Short leases so a killed worker's messages come back within seconds, not minutes.
-    env = worker_env(db_url, redis_url, controller.port, queue, OUTBOX_SEND_LEASE_SECONDS="3",
-                     OUTBOX_SEND_TIMEOUT_SECONDS="2", OUTBOX_RELAY_LEASE_SECONDS="10",
-                     OUTBOX_MAX_BACKLOG="100", OUTBOX_MAX_JOBS="30",
-                     # A killed worker's connections linger a moment: keep each worker's share small.
-                     DATABASE_POOL_SIZE="8", DATABASE_MAX_OVERFLOW="4", OUTBOX_RETRY_BASE_SECONDS="0.5")
+    env = worker_env(
+        db_url,
+        redis_url,
+        controller.port,
+        queue,
+        OUTBOX_SEND_LEASE_SECONDS="3",
+        OUTBOX_SEND_TIMEOUT_SECONDS="2",
+        OUTBOX_RELAY_LEASE_SECONDS="10",
+        OUTBOX_MAX_BACKLOG="100",
+        OUTBOX_MAX_JOBS="30",
+        # A killed worker's connections linger a moment: keep each worker's share small.
+        DATABASE_POOL_SIZE="8",
+        DATABASE_MAX_OVERFLOW="4",
+        OUTBOX_RETRY_BASE_SECONDS="0.5",
+    )
     await queue_batch(db_url, messages)
     expected = {f"<{i}@{MAIL_DOMAIN}>" for i in await outbox_ids(db_url)}
     started = time.monotonic()
@@ -73,11 +97,16 @@ async def run(*, messages: int, kills: int, seconds: float, redis_url: str, seed
     per_id = Counter(received)
     counts = await outbox_counts(db_url)
     return {
-        "messages": len(expected), "received": len(received), "distinct_ids": len(per_id),
-        "missing": len(expected - set(per_id)), "unexpected": len(set(per_id) - expected),
+        "messages": len(expected),
+        "received": len(received),
+        "distinct_ids": len(per_id),
+        "missing": len(expected - set(per_id)),
+        "unexpected": len(set(per_id) - expected),
         "repeats": sum(n - 1 for n in per_id.values() if n > 1),
         "repeated_ids": [i for i, n in per_id.items() if n > 1][:10],
-        "outbox": counts, "kills_at_s": kill_times, "elapsed_s": round(time.monotonic() - started, 1),
+        "outbox": counts,
+        "kills_at_s": kill_times,
+        "elapsed_s": round(time.monotonic() - started, 1),
     }
 
 
@@ -88,11 +117,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--redis", default=os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--name", default="refloop_bench_out_crash",
-                        help="database and queue name; runs side by side need their own")
+    parser.add_argument(
+        "--name", default="refloop_bench_out_crash", help="database and queue name; runs side by side need their own"
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(messages=args.messages, kills=args.kills, seconds=args.seconds,
-                             redis_url=args.redis, seed=args.seed, name=args.name))
+    result = asyncio.run(
+        run(
+            messages=args.messages,
+            kills=args.kills,
+            seconds=args.seconds,
+            redis_url=args.redis,
+            seed=args.seed,
+            name=args.name,
+        )
+    )
     for key, value in result.items():
         print(f"{key:>14}: {value}")
     ok = result["missing"] == 0 and result["unexpected"] == 0 and result["outbox"].get("sent") == result["messages"]

@@ -4,8 +4,8 @@ import asyncio
 import os
 import signal
 import subprocess
-from contextlib import asynccontextmanager
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -25,18 +25,31 @@ async def fresh_database(name: str, server: str | None = None) -> str:
     finally:
         await conn.close()
     url = f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return url
 
 
 def worker_env(db_url: str, redis_url: str, smtp_port: int, queue: str, **extra: str) -> dict[str, str]:
     return {
-        **os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SMTP_PORT": str(smtp_port),
-        "OUTBOX_QUEUE_NAME": queue, "REFLOOP_ENVIRONMENT": "test",
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "SMTP_PORT": str(smtp_port),
+        "OUTBOX_QUEUE_NAME": queue,
+        "REFLOOP_ENVIRONMENT": "test",
         # Pacing rules off: the benches count delivery, not cadence.
-        "OUTREACH_CAP_COUNT": "1000000", "OUTREACH_QUIET_START_HOUR": "0", "OUTREACH_QUIET_END_HOUR": "0",
-        "OUTREACH_MIN_INTERVAL_MINUTES": "{}", **extra,
+        "OUTREACH_CAP_COUNT": "1000000",
+        "OUTREACH_QUIET_START_HOUR": "0",
+        "OUTREACH_QUIET_END_HOUR": "0",
+        "OUTREACH_MIN_INTERVAL_MINUTES": "{}",
+        **extra,
     }
 
 
@@ -44,8 +57,14 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen:
     # BENCH_WORKER_LOG=path keeps the workers' output for a post-mortem.
     log = open(os.environ["BENCH_WORKER_LOG"], "ab") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL
     # As `refloop worker` runs it: arq's worker, started again if it loses Redis.
-    return subprocess.Popen([sys.executable, "-m", "workers.main"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "workers.main"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def kill_hard(proc: subprocess.Popen) -> None:
@@ -73,20 +92,34 @@ async def queue_referrals(db_url: str, count: int, *, referrers: int = 20, concu
     unit_of_work = _units(engine)
 
     async with unit_of_work() as session:
-        providers = [Provider(given_name="Anna", family_name=f"Reyes{i}", prefix="Dr.", credentials=["MD"],
-                              contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}])
-                     for i in range(referrers)]
+        providers = [
+            Provider(
+                given_name="Anna",
+                family_name=f"Reyes{i}",
+                prefix="Dr.",
+                credentials=["MD"],
+                contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}],
+            )
+            for i in range(referrers)
+        ]
         session.add_all(providers)
         await session.flush()
         provider_ids = [p.id for p in providers]
 
     async def one(n: int) -> None:
-        data = ReferralCreate.model_validate({
-            "patient": {"given_name": "Maria", "family_name": f"Lopez{n}", "birth_date": "1968-04-12",
-                        "mrn": f"B{n:07d}"},
-            "service_line": "cardiology", "referral_source": "physician",
-            "referring_provider_id": str(provider_ids[n % len(provider_ids)]),
-        })
+        data = ReferralCreate.model_validate(
+            {
+                "patient": {
+                    "given_name": "Maria",
+                    "family_name": f"Lopez{n}",
+                    "birth_date": "1968-04-12",
+                    "mrn": f"B{n:07d}",
+                },
+                "service_line": "cardiology",
+                "referral_source": "physician",
+                "referring_provider_id": str(provider_ids[n % len(provider_ids)]),
+            }
+        )
         async with unit_of_work() as session:
             await service.create_referral(session, data=data, actor="bench")
 
@@ -108,9 +141,8 @@ def _units(engine):
 
     @asynccontextmanager
     async def unit():
-        async with makers() as session:
-            async with session.begin():
-                yield session
+        async with makers() as session, session.begin():
+            yield session
 
     return unit
 
@@ -134,7 +166,6 @@ async def outbox_ids(db_url: str) -> list[str]:
         await engine.dispose()
 
 
-
 async def queue_batch(db_url: str, count: int, *, referrers: int = 20) -> None:
     """`count` thank-you emails to `referrers` referrers, queued in one transaction."""
     from domain.providers.models import Provider
@@ -142,12 +173,25 @@ async def queue_batch(db_url: str, count: int, *, referrers: int = 20) -> None:
 
     engine = create_async_engine(db_url, pool_size=1)
     async with _units(engine)() as session:
-        providers = [Provider(given_name="Anna", family_name=f"Reyes{i}", prefix="Dr.", credentials=["MD"],
-                              contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}])
-                     for i in range(referrers)]
+        providers = [
+            Provider(
+                given_name="Anna",
+                family_name=f"Reyes{i}",
+                prefix="Dr.",
+                credentials=["MD"],
+                contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}],
+            )
+            for i in range(referrers)
+        ]
         session.add_all(providers)
         await session.flush()
         for n in range(count):
-            await add_message(session, channel="email", kind="thank_you", recipient_type="provider",
-                              recipient_id=providers[n % referrers].id, idempotency_key=f"batch:{n}")
+            await add_message(
+                session,
+                channel="email",
+                kind="thank_you",
+                recipient_type="provider",
+                recipient_id=providers[n % referrers].id,
+                idempotency_key=f"batch:{n}",
+            )
     await engine.dispose()

@@ -15,8 +15,8 @@ The SMTP server runs in its own process.
 
 import argparse
 import asyncio
-import os
 import multiprocessing as mp
+import os
 import statistics
 import time
 
@@ -68,8 +68,16 @@ def _start_workers(n: int, module: str, env: dict) -> list:
 
     from bench.outreach_support import ROOT
 
-    return [subprocess.Popen([sys.executable, "-m", "arq", module], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(n)]
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "arq", module],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(n)
+    ]
 
 
 async def _wait_ready(redis, queue: str, procs: list, seconds: float = 60) -> None:
@@ -105,8 +113,10 @@ async def noop_rate(redis, workers: int, jobs: int, env: dict) -> float:
         await redis.enqueue_job("noop", _queue_name=NOOP_QUEUE)
     procs = _start_workers(workers, "bench.outreach_throughput.NoopSettings", env)
     try:
+
         async def done() -> int:
             return int(await redis.get(COUNTER) or 0)
+
         return await _first_to_last(done, jobs)
     finally:
         for p in procs:
@@ -124,8 +134,10 @@ async def drain_rate(redis, workers: int, referrals: int, smtp_port: int, count,
         count.value = 0
     procs = [start_worker(worker_env(db_url, redis_url, smtp_port, queue)) for _ in range(workers)]
     try:
+
         async def done() -> int:
             return count.value
+
         return await _first_to_last(done, expected)
     finally:
         for p in procs:
@@ -170,12 +182,15 @@ async def run(referrals: int, jobs: int, rounds: int, redis_url: str) -> None:
             for workers in (1, 2):
                 results[f"noop{workers}"].append(await noop_rate(redis, workers, jobs, noop_env))
                 results[f"drain{workers}"].append(
-                    await drain_rate(redis, workers, referrals, smtp_port, count, redis_url))
-                results[f"e2e{workers}"].append(
-                    await e2e_rate(redis, workers, referrals, smtp_port, count, redis_url))
-                print(f"round {r + 1}, {workers} worker(s): no-op {results[f'noop{workers}'][-1]:.0f} jobs/s, "
-                      f"outbox drain {results[f'drain{workers}'][-1]:.1f} msg/s, "
-                      f"end to end {results[f'e2e{workers}'][-1]:.1f} msg/s", flush=True)
+                    await drain_rate(redis, workers, referrals, smtp_port, count, redis_url)
+                )
+                results[f"e2e{workers}"].append(await e2e_rate(redis, workers, referrals, smtp_port, count, redis_url))
+                print(
+                    f"round {r + 1}, {workers} worker(s): no-op {results[f'noop{workers}'][-1]:.0f} jobs/s, "
+                    f"outbox drain {results[f'drain{workers}'][-1]:.1f} msg/s, "
+                    f"end to end {results[f'e2e{workers}'][-1]:.1f} msg/s",
+                    flush=True,
+                )
     finally:
         await redis.aclose()
         sink.kill()
@@ -185,9 +200,11 @@ async def run(referrals: int, jobs: int, rounds: int, redis_url: str) -> None:
         for name in ("drain", "e2e"):
             rates = results[f"{name}{workers}"]
             ratios = [e / n for e, n in zip(rates, noop)]
-            line.append(f"{name} median {statistics.median(rates):.1f} msg/s "
-                        f"(range {min(rates):.1f}-{max(rates):.1f}), ratio {statistics.median(ratios):.1%} "
-                        f"(range {min(ratios):.1%}-{max(ratios):.1%})")
+            line.append(
+                f"{name} median {statistics.median(rates):.1f} msg/s "
+                f"(range {min(rates):.1f}-{max(rates):.1f}), ratio {statistics.median(ratios):.1%} "
+                f"(range {min(ratios):.1%}-{max(ratios):.1%})"
+            )
         print("; ".join(line))
 
 

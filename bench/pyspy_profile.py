@@ -88,25 +88,53 @@ def main() -> None:
         if servers.needs_auth(server):
             asyncio.run(servers.ensure_bench_user())
             token = servers.login(server)
-        env = {"BENCH_TOKEN": token, "BENCH_IDS": files["ids"],
-               "BENCH_BODY": files["fhir"] if path.mode == "fhir" else files["post"], "BENCH_RUN": f"prof{time.time_ns()}"}
+        env = {
+            "BENCH_TOKEN": token,
+            "BENCH_IDS": files["ids"],
+            "BENCH_BODY": files["fhir"] if path.mode == "fhir" else files["post"],
+            "BENCH_RUN": f"prof{time.time_ns()}",
+        }
         url = server.base_url + (path.path if path.mode == "fixed" else "")
         wargs = argparse.Namespace(threads=1, connections=args.connections)
         http_bench.wrk(url, mode=path.mode, path=path.path, env_extra=env, duration=3, args=wargs)  # warm-up
         raw = results / f"profile-{args.path}.txt"
         load: dict = {}
-        driver = threading.Thread(target=lambda: load.update(http_bench.wrk(
-            url, mode=path.mode, path=path.path, env_extra=env, duration=args.seconds + 2, args=wargs)))
+        driver = threading.Thread(
+            target=lambda: load.update(
+                http_bench.wrk(
+                    url, mode=path.mode, path=path.path, env_extra=env, duration=args.seconds + 2, args=wargs
+                )
+            )
+        )
         driver.start()
         time.sleep(1)
-        subprocess.run([py_spy, "record", "--pid", str(server.process.pid), "--duration", str(args.seconds),
-                        "--rate", str(args.rate), "--format", "raw", "--output", str(raw), "--nonblocking"],
-                       check=True, capture_output=True, timeout=args.seconds + 60)
+        subprocess.run(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--duration",
+                str(args.seconds),
+                "--rate",
+                str(args.rate),
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+                "--nonblocking",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=args.seconds + 60,
+        )
         driver.join(timeout=args.seconds + 60)
     finally:
         server.stop()
     by_component, inclusive, total = parse(raw)
-    print(f"{path.label}: {load.get('rps', 0):,.0f} req/s with 1 worker under py-spy; {total:,} samples; raw stacks: {raw}")
+    print(
+        f"{path.label}: {load.get('rps', 0):,.0f} req/s with 1 worker under py-spy; {total:,} samples; raw stacks: {raw}"
+    )
     print("\nwhere the time goes (innermost component on each sampled stack):")
     for name, n in by_component.most_common():
         print(f"  {n / total:6.1%}  {name}")

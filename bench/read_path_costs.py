@@ -37,16 +37,39 @@ from domain.shared.clock import utcnow  # noqa: E402
 from domain.shared.crypto import keyring  # noqa: E402
 from domain.shared.ids import uuid7  # noqa: E402
 
-SEALED = ["patient_given_name", "patient_family_name", "patient_birth_date", "patient_sex", "patient_phone",
-          "patient_email", "patient_address", "patient_mrn", "patient_notes", "reason"]
-LIST_SQL = (f"SELECT {COLUMNS} FROM referrals WHERE status = 'received' AND service_line = 'cardiology' "
-            "ORDER BY received_at DESC, id DESC LIMIT 51")
+SEALED = [
+    "patient_given_name",
+    "patient_family_name",
+    "patient_birth_date",
+    "patient_sex",
+    "patient_phone",
+    "patient_email",
+    "patient_address",
+    "patient_mrn",
+    "patient_notes",
+    "reason",
+]
+LIST_SQL = (
+    f"SELECT {COLUMNS} FROM referrals WHERE status = 'received' AND service_line = 'cardiology' "
+    "ORDER BY received_at DESC, id DESC LIMIT 51"
+)
 
 
 def audit_row() -> dict:
-    return {"id": uuid7(), "at": utcnow(), "actor": "user:bench", "actor_kind": "user", "action": "referral.read",
-            "entity_type": "referral", "entity_id": "x", "detail": {}, "request_id": None, "client_address": None,
-            "outcome": "success", "status": 200}
+    return {
+        "id": uuid7(),
+        "at": utcnow(),
+        "actor": "user:bench",
+        "actor_kind": "user",
+        "action": "referral.read",
+        "entity_type": "referral",
+        "entity_id": "x",
+        "detail": {},
+        "request_id": None,
+        "client_address": None,
+        "outcome": "success",
+        "status": 200,
+    }
 
 
 async def main() -> None:
@@ -55,16 +78,27 @@ async def main() -> None:
     args = parser.parse_args()
     url = servers.bench_database_url()
     raw = await asyncpg.connect(url)
-    ids = [r["id"] for r in await raw.fetch(
-        "SELECT id FROM referrals TABLESAMPLE SYSTEM (1) WHERE source_system = 'bench-load' LIMIT $1", args.n)]
+    ids = [
+        r["id"]
+        for r in await raw.fetch(
+            "SELECT id FROM referrals TABLESAMPLE SYSTEM (1) WHERE source_system = 'bench-load' LIMIT $1", args.n
+        )
+    ]
     engine = create_async_engine(url.replace("postgresql://", "postgresql+asyncpg://"), pool_size=1)
     ring = keyring()
     row = dict(await raw.fetchrow(BY_ID, ids[0]))
     async with AsyncSession(engine, expire_on_commit=False) as s:
         orm_obj = await s.get(Referral, ids[0])
-        page = list((await s.execute(select(Referral).where(Referral.status == "received",
-                     Referral.service_line == "cardiology").order_by(Referral.received_at.desc(),
-                     Referral.id.desc()).limit(51))).scalars())
+        page = list(
+            (
+                await s.execute(
+                    select(Referral)
+                    .where(Referral.status == "received", Referral.service_line == "cardiology")
+                    .order_by(Referral.received_at.desc(), Referral.id.desc())
+                    .limit(51)
+                )
+            ).scalars()
+        )
         s.expunge_all()  # keep the loaded state (a rollback would expire it)
 
     async def asyncpg_pk(i):
@@ -106,8 +140,16 @@ async def main() -> None:
 
     async def orm_list(i):
         async with AsyncSession(engine) as s:
-            list((await s.execute(select(Referral).where(Referral.status == "received", Referral.service_line
-                  == "cardiology").order_by(Referral.received_at.desc(), Referral.id.desc()).limit(51))).scalars())
+            list(
+                (
+                    await s.execute(
+                        select(Referral)
+                        .where(Referral.status == "received", Referral.service_line == "cardiology")
+                        .order_by(Referral.received_at.desc(), Referral.id.desc())
+                        .limit(51)
+                    )
+                ).scalars()
+            )
             await s.commit()
 
     async def pydantic_list(i):
@@ -133,7 +175,7 @@ async def main() -> None:
     rounds = 10
     per_round = max(1, len(ids) // rounds)
     for r in range(rounds):
-        chunk = ids[r * per_round:(r + 1) * per_round]
+        chunk = ids[r * per_round : (r + 1) * per_round]
         order = list(steps.items())
         random.shuffle(order)
         for name, step in order:
@@ -144,7 +186,9 @@ async def main() -> None:
             timings[name].append((time.perf_counter() - started) / n * 1e6)
     await raw.close()
     await engine.dispose()
-    print(f"median (min-max over {rounds} rounds) microseconds per call, {len(ids)} random ids; shared machine, expect noise")
+    print(
+        f"median (min-max over {rounds} rounds) microseconds per call, {len(ids)} random ids; shared machine, expect noise"
+    )
     for name, values in timings.items():
         print(f"  {statistics.median(values):9,.0f} ({min(values):,.0f}-{max(values):,.0f})  {name}")
 

@@ -44,8 +44,10 @@ async def jobs() -> list[str]:
         async with unit_of_work() as session:
             result = await cooling.run(session)
         sweep = time.perf_counter() - started
-        lines.append(f"snapshot: {written} subjects in {refresh:.2f} s; cooling sweep: {result.checked} referrers, "
-                     f"{result.opened} opened, {result.closed} closed in {sweep:.2f} s (load {loadavg()})")
+        lines.append(
+            f"snapshot: {written} subjects in {refresh:.2f} s; cooling sweep: {result.checked} referrers, "
+            f"{result.opened} opened, {result.closed} closed in {sweep:.2f} s (load {loadavg()})"
+        )
     await get_engine().dispose()
     return lines
 
@@ -83,8 +85,7 @@ async def hammer(base_url: str, token: str, paths: list[str], concurrency: int) 
 def summary(name: str, timings: list[float]) -> str:
     ordered = sorted(timings)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
-    return (f"{name}: n={len(ordered)} p50={statistics.median(ordered):.1f} ms p95={p95:.1f} ms "
-            f"max={ordered[-1]:.1f} ms")
+    return f"{name}: n={len(ordered)} p50={statistics.median(ordered):.1f} ms p95={p95:.1f} ms max={ordered[-1]:.1f} ms"
 
 
 def main() -> None:
@@ -105,7 +106,8 @@ def main() -> None:
             "GET /v1/referrers (default period, first page)": ["/v1/referrers?limit=50"] * args.requests,
             "GET /v1/referrers?sort=-score&tier=A": ["/v1/referrers?limit=50&sort=-score&tier=A"] * args.requests,
             "GET /v1/referrers/{id}/scorecard (12 months)": [
-                f"/v1/referrers/{rng.choice(ids)}/scorecard?group_by=month" for _ in range(args.requests)],
+                f"/v1/referrers/{rng.choice(ids)}/scorecard?group_by=month" for _ in range(args.requests)
+            ],
         }
         for name, paths in plans.items():
             asyncio.run(hammer(server.base_url, token, paths[:20], args.concurrency))  # warm up

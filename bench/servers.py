@@ -68,9 +68,26 @@ def start(name: str, *, workers: int, results: Path) -> Server:
     log_path = results / f"server-{name}.log"
     log = open(log_path, "ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=server_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            *target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     server = Server(name, process, f"http://127.0.0.1:{port}", log_path)
     deadline = time.monotonic() + 240
@@ -107,8 +124,15 @@ async def ensure_bench_user() -> None:
         async with AsyncSession(engine) as session, session.begin():
             user = (await session.execute(select(User).where(User.email == BENCH_EMAIL))).scalar_one_or_none()
             if user is None:
-                session.add(User(email=BENCH_EMAIL, full_name="Benchmark", role=Role.admin,
-                                 password_hash=hash_password(BENCH_PASSWORD), active=True))
+                session.add(
+                    User(
+                        email=BENCH_EMAIL,
+                        full_name="Benchmark",
+                        role=Role.admin,
+                        password_hash=hash_password(BENCH_PASSWORD),
+                        active=True,
+                    )
+                )
             else:
                 user.password_hash, user.active, user.role = hash_password(BENCH_PASSWORD), True, Role.admin
     finally:
@@ -116,8 +140,9 @@ async def ensure_bench_user() -> None:
 
 
 def login(server: Server) -> str:
-    response = httpx.post(f"{server.base_url}/v1/auth/token",
-                          data={"username": BENCH_EMAIL, "password": BENCH_PASSWORD}, timeout=30)
+    response = httpx.post(
+        f"{server.base_url}/v1/auth/token", data={"username": BENCH_EMAIL, "password": BENCH_PASSWORD}, timeout=30
+    )
     if response.status_code != 200:
         raise RuntimeError(f"bench login failed: {response.status_code} {response.text[:300]}")
     return response.json()["access_token"]

@@ -26,9 +26,11 @@ sys.path.insert(0, str(ROOT))
 from bench import http_bench, servers  # noqa: E402
 
 # (name, wrk mode, path, share of the requests)
-MIX = [("read", "random_id", "/v1/referrals/", 0.6),
-       ("list_filtered", "fixed", "/v1/referrals?status=received&service_line=cardiology", 0.2),
-       ("create", "post", "/v1/referrals", 0.2)]
+MIX = [
+    ("read", "random_id", "/v1/referrals/", 0.6),
+    ("list_filtered", "fixed", "/v1/referrals?status=received&service_line=cardiology", 0.2),
+    ("create", "post", "/v1/referrals", 0.2),
+]
 CONNECTIONS = 8  # per part of the mix
 
 
@@ -44,15 +46,25 @@ def workers_rss(server: servers.Server) -> dict[int, float]:
     return out
 
 
-def run_wrk(url: str, mode: str, path: str, env: dict[str, str], seconds: int, connections: int,
-            delay_ms: float | None) -> dict:
-    extra = {**env, "BENCH_MODE": mode, "BENCH_PATH": path, "BENCH_FHIR_SYSTEM": http_bench.FHIR_SYSTEM,
-             "BENCH_RUN": f"soak{time.time_ns()}"}
+def run_wrk(
+    url: str, mode: str, path: str, env: dict[str, str], seconds: int, connections: int, delay_ms: float | None
+) -> dict:
+    extra = {
+        **env,
+        "BENCH_MODE": mode,
+        "BENCH_PATH": path,
+        "BENCH_FHIR_SYSTEM": http_bench.FHIR_SYSTEM,
+        "BENCH_RUN": f"soak{time.time_ns()}",
+    }
     if delay_ms:
         extra["BENCH_DELAY_MS"] = str(int(delay_ms))
-    done = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s",
-                           str(http_bench.LUA), url], env={**dict(__import__("os").environ), **extra},
-                          capture_output=True, text=True, timeout=seconds + 60)
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(http_bench.LUA), url],
+        env={**dict(__import__("os").environ), **extra},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no result: {done.stdout[-300:]} {done.stderr[-300:]}")
@@ -95,8 +107,11 @@ def main() -> None:
         target = peak_total * args.share
         # Each connection waits `delay` before each request: CONNECTIONS / delay = its part's rate.
         delays = {name: max(1.0, CONNECTIONS / (target * share) * 1000) for name, _, _, share in MIX}
-        print(f"peak {peak_total:,.0f} req/s; soak at {target:,.0f} req/s for {args.minutes:g} min; "
-              f"load average {open('/proc/loadavg').read().split()[:3]}", flush=True)
+        print(
+            f"peak {peak_total:,.0f} req/s; soak at {target:,.0f} req/s for {args.minutes:g} min; "
+            f"load average {open('/proc/loadavg').read().split()[:3]}",
+            flush=True,
+        )
         samples = [(0.0, workers_rss(server), None)]
         for minute in range(int(args.minutes)):
             mix = run_mix(server.base_url, env, 60, delays)
@@ -109,16 +124,27 @@ def main() -> None:
         server.stop()
     first, last = samples[0][1], samples[-1][1]
     highest = max(v for _, s, _ in samples for v in s.values())
-    lines = [f"# Soak: {args.minutes:g} min at {args.share:.0%} of peak ({target:,.0f} of {peak_total:,.0f} req/s), "
-             f"{args.workers} workers", "",
-             f"Load average at the end: {open('/proc/loadavg').read().split()[:3]}", "",
-             "| worker | RSS MB after warm-up | RSS MB at soak start | RSS MB at soak end | growth over the soak |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"# Soak: {args.minutes:g} min at {args.share:.0%} of peak ({target:,.0f} of {peak_total:,.0f} req/s), "
+        f"{args.workers} workers",
+        "",
+        f"Load average at the end: {open('/proc/loadavg').read().split()[:3]}",
+        "",
+        "| worker | RSS MB after warm-up | RSS MB at soak start | RSS MB at soak end | growth over the soak |",
+        "|---|---|---|---|---|",
+    ]
     for pid in last:
-        lines.append(f"| {pid} | {start_rss.get(pid, float('nan')):.0f} | {first.get(pid, float('nan')):.0f} "
-                     f"| {last[pid]:.0f} | {last[pid] - first.get(pid, last[pid]):+.1f} MB |")
-    lines += ["", f"Highest RSS of any worker: {highest:.0f} MB (limit 250 MB).", "",
-              "| minute | req/s | errors | worker RSS MB |", "|---|---|---|---|"]
+        lines.append(
+            f"| {pid} | {start_rss.get(pid, float('nan')):.0f} | {first.get(pid, float('nan')):.0f} "
+            f"| {last[pid]:.0f} | {last[pid] - first.get(pid, last[pid]):+.1f} MB |"
+        )
+    lines += [
+        "",
+        f"Highest RSS of any worker: {highest:.0f} MB (limit 250 MB).",
+        "",
+        "| minute | req/s | errors | worker RSS MB |",
+        "|---|---|---|---|",
+    ]
     for minute, rss, stats in samples[1:]:
         lines.append(f"| {minute:.0f} | {stats[0]:,.0f} | {stats[1]} | {', '.join(f'{v:.0f}' for v in rss.values())} |")
     text = "\n".join(lines) + "\n"

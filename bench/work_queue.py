@@ -20,9 +20,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/refloop_bench"
-JOURNEY_TABLES = ("referral_clocks", "referral_documents", "referral_info_requests", "completeness_rules",
-                  "routing_rules", "work_queue_members", "work_queues", "sla_policies", "business_calendars",
-                  "journey_settings")
+JOURNEY_TABLES = (
+    "referral_clocks",
+    "referral_documents",
+    "referral_info_requests",
+    "completeness_rules",
+    "routing_rules",
+    "work_queue_members",
+    "work_queues",
+    "sla_policies",
+    "business_calendars",
+    "journey_settings",
+)
 
 CLOCKS = """
 INSERT INTO referral_clocks (referral_id, first_contact_target_s, scheduled_target_s, paused_seconds,
@@ -53,14 +62,20 @@ async def prepare(url: str) -> tuple[str, str]:
     conn = await asyncpg.connect(plain(url))
     try:
         has_columns = await conn.fetchval(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'referral_clocks' AND column_name = 'is_open'")
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'referral_clocks' AND column_name = 'is_open'"
+        )
         if not has_columns:  # loaded under an earlier version of the journey migration: rebuild its tables
             for table in JOURNEY_TABLES:
                 await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
             await conn.execute("DROP INDEX IF EXISTS ix_tasks_queue_status_due")
             await conn.execute("UPDATE alembic_version SET version_num = 'audit_append_only'")
-            subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
-                           env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "alembic", "upgrade", "head"],
+                cwd=ROOT,
+                check=True,
+                env={**os.environ, "DATABASE_URL": url},
+                stdout=subprocess.DEVNULL,
+            )
         if await conn.fetchval("SELECT count(*) FROM referral_clocks") < 1_000_000:
             started = time.perf_counter()
             await conn.execute(CLOCKS)
@@ -68,14 +83,21 @@ async def prepare(url: str) -> tuple[str, str]:
             print(f"clocks written in {time.perf_counter() - started:.0f} s")
         user_id = await conn.fetchval(
             "SELECT assignee_id FROM referral_clocks WHERE is_open AND assignee_id IS NOT NULL "
-            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        )
         queue = await conn.fetchval(
-            "SELECT queue FROM referral_clocks WHERE is_open AND queue IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+            "SELECT queue FROM referral_clocks WHERE is_open AND queue IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        )
         queue_id = await conn.fetchval(
             "INSERT INTO work_queues (id, name, turn, version) VALUES (gen_random_uuid(), $1, 0, 1) "
-            "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id", queue)
-        await conn.execute("INSERT INTO work_queue_members (queue_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                           queue_id, user_id)
+            "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+            queue,
+        )
+        await conn.execute(
+            "INSERT INTO work_queue_members (queue_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            queue_id,
+            user_id,
+        )
         await conn.execute("UPDATE users SET role = 'intake', active = true WHERE id = $1", user_id)
         mine = await conn.fetchval("SELECT count(*) FROM referral_clocks WHERE is_open AND assignee_id = $1", user_id)
         queued = await conn.fetchval("SELECT count(*) FROM referral_clocks WHERE is_open AND queue = $1", queue)
@@ -95,11 +117,13 @@ async def measure(url: str, user_id: str, requests: int) -> None:
     from api.main import create_app
     from domain.identity.tokens import issue
 
-    token, _ = issue(subject=user_id, kind="user", lifetime=timedelta(minutes=30), role="intake",
-                     session_id=str(uuid.uuid4()))
+    token, _ = issue(
+        subject=user_id, kind="user", lifetime=timedelta(minutes=30), role="intake", session_id=str(uuid.uuid4())
+    )
     transport = httpx.ASGITransport(app=create_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench",
-                                 headers={"Authorization": f"Bearer {token}"}) as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers={"Authorization": f"Bearer {token}"}
+    ) as http:
         for _ in range(20):
             response = await http.get("/v1/work-queue")
             assert response.status_code == 200, response.text
@@ -112,8 +136,10 @@ async def measure(url: str, user_id: str, requests: int) -> None:
         items = response.json()["items"]
     times.sort()
     pct = lambda p: times[min(len(times) - 1, int(p * len(times)))]  # noqa: E731
-    print(f"GET /v1/work-queue ({len(items)} items), {requests} sequential requests in-process: "
-          f"p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, mean {statistics.mean(times):.1f} ms")
+    print(
+        f"GET /v1/work-queue ({len(items)} items), {requests} sequential requests in-process: "
+        f"p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, mean {statistics.mean(times):.1f} ms"
+    )
 
 
 async def explain(url: str, user_id: str, queue: str) -> None:
@@ -127,7 +153,10 @@ async def explain(url: str, user_id: str, queue: str) -> None:
             " ORDER BY next_due_at NULLS LAST, urgency_rank, referral_id LIMIT 100) UNION ALL "
             "(SELECT referral_id, next_due_at, urgency_rank FROM referral_clocks WHERE is_open AND queue = $2 "
             " ORDER BY next_due_at NULLS LAST, urgency_rank, referral_id LIMIT 100)) m "
-            "ORDER BY next_due_at NULLS LAST, urgency_rank, referral_id", __import__("uuid").UUID(user_id), queue)
+            "ORDER BY next_due_at NULLS LAST, urgency_rank, referral_id",
+            __import__("uuid").UUID(user_id),
+            queue,
+        )
         print("\n".join(row[0] for row in plan))
     finally:
         await conn.close()

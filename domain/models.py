@@ -10,8 +10,10 @@ from domain.outreach import models as outreach  # noqa: F401
 from domain.providers import models as providers  # noqa: F401
 from domain.referrals import models as referrals  # noqa: F401
 from domain.relationships import models as relationships  # noqa: F401
-from domain.shared import idempotency  # noqa: F401
-from domain.shared import outbox  # noqa: F401
+from domain.shared import (
+    idempotency,  # noqa: F401
+    outbox,  # noqa: F401
+)
 from domain.shared.db import Base
 from domain.tasks import models as tasks  # noqa: F401
 

@@ -83,10 +83,15 @@ def _instrument_libraries(provider: Any, engines: tuple[Any, ...]) -> None:
     # placeholders: parameters never are.
     # Its declared range stops below SQLAlchemy 2.1; the event hooks it uses are the same in 2.1
     # (tests/test_tracing.py sees the spans).
-    SQLAlchemyInstrumentor().instrument(engines=[e.sync_engine for e in (get_engine(), *engines)],
-                                        tracer_provider=provider, enable_commenter=False, skip_dep_check=True)
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider, request_hook=_outgoing_without_query,
-                                         async_request_hook=_outgoing_without_query_async)
+    SQLAlchemyInstrumentor().instrument(
+        engines=[e.sync_engine for e in (get_engine(), *engines)],
+        tracer_provider=provider,
+        enable_commenter=False,
+        skip_dep_check=True,
+    )
+    HTTPXClientInstrumentor().instrument(
+        tracer_provider=provider, request_hook=_outgoing_without_query, async_request_hook=_outgoing_without_query_async
+    )
 
 
 def wrap_asgi(app: Any) -> Any:
@@ -98,7 +103,9 @@ def wrap_asgi(app: Any) -> Any:
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
     return OpenTelemetryMiddleware(
-        app, excluded_urls="/healthz,/readyz,/metrics", tracer_provider=_state["provider"],
+        app,
+        excluded_urls="/healthz,/readyz,/metrics",
+        tracer_provider=_state["provider"],
         exclude_spans=["receive", "send"],
     )
 
@@ -185,8 +192,9 @@ def _span(tracer: Any, name: str, attributes: dict[str, Any]) -> Any:
     """A span whose failure names the exception's type only: an error's message may quote data."""
     from opentelemetry.trace import SpanKind, Status, StatusCode
 
-    with tracer.start_as_current_span(name, kind=SpanKind.CONSUMER, attributes=attributes,
-                                      record_exception=False, set_status_on_exception=False) as span:
+    with tracer.start_as_current_span(
+        name, kind=SpanKind.CONSUMER, attributes=attributes, record_exception=False, set_status_on_exception=False
+    ) as span:
         try:
             yield span
         except BaseException as exc:

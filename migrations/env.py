@@ -21,7 +21,9 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=metadata, literal_binds=True, compare_type=True, render_item=render_item)
+    context.configure(
+        url=database_url(), target_metadata=metadata, literal_binds=True, compare_type=True, render_item=render_item
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -5,6 +5,7 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
+
 from tests.services import prepare_test_services
 
 # Before anything reads settings: point them at the test database and Redis.
@@ -95,6 +96,7 @@ async def client(app, session: AsyncSession, admin_user) -> AsyncIterator[httpx.
 
 # Outreach: a real SMTP server to count at, and arq on the test Redis under its own queue.
 
+
 @pytest.fixture
 def smtp_sink(monkeypatch):
     from domain.shared.settings import get_settings
@@ -144,16 +146,19 @@ async def committed(connection_engine):
 
     yield
     async with connection_engine.begin() as conn:
-        await conn.execute(text(
-            "TRUNCATE outbox_messages, referral_events, appointments, tasks, referrals, providers, "
-            "organizations, message_templates, webhook_endpoints, outreach_preferences, idempotency_keys, "
-            "referral_clocks, business_calendars, sla_policies, work_queue_members, work_queues, routing_rules, "
-            "completeness_rules, referral_info_requests, referral_documents CASCADE"
-        ))
+        await conn.execute(
+            text(
+                "TRUNCATE outbox_messages, referral_events, appointments, tasks, referrals, providers, "
+                "organizations, message_templates, webhook_endpoints, outreach_preferences, idempotency_keys, "
+                "referral_clocks, business_calendars, sla_policies, work_queue_members, work_queues, routing_rules, "
+                "completeness_rules, referral_info_requests, referral_documents CASCADE"
+            )
+        )
 
 
 # Callers other than the default admin: `await client_for("intake")`, `client_for("partner", organization_id=...)`,
 # `client_for("ehr_client", scopes=["system/ServiceRequest.write"])`, `client_for("anonymous")`.
+
 
 @pytest.fixture
 async def client_for(client, session: AsyncSession):
@@ -166,7 +171,8 @@ async def client_for(client, session: AsyncSession):
             headers = {}
         elif kind == "partner":
             key_id, secret = await principals.make_api_key(
-                session, organization_id=options.get("organization_id"), scopes=options.get("scopes"))
+                session, organization_id=options.get("organization_id"), scopes=options.get("scopes")
+            )
             headers = {"X-API-Key": secret}
         elif kind == "ehr_client":
             ehr = await principals.make_ehr_client(session, scopes=options.get("scopes"))

@@ -80,7 +80,9 @@ async def make_organization(session: AsyncSession, **overrides: Any) -> Organiza
 
 async def make_provider(session: AsyncSession, **overrides: Any) -> Provider:
     payload: dict[str, Any] = {
-        "given_name": "Alice", "family_name": f"Nguyen{next(_counter)}", "credentials": ["MD"],
+        "given_name": "Alice",
+        "family_name": f"Nguyen{next(_counter)}",
+        "credentials": ["MD"],
         "specialties": [{"code": "207Q00000X", "display": "Family Medicine", "primary": True}],
     }
     payload.update(overrides)
@@ -89,7 +91,9 @@ async def make_provider(session: AsyncSession, **overrides: Any) -> Provider:
 
 async def make_task(session: AsyncSession, **overrides: Any) -> Task:
     payload: dict[str, Any] = {
-        "type": "call_patient", "title": f"Call the patient {next(_counter)}", "due_at": utcnow() + timedelta(days=1),
+        "type": "call_patient",
+        "title": f"Call the patient {next(_counter)}",
+        "due_at": utcnow() + timedelta(days=1),
     }
     payload.update(overrides)
     return await tasks.create_task(session, data=TaskCreate.model_validate(payload), actor="test")

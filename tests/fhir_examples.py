@@ -37,24 +37,59 @@ def service_request(**overrides: Any) -> dict[str, Any]:
     """A referral as an EHR sends it: contained Patient, placer identifier, reason, priority."""
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
-        "contained": [{
-            "resourceType": "Patient", "id": "pat",
-            "identifier": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
-                                                 "code": "MR"}]}, "system": "urn:ehr:mrn", "value": "MRN-77"}],
-            "name": [{"use": "official", "family": "Lopez", "given": ["Maria", "T"]}],
-            "gender": "female", "birthDate": "1968-04-12",
-            "telecom": [{"system": "phone", "value": "+1 555 010 2000"}],
-        }],
-        "identifier": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "PLAC"}]},
-                        "system": "urn:ehr:orders", "value": "ORD-1"}],
-        "status": "active", "intent": "order", "priority": "urgent",
-        "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}]}],
+        "contained": [
+            {
+                "resourceType": "Patient",
+                "id": "pat",
+                "identifier": [
+                    {
+                        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]},
+                        "system": "urn:ehr:mrn",
+                        "value": "MRN-77",
+                    }
+                ],
+                "name": [{"use": "official", "family": "Lopez", "given": ["Maria", "T"]}],
+                "gender": "female",
+                "birthDate": "1968-04-12",
+                "telecom": [{"system": "phone", "value": "+1 555 010 2000"}],
+            }
+        ],
+        "identifier": [
+            {
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "PLAC"}]},
+                "system": "urn:ehr:orders",
+                "value": "ORD-1",
+            }
+        ],
+        "status": "active",
+        "intent": "order",
+        "priority": "urgent",
+        "category": [
+            {"coding": [{"system": "http://snomed.info/sct", "code": "3457005", "display": "Patient referral"}]}
+        ],
         "code": {"text": "Cardiology consult"},
-        "performerType": {"coding": [{"system": "http://nucc.org/provider-taxonomy", "code": "207RC0000X",
-                                      "display": "Cardiovascular Disease Physician"}]},
+        "performerType": {
+            "coding": [
+                {
+                    "system": "http://nucc.org/provider-taxonomy",
+                    "code": "207RC0000X",
+                    "display": "Cardiovascular Disease Physician",
+                }
+            ]
+        },
         "subject": {"reference": "#pat"},
-        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "R07.9",
-                                    "display": "Chest pain, unspecified"}], "text": "Exertional chest pain"}],
+        "reasonCode": [
+            {
+                "coding": [
+                    {
+                        "system": "http://hl7.org/fhir/sid/icd-10-cm",
+                        "code": "R07.9",
+                        "display": "Chest pain, unspecified",
+                    }
+                ],
+                "text": "Exertional chest pain",
+            }
+        ],
         "note": [{"text": "Abnormal stress ECG last week."}],
     }
     resource.update(overrides)

@@ -30,11 +30,17 @@ def truncate_all(database_url: str) -> None:
     sync_url = make_url(database_url).set(drivername="postgresql+psycopg2")
     engine = create_engine(sync_url)
     with engine.begin() as conn:
-        tables = conn.execute(text(
-            # audit_events is append-only (the database refuses TRUNCATE); its rows carry no foreign keys.
-            "select tablename from pg_tables where schemaname = 'public'"
-            " and tablename not in ('alembic_version', 'audit_events')"
-        )).scalars().all()
+        tables = (
+            conn.execute(
+                text(
+                    # audit_events is append-only (the database refuses TRUNCATE); its rows carry no foreign keys.
+                    "select tablename from pg_tables where schemaname = 'public'"
+                    " and tablename not in ('alembic_version', 'audit_events')"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             conn.execute(text("truncate " + ", ".join(f'"{t}"' for t in tables) + " cascade"))
     engine.dispose()
@@ -45,9 +51,21 @@ def running_server() -> Iterator[str]:
     port = _free_port()
     env = {**os.environ}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -76,17 +94,22 @@ def live_server() -> Iterator[str]:
 def staff_headers(role: str = "admin") -> dict[str, str]:
     """Authorization for a live server: a committed user of this role (removed by the server's cleanup)."""
     import uuid
+    from datetime import timedelta
 
     from domain.identity.tokens import issue
-    from datetime import timedelta
 
     user_id = uuid.uuid4()
     sync_url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg2")
     engine = create_engine(sync_url)
     with engine.begin() as conn:
-        conn.execute(text("insert into users (id, email, full_name, role, active) values (:id, :email, 'Live Test', :role, true)"),
-                     {"id": user_id, "email": f"live-{user_id.hex[:12]}@clinic.test", "role": role})
+        conn.execute(
+            text(
+                "insert into users (id, email, full_name, role, active) values (:id, :email, 'Live Test', :role, true)"
+            ),
+            {"id": user_id, "email": f"live-{user_id.hex[:12]}@clinic.test", "role": role},
+        )
     engine.dispose()
-    token, _ = issue(subject=str(user_id), kind="user", lifetime=timedelta(minutes=15), role=role,
-                     session_id=str(uuid.uuid4()))
+    token, _ = issue(
+        subject=str(user_id), kind="user", lifetime=timedelta(minutes=15), role=role, session_id=str(uuid.uuid4())
+    )
     return {"Authorization": f"Bearer {token}"}

@@ -25,16 +25,27 @@ _counter = itertools.count(1)
 
 async def make_user(session: AsyncSession, *, role: str = "admin", active: bool = True, **overrides: Any) -> User:
     n = next(_counter)
-    user = User(email=f"{role}{n}-{uuid.uuid4().hex[:8]}@clinic.test", full_name=f"Test {role.title()} {n}",
-                role=role, password_hash=_PASSWORD_HASH, active=active, **overrides)
+    user = User(
+        email=f"{role}{n}-{uuid.uuid4().hex[:8]}@clinic.test",
+        full_name=f"Test {role.title()} {n}",
+        role=role,
+        password_hash=_PASSWORD_HASH,
+        active=active,
+        **overrides,
+    )
     session.add(user)
     await session.flush()
     return user
 
 
 def user_token(user: User, *, session_id: str | None = None) -> str:
-    token, _ = tokens.issue(subject=str(user.id), kind="user", lifetime=timedelta(minutes=15), role=str(user.role),
-                            session_id=session_id or str(uuid.uuid4()))
+    token, _ = tokens.issue(
+        subject=str(user.id),
+        kind="user",
+        lifetime=timedelta(minutes=15),
+        role=str(user.role),
+        session_id=session_id or str(uuid.uuid4()),
+    )
     return token
 
 
@@ -45,20 +56,36 @@ async def make_partner_organization(session: AsyncSession, **overrides: Any) -> 
     return org
 
 
-async def make_api_key(session: AsyncSession, *, organization_id: uuid.UUID | None = None,
-                       scopes: list[str] | None = None) -> tuple[uuid.UUID, str]:
+async def make_api_key(
+    session: AsyncSession, *, organization_id: uuid.UUID | None = None, scopes: list[str] | None = None
+) -> tuple[uuid.UUID, str]:
     """(key id, the whole key) for a partner organisation (a new one unless given)."""
     if organization_id is None:
         organization_id = (await make_partner_organization(session)).id
-    issued = await create_api_key(session, data=ApiKeyCreate(
-        organization_id=organization_id, name="test portal", scopes=list(scopes or PARTNER_SCOPES)), actor="test")
+    issued = await create_api_key(
+        session,
+        data=ApiKeyCreate(organization_id=organization_id, name="test portal", scopes=list(scopes or PARTNER_SCOPES)),
+        actor="test",
+    )
     return issued.key.id, issued.secret
 
 
-async def make_ehr_client(session: AsyncSession, *, jwks: dict | None = None, scopes: list[str] | None = None,
-                          organization_id: uuid.UUID | None = None) -> EhrClient:
-    client = EhrClient(client_id=f"ehr-test-{uuid.uuid4().hex[:10]}", name="Test EHR", jwks=jwks or {"keys": []},
-                       scopes=scopes or ["system/*.*"], organization_id=organization_id, active=True, created_by="test")
+async def make_ehr_client(
+    session: AsyncSession,
+    *,
+    jwks: dict | None = None,
+    scopes: list[str] | None = None,
+    organization_id: uuid.UUID | None = None,
+) -> EhrClient:
+    client = EhrClient(
+        client_id=f"ehr-test-{uuid.uuid4().hex[:10]}",
+        name="Test EHR",
+        jwks=jwks or {"keys": []},
+        scopes=scopes or ["system/*.*"],
+        organization_id=organization_id,
+        active=True,
+        created_by="test",
+    )
     session.add(client)
     await session.flush()
     return client

@@ -23,7 +23,9 @@ def prepare_test_services() -> tuple[str, str]:
     test_url = url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     subprocess.run(
         [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"],
-        check=True, cwd=ROOT, env={**os.environ, "DATABASE_URL": test_url},
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": test_url},
     )
     redis_url = resolve_redis(os.environ.get("REDIS_URL"), data_dir=ROOT / ".data" / "test", db=15)
     return test_url, redis_url

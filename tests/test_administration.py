@@ -15,10 +15,15 @@ from tests.principals import PASSWORD, make_user
 from tests.test_auth_smart import EC_KEY, _assertion, _pem, _register, _token
 
 ADMIN_ROUTES = [
-    ("get", "/v1/users"), ("post", f"/v1/users/{uuid.uuid4()}/unlock"), ("get", "/v1/api-keys"),
-    ("get", "/v1/ehr-clients"), ("get", "/v1/webhook-endpoints"), ("patch", f"/v1/webhook-endpoints/{uuid.uuid4()}"),
+    ("get", "/v1/users"),
+    ("post", f"/v1/users/{uuid.uuid4()}/unlock"),
+    ("get", "/v1/api-keys"),
+    ("get", "/v1/ehr-clients"),
+    ("get", "/v1/webhook-endpoints"),
+    ("patch", f"/v1/webhook-endpoints/{uuid.uuid4()}"),
     ("post", f"/v1/webhook-endpoints/{uuid.uuid4()}/rotate-secret"),
-    ("get", f"/v1/webhook-endpoints/{uuid.uuid4()}/deliveries"), ("get", "/v1/audit-events/export"),
+    ("get", f"/v1/webhook-endpoints/{uuid.uuid4()}/deliveries"),
+    ("get", "/v1/audit-events/export"),
     ("get", "/v1/dev/mails"),
 ]
 
@@ -50,8 +55,9 @@ async def test_administration_is_refused_to_every_other_role(client_for, role):
 
 async def test_invited_user_must_choose_a_password_before_anything_else(client, client_for):
     email = f"invited-{uuid.uuid4().hex[:8]}@clinic.test"
-    created = await client.post("/v1/users", json={"email": email, "full_name": "Ines Park", "role": "intake",
-                                                  "password": "temporary secret 1"})
+    created = await client.post(
+        "/v1/users", json={"email": email, "full_name": "Ines Park", "role": "intake", "password": "temporary secret 1"}
+    )
     assert created.status_code == 201, created.text
     assert created.json()["password_change_required"] is True
 
@@ -63,14 +69,23 @@ async def test_invited_user_must_choose_a_password_before_anything_else(client, 
     blocked = await anonymous.get("/v1/referrals", headers=bearer)
     assert blocked.status_code == 403 and "Choose a new password" in blocked.json()["detail"]
 
-    wrong = await anonymous.post("/v1/auth/password", headers=bearer,
-                                 json={"current_password": "not it at all", "new_password": "my own secret 22"})
+    wrong = await anonymous.post(
+        "/v1/auth/password",
+        headers=bearer,
+        json={"current_password": "not it at all", "new_password": "my own secret 22"},
+    )
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "body.current_password"
-    same = await anonymous.post("/v1/auth/password", headers=bearer,
-                                json={"current_password": "temporary secret 1", "new_password": "temporary secret 1"})
+    same = await anonymous.post(
+        "/v1/auth/password",
+        headers=bearer,
+        json={"current_password": "temporary secret 1", "new_password": "temporary secret 1"},
+    )
     assert same.status_code == 422 and same.json()["errors"][0]["field"] == "body.new_password"
-    changed = await anonymous.post("/v1/auth/password", headers=bearer,
-                                   json={"current_password": "temporary secret 1", "new_password": "my own secret 22"})
+    changed = await anonymous.post(
+        "/v1/auth/password",
+        headers=bearer,
+        json={"current_password": "temporary secret 1", "new_password": "my own secret 22"},
+    )
     assert changed.status_code == 200, changed.text
     fresh = {"Authorization": f"Bearer {changed.json()['access_token']}"}
     assert (await anonymous.get("/v1/referrals", headers=fresh)).status_code == 200
@@ -189,15 +204,18 @@ async def test_ehr_client_registered_from_a_jwks_url_signs_in_with_that_key(clie
     missing = await client.post("/v1/ehr-clients", json={**body, "jwks_url": f"{jwks_server}/nothing"})
     assert missing.status_code == 422
     assert missing.json()["errors"][0]["field"] == "body.jwks_url" and "HTTP 404" in missing.json()["detail"]
-    both = await client.post("/v1/ehr-clients", json={**body, "jwks_url": f"{jwks_server}/jwks.json",
-                                                      "public_key_pem": _pem(EC_KEY, public=True)})
+    both = await client.post(
+        "/v1/ehr-clients",
+        json={**body, "jwks_url": f"{jwks_server}/jwks.json", "public_key_pem": _pem(EC_KEY, public=True)},
+    )
     assert both.status_code == 422 and "exactly one" in both.text
 
 
 async def test_webhook_endpoints_listed_disabled_and_rotated(client, session):
     org = await _organization(session)
-    created = await client.post("/v1/webhook-endpoints", json={"organization_id": str(org.id),
-                                                               "url": "https://partner.example/hooks"})
+    created = await client.post(
+        "/v1/webhook-endpoints", json={"organization_id": str(org.id), "url": "https://partner.example/hooks"}
+    )
     assert created.status_code == 201, created.text
     endpoint_id, first_secret = created.json()["id"], created.json()["secret"]
     listed = await client.get("/v1/webhook-endpoints", params={"organization_id": str(org.id)})
@@ -206,8 +224,9 @@ async def test_webhook_endpoints_listed_disabled_and_rotated(client, session):
 
     disabled = await client.patch(f"/v1/webhook-endpoints/{endpoint_id}", json={"active": False})
     assert disabled.status_code == 200 and disabled.json()["active"] is False
-    assert (await client.get("/v1/webhook-endpoints", params={"active": "true",
-                                                              "organization_id": str(org.id)})).json()["items"] == []
+    assert (
+        await client.get("/v1/webhook-endpoints", params={"active": "true", "organization_id": str(org.id)})
+    ).json()["items"] == []
     rotated = await client.post(f"/v1/webhook-endpoints/{endpoint_id}/rotate-secret")
     assert rotated.status_code == 200
     new_secret = rotated.json()["secret"]

@@ -112,9 +112,21 @@ async def streamed_from_test_session(app, session):
 
 async def test_csv_export_streams_exactly_the_filtered_rows(client, session, streamed_from_test_session):
     now = utcnow()
-    rows = [{"id": uuid7(), "at": now, "actor": "user:exporter", "actor_kind": "user", "action": "test.export",
-             "entity_type": "referral", "entity_id": f"r{i}", "detail": {"n": i}, "outcome": "success",
-             "status": 200} for i in range(1203)]
+    rows = [
+        {
+            "id": uuid7(),
+            "at": now,
+            "actor": "user:exporter",
+            "actor_kind": "user",
+            "action": "test.export",
+            "entity_type": "referral",
+            "entity_id": f"r{i}",
+            "detail": {"n": i},
+            "outcome": "success",
+            "status": 200,
+        }
+        for i in range(1203)
+    ]
     rows.append({**rows[0], "id": uuid7(), "action": "test.other", "entity_id": "=cmd|' /C calc'!A0"})
     await session.execute(insert(AuditEvent), rows)
 
@@ -159,8 +171,13 @@ async def test_mail_catcher_shows_the_acknowledgement_the_worker_sent(mail_catch
         referral = await refer(session, provider)
     await drain(arq_redis)
     async with unit_of_work() as session:
-        ack = (await session.execute(select(OutboxMessage).where(
-            OutboxMessage.referral_id == referral.id, OutboxMessage.kind == "acknowledgement"))).scalar_one()
+        ack = (
+            await session.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.referral_id == referral.id, OutboxMessage.kind == "acknowledgement"
+                )
+            )
+        ).scalar_one()
     assert ack.status is MessageStatus.sent
 
     listed = await client.get("/v1/dev/mails", params={"to": "catch.me@clinic.example"})

@@ -37,9 +37,18 @@ def at(day: int, hour: int = 8, minute: int = 0, second: int = 0, month: int = 3
     return datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
 
 
-async def _referral(session: AsyncSession, *, received: datetime, status: S, reason: str | None = None,
-                    contact_h: float | None = None, completed: datetime | None = None, closed: datetime | None = None,
-                    appointments: tuple[tuple[float, str], ...] = (), **fields):
+async def _referral(
+    session: AsyncSession,
+    *,
+    received: datetime,
+    status: S,
+    reason: str | None = None,
+    contact_h: float | None = None,
+    completed: datetime | None = None,
+    closed: datetime | None = None,
+    appointments: tuple[tuple[float, str], ...] = (),
+    **fields,
+):
     r = await make_referral(session, status=status, **fields)
     # Milestones stamped "now" by the factory's moves are replaced by the dataset's own.
     r.received_at = received
@@ -48,8 +57,14 @@ async def _referral(session: AsyncSession, *, received: datetime, status: S, rea
     if reason:
         r.status_reason = reason
     for n, (start_days, appt_status) in enumerate(appointments):
-        session.add(Appointment(referral_id=r.id, status=appt_status, start=received + timedelta(days=start_days),
-                                created_at=received + timedelta(hours=1 + n)))
+        session.add(
+            Appointment(
+                referral_id=r.id,
+                status=appt_status,
+                start=received + timedelta(days=start_days),
+                created_at=received + timedelta(hours=1 + n),
+            )
+        )
     await session.flush()
     return r
 
@@ -63,25 +78,72 @@ async def data(session: AsyncSession) -> SimpleNamespace:
     await session.flush()
     ref = {"referring_provider_id": str(a.id), "referring_organization_id": str(org.id)}
     ortho = {"referring_provider_id": str(b.id), "service_line": "orthopedics"}
-    await _referral(session, received=at(2), status=S.closed, contact_h=2, completed=at(6, 10), closed=at(7, 10),
-                    appointments=((4, "fulfilled"),), **ref)
-    await _referral(session, received=at(3), status=S.completed, contact_h=4, completed=at(13, 10),
-                    appointments=((10, "fulfilled"),), **ref)
-    await _referral(session, received=at(4), status=S.cancelled, reason="no_show", contact_h=6,
-                    appointments=((16, "cancelled"), (6, "noshow")), **ref)
+    await _referral(
+        session,
+        received=at(2),
+        status=S.closed,
+        contact_h=2,
+        completed=at(6, 10),
+        closed=at(7, 10),
+        appointments=((4, "fulfilled"),),
+        **ref,
+    )
+    await _referral(
+        session,
+        received=at(3),
+        status=S.completed,
+        contact_h=4,
+        completed=at(13, 10),
+        appointments=((10, "fulfilled"),),
+        **ref,
+    )
+    await _referral(
+        session,
+        received=at(4),
+        status=S.cancelled,
+        reason="no_show",
+        contact_h=6,
+        appointments=((16, "cancelled"), (6, "noshow")),
+        **ref,
+    )
     await _referral(session, received=at(5), status=S.declined, reason="out_of_network", **ortho)
-    await _referral(session, received=at(6), status=S.cancelled, reason="patient_unreachable", contact_h=10,
-                    payer_class="medicare", **ortho)
-    await _referral(session, received=at(9), status=S.closed, contact_h=1, completed=at(12, 9), closed=at(12, 21),
-                    appointments=((1, "noshow"), (3, "fulfilled")), location_preference="Northside", **ortho)
-    await _referral(session, received=at(10), status=S.scheduled, contact_h=3, urgency="urgent",
-                    appointments=((7, "booked"),))
+    await _referral(
+        session,
+        received=at(6),
+        status=S.cancelled,
+        reason="patient_unreachable",
+        contact_h=10,
+        payer_class="medicare",
+        **ortho,
+    )
+    await _referral(
+        session,
+        received=at(9),
+        status=S.closed,
+        contact_h=1,
+        completed=at(12, 9),
+        closed=at(12, 21),
+        appointments=((1, "noshow"), (3, "fulfilled")),
+        location_preference="Northside",
+        **ortho,
+    )
+    await _referral(
+        session, received=at(10), status=S.scheduled, contact_h=3, urgency="urgent", appointments=((7, "booked"),)
+    )
     await _referral(session, received=at(11), status=S.received, **ref)
     await _referral(session, received=at(12), status=S.declined, reason="misdirected", source_channel="fax", **ref)
-    await _referral(session, received=at(15, 23, 59, 59), status=S.accepted, contact_h=8,
-                    location_preference="Northside", **ortho)
-    await _referral(session, received=at(27, month=2), status=S.completed, contact_h=1, completed=at(5, 10),
-                    appointments=((6, "fulfilled"),), **ref)
+    await _referral(
+        session, received=at(15, 23, 59, 59), status=S.accepted, contact_h=8, location_preference="Northside", **ortho
+    )
+    await _referral(
+        session,
+        received=at(27, month=2),
+        status=S.completed,
+        contact_h=1,
+        completed=at(5, 10),
+        appointments=((6, "fulfilled"),),
+        **ref,
+    )
     await _referral(session, received=at(16, 0), status=S.received, **ref)
     return SimpleNamespace(a=a, b=b, org=org)
 
@@ -135,8 +197,16 @@ async def test_totals_follow_the_metric_definitions(client, data):
 async def test_pipeline_counts_and_top_referrers(client, data):
     body = (await client.get(URL, params=P)).json()
     counts = {item["status"]: item["count"] for item in body["status_counts"]}
-    assert counts == {"received": 1, "needs_info": 0, "accepted": 1, "scheduled": 1, "completed": 1,
-                      "closed": 2, "declined": 2, "cancelled": 2}
+    assert counts == {
+        "received": 1,
+        "needs_info": 0,
+        "accepted": 1,
+        "scheduled": 1,
+        "completed": 1,
+        "closed": 2,
+        "declined": 2,
+        "cancelled": 2,
+    }
     top = [(r["referring_provider_id"], r["name"], r["volume"], r["conversion"]["rate"]) for r in body["top_referrers"]]
     # A: r1 r2 r3 r8 r9 = 5, converted r1 r2 -> 2/5; B: r4 r5 r6 r10 = 4, converted r6 -> 1/4; r7 has no referrer
     assert top == [(str(data.a.id), "Ana Ruiz", 5, 2 / 5), (str(data.b.id), "Ben Okafor", 4, 1 / 4)]
@@ -147,7 +217,9 @@ async def test_pipeline_counts_and_top_referrers(client, data):
 async def test_week_grouping_buckets_by_received_week(client, data):
     body = (await client.get(URL, params={**P, "group_by": "week"})).json()
     assert [(b["start"], b["end"]) for b in body["series"]] == [
-        ("2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z"), ("2026-03-09T00:00:00Z", "2026-03-16T00:00:00Z")]
+        ("2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z"),
+        ("2026-03-09T00:00:00Z", "2026-03-16T00:00:00Z"),
+    ]
     w1, w2 = body["series"]
     assert body["totals"]["volume"] == w1["volume"] + w2["volume"] == 10
     # week 1: r1..r5
@@ -179,7 +251,10 @@ async def test_month_grouping_lists_every_month_touching_the_period(client, data
     body = (await client.get(URL, params={"from": "2026-02-20", "to": "2026-04-10", "group_by": "month"})).json()
     assert [(b["start"], b["volume"]) for b in body["series"]] == [
         # February: r11; March: r1..r10 and r12 (now inside the period); April: none
-        ("2026-02-01T00:00:00Z", 1), ("2026-03-01T00:00:00Z", 11), ("2026-04-01T00:00:00Z", 0)]
+        ("2026-02-01T00:00:00Z", 1),
+        ("2026-03-01T00:00:00Z", 11),
+        ("2026-04-01T00:00:00Z", 0),
+    ]
     feb, _, april = body["series"]
     assert rate(feb, "conversion") == (1, 1, 1.0)
     assert april["conversion"]["rate"] is None and april["no_show"]["rate"] is None
@@ -217,7 +292,9 @@ async def test_referrer_filters_combine_with_each_other(client, data):
     org = (await client.get(URL, params={**P, "referring_organization_id": str(data.org.id)})).json()
     # provider A's referrals carry the organization: r1 r2 r3 r8 r9; cancelled r3 -> leakage 1/5
     assert org["totals"]["volume"] == 5 and rate(org["totals"], "leakage") == (1, 5, 1 / 5)
-    narrow = (await client.get(URL, params={**P, "referring_provider_id": str(data.b.id), "location": "Northside"})).json()
+    narrow = (
+        await client.get(URL, params={**P, "referring_provider_id": str(data.b.id), "location": "Northside"})
+    ).json()
     assert narrow["totals"]["volume"] == 2  # r6 r10
     # the urgent referral has only a booked appointment: no appointment ended, so the no-show rate is null, not 0
     urgent = (await client.get(URL, params={**P, "urgency": "urgent"})).json()["totals"]
@@ -276,9 +353,17 @@ async def test_summary_follows_changes_made_through_the_api(client, session):
     # Received a week ago, so both appointments have happened: nobody can be seen (or missed) in advance.
     received = now - timedelta(days=7)
     window = {"from": (received - timedelta(days=1)).isoformat(), "to": (now + timedelta(minutes=5)).isoformat()}
-    created = (await client.post("/v1/referrals", json={
-        "patient": {"given_name": "Ida", "family_name": "Berg", "birth_date": "1950-02-03"},
-        "service_line": "neurology", "referral_source": "physician", "received_at": received.isoformat()})).json()
+    created = (
+        await client.post(
+            "/v1/referrals",
+            json={
+                "patient": {"given_name": "Ida", "family_name": "Berg", "birth_date": "1950-02-03"},
+                "service_line": "neurology",
+                "referral_source": "physician",
+                "received_at": received.isoformat(),
+            },
+        )
+    ).json()
     for to in ("accepted", "scheduled"):
         moved = await client.post(f"/v1/referrals/{created['id']}/transitions", json={"to": to})
         assert moved.status_code == 200, moved.text
@@ -290,8 +375,11 @@ async def test_summary_follows_changes_made_through_the_api(client, session):
         return appointment
 
     async def mark(appointment: Appointment, status: str) -> None:
-        response = await client.patch(f"/v1/appointments/{appointment.id}", json={"status": status},
-                                      headers={"If-Match": f'"{appointment.version}"'})
+        response = await client.patch(
+            f"/v1/appointments/{appointment.id}",
+            json={"status": status},
+            headers={"If-Match": f'"{appointment.version}"'},
+        )
         assert response.status_code == 200, response.text
 
     missed = await book(received + timedelta(days=3))
@@ -308,8 +396,11 @@ async def test_summary_follows_changes_made_through_the_api(client, session):
     assert body["time_to_first_contact_hours"]["count"] == 1  # scheduling counts as first contact
 
     referral = (await client.get(f"/v1/referrals/{created['id']}")).json()
-    moved = await client.patch(f"/v1/referrals/{created['id']}", json={"service_line": "rheumatology"},
-                               headers={"If-Match": f'"{referral["version"]}"'})
+    moved = await client.patch(
+        f"/v1/referrals/{created['id']}",
+        json={"service_line": "rheumatology"},
+        headers={"If-Match": f'"{referral["version"]}"'},
+    )
     assert moved.status_code == 200, moved.text
     assert (await client.get(URL, params={**window, "service_line": "neurology"})).json()["totals"]["volume"] == 0
     assert (await client.get(URL, params={**window, "service_line": "rheumatology"})).json()["totals"]["volume"] == 1

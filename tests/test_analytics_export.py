@@ -14,8 +14,9 @@ async def _referrer_with_referrals(session):
     provider = await make_provider(session, npi=valid_npi(), affiliations=[{"organization_id": str(practice.id)}])
     other = await make_provider(session, npi=valid_npi())
     for status in (S.completed, S.cancelled, S.received):
-        await make_referral(session, status=status, referring_provider_id=str(provider.id),
-                            referring_organization_id=str(practice.id))
+        await make_referral(
+            session, status=status, referring_provider_id=str(provider.id), referring_organization_id=str(practice.id)
+        )
     await make_referral(session, status=S.declined, referring_provider_id=str(other.id))
     return provider, practice
 
@@ -52,7 +53,8 @@ async def test_csv_has_the_summarys_figures_for_the_same_filters(client_for, ses
     assert float(_value(rows, "totals", "leakage_rate")) == totals["leakage"]["rate"]
     assert int(_value(rows, "totals", "decline_count")) == 0
     assert {r["key"]: int(r["value"]) for r in rows if r["section"] == "status"} == {
-        c["status"]: c["count"] for c in summary["status_counts"]}
+        c["status"]: c["count"] for c in summary["status_counts"]
+    }
     series_volume = sum(int(r["value"]) for r in rows if r["section"] == "series" and r["metric"] == "volume")
     assert series_volume == sum(b["volume"] for b in summary["series"]) == 3
     [referrer] = summary["top_referrers"]

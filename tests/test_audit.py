@@ -20,11 +20,17 @@ async def test_each_referral_route_leaves_its_event_with_who_what_and_where(clie
     version = created.json()["version"]
     calls = [
         ("referral.read", lambda: client.get(f"/v1/referrals/{rid}")),
-        ("referral.update", lambda: client.patch(f"/v1/referrals/{rid}", json={"queue": "cardiology"},
-                                                 headers={"If-Match": f'"{version}"'})),
+        (
+            "referral.update",
+            lambda: client.patch(
+                f"/v1/referrals/{rid}", json={"queue": "cardiology"}, headers={"If-Match": f'"{version}"'}
+            ),
+        ),
         ("referral.transition", lambda: client.post(f"/v1/referrals/{rid}/transitions", json={"to": "accepted"})),
-        ("referral.contact_attempt", lambda: client.post(f"/v1/referrals/{rid}/contact-attempts",
-                                                         json={"channel": "phone", "reached": True})),
+        (
+            "referral.contact_attempt",
+            lambda: client.post(f"/v1/referrals/{rid}/contact-attempts", json={"channel": "phone", "reached": True}),
+        ),
         ("referral.events", lambda: client.get(f"/v1/referrals/{rid}/events")),
     ]
     for _, call in calls:
@@ -53,12 +59,15 @@ async def test_changes_to_message_settings_are_on_the_record(client, session):
     from tests.factories import make_organization
 
     organization = await make_organization(session)
-    saved = await client.post("/v1/templates", json={
-        "kind": "acknowledgement", "channel": "email", "subject": "Referral received", "body": "Thank you."})
+    saved = await client.post(
+        "/v1/templates",
+        json={"kind": "acknowledgement", "channel": "email", "subject": "Referral received", "body": "Thank you."},
+    )
     assert saved.status_code == 200, saved.text
     assert (await client.delete("/v1/templates/acknowledgement/email")).status_code == 200
-    endpoint = await client.post("/v1/webhook-endpoints", json={
-        "organization_id": str(organization.id), "url": "https://partner.example/hooks"})
+    endpoint = await client.post(
+        "/v1/webhook-endpoints", json={"organization_id": str(organization.id), "url": "https://partner.example/hooks"}
+    )
     assert endpoint.status_code == 201, endpoint.text
     actions = {e["action"] for e in await _events(client)}
     assert {"template.save", "template.reset", "webhook_endpoint.create"} <= actions
@@ -87,15 +96,18 @@ async def test_refused_and_missing_reads_are_on_the_record_too(client, client_fo
 
 async def test_appointment_user_and_key_routes_are_audited(client, session):
     referral = await make_referral(session, status="accepted")
-    booked = await client.post("/v1/appointments", json={"referral_id": str(referral.id),
-                                                         "start": "2030-01-02T09:00:00Z"})
+    booked = await client.post(
+        "/v1/appointments", json={"referral_id": str(referral.id), "start": "2030-01-02T09:00:00Z"}
+    )
     assert booked.status_code == 201
     aid = booked.json()["id"]
     await client.get(f"/v1/appointments/{aid}")
     assert {e["action"] for e in await _events(client, entity_id=aid)} >= {"appointment.read"}
     assert "appointment.create" in {e["action"] for e in await _events(client, entity_type="appointment")}
-    user = await client.post("/v1/users", json={"email": "audited@clinic.example", "full_name": "A",
-                                                "role": "intake", "password": "long enough secret"})
+    user = await client.post(
+        "/v1/users",
+        json={"email": "audited@clinic.example", "full_name": "A", "role": "intake", "password": "long enough secret"},
+    )
     assert [e["action"] for e in await _events(client, entity_id=user.json()["id"])] == ["user.create"]
 
 
@@ -105,8 +117,11 @@ async def test_audit_log_filters_and_pages(client, session):
         await client.get(f"/v1/referrals/{referral.id}")
     first = (await client.get("/v1/audit-events", params={"entity_id": str(referral.id), "limit": 2})).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
-    rest = (await client.get("/v1/audit-events", params={"entity_id": str(referral.id), "limit": 2,
-                                                         "cursor": first["next_cursor"]})).json()
+    rest = (
+        await client.get(
+            "/v1/audit-events", params={"entity_id": str(referral.id), "limit": 2, "cursor": first["next_cursor"]}
+        )
+    ).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
     assert await _events(client, entity_id=str(referral.id), **{"from": "2999-01-01T00:00:00Z"}) == []
 
@@ -116,11 +131,14 @@ async def test_only_admins_read_the_audit_log(client_for):
         assert (await (await client_for(role)).get("/v1/audit-events")).status_code == 403
 
 
-@pytest.mark.parametrize("statement", [
-    "update audit_events set actor = 'someone-else'",
-    "delete from audit_events",
-    "truncate audit_events",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "update audit_events set actor = 'someone-else'",
+        "delete from audit_events",
+        "truncate audit_events",
+    ],
+)
 async def test_the_database_refuses_to_change_or_remove_audit_events(client, session, statement):
     await client.get("/v1/referrals")  # at least one row to act on
     savepoint = await session.begin_nested()

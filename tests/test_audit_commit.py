@@ -17,8 +17,9 @@ async def _written(session, *, touch: bool) -> tuple[str, int]:
         session.add(Task(type="follow_up", title="write alongside the read"))
     await audit.write(session, trail, outcome="success", status=200)
     setting = (await session.execute(text("SHOW synchronous_commit"))).scalar_one()
-    rows = (await session.execute(text("SELECT count(*) FROM audit_events WHERE request_id = :r"),
-                                  {"r": trail.request_id})).scalar_one()
+    rows = (
+        await session.execute(text("SELECT count(*) FROM audit_events WHERE request_id = :r"), {"r": trail.request_id})
+    ).scalar_one()
     return setting, rows
 
 

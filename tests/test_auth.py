@@ -19,8 +19,14 @@ async def test_login_gives_a_working_access_token_and_a_refresh_token(client_for
     assert body["token_type"] == "bearer" and body["expires_in"] == 15 * 60 and body["refresh_token"]
     me = await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
-    assert me.json() == {"id": str(user.id), "email": user.email, "full_name": user.full_name,
-                         "role": "intake", "queue": "cardiology-intake", "password_change_required": False}
+    assert me.json() == {
+        "id": str(user.id),
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": "intake",
+        "queue": "cardiology-intake",
+        "password_change_required": False,
+    }
 
 
 async def test_wrong_password_and_unknown_email_look_the_same(client_for, session):
@@ -42,7 +48,9 @@ async def test_refresh_rotates_and_a_replayed_refresh_token_ends_the_whole_famil
     assert second.status_code == 200
     second = second.json()
     assert second["refresh_token"] != first["refresh_token"]
-    assert (await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {second['access_token']}"})).status_code == 200
+    assert (
+        await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {second['access_token']}"})
+    ).status_code == 200
 
     replay = await anonymous.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert replay.status_code == 401
@@ -54,7 +62,9 @@ async def test_refresh_rotates_and_a_replayed_refresh_token_ends_the_whole_famil
     assert me.status_code == 401
     # Another login (another family) is unaffected.
     fresh = (await _login(anonymous, user.email)).json()
-    assert (await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})).status_code == 200
+    assert (
+        await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {fresh['access_token']}"})
+    ).status_code == 200
 
 
 async def test_a_forged_refresh_token_is_401(client_for):
@@ -121,17 +131,22 @@ async def test_repeated_failures_slow_down_then_lock_the_account(client, client_
 
 async def test_admin_creates_users_and_the_password_is_never_returned(client):
     email = f"new-{uuid.uuid4().hex[:8]}@clinic.test"
-    created = await client.post("/v1/users", json={"email": email, "full_name": "Dana Reyes", "role": "liaison",
-                                                  "password": "a long enough secret"})
+    created = await client.post(
+        "/v1/users",
+        json={"email": email, "full_name": "Dana Reyes", "role": "liaison", "password": "a long enough secret"},
+    )
     assert created.status_code == 201, created.text
     assert "a long enough secret" not in created.text and "hash" not in created.text
     assert "password" not in created.json()
-    again = await client.post("/v1/users", json={"email": email, "full_name": "X", "role": "liaison",
-                                                "password": "a long enough secret"})
+    again = await client.post(
+        "/v1/users", json={"email": email, "full_name": "X", "role": "liaison", "password": "a long enough secret"}
+    )
     assert again.status_code == 409
-    short = await client.post("/v1/users", json={"email": "a@b.test", "full_name": "X", "role": "liaison",
-                                                "password": "short"})
+    short = await client.post(
+        "/v1/users", json={"email": "a@b.test", "full_name": "X", "role": "liaison", "password": "short"}
+    )
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.password"
-    bad_role = await client.post("/v1/users", json={"email": "a@b.test", "full_name": "X", "role": "owner",
-                                                   "password": "a long enough secret"})
+    bad_role = await client.post(
+        "/v1/users", json={"email": "a@b.test", "full_name": "X", "role": "owner", "password": "a long enough secret"}
+    )
     assert bad_role.status_code == 422 and bad_role.json()["errors"][0]["field"] == "body.role"

@@ -20,20 +20,23 @@ async def test_a_key_is_shown_once_and_stored_only_as_a_hash(client, session):
     listed = (await client.get("/v1/api-keys", params={"organization_id": str(org.id)})).json()["items"]
     assert [k["id"] for k in listed] == [body["id"]] and "key" not in listed[0]
     assert "key" not in (await client.get(f"/v1/api-keys/{body['id']}")).json()
-    row = (await session.execute(text("select prefix, secret_hash from api_keys where id = :id"),
-                                 {"id": body["id"]})).one()
+    row = (
+        await session.execute(text("select prefix, secret_hash from api_keys where id = :id"), {"id": body["id"]})
+    ).one()
     secret = key.split("_", 2)[2]
     assert row.prefix == body["prefix"] and row.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert key not in str(tuple(row)) and secret not in str(tuple(row))
 
 
 async def test_key_for_a_missing_organisation_or_with_unknown_scopes_is_422(client, session):
-    missing = await client.post("/v1/api-keys", json={"organization_id": "00000000-0000-4000-8000-000000000000",
-                                                      "name": "x"})
+    missing = await client.post(
+        "/v1/api-keys", json={"organization_id": "00000000-0000-4000-8000-000000000000", "name": "x"}
+    )
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "body.organization_id"
     org = await make_partner_organization(session)
-    scopes = await client.post("/v1/api-keys", json={"organization_id": str(org.id), "name": "x",
-                                                     "scopes": ["referrals:delete"]})
+    scopes = await client.post(
+        "/v1/api-keys", json={"organization_id": str(org.id), "name": "x", "scopes": ["referrals:delete"]}
+    )
     assert scopes.status_code == 422
 
 
@@ -68,11 +71,13 @@ async def test_another_organisations_referral_is_404_and_never_listed(client_for
 
 async def test_a_resend_matching_another_organisations_referral_reveals_nothing(client_for, session):
     theirs = await make_partner_organization(session)
-    await make_referral(session, referring_organization_id=str(theirs.id), source_system="urn:ehr",
-                        source_identifier="SR-1")
+    await make_referral(
+        session, referring_organization_id=str(theirs.id), source_system="urn:ehr", source_identifier="SR-1"
+    )
     partner = await client_for("partner")
-    response = await partner.post("/v1/referrals", json=referral_payload(source_system="urn:ehr",
-                                                                        source_identifier="SR-1"))
+    response = await partner.post(
+        "/v1/referrals", json=referral_payload(source_system="urn:ehr", source_identifier="SR-1")
+    )
     assert response.status_code == 409
     assert "patient" not in response.text
 

@@ -17,10 +17,14 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 def _pem(private_key, *, public: bool) -> str:
     if public:
-        return private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()).decode()
+        return (
+            private_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+    return private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -30,8 +34,14 @@ OTHER_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 def _assertion(client_id, key=RSA_KEY, algorithm="RS384", **overrides):
     now = int(time.time())
-    claims = {"iss": client_id, "sub": client_id, "aud": TOKEN_URL, "exp": now + 240, "iat": now,
-              "jti": uuid.uuid4().hex}
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": TOKEN_URL,
+        "exp": now + 240,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+    }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, _pem(key, public=False), algorithm=algorithm)
@@ -50,9 +60,15 @@ async def _register(client, *, key=RSA_KEY, as_jwks=False, scopes=("system/Servi
 
 
 async def _token(http, assertion, scope="system/ServiceRequest.write"):
-    return await http.post("/v1/auth/smart/token", data={
-        "grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
-        "client_assertion": assertion, "scope": scope})
+    return await http.post(
+        "/v1/auth/smart/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": assertion,
+            "scope": scope,
+        },
+    )
 
 
 async def test_rs384_assertion_gets_a_scoped_token_that_the_fhir_guard_honours(client, client_for):
@@ -60,8 +76,11 @@ async def test_rs384_assertion_gets_a_scoped_token_that_the_fhir_guard_honours(c
     assert registered["fhir_base_url"] == "https://ehr.example/fhir"
     assert registered["jwks"]["keys"][0]["alg"] == "RS384" and "d" not in registered["jwks"]["keys"][0]
     anonymous = await client_for("anonymous")
-    response = await _token(anonymous, _assertion(registered["client_id"]),
-                            scope="system/ServiceRequest.write system/Task.read system/Patient.read")
+    response = await _token(
+        anonymous,
+        _assertion(registered["client_id"]),
+        scope="system/ServiceRequest.write system/Task.read system/Patient.read",
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     # Only what was both asked for and registered is granted.
@@ -79,9 +98,17 @@ async def test_es384_key_registered_as_jwks_works(client, client_for):
     registered = await _register(client, key=EC_KEY, as_jwks=True)
     anonymous = await client_for("anonymous")
     assertion = jwt.encode(
-        {"iss": registered["client_id"], "sub": registered["client_id"], "aud": TOKEN_URL,
-         "exp": int(time.time()) + 120, "jti": uuid.uuid4().hex},
-        _pem(EC_KEY, public=False), algorithm="ES384", headers={"kid": "k1"})
+        {
+            "iss": registered["client_id"],
+            "sub": registered["client_id"],
+            "aud": TOKEN_URL,
+            "exp": int(time.time()) + 120,
+            "jti": uuid.uuid4().hex,
+        },
+        _pem(EC_KEY, public=False),
+        algorithm="ES384",
+        headers={"kid": "k1"},
+    )
     response = await _token(anonymous, assertion)
     assert response.status_code == 200, response.text
 
@@ -96,8 +123,17 @@ def _hs256_confusion(client_id):
     import hmac
 
     head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = _b64(json.dumps({"iss": client_id, "sub": client_id, "aud": TOKEN_URL,
-                            "exp": int(time.time()) + 60, "jti": uuid.uuid4().hex}).encode())
+    body = _b64(
+        json.dumps(
+            {
+                "iss": client_id,
+                "sub": client_id,
+                "aud": TOKEN_URL,
+                "exp": int(time.time()) + 60,
+                "jti": uuid.uuid4().hex,
+            }
+        ).encode()
+    )
     signature = hmac.new(_pem(RSA_KEY, public=True).encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
     return f"{head}.{body}.{_b64(signature)}"
 
@@ -113,9 +149,16 @@ BAD_ASSERTIONS = {
     "unknown client": lambda cid: _assertion("no-such-client"),
     "no jti": lambda cid: _assertion(cid, jti=None),
     "HS256 with the public key as secret": lambda cid: _hs256_confusion(cid),
-    "alg none": lambda cid: ".".join(__import__("base64").urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=")
-                                     for p in ({"alg": "none"}, {"iss": cid, "sub": cid, "aud": TOKEN_URL,
-                                                                 "exp": int(time.time()) + 60, "jti": "y"})) + ".",
+    "alg none": lambda cid: (
+        ".".join(
+            __import__("base64").urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=")
+            for p in (
+                {"alg": "none"},
+                {"iss": cid, "sub": cid, "aud": TOKEN_URL, "exp": int(time.time()) + 60, "jti": "y"},
+            )
+        )
+        + "."
+    ),
 }
 
 
@@ -141,9 +184,15 @@ async def test_a_jti_is_never_accepted_twice(client, client_for):
 async def test_wrong_grant_type_and_unregistered_scopes_are_400(client, client_for):
     registered = await _register(client)
     anonymous = await client_for("anonymous")
-    wrong_grant = await anonymous.post("/v1/auth/smart/token", data={
-        "grant_type": "password", "client_assertion_type": ASSERTION_TYPE,
-        "client_assertion": _assertion(registered["client_id"]), "scope": "system/Task.read"})
+    wrong_grant = await anonymous.post(
+        "/v1/auth/smart/token",
+        data={
+            "grant_type": "password",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": _assertion(registered["client_id"]),
+            "scope": "system/Task.read",
+        },
+    )
     assert wrong_grant.status_code == 400 and wrong_grant.json()["error"] == "unsupported_grant_type"
     no_scope = await _token(anonymous, _assertion(registered["client_id"]), scope="system/Appointment.write")
     assert no_scope.status_code == 400 and no_scope.json()["error"] == "invalid_scope"
@@ -161,12 +210,18 @@ async def test_a_disabled_client_loses_its_tokens_at_once(client, client_for):
 
 
 async def test_registration_rejects_private_keys_and_bad_scopes(client):
-    private = await client.post("/v1/ehr-clients", json={"name": "X", "scopes": ["system/Task.read"],
-                                                        "public_key_pem": _pem(RSA_KEY, public=False)})
+    private = await client.post(
+        "/v1/ehr-clients",
+        json={"name": "X", "scopes": ["system/Task.read"], "public_key_pem": _pem(RSA_KEY, public=False)},
+    )
     assert private.status_code == 422 and private.json()["errors"][0]["field"] == "body.public_key_pem"
-    garbage = await client.post("/v1/ehr-clients", json={"name": "X", "scopes": ["system/Task.read"],
-                                                        "public_key_pem": "-----BEGIN PUBLIC KEY-----\nnope\n"})
+    garbage = await client.post(
+        "/v1/ehr-clients",
+        json={"name": "X", "scopes": ["system/Task.read"], "public_key_pem": "-----BEGIN PUBLIC KEY-----\nnope\n"},
+    )
     assert garbage.status_code == 422
-    scopes = await client.post("/v1/ehr-clients", json={"name": "X", "scopes": ["patient/*.read", "admin"],
-                                                       "public_key_pem": _pem(RSA_KEY, public=True)})
+    scopes = await client.post(
+        "/v1/ehr-clients",
+        json={"name": "X", "scopes": ["patient/*.read", "admin"], "public_key_pem": _pem(RSA_KEY, public=True)},
+    )
     assert scopes.status_code == 422 and scopes.json()["errors"][0]["field"] == "body.scopes"

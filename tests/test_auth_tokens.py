@@ -15,8 +15,18 @@ from tests.principals import make_api_key, make_user
 
 def _claims(user_id, **overrides):
     now = int(time.time())
-    claims = {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": str(user_id), "kind": "user", "role": "admin",
-              "sid": str(uuid.uuid4()), "iat": now, "nbf": now, "exp": now + 600, "jti": uuid.uuid4().hex}
+    claims = {
+        "iss": tokens.ISSUER,
+        "aud": tokens.AUDIENCE,
+        "sub": str(user_id),
+        "kind": "user",
+        "role": "admin",
+        "sid": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "jti": uuid.uuid4().hex,
+    }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -28,12 +38,14 @@ def _sign(claims, key=None, algorithm="HS256"):
 def _unsigned(claims):
     def part(obj):
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
 BAD_TOKENS = {
-    "expired": lambda uid: _sign(_claims(uid, iat=int(time.time()) - 7200, nbf=int(time.time()) - 7200,
-                                         exp=int(time.time()) - 3600)),
+    "expired": lambda uid: _sign(
+        _claims(uid, iat=int(time.time()) - 7200, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600)
+    ),
     "not yet valid (nbf in the future)": lambda uid: _sign(_claims(uid, nbf=int(time.time()) + 3600)),
     "issued in the future (iat)": lambda uid: _sign(_claims(uid, iat=int(time.time()) + 3600)),
     "wrong signature": lambda uid: _sign(_claims(uid), key="someone-elses-secret-key-of-32-bytes!"),

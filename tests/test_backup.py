@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from domain.referrals.models import Referral
 from domain.referrals import service as referrals
+from domain.referrals.models import Referral
 from domain.referrals.schemas import ReferralCreate
 from domain.shared.db import unit_of_work
 from domain.shared.settings import get_settings
@@ -21,13 +21,21 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.factories import referral_payload
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(not all(map(__import__("shutil").which, ("pg_dump", "pg_restore", "psql"))),
-                                reason="needs the PostgreSQL client tools")
+pytestmark = pytest.mark.skipif(
+    not all(map(__import__("shutil").which, ("pg_dump", "pg_restore", "psql"))),
+    reason="needs the PostgreSQL client tools",
+)
 
 
 def refloop(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "DATABASE_URL": TEST_DATABASE_URL}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": TEST_DATABASE_URL},
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -42,10 +50,17 @@ async def restored_url(connection_engine):
 @pytest.mark.usefixtures("committed")
 async def test_a_restored_backup_reads_a_referrals_patient_back(tmp_path, restored_url):
     async with unit_of_work() as session:
-        payload = referral_payload(patient={"given_name": "Hedwig", "family_name": "Quarantotto",
-                                            "birth_date": "1961-02-03", "mrn": "MRN-BACKUP-1"})
-        created = (await referrals.create_referral(session, data=ReferralCreate.model_validate(payload),
-                                                   actor="test")).referral
+        payload = referral_payload(
+            patient={
+                "given_name": "Hedwig",
+                "family_name": "Quarantotto",
+                "birth_date": "1961-02-03",
+                "mrn": "MRN-BACKUP-1",
+            }
+        )
+        created = (
+            await referrals.create_referral(session, data=ReferralCreate.model_validate(payload), actor="test")
+        ).referral
 
     dump = tmp_path / "refloop.dump"
     made = refloop("backup", str(dump))

@@ -5,7 +5,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.journey.business_time import (
-    DEFAULT_HOURS, Calendar, ClockInput, add_business_seconds, business_seconds, clock_state,
+    DEFAULT_HOURS,
+    Calendar,
+    ClockInput,
+    add_business_seconds,
+    business_seconds,
+    clock_state,
 )
 
 H = 3600
@@ -62,7 +67,9 @@ def test_day_length_is_the_mean_open_day():
     assert NY.day_seconds() == 9 * H
     split = Calendar.build("UTC", {"mon": [("08:00", "12:00"), ("13:00", "17:00")]})
     assert split.day_seconds() == 8 * H
-    assert add_business_seconds(split, datetime(2026, 11, 9, 11, tzinfo=UTC), 2 * H) == datetime(2026, 11, 9, 14, tzinfo=UTC)
+    assert add_business_seconds(split, datetime(2026, 11, 9, 11, tzinfo=UTC), 2 * H) == datetime(
+        2026, 11, 9, 14, tzinfo=UTC
+    )
 
 
 def test_both_directions_agree_over_a_month():

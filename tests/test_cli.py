@@ -44,11 +44,21 @@ def data_dir():
 
 def _start(database_url: str, port: int, log: Path) -> subprocess.Popen:
     # Its own job queue: the worker it starts must not take other tests' jobs.
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": os.environ["REDIS_URL"],
-           "OUTBOX_QUEUE_NAME": f"arq:queue:{NAME}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "OUTBOX_QUEUE_NAME": f"arq:queue:{NAME}",
+    }
     with log.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "api.cli", "run", "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "run", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def _wait_ready(process: subprocess.Popen, port: int, log: Path) -> dict:
@@ -109,8 +119,14 @@ def test_run_serves_api_and_worker_stops_cleanly_and_keeps_data(database, data_d
     assert "loaded demo data" not in (data_dir / "second.log").read_text()
     assert _referrals(database) == seeded
 
-    again = subprocess.run([sys.executable, "-m", "api.cli", "seed", "--demo"], cwd=ROOT, capture_output=True,
-                           text=True, env={**os.environ, "DATABASE_URL": database}, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "api.cli", "seed", "--demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": database},
+        timeout=120,
+    )
     assert again.returncode == 1 and "already has referrals" in again.stderr
     assert _referrals(database) == seeded
 

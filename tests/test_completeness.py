@@ -29,8 +29,12 @@ async def test_an_unknown_field_path_is_refused_naming_it_and_nothing_is_saved(c
     error = response.json()["errors"][0]
     assert error["field"] == "body.items.1.field"
     assert "patient.shoe_size" in error["message"] and "icd10_codes" in error["message"]
-    for bad in ({"items": []}, {"items": [{"field": "reason", "document": "lab_result"}]},
-                {"items": [{"document": "x_ray"}]}, {"items": [{"reason": "yes"}]}):
+    for bad in (
+        {"items": []},
+        {"items": [{"field": "reason", "document": "lab_result"}]},
+        {"items": [{"document": "x_ray"}]},
+        {"items": [{"reason": "yes"}]},
+    ):
         assert (await client.put("/v1/completeness-rules/cardiology", json=bad)).status_code == 422, bad
     assert (await session.execute(select(func.count()).select_from(CompletenessRule))).scalar() == 0
 
@@ -48,8 +52,9 @@ async def test_rules_are_kept_per_service_line_whatever_the_case(client):
 async def test_an_incomplete_referral_waits_in_needs_info_and_comes_back_when_completed(client, session):
     await _rule(client)
     referrer = await make_provider(session, contact_points=[{"system": "email", "value": "dr@practice.test"}])
-    created = await client.post("/v1/referrals", json=referral_payload(
-        icd10_codes=[], payer_name=None, referring_provider_id=str(referrer.id)))
+    created = await client.post(
+        "/v1/referrals", json=referral_payload(icd10_codes=[], payer_name=None, referring_provider_id=str(referrer.id))
+    )
     assert created.status_code == 201
     referral = created.json()
     assert referral["status"] == "needs_info"
@@ -61,19 +66,30 @@ async def test_an_incomplete_referral_waits_in_needs_info_and_comes_back_when_co
     assert asked["detail"]["missing"] == ["diagnosis codes (ICD-10)", "insurance payer"]
     # The referrer's info request lists the same items.
     assert missing_items(asked["note"]) == ["diagnosis codes (ICD-10)", "insurance payer"]
-    kinds = (await session.execute(select(OutboxMessage.kind).where(
-        OutboxMessage.referral_id == referral["id"]))).scalars().all()
+    kinds = (
+        (await session.execute(select(OutboxMessage.kind).where(OutboxMessage.referral_id == referral["id"])))
+        .scalars()
+        .all()
+    )
     assert "status_needs_info" in kinds
     task = (await client.get(f"/fhir/R4/Task/{referral['id']}")).json()
     assert task["status"] == "on-hold"
     assert task["statusReason"]["text"] == "Missing: diagnosis codes (ICD-10), insurance payer"
 
-    half = await client.patch(f"/v1/referrals/{referral['id']}", json={"icd10_codes": ["I20.9"]},
-                              headers={"If-Match": f'"{detail["version"]}"'})
+    half = await client.patch(
+        f"/v1/referrals/{referral['id']}",
+        json={"icd10_codes": ["I20.9"]},
+        headers={"If-Match": f'"{detail["version"]}"'},
+    )
     assert half.json()["status"] == "needs_info"
-    assert (await client.get(f"/v1/referrals/{referral['id']}")).json()["info_request"]["missing"] == ["insurance payer"]
-    done = await client.patch(f"/v1/referrals/{referral['id']}", json={"payer_name": "Aetna"},
-                              headers={"If-Match": f'"{half.json()["version"]}"'})
+    assert (await client.get(f"/v1/referrals/{referral['id']}")).json()["info_request"]["missing"] == [
+        "insurance payer"
+    ]
+    done = await client.patch(
+        f"/v1/referrals/{referral['id']}",
+        json={"payer_name": "Aetna"},
+        headers={"If-Match": f'"{half.json()["version"]}"'},
+    )
     assert done.status_code == 200 and done.json()["status"] == "received"
     detail = (await client.get(f"/v1/referrals/{referral['id']}")).json()
     assert detail["info_request"] is None and not any(m["paused"] for m in detail["sla"])
@@ -107,8 +123,14 @@ async def test_a_fhir_referral_is_checked_and_an_updated_service_request_complet
     assert (await client.get(f"/v1/referrals/{sr['id']}")).json()["status"] == "needs_info"
     task = (await client.get(f"/fhir/R4/Task/{sr['id']}")).json()
     assert (task["status"], task["statusReason"]["text"]) == ("on-hold", "Missing: insurance payer")
-    coverage = {"resourceType": "Coverage", "id": "cov", "status": "active", "beneficiary": {"reference": "#pat"},
-                "payor": [{"display": "Medicare Part B"}], "type": {"text": "Medicare"}}
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov",
+        "status": "active",
+        "beneficiary": {"reference": "#pat"},
+        "payor": [{"display": "Medicare Part B"}],
+        "type": {"text": "Medicare"},
+    }
     updated = dict(sr, contained=[*resource["contained"], coverage], insurance=[{"reference": "#cov"}])
     updated.pop("meta")
     response = await client.put(f"/fhir/R4/ServiceRequest/{sr['id']}", json=updated, headers=FHIR_JSON)
@@ -120,19 +142,34 @@ async def test_a_fhir_referral_is_checked_and_an_updated_service_request_complet
 async def test_reminders_follow_and_after_the_deadline_it_is_declined_as_incomplete(client, session):
     await _rule(client)
     referrer = await make_provider(session, contact_points=[{"system": "email", "value": "dr@practice.test"}])
-    referral = (await client.post("/v1/referrals", json=referral_payload(
-        icd10_codes=[], referring_provider_id=str(referrer.id)))).json()
+    referral = (
+        await client.post(
+            "/v1/referrals", json=referral_payload(icd10_codes=[], referring_provider_id=str(referrer.id))
+        )
+    ).json()
     request = await session.get(InfoRequest, referral["id"])
     assert request.decline_at > request.next_reminder_at > utcnow()
     assert await completeness.sweep(session) == (0, 0)
     await session.execute(update(InfoRequest).values(next_reminder_at=utcnow() - timedelta(minutes=1)))
     assert await completeness.sweep(session) == (1, 0)
     assert await completeness.sweep(session) == (0, 0)
-    messages = (await session.execute(select(OutboxMessage.kind).where(
-        OutboxMessage.referral_id == referral["id"], OutboxMessage.kind == "status_needs_info"))).scalars().all()
+    messages = (
+        (
+            await session.execute(
+                select(OutboxMessage.kind).where(
+                    OutboxMessage.referral_id == referral["id"], OutboxMessage.kind == "status_needs_info"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert len(messages) == 2  # the ask and one reminder
-    await session.execute(update(InfoRequest).values(next_reminder_at=utcnow() - timedelta(minutes=1),
-                                                     decline_at=utcnow() - timedelta(minutes=1)))
+    await session.execute(
+        update(InfoRequest).values(
+            next_reminder_at=utcnow() - timedelta(minutes=1), decline_at=utcnow() - timedelta(minutes=1)
+        )
+    )
     assert await completeness.sweep(session) == (0, 1)
     declined = (await client.get(f"/v1/referrals/{referral['id']}")).json()
     assert (declined["status"], declined["status_reason"]) == ("declined", "incomplete")

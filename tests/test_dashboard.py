@@ -45,7 +45,14 @@ def test_every_metric_the_dashboard_queries_exists():
     asked = {family_of(name) for expr in queries(dashboard) for name in METRIC.findall(expr)}
     assert asked - exposed() == set()
     # And the dashboard covers what point 6 asks for.
-    for wanted in ("refloop_http_requests", "refloop_http_request_duration_seconds", "refloop_outbox_pending",
-                   "refloop_outbox_oldest_pending_age_seconds", "refloop_outbox_sends", "refloop_sla_breaches",
-                   "refloop_job_duration_seconds", "refloop_job_queue_delay_seconds"):
+    for wanted in (
+        "refloop_http_requests",
+        "refloop_http_request_duration_seconds",
+        "refloop_outbox_pending",
+        "refloop_outbox_oldest_pending_age_seconds",
+        "refloop_outbox_sends",
+        "refloop_sla_breaches",
+        "refloop_job_duration_seconds",
+        "refloop_job_queue_delay_seconds",
+    ):
         assert wanted in asked

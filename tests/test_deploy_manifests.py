@@ -13,8 +13,14 @@ from api.cli import app as cli
 from api.routers.health import router as health_router
 from domain.journey.document_settings import DocumentSettings
 from domain.outreach.settings import OutreachSettings
-from domain.shared.settings import (DatabaseSettings, FhirSettings, RedisSettings, SecuritySettings, Settings,
-                                    SmtpSettings)
+from domain.shared.settings import (
+    DatabaseSettings,
+    FhirSettings,
+    RedisSettings,
+    SecuritySettings,
+    Settings,
+    SmtpSettings,
+)
 from integrations.sms.sender import SmsSettings
 from workers.config import OutboxConfig
 
@@ -31,8 +37,11 @@ OTHER_VARIABLES = {
 
 
 def _manifests() -> dict[str, dict]:
-    return {path.name: yaml.safe_load(path.read_text()) for path in sorted(K8S.glob("*.yaml"))
-            if path.name != "kustomization.yaml"}
+    return {
+        path.name: yaml.safe_load(path.read_text())
+        for path in sorted(K8S.glob("*.yaml"))
+        if path.name != "kustomization.yaml"
+    }
 
 
 MANIFESTS = _manifests()
@@ -44,24 +53,43 @@ def _by_kind(kind: str) -> dict[str, dict]:
 
 def _pod_specs() -> dict[str, dict]:
     """Every pod template: Deployments' and the Job's."""
-    return {doc["metadata"]["name"]: doc["spec"]["template"]["spec"]
-            for doc in MANIFESTS.values() if doc["kind"] in ("Deployment", "Job")}
+    return {
+        doc["metadata"]["name"]: doc["spec"]["template"]["spec"]
+        for doc in MANIFESTS.values()
+        if doc["kind"] in ("Deployment", "Job")
+    }
 
 
 def _containers() -> list[tuple[str, dict]]:
-    return [(f"{name}/{c['name']}", c) for name, spec in _pod_specs().items()
-            for c in spec.get("initContainers", []) + spec["containers"]]
+    return [
+        (f"{name}/{c['name']}", c)
+        for name, spec in _pod_specs().items()
+        for c in spec.get("initContainers", []) + spec["containers"]
+    ]
 
 
 def _env_names(settings: type[BaseSettings]) -> set[str]:
     prefix = settings.model_config.get("env_prefix", "")
-    return {f"{prefix}{name}".upper() for name, field in settings.model_fields.items()
-            if not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings))}
+    return {
+        f"{prefix}{name}".upper()
+        for name, field in settings.model_fields.items()
+        if not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings))
+    }
 
 
 def _known_variables() -> set[str]:
-    groups = (Settings, DatabaseSettings, RedisSettings, SmtpSettings, SecuritySettings, FhirSettings,
-              DocumentSettings, OutreachSettings, SmsSettings, OutboxConfig)
+    groups = (
+        Settings,
+        DatabaseSettings,
+        RedisSettings,
+        SmtpSettings,
+        SecuritySettings,
+        FhirSettings,
+        DocumentSettings,
+        OutreachSettings,
+        SmsSettings,
+        OutboxConfig,
+    )
     return set().union(*(_env_names(group) for group in groups)) | OTHER_VARIABLES
 
 
@@ -116,8 +144,14 @@ def test_every_secret_key_referenced_is_in_the_secret() -> None:
         for source in container.get("envFrom", []):
             assert "secretRef" not in source, f"{where}: name each key, so this test can see them"
     assert referenced == keys, f"keys nobody reads: {keys - referenced}"
-    assert {"SECURITY_SECRET_KEY", "SECURITY_ENCRYPTION_KEYS", "SECURITY_BLIND_INDEX_KEY", "DATABASE_URL",
-            "REDIS_URL", "FHIR_PUSH_PRIVATE_KEY"} <= keys
+    assert {
+        "SECURITY_SECRET_KEY",
+        "SECURITY_ENCRYPTION_KEYS",
+        "SECURITY_BLIND_INDEX_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "FHIR_PUSH_PRIVATE_KEY",
+    } <= keys
 
 
 def test_every_variable_set_is_one_refloop_reads() -> None:
@@ -185,7 +219,8 @@ def test_service_autoscaler_and_budgets_point_at_the_pods() -> None:
     # The HPA computes utilisation against the request: a container without a CPU request is not scaled.
     assert "cpu" in deployments["refloop-api"]["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]
 
-    budgets = {name: selects(pdb["spec"]["selector"]["matchLabels"]) for name, pdb in
-               _by_kind("PodDisruptionBudget").items()}
+    budgets = {
+        name: selects(pdb["spec"]["selector"]["matchLabels"]) for name, pdb in _by_kind("PodDisruptionBudget").items()
+    }
     assert budgets == {"refloop-api": {"refloop-api"}, "refloop-worker": {"refloop-worker"}}
     assert deployments["refloop-api"]["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0

@@ -20,6 +20,11 @@ def test_dockerfile_is_hadolint_clean() -> None:
     hadolint = _hadolint()
     if hadolint is None:
         pytest.skip("hadolint is not installed (pip install -e '.[test]' installs it)")
-    result = subprocess.run([hadolint, "--no-color", "--failure-threshold", "info", "Dockerfile"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [hadolint, "--no-color", "--failure-threshold", "info", "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr

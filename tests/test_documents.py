@@ -2,7 +2,6 @@
 local and S3-compatible storage, and the completeness return when a required document arrives."""
 
 import base64
-import os
 import socket
 import subprocess
 import sys
@@ -17,7 +16,9 @@ from integrations import storage as storage_module
 from tests.factories import referral_payload
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
@@ -33,9 +34,14 @@ async def _referral(client, **overrides):
     return (await client.post("/v1/referrals", json=referral_payload(**overrides))).json()
 
 
-async def _upload(client, referral_id, data, content_type="application/pdf", kind="clinical_note", title="Cardiology note"):
-    return await client.post(f"/v1/referrals/{referral_id}/documents", data={"kind": kind, "title": title},
-                             files={"file": ("note.pdf", data, content_type)})
+async def _upload(
+    client, referral_id, data, content_type="application/pdf", kind="clinical_note", title="Cardiology note"
+):
+    return await client.post(
+        f"/v1/referrals/{referral_id}/documents",
+        data={"kind": kind, "title": title},
+        files={"file": ("note.pdf", data, content_type)},
+    )
 
 
 async def test_a_document_uploads_lists_and_downloads_sealed_at_rest_and_audited(client, session, local_storage):
@@ -43,7 +49,11 @@ async def test_a_document_uploads_lists_and_downloads_sealed_at_rest_and_audited
     created = await _upload(client, referral["id"], PDF)
     assert created.status_code == 201, created.text
     document = created.json()
-    assert (document["kind"], document["content_type"], document["size_bytes"]) == ("clinical_note", "application/pdf", len(PDF))
+    assert (document["kind"], document["content_type"], document["size_bytes"]) == (
+        "clinical_note",
+        "application/pdf",
+        len(PDF),
+    )
     listed = (await client.get(f"/v1/referrals/{referral['id']}/documents")).json()
     assert [d["id"] for d in listed] == [document["id"]] and listed[0]["title"] == "Cardiology note"
     stored = list(local_storage.rglob("*"))
@@ -53,11 +63,25 @@ async def test_a_document_uploads_lists_and_downloads_sealed_at_rest_and_audited
         download = await client.get(f"/v1/referrals/{referral['id']}/documents/{document['id']}/content")
         assert download.status_code == 200 and download.content == PDF
         assert download.headers["content-type"] == "application/pdf"
-    reads = (await session.execute(select(AuditEvent).where(
-        AuditEvent.action == "document.download", AuditEvent.entity_id == document["id"]))).scalars().all()
+    reads = (
+        (
+            await session.execute(
+                select(AuditEvent).where(
+                    AuditEvent.action == "document.download", AuditEvent.entity_id == document["id"]
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert len(reads) == 2
-    raw_title = (await session.execute(select(__import__("sqlalchemy").text("title")).select_from(
-        __import__("sqlalchemy").text("referral_documents")))).scalar()
+    raw_title = (
+        await session.execute(
+            select(__import__("sqlalchemy").text("title")).select_from(
+                __import__("sqlalchemy").text("referral_documents")
+            )
+        )
+    ).scalar()
     assert "Cardiology" not in raw_title
 
 
@@ -79,7 +103,7 @@ async def test_empty_mislabeled_or_unknown_files_are_refused_and_nothing_is_kept
     assert (await client.get(f"/v1/referrals/{referral['id']}/documents")).json() == []
     assert not [p for p in local_storage.rglob("*") if p.is_file()]
     assert (await _upload(client, referral["id"], PNG, "image/png")).status_code == 201
-    assert (await _upload(client, referral["id"], "Plain note\n".encode(), "text/plain; charset=utf-8")).status_code == 201
+    assert (await _upload(client, referral["id"], b"Plain note\n", "text/plain; charset=utf-8")).status_code == 201
 
 
 async def test_a_document_over_the_limit_is_413(client, local_storage, monkeypatch):
@@ -122,8 +146,11 @@ def s3_server(monkeypatch):
     import httpx
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -136,11 +163,17 @@ def s3_server(monkeypatch):
                     raise
                 time.sleep(0.2)
         settings = document_settings()
-        for name, value in (("s3_bucket", "refloop-documents"), ("s3_endpoint_url", endpoint),
-                            ("s3_access_key_id", "test"), ("s3_secret_access_key", "test"), ("s3_prefix", "t/")):
+        for name, value in (
+            ("s3_bucket", "refloop-documents"),
+            ("s3_endpoint_url", endpoint),
+            ("s3_access_key_id", "test"),
+            ("s3_secret_access_key", "test"),
+            ("s3_prefix", "t/"),
+        ):
             monkeypatch.setattr(settings, name, value)
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                              aws_access_key_id="test", aws_secret_access_key="test")
+        client = boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+        )
         client.create_bucket(Bucket="refloop-documents")
         storage_module.get_storage.cache_clear()
         yield client
@@ -165,17 +198,32 @@ async def test_documents_go_to_an_s3_compatible_store_when_configured(client, s3
 def _bundle(attachment: dict, *, identifier: str) -> dict:
     from tests.fhir_examples import service_request
 
-    sr = service_request(identifier=[{"system": "urn:ehr:orders", "value": identifier}],
-                         supportingInfo=[{"reference": "urn:uuid:6f1e9a42-0000-4000-8000-000000000001"}])
-    doc = {"resourceType": "DocumentReference", "status": "current",
-           "type": {"coding": [{"system": "http://loinc.org", "code": "64290-0"}], "text": "Insurance card"},
-           "content": [{"attachment": attachment}]}
-    return {"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"fullUrl": "urn:uuid:6f1e9a42-0000-4000-8000-000000000001", "resource": doc,
-         "request": {"method": "POST", "url": "DocumentReference"}},
-        {"fullUrl": "urn:uuid:6f1e9a42-0000-4000-8000-000000000002", "resource": sr,
-         "request": {"method": "POST", "url": "ServiceRequest"}},
-    ]}
+    sr = service_request(
+        identifier=[{"system": "urn:ehr:orders", "value": identifier}],
+        supportingInfo=[{"reference": "urn:uuid:6f1e9a42-0000-4000-8000-000000000001"}],
+    )
+    doc = {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "type": {"coding": [{"system": "http://loinc.org", "code": "64290-0"}], "text": "Insurance card"},
+        "content": [{"attachment": attachment}],
+    }
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:6f1e9a42-0000-4000-8000-000000000001",
+                "resource": doc,
+                "request": {"method": "POST", "url": "DocumentReference"},
+            },
+            {
+                "fullUrl": "urn:uuid:6f1e9a42-0000-4000-8000-000000000002",
+                "resource": sr,
+                "request": {"method": "POST", "url": "ServiceRequest"},
+            },
+        ],
+    }
 
 
 async def test_a_document_reference_in_a_transaction_becomes_a_document_of_the_referral(client, local_storage):
@@ -184,10 +232,15 @@ async def test_a_document_reference_in_a_transaction_becomes_a_document_of_the_r
     attachment = {"contentType": "image/png", "data": base64.b64encode(PNG).decode(), "title": "Card front"}
     response = await client.post("/fhir/R4", json=_bundle(attachment, identifier="DOC-1"), headers=FHIR_JSON)
     assert response.status_code == 200, response.text
-    referral_id = next(e["resource"]["id"] for e in response.json()["entry"] if e.get("resource", {}).get("resourceType") == "ServiceRequest")
+    referral_id = next(
+        e["resource"]["id"]
+        for e in response.json()["entry"]
+        if e.get("resource", {}).get("resourceType") == "ServiceRequest"
+    )
     listed = (await client.get(f"/v1/referrals/{referral_id}/documents")).json()
     assert [(d["kind"], d["title"], d["content_type"], d["source"]) for d in listed] == [
-        ("insurance_card", "Card front", "image/png", "fhir")]
+        ("insurance_card", "Card front", "image/png", "fhir")
+    ]
     content = await client.get(f"/v1/referrals/{referral_id}/documents/{listed[0]['id']}/content")
     assert content.content == PNG
 

@@ -5,7 +5,6 @@ import uuid
 from datetime import timedelta
 
 import httpx
-
 from sqlalchemy import select
 
 from domain.analytics.models import ReferralFact
@@ -22,8 +21,9 @@ PATIENT = {"given_name": "Maria T", "family_name": "Lopez", "birth_date": "1968-
 async def keyed_in_fax(client, *, days_ago: float = 5, **overrides):
     """A faxed referral that staff type in."""
     received_at = (utcnow() - timedelta(days=days_ago)).isoformat()
-    body = referral_payload(**{"patient": dict(PATIENT), "source_channel": "fax", "received_at": received_at,
-                               **overrides})
+    body = referral_payload(
+        **{"patient": dict(PATIENT), "source_channel": "fax", "received_at": received_at, **overrides}
+    )
     response = await client.post("/v1/referrals", json=body)
     assert response.status_code == 201, response.text
     return response.json()
@@ -59,7 +59,8 @@ async def test_a_keyed_in_fax_and_an_ehr_push_for_the_same_patient_and_service_l
 
     pairs = (await client.get(f"/v1/referrals/{fax['id']}/duplicates")).json()
     assert [(p["referral"]["id"], p["status"], p["matched"]) for p in pairs] == [
-        (pushed["id"], "open", ["name_birth_date"])]
+        (pushed["id"], "open", ["name_birth_date"])
+    ]
     flagged = (await client.get("/v1/referrals", params={"duplicates": "flagged"})).json()["items"]
     assert {r["id"] for r in flagged} == {fax["id"], pushed["id"]}
     assert all(r["duplicate_reason"] for r in flagged)
@@ -96,8 +97,11 @@ async def test_correcting_a_mistyped_name_reveals_the_duplicate(client):
     pushed = await ehr_push(client)
     typo = await keyed_in_fax(client, patient={**PATIENT, "family_name": "Lopes"})
     assert typo["possible_duplicate"] is False
-    fixed = await client.patch(f"/v1/referrals/{typo['id']}", json={"patient": {"family_name": "Lopez"}},
-                               headers={"If-Match": f'"{typo["version"]}"'})
+    fixed = await client.patch(
+        f"/v1/referrals/{typo['id']}",
+        json={"patient": {"family_name": "Lopez"}},
+        headers={"If-Match": f'"{typo["version"]}"'},
+    )
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["possible_duplicate"] is True
     assert (await referral(client, pushed["id"]))["possible_duplicate"] is True
@@ -111,16 +115,22 @@ async def test_the_policy_is_a_setting_same_channel_window_and_off(client):
     second_fax = await keyed_in_fax(client, days_ago=1)
     assert second_fax["possible_duplicate"] is False  # a repeat through the same channel, by default
 
-    saved = await client.put("/v1/settings/duplicates", json={"enabled": True, "window_days": 30, "same_channel": True},
-                             headers={"If-Match": '"0"'})
+    saved = await client.put(
+        "/v1/settings/duplicates",
+        json={"enabled": True, "window_days": 30, "same_channel": True},
+        headers={"If-Match": '"0"'},
+    )
     assert saved.status_code == 200 and saved.json()["version"] == 1
     third = await keyed_in_fax(client, days_ago=0)
     assert third["possible_duplicate"] is True
     assert len((await client.get(f"/v1/referrals/{third['id']}/duplicates")).json()) == 2
     assert "both through fax" in third["duplicate_reason"]
 
-    stale = await client.put("/v1/settings/duplicates", json={"enabled": False, "window_days": 30, "same_channel": True},
-                             headers={"If-Match": '"0"'})
+    stale = await client.put(
+        "/v1/settings/duplicates",
+        json={"enabled": False, "window_days": 30, "same_channel": True},
+        headers={"If-Match": '"0"'},
+    )
     assert stale.status_code == 412 and stale.headers["content-type"] == "application/problem+json"
     bad = await client.put("/v1/settings/duplicates", json={"enabled": True, "window_days": 0, "same_channel": True})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.window_days"
@@ -153,7 +163,9 @@ async def test_link_keeps_both_as_related_and_dismiss_says_not_a_duplicate(clien
     pair = (await client.get(f"/v1/referrals/{pushed['id']}/duplicates")).json()[0]
     assert (pair["status"], pair["decided_by"] is not None) == ("linked", True)
     assert [e["detail"]["action"] for e in await events(client, pushed["id"]) if e["kind"] == "duplicate"] == [
-        "flagged", "linked"]
+        "flagged",
+        "linked",
+    ]
 
     another = await keyed_in_fax(client, days_ago=3, source_channel="phone")
     assert another["possible_duplicate"] is True
@@ -168,19 +180,27 @@ async def test_merge_moves_tasks_and_appointments_and_the_survivor_shows_the_mer
     fax = await keyed_in_fax(client)
     pushed = await ehr_push(client)
     await client.post(f"/v1/referrals/{fax['id']}/notes", json={"text": "Faxed cover sheet says call after 3 pm"})
-    task = await client.post("/v1/tasks", json={"type": "call_patient", "title": "Call about the fax",
-                                                "referral_id": fax["id"],
-                                                "due_at": (utcnow() + timedelta(days=1)).isoformat()})
+    task = await client.post(
+        "/v1/tasks",
+        json={
+            "type": "call_patient",
+            "title": "Call about the fax",
+            "referral_id": fax["id"],
+            "due_at": (utcnow() + timedelta(days=1)).isoformat(),
+        },
+    )
     assert task.status_code == 201, task.text
-    appointment = await client.post("/v1/appointments", json={
-        "referral_id": fax["id"], "start": (utcnow() + timedelta(days=7)).isoformat()})
+    appointment = await client.post(
+        "/v1/appointments", json={"referral_id": fax["id"], "start": (utcnow() + timedelta(days=7)).isoformat()}
+    )
     assert appointment.status_code == 201, appointment.text
     before = await referral(client, pushed["id"])
     fax_before = await referral(client, fax["id"])
     assert fax_before["status"] == "scheduled"  # the booked appointment scheduled it
 
-    merged = await client.post(f"/v1/referrals/{pushed['id']}/duplicates/{fax['id']}/merge",
-                               headers={"If-Match": f'"{before["version"]}"'})
+    merged = await client.post(
+        f"/v1/referrals/{pushed['id']}/duplicates/{fax['id']}/merge", headers={"If-Match": f'"{before["version"]}"'}
+    )
     assert merged.status_code == 200, merged.text
     survivor = merged.json()
     assert survivor["id"] == pushed["id"] and survivor["possible_duplicate"] is False
@@ -191,8 +211,17 @@ async def test_merge_moves_tasks_and_appointments_and_the_survivor_shows_the_mer
     assert gone["status"] == "scheduled"  # it keeps its own state and history
     clock = await session.get(ReferralClock, uuid.UUID(fax["id"]), populate_existing=True)
     assert clock.is_open is False and clock.next_due_at is None  # off every work queue
-    facts = (await session.execute(select(ReferralFact.referral_id).where(
-        ReferralFact.referral_id.in_([uuid.UUID(fax["id"]), uuid.UUID(pushed["id"])])))).scalars().all()
+    facts = (
+        (
+            await session.execute(
+                select(ReferralFact.referral_id).where(
+                    ReferralFact.referral_id.in_([uuid.UUID(fax["id"]), uuid.UUID(pushed["id"])])
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert facts == [uuid.UUID(pushed["id"])]  # the figures count the patient's referral once
     assert (await client.get(f"/v1/tasks/{task.json()['id']}")).json()["referral_id"] == pushed["id"]
     assert (await client.get(f"/v1/appointments/{appointment.json()['id']}")).json()["referral_id"] == pushed["id"]
@@ -202,8 +231,11 @@ async def test_merge_moves_tasks_and_appointments_and_the_survivor_shows_the_mer
     assert {e["kind"] for e in from_fax} >= {"created", "note", "duplicate"}
     assert any(e["note"] == "Faxed cover sheet says call after 3 pm" for e in from_fax)
     own = [e["detail"] for e in timeline if e["referral_id"] == pushed["id"] and e["kind"] == "duplicate"]
-    assert own[-1] == {"action": "merged", "other_id": fax["id"],
-                       "moved": {"tasks": 1, "appointments": 1, "documents": 0}}
+    assert own[-1] == {
+        "action": "merged",
+        "other_id": fax["id"],
+        "moved": {"tasks": 1, "appointments": 1, "documents": 0},
+    }
     kept = await events(client, fax["id"])
     assert kept[-1]["detail"] == {"action": "merged_into", "other_id": pushed["id"]}
     assert any(e["kind"] == "note" for e in kept)
@@ -213,8 +245,9 @@ async def test_merge_moves_tasks_and_appointments_and_the_survivor_shows_the_mer
     assert fax["id"] not in listed and pushed["id"] in listed
     merged_list = (await client.get("/v1/referrals", params={"duplicates": "merged"})).json()["items"]
     assert [r["id"] for r in merged_list] == [fax["id"]]
-    refused = await client.patch(f"/v1/referrals/{fax['id']}", json={"urgency": "stat"},
-                                 headers={"If-Match": f'"{gone["version"]}"'})
+    refused = await client.patch(
+        f"/v1/referrals/{fax['id']}", json={"urgency": "stat"}, headers={"If-Match": f'"{gone["version"]}"'}
+    )
     assert refused.status_code == 409 and refused.json()["type"].endswith("referral-merged")
     assert refused.json()["merged_into_id"] == pushed["id"]
     moved = await client.post(f"/v1/referrals/{fax['id']}/transitions", json={"to": "accepted"})
@@ -231,8 +264,9 @@ async def test_bad_merges_are_clear_problems(client):
     assert itself.json()["errors"][0]["field"] == "path.other_id"
     not_paired = await client.post(f"/v1/referrals/{fax['id']}/duplicates/{stranger['id']}/merge")
     assert not_paired.status_code == 404
-    stale = await client.post(f"/v1/referrals/{pushed['id']}/duplicates/{fax['id']}/merge",
-                              headers={"If-Match": '"99"'})
+    stale = await client.post(
+        f"/v1/referrals/{pushed['id']}/duplicates/{fax['id']}/merge", headers={"If-Match": '"99"'}
+    )
     assert stale.status_code == 412
     assert (await referral(client, fax["id"]))["merged_into_id"] is None  # nothing half-done
 
@@ -258,8 +292,12 @@ async def test_an_analyst_cannot_see_duplicates_and_a_clinician_cannot_merge(cli
 async def test_two_concurrent_merges_of_one_pair_do_not_both_win(live_server):
     async with httpx.AsyncClient(base_url=live_server, timeout=30, headers=staff_headers()) as http:
         received_at = (utcnow() - timedelta(days=2)).isoformat()
-        fax = (await http.post("/v1/referrals", json=referral_payload(
-            patient=dict(PATIENT), source_channel="fax", received_at=received_at))).json()
+        fax = (
+            await http.post(
+                "/v1/referrals",
+                json=referral_payload(patient=dict(PATIENT), source_channel="fax", received_at=received_at),
+            )
+        ).json()
         pushed = (await http.post("/fhir/R4/ServiceRequest", json=service_request(), headers=FHIR_JSON)).json()
         one, other = await asyncio.gather(
             http.post(f"/v1/referrals/{fax['id']}/duplicates/{pushed['id']}/merge"),
@@ -276,8 +314,9 @@ async def test_a_transaction_bundle_from_the_ehr_is_flagged_in_its_own_transacti
     from tests.test_fhir_bundles import bundle, directory_entries, referral_entry
 
     await keyed_in_fax(client, patient={"given_name": "Ada", "family_name": "Okafor", "birth_date": "1990-05-02"})
-    response = await client.post("/fhir/R4", json=bundle("transaction", referral_entry("DUP-1"), *directory_entries()),
-                                 headers=FHIR_JSON)
+    response = await client.post(
+        "/fhir/R4", json=bundle("transaction", referral_entry("DUP-1"), *directory_entries()), headers=FHIR_JSON
+    )
     assert response.status_code == 200, response.text
     created = response.json()["entry"][0]["resource"]["id"]
     flagged = await referral(client, created)

@@ -7,8 +7,10 @@ import pytest
 
 from bench.faults import RECOVERY_LIMIT_S, run
 
-pytestmark = pytest.mark.skipif(not (shutil.which("pg_ctl") and shutil.which("initdb") and shutil.which("redis-server")),
-                                reason="needs PostgreSQL's server binaries and redis-server")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("pg_ctl") and shutil.which("initdb") and shutil.which("redis-server")),
+    reason="needs PostgreSQL's server binaries and redis-server",
+)
 
 
 async def test_outages_answer_503_then_recover_and_lose_nothing():

@@ -27,9 +27,16 @@ async def test_an_ehr_gets_what_its_scopes_grant(client_for, session):
 
     writer = await ehr_caller(client_for, session, ["system/ServiceRequest.write", "system/ServiceRequest.read"])
     assert (await writer.post("/fhir/R4/ServiceRequest", json=service_request(), headers=FHIR_JSON)).status_code == 201
-    bundle = {"resourceType": "Bundle", "type": "batch", "entry": [{
-        "resource": {"resourceType": "Practitioner", "name": [{"family": "Nguyen"}]},
-        "request": {"method": "POST", "url": "Practitioner"}}]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {
+                "resource": {"resourceType": "Practitioner", "name": [{"family": "Nguyen"}]},
+                "request": {"method": "POST", "url": "Practitioner"},
+            }
+        ],
+    }
     # A Bundle needs the scope of every entry it carries.
     denied = await writer.post("/fhir/R4", json=bundle, headers=FHIR_JSON)
     assert denied.status_code == 403 and "Practitioner" in outcome_text(denied.json())

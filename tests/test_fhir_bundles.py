@@ -3,19 +3,32 @@
 from tests.fhir_examples import FHIR_JSON, assert_valid_r4, expressions, outcome_text, service_request
 
 NPI = "http://hl7.org/fhir/sid/us-npi"
-PATIENT = {"resourceType": "Patient", "name": [{"family": "Okafor", "given": ["Ada"]}], "birthDate": "1990-05-02",
-           "gender": "female"}
-DOCTOR = {"resourceType": "Practitioner", "identifier": [{"system": NPI, "value": "1982736450"}],
-          "name": [{"family": "Nguyen", "given": ["Linh"]}]}
+PATIENT = {
+    "resourceType": "Patient",
+    "name": [{"family": "Okafor", "given": ["Ada"]}],
+    "birthDate": "1990-05-02",
+    "gender": "female",
+}
+DOCTOR = {
+    "resourceType": "Practitioner",
+    "identifier": [{"system": NPI, "value": "1982736450"}],
+    "name": [{"family": "Nguyen", "given": ["Linh"]}],
+}
 
 
 def referral_entry(value: str, patient_url: str = "urn:uuid:pat-1", **overrides) -> dict:
-    resource = service_request(identifier=[{"system": "urn:ehr:orders", "value": value}],
-                               subject={"reference": patient_url}, requester={"reference": "urn:uuid:doc-1"})
+    resource = service_request(
+        identifier=[{"system": "urn:ehr:orders", "value": value}],
+        subject={"reference": patient_url},
+        requester={"reference": "urn:uuid:doc-1"},
+    )
     resource.pop("contained")
     resource.update(overrides)
-    return {"fullUrl": f"urn:uuid:sr-{value}", "resource": resource,
-            "request": {"method": "POST", "url": "ServiceRequest", "ifNoneExist": f"identifier=urn:ehr:orders|{value}"}}
+    return {
+        "fullUrl": f"urn:uuid:sr-{value}",
+        "resource": resource,
+        "request": {"method": "POST", "url": "ServiceRequest", "ifNoneExist": f"identifier=urn:ehr:orders|{value}"},
+    }
 
 
 def bundle(kind: str, *entries: dict) -> dict:
@@ -31,8 +44,9 @@ def directory_entries(patient: dict = PATIENT) -> list[dict]:
 
 
 async def test_transaction_resolves_urn_uuid_references_across_entries(client):
-    response = await client.post("/fhir/R4", json=bundle("transaction", referral_entry("T-1"), *directory_entries()),
-                                 headers=FHIR_JSON)
+    response = await client.post(
+        "/fhir/R4", json=bundle("transaction", referral_entry("T-1"), *directory_entries()), headers=FHIR_JSON
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert_valid_r4(body)
@@ -52,8 +66,12 @@ async def test_transaction_resolves_urn_uuid_references_across_entries(client):
 
 async def test_a_failing_entry_undoes_the_whole_transaction(client):
     no_birth_date = {k: v for k, v in PATIENT.items() if k != "birthDate"}
-    entries = [referral_entry("T-ok", "urn:uuid:pat-ok"), referral_entry("T-bad"), *directory_entries(no_birth_date),
-               {"fullUrl": "urn:uuid:pat-ok", "resource": PATIENT, "request": {"method": "POST", "url": "Patient"}}]
+    entries = [
+        referral_entry("T-ok", "urn:uuid:pat-ok"),
+        referral_entry("T-bad"),
+        *directory_entries(no_birth_date),
+        {"fullUrl": "urn:uuid:pat-ok", "resource": PATIENT, "request": {"method": "POST", "url": "Patient"}},
+    ]
     response = await client.post("/fhir/R4", json=bundle("transaction", *entries), headers=FHIR_JSON)
     assert response.status_code == 422, response.text
     assert expressions(response.json()) == ["Bundle.entry[2].resource.birthDate"]
@@ -86,8 +104,10 @@ async def test_a_batch_keeps_what_succeeded_and_reports_what_failed(client):
 
 
 async def test_bundle_entries_we_do_not_offer_are_refused(client):
-    read = {"request": {"method": "GET", "url": "ServiceRequest?status=active"}, "resource": {"resourceType": "Basic",
-                                                                                             "code": {"text": "x"}}}
+    read = {
+        "request": {"method": "GET", "url": "ServiceRequest?status=active"},
+        "resource": {"resourceType": "Basic", "code": {"text": "x"}},
+    }
     response = await client.post("/fhir/R4", json=bundle("transaction", read), headers=FHIR_JSON)
     assert response.status_code == 400
     assert expressions(response.json()) == ["Bundle.entry[0].request.method"]

@@ -13,16 +13,30 @@ REFUSED = {
     "nhs-bars/Bundle-message-ValidationRequest-POST.json": (400, "message Bundle", "Bundle.type"),
     "nhs-bars/Bundle-searchset-slots-GET-success.json": (400, "searchset Bundle", "Bundle.type"),
     "hl7-us-core/CapabilityStatement-us-core-client.json": (404, "CapabilityStatement is not supported", None),
-    "nhs-bars/CapabilityStatement-BaRS_API_Capability_Statement.json": (404, "CapabilityStatement is not supported", None),
-    "nhs-bars/ServiceRequest-service_request-id-GET-success.json": (400, "PatientInstruction", "ServiceRequest.basedOn"),
+    "nhs-bars/CapabilityStatement-BaRS_API_Capability_Statement.json": (
+        404,
+        "CapabilityStatement is not supported",
+        None,
+    ),
+    "nhs-bars/ServiceRequest-service_request-id-GET-success.json": (
+        400,
+        "PatientInstruction",
+        "ServiceRequest.basedOn",
+    ),
     "hl7-davinci-crd/servicerequest-example.json": (422, "draft", "ServiceRequest.status"),
     "hl7-davinci-crd/task-questionnaire-example.json": (422, "MedicationRequest", "Task.basedOn[0]"),
     # Sent on their own, these name things this server does not know (yet); see the accepted tests below.
-    "hl7-sdoh-clinicalcare/Task-SDOHCC-TaskReferralManagementOrderFulfillmentCompletedExample.json":
-        (422, "not a referral known here", "Task.focus"),
+    "hl7-sdoh-clinicalcare/Task-SDOHCC-TaskReferralManagementOrderFulfillmentCompletedExample.json": (
+        422,
+        "not a referral known here",
+        "Task.focus",
+    ),
     "nhs-bars/Appointment-appointment-PUT-body.json": (422, "not a referral known here", "Appointment.basedOn[0]"),
-    "hl7-sdoh-clinicalcare/PractitionerRole-SDOHCC-PractitionerRoleDrJanWaterExample.json":
-        (422, "not in the directory", "PractitionerRole.practitioner"),
+    "hl7-sdoh-clinicalcare/PractitionerRole-SDOHCC-PractitionerRoleDrJanWaterExample.json": (
+        422,
+        "not in the directory",
+        "PractitionerRole.practitioner",
+    ),
     "hl7-us-core/servicerequest-cbc.json": (422, "subject", "ServiceRequest.subject"),
 }
 ACCEPTED_ALONE = {
@@ -39,8 +53,10 @@ ACCEPTED_ALONE = {
 NEEDS_PATIENT = {
     "hl7-us-core/servicerequest-cbc.json": ("hl7-us-core/patient-example.json", "laboratory"),
     "hl7-us-core/servicerequest-rehab.json": ("hl7-us-core/patient-example.json", "social services"),
-    "hl7-sdoh-clinicalcare/ServiceRequest-SDOHCC-ServiceRequestActiveFoodPantryApplicationAssistExample.json":
-        ("hl7-sdoh-clinicalcare/Patient-pat-53234.json", "social services"),
+    "hl7-sdoh-clinicalcare/ServiceRequest-SDOHCC-ServiceRequestActiveFoodPantryApplicationAssistExample.json": (
+        "hl7-sdoh-clinicalcare/Patient-pat-53234.json",
+        "social services",
+    ),
 }
 
 
@@ -54,7 +70,9 @@ async def send(client, resource):
 
 
 async def put(client, resource):
-    response = await client.put(f"/fhir/R4/{resource['resourceType']}/{resource['id']}", json=resource, headers=FHIR_JSON)
+    response = await client.put(
+        f"/fhir/R4/{resource['resourceType']}/{resource['id']}", json=resource, headers=FHIR_JSON
+    )
     assert response.status_code in (200, 201), response.text
     return response.json()
 
@@ -107,8 +125,10 @@ async def test_example_service_request_becomes_a_referral_once_its_patient_is_kn
 
 async def test_sdoh_practitioner_role_is_accepted_once_its_practitioner_and_organization_are_known(client):
     await put(client, load("hl7-sdoh-clinicalcare/Practitioner-SDOHCC-PractitionerDrJanWaterExample.json"))
-    await put(client, {"resourceType": "Organization", "id": "SDOHCC-OrganizationClinicExample",
-                       "name": "Better Health Clinic"})
+    await put(
+        client,
+        {"resourceType": "Organization", "id": "SDOHCC-OrganizationClinicExample", "name": "Better Health Clinic"},
+    )
     role = load("hl7-sdoh-clinicalcare/PractitionerRole-SDOHCC-PractitionerRoleDrJanWaterExample.json")
     response = await send(client, role)
     assert response.status_code == 201, response.text
@@ -182,6 +202,12 @@ async def test_au_transaction_makes_one_referral_with_its_directory_and_keeps_th
     # Sent again, the same transaction changes nothing: the same referral, not a second one.
     again = await send(client, bundle)
     assert again.status_code == 200, again.text
-    found = (await client.get("/fhir/R4/ServiceRequest", params={
-        "identifier": "http://ns.electronichealth.net.au/id/hpio-scoped/order/1.0/8003624523203666|PON-Genie-20231110162757-0654"})).json()
+    found = (
+        await client.get(
+            "/fhir/R4/ServiceRequest",
+            params={
+                "identifier": "http://ns.electronichealth.net.au/id/hpio-scoped/order/1.0/8003624523203666|PON-Genie-20231110162757-0654"
+            },
+        )
+    ).json()
     assert [e["resource"]["id"] for e in found["entry"]] == [sr_id]

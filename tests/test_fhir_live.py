@@ -27,15 +27,17 @@ async def test_fifty_simultaneous_copies_make_one_referral(live_server):  # noqa
         statuses = sorted(r.status_code for r in responses)
         assert statuses == [200] * 49 + [201], [r.text for r in responses if r.status_code not in (200, 201)][:3]
         assert len({r.json()["id"] for r in responses}) == 1
-        found = (await client.get("/fhir/R4/ServiceRequest", params={"identifier": "urn:ehr:orders|RACE-1"},
-                                  headers=headers)).json()
+        found = (
+            await client.get("/fhir/R4/ServiceRequest", params={"identifier": "urn:ehr:orders|RACE-1"}, headers=headers)
+        ).json()
         assert len(found["entry"]) == 1
 
 
 async def test_a_published_fhir_client_can_refer_poll_and_book(live_server):  # noqa: F811
     token = staff_headers("intake")["Authorization"]
-    client = AsyncFHIRClient(f"{live_server}/fhir/R4", authorization=token,
-                             extra_headers={"Accept": "application/fhir+json"})
+    client = AsyncFHIRClient(
+        f"{live_server}/fhir/R4", authorization=token, extra_headers={"Accept": "application/fhir+json"}
+    )
     referral = client.resource("ServiceRequest", **{k: v for k, v in service_request().items() if k != "resourceType"})
     await referral.save()
     assert referral.id
@@ -52,9 +54,14 @@ async def test_a_published_fhir_client_can_refer_poll_and_book(live_server):  # 
     tasks = await client.resources("Task").search(based_on=f"ServiceRequest/{referral.id}").fetch()
     assert [t["status"] for t in tasks] == ["received"]
 
-    appointment = client.resource("Appointment", status="booked", start="2026-12-01T09:00:00Z",
-                                  end="2026-12-01T09:30:00Z", basedOn=[{"reference": f"ServiceRequest/{referral.id}"}],
-                                  participant=[{"actor": {"display": "Dr Heart"}, "status": "accepted"}])
+    appointment = client.resource(
+        "Appointment",
+        status="booked",
+        start="2026-12-01T09:00:00Z",
+        end="2026-12-01T09:30:00Z",
+        basedOn=[{"reference": f"ServiceRequest/{referral.id}"}],
+        participant=[{"actor": {"display": "Dr Heart"}, "status": "accepted"}],
+    )
     await appointment.save()
     task = await client.reference("Task", referral.id).to_resource()
     assert (task["status"], task["businessStatus"]["coding"][0]["code"]) == ("in-progress", "scheduled")

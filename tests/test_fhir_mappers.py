@@ -24,10 +24,17 @@ def test_priority_is_the_urgency(priority):
 
 
 def test_icd10_codes_are_normalised_and_other_systems_left_to_the_original():
-    resource = service_request(reasonCode=[
-        {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "i2510"},
-                    {"system": "http://snomed.info/sct", "code": "53741008", "display": "Coronary arteriosclerosis"}]},
-        {"text": "Angina on exertion"}])
+    resource = service_request(
+        reasonCode=[
+            {
+                "coding": [
+                    {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "i2510"},
+                    {"system": "http://snomed.info/sct", "code": "53741008", "display": "Coronary arteriosclerosis"},
+                ]
+            },
+            {"text": "Angina on exertion"},
+        ]
+    )
     referral = mapped(resource)
     assert referral.icd10_codes == ["I25.10"]
     assert referral.reason == "Coronary arteriosclerosis; Angina on exertion"
@@ -53,12 +60,21 @@ def test_the_au_pathology_request_maps_from_its_own_bundle():
     assert referral.source_identifier == "PON-Genie-20231110162757-0654"
 
 
-@pytest.mark.parametrize(("status", "fhir_status"), [("received", "active"), ("completed", "active"),
-                                                     ("closed", "completed"), ("cancelled", "revoked")])
+@pytest.mark.parametrize(
+    ("status", "fhir_status"),
+    [("received", "active"), ("completed", "active"), ("closed", "completed"), ("cancelled", "revoked")],
+)
 def test_read_back_lays_our_state_over_the_original(status, fhir_status):
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    referral = SimpleNamespace(id=uuid.uuid4(), version=3, updated_at=now, status=status, urgency="asap",
-                               source_system="urn:ehr:orders", source_identifier="ORD-1")
+    referral = SimpleNamespace(
+        id=uuid.uuid4(),
+        version=3,
+        updated_at=now,
+        status=status,
+        urgency="asap",
+        source_system="urn:ehr:orders",
+        source_identifier="ORD-1",
+    )
     rendered = referral_to_service_request(referral, service_request())
     assert_valid_r4(rendered)
     assert (rendered["status"], rendered["priority"], rendered["meta"]["versionId"]) == (fhir_status, "asap", "3")

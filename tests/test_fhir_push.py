@@ -49,7 +49,11 @@ class FhirEndpoint:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def tasks(self) -> list[tuple[str, str | None]]:
-        return [(b["status"], (b.get("businessStatus") or {}).get("text")) for p, b in self.puts if p.startswith("/fhir/Task/")]
+        return [
+            (b["status"], (b.get("businessStatus") or {}).get("text"))
+            for p, b in self.puts
+            if p.startswith("/fhir/Task/")
+        ]
 
     def close(self) -> None:
         self.server.shutdown()
@@ -65,8 +69,15 @@ def endpoint():
 
 async def ehr_with_base_url(base: str) -> EhrClient:
     async with unit_of_work() as session:
-        ehr = EhrClient(client_id=f"ehr-push-{uuid.uuid4().hex[:8]}", name="Referring EHR", jwks={"keys": []},
-                        scopes=["system/*.*"], fhir_base_url=base, active=True, created_by="test")
+        ehr = EhrClient(
+            client_id=f"ehr-push-{uuid.uuid4().hex[:8]}",
+            name="Referring EHR",
+            jwks={"keys": []},
+            scopes=["system/*.*"],
+            fhir_base_url=base,
+            active=True,
+            created_by="test",
+        )
         session.add(ehr)
     return ehr
 
@@ -74,16 +85,24 @@ async def ehr_with_base_url(base: str) -> EhrClient:
 async def referral_from(ehr: EhrClient, **overrides) -> str:
     resource = service_request(**overrides)
     async with unit_of_work() as session:
-        result = await service_requests.create(session, resource=resource, model=ServiceRequest.model_validate(resource),
-                                               actor=f"ehr:{ehr.client_id}", resolver=Resolver(session),
-                                               fhir_client=ehr.client_id)
+        result = await service_requests.create(
+            session,
+            resource=resource,
+            model=ServiceRequest.model_validate(resource),
+            actor=f"ehr:{ehr.client_id}",
+            resolver=Resolver(session),
+            fhir_client=ehr.client_id,
+        )
     return result.resource["id"]
 
 
 async def fhir_rows(referral_id: str) -> list[OutboxMessage]:
     async with unit_of_work() as session:
-        stmt = select(OutboxMessage).where(OutboxMessage.referral_id == uuid.UUID(referral_id),
-                                           OutboxMessage.channel == "fhir").order_by(OutboxMessage.created_at)
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.referral_id == uuid.UUID(referral_id), OutboxMessage.channel == "fhir")
+            .order_by(OutboxMessage.created_at)
+        )
         return list((await session.execute(stmt)).scalars())
 
 
@@ -95,26 +114,47 @@ async def test_the_sending_ehr_hears_every_change_and_the_loop_closes(endpoint, 
     assert endpoint.tasks() == [("received", None)]  # the acknowledgement
 
     async with unit_of_work() as session:
-        await referrals.transition(session, referral_id=uuid.UUID(referral_id), to=S.accepted, reason=None,
-                                   note=None, actor="intake")
+        await referrals.transition(
+            session, referral_id=uuid.UUID(referral_id), to=S.accepted, reason=None, note=None, actor="intake"
+        )
     await drain(arq_redis)
-    appointment = {"resourceType": "Appointment", "status": "booked", "start": "2026-12-01T09:00:00Z",
-                   "basedOn": [{"reference": f"ServiceRequest/{referral_id}"}],
-                   "participant": [{"actor": {"display": "Dr Heart"}, "status": "accepted"}]}
+    appointment = {
+        "resourceType": "Appointment",
+        "status": "booked",
+        "start": "2026-12-01T09:00:00Z",
+        "basedOn": [{"reference": f"ServiceRequest/{referral_id}"}],
+        "participant": [{"actor": {"display": "Dr Heart"}, "status": "accepted"}],
+    }
     async with unit_of_work() as session:
-        booked = await appointments.create(session, resource=appointment, model=Appointment.model_validate(appointment),
-                                           actor="scheduler", resolver=Resolver(session))
+        booked = await appointments.create(
+            session,
+            resource=appointment,
+            model=Appointment.model_validate(appointment),
+            actor="scheduler",
+            resolver=Resolver(session),
+        )
     await drain(arq_redis)
     fulfilled = dict(booked.resource, status="fulfilled")
     async with unit_of_work() as session:
-        await appointments.update(session, resource_id=fulfilled["id"], resource=fulfilled,
-                                  model=Appointment.model_validate(fulfilled), actor="clinic", resolver=Resolver(session),
-                                  expected_version=None)
+        await appointments.update(
+            session,
+            resource_id=fulfilled["id"],
+            resource=fulfilled,
+            model=Appointment.model_validate(fulfilled),
+            actor="clinic",
+            resolver=Resolver(session),
+            expected_version=None,
+        )
     for _ in range(3):
         await drain(arq_redis)
 
-    assert endpoint.tasks() == [("received", None), ("accepted", None), ("in-progress", "Appointment scheduled"),
-                                ("in-progress", "Patient seen"), ("completed", "Consult report sent")]
+    assert endpoint.tasks() == [
+        ("received", None),
+        ("accepted", None),
+        ("in-progress", "Appointment scheduled"),
+        ("in-progress", "Patient seen"),
+        ("completed", "Consult report sent"),
+    ]
     paths = [p for p, _ in endpoint.puts]
     assert paths.count(f"/fhir/Appointment/{booked.resource['id']}") == 2  # booked, then fulfilled
     note = next(b for p, b in endpoint.puts if p == f"/fhir/Communication/{referral_id}-closure")
@@ -157,13 +197,34 @@ async def test_a_referral_sent_by_an_ehr_is_tied_to_it_and_queues_its_acknowledg
     caller.headers["Authorization"] = f"Bearer {ehr_token(ehr, ['system/ServiceRequest.write'])}"
     response = await caller.post("/fhir/R4/ServiceRequest", json=service_request(), headers=FHIR_JSON)
     assert response.status_code == 201, response.text
-    rows = (await session.execute(select(OutboxMessage).where(
-        OutboxMessage.referral_id == uuid.UUID(response.json()["id"]), OutboxMessage.channel == "fhir"))).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.referral_id == uuid.UUID(response.json()["id"]), OutboxMessage.channel == "fhir"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert [(r.kind, r.recipient_id) for r in rows] == [("fhir_task", ehr.id)]
     # A referral keyed in by staff has no EHR to push to.
     staff = await (await client_for("intake")).post(
-        "/fhir/R4/ServiceRequest", json=service_request(identifier=[{"system": "urn:x", "value": "1"}]), headers=FHIR_JSON)
+        "/fhir/R4/ServiceRequest",
+        json=service_request(identifier=[{"system": "urn:x", "value": "1"}]),
+        headers=FHIR_JSON,
+    )
     assert staff.status_code == 201
-    none = (await session.execute(select(OutboxMessage).where(
-        OutboxMessage.referral_id == uuid.UUID(staff.json()["id"]), OutboxMessage.channel == "fhir"))).scalars().all()
+    none = (
+        (
+            await session.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.referral_id == uuid.UUID(staff.json()["id"]), OutboxMessage.channel == "fhir"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert none == []

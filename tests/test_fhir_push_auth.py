@@ -43,8 +43,10 @@ class SecuredEhr:
 
             def do_GET(self) -> None:
                 if self.path == "/fhir/.well-known/smart-configuration":
-                    self._answer(200, {"token_endpoint": f"{ehr.origin}/auth/token",
-                                       "grant_types_supported": ["client_credentials"]})
+                    self._answer(
+                        200,
+                        {"token_endpoint": f"{ehr.origin}/auth/token", "grant_types_supported": ["client_credentials"]},
+                    )
                 else:
                     self._answer(404, {})
 
@@ -53,8 +55,9 @@ class SecuredEhr:
                 if ehr.token_status != 200:
                     self._answer(ehr.token_status, {"error": "invalid_client"})
                     return
-                claims = jwt.decode(form["client_assertion"][0], ehr.jwks, algorithms=["RS384"],
-                                    audience=f"{ehr.origin}/auth/token")
+                claims = jwt.decode(
+                    form["client_assertion"][0], ehr.jwks, algorithms=["RS384"], audience=f"{ehr.origin}/auth/token"
+                )
                 ehr.assertions.append({**claims, "scope": form["scope"][0], "grant": form["grant_type"][0]})
                 ehr.tokens.append(f"tok-{len(ehr.tokens) + 1}")
                 self._answer(200, {"access_token": ehr.tokens[-1], "token_type": "bearer", "expires_in": 300})
@@ -98,9 +101,17 @@ def order(number: str) -> list[dict]:
 
 async def registered(ehr: SecuredEhr, **push) -> EhrClient:
     async with unit_of_work() as session:
-        row = EhrClient(client_id=f"ehr-{uuid.uuid4().hex[:8]}", name="Secured EHR", jwks={"keys": []},
-                        scopes=["system/*.*"], fhir_base_url=f"{ehr.origin}/fhir", active=True, created_by="test",
-                        push_client_id="refloop-at-ehr", **push)
+        row = EhrClient(
+            client_id=f"ehr-{uuid.uuid4().hex[:8]}",
+            name="Secured EHR",
+            jwks={"keys": []},
+            scopes=["system/*.*"],
+            fhir_base_url=f"{ehr.origin}/fhir",
+            active=True,
+            created_by="test",
+            push_client_id="refloop-at-ehr",
+            **push,
+        )
         session.add(row)
     return row
 
@@ -123,8 +134,9 @@ async def test_pushes_carry_a_bearer_token_got_with_a_signed_assertion(secured_e
 
 @pytest.mark.usefixtures("committed")
 async def test_a_token_the_ehr_stopped_taking_is_replaced_once(secured_ehr, arq_redis):
-    ehr = await registered(secured_ehr, push_token_url=f"{secured_ehr.origin}/auth/token",
-                           push_scope="system/Task.write")
+    ehr = await registered(
+        secured_ehr, push_token_url=f"{secured_ehr.origin}/auth/token", push_scope="system/Task.write"
+    )
     await referral_from(ehr, identifier=order("ORD-A"))
     await drain(arq_redis)
     secured_ehr.put_statuses = [401]  # the EHR ended tok-1 early
@@ -163,9 +175,14 @@ async def test_smart_configuration_tells_ehrs_how_to_get_a_token(client_for):
 
 
 async def test_push_settings_on_an_ehr_client_are_checked(client):
-    body = {"name": "Pushing EHR", "jwks": push_auth.public_jwks(), "scopes": ["system/ServiceRequest.write"],
-            "fhir_base_url": "https://ehr.example/fhir", "push_client_id": "refloop",
-            "push_scope": "patient/*.read"}
+    body = {
+        "name": "Pushing EHR",
+        "jwks": push_auth.public_jwks(),
+        "scopes": ["system/ServiceRequest.write"],
+        "fhir_base_url": "https://ehr.example/fhir",
+        "push_client_id": "refloop",
+        "push_scope": "patient/*.read",
+    }
     refused = await client.post("/v1/ehr-clients", json=body)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "body.push_scope"

@@ -22,8 +22,15 @@ async def test_metadata_states_what_is_supported(client):
     assert_valid_r4(body)
     rest = body["rest"][0]
     resources = {r["type"]: r for r in rest["resource"]}
-    assert set(resources) == {"ServiceRequest", "Task", "Appointment", "Practitioner", "PractitionerRole",
-                              "Organization", "Patient"}
+    assert set(resources) == {
+        "ServiceRequest",
+        "Task",
+        "Appointment",
+        "Practitioner",
+        "PractitionerRole",
+        "Organization",
+        "Patient",
+    }
     sr = resources["ServiceRequest"]
     assert sr["conditionalCreate"] is True and sr["updateCreate"] is True
     assert {i["code"] for i in sr["interaction"]} == {"create", "read", "update", "search-type"}
@@ -45,8 +52,13 @@ async def test_service_request_becomes_a_referral_with_the_same_id(client):
     assert response.headers["etag"] == 'W/"1"'
     referral = (await client.get(f"/v1/referrals/{created['id']}")).json()
     assert referral["id"] == created["id"]
-    expected = {"given_name": "Maria T", "family_name": "Lopez", "birth_date": "1968-04-12", "sex": "female",
-                "mrn": "MRN-77"}
+    expected = {
+        "given_name": "Maria T",
+        "family_name": "Lopez",
+        "birth_date": "1968-04-12",
+        "sex": "female",
+        "mrn": "MRN-77",
+    }
     assert {k: referral["patient"][k] for k in expected} == expected
     assert (referral["service_line"], referral["specialty_code"]) == ("cardiology", "207RC0000X")
     assert (referral["urgency"], referral["icd10_codes"]) == ("urgent", ["R07.9"])
@@ -61,28 +73,42 @@ async def test_service_request_becomes_a_referral_with_the_same_id(client):
 
 async def test_the_original_is_stored_encrypted(client, session):
     created = (await post(client, service_request())).json()
-    raw = (await session.execute(text("select fhir_resource from referrals where id = :id"),
-                                 {"id": uuid.UUID(created["id"])})).scalar_one()
+    raw = (
+        await session.execute(
+            text("select fhir_resource from referrals where id = :id"), {"id": uuid.UUID(created["id"])}
+        )
+    ).scalar_one()
     assert raw and "Lopez" not in raw and "Abnormal" not in raw
 
 
 async def test_requester_is_matched_in_the_directory_by_npi_or_created(client):
-    doctor = {"resourceType": "Practitioner", "id": "doc", "identifier": [{"system": NPI, "value": "1234567893"}],
-              "name": [{"family": "Shah", "given": ["Ravi"]}]}
-    first = service_request(identifier=[{"system": "urn:ehr:orders", "value": "A-1"}],
-                            contained=[*service_request()["contained"], doctor], requester={"reference": "#doc"})
+    doctor = {
+        "resourceType": "Practitioner",
+        "id": "doc",
+        "identifier": [{"system": NPI, "value": "1234567893"}],
+        "name": [{"family": "Shah", "given": ["Ravi"]}],
+    }
+    first = service_request(
+        identifier=[{"system": "urn:ehr:orders", "value": "A-1"}],
+        contained=[*service_request()["contained"], doctor],
+        requester={"reference": "#doc"},
+    )
     created = (await post(client, first)).json()
     provider_id = (await client.get(f"/v1/referrals/{created['id']}")).json()["referring_provider_id"]
     assert provider_id is not None  # the contained requester was not in the directory: now it is
     practitioner = (await client.get(f"/fhir/R4/Practitioner/{provider_id}")).json()
     assert_valid_r4(practitioner)
     assert practitioner["name"][0]["family"] == "Shah"
-    by_npi = service_request(identifier=[{"system": "urn:ehr:orders", "value": "A-2"}],
-                             requester={"identifier": {"system": NPI, "value": "1234567893"}})
+    by_npi = service_request(
+        identifier=[{"system": "urn:ehr:orders", "value": "A-2"}],
+        requester={"identifier": {"system": NPI, "value": "1234567893"}},
+    )
     second = (await post(client, by_npi)).json()
     assert (await client.get(f"/v1/referrals/{second['id']}")).json()["referring_provider_id"] == provider_id
-    by_reference = service_request(identifier=[{"system": "urn:ehr:orders", "value": "A-3"}],
-                                   requester={"reference": f"Practitioner/{provider_id}"})
+    by_reference = service_request(
+        identifier=[{"system": "urn:ehr:orders", "value": "A-3"}],
+        requester={"reference": f"Practitioner/{provider_id}"},
+    )
     third = (await post(client, by_reference)).json()
     assert (await client.get(f"/v1/referrals/{third['id']}")).json()["referring_provider_id"] == provider_id
     again = await client.post("/fhir/R4/Practitioner", json=doctor, headers=FHIR_JSON)
@@ -90,18 +116,35 @@ async def test_requester_is_matched_in_the_directory_by_npi_or_created(client):
 
 
 async def test_a_hospital_requester_makes_a_hospital_referral(client):
-    hospital = await client.post("/fhir/R4/Organization", headers=FHIR_JSON, json={
-        "resourceType": "Organization", "name": "St Mary Hospital", "identifier": [{"system": NPI, "value": "1588667638"}],
-        "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov"}]}]})
+    hospital = await client.post(
+        "/fhir/R4/Organization",
+        headers=FHIR_JSON,
+        json={
+            "resourceType": "Organization",
+            "name": "St Mary Hospital",
+            "identifier": [{"system": NPI, "value": "1588667638"}],
+            "type": [
+                {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov"}]}
+            ],
+        },
+    )
     assert hospital.status_code == 201, hospital.text
-    created = (await post(client, service_request(requester={"reference": f"Organization/{hospital.json()['id']}"}))).json()
+    created = (
+        await post(client, service_request(requester={"reference": f"Organization/{hospital.json()['id']}"}))
+    ).json()
     referral = (await client.get(f"/v1/referrals/{created['id']}")).json()
     assert (referral["referral_source"], referral["referring_organization_id"]) == ("hospital", hospital.json()["id"])
 
 
 async def test_insurance_becomes_the_payer(client):
-    coverage = {"resourceType": "Coverage", "id": "cov", "status": "active", "beneficiary": {"reference": "#pat"},
-                "payor": [{"display": "Medicare Part B"}], "type": {"text": "Medicare"}}
+    coverage = {
+        "resourceType": "Coverage",
+        "id": "cov",
+        "status": "active",
+        "beneficiary": {"reference": "#pat"},
+        "payor": [{"display": "Medicare Part B"}],
+        "type": {"text": "Medicare"},
+    }
     resource = service_request(contained=[*service_request()["contained"], coverage], insurance=[{"reference": "#cov"}])
     created = (await post(client, resource)).json()
     referral = (await client.get(f"/v1/referrals/{created['id']}")).json()
@@ -143,12 +186,14 @@ async def test_if_none_exist_takes_only_an_identifier(client):
 
 
 async def test_wrong_media_type_is_415_as_an_operation_outcome(client):
-    response = await client.post("/fhir/R4/ServiceRequest", content=b"<ServiceRequest/>",
-                                 headers={"Content-Type": "application/fhir+xml"})
+    response = await client.post(
+        "/fhir/R4/ServiceRequest", content=b"<ServiceRequest/>", headers={"Content-Type": "application/fhir+xml"}
+    )
     assert response.status_code == 415
     assert "application/fhir+json" in outcome_text(response.json())
-    plain_json = await client.post("/fhir/R4/ServiceRequest", json=service_request(),
-                                   headers={"Content-Type": "application/json"})
+    plain_json = await client.post(
+        "/fhir/R4/ServiceRequest", json=service_request(), headers={"Content-Type": "application/json"}
+    )
     assert plain_json.status_code == 201
 
 
@@ -204,7 +249,9 @@ async def test_search_by_identifier_status_requester_and_last_updated(client, se
 async def test_search_pages_with_count_and_next_links(client):
     made = set()
     for n in range(5):
-        made.add((await post(client, service_request(identifier=[{"system": "urn:page", "value": str(n)}]))).json()["id"])
+        made.add(
+            (await post(client, service_request(identifier=[{"system": "urn:page", "value": str(n)}]))).json()["id"]
+        )
     seen: list[str] = []
     url = "/fhir/R4/ServiceRequest?_count=2&_lastUpdated=ge2020-01-01"
     for _ in range(10):
@@ -223,15 +270,19 @@ async def test_put_updates_the_referral_and_keeps_the_new_original(client):
     created = (await post(client, service_request())).json()
     changed = dict(created, priority="stat", note=[{"text": "Now with syncope."}])
     changed.pop("meta")
-    response = await client.put(f"/fhir/R4/ServiceRequest/{created['id']}", json=changed,
-                                headers={**FHIR_JSON, "If-Match": 'W/"1"'})
+    response = await client.put(
+        f"/fhir/R4/ServiceRequest/{created['id']}", json=changed, headers={**FHIR_JSON, "If-Match": 'W/"1"'}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["meta"]["versionId"] == "2"
     referral = (await client.get(f"/v1/referrals/{created['id']}")).json()
     assert referral["urgency"] == "stat"
-    assert (await client.get(f"/fhir/R4/ServiceRequest/{created['id']}")).json()["note"][0]["text"] == "Now with syncope."
-    stale = await client.put(f"/fhir/R4/ServiceRequest/{created['id']}", json=changed,
-                             headers={**FHIR_JSON, "If-Match": 'W/"1"'})
+    assert (await client.get(f"/fhir/R4/ServiceRequest/{created['id']}")).json()["note"][0][
+        "text"
+    ] == "Now with syncope."
+    stale = await client.put(
+        f"/fhir/R4/ServiceRequest/{created['id']}", json=changed, headers={**FHIR_JSON, "If-Match": 'W/"1"'}
+    )
     assert stale.status_code == 412 and outcome_text(stale.json())
     mismatch = await client.put(f"/fhir/R4/ServiceRequest/{uuid.uuid4()}", json=changed, headers=FHIR_JSON)
     assert mismatch.status_code == 400 and expressions(mismatch.json()) == ["ServiceRequest.id"]
@@ -246,5 +297,7 @@ async def test_put_with_a_new_client_id_creates_the_referral_at_that_id(client):
     assert not_uuid.status_code == 400 and expressions(not_uuid.json()) == ["ServiceRequest.id"]
     # The placer identifier is already that referral's: another client id for it is a conflict.
     clash_id = str(uuid.uuid4())
-    clash = await client.put(f"/fhir/R4/ServiceRequest/{clash_id}", json=service_request(id=clash_id), headers=FHIR_JSON)
+    clash = await client.put(
+        f"/fhir/R4/ServiceRequest/{clash_id}", json=service_request(id=clash_id), headers=FHIR_JSON
+    )
     assert clash.status_code == 409 and expressions(clash.json()) == ["ServiceRequest.identifier"]

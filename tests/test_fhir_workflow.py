@@ -7,16 +7,27 @@ from tests.factories import make_referral
 from tests.fhir_examples import FHIR_JSON, assert_valid_r4, expressions, outcome_text, service_request
 
 EXPECTED_TASK = {
-    S.received: ("received", None), S.needs_info: ("on-hold", None), S.accepted: ("accepted", None),
-    S.scheduled: ("in-progress", "scheduled"), S.completed: ("in-progress", "seen"),
-    S.closed: ("completed", "report-sent"), S.declined: ("rejected", None), S.cancelled: ("cancelled", None),
+    S.received: ("received", None),
+    S.needs_info: ("on-hold", None),
+    S.accepted: ("accepted", None),
+    S.scheduled: ("in-progress", "scheduled"),
+    S.completed: ("in-progress", "seen"),
+    S.closed: ("completed", "report-sent"),
+    S.declined: ("rejected", None),
+    S.cancelled: ("cancelled", None),
 }
 
 
 def appointment(based_on: str, status: str = "booked", **extra) -> dict:
-    return {"resourceType": "Appointment", "status": status, "start": "2026-12-01T09:00:00Z",
-            "end": "2026-12-01T09:30:00Z", "basedOn": [{"reference": based_on}],
-            "participant": [{"actor": {"display": "Dr Heart"}, "status": "accepted"}], **extra}
+    return {
+        "resourceType": "Appointment",
+        "status": status,
+        "start": "2026-12-01T09:00:00Z",
+        "end": "2026-12-01T09:30:00Z",
+        "basedOn": [{"reference": based_on}],
+        "participant": [{"actor": {"display": "Dr Heart"}, "status": "accepted"}],
+        **extra,
+    }
 
 
 async def referral_via_fhir(client) -> str:
@@ -46,7 +57,9 @@ async def test_each_referral_status_shows_as_a_360x_task(client, session, status
 
 async def test_appointments_move_the_referral_and_its_task(client):
     referral_id = await referral_via_fhir(client)
-    booked = await client.post("/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}"), headers=FHIR_JSON)
+    booked = await client.post(
+        "/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}"), headers=FHIR_JSON
+    )
     assert booked.status_code == 201, booked.text
     assert_valid_r4(booked.json())
     assert (await client.get(f"/v1/referrals/{referral_id}")).json()["status"] == "scheduled"
@@ -63,8 +76,11 @@ async def test_appointments_move_the_referral_and_its_task(client):
     second = await client.post("/fhir/R4/Appointment", json=appointment(f"Task/{referral_id}"), headers=FHIR_JSON)
     assert second.status_code == 201, second.text
     fulfilled = dict(second.json(), status="fulfilled")
-    done = await client.put(f"/fhir/R4/Appointment/{fulfilled['id']}", json=fulfilled,
-                            headers={**FHIR_JSON, "If-Match": second.headers["etag"]})
+    done = await client.put(
+        f"/fhir/R4/Appointment/{fulfilled['id']}",
+        json=fulfilled,
+        headers={**FHIR_JSON, "If-Match": second.headers["etag"]},
+    )
     assert done.status_code == 200, done.text
     assert (await client.get(f"/v1/referrals/{referral_id}")).json()["status"] == "completed"
     task = await task_of(client, referral_id)
@@ -73,8 +89,11 @@ async def test_appointments_move_the_referral_and_its_task(client):
     found = (await client.get("/fhir/R4/Appointment", params={"based-on": f"ServiceRequest/{referral_id}"})).json()
     assert_valid_r4(found)
     assert {e["resource"]["status"] for e in found["entry"]} == {"noshow", "fulfilled"}
-    only = (await client.get("/fhir/R4/Appointment", params={"based-on": f"ServiceRequest/{referral_id}",
-                                                              "status": "noshow"})).json()
+    only = (
+        await client.get(
+            "/fhir/R4/Appointment", params={"based-on": f"ServiceRequest/{referral_id}", "status": "noshow"}
+        )
+    ).json()
     assert [e["resource"]["id"] for e in only["entry"]] == [booked.json()["id"]]
     read = (await client.get(f"/fhir/R4/Appointment/{booked.json()['id']}")).json()
     assert_valid_r4(read)
@@ -83,8 +102,9 @@ async def test_appointments_move_the_referral_and_its_task(client):
 
 async def test_cancelled_appointment_sends_the_referral_back_to_scheduling(client):
     referral_id = await referral_via_fhir(client)
-    booked = (await client.post("/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}"),
-                                headers=FHIR_JSON)).json()
+    booked = (
+        await client.post("/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}"), headers=FHIR_JSON)
+    ).json()
     cancelled = dict(booked, status="cancelled", cancelationReason={"text": "Patient asked to move it"})
     response = await client.put(f"/fhir/R4/Appointment/{booked['id']}", json=cancelled, headers=FHIR_JSON)
     assert response.status_code == 200, response.text
@@ -93,26 +113,36 @@ async def test_cancelled_appointment_sends_the_referral_back_to_scheduling(clien
 
 async def test_appointment_refusals_name_what_is_wrong(client):
     referral_id = await referral_via_fhir(client)
-    unknown = await client.post("/fhir/R4/Appointment", json=appointment("ServiceRequest/8a1c5a52-0000-4000-8000-000000000000"),
-                                headers=FHIR_JSON)
+    unknown = await client.post(
+        "/fhir/R4/Appointment",
+        json=appointment("ServiceRequest/8a1c5a52-0000-4000-8000-000000000000"),
+        headers=FHIR_JSON,
+    )
     assert unknown.status_code == 422 and expressions(unknown.json()) == ["Appointment.basedOn[0]"]
-    proposed = await client.post("/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}", "proposed"),
-                                 headers=FHIR_JSON)
+    proposed = await client.post(
+        "/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}", "proposed"), headers=FHIR_JSON
+    )
     assert proposed.status_code == 422 and expressions(proposed.json()) == ["Appointment.status"]
     contradiction = appointment(f"ServiceRequest/{referral_id}")
     contradiction["basedOn"][0]["type"] = "CarePlan"
     wrong_type = await client.post("/fhir/R4/Appointment", json=contradiction, headers=FHIR_JSON)
     assert wrong_type.status_code == 422 and expressions(wrong_type.json()) == ["Appointment.basedOn[0].type"]
-    booked = (await client.post("/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}"),
-                                headers=FHIR_JSON)).json()
-    stale = await client.put(f"/fhir/R4/Appointment/{booked['id']}", json=dict(booked, status="fulfilled"),
-                             headers={**FHIR_JSON, "If-Match": 'W/"99"'})
+    booked = (
+        await client.post("/fhir/R4/Appointment", json=appointment(f"ServiceRequest/{referral_id}"), headers=FHIR_JSON)
+    ).json()
+    stale = await client.put(
+        f"/fhir/R4/Appointment/{booked['id']}",
+        json=dict(booked, status="fulfilled"),
+        headers={**FHIR_JSON, "If-Match": 'W/"99"'},
+    )
     assert stale.status_code == 412 and outcome_text(stale.json())
-    finished = await client.put(f"/fhir/R4/Appointment/{booked['id']}", json=dict(booked, status="fulfilled"),
-                                headers=FHIR_JSON)
+    finished = await client.put(
+        f"/fhir/R4/Appointment/{booked['id']}", json=dict(booked, status="fulfilled"), headers=FHIR_JSON
+    )
     assert finished.status_code == 200
-    reopened = await client.put(f"/fhir/R4/Appointment/{booked['id']}", json=dict(booked, status="booked"),
-                                headers=FHIR_JSON)
+    reopened = await client.put(
+        f"/fhir/R4/Appointment/{booked['id']}", json=dict(booked, status="booked"), headers=FHIR_JSON
+    )
     assert reopened.status_code == 409 and "fulfilled" in outcome_text(reopened.json())
 
 
@@ -135,10 +165,15 @@ async def test_tasks_are_searchable_by_based_on_status_and_last_updated(client, 
 
 
 async def test_a_task_about_something_else_is_refused(client):
-    task = {"resourceType": "Task", "status": "requested", "intent": "order",
-            "focus": {"reference": "MedicationRequest/1"}}
+    task = {
+        "resourceType": "Task",
+        "status": "requested",
+        "intent": "order",
+        "focus": {"reference": "MedicationRequest/1"},
+    }
     response = await client.post("/fhir/R4/Task", json=task, headers=FHIR_JSON)
     assert response.status_code == 422 and expressions(response.json()) == ["Task.focus"]
-    no_focus = await client.post("/fhir/R4/Task", json={"resourceType": "Task", "status": "requested",
-                                                         "intent": "order"}, headers=FHIR_JSON)
+    no_focus = await client.post(
+        "/fhir/R4/Task", json={"resourceType": "Task", "status": "requested", "intent": "order"}, headers=FHIR_JSON
+    )
     assert no_focus.status_code == 422 and expressions(no_focus.json()) == ["Task.focus"]

@@ -3,7 +3,6 @@
 import structlog
 
 from api import middleware
-
 from tests.factories import make_referral
 
 

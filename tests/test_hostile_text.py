@@ -22,8 +22,12 @@ POISONS = {"nul": (NUL, "NUL byte"), "surrogate": (SURROGATE, "lone surrogate")}
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
-    return [(method.upper(), path, op) for path, ops in CONTRACT_SPEC["paths"].items()
-            if path.startswith("/v1/") for method, op in ops.items()]
+    return [
+        (method.upper(), path, op)
+        for path, ops in CONTRACT_SPEC["paths"].items()
+        if path.startswith("/v1/")
+        for method, op in ops.items()
+    ]
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
@@ -69,8 +73,11 @@ def _parameter_cases() -> list:
     cases = []
     for method, path, op in _operations():
         for param in op.get("parameters", []):
-            cases.append(pytest.param(method, path, param["in"], param["name"],
-                                      id=f"{method} {path} {param['in']}.{param['name']}"))
+            cases.append(
+                pytest.param(
+                    method, path, param["in"], param["name"], id=f"{method} {path} {param['in']}.{param['name']}"
+                )
+            )
     return cases
 
 
@@ -82,7 +89,9 @@ def _body_cases() -> list:
             # a body with no text in it (reapply's options) has nothing to poison.
             if media_type == "multipart/form-data" or not _string_locations(body["schema"]):
                 continue
-            cases.append(pytest.param(method, path, media_type, _string_locations(body["schema"]), id=f"{method} {path}"))
+            cases.append(
+                pytest.param(method, path, media_type, _string_locations(body["schema"]), id=f"{method} {path}")
+            )
     return cases
 
 
@@ -133,12 +142,17 @@ async def test_nul_in_a_header_the_app_reads_is_refused(client, header):
     assert "\x00" not in response.headers["x-request-id"]
 
 
-@pytest.mark.parametrize(("field", "poison"), [(f, p) for f in ("service_line", "payer_name", "reason") for p in POISONS])
+@pytest.mark.parametrize(
+    ("field", "poison"), [(f, p) for f in ("service_line", "payer_name", "reason") for p in POISONS]
+)
 async def test_a_poisoned_referral_is_refused_and_not_stored(client, session, field, poison):
     value, what = POISONS[poison]
     before = await session.scalar(select(func.count()).select_from(Referral))
-    response = await client.post("/v1/referrals", content=json.dumps(referral_payload(**{field: value})),
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/referrals",
+        content=json.dumps(referral_payload(**{field: value})),
+        headers={"Content-Type": "application/json"},
+    )
     _assert_refused(response, f"body.{field}", what)
     assert await session.scalar(select(func.count()).select_from(Referral)) == before
 
@@ -146,13 +160,17 @@ async def test_a_poisoned_referral_is_refused_and_not_stored(client, session, fi
 async def test_a_poisoned_patient_name_deep_in_the_body_is_named(client):
     payload = referral_payload()
     payload["patient"]["given_name"] = SURROGATE
-    response = await client.post("/v1/referrals", content=json.dumps(payload), headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/referrals", content=json.dumps(payload), headers={"Content-Type": "application/json"}
+    )
     _assert_refused(response, "body.patient.given_name", "lone surrogate")
 
 
 async def test_a_poisoned_json_key_is_refused(client):
     payload = {**referral_payload(), "a\x00": 1}
-    response = await client.post("/v1/referrals", content=json.dumps(payload), headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/referrals", content=json.dumps(payload), headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body.a?"
 
 
@@ -188,14 +206,17 @@ async def test_fhir_resource_with_unstorable_text_is_refused_naming_the_element(
     assert await session.scalar(select(func.count()).select_from(Referral)) == before
 
 
-@pytest.mark.parametrize(("method", "url", "expression"), [
-    ("GET", "/fhir/R4/ServiceRequest?identifier=urn:x|a%00b", "identifier"),
-    ("GET", "/fhir/R4/Task?owner=a%00", "owner"),
-    ("GET", "/fhir/R4/Appointment?a%00=1", "a?"),
-    ("GET", "/fhir/R4/Patient/ab%00c", "id"),
-    ("GET", "/fhir/R4/ServiceRequest/ab%00c", "id"),
-    ("PUT", "/fhir/R4/Organization/ab%00c", "id"),
-])
+@pytest.mark.parametrize(
+    ("method", "url", "expression"),
+    [
+        ("GET", "/fhir/R4/ServiceRequest?identifier=urn:x|a%00b", "identifier"),
+        ("GET", "/fhir/R4/Task?owner=a%00", "owner"),
+        ("GET", "/fhir/R4/Appointment?a%00=1", "a?"),
+        ("GET", "/fhir/R4/Patient/ab%00c", "id"),
+        ("GET", "/fhir/R4/ServiceRequest/ab%00c", "id"),
+        ("PUT", "/fhir/R4/Organization/ab%00c", "id"),
+    ],
+)
 async def test_fhir_search_and_ids_with_a_nul_are_refused(client_for, method, url, expression):
     ehr = await _fhir_client(client_for)
     response = await ehr.request(method, url)
@@ -206,8 +227,13 @@ async def test_fhir_search_and_ids_with_a_nul_are_refused(client_for, method, ur
 
 async def test_fhir_bundle_entry_with_a_nul_is_refused_naming_the_entry(client_for):
     ehr = await _fhir_client(client_for)
-    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"resource": service_request(note=[{"text": NUL}]), "request": {"method": "POST", "url": "ServiceRequest"}}]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"resource": service_request(note=[{"text": NUL}]), "request": {"method": "POST", "url": "ServiceRequest"}}
+        ],
+    }
     response = await ehr.post("/fhir/R4", content=json.dumps(bundle), headers={"Content-Type": FHIR})
     assert response.status_code == 400
     assert expressions(response.json()) == ["Bundle.entry[0].resource.note[0].text"]
@@ -215,8 +241,11 @@ async def test_fhir_bundle_entry_with_a_nul_is_refused_naming_the_entry(client_f
 
 async def test_fhir_conditional_create_header_with_a_nul_is_refused(client_for):
     ehr = await _fhir_client(client_for)
-    response = await ehr.post("/fhir/R4/ServiceRequest", content=json.dumps(service_request()),
-                              headers={"Content-Type": FHIR, "If-None-Exist": "identifier=a\x00"})
+    response = await ehr.post(
+        "/fhir/R4/ServiceRequest",
+        content=json.dumps(service_request()),
+        headers={"Content-Type": FHIR, "If-None-Exist": "identifier=a\x00"},
+    )
     assert response.status_code == 400
     assert expressions(response.json()) == ["header.If-None-Exist"]
 

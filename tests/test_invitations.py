@@ -58,7 +58,9 @@ async def test_an_invitee_opens_the_link_chooses_a_password_and_is_signed_in(cli
     bearer = {"Authorization": f"Bearer {accepted.json()['access_token']}"}
     me = (await anonymous.get("/v1/auth/me", headers=bearer)).json()
     assert me["email"] == email and me["role"] == "intake" and me["password_change_required"] is False
-    assert (await anonymous.post("/v1/auth/token", data={"username": email, "password": NEW_PASSWORD})).status_code == 200
+    assert (
+        await anonymous.post("/v1/auth/token", data={"username": email, "password": NEW_PASSWORD})
+    ).status_code == 200
 
     again = await anonymous.post("/v1/auth/invitation/accept", json={"token": token, "password": NEW_PASSWORD})
     assert again.status_code == 410 and again.json()["reason"] == "accepted"
@@ -71,29 +73,41 @@ async def test_an_invitee_opens_the_link_chooses_a_password_and_is_signed_in(cli
 
 async def test_bad_links_and_weak_passwords_are_named_problems(client, client_for, session):
     anonymous = await client_for("anonymous")
-    unknown = await anonymous.post("/v1/auth/invitation/accept", json={"token": "not-a-token", "password": NEW_PASSWORD})
+    unknown = await anonymous.post(
+        "/v1/auth/invitation/accept", json={"token": "not-a-token", "password": NEW_PASSWORD}
+    )
     assert unknown.status_code == 404 and unknown.json()["type"].endswith("invitation-unknown")
     assert "not one we issued" in unknown.json()["detail"]
 
     invitation = await _invite(client, _email())
     token = await _token(session, invitation)
-    for password, field_words in [("short", "at least 12"), ("aaaaaaaaaaaaaaa", "different characters"),
-                                  ("jordan-is-my-name", "your name"), ("x" * 300, "at most 256")]:
+    for password, field_words in [
+        ("short", "at least 12"),
+        ("aaaaaaaaaaaaaaa", "different characters"),
+        ("jordan-is-my-name", "your name"),
+        ("x" * 300, "at most 256"),
+    ]:
         weak = await anonymous.post("/v1/auth/invitation/accept", json={"token": token, "password": password})
         assert weak.status_code == 422, (password, weak.text)
         assert field_words in weak.text and "password" in weak.text
-    nul = await anonymous.post("/v1/auth/invitation/accept", json={"token": token, "password": "harbour\x00lights 2031"})
+    nul = await anonymous.post(
+        "/v1/auth/invitation/accept", json={"token": token, "password": "harbour\x00lights 2031"}
+    )
     assert nul.status_code in (400, 422) and "NUL" in nul.json()["detail"]
     nul_token = await anonymous.post("/v1/auth/invitation", json={"token": "abc\x00"})
     assert nul_token.status_code in (400, 422) and "NUL" in nul_token.json()["detail"]
 
-    await session.execute(update(Invitation).where(Invitation.id == uuid.UUID(invitation["id"]))
-                          .values(expires_at=utcnow() - timedelta(minutes=1)))
+    await session.execute(
+        update(Invitation)
+        .where(Invitation.id == uuid.UUID(invitation["id"]))
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
     expired = await anonymous.post("/v1/auth/invitation/accept", json={"token": token, "password": NEW_PASSWORD})
     assert expired.status_code == 410 and expired.json()["reason"] == "expired"
     assert "expired" in expired.json()["detail"]
-    assert [i["id"] for i in (await client.get("/v1/invitations", params={"status": "expired"})).json()["items"]
-            ].count(invitation["id"]) == 1
+    assert [i["id"] for i in (await client.get("/v1/invitations", params={"status": "expired"})).json()["items"]].count(
+        invitation["id"]
+    ) == 1
 
 
 async def test_resend_replaces_the_link_and_revoke_withdraws_it(client, client_for, session):
@@ -139,12 +153,15 @@ async def test_a_reset_link_sets_a_new_password_and_ends_old_sessions(client, cl
 
     accepted = await anonymous.post("/v1/auth/invitation/accept", json={"token": token, "password": NEW_PASSWORD})
     assert accepted.status_code == 200, accepted.text
-    assert (await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {old['access_token']}"})
-            ).status_code == 401
-    assert (await anonymous.post("/v1/auth/token", data={"username": user.email, "password": PASSWORD})
-            ).status_code == 401
-    assert (await anonymous.post("/v1/auth/token", data={"username": user.email, "password": NEW_PASSWORD})
-            ).status_code == 200
+    assert (
+        await anonymous.get("/v1/auth/me", headers={"Authorization": f"Bearer {old['access_token']}"})
+    ).status_code == 401
+    assert (
+        await anonymous.post("/v1/auth/token", data={"username": user.email, "password": PASSWORD})
+    ).status_code == 401
+    assert (
+        await anonymous.post("/v1/auth/token", data={"username": user.email, "password": NEW_PASSWORD})
+    ).status_code == 200
     assert "user.reset_link" in await _events(client, entity_id=str(user.id))
 
 
@@ -173,7 +190,8 @@ async def test_the_invitation_email_carries_a_working_link_that_is_not_kept(smtp
     email = f"mailed-{uuid.uuid4().hex[:8]}@clinic.test"
     async with unit_of_work() as session:
         invitation = await invitations.invite(
-            session, data=InvitationCreate(email=email, full_name="Robin Hale", role="intake"), actor="user:test")
+            session, data=InvitationCreate(email=email, full_name="Robin Hale", role="intake"), actor="user:test"
+        )
     await drain(arq_redis)
     [mail] = [r for r in smtp_sink.snapshot() if r.to == email]
     assert "invited" in mail.subject.lower() and "Hello Robin Hale" in mail.body
@@ -181,12 +199,14 @@ async def test_the_invitation_email_carries_a_working_link_that_is_not_kept(smtp
     assert link is not None, mail.body
 
     async with unit_of_work() as session:
-        message = (await session.execute(select(OutboxMessage).where(
-            OutboxMessage.id == invitation.message_id))).scalar_one()
+        message = (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.id == invitation.message_id))
+        ).scalar_one()
         assert message.status is MessageStatus.sent and SECRET_KEY not in message.payload
         assert link.group(1) not in message.sent_body and "/invite/[one-time code]" in message.sent_body
 
     anonymous = await client_for("anonymous")
-    accepted = await anonymous.post("/v1/auth/invitation/accept", json={"token": link.group(1),
-                                                                        "password": NEW_PASSWORD})
+    accepted = await anonymous.post(
+        "/v1/auth/invitation/accept", json={"token": link.group(1), "password": NEW_PASSWORD}
+    )
     assert accepted.status_code == 200, accepted.text

@@ -20,7 +20,8 @@ from workers.jobs import outreach
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text) for sample in family.samples
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
     }
 
 
@@ -46,30 +47,64 @@ def worker_metrics():
 async def test_outbox_depth_and_age_are_read_at_scrape_time(client, session):
     before = samples((await client.get("/metrics")).text)
     now = utcnow()
-    await add_message(session, channel="sms", kind="reminder", recipient_type="address",
-                      recipient_address="+15555550100", idempotency_key="late", not_before=now - timedelta(seconds=90))
-    await add_message(session, channel="sms", kind="reminder", recipient_type="address",
-                      recipient_address="+15555550101", idempotency_key="later", not_before=now + timedelta(hours=1))
+    await add_message(
+        session,
+        channel="sms",
+        kind="reminder",
+        recipient_type="address",
+        recipient_address="+15555550100",
+        idempotency_key="late",
+        not_before=now - timedelta(seconds=90),
+    )
+    await add_message(
+        session,
+        channel="sms",
+        kind="reminder",
+        recipient_type="address",
+        recipient_address="+15555550101",
+        idempotency_key="later",
+        not_before=now + timedelta(hours=1),
+    )
     await session.flush()
     after = samples((await client.get("/metrics")).text)
-    assert value(after, "refloop_outbox_pending", channel="sms") == value(before, "refloop_outbox_pending", channel="sms") + 1
-    assert value(after, "refloop_outbox_scheduled", channel="sms") == value(before, "refloop_outbox_scheduled", channel="sms") + 1
+    assert (
+        value(after, "refloop_outbox_pending", channel="sms")
+        == value(before, "refloop_outbox_pending", channel="sms") + 1
+    )
+    assert (
+        value(after, "refloop_outbox_scheduled", channel="sms")
+        == value(before, "refloop_outbox_scheduled", channel="sms") + 1
+    )
     assert value(after, "refloop_outbox_oldest_pending_age_seconds", channel="sms") >= 90
 
 
 @pytest.mark.usefixtures("committed")
-async def test_sends_and_jobs_are_counted_at_the_workers_endpoint(client, smtp_sink, arq_redis, worker_metrics,
-                                                                 monkeypatch):
+async def test_sends_and_jobs_are_counted_at_the_workers_endpoint(
+    client, smtp_sink, arq_redis, worker_metrics, monkeypatch
+):
     async def refuse(message, session):
         raise ValueError("cannot render this one")
 
     monkeypatch.setitem(channels.HANDLERS, "poison", refuse)
     async with unit_of_work() as session:
         for n in range(3):
-            await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                              recipient_address=f"office{n}@clinic.example", idempotency_key=f"good-{n}")
-        await add_message(session, channel="poison", kind="thank_you", recipient_type="address",
-                          recipient_address="x@example.org", idempotency_key="poison", max_attempts=2)
+            await add_message(
+                session,
+                channel="email",
+                kind="thank_you",
+                recipient_type="address",
+                recipient_address=f"office{n}@clinic.example",
+                idempotency_key=f"good-{n}",
+            )
+        await add_message(
+            session,
+            channel="poison",
+            kind="thank_you",
+            recipient_type="address",
+            recipient_address="x@example.org",
+            idempotency_key="poison",
+            max_attempts=2,
+        )
     queued = samples((await client.get("/metrics")).text)
     assert value(queued, "refloop_outbox_pending", channel="email") == 3
     assert value(queued, "refloop_outbox_pending", channel="poison") == 1
@@ -100,11 +135,19 @@ async def test_worker_log_lines_carry_the_job_and_message_ids(smtp_sink, arq_red
 
     monkeypatch.setitem(channels.HANDLERS, "poison", refuse)
     capture = structlog.testing.LogCapture()
-    monkeypatch.setattr(outreach, "log", structlog.wrap_logger(
-        None, processors=[structlog.contextvars.merge_contextvars, capture]))
+    monkeypatch.setattr(
+        outreach, "log", structlog.wrap_logger(None, processors=[structlog.contextvars.merge_contextvars, capture])
+    )
     async with unit_of_work() as session:
-        message = await add_message(session, channel="poison", kind="thank_you", recipient_type="address",
-                                    recipient_address="x@example.org", idempotency_key="poison", max_attempts=1)
+        message = await add_message(
+            session,
+            channel="poison",
+            kind="thank_you",
+            recipient_type="address",
+            recipient_address="x@example.org",
+            idempotency_key="poison",
+            max_attempts=1,
+        )
     await drain(arq_redis)
     [line] = [e for e in capture.entries if e["event"] == "message not sent"]
     assert line["job"] == "send_message"
@@ -119,8 +162,9 @@ async def test_an_sla_breach_the_sweep_escalates_is_counted_by_milestone(worker_
     from tests.test_sla import ALWAYS_OPEN
 
     async with unit_of_work() as session:
-        session.add(BusinessCalendar(name="all week", time_zone="UTC", weekly_hours=ALWAYS_OPEN, holidays=[],
-                                     is_default=True))
+        session.add(
+            BusinessCalendar(name="all week", time_zone="UTC", weekly_hours=ALWAYS_OPEN, holidays=[], is_default=True)
+        )
     async with unit_of_work() as session:
         # Long enough ago to breach both milestones whichever calendar is in force.
         await make_referral(session, urgency="stat", received_at=utcnow() - timedelta(days=30))
@@ -129,11 +173,15 @@ async def test_an_sla_breach_the_sweep_escalates_is_counted_by_milestone(worker_
     await cron.sla_sweep({})  # nothing new: counted once
     after = await worker_metrics()
     for milestone in ("first_contact", "scheduled"):
-        breaches = value(after, "refloop_sla_breaches_total", milestone=milestone) - \
-            value(before, "refloop_sla_breaches_total", milestone=milestone)
+        breaches = value(after, "refloop_sla_breaches_total", milestone=milestone) - value(
+            before, "refloop_sla_breaches_total", milestone=milestone
+        )
         assert breaches == 1
-    assert value(after, "refloop_job_duration_seconds_count", function="sla_sweep", result="ok") - \
-        value(before, "refloop_job_duration_seconds_count", function="sla_sweep", result="ok") == 2
+    assert (
+        value(after, "refloop_job_duration_seconds_count", function="sla_sweep", result="ok")
+        - value(before, "refloop_job_duration_seconds_count", function="sla_sweep", result="ok")
+        == 2
+    )
 
 
 def test_a_second_worker_on_a_taken_port_starts_without_its_endpoint():

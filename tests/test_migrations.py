@@ -48,9 +48,9 @@ def _tables(sync_connection) -> set[str]:
 
 
 def _functions(sync_connection) -> set[str]:
-    rows = sync_connection.execute(text(
-        "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public'"
-    ))
+    rows = sync_connection.execute(
+        text("select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public'")
+    )
     return {name for (name,) in rows}
 
 

@@ -8,7 +8,6 @@ with its stable id, and each sweep's message queued once.
 
 import asyncio
 import time
-import uuid
 from collections import Counter
 
 import httpx
@@ -31,7 +30,9 @@ PROVIDERS = 20
 def referral(n: int, provider_id: str) -> dict:
     return {
         "patient": {"given_name": "Maria", "family_name": f"Lopez{n}", "birth_date": "1968-04-12", "mrn": f"M{n:07d}"},
-        "service_line": "cardiology", "referral_source": "physician", "referring_provider_id": provider_id,
+        "service_line": "cardiology",
+        "referral_source": "physician",
+        "referring_provider_id": provider_id,
     }
 
 
@@ -52,9 +53,16 @@ async def add_providers(db_url: str) -> list[str]:
 
     engine = create_async_engine(db_url, pool_size=1)
     async with _units(engine)() as session:
-        providers = [Provider(given_name="Anna", family_name=f"Reyes{i}", prefix="Dr.", credentials=["MD"],
-                              contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}])
-                     for i in range(PROVIDERS)]
+        providers = [
+            Provider(
+                given_name="Anna",
+                family_name=f"Reyes{i}",
+                prefix="Dr.",
+                credentials=["MD"],
+                contact_points=[{"system": "email", "value": f"referrer{i}@clinic.example"}],
+            )
+            for i in range(PROVIDERS)
+        ]
         session.add_all(providers)
         await session.flush()
         session.add_all([OutreachPreference(provider_id=p.id, check_in_days=30) for p in providers])
@@ -80,8 +88,13 @@ async def test_two_apis_and_two_workers_keep_one_truth():
     token = staff_token(db_url)
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        with cluster(db_url=db_url, redis_url=TEST_REDIS_URL, smtp_port=controller.port, queue=f"{name}:outbox",
-                     OUTBOX_RETRY_BASE_SECONDS="0.5") as running:
+        with cluster(
+            db_url=db_url,
+            redis_url=TEST_REDIS_URL,
+            smtp_port=controller.port,
+            queue=f"{name}:outbox",
+            OUTBOX_RETRY_BASE_SECONDS="0.5",
+        ) as running:
             clients = [httpx.AsyncClient(base_url=base, headers=headers, timeout=60) for base in running.apis]
             try:
                 await _run(clients, provider_ids, running.env)
@@ -103,14 +116,18 @@ async def _run(clients, provider_ids, env) -> None:
     # 450 distinct referrals and 50 resends of one FHIR ServiceRequest, interleaved, through both APIs.
     resent = service_request(identifier=[{"system": "urn:ehr:orders", "value": "ORD-MULTI-1"}])
     jobs = [call(n, "POST", "/v1/referrals", json=referral(n, provider_ids[n % PROVIDERS])) for n in range(DISTINCT)]
-    jobs += [call(n, "POST", "/fhir/R4/ServiceRequest", json=resent, headers={"Content-Type": "application/fhir+json"})
-             for n in range(RESENDS)]
+    jobs += [
+        call(n, "POST", "/fhir/R4/ServiceRequest", json=resent, headers={"Content-Type": "application/fhir+json"})
+        for n in range(RESENDS)
+    ]
     order = sorted(range(len(jobs)), key=lambda k: (k * 7919) % len(jobs))
     answers = await asyncio.gather(*(jobs[k] for k in order))
     by_job = dict(zip(order, answers))
     created = [by_job[k] for k in range(DISTINCT)]
     fhir = [by_job[k] for k in range(DISTINCT, DISTINCT + RESENDS)]
-    assert Counter(r.status_code for r in created) == {201: DISTINCT}, [r.text for r in created if r.status_code != 201][:3]
+    assert Counter(r.status_code for r in created) == {201: DISTINCT}, [
+        r.text for r in created if r.status_code != 201
+    ][:3]
     assert {r.status_code for r in fhir} <= {200, 201}, [r.text for r in fhir if r.status_code >= 300][:3]
     assert len({r.json()["id"] for r in fhir}) == 1, "every resend answers with the same referral"
 
@@ -125,11 +142,17 @@ async def _run(clients, provider_ids, env) -> None:
             call(i, "POST", f"{url}/transitions", json={"to": "accepted"}, headers={"If-Match": etag}),
             call(i + 1, "POST", f"{url}/transitions", json={"to": "needs_info"}, headers={"If-Match": etag}),
             call(i, "PATCH", url, json={"reason": f"edited by A {i}"}, headers={"If-Match": etag}),
-            call(i + 1, "PATCH", url, json={"service_line": "neurology" if ref["service_line"] != "neurology" else "cardiology"}, headers={"If-Match": etag}),
+            call(
+                i + 1,
+                "PATCH",
+                url,
+                json={"service_line": "neurology" if ref["service_line"] != "neurology" else "cardiology"},
+                headers={"If-Match": etag},
+            ),
         ]
     results = await asyncio.gather(*contenders)
     for i, ref in enumerate(raced):
-        group = results[4 * i: 4 * i + 4]
+        group = results[4 * i : 4 * i + 4]
         winners = [r for r in group if r.status_code == 200]
         assert len(winners) == 1, [(r.status_code, r.text[:120]) for r in group]
         assert {r.status_code for r in group if r.status_code != 200} <= {409, 412}, [r.text[:200] for r in group]
@@ -137,9 +160,18 @@ async def _run(clients, provider_ids, env) -> None:
         won = winners[0].json()
         # The stored row is exactly the winner's: nothing a loser sent slipped in.
         assert final["version"] == ref["version"] + 1 == won["version"]
-        assert (final["status"], final["reason"], final["service_line"]) == (won["status"], won["reason"], won["service_line"])
-        changed = sum([final["status"] != ref["status"], final["reason"] != ref["reason"],
-                       final["service_line"] != ref["service_line"]])
+        assert (final["status"], final["reason"], final["service_line"]) == (
+            won["status"],
+            won["reason"],
+            won["service_line"],
+        )
+        changed = sum(
+            [
+                final["status"] != ref["status"],
+                final["reason"] != ref["reason"],
+                final["service_line"] != ref["service_line"],
+            ]
+        )
         assert changed == 1
 
     # Both workers run the same sweep at the same moment, twice each.
@@ -155,14 +187,18 @@ async def _run(clients, provider_ids, env) -> None:
 
 async def _check(db_url: str, inbox) -> None:
     [(identifiers,)] = await scalar_rows(
-        db_url, "select count(*) from referrals where source_identifier = :value", value="ORD-MULTI-1")
+        db_url, "select count(*) from referrals where source_identifier = :value", value="ORD-MULTI-1"
+    )
     referral_count = (await scalar_rows(db_url, "select count(*) from referrals"))[0][0]
     assert referral_count == DISTINCT + 1, "450 referrals and one for the 50 resends"
     assert identifiers == 1
 
-    check_ins = await wait_for(lambda: scalar_rows(
-        db_url, "select recipient_id, count(*) from outbox_messages where kind = 'check_in' group by recipient_id"),
-        seconds=60)
+    check_ins = await wait_for(
+        lambda: scalar_rows(
+            db_url, "select recipient_id, count(*) from outbox_messages where kind = 'check_in' group by recipient_id"
+        ),
+        seconds=60,
+    )
     assert len(check_ins) == PROVIDERS and all(n == 1 for _, n in check_ins), check_ins
 
     async def settled():
@@ -176,7 +212,9 @@ async def _check(db_url: str, inbox) -> None:
     expected = {f"<{row[0]}@{MAIL_DOMAIN}>" for row in sent}
     kinds = Counter(kind for _, kind in sent)
     # Every created referral acknowledged, each referrer thanked once, each winning move reported once.
-    assert kinds["acknowledgement"] == DISTINCT and kinds["thank_you"] == PROVIDERS and kinds["check_in"] == PROVIDERS, kinds
+    assert (
+        kinds["acknowledgement"] == DISTINCT and kinds["thank_you"] == PROVIDERS and kinds["check_in"] == PROVIDERS
+    ), kinds
     received = Counter(inbox.ids())
     assert set(received) == expected, (len(received), len(expected))
     assert all(n == 1 for n in received.values()), [i for i, n in received.items() if n > 1][:5]

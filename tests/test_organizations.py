@@ -7,7 +7,9 @@ from tests.factories import make_organization, valid_npi
 
 async def test_created_organization_reads_back_with_its_etag(client):
     body = {
-        "name": "Lakeside Cardiology Group", "kind": "practice", "npi": valid_npi(),
+        "name": "Lakeside Cardiology Group",
+        "kind": "practice",
+        "npi": valid_npi(),
         "contact_points": [{"system": "fax", "value": "+1 555 010 3000", "use": "work"}],
         "address": {"line": ["12 Harbor St"], "city": "Portland", "state": "ME", "postal_code": "04101"},
     }

@@ -9,8 +9,13 @@ from tests.factories import make_referral
 async def test_message_is_queued_with_ids_only(session):
     referral = await make_referral(session)
     message = await add_message(
-        session, channel="email", kind="acknowledgement", recipient_type="provider",
-        referral_id=referral.id, payload={"referral_id": str(referral.id)}, idempotency_key=f"ack:{referral.id}",
+        session,
+        channel="email",
+        kind="acknowledgement",
+        recipient_type="provider",
+        referral_id=referral.id,
+        payload={"referral_id": str(referral.id)},
+        idempotency_key=f"ack:{referral.id}",
     )
     assert message is not None
     assert message.status is MessageStatus.queued
@@ -19,21 +24,41 @@ async def test_message_is_queued_with_ids_only(session):
 
 
 async def test_same_idempotency_key_queues_one_message(session):
-    first = await add_message(session, channel="email", kind="k", recipient_type="address",
-                              recipient_address="a@example.org", idempotency_key="same-key")
-    second = await add_message(session, channel="email", kind="k", recipient_type="address",
-                               recipient_address="a@example.org", idempotency_key="same-key")
+    first = await add_message(
+        session,
+        channel="email",
+        kind="k",
+        recipient_type="address",
+        recipient_address="a@example.org",
+        idempotency_key="same-key",
+    )
+    second = await add_message(
+        session,
+        channel="email",
+        kind="k",
+        recipient_type="address",
+        recipient_address="a@example.org",
+        idempotency_key="same-key",
+    )
     assert first is not None and second is None
-    count = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.idempotency_key == "same-key"))
+    count = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.idempotency_key == "same-key")
+    )
     assert count == 1
 
 
 async def test_rolled_back_change_leaves_no_message(session):
     savepoint = await session.begin_nested()
-    await add_message(session, channel="email", kind="k", recipient_type="address",
-                      recipient_address="a@example.org", idempotency_key="rolled-back")
+    await add_message(
+        session,
+        channel="email",
+        kind="k",
+        recipient_type="address",
+        recipient_address="a@example.org",
+        idempotency_key="rolled-back",
+    )
     await savepoint.rollback()
-    count = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.idempotency_key == "rolled-back"))
+    count = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.idempotency_key == "rolled-back")
+    )
     assert count == 0

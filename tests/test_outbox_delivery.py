@@ -22,8 +22,14 @@ pytestmark = pytest.mark.usefixtures("committed")
 
 
 async def new_referrer(session, email: str = "anna.reyes@clinic.example", **extra) -> Provider:
-    provider = Provider(given_name="Anna", family_name="Reyes", prefix="Dr.", credentials=["MD"],
-                        contact_points=[{"system": "email", "value": email}], **extra)
+    provider = Provider(
+        given_name="Anna",
+        family_name="Reyes",
+        prefix="Dr.",
+        credentials=["MD"],
+        contact_points=[{"system": "email", "value": email}],
+        **extra,
+    )
     session.add(provider)
     await session.flush()
     return provider
@@ -61,8 +67,17 @@ async def test_new_referral_acknowledgement_reaches_the_referrer_once(smtp_sink,
     assert all("Maria" not in str(m.payload) for m in rows)
 
     async with unit_of_work() as session:
-        lines = (await session.execute(select(ReferralEvent).where(
-            ReferralEvent.referral_id == referral.id, ReferralEvent.kind == EventKind.message))).scalars().all()
+        lines = (
+            (
+                await session.execute(
+                    select(ReferralEvent).where(
+                        ReferralEvent.referral_id == referral.id, ReferralEvent.kind == EventKind.message
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(line.detail["kind"] for line in lines) == ["acknowledgement", "thank_you"]
     assert {line.detail["status"] for line in lines} == {"sent"}
 
@@ -79,8 +94,14 @@ async def test_message_is_not_written_when_the_change_rolls_back(smtp_sink, arq_
 
 async def test_two_workers_racing_for_one_message_send_it_once(smtp_sink, arq_redis):
     async with unit_of_work() as session:
-        message = await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                                    recipient_address="office@clinic.example", idempotency_key="race")
+        message = await add_message(
+            session,
+            channel="email",
+            kind="thank_you",
+            recipient_type="address",
+            recipient_address="office@clinic.example",
+            idempotency_key="race",
+        )
     results = await asyncio.gather(*(send_message({}, str(message.id), message.version) for _ in range(6)))
     assert sorted(results).count("sent") == 1 and sorted(results).count("skipped") == 5
     assert len(smtp_sink.snapshot()) == 1
@@ -88,8 +109,14 @@ async def test_two_workers_racing_for_one_message_send_it_once(smtp_sink, arq_re
 
 async def test_smtp_down_then_back_delivers_on_retry(smtp_sink, arq_redis):
     async with unit_of_work() as session:
-        await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                          recipient_address="office@clinic.example", idempotency_key="flaky")
+        await add_message(
+            session,
+            channel="email",
+            kind="thank_you",
+            recipient_type="address",
+            recipient_address="office@clinic.example",
+            idempotency_key="flaky",
+        )
     smtp_sink.refuse_with = "451 4.3.0 Mail server temporarily unavailable"
     await drain(arq_redis, max_rounds=1)
     [row] = await messages(idempotency_key="flaky")
@@ -121,7 +148,7 @@ async def test_last_failed_retry_marks_the_message_failed_and_asks_staff(smtp_si
     async with unit_of_work() as session:
         tasks = (await session.execute(select(Task).where(Task.referral_id == referral.id))).scalars().all()
     assert len(tasks) == 2 and all(t.type == "outreach" and t.priority == "high" for t in tasks)
-    assert any("Referral received could not be sent by email" == t.title for t in tasks)
+    assert any(t.title == "Referral received could not be sent by email" for t in tasks)
 
 
 async def test_poison_message_does_not_hold_up_the_others(smtp_sink, arq_redis, monkeypatch):
@@ -130,11 +157,24 @@ async def test_poison_message_does_not_hold_up_the_others(smtp_sink, arq_redis, 
 
     monkeypatch.setitem(channels.HANDLERS, "poison", explode)
     async with unit_of_work() as session:
-        await add_message(session, channel="poison", kind="thank_you", recipient_type="address",
-                          recipient_address="x@example.org", idempotency_key="poison", max_attempts=3)
+        await add_message(
+            session,
+            channel="poison",
+            kind="thank_you",
+            recipient_type="address",
+            recipient_address="x@example.org",
+            idempotency_key="poison",
+            max_attempts=3,
+        )
         for n in range(5):
-            await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                              recipient_address=f"office{n}@clinic.example", idempotency_key=f"good-{n}")
+            await add_message(
+                session,
+                channel="email",
+                kind="thank_you",
+                recipient_type="address",
+                recipient_address=f"office{n}@clinic.example",
+                idempotency_key=f"good-{n}",
+            )
     for _ in range(4):
         await drain(arq_redis)
         await asyncio.sleep(0.15)
@@ -163,8 +203,14 @@ async def test_loop_closure_delivered_closes_the_referral(smtp_sink, arq_redis):
         referral = await refer(session, provider)
         for to in (ReferralStatus.accepted, ReferralStatus.scheduled):
             await referrals.transition(session, referral_id=referral.id, to=to, reason=None, note=None, actor="t")
-        await referrals.transition(session, referral_id=referral.id, to=ReferralStatus.completed, reason=None,
-                                   note="Stable angina. Started metoprolol; stress echo in 6 weeks.", actor="t")
+        await referrals.transition(
+            session,
+            referral_id=referral.id,
+            to=ReferralStatus.completed,
+            reason=None,
+            note="Stable angina. Started metoprolol; stress echo in 6 weeks.",
+            actor="t",
+        )
     await drain(arq_redis)
     [closure] = [r for r in smtp_sink.snapshot() if r.kind == "loop_closure"]
     assert "Started metoprolol; stress echo in 6 weeks." in closure.body
@@ -177,8 +223,14 @@ async def test_mail_follows_the_smtp_settings_to_a_new_server(smtp_sink, arq_red
     from integrations.email.sink import start_sink
 
     async with unit_of_work() as session:
-        await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                          recipient_address="first@clinic.example", idempotency_key="before-move")
+        await add_message(
+            session,
+            channel="email",
+            kind="thank_you",
+            recipient_type="address",
+            recipient_address="first@clinic.example",
+            idempotency_key="before-move",
+        )
     await drain(arq_redis)
     assert [r.to for r in smtp_sink.snapshot()] == ["first@clinic.example"]
 
@@ -187,8 +239,14 @@ async def test_mail_follows_the_smtp_settings_to_a_new_server(smtp_sink, arq_red
     try:
         monkeypatch.setattr(get_settings().smtp, "port", controller.port)
         async with unit_of_work() as session:
-            await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                              recipient_address="second@clinic.example", idempotency_key="after-move")
+            await add_message(
+                session,
+                channel="email",
+                kind="thank_you",
+                recipient_type="address",
+                recipient_address="second@clinic.example",
+                idempotency_key="after-move",
+            )
         await drain(arq_redis)
         assert [r.to for r in new_inbox.snapshot()] == ["second@clinic.example"]
         assert len(smtp_sink.snapshot()) == 1

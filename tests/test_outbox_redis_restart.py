@@ -19,13 +19,18 @@ from workers.burst import drain
 from workers.config import outbox_config
 from workers.outbox_relay import relay_once
 
-pytestmark = [pytest.mark.usefixtures("committed"),
-              pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary")]
+pytestmark = [
+    pytest.mark.usefixtures("committed"),
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary"),
+]
 
 
 async def start_redis(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--daemonize", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--daemonize", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -44,8 +49,14 @@ async def test_jobs_lost_with_redis_are_handed_out_again(smtp_sink, arq_redis, m
     try:
         async with unit_of_work() as session:
             for n in range(5):
-                await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                                  recipient_address=f"office{n}@clinic.example", idempotency_key=f"restart-{n}")
+                await add_message(
+                    session,
+                    channel="email",
+                    kind="thank_you",
+                    recipient_type="address",
+                    recipient_address=f"office{n}@clinic.example",
+                    idempotency_key=f"restart-{n}",
+                )
         redis = await create_pool(RedisSettings(host="127.0.0.1", port=port))
         assert await relay_once(redis, cfg) == 5  # five jobs now live only in this Redis...
         proc.terminate()
@@ -65,7 +76,10 @@ async def test_jobs_lost_with_redis_are_handed_out_again(smtp_sink, arq_redis, m
         proc.wait(timeout=10)
 
     async with unit_of_work() as session:
-        rows = (await session.execute(select(OutboxMessage).where(
-            OutboxMessage.idempotency_key.like("restart-%")))).scalars().all()
+        rows = (
+            (await session.execute(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("restart-%"))))
+            .scalars()
+            .all()
+        )
     assert {r.status for r in rows} == {MessageStatus.sent}
     assert sorted(smtp_sink.ids()) == sorted(f"<{r.id}@refloop.local>" for r in rows)

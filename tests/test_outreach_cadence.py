@@ -1,6 +1,6 @@
 """Nobody is spammed: caps per recipient, a minimum interval per kind, quiet hours, and a daily digest."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -63,8 +63,7 @@ async def test_cap_holds_back_the_rest_and_the_digest_gathers_them_into_one_emai
     assert digest.subject.startswith("Your referral updates for ")
     lines = [line for line in digest.body.splitlines() if line.startswith("  - ")]
     assert len(lines) == 5
-    assert {m.digest_id for m in await rows(status=MessageStatus.suppressed)} == {
-        (await rows(kind="digest"))[0].id}
+    assert {m.digest_id for m in await rows(status=MessageStatus.suppressed)} == {(await rows(kind="digest"))[0].id}
 
 
 async def test_min_interval_suppresses_a_second_check_in(smtp_sink, arq_redis):
@@ -74,8 +73,14 @@ async def test_min_interval_suppresses_a_second_check_in(smtp_sink, arq_redis):
     async with unit_of_work() as session:
         assert await sweeps.queue_check_ins(session) == 1
         assert await sweeps.queue_check_ins(session) == 0  # not due again for 30 days
-        await add_message(session, channel="email", kind="check_in", recipient_type="provider",
-                          recipient_id=provider.id, idempotency_key="manual-check-in")
+        await add_message(
+            session,
+            channel="email",
+            kind="check_in",
+            recipient_type="provider",
+            recipient_id=provider.id,
+            idempotency_key="manual-check-in",
+        )
     await drain(arq_redis)
     statuses = sorted((m.status.value, m.suppressed_rule) for m in await rows(kind="check_in"))
     assert statuses == [("sent", None), ("suppressed", "min_interval")]
@@ -90,8 +95,14 @@ async def test_quiet_hours_defer_a_message_rather_than_drop_it(smtp_sink, arq_re
     async with unit_of_work() as session:
         provider = await new_referrer(session)
         session.add(OutreachPreference(provider_id=provider.id, time_zone="Asia/Tokyo"))
-        await add_message(session, channel="email", kind="thank_you", recipient_type="provider",
-                          recipient_id=provider.id, idempotency_key="quiet")
+        await add_message(
+            session,
+            channel="email",
+            kind="thank_you",
+            recipient_type="provider",
+            recipient_id=provider.id,
+            idempotency_key="quiet",
+        )
     await drain(arq_redis)
     [row] = await rows(idempotency_key="quiet")
     assert row.status is MessageStatus.queued and row.attempts == 0

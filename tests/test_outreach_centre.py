@@ -9,16 +9,21 @@ from domain.providers.models import Provider
 from domain.referrals import service as referrals
 from domain.referrals.schemas import ReferralCreate
 from domain.shared.clock import utcnow
-from domain.shared.outbox import MessageStatus, OutboxMessage, add_message
 from domain.shared.db import unit_of_work
+from domain.shared.outbox import MessageStatus, OutboxMessage, add_message
 from tests.factories import referral_payload
 from tests.test_outbox_delivery import messages, new_referrer, refer
 from workers.burst import drain
 
 
 async def _acknowledged(session):
-    provider = Provider(given_name="Anna", family_name="Reyes", prefix="Dr.", credentials=["MD"],
-                        contact_points=[{"system": "email", "value": "anna@clinic.example"}])
+    provider = Provider(
+        given_name="Anna",
+        family_name="Reyes",
+        prefix="Dr.",
+        credentials=["MD"],
+        contact_points=[{"system": "email", "value": "anna@clinic.example"}],
+    )
     session.add(provider)
     await session.flush()
     data = ReferralCreate.model_validate(referral_payload(referring_provider_id=str(provider.id)))
@@ -66,8 +71,14 @@ async def test_a_liaison_sees_the_message_with_the_patient_replaced(client, clie
 
 async def test_a_patient_reminder_hides_the_patients_number_from_a_liaison(client, client_for, session):
     referral, _ = await _acknowledged(session)
-    reminder = await add_message(session, channel="sms", kind="reminder", recipient_type="patient",
-                                 referral_id=referral.id, idempotency_key=f"test-reminder-{referral.id}")
+    reminder = await add_message(
+        session,
+        channel="sms",
+        kind="reminder",
+        recipient_type="patient",
+        referral_id=referral.id,
+        idempotency_key=f"test-reminder-{referral.id}",
+    )
     await session.flush()
     shown = (await client.get(f"/v1/messages/{reminder.id}")).json()
     assert shown["recipient_address"] == "+15550102000" and shown["recipient_name"] == "Maria"
@@ -78,8 +89,11 @@ async def test_a_patient_reminder_hides_the_patients_number_from_a_liaison(clien
 
 async def test_a_suppressed_message_says_why_in_words_and_can_be_resent(client, session):
     referral, ack = await _acknowledged(session)
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == ack.id)
-                          .values(status=MessageStatus.suppressed, suppressed_rule="recipient_cap"))
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == ack.id)
+        .values(status=MessageStatus.suppressed, suppressed_rule="recipient_cap")
+    )
     await session.flush()
     body = (await client.get(f"/v1/messages/{ack.id}")).json()
     assert body["suppressed_rule"] == "recipient_cap"
@@ -92,9 +106,15 @@ async def test_a_suppressed_message_says_why_in_words_and_can_be_resent(client, 
 
 async def test_webhook_messages_say_they_carry_data_not_text(client, session):
     referral, _ = await _acknowledged(session)
-    hook = await add_message(session, channel="webhook", kind="status_accepted", recipient_type="webhook_endpoint",
-                             recipient_address="https://partner.example/hooks", referral_id=referral.id,
-                             idempotency_key=f"test-hook-{referral.id}")
+    hook = await add_message(
+        session,
+        channel="webhook",
+        kind="status_accepted",
+        recipient_type="webhook_endpoint",
+        recipient_address="https://partner.example/hooks",
+        referral_id=referral.id,
+        idempotency_key=f"test-hook-{referral.id}",
+    )
     body = (await client.get(f"/v1/messages/{hook.id}")).json()
     assert body["body"] is None and "structured data" in body["content_note"]
 
@@ -103,7 +123,7 @@ async def test_the_message_list_filters_by_creation_date(client, session):
     referral, ack = await _acknowledged(session)
     now = utcnow()
     params = {"referral_id": str(referral.id)}
-    inside = (await client.get("/v1/messages", params={**params, "created_from": (now - timedelta(hours=1)).isoformat()}))
+    inside = await client.get("/v1/messages", params={**params, "created_from": (now - timedelta(hours=1)).isoformat()})
     assert str(ack.id) in [m["id"] for m in inside.json()["items"]]
     later = await client.get("/v1/messages", params={**params, "created_from": (now + timedelta(hours=1)).isoformat()})
     assert later.json()["items"] == []
@@ -120,8 +140,9 @@ async def test_an_unsent_message_is_shown_as_a_preview(client, session):
 
 
 @pytest.mark.usefixtures("committed")
-async def test_a_sent_message_keeps_its_words_when_the_template_changes_later(smtp_sink, arq_redis, client,
-                                                                                 client_for, connection_engine):
+async def test_a_sent_message_keeps_its_words_when_the_template_changes_later(
+    smtp_sink, arq_redis, client, client_for, connection_engine
+):
     async with unit_of_work() as session:
         provider = await new_referrer(session, email="kept.words@clinic.example")
         referral = await refer(session, provider)
@@ -129,9 +150,15 @@ async def test_a_sent_message_keeps_its_words_when_the_template_changes_later(sm
     [ack] = await messages(referral_id=referral.id, kind="acknowledgement")
     assert ack.status is MessageStatus.sent and ack.sent_body is not None
 
-    saved = await client.post("/v1/templates", json={
-        "kind": "acknowledgement", "channel": "email", "subject": "Changed subject {{ referral.reference }}",
-        "body": "Entirely new words for {{ referrer.display_name }}."})
+    saved = await client.post(
+        "/v1/templates",
+        json={
+            "kind": "acknowledgement",
+            "channel": "email",
+            "subject": "Changed subject {{ referral.reference }}",
+            "body": "Entirely new words for {{ referrer.display_name }}.",
+        },
+    )
     assert saved.status_code == 200, saved.text
     shown = (await client.get(f"/v1/messages/{ack.id}")).json()
     assert shown["rendering"] == "as_sent" and shown["content_note"].startswith("The words as sent on")
@@ -142,8 +169,11 @@ async def test_a_sent_message_keeps_its_words_when_the_template_changes_later(sm
 
     # Sealed at rest like the patient block: the column holds no readable words.
     async with connection_engine.connect() as conn:
-        raw = (await conn.execute(text("SELECT sent_subject, sent_body FROM outbox_messages WHERE id = :id"),
-                                  {"id": ack.id})).one()
+        raw = (
+            await conn.execute(
+                text("SELECT sent_subject, sent_body FROM outbox_messages WHERE id = :id"), {"id": ack.id}
+            )
+        ).one()
     assert "Maria" not in raw.sent_subject and "Anna" not in raw.sent_body and raw.sent_body.startswith("dev1$")
 
     # A role that may not read patient data gets a preview with placeholders, never the sealed words.
@@ -152,4 +182,5 @@ async def test_a_sent_message_keeps_its_words_when_the_template_changes_later(sm
     assert "patient details replaced" in hidden["content_note"]
     reads = (await client.get("/v1/audit-events", params={"entity_id": str(ack.id), "limit": 50})).json()["items"]
     assert {("as_sent", "shown"), ("preview", "hidden")} <= {
-        (e["detail"].get("rendering"), e["detail"].get("patient_data")) for e in reads if e["action"] == "message.read"}
+        (e["detail"].get("rendering"), e["detail"].get("patient_data")) for e in reads if e["action"] == "message.read"
+    }

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from domain.outreach.compose import compose
 from domain.providers.models import Provider
-from domain.referrals import appointments, service as referrals
+from domain.referrals import appointments
+from domain.referrals import service as referrals
 from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.schemas import AppointmentCreate, AppointmentUpdate, ReferralCreate
 from domain.shared.clock import utcnow
@@ -16,10 +17,17 @@ from tests.factories import referral_payload
 
 
 async def referrer(session, method: str | None = None) -> Provider:
-    provider = Provider(given_name="Anna", family_name="Reyes", prefix="Dr.", credentials=["MD"],
-                        preferred_contact_method=method,
-                        contact_points=[{"system": "email", "value": "anna@clinic.example"},
-                                        {"system": "sms", "value": "+15550104401"}])
+    provider = Provider(
+        given_name="Anna",
+        family_name="Reyes",
+        prefix="Dr.",
+        credentials=["MD"],
+        preferred_contact_method=method,
+        contact_points=[
+            {"system": "email", "value": "anna@clinic.example"},
+            {"system": "sms", "value": "+15550104401"},
+        ],
+    )
     session.add(provider)
     await session.flush()
     return provider
@@ -74,7 +82,8 @@ async def test_accepted_scheduled_and_declined_updates(session):
     referral = await refer(session, provider)
     start = (utcnow() + timedelta(days=9)).replace(hour=15, minute=30, second=0, microsecond=0)
     await appointments.book_appointment(
-        session, data=AppointmentCreate(referral_id=referral.id, start=start, location="Building B"), actor="t")
+        session, data=AppointmentCreate(referral_id=referral.id, start=start, location="Building B"), actor="t"
+    )
     kinds = [m.kind for m in await queued(session, referral.id)]
     assert kinds[1:] == ["status_accepted", "status_scheduled", "reminder"]
     [scheduled] = await queued(session, referral.id, "status_scheduled")
@@ -87,7 +96,8 @@ async def test_patient_reminder_goes_out_days_before_and_a_moved_visit_gets_a_ne
     referral = await refer(session, await referrer(session))
     start = utcnow() + timedelta(days=10)
     appointment = await appointments.book_appointment(
-        session, data=AppointmentCreate(referral_id=referral.id, start=start), actor="t")
+        session, data=AppointmentCreate(referral_id=referral.id, start=start), actor="t"
+    )
     [reminder] = await queued(session, referral.id, "reminder")
     assert reminder.channel == "sms" and reminder.recipient_type == "patient"
     assert abs(reminder.not_before - (start - timedelta(days=2))) < timedelta(seconds=1)
@@ -95,9 +105,13 @@ async def test_patient_reminder_goes_out_days_before_and_a_moved_visit_gets_a_ne
     sms = (await compose(session, reminder)).content
     assert sms.subject is None and sms.body.startswith("Lakeside Specialty Clinic: hi Maria, a reminder")
 
-    await appointments.update_appointment(session, appointment_id=appointment.id,
-                                          data=AppointmentUpdate(start=start + timedelta(days=1)),
-                                          expected_version=appointment.version, actor="t")
+    await appointments.update_appointment(
+        session,
+        appointment_id=appointment.id,
+        data=AppointmentUpdate(start=start + timedelta(days=1)),
+        expected_version=appointment.version,
+        actor="t",
+    )
     assert len(await queued(session, referral.id, "reminder")) == 2
 
 
@@ -105,10 +119,15 @@ async def test_no_show_sends_a_follow_up_to_the_patient(session):
     referral = await refer(session, await referrer(session))
     # Half an hour past its start, nobody came: only then is it a no-show.
     appointment = await appointments.book_appointment(
-        session, data=AppointmentCreate(referral_id=referral.id, start=utcnow() - timedelta(minutes=30)), actor="t")
-    await appointments.update_appointment(session, appointment_id=appointment.id,
-                                          data=AppointmentUpdate(status="noshow"),
-                                          expected_version=appointment.version, actor="t")
+        session, data=AppointmentCreate(referral_id=referral.id, start=utcnow() - timedelta(minutes=30)), actor="t"
+    )
+    await appointments.update_appointment(
+        session,
+        appointment_id=appointment.id,
+        data=AppointmentUpdate(status="noshow"),
+        expected_version=appointment.version,
+        actor="t",
+    )
     [follow_up] = await queued(session, referral.id, "no_show")
     assert "we missed you today" in (await compose(session, follow_up)).content.body.lower()
 

@@ -47,16 +47,31 @@ def test_the_only_open_routes_are_health_metadata_discovery_and_token_endpoints(
     open_ops = sorted(op for op, rule in RULES.items() if rule.open)
     # The invitation routes take a one-time e-mailed token as their credential; SMART discovery and
     # our push key's JWKS are public documents by design.
-    assert open_ops == sorted(["health-healthz", "health-readyz", "fhir-capabilities", "auth-login",
-                               "auth-refresh_tokens", "auth-smart_token", "auth-open_invitation",
-                               "auth-accept_invitation", "unsupported", "fhir-smart_configuration",
-                               "smart-smart_configuration", "smart-jwks"])
+    assert open_ops == sorted(
+        [
+            "health-healthz",
+            "health-readyz",
+            "fhir-capabilities",
+            "auth-login",
+            "auth-refresh_tokens",
+            "auth-smart_token",
+            "auth-open_invitation",
+            "auth-accept_invitation",
+            "unsupported",
+            "fhir-smart_configuration",
+            "smart-smart_configuration",
+            "smart-jwks",
+        ]
+    )
 
 
 def test_analysts_never_reach_patient_data():
-    patient_routes = [op for op, rule in RULES.items()
-                      if op.startswith(("referrals-", "appointments-", "tasks-")) or (rule.fhir and rule.fhir[0] in
-                                                                                         ("ServiceRequest", "Patient", "Task", "Appointment"))]
+    patient_routes = [
+        op
+        for op, rule in RULES.items()
+        if op.startswith(("referrals-", "appointments-", "tasks-"))
+        or (rule.fhir and rule.fhir[0] in ("ServiceRequest", "Patient", "Task", "Appointment"))
+    ]
     assert patient_routes
     assert [op for op in patient_routes if "analyst" in RULES[op].allow] == []
 

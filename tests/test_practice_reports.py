@@ -49,15 +49,29 @@ async def history():
         sending, a = await practice(session, "office@riverside.example", name="Riverside Family Practice")
         opted_out, b = await practice(session, "office@oakwood.example", name="Oakwood Clinic")
         quiet, c = await practice(session, "office@hillside.example", name="Hillside Medical")
-        await load(session, [
-            row(a.npi, "2026-11-03T10:00:00Z", status="closed", appointment_date="2026-11-10",
-                completion_date="2026-11-10", status_date="2026-11-12"),
-            row(a.npi, "2026-11-05T10:00:00Z", status="completed", appointment_date="2026-11-20",
-                completion_date="2026-11-20"),
-            row(a.npi, "2026-11-24T10:00:00Z"),
-            row(b.npi, "2026-11-09T10:00:00Z"),
-            row(c.npi, "2026-10-14T10:00:00Z"),
-        ])
+        await load(
+            session,
+            [
+                row(
+                    a.npi,
+                    "2026-11-03T10:00:00Z",
+                    status="closed",
+                    appointment_date="2026-11-10",
+                    completion_date="2026-11-10",
+                    status_date="2026-11-12",
+                ),
+                row(
+                    a.npi,
+                    "2026-11-05T10:00:00Z",
+                    status="completed",
+                    appointment_date="2026-11-20",
+                    completion_date="2026-11-20",
+                ),
+                row(a.npi, "2026-11-24T10:00:00Z"),
+                row(b.npi, "2026-11-09T10:00:00Z"),
+                row(c.npi, "2026-10-14T10:00:00Z"),
+            ],
+        )
     async with unit_of_work() as session:
         await practice_report.set_opt_out(session, organization_id=opted_out.id, opted_out=True)
     return sending, opted_out, quiet
@@ -69,8 +83,9 @@ async def reports() -> list[OutboxMessage]:
         return list((await session.execute(stmt)).scalars())
 
 
-async def test_each_practice_that_sent_referrals_gets_its_report_once(smtp_sink, arq_redis, client,
-                                                                       on_first_business_day):
+async def test_each_practice_that_sent_referrals_gets_its_report_once(
+    smtp_sink, arq_redis, client, on_first_business_day
+):
     sending, opted_out, quiet = await history()
 
     # Two workers at once, then the next hour's run: one report.
@@ -82,14 +97,16 @@ async def test_each_practice_that_sent_referrals_gets_its_report_once(smtp_sink,
 
     rows = await reports()
     assert [(m.recipient_type, m.recipient_id, m.channel, m.status) for m in rows] == [
-        ("organization", sending.id, "email", MessageStatus.sent)]
+        ("organization", sending.id, "email", MessageStatus.sent)
+    ]
     assert rows[0].payload == {"organization_id": str(sending.id), "month": "2026-11"}
     mails = [m for m in smtp_sink.snapshot() if m.kind == "practice_report"]
     assert len(mails) == 1 and mails[0].to == "office@riverside.example"
     assert {m.to for m in smtp_sink.snapshot()} == {"office@riverside.example"}  # nothing for the other two
 
-    preview = (await client.get(f"/v1/referring-organizations/{sending.id}/monthly-report",
-                                params={"month": "2026-11"})).json()
+    preview = (
+        await client.get(f"/v1/referring-organizations/{sending.id}/monthly-report", params={"month": "2026-11"})
+    ).json()
     assert (preview["referrals_sent"], preview["patients_seen"], preview["loop_closure_notes_sent"]) == (3, 2, 1)
     body = mails[0].body.replace("\r\n", "\n")
     assert "November 2026" in mails[0].subject and "Dear colleagues at Riverside Family Practice" in body
@@ -105,14 +122,14 @@ async def test_nothing_is_queued_before_the_first_business_day(smtp_sink, arq_re
     await history()
     # Sunday 1 November 2026: the month's first business day is Monday the 2nd.
     async with unit_of_work() as session:
-        early = await practice_report.queue_reports(session, calendar=BUILT_IN,
-                                                    now=datetime(2026, 11, 1, 12, tzinfo=UTC))
+        early = await practice_report.queue_reports(
+            session, calendar=BUILT_IN, now=datetime(2026, 11, 1, 12, tzinfo=UTC)
+        )
     assert early.month is None and await reports() == []
     assert practice_report.first_business_day(BUILT_IN, date(2026, 11, 15)) == date(2026, 11, 2)
     # A run missed on the day catches up later in the month, for the month before.
     async with unit_of_work() as session:
-        late = await practice_report.queue_reports(session, calendar=BUILT_IN,
-                                                   now=datetime(2026, 12, 3, 9, tzinfo=UTC))
+        late = await practice_report.queue_reports(session, calendar=BUILT_IN, now=datetime(2026, 12, 3, 9, tzinfo=UTC))
     assert late.month == date(2026, 11, 1) and late.queued == 1
 
 
@@ -154,8 +171,14 @@ async def test_staff_opt_a_practice_out_and_the_change_is_audited(client, client
 
 
 async def test_a_practice_that_prefers_texts_gets_its_report_by_sms(session):
-    organization = await make_organization(session, preferred_contact_method="sms", contact_points=[
-        {"system": "email", "value": "office@lakeview.example"}, {"system": "phone", "value": "+15555550123"}])
+    organization = await make_organization(
+        session,
+        preferred_contact_method="sms",
+        contact_points=[
+            {"system": "email", "value": "office@lakeview.example"},
+            {"system": "phone", "value": "+15555550123"},
+        ],
+    )
     assert practice_report.channel_for(organization).value == "sms"
     organization.preferred_contact_method = None
     assert practice_report.channel_for(organization).value == "email"
@@ -163,8 +186,9 @@ async def test_a_practice_that_prefers_texts_gets_its_report_by_sms(session):
     assert practice_report.channel_for(organization) is None
 
 
-async def test_the_worker_schedules_the_job_and_two_runs_through_arq_send_one_report(smtp_sink, arq_redis,
-                                                                                       on_first_business_day):
+async def test_the_worker_schedules_the_job_and_two_runs_through_arq_send_one_report(
+    smtp_sink, arq_redis, on_first_business_day
+):
     from workers.main import WorkerSettings
 
     scheduled = [job for job in WorkerSettings.cron_jobs if job.coroutine is practice_reports]
@@ -173,8 +197,16 @@ async def test_the_worker_schedules_the_job_and_two_runs_through_arq_send_one_re
     queue = outbox_config().queue_name
     for n in range(2):
         await arq_redis.enqueue_job("practice_reports", _job_id=f"practice-reports-{n}", _queue_name=queue)
-    worker = Worker(functions=[func(practice_reports, name="practice_reports")], redis_pool=arq_redis,
-                    queue_name=queue, burst=True, poll_delay=0.01, max_jobs=2, keep_result=0, handle_signals=False)
+    worker = Worker(
+        functions=[func(practice_reports, name="practice_reports")],
+        redis_pool=arq_redis,
+        queue_name=queue,
+        burst=True,
+        poll_delay=0.01,
+        max_jobs=2,
+        keep_result=0,
+        handle_signals=False,
+    )
     await worker.main()
     assert worker.jobs_complete == 2
     await drain(arq_redis)

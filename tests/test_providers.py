@@ -22,11 +22,18 @@ async def test_provider_is_created_with_affiliations_staff_and_contact_points(cl
     practice = await make_organization(session)
     hospital = await make_organization(session, kind="hospital")
     body = {
-        "npi": valid_npi(), "prefix": "Dr.", "given_name": "Grace", "family_name": "Okafor", "credentials": ["MD", "FACC"],
-        "specialties": [CARDIOLOGY, FAMILY], "preferred_contact_method": "fax",
+        "npi": valid_npi(),
+        "prefix": "Dr.",
+        "given_name": "Grace",
+        "family_name": "Okafor",
+        "credentials": ["MD", "FACC"],
+        "specialties": [CARDIOLOGY, FAMILY],
+        "preferred_contact_method": "fax",
         "contact_points": [{"system": "fax", "value": "+1 555 010 4000", "use": "work"}],
-        "affiliations": [{"organization_id": str(practice.id), "role": "owner"},
-                         {"organization_id": str(hospital.id), "role": "hospital_privileges"}],
+        "affiliations": [
+            {"organization_id": str(practice.id), "role": "owner"},
+            {"organization_id": str(hospital.id), "role": "hospital_privileges"},
+        ],
         "staff": [{"name": "Tom Reyes", "role": "referral_coordinator", "phone": "555 010 4001"}],
     }
     created = await client.post("/v1/providers", json=body)
@@ -34,7 +41,8 @@ async def test_provider_is_created_with_affiliations_staff_and_contact_points(cl
     provider = (await client.get(created.headers["Location"])).json()
     assert (provider["kind"], provider["status"], provider["version"]) == ("external", "active", 1)
     assert {(a["organization_name"], a["role"]) for a in provider["affiliations"]} == {
-        (practice.name, "owner"), (hospital.name, "hospital_privileges")
+        (practice.name, "owner"),
+        (hospital.name, "hospital_privileges"),
     }
     assert [(s["name"], s["role"]) for s in provider["staff"]] == [("Tom Reyes", "referral_coordinator")]
     assert provider["specialties"][0] == CARDIOLOGY
@@ -51,8 +59,9 @@ async def test_resending_a_create_with_the_same_idempotency_key_is_one_provider(
     assert again.json()["id"] == first.json()["id"]
     listed = (await client.get("/v1/providers", params={"name": body["family_name"]})).json()["items"]
     assert len(listed) == 1
-    other = await client.post("/v1/providers", json=body | {"given_name": "Rita"},
-                              headers={"Idempotency-Key": "new-physician-1"})
+    other = await client.post(
+        "/v1/providers", json=body | {"given_name": "Rita"}, headers={"Idempotency-Key": "new-physician-1"}
+    )
     assert other.status_code == 422
 
 
@@ -94,9 +103,14 @@ async def test_npi_taken_between_check_and_insert_is_a_conflict_naming_npi(sessi
 
 async def test_unknown_organization_in_affiliations_is_422_naming_the_field(client, session):
     practice = await make_organization(session)
-    body = {"given_name": "A", "family_name": "B", "affiliations": [
-        {"organization_id": str(practice.id)}, {"organization_id": str(uuid.uuid4()), "role": "hospital_privileges"},
-    ]}
+    body = {
+        "given_name": "A",
+        "family_name": "B",
+        "affiliations": [
+            {"organization_id": str(practice.id)},
+            {"organization_id": str(uuid.uuid4()), "role": "hospital_privileges"},
+        ],
+    }
     response = await client.post("/v1/providers", json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.affiliations.1.organization_id"
@@ -105,14 +119,24 @@ async def test_unknown_organization_in_affiliations_is_422_naming_the_field(clie
 
 
 async def test_specialties_need_a_nucc_code_and_at_most_one_primary(client):
-    two_primary = await client.post("/v1/providers", json={
-        "given_name": "A", "family_name": "B", "specialties": [CARDIOLOGY, FAMILY | {"primary": True}],
-    })
+    two_primary = await client.post(
+        "/v1/providers",
+        json={
+            "given_name": "A",
+            "family_name": "B",
+            "specialties": [CARDIOLOGY, FAMILY | {"primary": True}],
+        },
+    )
     assert two_primary.status_code == 422
     assert two_primary.json()["errors"][0]["field"] == "body.specialties"
-    bad_code = await client.post("/v1/providers", json={
-        "given_name": "A", "family_name": "B", "specialties": [{"code": "cardiology", "display": "Cardiology"}],
-    })
+    bad_code = await client.post(
+        "/v1/providers",
+        json={
+            "given_name": "A",
+            "family_name": "B",
+            "specialties": [{"code": "cardiology", "display": "Cardiology"}],
+        },
+    )
     assert bad_code.status_code == 422
     assert bad_code.json()["errors"][0]["field"] == "body.specialties.0.code"
 
@@ -133,15 +157,21 @@ async def test_sending_affiliations_replaces_the_list(client, session):
     hospital = await make_organization(session, kind="hospital")
     provider = await make_provider(session, affiliations=[{"organization_id": str(practice.id)}])
     response = await client.patch(
-        f"/v1/providers/{provider.id}", headers={"If-Match": '"1"'},
-        json={"affiliations": [{"organization_id": str(practice.id)},
-                               {"organization_id": str(hospital.id), "role": "hospital_privileges"}]},
+        f"/v1/providers/{provider.id}",
+        headers={"If-Match": '"1"'},
+        json={
+            "affiliations": [
+                {"organization_id": str(practice.id)},
+                {"organization_id": str(hospital.id), "role": "hospital_privileges"},
+            ]
+        },
     )
     assert response.status_code == 200, response.text
     kept_id = next(a["id"] for a in response.json()["affiliations"] if a["organization_id"] == str(practice.id))
     assert kept_id == str(provider.affiliations[0].id)  # the unchanged row is kept, not rewritten
     response = await client.patch(
-        f"/v1/providers/{provider.id}", headers={"If-Match": '"2"'},
+        f"/v1/providers/{provider.id}",
+        headers={"If-Match": '"2"'},
         json={"affiliations": [{"organization_id": str(hospital.id), "role": "hospital_privileges"}]},
     )
     assert [(a["organization_id"], a["role"]) for a in response.json()["affiliations"]] == [
@@ -175,7 +205,9 @@ async def test_organization_kind_and_status_filters(client, session):
     await make_provider(session, kind="internal")
     found = (await client.get("/v1/providers", params={"organization_id": str(practice.id), "kind": "internal"})).json()
     assert [p["id"] for p in found["items"]] == [str(member.id)]
-    inactive = (await client.get("/v1/providers", params={"organization_id": str(practice.id), "status": "inactive"})).json()
+    inactive = (
+        await client.get("/v1/providers", params={"organization_id": str(practice.id), "status": "inactive"})
+    ).json()
     assert inactive["items"] == []
 
 
@@ -187,7 +219,9 @@ async def test_pages_cover_every_provider_once_in_family_name_order(client, sess
     for sort, expect in (("family_name", sorted(families)), ("-family_name", sorted(families, reverse=True))):
         seen, cursor = [], None
         for _ in range(10):
-            params = {"organization_id": str(practice.id), "limit": 3, "sort": sort} | ({"cursor": cursor} if cursor else {})
+            params = {"organization_id": str(practice.id), "limit": 3, "sort": sort} | (
+                {"cursor": cursor} if cursor else {}
+            )
             page = (await client.get("/v1/providers", params=params)).json()
             seen += page["items"]
             cursor = page["next_cursor"]
@@ -217,8 +251,12 @@ async def test_duplicates_rank_a_similar_name_with_the_same_phone_first(client, 
     tag = uuid.uuid4().hex[:6]
     phone = [{"system": "phone", "value": "(555) 010-7777"}]
     original = await make_provider(session, given_name="Jonathan", family_name=f"Whit{tag}", contact_points=phone)
-    same_phone = await make_provider(session, given_name="Jonathon", family_name=f"Whit{tag}",
-                                     contact_points=[{"system": "fax", "value": "+1 555.010.7777"}])
+    same_phone = await make_provider(
+        session,
+        given_name="Jonathon",
+        family_name=f"Whit{tag}",
+        contact_points=[{"system": "fax", "value": "+1 555.010.7777"}],
+    )
     swapped = await make_provider(session, given_name=f"Whit{tag}", family_name="Jonathan")
     colleague = await make_provider(session, given_name="Mary", family_name=f"Kowalski{tag}", contact_points=phone)
     other_npi = await make_provider(session, given_name="Jonathan", family_name=f"Whit{tag}", npi=valid_npi())
@@ -236,7 +274,9 @@ async def test_merge_moves_referrals_affiliations_and_staff_to_the_survivor(clie
     practice = await make_organization(session)
     npi = valid_npi()
     duplicate = await make_provider(
-        session, npi=npi, affiliations=[{"organization_id": str(practice.id)}],
+        session,
+        npi=npi,
+        affiliations=[{"organization_id": str(practice.id)}],
         staff=[{"name": "Ana Ruiz", "role": "scheduler"}],
         contact_points=[{"system": "fax", "value": "555 010 9999"}],
     )

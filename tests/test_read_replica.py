@@ -16,8 +16,12 @@ from tests import scratch_db
 from tests.factories import make_referral
 
 SUMMARY = "/v1/analytics/summary"
-ANALYTICS_GETS = ["/v1/analytics/summary", "/v1/analytics/summary.csv", "/v1/analytics/concentration",
-                  "/v1/analytics/roi"]
+ANALYTICS_GETS = [
+    "/v1/analytics/summary",
+    "/v1/analytics/summary.csv",
+    "/v1/analytics/concentration",
+    "/v1/analytics/roi",
+]
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,15 @@ async def test_reference_lists_give_keys_and_display_names(client_for):
     specialties = (await analyst.get("/v1/reference/specialties")).json()
     assert {"key": "207Q00000X", "display": "Family Medicine"} in specialties
     classes = (await analyst.get("/v1/reference/payer-classes")).json()
-    assert [c["key"] for c in classes] == ["commercial", "medicare", "medicaid", "tricare", "workers_comp",
-                                           "self_pay", "other"]
+    assert [c["key"] for c in classes] == [
+        "commercial",
+        "medicare",
+        "medicaid",
+        "tricare",
+        "workers_comp",
+        "self_pay",
+        "other",
+    ]
     assert {"name": "Ohio Medicaid", "payer_class": "medicaid"} in (await analyst.get("/v1/reference/payers")).json()
     assert (await (await client_for("anonymous")).get("/v1/reference/service-lines")).status_code == 401
 
@@ -19,15 +26,21 @@ async def test_reference_lists_give_keys_and_display_names(client_for):
 async def test_a_service_line_outside_the_catalog_is_refused_naming_it(client):
     response = await client.post("/v1/referrals", json=referral_payload(service_line="0"))
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "body.service_line",
-                                          "message": "Service line '0' is not one we offer. "
-                                                     "See GET /v1/reference/service-lines."}]
+    assert response.json()["errors"] == [
+        {
+            "field": "body.service_line",
+            "message": "Service line '0' is not one we offer. See GET /v1/reference/service-lines.",
+        }
+    ]
     display = await client.post("/v1/referrals", json=referral_payload(service_line="Cardiology"))
     assert display.status_code == 422 and "Use the key 'cardiology'" in display.json()["detail"]
     created = await client.post("/v1/referrals", json=referral_payload(service_line="orthopedics"))
     assert created.status_code == 201
-    patched = await client.patch(f"/v1/referrals/{created.json()['id']}", json={"service_line": "chiropractic"},
-                                 headers={"If-Match": created.headers["ETag"]})
+    patched = await client.patch(
+        f"/v1/referrals/{created.json()['id']}",
+        json={"service_line": "chiropractic"},
+        headers={"If-Match": created.headers["ETag"]},
+    )
     assert patched.status_code == 422 and "'chiropractic'" in patched.json()["errors"][0]["message"]
     again = await client.get(f"/v1/referrals/{created.json()['id']}")
     assert again.json()["service_line"] == "orthopedics"

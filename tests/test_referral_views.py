@@ -10,9 +10,18 @@ def _expected(referral) -> dict:
 
 
 async def test_a_referral_read_by_id_shows_every_field_as_the_validated_model_does(client, session):
-    full_patient = {**referral_payload()["patient"], "email": "maria.lopez@example.org", "notes": "Prefers mornings",
-                    "address": {"line": ["12 Elm St", "Apt 4"], "city": "Springfield", "state": "IL",
-                                "postal_code": "62701", "country": "US"}}
+    full_patient = {
+        **referral_payload()["patient"],
+        "email": "maria.lopez@example.org",
+        "notes": "Prefers mornings",
+        "address": {
+            "line": ["12 Elm St", "Apt 4"],
+            "city": "Springfield",
+            "state": "IL",
+            "postal_code": "62701",
+            "country": "US",
+        },
+    }
     referral = await make_referral(session, status=S.scheduled, patient=full_patient, queue="cardiology-intake")
     await session.flush()
 
@@ -29,10 +38,17 @@ async def test_a_referral_read_by_id_shows_every_field_as_the_validated_model_do
 
 
 async def test_a_list_page_shows_each_referral_as_the_validated_model_does(client, session):
-    sparse = await make_referral(session, service_line="view-check", patient={
-        "given_name": "Ann", "family_name": "Bo", "birth_date": "1990-01-02"})
-    rich = await make_referral(session, service_line="view-check", status=S.accepted, patient={
-        **referral_payload()["patient"], "address": {"city": "Dover"}})
+    sparse = await make_referral(
+        session,
+        service_line="view-check",
+        patient={"given_name": "Ann", "family_name": "Bo", "birth_date": "1990-01-02"},
+    )
+    rich = await make_referral(
+        session,
+        service_line="view-check",
+        status=S.accepted,
+        patient={**referral_payload()["patient"], "address": {"city": "Dover"}},
+    )
     await session.flush()
 
     response = await client.get("/v1/referrals", params={"service_line": "view-check", "sort": "received_at"})
@@ -40,4 +56,3 @@ async def test_a_list_page_shows_each_referral_as_the_validated_model_does(clien
     assert response.status_code == 200
     by_id = {item["id"]: item for item in response.json()["items"]}
     assert by_id == {str(sparse.id): _expected(sparse), str(rich.id): _expected(rich)}
-

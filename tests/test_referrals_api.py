@@ -116,8 +116,9 @@ async def test_list_filters_and_pages_without_gaps(client, session):
 
 
 async def test_list_finds_a_patient_by_exact_mrn(client, session):
-    referral = await make_referral(session, patient={"given_name": "Ana", "family_name": "Ruiz",
-                                                     "birth_date": "1990-02-03", "mrn": "ZX-77"})
+    referral = await make_referral(
+        session, patient={"given_name": "Ana", "family_name": "Ruiz", "birth_date": "1990-02-03", "mrn": "ZX-77"}
+    )
     page = (await client.get("/v1/referrals", params={"mrn": "ZX-77"})).json()
     assert [item["id"] for item in page["items"]] == [str(referral.id)]
 
@@ -131,9 +132,9 @@ async def test_a_forged_cursor_is_422(client):
 async def test_twenty_concurrent_posts_with_one_key_create_one_referral(live_server):
     payload = referral_payload()
     async with httpx.AsyncClient(base_url=live_server, timeout=30, headers=staff_headers()) as http:
-        responses = await asyncio.gather(*[
-            http.post("/v1/referrals", json=payload, headers={"Idempotency-Key": "same-key"}) for _ in range(20)
-        ])
+        responses = await asyncio.gather(
+            *[http.post("/v1/referrals", json=payload, headers={"Idempotency-Key": "same-key"}) for _ in range(20)]
+        )
         assert {r.status_code for r in responses} == {201}
         assert len({r.json()["id"] for r in responses}) == 1
         listed = (await http.get("/v1/referrals", params={"limit": 100})).json()["items"]

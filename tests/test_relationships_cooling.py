@@ -28,8 +28,17 @@ def fifth_percentile(mean: float) -> int:
 
 
 async def _episodes(session, provider_id):
-    return (await session.execute(select(CoolingEpisode).where(CoolingEpisode.provider_id == provider_id)
-                                  .order_by(CoolingEpisode.opened_on))).scalars().all()
+    return (
+        (
+            await session.execute(
+                select(CoolingEpisode)
+                .where(CoolingEpisode.provider_id == provider_id)
+                .order_by(CoolingEpisode.opened_on)
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 async def test_an_episode_opens_once_for_the_owner_and_closes_on_recovery(client, session):
@@ -57,7 +66,8 @@ async def test_an_episode_opens_once_for_the_owner_and_closes_on_recovery(client
     assert [i["provider_id"] for i in listed] == [str(provider.id)]
     alerts = (await client.get("/v1/cooling-alerts", params={"liaison_id": str(liaison.id)})).json()
     assert [(a["provider_id"], a["observed"], a["expected"], a["threshold"]) for a in alerts] == [
-        (str(provider.id), 2, 8.0, 4)]
+        (str(provider.id), 2, 8.0, 4)
+    ]
 
     # Two more in the last 8 weeks: 4 is at the threshold, so the referrer has recovered.
     await load(session, weekly(provider.npi, RECENT_START + timedelta(weeks=4), 2))

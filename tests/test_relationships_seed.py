@@ -18,8 +18,9 @@ async def _facts(session) -> dict:
     tasks = [await session.get(Task, e.task_id) for e in episodes]
     return {
         "oldest": (await session.execute(text("select min(received_at) from referrals"))).scalar_one(),
-        "imported": (await session.execute(text("select count(*) from referrals where source_system = 'import'")))
-        .scalar_one(),
+        "imported": (
+            await session.execute(text("select count(*) from referrals where source_system = 'import'"))
+        ).scalar_one(),
         "liaison_alerts": sum(t.assignee_id == liaison for t in tasks),
         "segments": set((await session.execute(select(ReferrerFigures.segment))).scalars()),
         "tiers": set((await session.execute(select(ReferrerFigures.tier))).scalars()),
@@ -41,6 +42,6 @@ def test_demo_history_comes_in_through_the_import_and_keeps_the_invariants():
         assert {"loyal", "occasional"} <= facts["segments"] and len(facts["tiers"] - {None}) >= 3
         assert facts["touchpoints"] > 0
         found = _query(url, _inconsistencies)
-        assert found == {name: 0 for name in found}
+        assert found == dict.fromkeys(found, 0)
     finally:
         scratch_db.drop(name)

@@ -3,7 +3,6 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from domain.shared.outbox import OutboxMessage
 from domain.tasks.models import Task
@@ -16,9 +15,16 @@ async def test_a_touchpoint_with_a_follow_up_date_gives_the_liaison_a_task(clien
     liaison = await client_for("liaison")
     me = (await liaison.get("/v1/auth/me")).json()
     follow_up = (date.today() + timedelta(days=7)).isoformat()
-    response = await liaison.post("/v1/touchpoints", json={
-        "provider_id": str(provider.id), "kind": "lunch_and_learn", "notes": "Brought the new heart-failure pathway",
-        "outcome": "Wants a referral pad", "follow_up_on": follow_up})
+    response = await liaison.post(
+        "/v1/touchpoints",
+        json={
+            "provider_id": str(provider.id),
+            "kind": "lunch_and_learn",
+            "notes": "Brought the new heart-failure pathway",
+            "outcome": "Wants a referral pad",
+            "follow_up_on": follow_up,
+        },
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["liaison_id"] == me["id"] and body["task_id"]
@@ -31,15 +37,19 @@ async def test_a_touchpoint_with_a_follow_up_date_gives_the_liaison_a_task(clien
 
 async def test_bad_touchpoints_are_refused_plainly(client, session):
     assert (await client.post("/v1/touchpoints", json={"kind": "call"})).status_code == 422
-    unknown = await client.post("/v1/touchpoints", json={"kind": "call",
-                                                         "provider_id": "00000000-0000-0000-0000-000000000001"})
+    unknown = await client.post(
+        "/v1/touchpoints", json={"kind": "call", "provider_id": "00000000-0000-0000-0000-000000000001"}
+    )
     assert unknown.status_code == 422 and "does not exist" in unknown.json()["detail"]
     provider, _ = await make_referrer(session)
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    later = await client.post("/v1/touchpoints", json={"kind": "visit", "provider_id": str(provider.id),
-                                                       "occurred_at": future})
+    later = await client.post(
+        "/v1/touchpoints", json={"kind": "visit", "provider_id": str(provider.id), "occurred_at": future}
+    )
     assert later.status_code == 422 and "future" in later.json()["detail"]
-    assert (await client.post("/v1/touchpoints", json={"kind": "fax", "provider_id": str(provider.id)})).status_code == 422
+    assert (
+        await client.post("/v1/touchpoints", json={"kind": "fax", "provider_id": str(provider.id)})
+    ).status_code == 422
 
 
 async def test_admins_assign_territories_and_the_list_filters_by_liaison(client, client_for, session):
@@ -64,18 +74,30 @@ async def test_the_timeline_merges_referrals_touchpoints_and_messages_newest_fir
     provider, _ = await make_referrer(session)
     now = datetime.now(UTC)
     await load(session, [row(provider.npi, (now - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))])
-    await client.post("/v1/touchpoints", json={"provider_id": str(provider.id), "kind": "call",
-                                                "occurred_at": (now - timedelta(days=5)).isoformat()})
+    await client.post(
+        "/v1/touchpoints",
+        json={"provider_id": str(provider.id), "kind": "call", "occurred_at": (now - timedelta(days=5)).isoformat()},
+    )
     for kind, days in (("status_accepted", 8), ("loop_closure", 2)):
-        session.add(OutboxMessage(channel="email", kind=kind, recipient_type="provider", recipient_id=provider.id,
-                                  idempotency_key=f"t-{provider.id}-{kind}", created_at=now - timedelta(days=days),
-                                  updated_at=now, not_before=now))
+        session.add(
+            OutboxMessage(
+                channel="email",
+                kind=kind,
+                recipient_type="provider",
+                recipient_id=provider.id,
+                idempotency_key=f"t-{provider.id}-{kind}",
+                created_at=now - timedelta(days=days),
+                updated_at=now,
+                not_before=now,
+            )
+        )
     await session.flush()
     first = await client.get(f"/v1/referrers/{provider.id}/timeline", params={"limit": 3})
     assert first.status_code == 200, first.text
     assert [i["kind"] for i in first.json()["items"]] == ["loop_closure", "touchpoint", "message"]
-    rest = await client.get(f"/v1/referrers/{provider.id}/timeline",
-                            params={"limit": 3, "cursor": first.json()["next_cursor"]})
+    rest = await client.get(
+        f"/v1/referrers/{provider.id}/timeline", params={"limit": 3, "cursor": first.json()["next_cursor"]}
+    )
     assert [i["kind"] for i in rest.json()["items"]] == ["referral_received"]
     assert "Silva" not in first.text + rest.text  # no patient field on the timeline
 
@@ -86,28 +108,39 @@ async def test_roi_attributes_each_referral_to_the_last_touchpoint_program(clien
     q3 = (await client.post("/v1/programs", json={"name": "Q3 cardiology outreach"})).json()
     assert (await client.post("/v1/programs", json={"name": "Lunch-and-learn"})).status_code == 409
     for program, amount in ((lunch, 200), (q3, 1000)):
-        cost = await client.post(f"/v1/programs/{program['id']}/costs",
-                                 json={"incurred_on": "2025-03-01", "amount": amount})
+        cost = await client.post(
+            f"/v1/programs/{program['id']}/costs", json={"incurred_on": "2025-03-01", "amount": amount}
+        )
         assert cost.status_code == 201
-    await client.put("/v1/settings/fee-schedule", json={"entries": [
-        {"service_line": "cardiology", "payer_class": "commercial", "amount": 500}]})
+    await client.put(
+        "/v1/settings/fee-schedule",
+        json={"entries": [{"service_line": "cardiology", "payer_class": "commercial", "amount": 500}]},
+    )
 
     async def touch(when: str, program: dict | None, **whom):
         target = whom or {"provider_id": str(provider.id)}
-        response = await client.post("/v1/touchpoints", json={**target, "kind": "visit", "occurred_at": when,
-                                                               "program_id": program["id"] if program else None})
+        response = await client.post(
+            "/v1/touchpoints",
+            json={**target, "kind": "visit", "occurred_at": when, "program_id": program["id"] if program else None},
+        )
         assert response.status_code == 201, response.text
 
     await touch("2025-02-01T10:00:00Z", lunch)
     await touch("2025-03-10T10:00:00Z", q3, organization_id=str(organization.id))  # the practice, same referrer
     done = {"status": "completed", "appointment_date": "2025-04-01", "completion_date": "2025-04-01"}
-    await load(session, [
-        row(provider.npi, "2025-02-20T09:00:00Z", **done),   # last touch: lunch (Feb 1) -> lunch, 500
-        row(provider.npi, "2025-03-20T09:00:00Z", **done),   # last touch: q3 (Mar 10, the practice) -> q3, 500
-        row(provider.npi, "2025-03-21T09:00:00Z"),           # q3 too, not completed: counted, no revenue
-        row(provider.npi, "2025-07-01T09:00:00Z", **{**done, "appointment_date": "2025-07-05",
-                                                   "completion_date": "2025-07-05"}),  # 113 days after: none
-    ])
+    await load(
+        session,
+        [
+            row(provider.npi, "2025-02-20T09:00:00Z", **done),  # last touch: lunch (Feb 1) -> lunch, 500
+            row(provider.npi, "2025-03-20T09:00:00Z", **done),  # last touch: q3 (Mar 10, the practice) -> q3, 500
+            row(provider.npi, "2025-03-21T09:00:00Z"),  # q3 too, not completed: counted, no revenue
+            row(
+                provider.npi,
+                "2025-07-01T09:00:00Z",
+                **{**done, "appointment_date": "2025-07-05", "completion_date": "2025-07-05"},
+            ),  # 113 days after: none
+        ],
+    )
     body = (await client.get("/v1/analytics/roi", params={"from": "2025-01-01", "to": "2025-12-31"})).json()
     got = {p["name"]: p for p in body["programs"]}
     assert (got["Lunch-and-learn"]["attributed_referrals"], got["Lunch-and-learn"]["attributed_revenue"]) == (1, 500)
@@ -129,15 +162,26 @@ async def test_csv_exports_carry_the_screen_figures_and_no_patient_field(client_
     import io
 
     provider, _ = await make_referrer(session, given_name="=HYPERLINK", family_name="Cole")
-    await load(session, [row(provider.npi, date.today() - timedelta(days=2), status="completed",
-                             appointment_date=date.today(), completion_date=date.today())])
+    await load(
+        session,
+        [
+            row(
+                provider.npi,
+                date.today() - timedelta(days=2),
+                status="completed",
+                appointment_date=date.today(),
+                completion_date=date.today(),
+            )
+        ],
+    )
     analyst = await client_for("analyst")
     screen = (await analyst.get("/v1/referrers")).json()["items"]
     exported = await analyst.get("/v1/exports/referrers.csv")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     lines = list(csv.DictReader(io.StringIO(exported.text)))
     assert [(r["provider_id"], int(r["volume"]), float(r["conversion_rate"])) for r in lines] == [
-        (i["provider_id"], i["volume"], i["conversion_rate"]) for i in screen]
+        (i["provider_id"], i["volume"], i["conversion_rate"]) for i in screen
+    ]
     assert lines[0]["name"].startswith("'=")  # a spreadsheet must not run it as a formula
     assert "Silva" not in exported.text and "patient" not in exported.text.lower()
     card = await analyst.get(f"/v1/exports/referrers/{provider.id}/scorecard.csv")
@@ -148,15 +192,30 @@ async def test_csv_exports_carry_the_screen_figures_and_no_patient_field(client_
 
 async def test_a_practice_monthly_report_preview(client, session):
     provider, organization = await make_referrer(session)
-    await load(session, [
-        row(provider.npi, "2025-03-03T10:00:00Z", status="closed", appointment_date="2025-03-13",
-            completion_date="2025-03-13", status_date="2025-03-20"),
-        row(provider.npi, "2025-03-10T10:00:00Z"),
-        row(provider.npi, "2025-02-20T10:00:00Z", status="completed", appointment_date="2025-03-02",
-            completion_date="2025-03-02"),
-    ])
-    response = await client.get(f"/v1/referring-organizations/{organization.id}/monthly-report",
-                                params={"month": "2025-03"})
+    await load(
+        session,
+        [
+            row(
+                provider.npi,
+                "2025-03-03T10:00:00Z",
+                status="closed",
+                appointment_date="2025-03-13",
+                completion_date="2025-03-13",
+                status_date="2025-03-20",
+            ),
+            row(provider.npi, "2025-03-10T10:00:00Z"),
+            row(
+                provider.npi,
+                "2025-02-20T10:00:00Z",
+                status="completed",
+                appointment_date="2025-03-02",
+                completion_date="2025-03-02",
+            ),
+        ],
+    )
+    response = await client.get(
+        f"/v1/referring-organizations/{organization.id}/monthly-report", params={"month": "2025-03"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     # Sent in March: 2; seen in March: both completions (Mar 2, Mar 13); closed in March: 1; wait 9 d 14 h.

@@ -9,7 +9,6 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from api import errors
 from domain.referrals import service
 from integrations.fhir.outcomes import REQUEST_ID_EXTENSION
-
 from tests.factories import make_referral
 
 
@@ -30,8 +29,9 @@ async def test_the_callers_request_id_is_kept_in_header_and_problem(client):
 
 
 async def test_a_problem_written_by_middleware_carries_the_request_id(client):
-    refused = await client.get("/v1/referrals", params={"service_line": "cardio\x00logy"},
-                               headers={"X-Request-Id": "nul-1"})
+    refused = await client.get(
+        "/v1/referrals", params={"service_line": "cardio\x00logy"}, headers={"X-Request-Id": "nul-1"}
+    )
     assert refused.status_code == 422
     assert refused.json()["request_id"] == "nul-1"
 
@@ -44,8 +44,9 @@ async def test_an_unexpected_error_names_its_request_id_in_body_header_and_log(c
 
     monkeypatch.setattr(service, "get_referral", broken)
     capture = structlog.testing.LogCapture()
-    monkeypatch.setattr(errors, "log", structlog.wrap_logger(
-        None, processors=[structlog.contextvars.merge_contextvars, capture]))
+    monkeypatch.setattr(
+        errors, "log", structlog.wrap_logger(None, processors=[structlog.contextvars.merge_contextvars, capture])
+    )
     failed = await client.get(f"/v1/referrals/{referral.id}", headers={"X-Request-Id": "boom-1"})
     assert failed.status_code == 500
     assert failed.headers["x-request-id"] == "boom-1"

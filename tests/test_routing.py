@@ -22,8 +22,13 @@ async def _queue(client, session, name="Cardiology intake", members=2, lead=None
 
 
 async def _rule(client, queue, position=10, strategy="round_robin", **conditions):
-    body = {"name": f"rule {position}", "position": position, "queue_id": queue["id"], "strategy": strategy,
-            "conditions": conditions or {"service_line": ["cardiology"]}}
+    body = {
+        "name": f"rule {position}",
+        "position": position,
+        "queue_id": queue["id"],
+        "strategy": strategy,
+        "conditions": conditions or {"service_line": ["cardiology"]},
+    }
     response = await client.post("/v1/routing-rules", json=body)
     assert response.status_code == 201, response.text
     return response.json()
@@ -112,8 +117,10 @@ async def test_dry_run_says_which_rule_matches_and_why_without_taking_a_turn(cli
         assert body["next_assignee_id"] == str(first.id)
     assert [(e["rule_id"], e["matched"]) for e in body["evaluations"]] == [(miss["id"], False), (hit["id"], True)]
     assert body["evaluations"][0]["reasons"] == ["urgency routine is not one of stat"]
-    assert body["evaluations"][1]["reasons"] == ["service_line cardiology is one of cardiology",
-                                                 "payer_class medicare is one of commercial, medicare"]
+    assert body["evaluations"][1]["reasons"] == [
+        "service_line cardiology is one of cardiology",
+        "payer_class medicare is one of commercial, medicare",
+    ]
     bad = await client.post("/v1/routing-rules/dry-run", json={"service_line": "cardiology", "urgency": "soon"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.urgency"
 
@@ -124,8 +131,13 @@ async def test_editing_rules_moves_nobody_until_reapplied(client, session):
     rule = await _rule(client, queue)
     assigned = await _refer(client)
     waiting = await _refer(client, service_line="neurology")
-    body = {"name": "moved", "position": 1, "queue_id": other["id"], "strategy": "round_robin",
-            "conditions": {"service_line": ["cardiology", "neurology"]}}
+    body = {
+        "name": "moved",
+        "position": 1,
+        "queue_id": other["id"],
+        "strategy": "round_robin",
+        "conditions": {"service_line": ["cardiology", "neurology"]},
+    }
     edited = await client.put(f"/v1/routing-rules/{rule['id']}", json=body, headers={"If-Match": '"1"'})
     assert edited.status_code == 200 and edited.json()["version"] == 2
     assert (await client.get(f"/v1/referrals/{assigned['id']}")).json()["queue"] == "Cardiology intake"
@@ -149,22 +161,36 @@ async def test_rules_list_in_order_and_can_be_deleted(client, session):
 
 
 async def test_two_hundred_simultaneous_referrals_share_out_evenly_by_round_robin(live_server):
+    import os
+
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
-    import os
 
     headers = staff_headers()
     engine = create_engine(make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg2"))
     coordinators = [uuid.uuid4() for _ in range(3)]
     with engine.begin() as conn:
         for user_id in coordinators:
-            conn.execute(text("insert into users (id, email, full_name, role, active) values (:id, :email, 'C', 'intake', true)"),
-                         {"id": user_id, "email": f"rr-{user_id.hex[:10]}@clinic.test"})
+            conn.execute(
+                text(
+                    "insert into users (id, email, full_name, role, active) values (:id, :email, 'C', 'intake', true)"
+                ),
+                {"id": user_id, "email": f"rr-{user_id.hex[:10]}@clinic.test"},
+            )
     engine.dispose()
     async with httpx.AsyncClient(base_url=live_server, timeout=120, headers=headers) as http:
-        queue = (await http.post("/v1/work-queues", json={"name": "Intake", "member_ids": [str(c) for c in coordinators]})).json()
-        rule = await http.post("/v1/routing-rules", json={"name": "all cardiology", "position": 1, "queue_id": queue["id"],
-                                                          "conditions": {"service_line": ["cardiology"]}})
+        queue = (
+            await http.post("/v1/work-queues", json={"name": "Intake", "member_ids": [str(c) for c in coordinators]})
+        ).json()
+        rule = await http.post(
+            "/v1/routing-rules",
+            json={
+                "name": "all cardiology",
+                "position": 1,
+                "queue_id": queue["id"],
+                "conditions": {"service_line": ["cardiology"]},
+            },
+        )
         assert rule.status_code == 201
         limit = asyncio.Semaphore(40)
 

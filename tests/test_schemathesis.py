@@ -26,8 +26,9 @@ from tests.live_server import running_server, staff_headers
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "100"))
 POISON_CHARS = ["\x00", "\ud800", "\udbff", "\udc00", "\udfff"]
-PROPERTY_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                             suppress_health_check=list(HealthCheck))
+PROPERTY_SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 
 schema = schemathesis.openapi.from_path(CONTRACT).include(path_regex="^/v1/")
 schema.config.generation.update(unique_inputs=True, allow_x00=True)
@@ -44,6 +45,7 @@ def base_url():
 
 # Hostile text on top of what schemathesis generates: a NUL (anywhere it can travel on the wire:
 # query, path, body) or a lone surrogate (only a JSON body can carry one, escaped as \ud800).
+
 
 def _text_slots(value: Any, loc: tuple = ()) -> list[tuple]:
     if isinstance(value, str):
@@ -108,23 +110,42 @@ def test_v1_contract_holds(case, base_url):
 
 # FHIR: every interaction the CapabilityStatement offers, fed valid resources with one part changed.
 
+
 def _bases() -> dict[str, dict[str, Any]]:
     identifier = [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}]
     return {
         "ServiceRequest": service_request(),
-        "Task": {"resourceType": "Task", "status": "requested", "intent": "order",
-                 "focus": {"reference": "ServiceRequest/00000000-0000-4000-8000-000000000001"}},
-        "Appointment": {"resourceType": "Appointment", "status": "booked",
-                        "start": "2026-12-10T09:00:00Z", "end": "2026-12-10T09:30:00Z",
-                        "basedOn": [{"reference": "ServiceRequest/00000000-0000-4000-8000-000000000001"}],
-                        "participant": [{"status": "accepted", "actor": {"display": "Dr Who"}}]},
-        "Practitioner": {"resourceType": "Practitioner", "identifier": identifier,
-                         "name": [{"family": "Waters", "given": ["Jan"]}]},
-        "PractitionerRole": {"resourceType": "PractitionerRole", "practitioner": {"reference": "Practitioner/x"},
-                             "organization": {"reference": "Organization/y"}},
+        "Task": {
+            "resourceType": "Task",
+            "status": "requested",
+            "intent": "order",
+            "focus": {"reference": "ServiceRequest/00000000-0000-4000-8000-000000000001"},
+        },
+        "Appointment": {
+            "resourceType": "Appointment",
+            "status": "booked",
+            "start": "2026-12-10T09:00:00Z",
+            "end": "2026-12-10T09:30:00Z",
+            "basedOn": [{"reference": "ServiceRequest/00000000-0000-4000-8000-000000000001"}],
+            "participant": [{"status": "accepted", "actor": {"display": "Dr Who"}}],
+        },
+        "Practitioner": {
+            "resourceType": "Practitioner",
+            "identifier": identifier,
+            "name": [{"family": "Waters", "given": ["Jan"]}],
+        },
+        "PractitionerRole": {
+            "resourceType": "PractitionerRole",
+            "practitioner": {"reference": "Practitioner/x"},
+            "organization": {"reference": "Organization/y"},
+        },
         "Organization": {"resourceType": "Organization", "identifier": identifier, "name": "Acme Clinic"},
-        "Patient": {"resourceType": "Patient", "name": [{"family": "Lopez", "given": ["Maria"]}],
-                    "birthDate": "1968-04-12", "gender": "female"},
+        "Patient": {
+            "resourceType": "Patient",
+            "name": [{"family": "Lopez", "given": ["Maria"]}],
+            "birthDate": "1968-04-12",
+            "gender": "female",
+        },
     }
 
 
@@ -168,8 +189,10 @@ def mutated(draw, resource_type: str) -> dict[str, Any]:
 
 
 def _interactions() -> list:
-    cases = [pytest.param("metadata", "CapabilityStatement", id="metadata"),
-             pytest.param("transaction", "Bundle", id="Bundle transaction")]
+    cases = [
+        pytest.param("metadata", "CapabilityStatement", id="metadata"),
+        pytest.param("transaction", "Bundle", id="Bundle transaction"),
+    ]
     for resource_type, (interactions, *_rest) in RESOURCES.items():
         cases += [pytest.param(i, resource_type, id=f"{resource_type} {i}") for i in interactions]
     return cases
@@ -182,9 +205,11 @@ def fhir_request(draw, interaction: str, resource_type: str) -> tuple[str, str, 
         return "GET", "/fhir/R4/metadata", {}, None
     if interaction == "transaction":
         entry_type = draw(st.sampled_from(["ServiceRequest", "Patient", "Appointment"]))
-        bundle = {"resourceType": "Bundle", "type": draw(st.sampled_from(["transaction", "batch"])),
-                  "entry": [{"resource": draw(mutated(entry_type)),
-                             "request": {"method": "POST", "url": entry_type}}]}
+        bundle = {
+            "resourceType": "Bundle",
+            "type": draw(st.sampled_from(["transaction", "batch"])),
+            "entry": [{"resource": draw(mutated(entry_type)), "request": {"method": "POST", "url": entry_type}}],
+        }
         return "POST", "/fhir/R4", headers, json.dumps(bundle).encode()
     resource_id = quote(draw(URL_TEXT | st.just("00000000-0000-4000-8000-000000000001")), safe="")
     if interaction == "read":

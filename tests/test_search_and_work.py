@@ -78,8 +78,11 @@ async def test_referrer_name_and_npi_find_their_referrals(client, session):
 async def test_rows_written_before_the_indexes_are_found_after_reindex(client, session):
     family = f"Legacy{letters()}"
     referral = await make_referral(session, patient=patient(family))
-    await session.execute(update(Referral).where(Referral.id == referral.id).values(
-        patient_surname_index=None, patient_surname_dob_index=None, patient_phone_index=None))
+    await session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id)
+        .values(patient_surname_index=None, patient_surname_dob_index=None, patient_phone_index=None)
+    )
     assert await found(client, family) == {}
     after = None
     while True:
@@ -106,8 +109,13 @@ async def test_search_is_audited_with_the_ids_shown_and_never_the_words_typed(cl
     family = f"Audited{letters()}"
     referral = await make_referral(session, patient=patient(family))
     assert await found(client, family)
-    events = list((await session.execute(
-        select(AuditEvent).where(AuditEvent.detail["operation"].astext == "search-search_referrals"))).scalars())
+    events = list(
+        (
+            await session.execute(
+                select(AuditEvent).where(AuditEvent.detail["operation"].astext == "search-search_referrals")
+            )
+        ).scalars()
+    )
     listed = [e for e in events if e.action == "referral.search" and str(referral.id) in e.detail.get("ids", [])]
     assert listed and listed[-1].detail["matched"] == ["surname"]
     assert all(family.lower() not in str(e.detail).lower() for e in events)
@@ -121,8 +129,9 @@ async def test_board_counts_equal_the_list_totals_under_the_same_filters(client,
     assert response.status_code == 200, response.text
     body = response.json()
     for status in S:
-        listed = (await client.get("/v1/referrals", params={"service_line": line, "status": status.value,
-                                                              "limit": 200})).json()["items"]
+        listed = (
+            await client.get("/v1/referrals", params={"service_line": line, "status": status.value, "limit": 200})
+        ).json()["items"]
         assert body["counts"][status.value] == len(listed)
     assert body["total"] == 5 and body["counts"]["received"] == 2
 
@@ -170,9 +179,14 @@ async def test_free_standing_note_lands_on_the_timeline(client, client_for, sess
 
 async def test_request_info_checklist_is_listed_in_the_referrers_message(client, session):
     referral = await refer(session, await referrer(session))
-    moved = await client.post(f"/v1/referrals/{referral.id}/transitions", json={
-        "to": "needs_info", "missing_items": ["Recent ECG tracing", "Insurance card (front and back)"],
-        "note": "internal: call the office if nothing by Friday"})
+    moved = await client.post(
+        f"/v1/referrals/{referral.id}/transitions",
+        json={
+            "to": "needs_info",
+            "missing_items": ["Recent ECG tracing", "Insurance card (front and back)"],
+            "note": "internal: call the office if nothing by Friday",
+        },
+    )
     assert moved.status_code == 200, moved.text
     [message] = await queued(session, referral.id, "status_needs_info")
     body = (await compose(session, message)).content.body
@@ -184,8 +198,9 @@ async def test_request_info_checklist_is_listed_in_the_referrers_message(client,
 
 async def test_checklist_goes_only_with_a_request_for_info(client, session):
     referral = await make_referral(session)
-    response = await client.post(f"/v1/referrals/{referral.id}/transitions",
-                                 json={"to": "accepted", "missing_items": ["Lab results"]})
+    response = await client.post(
+        f"/v1/referrals/{referral.id}/transitions", json={"to": "accepted", "missing_items": ["Lab results"]}
+    )
     assert response.status_code == 422 and "needs_info" in response.text
 
 
@@ -203,11 +218,17 @@ async def test_intake_lists_assignable_colleagues_and_reassigns(client, client_f
     assert (await (await client_for("analyst")).get("/v1/colleagues")).status_code == 403
 
     referral = await make_referral(session)
-    moved = await intake.patch(f"/v1/referrals/{referral.id}", json={"assignee_id": str(colleague.id)},
-                               headers={"If-Match": f'"{referral.version}"'})
+    moved = await intake.patch(
+        f"/v1/referrals/{referral.id}",
+        json={"assignee_id": str(colleague.id)},
+        headers={"If-Match": f'"{referral.version}"'},
+    )
     assert moved.status_code == 200, moved.text
-    refused = await intake.patch(f"/v1/referrals/{referral.id}", json={"assignee_id": str(analyst.id)},
-                                 headers={"If-Match": f'"{moved.json()["version"]}"'})
+    refused = await intake.patch(
+        f"/v1/referrals/{referral.id}",
+        json={"assignee_id": str(analyst.id)},
+        headers={"If-Match": f'"{moved.json()["version"]}"'},
+    )
     assert refused.status_code == 422 and "assignee_id" in refused.text
     events = (await client.get(f"/v1/referrals/{referral.id}/events")).json()["items"]
     assert events[-1]["kind"] == "assigned" and events[-1]["detail"]["assignee_id"] == str(colleague.id)
@@ -219,20 +240,24 @@ async def test_a_declined_or_cancelled_referral_can_be_reopened_with_a_reason(cl
     url = f"/v1/referrals/{referral.id}/transitions"
     no_reason = await client.post(url, json={"to": "received"})
     assert no_reason.status_code == 422 and "decided_in_error" in no_reason.text
-    reopened = await client.post(url, json={"to": "received", "reason": "decided_in_error",
-                                            "note": "Wrong patient declined"})
+    reopened = await client.post(
+        url, json={"to": "received", "reason": "decided_in_error", "note": "Wrong patient declined"}
+    )
     assert reopened.status_code == 200, reopened.text
     body = reopened.json()
     assert (body["status"], body["status_reason"], body[f"{status.value}_at"]) == ("received", "decided_in_error", None)
     last = (await client.get(f"/v1/referrals/{referral.id}/events")).json()["items"][-1]
-    assert (last["from_status"], last["to_status"], last["note"]) == (status.value, "received", "Wrong patient declined")
+    assert (last["from_status"], last["to_status"], last["note"]) == (
+        status.value,
+        "received",
+        "Wrong patient declined",
+    )
     assert (await client.post(url, json={"to": "accepted"})).status_code == 200
 
 
 async def test_a_closed_referral_cannot_be_reopened(client, session):
     referral = await make_referral(session, status=S.closed)
-    response = await client.post(f"/v1/referrals/{referral.id}/transitions",
-                                 json={"to": "received", "reason": "other"})
+    response = await client.post(f"/v1/referrals/{referral.id}/transitions", json={"to": "received", "reason": "other"})
     assert response.status_code == 409
 
 
@@ -247,8 +272,11 @@ async def test_an_appointment_cannot_be_seen_or_missed_before_it_starts(client, 
     referral = await make_referral(session, status=S.accepted)
     start = (utcnow() + timedelta(days=1)).replace(microsecond=0)
     appointment = await book(client, referral, start)
-    early = await client.patch(f"/v1/appointments/{appointment['id']}", json={"status": to},
-                               headers={"If-Match": f'"{appointment["version"]}"'})
+    early = await client.patch(
+        f"/v1/appointments/{appointment['id']}",
+        json={"status": to},
+        headers={"If-Match": f'"{appointment["version"]}"'},
+    )
     assert early.status_code == 409
     assert start.isoformat().replace("+00:00", "Z") in early.json()["detail"]
     assert (await client.get(f"/v1/referrals/{referral.id}")).json()["status"] == "scheduled"
@@ -257,20 +285,33 @@ async def test_an_appointment_cannot_be_seen_or_missed_before_it_starts(client, 
 async def test_an_appointment_that_has_started_can_be_marked_seen(client, session):
     referral = await make_referral(session, status=S.accepted)
     appointment = await book(client, referral, utcnow() - timedelta(minutes=5))
-    seen = await client.patch(f"/v1/appointments/{appointment['id']}", json={"status": "fulfilled"},
-                              headers={"If-Match": f'"{appointment["version"]}"'})
+    seen = await client.patch(
+        f"/v1/appointments/{appointment['id']}",
+        json={"status": "fulfilled"},
+        headers={"If-Match": f'"{appointment["version"]}"'},
+    )
     assert seen.status_code == 200, seen.text
 
 
 async def test_fhir_appointment_fulfilled_before_its_start_is_refused(client, session):
     referral = await make_referral(session, status=S.accepted)
     start = (utcnow() + timedelta(days=2)).replace(microsecond=0)
-    booked = (await client.post("/fhir/R4/Appointment", headers=FHIR_JSON, json={
-        "resourceType": "Appointment", "status": "booked", "start": start.isoformat(),
-        "basedOn": [{"reference": f"ServiceRequest/{referral.id}"}],
-        "participant": [{"actor": {"display": "Dr Heart"}, "status": "accepted"}]})).json()
-    early = await client.put(f"/fhir/R4/Appointment/{booked['id']}", json=dict(booked, status="fulfilled"),
-                             headers=FHIR_JSON)
+    booked = (
+        await client.post(
+            "/fhir/R4/Appointment",
+            headers=FHIR_JSON,
+            json={
+                "resourceType": "Appointment",
+                "status": "booked",
+                "start": start.isoformat(),
+                "basedOn": [{"reference": f"ServiceRequest/{referral.id}"}],
+                "participant": [{"actor": {"display": "Dr Heart"}, "status": "accepted"}],
+            },
+        )
+    ).json()
+    early = await client.put(
+        f"/fhir/R4/Appointment/{booked['id']}", json=dict(booked, status="fulfilled"), headers=FHIR_JSON
+    )
     assert early.status_code == 409
     assert early.json()["resourceType"] == "OperationOutcome"
     assert start.isoformat().replace("+00:00", "Z") in outcome_text(early.json())
@@ -278,15 +319,35 @@ async def test_fhir_appointment_fulfilled_before_its_start_is_refused(client, se
     assert row == "booked"
 
 
-@pytest.mark.parametrize("path,body,field", [
-    ("/v1/referrals", {"patient": {"given_name": "A", "family_name": "B", "birth_date": "1980-01-01",
-                                   "phone": "call me maybe"},
-                       "service_line": "cardiology", "referral_source": "physician"}, "body.patient.phone"),
-    ("/v1/providers", {"given_name": "A", "family_name": "B",
-                       "contact_points": [{"system": "phone", "value": "call me maybe"}]}, "body.contact_points.0"),
-    ("/v1/organizations", {"name": "Clinic", "kind": "practice",
-                           "contact_points": [{"system": "fax", "value": "call me maybe"}]}, "body.contact_points.0"),
-])
+@pytest.mark.parametrize(
+    "path,body,field",
+    [
+        (
+            "/v1/referrals",
+            {
+                "patient": {
+                    "given_name": "A",
+                    "family_name": "B",
+                    "birth_date": "1980-01-01",
+                    "phone": "call me maybe",
+                },
+                "service_line": "cardiology",
+                "referral_source": "physician",
+            },
+            "body.patient.phone",
+        ),
+        (
+            "/v1/providers",
+            {"given_name": "A", "family_name": "B", "contact_points": [{"system": "phone", "value": "call me maybe"}]},
+            "body.contact_points.0",
+        ),
+        (
+            "/v1/organizations",
+            {"name": "Clinic", "kind": "practice", "contact_points": [{"system": "fax", "value": "call me maybe"}]},
+            "body.contact_points.0",
+        ),
+    ],
+)
 async def test_a_phone_that_is_not_a_number_is_refused_naming_field_and_value(client, path, body, field):
     response = await client.post(path, json=body)
     assert response.status_code == 422, response.text
@@ -305,19 +366,32 @@ async def test_office_staff_phone_is_normalised_or_refused(client, session):
 
 
 async def test_patient_phone_is_stored_in_e164_and_found_in_any_spelling(client):
-    response = await client.post("/v1/referrals", json={
-        "patient": {"given_name": "Lea", "family_name": "Brandt", "birth_date": "1990-05-06", "phone": "217 555 0177"},
-        "service_line": "cardiology", "referral_source": "physician"})
+    response = await client.post(
+        "/v1/referrals",
+        json={
+            "patient": {
+                "given_name": "Lea",
+                "family_name": "Brandt",
+                "birth_date": "1990-05-06",
+                "phone": "217 555 0177",
+            },
+            "service_line": "cardiology",
+            "referral_source": "physician",
+        },
+    )
     assert response.status_code == 201, response.text
     assert response.json()["patient"]["phone"] == "+12175550177"
     assert response.json()["id"] in await found(client, "+1-217-555-0177")
 
 
-@pytest.mark.parametrize("path,params", [
-    ("/v1/search", {"q": "ab\x00cd"}),
-    ("/v1/referral-counts", {"service_line": "card\x00iology"}),
-    ("/v1/referrals", {"queue": "intake\x00"}),
-])
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("/v1/search", {"q": "ab\x00cd"}),
+        ("/v1/referral-counts", {"service_line": "card\x00iology"}),
+        ("/v1/referrals", {"queue": "intake\x00"}),
+    ],
+)
 async def test_a_nul_character_in_a_filter_is_a_422_not_a_failed_query(client, path, params):
     response = await client.get(path, params=params)
     assert response.status_code == 422, response.text

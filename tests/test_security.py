@@ -20,8 +20,9 @@ async def test_cors_answers_only_configured_origins(client):
     allowed = get_settings().security.cors_origins[0]
     ok = await client.options("/v1/referrals", headers={"Origin": allowed, "Access-Control-Request-Method": "GET"})
     assert ok.headers.get("access-control-allow-origin") == allowed
-    evil = await client.options("/v1/referrals", headers={"Origin": "https://evil.example",
-                                                          "Access-Control-Request-Method": "GET"})
+    evil = await client.options(
+        "/v1/referrals", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    )
     assert "access-control-allow-origin" not in evil.headers
     plain = await client.get("/v1/referrals", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in plain.headers
@@ -29,16 +30,20 @@ async def test_cors_answers_only_configured_origins(client):
 
 async def test_oversized_bodies_are_refused_with_413(client):
     limit = get_settings().security.max_body_bytes
-    response = await client.post("/v1/referrals", content=b"{" + b" " * (limit + 10) + b"}",
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/referrals", content=b"{" + b" " * (limit + 10) + b"}", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("failure", [
-    RuntimeError("boom at /work/main/domain/referrals/service.py line 12"),
-    ProgrammingError("SELECT patient_mrn FROM referrals WHERE id = $1", {}, Exception("relation missing")),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RuntimeError("boom at /work/main/domain/referrals/service.py line 12"),
+        ProgrammingError("SELECT patient_mrn FROM referrals WHERE id = $1", {}, Exception("relation missing")),
+    ],
+)
 async def test_unexpected_errors_show_no_trace_no_sql_no_paths(client, monkeypatch, failure):
     async def explode(*args, **kwargs):
         raise failure

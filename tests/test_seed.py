@@ -64,12 +64,26 @@ async def _fingerprint(session) -> dict:
     """Counts per table and a digest of every referral as the API reads it (decrypted)."""
     digest = hashlib.sha256()
     for referral in (await session.scalars(select(Referral).order_by(Referral.id))).all():
-        digest.update(repr((referral.id, referral.status, referral.status_reason, referral.patient,
-                            referral.received_at, referral.closed_at, referral.reason, referral.version)).encode())
+        digest.update(
+            repr(
+                (
+                    referral.id,
+                    referral.status,
+                    referral.status_reason,
+                    referral.patient,
+                    referral.received_at,
+                    referral.closed_at,
+                    referral.reason,
+                    referral.version,
+                )
+            ).encode()
+        )
     for appointment in (await session.scalars(select(Appointment).order_by(Appointment.id))).all():
         digest.update(repr((appointment.id, appointment.status, appointment.start)).encode())
-    counts = {model.__tablename__: await session.scalar(select(func.count()).select_from(model))
-              for model in (Referral, ReferralEvent, Appointment, Task, User)}
+    counts = {
+        model.__tablename__: await session.scalar(select(func.count()).select_from(model))
+        for model in (Referral, ReferralEvent, Appointment, Task, User)
+    }
     return {"counts": counts, "digest": digest.hexdigest()}
 
 
@@ -96,20 +110,33 @@ async def _spread(session) -> dict:
         "status": dict((await session.execute(grouped(Referral.status))).all()),
         "reason": dict((await session.execute(grouped(Referral.status_reason))).all()),
         "appointment": dict((await session.execute(grouped(Appointment.status))).all()),
-        "overdue_tasks": await session.scalar(select(func.count()).select_from(Task).where(
-            Task.status.in_(["open", "in_progress"]), Task.due_at < NOW)),
+        "overdue_tasks": await session.scalar(
+            select(func.count()).select_from(Task).where(Task.status.in_(["open", "in_progress"]), Task.due_at < NOW)
+        ),
         "done_tasks": await session.scalar(select(func.count()).select_from(Task).where(Task.status == "done")),
-        "per_referrer": [n for (n,) in (await session.execute(
-            select(func.count()).where(Referral.referring_provider_id.is_not(None))
-            .group_by(Referral.referring_provider_id).order_by(func.count().desc()))).all()],
+        "per_referrer": [
+            n
+            for (n,) in (
+                await session.execute(
+                    select(func.count())
+                    .where(Referral.referring_provider_id.is_not(None))
+                    .group_by(Referral.referring_provider_id)
+                    .order_by(func.count().desc())
+                )
+            ).all()
+        ],
     }
 
 
 def test_demo_data_reaches_every_status_and_outcome(seeded):
     spread = _query(seeded["a"], _spread)
     assert set(spread["status"]) == set(ReferralStatus)
-    assert set(spread["appointment"]) >= {AppointmentStatus.booked, AppointmentStatus.fulfilled,
-                                         AppointmentStatus.noshow, AppointmentStatus.cancelled}
+    assert set(spread["appointment"]) >= {
+        AppointmentStatus.booked,
+        AppointmentStatus.fulfilled,
+        AppointmentStatus.noshow,
+        AppointmentStatus.cancelled,
+    }
     reasons = set(spread["reason"])
     assert {r.value for r in LeakageReason} <= reasons
     assert {r.value for r in DeclineReason} <= reasons
@@ -130,27 +157,35 @@ async def _inconsistencies(session) -> dict:
     for status, column in MILESTONE_COLUMN.items():
         if status is ReferralStatus.received:
             continue
-        found[column] = await session.scalar(text(f"""
+        found[column] = await session.scalar(
+            text(f"""
             select count(*) from referrals r where r.{column} is distinct from (
               select min(e.at) from referral_events e where e.referral_id = r.id and e.to_status = :status)
-        """), {"status": status.value})
-    found["no-shows counted"] = await session.scalar(text("""
+        """),
+            {"status": status.value},
+        )
+    found["no-shows counted"] = await session.scalar(
+        text("""
         select count(*) from referrals r where r.no_show_count <> (
           select count(*) from appointments a where a.referral_id = r.id and a.status = 'noshow')
-    """))
-    found["task status differs from its last line on the timeline"] = await session.scalar(text("""
+    """)
+    )
+    found["task status differs from its last line on the timeline"] = await session.scalar(
+        text("""
         with last as (
           select distinct on (detail->>'task_id') detail->>'task_id' as task_id, detail->>'status' as status
           from referral_events where kind = 'task' order by detail->>'task_id', at desc, id desc)
         select count(*) from tasks t left join last on last.task_id = t.id::text
         where t.referral_id is not null and last.status is distinct from t.status
-    """))
-    found["plaintext patient names"] = await session.scalar(text(
-        "select count(*) from referrals where patient_family_name not like '%$%'"))
+    """)
+    )
+    found["plaintext patient names"] = await session.scalar(
+        text("select count(*) from referrals where patient_family_name not like '%$%'")
+    )
     referrals = (await session.scalars(select(Referral).order_by(Referral.id).limit(200))).all()
     found["blind indexes"] = sum(
-        r.patient_name_dob_index != blind_index(r.patient_family_name, r.patient_given_name,
-                                                 r.patient_birth_date.isoformat())
+        r.patient_name_dob_index
+        != blind_index(r.patient_family_name, r.patient_given_name, r.patient_birth_date.isoformat())
         or r.patient_mrn_index != blind_index(r.patient_mrn)
         for r in referrals
     )
@@ -159,7 +194,7 @@ async def _inconsistencies(session) -> dict:
 
 def test_demo_referrals_keep_the_invariants_the_services_keep(seeded):
     found = _query(seeded["a"], _inconsistencies)
-    assert found == {name: 0 for name in found}
+    assert found == dict.fromkeys(found, 0)
 
 
 async def _demo_users(session) -> list[User]:
@@ -168,8 +203,13 @@ async def _demo_users(session) -> list[User]:
 
 def test_demo_users_sign_in_with_the_documented_password(seeded):
     users = {user.email: user for user in _query(seeded["a"], _demo_users)}
-    for email in ("admin@refloop.local", "intake@refloop.local", "liaison@refloop.local",
-                  "clinician@refloop.local", "analyst@refloop.local"):
+    for email in (
+        "admin@refloop.local",
+        "intake@refloop.local",
+        "liaison@refloop.local",
+        "clinician@refloop.local",
+        "analyst@refloop.local",
+    ):
         assert verify_password(DEMO_PASSWORD, users[email].password_hash), email
     assert {users[email].role for email, *_ in DEMO_USERS} == {"admin", "intake", "liaison", "clinician", "analyst"}
 

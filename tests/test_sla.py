@@ -71,7 +71,9 @@ async def test_replacing_a_calendar_needs_the_current_etag(client):
     calendar = await _default_calendar(client)
     body = {"name": "Renamed", "time_zone": "UTC", "weekly_hours": ALWAYS_OPEN}
     assert (await client.put(f"/v1/calendars/{calendar['id']}", json=body)).status_code == 428
-    assert (await client.put(f"/v1/calendars/{calendar['id']}", json=body, headers={"If-Match": '"9"'})).status_code == 412
+    assert (
+        await client.put(f"/v1/calendars/{calendar['id']}", json=body, headers={"If-Match": '"9"'})
+    ).status_code == 412
     ok = await client.put(f"/v1/calendars/{calendar['id']}", json=body, headers={"If-Match": '"1"'})
     assert ok.status_code == 200 and ok.json()["name"] == "Renamed" and ok.json()["version"] == 2
 
@@ -88,16 +90,20 @@ async def test_sla_policies_start_from_the_defaults_and_can_be_changed(client):
     assert policies["stat"]["first_contact"] == {"value": 2, "unit": "hours"}
     assert policies["routine"]["scheduled"] == {"value": 10, "unit": "days"}
     assert all(p["is_default"] for p in policies.values())
-    saved = await client.put("/v1/sla-policies/routine", json={"first_contact": {"value": 1, "unit": "hours"},
-                                                                "scheduled": {"value": 3, "unit": "days"}})
+    saved = await client.put(
+        "/v1/sla-policies/routine",
+        json={"first_contact": {"value": 1, "unit": "hours"}, "scheduled": {"value": 3, "unit": "days"}},
+    )
     assert saved.status_code == 200 and saved.json()["is_default"] is False
     await _default_calendar(client)
     referral = await _refer(client, hours_ago=0.5)
     clock = await _sla(client, referral["id"])
     assert clock["first_contact"]["target_business_seconds"] == 3600
     assert clock["scheduled"]["target_business_seconds"] == 3 * 86400  # a round-the-clock day is 24 h
-    bad = await client.put("/v1/sla-policies/routine", json={"first_contact": {"value": 0, "unit": "weeks"},
-                                                              "scheduled": {"value": 3, "unit": "days"}})
+    bad = await client.put(
+        "/v1/sla-policies/routine",
+        json={"first_contact": {"value": 0, "unit": "weeks"}, "scheduled": {"value": 3, "unit": "days"}},
+    )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"body.first_contact.value", "body.first_contact.unit"}
     assert (await client.put("/v1/sla-policies/someday", json=saved.json())).status_code == 422
@@ -144,7 +150,9 @@ async def test_needs_info_pauses_the_clock_and_takes_it_off_the_lists(client):
     await client.post(f"/v1/referrals/{referral['id']}/transitions", json={"to": "accepted"})
     clock = await _sla(client, referral["id"])
     assert clock["first_contact"]["paused"] is False and clock["first_contact"]["due_at"] is not None
-    assert [r["id"] for r in (await client.get("/v1/referrals", params={"sla": "at_risk"})).json()["items"]] == [referral["id"]]
+    assert [r["id"] for r in (await client.get("/v1/referrals", params={"sla": "at_risk"})).json()["items"]] == [
+        referral["id"]
+    ]
 
 
 async def test_changing_the_urgency_moves_the_due_times_to_the_new_urgencys_policy(client):
@@ -155,8 +163,9 @@ async def test_changing_the_urgency_moves_the_due_times_to_the_new_urgencys_poli
     assert datetime.fromisoformat(clock["first_contact"]["due_at"]) == received + timedelta(hours=16)
     assert clock["first_contact"]["state"] == "on_track"
 
-    changed = await client.patch(f"/v1/referrals/{referral['id']}", json={"urgency": "stat"},
-                                 headers={"If-Match": '"1"'})
+    changed = await client.patch(
+        f"/v1/referrals/{referral['id']}", json={"urgency": "stat"}, headers={"If-Match": '"1"'}
+    )
     assert changed.status_code == 200, changed.text
     clock = await _sla(client, referral["id"])
     assert datetime.fromisoformat(clock["first_contact"]["due_at"]) == received + timedelta(hours=2)
@@ -193,10 +202,19 @@ async def test_sweep_opens_one_escalation_per_breached_milestone_for_the_queue_l
     tasks = (await session.execute(select(Task).where(Task.referral_id == referral["id"]))).scalars().all()
     assert sorted(t.title for t in tasks) == ["SLA breached: first contact", "SLA breached: scheduling"]
     assert {t.assignee_id for t in tasks} == {admin_user.id}
-    events = (await session.execute(select(ReferralEvent).where(
-        ReferralEvent.referral_id == referral["id"], ReferralEvent.kind == "task"))).scalars().all()
+    events = (
+        (
+            await session.execute(
+                select(ReferralEvent).where(ReferralEvent.referral_id == referral["id"], ReferralEvent.kind == "task")
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert sorted(e.detail["milestone"] for e in events) == ["first_contact", "scheduled"]
-    assert (await session.execute(select(func.count()).select_from(Task).where(Task.referral_id == fine["id"]))).scalar() == 0
+    assert (
+        await session.execute(select(func.count()).select_from(Task).where(Task.referral_id == fine["id"]))
+    ).scalar() == 0
     clock = await _sla(client, referral["id"])
     assert clock["first_contact"]["escalated_at"] is not None
 
@@ -207,8 +225,9 @@ async def test_two_sweeps_at_once_open_each_escalation_once(committed, connectio
     from tests.factories import make_referral
 
     async with unit_of_work() as session:
-        session.add(BusinessCalendar(name="all week", time_zone="UTC", weekly_hours=ALWAYS_OPEN, holidays=[],
-                                     is_default=True))
+        session.add(
+            BusinessCalendar(name="all week", time_zone="UTC", weekly_hours=ALWAYS_OPEN, holidays=[], is_default=True)
+        )
     async with unit_of_work() as session:
         for _ in range(40):
             await make_referral(session, urgency="stat", received_at=utcnow() - timedelta(hours=3))

@@ -35,26 +35,41 @@ async def _all_pages(client, params: dict) -> list[dict]:
 async def test_task_is_created_and_read_back_with_its_etag(client, session):
     user = await _user(session)
     provider = await make_provider(session)
-    body = {"type": "outreach", "title": "Thank Dr. Nguyen for the referrals", "provider_id": str(provider.id),
-            "assignee_id": str(user.id), "queue": "liaison", "due_at": "2027-01-05T15:00:00Z", "priority": "high"}
+    body = {
+        "type": "outreach",
+        "title": "Thank Dr. Nguyen for the referrals",
+        "provider_id": str(provider.id),
+        "assignee_id": str(user.id),
+        "queue": "liaison",
+        "due_at": "2027-01-05T15:00:00Z",
+        "priority": "high",
+    }
     created = await client.post("/v1/tasks", json=body)
     assert created.status_code == 201, created.text
     assert created.headers["ETag"] == '"1"'
     task = (await client.get(created.headers["Location"])).json()
     assert (task["status"], task["due_at"], task["completed_at"], task["overdue"]) == (
-        "open", "2027-01-05T15:00:00Z", None, False
+        "open",
+        "2027-01-05T15:00:00Z",
+        None,
+        False,
     )
     assert (task["provider_id"], task["assignee_id"], task["priority"]) == (str(provider.id), str(user.id), "high")
 
 
 async def test_task_text_is_sealed_at_rest(client, session):
-    created = await client.post("/v1/tasks", json={
-        "type": "call_patient", "title": "Call Maria Lopez about her MRI", "description": "Mobile 555 010 2000",
-        "due_at": _iso(timedelta(hours=2)),
-    })
-    stored = (await session.execute(
-        text("select title, description from tasks where id = :id"), {"id": created.json()["id"]}
-    )).one()
+    created = await client.post(
+        "/v1/tasks",
+        json={
+            "type": "call_patient",
+            "title": "Call Maria Lopez about her MRI",
+            "description": "Mobile 555 010 2000",
+            "due_at": _iso(timedelta(hours=2)),
+        },
+    )
+    stored = (
+        await session.execute(text("select title, description from tasks where id = :id"), {"id": created.json()["id"]})
+    ).one()
     assert "Maria" not in stored.title and "555" not in stored.description
     assert (await client.get(f"/v1/tasks/{created.json()['id']}")).json()["title"] == "Call Maria Lopez about her MRI"
 
@@ -89,10 +104,15 @@ async def test_completing_stamps_completed_at_and_reopening_clears_it(client, se
 
 async def test_task_about_a_referral_shows_on_its_timeline_when_created_and_completed(client, session):
     referral = await make_referral(session)
-    created = await client.post("/v1/tasks", json={
-        "type": "request_info", "title": "Ask the referrer for the echo report", "referral_id": str(referral.id),
-        "due_at": _iso(timedelta(hours=4)),
-    })
+    created = await client.post(
+        "/v1/tasks",
+        json={
+            "type": "request_info",
+            "title": "Ask the referrer for the echo report",
+            "referral_id": str(referral.id),
+            "due_at": _iso(timedelta(hours=4)),
+        },
+    )
     task_id = created.json()["id"]
     await client.patch(f"/v1/tasks/{task_id}", json={"status": "done"}, headers={"If-Match": '"1"'})
     events = (await client.get(f"/v1/referrals/{referral.id}/events")).json()["items"]
@@ -139,8 +159,9 @@ async def test_overdue_filter_lists_past_due_tasks_that_are_still_open(client, s
 async def test_work_queue_filters_by_assignee_status_referral_and_due_before(client, session):
     me, colleague = await _user(session), await _user(session, "Other Person")
     referral = await make_referral(session)
-    mine_today = await make_task(session, assignee_id=str(me.id), due_at=_iso(timedelta(hours=3)),
-                                 referral_id=str(referral.id))
+    mine_today = await make_task(
+        session, assignee_id=str(me.id), due_at=_iso(timedelta(hours=3)), referral_id=str(referral.id)
+    )
     mine_later = await make_task(session, assignee_id=str(me.id), due_at=_iso(timedelta(days=9)))
     await make_task(session, assignee_id=str(colleague.id), due_at=_iso(timedelta(hours=1)))
     mine_done = await make_task(session, assignee_id=str(me.id), due_at=_iso(timedelta(hours=2)))
@@ -159,8 +180,9 @@ async def test_work_queue_filters_by_assignee_status_referral_and_due_before(cli
 async def test_pages_cover_every_task_once_even_with_equal_due_times(client, session):
     queue = f"q-{uuid.uuid4().hex[:6]}"
     same_time = _iso(timedelta(days=2))
-    made = [await make_task(session, queue=queue, due_at=same_time if i % 2 else _iso(timedelta(hours=i)))
-            for i in range(9)]
+    made = [
+        await make_task(session, queue=queue, due_at=same_time if i % 2 else _iso(timedelta(hours=i))) for i in range(9)
+    ]
     for sort in ("due_at", "-due_at"):
         seen = await _all_pages(client, {"queue": queue, "limit": 2, "sort": sort})
         assert sorted(t["id"] for t in seen) == sorted(str(t.id) for t in made)

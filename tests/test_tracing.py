@@ -35,15 +35,22 @@ def attribute_text(finished) -> str:
     return " ".join(f"{span.name} {dict(span.attributes or {})} {span.status.description}" for span in finished)
 
 
-async def test_a_request_is_a_server_span_with_database_children_and_no_phi(spans, session, admin_user,
-                                                                              monkeypatch):
+async def test_a_request_is_a_server_span_with_database_children_and_no_phi(spans, session, admin_user, monkeypatch):
     from opentelemetry.trace import SpanKind
 
     from tests.factories import make_referral
     from tests.principals import user_token
 
-    referral = await make_referral(session, patient={"given_name": "Marisol", "family_name": "Quintanilla",
-                                                     "birth_date": "1961-04-02", "sex": "female", "mrn": "MRN-778812"})
+    referral = await make_referral(
+        session,
+        patient={
+            "given_name": "Marisol",
+            "family_name": "Quintanilla",
+            "birth_date": "1961-04-02",
+            "sex": "female",
+            "mrn": "MRN-778812",
+        },
+    )
     app = create_app()
 
     async def test_session():
@@ -51,11 +58,13 @@ async def test_a_request_is_a_server_span_with_database_children_and_no_phi(span
 
     app.dependency_overrides[get_session] = test_session
     capture = structlog.testing.LogCapture()
-    monkeypatch.setattr(middleware, "log", structlog.wrap_logger(
-        None, processors=[structlog.contextvars.merge_contextvars, capture]))
+    monkeypatch.setattr(
+        middleware, "log", structlog.wrap_logger(None, processors=[structlog.contextvars.merge_contextvars, capture])
+    )
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test",
-                                 headers={"Authorization": f"Bearer {user_token(admin_user)}"}) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"Authorization": f"Bearer {user_token(admin_user)}"}
+    ) as client:
         answer = await client.get(f"/v1/referrals/{referral.id}", params={"reveal": "true", "q": "Quintanilla"})
     assert answer.status_code == 200
 
@@ -82,8 +91,12 @@ async def test_an_arq_job_is_a_span_over_its_sql(spans):
     [job] = [s for s in finished if s.kind is SpanKind.CONSUMER]
     assert job.name == "job sla_sweep"
     assert job.attributes["messaging.message.id"] == "cron:sla_sweep:1"
-    assert any(s.parent is not None and s.parent.span_id == job.context.span_id
-               and s.attributes.get("db.system") == "postgresql" for s in finished)
+    assert any(
+        s.parent is not None
+        and s.parent.span_id == job.context.span_id
+        and s.attributes.get("db.system") == "postgresql"
+        for s in finished
+    )
 
 
 async def test_an_outgoing_call_is_a_client_span_without_its_query(spans):
@@ -107,16 +120,22 @@ def test_tracing_is_off_by_default_and_then_nothing_is_imported_or_patched(app):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     # (FastAPI itself may import the OpenTelemetry API; the SDK, exporters and instrumentations are ours.)
     ours = ("opentelemetry.sdk", "opentelemetry.instrumentation", "opentelemetry.exporter")
-    code = ("import sys; from api.main import create_app; create_app(); import workers.main; "
-            f"print(sorted(m for m in sys.modules if m.startswith({ours!r})))")
+    code = (
+        "import sys; from api.main import create_app; create_app(); import workers.main; "
+        f"print(sorted(m for m in sys.modules if m.startswith({ours!r})))"
+    )
     run = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_the_standard_variables_turn_tracing_on_and_off(monkeypatch):
-    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SDK_DISABLED",
-                 "OTEL_TRACES_EXPORTER"):
+    for name in (
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_SDK_DISABLED",
+        "OTEL_TRACES_EXPORTER",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert not tracing.wanted()
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")

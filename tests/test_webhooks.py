@@ -72,15 +72,19 @@ async def partner_referral(url: str, *, accept: bool = False):
         data = ReferralCreate.model_validate(referral_payload(referring_organization_id=str(org.id)))
         referral = (await referrals.create_referral(session, data=data, actor="partner")).referral
         if accept:
-            await referrals.transition(session, referral_id=referral.id, to=ReferralStatus.accepted, reason=None,
-                                       note=None, actor="t")
+            await referrals.transition(
+                session, referral_id=referral.id, to=ReferralStatus.accepted, reason=None, note=None, actor="t"
+            )
     return referral
 
 
 async def webhook_rows(referral_id) -> list[OutboxMessage]:
     async with unit_of_work() as session:
-        stmt = select(OutboxMessage).where(OutboxMessage.referral_id == referral_id,
-                                           OutboxMessage.channel == "webhook").order_by(OutboxMessage.created_at)
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.referral_id == referral_id, OutboxMessage.channel == "webhook")
+            .order_by(OutboxMessage.created_at)
+        )
         return list((await session.execute(stmt)).scalars())
 
 
@@ -119,13 +123,18 @@ async def test_refused_webhook_is_dead_lettered_and_can_be_resent(receiver, arq_
     referral = await partner_referral(receiver.url)
     await drain(arq_redis)
     [row] = await webhook_rows(referral.id)
-    assert row.status is MessageStatus.failed and row.attempts == 1 and row.last_error == "DeliveryRefused: HTTP 410 from the endpoint"
+    assert (
+        row.status is MessageStatus.failed
+        and row.attempts == 1
+        and row.last_error == "DeliveryRefused: HTTP 410 from the endpoint"
+    )
     async with unit_of_work() as session:
         [task] = (await session.execute(select(Task).where(Task.referral_id == referral.id))).scalars().all()
     assert task.title == "Referral received could not be sent by webhook"
 
     async with unit_of_work() as session:  # the resend endpoint's service, committed for the worker
         from domain.outreach import service
+
         await service.resend_message(session, message_id=row.id)
     await drain(arq_redis)
     [row] = await webhook_rows(referral.id)

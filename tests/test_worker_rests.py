@@ -46,8 +46,14 @@ async def test_a_message_written_while_the_worker_rests_leaves_within_a_second(s
         await asyncio.sleep(1.5)  # long enough for the worker to back off to its idle rest
         for n in range(3):
             async with unit_of_work() as session:
-                await add_message(session, channel="email", kind="thank_you", recipient_type="address",
-                                  recipient_address=f"office{n}@clinic.example", idempotency_key=f"rest-{n}")
+                await add_message(
+                    session,
+                    channel="email",
+                    kind="thank_you",
+                    recipient_type="address",
+                    recipient_address=f"office{n}@clinic.example",
+                    idempotency_key=f"rest-{n}",
+                )
             elapsed = await _until(lambda: len(smtp_sink) > n, timeout=5)
             assert len(smtp_sink) == n + 1, "the message never left"
             assert elapsed < 1.0, f"message {n} took {elapsed:.2f} s to leave"

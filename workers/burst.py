@@ -22,8 +22,13 @@ async def drain(redis: ArqRedis, cfg: OutboxConfig | None = None, *, max_rounds:
         moved = await relay_once(redis, cfg)
         total += moved
         worker = Worker(
-            functions=[func(send_message, timeout=cfg.send_timeout_seconds + 10)], redis_pool=redis,
-            queue_name=cfg.queue_name, burst=True, poll_delay=0.01, max_jobs=cfg.max_jobs, keep_result=0,
+            functions=[func(send_message, timeout=cfg.send_timeout_seconds + 10)],
+            redis_pool=redis,
+            queue_name=cfg.queue_name,
+            burst=True,
+            poll_delay=0.01,
+            max_jobs=cfg.max_jobs,
+            keep_result=0,
             handle_signals=False,
         )
         await worker.main()

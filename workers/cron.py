@@ -1,6 +1,7 @@
 """Scheduled sweeps. Each is idempotent: a run repeated by two workers queues nothing twice."""
 
-from domain.journey import completeness, sweeps as journey_sweeps
+from domain.journey import completeness
+from domain.journey import sweeps as journey_sweeps
 from domain.outreach import sweeps
 from domain.shared.db import unit_of_work
 from workers.telemetry import SLA_BREACHES, observed

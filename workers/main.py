@@ -14,8 +14,8 @@ from workers import outbox_relay, telemetry
 from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins, sla_sweep
 from workers.jobs.outreach import send_message
-from workers.resting import RestingWorker
 from workers.jobs.relationships import cooling_sweep, practice_reports, refresh_referrer_figures
+from workers.resting import RestingWorker
 
 
 @telemetry.observed
@@ -61,14 +61,16 @@ class WorkerSettings:
 
 
 def create_worker(**overrides) -> RestingWorker:
-    return RestingWorker(**{**get_kwargs(WorkerSettings), **overrides},
-                         idle_poll_seconds=outbox_config().idle_poll_seconds)
+    return RestingWorker(
+        **{**get_kwargs(WorkerSettings), **overrides}, idle_poll_seconds=outbox_config().idle_poll_seconds
+    )
 
 
 def run(**overrides) -> None:
     """`refloop worker` and `python -m workers.main`: the resting worker, started again when it loses Redis
     (arq itself exits then). The outbox keeps every message meanwhile; the relay hands them out again."""
-    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeout
 
     configure_logging(json=get_settings().log_json)
     log = structlog.get_logger()

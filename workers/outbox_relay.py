@@ -44,8 +44,9 @@ async def _pass(redis: ArqRedis, cfg: OutboxConfig) -> tuple[int, bool]:
     async with unit_of_work() as session:
         claimed = await delivery.claim_due(session, limit=limit, lease=cfg.relay_lease)
     for message_id, version in claimed:
-        await redis.enqueue_job(SEND_JOB, str(message_id), version, _job_id=job_id(message_id, version),
-                                _queue_name=cfg.queue_name)
+        await redis.enqueue_job(
+            SEND_JOB, str(message_id), version, _job_id=job_id(message_id, version), _queue_name=cfg.queue_name
+        )
     if claimed:
         wake_workers()
     return len(claimed), len(claimed) >= limit

@@ -25,20 +25,27 @@ registry = CollectorRegistry()
 SENDS = Counter(
     "refloop_outbox_sends_total",
     "Outbox messages by channel and what the worker decided: sent, retried, failed, suppressed, deferred.",
-    ["channel", "outcome"], registry=registry,
+    ["channel", "outcome"],
+    registry=registry,
 )
 SLA_BREACHES = Counter(
-    "refloop_sla_breaches_total", "SLA milestones breached: escalation tasks the sweep opened.",
-    ["milestone"], registry=registry,
+    "refloop_sla_breaches_total",
+    "SLA milestones breached: escalation tasks the sweep opened.",
+    ["milestone"],
+    registry=registry,
 )
 JOB_DURATION = Histogram(
-    "refloop_job_duration_seconds", "arq job run time by function and result (ok, error).",
-    ["function", "result"], registry=registry,
+    "refloop_job_duration_seconds",
+    "arq job run time by function and result (ok, error).",
+    ["function", "result"],
+    registry=registry,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
 JOB_QUEUE_DELAY = Histogram(
-    "refloop_job_queue_delay_seconds", "From when an arq job was due to when a worker started it.",
-    ["function"], registry=registry,
+    "refloop_job_queue_delay_seconds",
+    "From when an arq job was due to when a worker started it.",
+    ["function"],
+    registry=registry,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
 

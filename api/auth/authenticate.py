@@ -23,8 +23,9 @@ async def authenticate(request: Request, session: AsyncSession) -> Principal:
     if api_key:
         return await _partner(session, api_key)
     if not authorization:
-        raise NotAuthenticated("This route needs a bearer token (staff, EHR) or an X-API-Key (partners).",
-                               error="invalid_request")
+        raise NotAuthenticated(
+            "This route needs a bearer token (staff, EHR) or an X-API-Key (partners).", error="invalid_request"
+        )
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Use the Bearer scheme: `Authorization: Bearer <token>`.", error="invalid_request")
@@ -33,18 +34,32 @@ async def authenticate(request: Request, session: AsyncSession) -> Principal:
         markers = [f"user:{claims.subject}"] + ([f"family:{claims.session_id}"] if claims.session_id else [])
         if await limits.any_revoked(*markers):
             raise NotAuthenticated("This session has ended; log in again.")
-        return Principal(actor=f"user:{claims.subject}", kind="user", user_id=uuid.UUID(claims.subject),
-                         role=claims.role, session_id=claims.session_id,
-                         password_change_required=claims.password_change_required)
+        return Principal(
+            actor=f"user:{claims.subject}",
+            kind="user",
+            user_id=uuid.UUID(claims.subject),
+            role=claims.role,
+            session_id=claims.session_id,
+            password_change_required=claims.password_change_required,
+        )
     if await limits.any_revoked(f"ehr:{claims.subject}"):
         raise NotAuthenticated("This EHR client has been disabled.")
-    return Principal(actor=f"ehr:{claims.subject}", kind="ehr_client", scopes=claims.scopes,
-                     organization_id=uuid.UUID(claims.organization_id) if claims.organization_id else None,
-                     credential_id=claims.subject)
+    return Principal(
+        actor=f"ehr:{claims.subject}",
+        kind="ehr_client",
+        scopes=claims.scopes,
+        organization_id=uuid.UUID(claims.organization_id) if claims.organization_id else None,
+        credential_id=claims.subject,
+    )
 
 
 async def _partner(session: AsyncSession, presented: str) -> Principal:
     key = await authenticate_api_key(session, presented=presented.strip())
     await limits.rate_limit(f"api-key:{key.id}", limit=PARTNER_RATE_LIMIT, window_seconds=PARTNER_RATE_WINDOW)
-    return Principal(actor=f"partner:{key.id}", kind="partner", organization_id=key.organization_id,
-                     scopes=frozenset(key.scopes), credential_id=str(key.id))
+    return Principal(
+        actor=f"partner:{key.id}",
+        kind="partner",
+        organization_id=key.organization_id,
+        scopes=frozenset(key.scopes),
+        credential_id=str(key.id),
+    )

@@ -22,8 +22,15 @@ def create_user(
     from domain.identity.service import create_user as create
 
     # Whoever runs the command chose the password at the prompt: no forced change.
-    data = _valid(UserCreate, email=email, password=password, role=role, full_name=full_name or email, queue=queue,
-                  password_change_required=False)
+    data = _valid(
+        UserCreate,
+        email=email,
+        password=password,
+        role=role,
+        full_name=full_name or email,
+        queue=queue,
+        password_change_required=False,
+    )
 
     async def run() -> uuid.UUID:
         async with _unit("create-user") as session:
@@ -35,7 +42,9 @@ def create_user(
 def create_api_key(
     organization_id: Annotated[uuid.UUID, typer.Option(help="The partner organisation the key acts for.")],
     name: Annotated[str, typer.Option(help="What the key is for, e.g. 'Riverside portal'.")],
-    scopes: Annotated[list[str] | None, typer.Option("--scopes", help="Repeat for each; default all partner scopes.")] = None,
+    scopes: Annotated[
+        list[str] | None, typer.Option("--scopes", help="Repeat for each; default all partner scopes.")
+    ] = None,
 ) -> None:
     """Issue a partner API key. It is printed once; only its hash is kept."""
     from domain.identity.api_keys import create_api_key as create
@@ -57,7 +66,9 @@ def create_api_key(
 def create_ehr_client(
     name: Annotated[str, typer.Option(help="The EHR, e.g. 'Riverside Epic'.")],
     public_key: Annotated[Path, typer.Option(help="PEM public key (RSA or EC) or a JWKS .json file.", exists=True)],
-    scopes: Annotated[list[str], typer.Option("--scopes", help="SMART system scopes, e.g. system/ServiceRequest.write.")],
+    scopes: Annotated[
+        list[str], typer.Option("--scopes", help="SMART system scopes, e.g. system/ServiceRequest.write.")
+    ],
     client_id: Annotated[str | None, typer.Option(help="Defaults to a generated one.")] = None,
     fhir_base_url: Annotated[str | None, typer.Option(help="The EHR's FHIR base, for pushes back.")] = None,
 ) -> None:
@@ -93,8 +104,9 @@ def rotate_keys(
             after = None
             while True:
                 async with _unit("rotate-keys") as session:
-                    after = await rotate_batch(session, table, columns, after=after, batch_size=batch_size,
-                                               progress=progress)
+                    after = await rotate_batch(
+                        session, table, columns, after=after, batch_size=batch_size, progress=progress
+                    )
                     note(session, "encryption.rotate", "table", getattr(table, "name", table))
                 if after is None:
                     break

@@ -26,7 +26,9 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
     operation = operation_of(request.scope)
     rule = rule_for(operation) or ADMIN_ONLY
     trail = audit.Trail(
-        actor="anonymous", actor_kind="anonymous", operation=operation,
+        actor="anonymous",
+        actor_kind="anonymous",
+        operation=operation,
         request_id=getattr(request.state, "request_id", None),
         client_address=request.client.host if request.client else None,
     )
@@ -60,13 +62,17 @@ PASSWORD_CHANGE_OPERATIONS = frozenset({"auth-me", "auth-change_password", "auth
 
 def _check(rule: Rule, principal: Principal, operation: str | None = None) -> None:
     if principal.password_change_required and operation not in PASSWORD_CHANGE_OPERATIONS:
-        raise Forbidden("Choose a new password first: this one was set by an administrator "
-                        "(POST /v1/auth/password).", password_change_required=True)
+        raise Forbidden(
+            "Choose a new password first: this one was set by an administrator (POST /v1/auth/password).",
+            password_change_required=True,
+        )
     if rule.admits(principal.name, principal.scopes):
         return
     if principal.kind == "ehr_client" and rule.fhir:
         resource, access = rule.fhir
-        raise Forbidden(f"This token lacks the SMART scope system/{resource}.{access}.", scope=f"system/{resource}.{access}")
+        raise Forbidden(
+            f"This token lacks the SMART scope system/{resource}.{access}.", scope=f"system/{resource}.{access}"
+        )
     who = f"the {principal.role} role" if principal.kind == "user" else f"a {principal.kind} credential"
     if principal.kind == "partner" and principal.name in rule.allow and rule.partner_scope:
         raise Forbidden(f"This API key lacks the {rule.partner_scope} scope.")
@@ -123,7 +129,9 @@ def install_auth_error_handlers(app: FastAPI) -> None:
 def _render(request: Request, exc: DomainError) -> JSONResponse:
     if request.url.path.startswith("/fhir/"):
         code = {401: "login", 403: "forbidden"}.get(exc.status, "invalid")
-        body = {"resourceType": "OperationOutcome",
-                "issue": [{"severity": "error", "code": code, "diagnostics": exc.detail}]}
+        body = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": code, "diagnostics": exc.detail}],
+        }
         return JSONResponse(body, status_code=exc.status, media_type="application/fhir+json")
     return problem_response(request, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail, **exc.extra)

@@ -15,6 +15,7 @@ from domain.shared.schemas import UtcDateTime
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
+
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the query.
     if "\x00" in value:
@@ -37,12 +38,16 @@ class SummaryQuery:
 def summary_query(
     from_: Annotated[
         UtcDateTime | None,
-        Query(alias="from", description="Period start, inclusive (date or datetime, UTC). Default: 90 days before `to`."),
+        Query(
+            alias="from", description="Period start, inclusive (date or datetime, UTC). Default: 90 days before `to`."
+        ),
     ] = None,
     to: Annotated[
         UtcDateTime | None, Query(description="Period end, exclusive (date or datetime, UTC). Default: now.")
     ] = None,
-    group_by: Annotated[SummaryGrouping | None, Query(description="Add a series by week (Monday, UTC) or month.")] = None,
+    group_by: Annotated[
+        SummaryGrouping | None, Query(description="Add a series by week (Monday, UTC) or month.")
+    ] = None,
     referring_provider_id: Annotated[list[uuid.UUID], Query(max_length=50)] = [],  # noqa: B006
     referring_organization_id: Annotated[list[uuid.UUID], Query(max_length=50)] = [],  # noqa: B006
     service_line: Annotated[list[Name], Query(max_length=50)] = [],  # noqa: B006
@@ -53,33 +58,50 @@ def summary_query(
     top: Annotated[int, Query(ge=1, le=50, description="How many top referrers to list.")] = 10,
 ) -> SummaryQuery:
     filters = SummaryFilters(
-        referring_provider_id=referring_provider_id, referring_organization_id=referring_organization_id,
-        service_line=service_line, location=location, payer_class=payer_class, source_channel=source_channel,
+        referring_provider_id=referring_provider_id,
+        referring_organization_id=referring_organization_id,
+        service_line=service_line,
+        location=location,
+        payer_class=payer_class,
+        source_channel=source_channel,
         urgency=urgency,
     )
     return SummaryQuery(start=from_, end=to, group_by=group_by, filters=filters, top=top)
 
 
 Query_ = Annotated[SummaryQuery, Depends(summary_query)]
-DESCRIPTION = ("Over referrals received in [from, to) that match every filter given (a repeated filter matches "
-               "any of its values). Definitions follow DESIGN.md: conversion, leakage and decline are shares of "
-               "volume; no-show is over appointments; loop closure is over completed referrals. A rate is null when "
-               "its denominator is 0.")
+DESCRIPTION = (
+    "Over referrals received in [from, to) that match every filter given (a repeated filter matches "
+    "any of its values). Definitions follow DESIGN.md: conversion, leakage and decline are shares of "
+    "volume; no-show is over appointments; loop closure is over completed referrals. A rate is null when "
+    "its denominator is 0."
+)
 
 
-@router.get("/summary", response_model=AnalyticsSummary, summary="Referral metrics for a period",
-            description=DESCRIPTION, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/summary",
+    response_model=AnalyticsSummary,
+    summary="Referral metrics for a period",
+    description=DESCRIPTION,
+    responses=problem_responses(401, 403, 422),
+)
 async def get_summary(session: AnalyticsSession, principal: CurrentPrincipal, q: Query_) -> AnalyticsSummary:
     return await service.summary(session, start=q.start, end=q.end, filters=q.filters, group_by=q.group_by, top=q.top)
 
 
-@router.get("/summary.csv", response_class=Response, summary="The same summary as CSV",
-            description="The figures of `GET /v1/analytics/summary` with the same parameters, one per row "
-                        "(section, key, label, metric, value): totals, the series, status counts, top referrers.",
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-                       **problem_responses(401, 403, 422)})
+@router.get(
+    "/summary.csv",
+    response_class=Response,
+    summary="The same summary as CSV",
+    description="The figures of `GET /v1/analytics/summary` with the same parameters, one per row "
+    "(section, key, label, metric, value): totals, the series, status counts, top referrers.",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **problem_responses(401, 403, 422)},
+)
 async def export_summary(session: AnalyticsSession, principal: CurrentPrincipal, q: Query_) -> Response:
     s = await service.summary(session, start=q.start, end=q.end, filters=q.filters, group_by=q.group_by, top=q.top)
     name = f"refloop-summary-{s.period_from:%Y%m%d}-{s.period_to:%Y%m%d}.csv"
-    return Response(export.summary_csv(s), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        export.summary_csv(s),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -15,12 +15,17 @@ router = APIRouter(prefix="/appointments", tags=["appointments"])
 
 
 @router.post(
-    "", response_model=Appointment, status_code=status.HTTP_201_CREATED,
+    "",
+    response_model=Appointment,
+    status_code=status.HTTP_201_CREATED,
     summary="Book an appointment (moves the referral to scheduled)",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_appointment(
-    body: AppointmentCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    body: AppointmentCreate,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> Appointment:
     appointment = await service.book_appointment(session, data=body, actor=principal.actor)
     response.headers["Location"] = f"/v1/appointments/{appointment.id}"
@@ -30,7 +35,9 @@ async def create_appointment(
 
 @router.get("", response_model=Page[Appointment], responses=problem_responses(401, 403, 422))
 async def list_appointments(
-    session: Session, principal: CurrentPrincipal, paging: Paging,
+    session: Session,
+    principal: CurrentPrincipal,
+    paging: Paging,
     referral_id: uuid.UUID | None = None,
     status_: Annotated[list[AppointmentStatus] | None, Query(alias="status")] = None,
 ) -> Page[Appointment]:
@@ -42,7 +49,10 @@ async def list_appointments(
 
 @router.get("/{appointment_id}", response_model=Appointment, responses=problem_responses(401, 403, 404))
 async def get_appointment(
-    appointment_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
+    appointment_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> Appointment:
     appointment = await AppointmentRepository(session).get(appointment_id)
     response.headers["ETag"] = etag(appointment.version)
@@ -50,16 +60,25 @@ async def get_appointment(
 
 
 @router.patch(
-    "/{appointment_id}", response_model=Appointment,
+    "/{appointment_id}",
+    response_model=Appointment,
     summary="Change an appointment: fulfilled completes the referral, noshow or cancelled sends it back to scheduling",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def update_appointment(
-    appointment_id: uuid.UUID, body: AppointmentUpdate, session: Session, principal: CurrentPrincipal,
-    expected_version: IfMatch, response: Response,
+    appointment_id: uuid.UUID,
+    body: AppointmentUpdate,
+    session: Session,
+    principal: CurrentPrincipal,
+    expected_version: IfMatch,
+    response: Response,
 ) -> Appointment:
     appointment = await service.update_appointment(
-        session, appointment_id=appointment_id, data=body, expected_version=expected_version, actor=principal.actor,
+        session,
+        appointment_id=appointment_id,
+        data=body,
+        expected_version=expected_version,
+        actor=principal.actor,
     )
     response.headers["ETag"] = etag(appointment.version)
     return appointment

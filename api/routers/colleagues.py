@@ -9,7 +9,11 @@ from domain.identity.colleagues import Colleagues
 router = APIRouter(prefix="/colleagues", tags=["users"])
 
 
-@router.get("", response_model=Colleagues, summary="Colleagues and queues a referral or task can go to",
-            responses=problem_responses(401, 403))
+@router.get(
+    "",
+    response_model=Colleagues,
+    summary="Colleagues and queues a referral or task can go to",
+    responses=problem_responses(401, 403),
+)
 async def list_assignable_users(session: Session, principal: CurrentPrincipal) -> Colleagues:
     return await colleagues.assignable(session)

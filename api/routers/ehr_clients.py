@@ -12,11 +12,16 @@ from integrations.fhir.jwks_url import fetch_jwks
 router = APIRouter(prefix="/ehr-clients", tags=["ehr-clients"])
 
 
-@router.post("", response_model=EhrClient, status_code=status.HTTP_201_CREATED,
-             summary="Register an EHR for SMART Backend Services with its public key (PEM, JWKS, or a JWKS URL)",
-             responses=problem_responses(409, 422))
-async def register_ehr_client(body: EhrClientCreate, session: Session, principal: CurrentPrincipal,
-                              response: Response) -> EhrClient:
+@router.post(
+    "",
+    response_model=EhrClient,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register an EHR for SMART Backend Services with its public key (PEM, JWKS, or a JWKS URL)",
+    responses=problem_responses(409, 422),
+)
+async def register_ehr_client(
+    body: EhrClientCreate, session: Session, principal: CurrentPrincipal, response: Response
+) -> EhrClient:
     if body.jwks_url is not None:
         body = body.model_copy(update={"jwks": await fetch_jwks(str(body.jwks_url)), "jwks_url": None})
     client = await service.register_client(session, data=body, actor=principal.actor)
@@ -35,11 +40,15 @@ async def get_ehr_client(client_row_id: uuid.UUID, session: Session, principal: 
     return await service.get_client(session, client_row_id=client_row_id)
 
 
-@router.patch("/{client_row_id}", response_model=EhrClient,
-              summary="Change scopes, keys or FHIR base URL; `active: false` stops its tokens at once",
-              responses=problem_responses(404, 422))
-async def update_ehr_client(client_row_id: uuid.UUID, body: EhrClientUpdate, session: Session,
-                            principal: CurrentPrincipal) -> EhrClient:
+@router.patch(
+    "/{client_row_id}",
+    response_model=EhrClient,
+    summary="Change scopes, keys or FHIR base URL; `active: false` stops its tokens at once",
+    responses=problem_responses(404, 422),
+)
+async def update_ehr_client(
+    client_row_id: uuid.UUID, body: EhrClientUpdate, session: Session, principal: CurrentPrincipal
+) -> EhrClient:
     if body.jwks_url is not None:
         body = body.model_copy(update={"jwks": await fetch_jwks(str(body.jwks_url)), "jwks_url": None})
     return await service.update_client(session, client_row_id=client_row_id, data=body)

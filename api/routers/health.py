@@ -5,10 +5,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from sqlalchemy import func, select, text
 
+from api.deps import Session
 from api.metrics import OUTBOX_DUE, OUTBOX_OLDEST_AGE, OUTBOX_SCHEDULED, REFERRALS_BY_STATUS, registry
 from domain.outreach import delivery
 from domain.referrals.models import Referral
-from api.deps import Session
 from domain.shared.db import get_engine
 from domain.shared.settings import get_settings
 

@@ -20,8 +20,10 @@ router = APIRouter(prefix="/imports", tags=["imports"])
     description=f"All rows or none. Columns: {', '.join(COLUMNS)} (required: {', '.join(REQUIRED)}). "
     "A file already loaded answers 200 with `already_imported` and loads nothing; a row whose `source_id` an "
     "earlier file loaded is skipped. Problems answer 422 with `row_errors` (row, column, problem).",
-    responses={200: {"model": ImportSummary, "description": "The same file was loaded before: nothing loaded."},
-               **problem_responses(401, 403, 413, 422)},
+    responses={
+        200: {"model": ImportSummary, "description": "The same file was loaded before: nothing loaded."},
+        **problem_responses(401, 403, 413, 422),
+    },
 )
 async def import_referrals(
     session: Session,

@@ -15,20 +15,30 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+    Header(
+        alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."
+    ),
 ]
 
 
 @router.post(
-    "", response_model=Organization, status_code=status.HTTP_201_CREATED,
+    "",
+    response_model=Organization,
+    status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_organization(
-    body: OrganizationCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    body: OrganizationCreate,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> Organization:
     organization = await service.create_organization(
-        session, data=body, idempotency_key=idempotency_key, idempotency_scope=f"{principal.actor}:organizations",
+        session,
+        data=body,
+        idempotency_key=idempotency_key,
+        idempotency_scope=f"{principal.actor}:organizations",
     )
     response.headers["Location"] = f"/v1/organizations/{organization.id}"
     response.headers["ETag"] = etag(organization.version)
@@ -49,15 +59,22 @@ async def list_organizations(
 ) -> Page[Organization]:
     filters = OrganizationFilters(name=name, npi=npi, kind=kind, internal=internal, active=active)
     items, next_cursor = await service.list_organizations(
-        session, filters=filters, sort=sort.lstrip("-"), descending=sort.startswith("-"),
-        limit=paging.limit, cursor=paging.cursor,
+        session,
+        filters=filters,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        limit=paging.limit,
+        cursor=paging.cursor,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{organization_id}", response_model=Organization, responses=problem_responses(401, 403, 404))
 async def get_organization(
-    organization_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
+    organization_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> Organization:
     organization = await service.get_organization(session, organization_id=organization_id)
     response.headers["ETag"] = etag(organization.version)
@@ -65,15 +82,23 @@ async def get_organization(
 
 
 @router.patch(
-    "/{organization_id}", response_model=Organization,
+    "/{organization_id}",
+    response_model=Organization,
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def update_organization(
-    organization_id: uuid.UUID, body: OrganizationUpdate, session: Session, principal: CurrentPrincipal,
-    expected_version: IfMatch, response: Response,
+    organization_id: uuid.UUID,
+    body: OrganizationUpdate,
+    session: Session,
+    principal: CurrentPrincipal,
+    expected_version: IfMatch,
+    response: Response,
 ) -> Organization:
     organization = await service.update_organization(
-        session, organization_id=organization_id, data=body, expected_version=expected_version,
+        session,
+        organization_id=organization_id,
+        data=body,
+        expected_version=expected_version,
     )
     response.headers["ETag"] = etag(organization.version)
     return organization

@@ -25,21 +25,31 @@ router = APIRouter(prefix="/providers", tags=["providers"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+    Header(
+        alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."
+    ),
 ]
 
 
 @router.post(
-    "", response_model=Provider, status_code=status.HTTP_201_CREATED,
+    "",
+    response_model=Provider,
+    status_code=status.HTTP_201_CREATED,
     summary="Add a provider, with affiliations and office staff in one go",
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_provider(
-    body: ProviderCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    body: ProviderCreate,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> Provider:
     provider = await service.create_provider(
-        session, data=body, idempotency_key=idempotency_key, idempotency_scope=f"{principal.actor}:providers",
+        session,
+        data=body,
+        idempotency_key=idempotency_key,
+        idempotency_scope=f"{principal.actor}:providers",
     )
     response.headers["Location"] = f"/v1/providers/{provider.id}"
     response.headers["ETag"] = etag(provider.version)
@@ -47,7 +57,8 @@ async def create_provider(
 
 
 @router.get(
-    "", response_model=Page[Provider],
+    "",
+    response_model=Page[Provider],
     description="Merged records are left out unless `status=merged` is asked for.",
     responses=problem_responses(401, 403, 422),
 )
@@ -68,18 +79,30 @@ async def list_providers(
     sort: Literal["family_name", "-family_name", "created_at", "-created_at"] = "family_name",
 ) -> Page[Provider]:
     filters = ProviderFilters(
-        npi=npi, name=name, specialty=specialty, organization_id=organization_id, kind=kind, status=status_,
+        npi=npi,
+        name=name,
+        specialty=specialty,
+        organization_id=organization_id,
+        kind=kind,
+        status=status_,
     )
     items, next_cursor = await service.list_providers(
-        session, filters=filters, sort=sort.lstrip("-"), descending=sort.startswith("-"),
-        limit=paging.limit, cursor=paging.cursor,
+        session,
+        filters=filters,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        limit=paging.limit,
+        cursor=paging.cursor,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{provider_id}", response_model=Provider, responses=problem_responses(401, 403, 404))
 async def get_provider(
-    provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
+    provider_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> Provider:
     provider = await service.get_provider(session, provider_id=provider_id)
     response.headers["ETag"] = etag(provider.version)
@@ -87,28 +110,39 @@ async def get_provider(
 
 
 @router.patch(
-    "/{provider_id}", response_model=Provider,
+    "/{provider_id}",
+    response_model=Provider,
     description="Send only what changes; `affiliations`, when sent, replaces the list. Staff have their own routes.",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def update_provider(
-    provider_id: uuid.UUID, body: ProviderUpdate, session: Session, principal: CurrentPrincipal,
-    expected_version: IfMatch, response: Response,
+    provider_id: uuid.UUID,
+    body: ProviderUpdate,
+    session: Session,
+    principal: CurrentPrincipal,
+    expected_version: IfMatch,
+    response: Response,
 ) -> Provider:
     provider = await service.update_provider(
-        session, provider_id=provider_id, data=body, expected_version=expected_version,
+        session,
+        provider_id=provider_id,
+        data=body,
+        expected_version=expected_version,
     )
     response.headers["ETag"] = etag(provider.version)
     return provider
 
 
 @router.get(
-    "/{provider_id}/duplicates", response_model=list[DuplicateCandidate],
+    "/{provider_id}/duplicates",
+    response_model=list[DuplicateCandidate],
     summary="Likely duplicates of this provider, best match first",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_duplicates(
-    provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
+    provider_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[DuplicateCandidate]:
     found = await service.find_duplicates(session, provider_id=provider_id, limit=limit)
@@ -116,19 +150,27 @@ async def list_duplicates(
 
 
 @router.post(
-    "/{provider_id}/merge", response_model=Provider,
+    "/{provider_id}/merge",
+    response_model=Provider,
     summary="Merge this provider into another; answers with the surviving provider",
     description="Affiliations and staff move to `into_id`, referrals, appointments and tasks are repointed, "
-                "and this record stays as `merged` with `merged_into_id` set.",
+    "and this record stays as `merged` with `merged_into_id` set.",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 async def merge_provider(
-    provider_id: uuid.UUID, body: MergeRequest, session: Session, principal: CurrentPrincipal, response: Response,
+    provider_id: uuid.UUID,
+    body: MergeRequest,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Provider:
     survivor = await service.merge_provider(
-        session, provider_id=provider_id, into_id=body.into_id,
-        expected_version=parse_optional_if_match(if_match), actor=principal.actor,
+        session,
+        provider_id=provider_id,
+        into_id=body.into_id,
+        expected_version=parse_optional_if_match(if_match),
+        actor=principal.actor,
     )
     response.headers["ETag"] = etag(survivor.version)
     return survivor
@@ -140,11 +182,17 @@ async def list_staff(provider_id: uuid.UUID, session: Session, principal: Curren
 
 
 @router.post(
-    "/{provider_id}/staff", response_model=StaffContact, status_code=status.HTTP_201_CREATED,
+    "/{provider_id}/staff",
+    response_model=StaffContact,
+    status_code=status.HTTP_201_CREATED,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def add_staff(
-    provider_id: uuid.UUID, body: StaffContactCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    provider_id: uuid.UUID,
+    body: StaffContactCreate,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
 ) -> StaffContact:
     row = await service.add_staff(session, provider_id=provider_id, data=body)
     response.headers["Location"] = f"/v1/providers/{provider_id}/staff/{row.id}"
@@ -153,28 +201,45 @@ async def add_staff(
 
 
 @router.patch(
-    "/{provider_id}/staff/{staff_id}", response_model=StaffContact,
+    "/{provider_id}/staff/{staff_id}",
+    response_model=StaffContact,
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
 )
 async def update_staff(
-    provider_id: uuid.UUID, staff_id: uuid.UUID, body: StaffContactUpdate, session: Session,
-    principal: CurrentPrincipal, expected_version: IfMatch, response: Response,
+    provider_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    body: StaffContactUpdate,
+    session: Session,
+    principal: CurrentPrincipal,
+    expected_version: IfMatch,
+    response: Response,
 ) -> StaffContact:
     row = await service.update_staff(
-        session, provider_id=provider_id, staff_id=staff_id, data=body, expected_version=expected_version,
+        session,
+        provider_id=provider_id,
+        staff_id=staff_id,
+        data=body,
+        expected_version=expected_version,
     )
     response.headers["ETag"] = etag(row.version)
     return row
 
 
 @router.delete(
-    "/{provider_id}/staff/{staff_id}", status_code=status.HTTP_204_NO_CONTENT,
+    "/{provider_id}/staff/{staff_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 409, 412),
 )
 async def remove_staff(
-    provider_id: uuid.UUID, staff_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
+    provider_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> None:
     await service.remove_staff(
-        session, provider_id=provider_id, staff_id=staff_id, expected_version=parse_optional_if_match(if_match),
+        session,
+        provider_id=provider_id,
+        staff_id=staff_id,
+        expected_version=parse_optional_if_match(if_match),
     )

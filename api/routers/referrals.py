@@ -5,11 +5,12 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
-from domain.reference import catalog
-from domain.referrals import service, views
-from domain.journey import completeness, sla as journey_sla
+from domain.journey import completeness
+from domain.journey import sla as journey_sla
 from domain.journey.schemas import MilestoneSla, ReferralDetail
 from domain.providers.schemas import NoNul  # PostgreSQL text cannot hold NUL: a 422, not a failed query
+from domain.reference import catalog
+from domain.referrals import service, views
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
 from domain.referrals.schemas import (
@@ -30,7 +31,9 @@ counts_router = APIRouter(tags=["referrals"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+    Header(
+        alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."
+    ),
 ]
 
 
@@ -38,16 +41,24 @@ IdempotencyKey = Annotated[
     "",
     response_model=Referral,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": Referral, "description": "A resend of a referral we already have"},
-               **problem_responses(401, 403, 404, 409, 422)},
+    responses={
+        200: {"model": Referral, "description": "A resend of a referral we already have"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def create_referral(
-    body: ReferralCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    body: ReferralCreate,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> Referral:
     catalog.require_service_line(body.service_line)
     result = await service.create_referral(
-        session, data=body, actor=principal.actor, idempotency_key=idempotency_key,
+        session,
+        data=body,
+        actor=principal.actor,
+        idempotency_key=idempotency_key,
     )
     # A replayed Idempotency-Key answers like the first request; a resent source id is a plain 200.
     if not result.created and not idempotency_key:
@@ -72,23 +83,38 @@ class ListFilters:
         received_from: Annotated[UtcDateTime | None, Query(description="Received at or after (inclusive).")] = None,
         received_to: Annotated[UtcDateTime | None, Query(description="Received before (exclusive).")] = None,
         mrn: Annotated[str | None, Query(max_length=64, description="Exact medical record number.")] = None,
-        sla: Annotated[Literal["at_risk", "breached"] | None, Query(
-            description="Open referrals with a milestone at risk (75% of its target used) or breached.")] = None,
-        duplicates: Annotated[Literal["flagged", "merged"] | None, Query(
-            description="flagged: possible duplicates waiting for staff; merged: referrals merged into another "
-                        "(left out otherwise).")] = None,
+        sla: Annotated[
+            Literal["at_risk", "breached"] | None,
+            Query(description="Open referrals with a milestone at risk (75% of its target used) or breached."),
+        ] = None,
+        duplicates: Annotated[
+            Literal["flagged", "merged"] | None,
+            Query(
+                description="flagged: possible duplicates waiting for staff; merged: referrals merged into another "
+                "(left out otherwise)."
+            ),
+        ] = None,
     ) -> None:
         self.value = ReferralFilters(
-            status=status_, urgency=urgency, service_line=service_line, referring_provider_id=referring_provider_id,
-            referring_organization_id=referring_organization_id, assignee_id=assignee_id, queue=queue,
-            received_from=received_from, received_to=received_to, mrn_index=blind_index(mrn) if mrn else None, sla=sla,
+            status=status_,
+            urgency=urgency,
+            service_line=service_line,
+            referring_provider_id=referring_provider_id,
+            referring_organization_id=referring_organization_id,
+            assignee_id=assignee_id,
+            queue=queue,
+            received_from=received_from,
+            received_to=received_to,
+            mrn_index=blind_index(mrn) if mrn else None,
+            sla=sla,
             duplicates=duplicates,
         )
 
 
 Filters = Annotated[ListFilters, Depends()]
-SortKey = Literal["received_at", "-received_at", "updated_at", "-updated_at", "service_line", "-service_line",
-                  "status", "-status"]
+SortKey = Literal[
+    "received_at", "-received_at", "updated_at", "-updated_at", "service_line", "-service_line", "status", "-status"
+]
 
 
 @router.get("", response_model=Page[Referral], responses=problem_responses(401, 403, 422))
@@ -97,19 +123,29 @@ async def list_referrals(
     principal: CurrentPrincipal,
     paging: Paging,
     filters: Filters,
-    sort: Annotated[SortKey, Query(description="A column, `-` first for descending. Patient fields are "
-                                               "sealed and cannot be sorted on.")] = "-received_at",
+    sort: Annotated[
+        SortKey,
+        Query(description="A column, `-` first for descending. Patient fields are sealed and cannot be sorted on."),
+    ] = "-received_at",
 ) -> Page[Referral]:
     items, next_cursor = await service.list_referrals(
-        session, filters=filters.value, sort=sort.lstrip("-"), descending=sort.startswith("-"),
-        limit=paging.limit, cursor=paging.cursor,
+        session,
+        filters=filters.value,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        limit=paging.limit,
+        cursor=paging.cursor,
     )
     return Page(items=items, next_cursor=next_cursor)
 
 
 # Beside the list, not under it: `/referrals/counts` would sit under `/referrals/{referral_id}` for other methods.
-@counts_router.get("/referral-counts", response_model=StatusCounts, summary="How many referrals each status holds, under the list's filters",
-            responses=problem_responses(401, 403, 422))
+@counts_router.get(
+    "/referral-counts",
+    response_model=StatusCounts,
+    summary="How many referrals each status holds, under the list's filters",
+    responses=problem_responses(401, 403, 422),
+)
 async def count_referrals(session: Session, principal: CurrentPrincipal, filters: Filters) -> StatusCounts:
     counts = await service.count_referrals(session, filters=filters.value)
     return StatusCounts(counts=counts, total=sum(counts.values()))
@@ -117,8 +153,13 @@ async def count_referrals(session: Session, principal: CurrentPrincipal, filters
 
 @router.get("/{referral_id}", response_model=ReferralDetail, responses=problem_responses(401, 403, 404))
 async def get_referral(
-    referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response,
-    reveal: Annotated[bool, Query(description="Set when a person unmasks the patient block; audited as `referral.reveal`.")] = False,
+    referral_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
+    reveal: Annotated[
+        bool, Query(description="Set when a person unmasks the patient block; audited as `referral.reveal`.")
+    ] = False,
 ) -> ReferralDetail:
     referral = await service.get_referral(session, referral_id=referral_id, reveal=reveal)
     response.headers["ETag"] = etag(referral.version)
@@ -130,13 +171,21 @@ async def get_referral(
 
 @router.patch("/{referral_id}", response_model=Referral, responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def update_referral(
-    referral_id: uuid.UUID, body: ReferralUpdate, session: Session, principal: CurrentPrincipal,
-    expected_version: IfMatch, response: Response,
+    referral_id: uuid.UUID,
+    body: ReferralUpdate,
+    session: Session,
+    principal: CurrentPrincipal,
+    expected_version: IfMatch,
+    response: Response,
 ) -> Referral:
     if body.service_line is not None:
         catalog.require_service_line(body.service_line)
     referral = await service.update_referral(
-        session, referral_id=referral_id, data=body, expected_version=expected_version, actor=principal.actor,
+        session,
+        referral_id=referral_id,
+        data=body,
+        expected_version=expected_version,
+        actor=principal.actor,
     )
     response.headers["ETag"] = etag(referral.version)
     return referral
@@ -150,12 +199,22 @@ async def update_referral(
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 async def transition_referral(
-    referral_id: uuid.UUID, body: TransitionRequest, session: Session, principal: CurrentPrincipal,
-    response: Response, if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    referral_id: uuid.UUID,
+    body: TransitionRequest,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Referral:
     referral = await service.transition(
-        session, referral_id=referral_id, to=body.to, reason=body.reason, note=body.note, actor=principal.actor,
-        expected_version=parse_optional_if_match(if_match), missing_items=body.missing_items,
+        session,
+        referral_id=referral_id,
+        to=body.to,
+        reason=body.reason,
+        note=body.note,
+        actor=principal.actor,
+        expected_version=parse_optional_if_match(if_match),
+        missing_items=body.missing_items,
     )
     response.headers["ETag"] = etag(referral.version)
     return referral
@@ -169,7 +228,10 @@ async def transition_referral(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def record_contact_attempt(
-    referral_id: uuid.UUID, body: ContactAttemptCreate, session: Session, principal: CurrentPrincipal,
+    referral_id: uuid.UUID,
+    body: ContactAttemptCreate,
+    session: Session,
+    principal: CurrentPrincipal,
 ) -> ReferralEvent:
     return await service.record_contact_attempt(session, referral_id=referral_id, data=body, actor=principal.actor)
 
@@ -182,14 +244,22 @@ async def record_contact_attempt(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def add_referral_note(
-    referral_id: uuid.UUID, body: NoteCreate, session: Session, principal: CurrentPrincipal,
+    referral_id: uuid.UUID,
+    body: NoteCreate,
+    session: Session,
+    principal: CurrentPrincipal,
 ) -> ReferralEvent:
     return await service.add_note(session, referral_id=referral_id, data=body, actor=principal.actor)
 
 
-@router.get("/{referral_id}/events", response_model=Page[ReferralEvent], responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{referral_id}/events", response_model=Page[ReferralEvent], responses=problem_responses(401, 403, 404, 422)
+)
 async def list_referral_events(
-    referral_id: uuid.UUID, session: Session, principal: CurrentPrincipal, paging: Paging,
+    referral_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
+    paging: Paging,
 ) -> Page[ReferralEvent]:
     items, next_cursor = await service.list_events(
         session, referral_id=referral_id, limit=paging.limit, cursor=paging.cursor

@@ -16,8 +16,8 @@ router = APIRouter(prefix="/search", tags=["search"])
     response_model=SearchResults,
     summary="Find referrals from one search box",
     description="`q` is a patient surname (any case and accents), a surname and birth date (`Lopez 1968-04-12` or "
-                "`Lopez 4/12/1968`), an MRN, a phone number, a referral id or its short reference (`R-1A2B3C4D`), "
-                "or a referrer's name or NPI. Patient fields match through keyed blind indexes, never by decrypting.",
+    "`Lopez 4/12/1968`), an MRN, a phone number, a referral id or its short reference (`R-1A2B3C4D`), "
+    "or a referrer's name or NPI. Patient fields match through keyed blind indexes, never by decrypting.",
     responses=problem_responses(401, 403, 422),
 )
 async def search_referrals(
@@ -28,7 +28,9 @@ async def search_referrals(
 ) -> SearchResults:
     hits, more = await finder.search(session, q=q, limit=limit)
     return SearchResults(
-        items=[SearchHit(referral=h.referral, matched=[m.value for m in h.matched], referrer_name=h.referrer_name)
-               for h in hits],
+        items=[
+            SearchHit(referral=h.referral, matched=[m.value for m in h.matched], referrer_name=h.referrer_name)
+            for h in hits
+        ],
         more=more,
     )

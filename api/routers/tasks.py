@@ -15,21 +15,31 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."),
+    Header(
+        alias="Idempotency-Key", max_length=255, description="Resending with the same key returns the first result."
+    ),
 ]
 
 
 @router.post(
-    "", response_model=Task, status_code=status.HTTP_201_CREATED,
+    "",
+    response_model=Task,
+    status_code=status.HTTP_201_CREATED,
     description="A task about a referral also appears on that referral's timeline.",
     responses=problem_responses(401, 403, 422),
 )
 async def create_task(
-    body: TaskCreate, session: Session, principal: CurrentPrincipal, response: Response,
+    body: TaskCreate,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> Task:
     task = await service.create_task(
-        session, data=body, actor=principal.actor, idempotency_key=idempotency_key,
+        session,
+        data=body,
+        actor=principal.actor,
+        idempotency_key=idempotency_key,
         idempotency_scope=f"{principal.actor}:tasks",
     )
     response.headers["Location"] = f"/v1/tasks/{task.id}"
@@ -52,12 +62,21 @@ async def list_tasks(
     sort: Literal["due_at", "-due_at", "created_at", "-created_at"] = "due_at",
 ) -> Page[Task]:
     filters = TaskFilters(
-        assignee_id=assignee_id, queue=queue, status=status_, referral_id=referral_id, provider_id=provider_id,
-        due_before=due_before, overdue=overdue,
+        assignee_id=assignee_id,
+        queue=queue,
+        status=status_,
+        referral_id=referral_id,
+        provider_id=provider_id,
+        due_before=due_before,
+        overdue=overdue,
     )
     items, next_cursor = await service.list_tasks(
-        session, filters=filters, sort=sort.lstrip("-"), descending=sort.startswith("-"),
-        limit=paging.limit, cursor=paging.cursor,
+        session,
+        filters=filters,
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        limit=paging.limit,
+        cursor=paging.cursor,
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -71,11 +90,19 @@ async def get_task(task_id: uuid.UUID, session: Session, principal: CurrentPrinc
 
 @router.patch("/{task_id}", response_model=Task, responses=problem_responses(401, 403, 404, 412, 422, 428))
 async def update_task(
-    task_id: uuid.UUID, body: TaskUpdate, session: Session, principal: CurrentPrincipal,
-    expected_version: IfMatch, response: Response,
+    task_id: uuid.UUID,
+    body: TaskUpdate,
+    session: Session,
+    principal: CurrentPrincipal,
+    expected_version: IfMatch,
+    response: Response,
 ) -> Task:
     task = await service.update_task(
-        session, task_id=task_id, data=body, expected_version=expected_version, actor=principal.actor,
+        session,
+        task_id=task_id,
+        data=body,
+        expected_version=expected_version,
+        actor=principal.actor,
     )
     response.headers["ETag"] = etag(task.version)
     return task

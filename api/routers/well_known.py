@@ -11,9 +11,19 @@ from integrations.fhir import push_auth
 
 router = APIRouter(tags=["smart"], include_in_schema=False)
 
-SCOPES = ["system/*.read", "system/*.write", "system/ServiceRequest.write", "system/ServiceRequest.read",
-          "system/Task.read", "system/Task.write", "system/Appointment.read", "system/Appointment.write",
-          "system/Practitioner.write", "system/Organization.write", "system/Patient.write"]
+SCOPES = [
+    "system/*.read",
+    "system/*.write",
+    "system/ServiceRequest.write",
+    "system/ServiceRequest.read",
+    "system/Task.read",
+    "system/Task.write",
+    "system/Appointment.read",
+    "system/Appointment.write",
+    "system/Practitioner.write",
+    "system/Organization.write",
+    "system/Patient.write",
+]
 
 
 def smart_configuration_body() -> dict:
@@ -39,6 +49,9 @@ async def jwks() -> JSONResponse:
     try:
         keys = push_auth.public_jwks()
     except DeliveryRefused as exc:  # production without a configured key
-        return JSONResponse({"type": "about:blank", "title": "No signing key", "status": 404, "detail": str(exc)},
-                            status_code=404, media_type="application/problem+json")
+        return JSONResponse(
+            {"type": "about:blank", "title": "No signing key", "status": 404, "detail": str(exc)},
+            status_code=404,
+            media_type="application/problem+json",
+        )
     return JSONResponse(keys, headers={"Cache-Control": "public, max-age=3600"})

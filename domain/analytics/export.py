@@ -10,8 +10,13 @@ HEADER = ("section", "key", "label", "metric", "value")
 
 def _figures(m: PeriodMetrics) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [("volume", m.volume)]
-    rates: dict[str, MetricRate] = {"conversion": m.conversion, "leakage": m.leakage, "decline": m.decline,
-                                    "no_show": m.no_show, "loop_closure": m.loop_closure}
+    rates: dict[str, MetricRate] = {
+        "conversion": m.conversion,
+        "leakage": m.leakage,
+        "decline": m.decline,
+        "no_show": m.no_show,
+        "loop_closure": m.loop_closure,
+    }
     for name, rate in rates.items():
         rows += [(f"{name}_count", rate.count), (f"{name}_of", rate.of), (f"{name}_rate", rate.rate)]
     durations: dict[str, MetricDuration] = {

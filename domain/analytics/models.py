@@ -45,7 +45,9 @@ class ReferralFact(Base):
     fulfilled_appointments: Mapped[int] = mapped_column(Integer, server_default="0")
 
     # The durations the percentiles sort, computed once per write rather than per row on every read.
-    contact_hours: Mapped[float | None] = mapped_column(Double, Computed(_span("first_contact_at", "received_at", 3600)))
+    contact_hours: Mapped[float | None] = mapped_column(
+        Double, Computed(_span("first_contact_at", "received_at", 3600))
+    )
     appointment_days: Mapped[float | None] = mapped_column(
         Double, Computed(_span("first_appointment_start", "received_at", 86400))
     )

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.analytics.models import ReferralFact
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.providers.models import Affiliation, Organization, Provider
-from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus as S
+from domain.referrals.enums import DeclineReason, LeakageReason
+from domain.referrals.enums import ReferralStatus as S
 
 F = ReferralFact.__table__
 P = Provider.__table__
@@ -90,7 +91,9 @@ def _base(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | N
 def _reason_counts(base: Any, status: S, reasons: list[str]) -> list[Any]:
     named = [r for r in reasons if r != "other"]
     columns = [
-        func.count().filter(and_(base.c.status == status.value, base.c.status_reason == reason)).label(f"{status}:{reason}")
+        func.count()
+        .filter(and_(base.c.status == status.value, base.c.status_reason == reason))
+        .label(f"{status}:{reason}")
         for reason in named
     ]
     # Anything outside the lifecycle's list (imported data, a missing reason) is `other`.
@@ -141,8 +144,9 @@ def _top_referrers(base: Any, limit: int) -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    row = func.json_build_array(top.c.referring_provider_id, top.c.volume, top.c.converted, P.c.given_name,
-                                P.c.family_name, P.c.npi, practice)
+    row = func.json_build_array(
+        top.c.referring_provider_id, top.c.volume, top.c.converted, P.c.given_name, P.c.family_name, P.c.npi, practice
+    )
     return (
         select(func.json_agg(aggregate_order_by(row, top.c.volume.desc(), top.c.referring_provider_id)))
         .select_from(top.outerjoin(P, P.c.id == top.c.referring_provider_id))

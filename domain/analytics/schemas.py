@@ -49,7 +49,9 @@ class MetricDuration(Schema):
 
 class PeriodMetrics(Schema):
     volume: int = Field(description="Referrals received in the period (by received_at).")
-    conversion: MetricRate = Field(description="Referrals that reached completed (now or later: completed_at is set) / volume.")
+    conversion: MetricRate = Field(
+        description="Referrals that reached completed (now or later: completed_at is set) / volume."
+    )
     leakage: MetricRate = Field(description="Referrals now cancelled / volume.")
     leakage_reasons: list[ReasonCount] = Field(
         description="Cancelled referrals by leakage reason; reasons outside the lifecycle's list count as `other`."

@@ -14,8 +14,8 @@ from domain.analytics.schemas import (
     PeriodMetrics,
     ReasonCount,
     ReferrerVolume,
-    SlaAttainment,
     SeriesBucket,
+    SlaAttainment,
     StatusCount,
     SummaryFilters,
     SummaryGrouping,
@@ -59,10 +59,14 @@ async def summary(
     period = resolve_period(start=start, end=end)
     rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
     by_start = {row.bucket: row for row in rows.buckets}
-    series = [
-        SeriesBucket(start=lo, end=hi, **_metrics(by_start.get(lo)).model_dump())
-        for lo, hi in bucket_bounds(period, group_by)
-    ] if group_by else []
+    series = (
+        [
+            SeriesBucket(start=lo, end=hi, **_metrics(by_start.get(lo)).model_dump())
+            for lo, hi in bucket_bounds(period, group_by)
+        ]
+        if group_by
+        else []
+    )
     return AnalyticsSummary(
         period_from=period.start,
         period_to=period.end,
@@ -71,7 +75,10 @@ async def summary(
         series=series,
         status_counts=[StatusCount(status=s, count=rows.totals.values[f"status:{s}"]) for s in ReferralStatus],
         top_referrers=[_referrer(*item) for item in rows.top_referrers],
-        sla=[SlaAttainment(**item) for item in await sla_attainment(session, facts=F, where=period_clauses(period, filters))],
+        sla=[
+            SlaAttainment(**item)
+            for item in await sla_attainment(session, facts=F, where=period_clauses(period, filters))
+        ],
     )
 
 
@@ -129,11 +136,23 @@ def _metrics(row: MetricRow | None) -> PeriodMetrics:
     )
 
 
-def _referrer(provider_id: str, volume: int, converted: int, given: str | None, family: str | None,
-              npi: str | None = None, practice: list | None = None) -> ReferrerVolume:
+def _referrer(
+    provider_id: str,
+    volume: int,
+    converted: int,
+    given: str | None,
+    family: str | None,
+    npi: str | None = None,
+    practice: list | None = None,
+) -> ReferrerVolume:
     name = " ".join(part for part in (given, family) if part) or None
     practice_id, practice_name = practice or (None, None)
     return ReferrerVolume(
-        referring_provider_id=provider_id, name=name, npi=npi, practice_id=practice_id, practice_name=practice_name,
-        volume=volume, conversion=_rate(converted, volume),
+        referring_provider_id=provider_id,
+        name=name,
+        npi=npi,
+        practice_id=practice_id,
+        practice_name=practice_name,
+        volume=volume,
+        conversion=_rate(converted, volume),
     )

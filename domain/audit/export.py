@@ -10,14 +10,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit.repository import AuditFilters, AuditRepository
 from domain.audit.trail import note
 
-COLUMNS = ("at", "actor", "actor_kind", "action", "entity_type", "entity_id", "outcome", "status", "request_id",
-           "client_address", "detail")
+COLUMNS = (
+    "at",
+    "actor",
+    "actor_kind",
+    "action",
+    "entity_type",
+    "entity_id",
+    "outcome",
+    "status",
+    "request_id",
+    "client_address",
+    "detail",
+)
 BATCH = 500
 
 
 def note_export(session: AsyncSession, *, filters: AuditFilters) -> None:
-    note(session, "audit.export", "audit_event", None,
-         filters={k: str(v) for k, v in filters.__dict__.items() if v is not None})
+    note(
+        session,
+        "audit.export",
+        "audit_event",
+        None,
+        filters={k: str(v) for k, v in filters.__dict__.items() if v is not None},
+    )
 
 
 async def csv_lines(session: AsyncSession, *, filters: AuditFilters) -> AsyncIterator[str]:
@@ -33,9 +49,19 @@ async def csv_lines(session: AsyncSession, *, filters: AuditFilters) -> AsyncIte
 
 
 def _row(event) -> list[str]:
-    values = [event.at.isoformat(), event.actor, event.actor_kind, event.action, event.entity_type,
-              event.entity_id or "", event.outcome, "" if event.status is None else str(event.status),
-              event.request_id or "", event.client_address or "", json.dumps(event.detail, sort_keys=True)]
+    values = [
+        event.at.isoformat(),
+        event.actor,
+        event.actor_kind,
+        event.action,
+        event.entity_type,
+        event.entity_id or "",
+        event.outcome,
+        "" if event.status is None else str(event.status),
+        event.request_id or "",
+        event.client_address or "",
+        json.dumps(event.detail, sort_keys=True),
+    ]
     return [_inert(v) for v in values]
 
 

@@ -26,7 +26,8 @@ WROTE_KEY = "wrote"
 _AUDIT_INSERT = AuditEvent.__table__.insert()
 _ASYNC_COMMIT = select(func.set_config("synchronous_commit", "off", True).label("setting")).cte("async_commit")
 _AUDIT_INSERT_ASYNC_COMMIT = _AUDIT_INSERT.add_cte(_ASYNC_COMMIT).returning(
-    select(_ASYNC_COMMIT.c.setting).scalar_subquery())
+    select(_ASYNC_COMMIT.c.setting).scalar_subquery()
+)
 # A list call records the ids it returned, up to this many; beyond it only the count.
 MAX_IDS = 200
 
@@ -55,11 +56,20 @@ class Trail:
     def rows(self, *, outcome: str, status: int | None) -> list[dict[str, Any]]:
         now = utcnow()
         return [
-            {"id": uuid7(), "at": now, "actor": self.actor, "actor_kind": self.actor_kind, "action": e.action,
-             "entity_type": e.entity_type, "entity_id": e.entity_id,
-             "detail": {**e.detail, **({"operation": self.operation} if self.operation else {})},
-             "request_id": self.request_id, "client_address": self.client_address,
-             "outcome": outcome, "status": status}
+            {
+                "id": uuid7(),
+                "at": now,
+                "actor": self.actor,
+                "actor_kind": self.actor_kind,
+                "action": e.action,
+                "entity_type": e.entity_type,
+                "entity_id": e.entity_id,
+                "detail": {**e.detail, **({"operation": self.operation} if self.operation else {})},
+                "request_id": self.request_id,
+                "client_address": self.client_address,
+                "outcome": outcome,
+                "status": status,
+            }
             for e in self.entries
         ]
 

@@ -15,6 +15,11 @@ class CapturedMailRepository(Repository[CapturedMail]):
         return await self.paginate(stmt, sort=CapturedMail.received_at, descending=True, limit=limit, cursor=cursor)
 
     async def keep_newest(self, count: int) -> None:
-        cutoff = (select(CapturedMail.received_at).order_by(CapturedMail.received_at.desc())
-                  .offset(count).limit(1).scalar_subquery())
+        cutoff = (
+            select(CapturedMail.received_at)
+            .order_by(CapturedMail.received_at.desc())
+            .offset(count)
+            .limit(1)
+            .scalar_subquery()
+        )
         await self.session.execute(delete(CapturedMail).where(CapturedMail.received_at <= cutoff))

@@ -25,19 +25,38 @@ def _development_only() -> None:
         raise CatcherOff("There is no mail catcher in production: mail goes to the configured SMTP relay.")
 
 
-async def store(session: AsyncSession, *, mail_from: str, rcpt_to: list[str], subject: str, message_id: str | None,
-                headers: list[list[str]], body: str, size: int) -> CapturedMail:
+async def store(
+    session: AsyncSession,
+    *,
+    mail_from: str,
+    rcpt_to: list[str],
+    subject: str,
+    message_id: str | None,
+    headers: list[list[str]],
+    body: str,
+    size: int,
+) -> CapturedMail:
     _development_only()
     repo = CapturedMailRepository(session)
-    mail = repo.add(CapturedMail(mail_from=mail_from, rcpt_to=[r.lower() for r in rcpt_to], subject=subject,
-                                 message_id=message_id, headers=headers, body=body, size=size))
+    mail = repo.add(
+        CapturedMail(
+            mail_from=mail_from,
+            rcpt_to=[r.lower() for r in rcpt_to],
+            subject=subject,
+            message_id=message_id,
+            headers=headers,
+            body=body,
+            size=size,
+        )
+    )
     await session.flush()
     await repo.keep_newest(KEEP)
     return mail
 
 
-async def list_mails(session: AsyncSession, *, recipient: str | None, limit: int,
-                     cursor: str | None) -> tuple[list[CapturedMail], str | None]:
+async def list_mails(
+    session: AsyncSession, *, recipient: str | None, limit: int, cursor: str | None
+) -> tuple[list[CapturedMail], str | None]:
     _development_only()
     items, next_cursor = await CapturedMailRepository(session).find(recipient=recipient, limit=limit, cursor=cursor)
     note_list(session, "captured_mail", [m.id for m in items])

@@ -31,8 +31,13 @@ async def on_referral_changed(session: AsyncSession, *, referral: Referral) -> N
         return
     kind = LOOP_CLOSURE if referral.status == ReferralStatus.completed else TASK_UPDATE
     await add_message(
-        session, channel=CHANNEL, kind=kind, recipient_type="ehr_client", recipient_id=ehr.id,
-        referral_id=referral.id, idempotency_key=f"fhir:{kind}:{referral.id}:{referral.version}",
+        session,
+        channel=CHANNEL,
+        kind=kind,
+        recipient_type="ehr_client",
+        recipient_id=ehr.id,
+        referral_id=referral.id,
+        idempotency_key=f"fhir:{kind}:{referral.id}:{referral.version}",
         payload={"referral_id": str(referral.id), "version": referral.version},
     )
 
@@ -42,7 +47,11 @@ async def on_appointment_changed(session: AsyncSession, *, referral: Referral, a
     if ehr is None:
         return
     await add_message(
-        session, channel=CHANNEL, kind=APPOINTMENT_UPDATE, recipient_type="ehr_client", recipient_id=ehr.id,
+        session,
+        channel=CHANNEL,
+        kind=APPOINTMENT_UPDATE,
+        recipient_type="ehr_client",
+        recipient_id=ehr.id,
         referral_id=referral.id,
         idempotency_key=f"fhir:{APPOINTMENT_UPDATE}:{appointment.id}:{appointment.version}:{appointment.status}",
         payload={"referral_id": str(referral.id), "appointment_id": str(appointment.id)},

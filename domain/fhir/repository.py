@@ -34,8 +34,9 @@ class FhirResourceRepository:
     async def get(self, resource_type: str, resource_id: str, *, for_update: bool = False) -> FhirResource | None:
         return await self.session.get(FhirResource, (resource_type, resource_id), with_for_update=for_update)
 
-    async def latest_for(self, resource_type: str, *, provider_id: uuid.UUID | None = None,
-                         organization_id: uuid.UUID | None = None) -> FhirResource | None:
+    async def latest_for(
+        self, resource_type: str, *, provider_id: uuid.UUID | None = None, organization_id: uuid.UUID | None = None
+    ) -> FhirResource | None:
         stmt = select(FhirResource).where(FhirResource.resource_type == resource_type)
         if provider_id is not None:
             stmt = stmt.where(FhirResource.provider_id == provider_id)
@@ -83,7 +84,9 @@ class FhirReferralRepository(Repository[Referral]):
     async def set_original(self, referral_id: uuid.UUID, resource: dict[str, Any]) -> None:
         await self.session.execute(update(Referral).where(Referral.id == referral_id).values(fhir_resource=resource))
 
-    async def search(self, query: ReferralQuery, *, limit: int, cursor: str | None) -> tuple[list[Referral], str | None]:
+    async def search(
+        self, query: ReferralQuery, *, limit: int, cursor: str | None
+    ) -> tuple[list[Referral], str | None]:
         stmt = select(Referral).options(undefer(Referral.fhir_resource))
         if query.ids is not None:
             stmt = stmt.where(Referral.id.in_(query.ids))
@@ -119,8 +122,9 @@ class FhirAppointmentRepository(Repository[Appointment]):
         stmt = update(Appointment).where(Appointment.id == appointment_id).values(fhir_resource=resource)
         await self.session.execute(stmt)
 
-    async def search(self, *, referral_id: uuid.UUID | None, statuses: list[str] | None, limit: int,
-                     cursor: str | None) -> tuple[list[Appointment], str | None]:
+    async def search(
+        self, *, referral_id: uuid.UUID | None, statuses: list[str] | None, limit: int, cursor: str | None
+    ) -> tuple[list[Appointment], str | None]:
         stmt = select(Appointment).options(undefer(Appointment.fhir_resource))
         if referral_id is not None:
             stmt = stmt.where(Appointment.referral_id == referral_id)
@@ -135,6 +139,7 @@ class EhrClientLookup:
 
     async def pushable(self, client_id: str) -> EhrClient | None:
         """The EHR client by its SMART client_id, if it is active and gave a FHIR base URL to push to."""
-        stmt = select(EhrClient).where(EhrClient.client_id == client_id, EhrClient.active.is_(True),
-                                       EhrClient.fhir_base_url.is_not(None))
+        stmt = select(EhrClient).where(
+            EhrClient.client_id == client_id, EhrClient.active.is_(True), EhrClient.fhir_base_url.is_not(None)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()

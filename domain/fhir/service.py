@@ -17,20 +17,34 @@ from domain.shared.ids import uuid7
 
 
 async def put_resource(
-    session: AsyncSession, *, resource_type: str, resource_id: str | None, resource: dict[str, Any],
-    expected_version: int | None = None, provider_id: uuid.UUID | None = None,
+    session: AsyncSession,
+    *,
+    resource_type: str,
+    resource_id: str | None,
+    resource: dict[str, Any],
+    expected_version: int | None = None,
+    provider_id: uuid.UUID | None = None,
     organization_id: uuid.UUID | None = None,
 ) -> tuple[FhirResource, bool]:
     """Store (or replace) a resource under its FHIR id; a new id is made when none is given."""
     repo = FhirResourceRepository(session)
     row = await repo.get(resource_type, resource_id, for_update=True) if resource_id else None
     if row is None:
-        row = repo.add(FhirResource(resource_type=resource_type, id=resource_id or str(uuid7()), version=1,
-                                    created_at=utcnow(), updated_at=utcnow()))
+        row = repo.add(
+            FhirResource(
+                resource_type=resource_type,
+                id=resource_id or str(uuid7()),
+                version=1,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
         created = True
     else:
         if expected_version is not None and row.version != expected_version:
-            raise PreconditionFailed(f"{resource_type}/{resource_id} is at version {row.version}, not {expected_version}.")
+            raise PreconditionFailed(
+                f"{resource_type}/{resource_id} is at version {row.version}, not {expected_version}."
+            )
         row.version += 1
         row.updated_at = utcnow()
         created = False
@@ -60,8 +74,13 @@ async def keep_related(session: AsyncSession, *, referral_id: uuid.UUID, related
 
 
 async def update_referral_from_fhir(
-    session: AsyncSession, *, referral_id: uuid.UUID, data: ReferralUpdate, original: dict[str, Any],
-    expected_version: int | None, actor: str,
+    session: AsyncSession,
+    *,
+    referral_id: uuid.UUID,
+    data: ReferralUpdate,
+    original: dict[str, Any],
+    expected_version: int | None,
+    actor: str,
 ) -> Referral:
     """A PUT of the ServiceRequest: the mapped fields change the referral, the new original replaces the old."""
     current = await referral_with_original(session, referral_id=referral_id)

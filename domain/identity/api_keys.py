@@ -42,19 +42,27 @@ async def create_api_key(session: AsyncSession, *, data: ApiKeyCreate, actor: st
         raise InvalidInput(f"Organization {data.organization_id} does not exist.", field="body.organization_id")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
-    key = ApiKeyRepository(session).add(ApiKey(
-        organization_id=data.organization_id, name=data.name, prefix=prefix, secret_hash=_digest(secret),
-        scopes=sorted(set(data.scopes)), created_by=actor,
-    ))
+    key = ApiKeyRepository(session).add(
+        ApiKey(
+            organization_id=data.organization_id,
+            name=data.name,
+            prefix=prefix,
+            secret_hash=_digest(secret),
+            scopes=sorted(set(data.scopes)),
+            created_by=actor,
+        )
+    )
     await session.flush()
     note(session, "api_key.create", "api_key", key.id, organization_id=str(data.organization_id))
     return IssuedKey(key, f"{KEY_PREFIX}{prefix}_{secret}")
 
 
-async def list_api_keys(session: AsyncSession, *, organization_id: uuid.UUID | None, limit: int,
-                        cursor: str | None) -> tuple[list[ApiKey], str | None]:
-    items, next_cursor = await ApiKeyRepository(session).find(organization_id=organization_id, limit=limit,
-                                                              cursor=cursor)
+async def list_api_keys(
+    session: AsyncSession, *, organization_id: uuid.UUID | None, limit: int, cursor: str | None
+) -> tuple[list[ApiKey], str | None]:
+    items, next_cursor = await ApiKeyRepository(session).find(
+        organization_id=organization_id, limit=limit, cursor=cursor
+    )
     note_list(session, "api_key", [k.id for k in items])
     return items, next_cursor
 

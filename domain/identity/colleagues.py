@@ -30,8 +30,12 @@ class Colleagues(Schema):
 
 
 async def assignable(session: AsyncSession) -> Colleagues:
-    stmt = (select(User).where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
-            .order_by(User.full_name, User.id).limit(LIMIT))
+    stmt = (
+        select(User)
+        .where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+        .order_by(User.full_name, User.id)
+        .limit(LIMIT)
+    )
     users = list((await session.execute(stmt)).scalars())
     note_list(session, "user", [u.id for u in users])
     queues = sorted({u.queue for u in users if u.queue})

@@ -1,4 +1,5 @@
 """Who may act: staff users and their roles, partner API keys and EHR clients."""
+
 from enum import StrEnum
 
 

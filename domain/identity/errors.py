@@ -11,8 +11,13 @@ class NotAuthenticated(DomainError):
     title = "Not authenticated"
     slug = "not-authenticated"
 
-    def __init__(self, detail: str = "Send a valid bearer token or API key.", *, scheme: str = "Bearer",
-                 error: str = "invalid_token") -> None:
+    def __init__(
+        self,
+        detail: str = "Send a valid bearer token or API key.",
+        *,
+        scheme: str = "Bearer",
+        error: str = "invalid_token",
+    ) -> None:
         super().__init__(detail)
         self.www_authenticate = f'{scheme} realm="refloop", error="{error}"' if scheme == "Bearer" else scheme
 
@@ -78,8 +83,10 @@ class InvitationUnknown(DomainError):
     slug = "invitation-unknown"
 
     def __init__(self) -> None:
-        super().__init__("This link is not one we issued, or a newer link replaced it. "
-                         "Check that the whole link was copied, or ask an administrator for a new one.")
+        super().__init__(
+            "This link is not one we issued, or a newer link replaced it. "
+            "Check that the whole link was copied, or ask an administrator for a new one."
+        )
 
 
 class InvitationGone(DomainError):

@@ -45,8 +45,12 @@ async def _send_link(session: AsyncSession, invitation: Invitation) -> None:
     token = _new_link(invitation)
     await session.flush()
     message = await add_message(
-        session, channel="email", kind=KIND[invitation.purpose], recipient_type="user",
-        recipient_id=invitation.user_id, recipient_address=invitation.email,
+        session,
+        channel="email",
+        kind=KIND[invitation.purpose],
+        recipient_type="user",
+        recipient_id=invitation.user_id,
+        recipient_address=invitation.email,
         payload={"invitation_id": str(invitation.id), SECRET_KEY: seal_secret(token)},
         idempotency_key=f"{KIND[invitation.purpose]}:{invitation.id}:{invitation.sends}",
     )
@@ -55,14 +59,27 @@ async def _send_link(session: AsyncSession, invitation: Invitation) -> None:
 
 async def invite(session: AsyncSession, *, data: InvitationCreate, actor: str) -> Invitation:
     if await UserRepository(session).by_email(data.email) is not None:
-        raise Conflict(f"A user with e-mail {data.email} already exists.",
-                       errors=[{"field": "body.email", "message": "already has an account"}])
+        raise Conflict(
+            f"A user with e-mail {data.email} already exists.",
+            errors=[{"field": "body.email", "message": "already has an account"}],
+        )
     repo = InvitationRepository(session)
     if await repo.pending_for(email=data.email, purpose="invite", at=utcnow()):
-        raise Conflict(f"{data.email} already has a pending invitation: resend or revoke it instead.",
-                       errors=[{"field": "body.email", "message": "already invited"}])
-    invitation = repo.add(Invitation(purpose="invite", email=data.email, full_name=data.full_name, role=data.role,
-                                     queue=data.queue, invited_by=actor, sends=1))
+        raise Conflict(
+            f"{data.email} already has a pending invitation: resend or revoke it instead.",
+            errors=[{"field": "body.email", "message": "already invited"}],
+        )
+    invitation = repo.add(
+        Invitation(
+            purpose="invite",
+            email=data.email,
+            full_name=data.full_name,
+            role=data.role,
+            queue=data.queue,
+            invited_by=actor,
+            sends=1,
+        )
+    )
     await _send_link(session, invitation)
     note(session, "invitation.create", "invitation", invitation.id, role=data.role.value)
     return invitation
@@ -77,15 +94,26 @@ async def reset_link(session: AsyncSession, *, user_id: uuid.UUID, actor: str) -
     now = utcnow()
     for earlier in await repo.pending_for(email=user.email, purpose="reset", at=now):
         earlier.revoked_at = now
-    invitation = repo.add(Invitation(purpose="reset", email=user.email, full_name=user.full_name, role=user.role,
-                                     queue=user.queue, user_id=user.id, invited_by=actor, sends=1))
+    invitation = repo.add(
+        Invitation(
+            purpose="reset",
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            queue=user.queue,
+            user_id=user.id,
+            invited_by=actor,
+            sends=1,
+        )
+    )
     await _send_link(session, invitation)
     note(session, "user.reset_link", "user", user.id, invitation=str(invitation.id))
     return invitation
 
 
-async def list_invitations(session: AsyncSession, *, status: str | None, limit: int,
-                           cursor: str | None) -> tuple[list[Invitation], str | None]:
+async def list_invitations(
+    session: AsyncSession, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Invitation], str | None]:
     return await InvitationRepository(session).find(status=status, at=utcnow(), limit=limit, cursor=cursor)
 
 
@@ -119,10 +147,10 @@ async def _usable(session: AsyncSession, token: str) -> Invitation:
         raise InvitationUnknown()
     reasons = {
         "accepted": "This link was used already. Sign in with the password chosen then, or ask an "
-                    "administrator for a new link.",
+        "administrator for a new link.",
         "revoked": "An administrator withdrew this link. Ask them for a new one.",
         "expired": f"This link expired on {invitation.expires_at:%Y-%m-%d %H:%M} UTC. Ask an administrator "
-                   "to send it again.",
+        "to send it again.",
     }
     if invitation.status in reasons:
         note(session, "invitation.open", "invitation", invitation.id, reason=invitation.status)
@@ -140,8 +168,9 @@ def _check_password(password: str, invitation: Invitation) -> None:
     folded = password.casefold()
     local = invitation.email.split("@", 1)[0].casefold()
     if len(set(password)) < MIN_DISTINCT_CHARACTERS:
-        raise InvalidInput(f"The password needs at least {MIN_DISTINCT_CHARACTERS} different characters.",
-                           field="body.password")
+        raise InvalidInput(
+            f"The password needs at least {MIN_DISTINCT_CHARACTERS} different characters.", field="body.password"
+        )
     if (len(local) >= 3 and local in folded) or invitation.email.casefold() in folded:
         raise InvalidInput("The password must not contain your e-mail address.", field="body.password")
     names = [part for part in invitation.full_name.casefold().split() if len(part) >= 3]
@@ -157,9 +186,17 @@ async def accept(session: AsyncSession, *, token: str, password: str) -> TokenPa
     if invitation.purpose == "invite":
         if await repo.by_email(invitation.email) is not None:
             raise Conflict(f"An account for {invitation.email} exists already; sign in instead.")
-        user = repo.add(User(email=invitation.email.lower(), full_name=invitation.full_name, role=invitation.role,
-                             queue=invitation.queue, password_hash=hash_password(password), active=True,
-                             password_change_required=False))
+        user = repo.add(
+            User(
+                email=invitation.email.lower(),
+                full_name=invitation.full_name,
+                role=invitation.role,
+                queue=invitation.queue,
+                password_hash=hash_password(password),
+                active=True,
+                password_change_required=False,
+            )
+        )
         await session.flush()
         invitation.user_id = user.id
         note(session, "user.create", "user", user.id, role=invitation.role.value, invitation=str(invitation.id))

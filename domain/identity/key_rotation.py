@@ -32,8 +32,9 @@ def sealed_tables() -> list[tuple[Table, list[str]]]:
     return found
 
 
-async def rotate_batch(session: AsyncSession, table: Table, columns: list[str], *, after: Any,
-                       batch_size: int, progress: Progress) -> Any:
+async def rotate_batch(
+    session: AsyncSession, table: Table, columns: list[str], *, after: Any, batch_size: int, progress: Progress
+) -> Any:
     """Re-seal one batch of rows after primary key `after`; returns the last key seen (None when done)."""
     ring = keyring()
     # Read the stored text as it is, bypassing the column type's automatic decryption.

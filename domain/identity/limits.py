@@ -18,7 +18,8 @@ from typing import ParamSpec, TypeVar
 
 import structlog
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from domain.identity import revocations
 from domain.identity.errors import AccountLocked, RateLimited, TooManyAttempts
@@ -69,16 +70,24 @@ def _account(email: str) -> str:
 @open_without_redis(None)
 async def check_login_allowed(email: str) -> None:
     account = _account(email)
-    lock_ttl, wait_ttl = await redis().pipeline(transaction=False).ttl(
-        f"{PREFIX}login:lock:{account}").ttl(f"{PREFIX}login:wait:{account}").execute()
+    lock_ttl, wait_ttl = (
+        await redis()
+        .pipeline(transaction=False)
+        .ttl(f"{PREFIX}login:lock:{account}")
+        .ttl(f"{PREFIX}login:wait:{account}")
+        .execute()
+    )
     if lock_ttl and lock_ttl > 0:
         raise AccountLocked(
             f"Too many failed logins: this account is locked for {lock_ttl // 60 + 1} more minute(s). "
-            "An administrator can also unlock it.", retry_after=lock_ttl)
+            "An administrator can also unlock it.",
+            retry_after=lock_ttl,
+        )
     if wait_ttl and wait_ttl > 0:
         raise TooManyAttempts(
             f"Too many failed logins for this account; wait {wait_ttl} second(s) before trying again.",
-            retry_after=wait_ttl)
+            retry_after=wait_ttl,
+        )
 
 
 async def locked(emails: list[str]) -> set[str]:
@@ -93,7 +102,9 @@ async def locked(emails: list[str]) -> set[str]:
 async def record_login_failure(email: str) -> None:
     account = _account(email)
     key = f"{PREFIX}login:fail:{account}"
-    failures, _ = await redis().pipeline(transaction=True).incr(key).expire(key, FAILURE_WINDOW_SECONDS, nx=True).execute()
+    failures, _ = (
+        await redis().pipeline(transaction=True).incr(key).expire(key, FAILURE_WINDOW_SECONDS, nx=True).execute()
+    )
     if failures >= LOCK_AFTER:
         await redis().set(f"{PREFIX}login:lock:{account}", "1", ex=LOCK_SECONDS)
         await redis().delete(key)
@@ -105,8 +116,9 @@ async def record_login_failure(email: str) -> None:
 @open_without_redis(None)
 async def clear_login_failures(email: str) -> None:
     account = _account(email)
-    await redis().delete(f"{PREFIX}login:fail:{account}", f"{PREFIX}login:wait:{account}",
-                         f"{PREFIX}login:lock:{account}")
+    await redis().delete(
+        f"{PREFIX}login:fail:{account}", f"{PREFIX}login:wait:{account}", f"{PREFIX}login:lock:{account}"
+    )
 
 
 @open_without_redis(None)
@@ -117,8 +129,9 @@ async def rate_limit(bucket: str, *, limit: int, window_seconds: int) -> None:
     count, _ = await redis().pipeline(transaction=False).incr(key).expire(key, window_seconds + 1).execute()
     if count > limit:
         retry_after = window_seconds - int(time.time()) % window_seconds
-        raise RateLimited(f"More than {limit} requests in {window_seconds} s for this key; slow down.",
-                          retry_after=retry_after)
+        raise RateLimited(
+            f"More than {limit} requests in {window_seconds} s for this key; slow down.", retry_after=retry_after
+        )
 
 
 async def claim_once(namespace: str, value: str, *, ttl_seconds: int) -> bool:

@@ -1,4 +1,5 @@
 """Password hashing for staff accounts (argon2 through passlib)."""
+
 from passlib.context import CryptContext
 
 _context = CryptContext(schemes=["argon2"], deprecated="auto")

@@ -71,8 +71,9 @@ class EhrClientRepository(Repository[EhrClient]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def find(self, *, limit: int, cursor: str | None):
-        return await self.paginate(select(EhrClient), sort=EhrClient.created_at, descending=False,
-                                   limit=limit, cursor=cursor)
+        return await self.paginate(
+            select(EhrClient), sort=EhrClient.created_at, descending=False, limit=limit, cursor=cursor
+        )
 
 
 class InvitationRepository(Repository[Invitation]):
@@ -87,8 +88,11 @@ class InvitationRepository(Repository[Invitation]):
         return (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > at)
 
     async def pending_for(self, *, email: str, purpose: str, at: datetime) -> list[Invitation]:
-        stmt = select(Invitation).where(func.lower(Invitation.email) == email.lower(), Invitation.purpose == purpose,
-                                        *self._pending(at)).with_for_update()
+        stmt = (
+            select(Invitation)
+            .where(func.lower(Invitation.email) == email.lower(), Invitation.purpose == purpose, *self._pending(at))
+            .with_for_update()
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def find(self, *, status: str | None, at: datetime, limit: int, cursor: str | None):
@@ -100,6 +104,7 @@ class InvitationRepository(Repository[Invitation]):
         elif status == "revoked":
             stmt = stmt.where(Invitation.revoked_at.is_not(None), Invitation.accepted_at.is_(None))
         elif status == "expired":
-            stmt = stmt.where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-                              Invitation.expires_at <= at)
+            stmt = stmt.where(
+                Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at <= at
+            )
         return await self.paginate(stmt, sort=Invitation.created_at, descending=True, limit=limit, cursor=cursor)

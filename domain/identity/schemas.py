@@ -7,8 +7,9 @@ from domain.identity.enums import Role
 from domain.shared.schemas import Schema, UtcDateTime
 
 # Sign-in e-mails; internal domains such as `.local` are common in hospitals, so no deliverability check.
-Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Queue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -36,7 +37,8 @@ class Me(Schema):
     role: Role
     queue: str | None
     password_change_required: bool = Field(
-        default=False, description="true: an administrator set this password; choose a new one before anything else.")
+        default=False, description="true: an administrator set this password; choose a new one before anything else."
+    )
 
 
 class PasswordChange(Schema):
@@ -48,11 +50,14 @@ class UserCreate(Schema):
     email: Email
     full_name: Name
     role: Role
-    password: Password = Field(description="At least 12 characters: a temporary password the user must change "
-                                            "at first sign-in (see `password_change_required`).")
+    password: Password = Field(
+        description="At least 12 characters: a temporary password the user must change "
+        "at first sign-in (see `password_change_required`)."
+    )
     queue: Queue | None = None
     password_change_required: bool = Field(
-        default=True, description="false only for accounts whose owner chose the password themselves.")
+        default=True, description="false only for accounts whose owner chose the password themselves."
+    )
 
 
 class UserUpdate(Schema):
@@ -63,7 +68,8 @@ class UserUpdate(Schema):
     queue: Queue | None = None
     active: bool | None = None
     password: Password | None = Field(
-        default=None, description="A temporary password (a reset): the user must change it at next sign-in.")
+        default=None, description="A temporary password (a reset): the user must change it at next sign-in."
+    )
 
 
 class User(Me):
@@ -77,8 +83,9 @@ class User(Me):
 class ApiKeyCreate(Schema):
     organization_id: uuid.UUID = Field(description="The partner organisation the key acts for.")
     name: Name
-    scopes: list[Scope] = Field(default_factory=lambda: list(PARTNER_SCOPES),
-                                description=f"Any of: {', '.join(PARTNER_SCOPES)}.")
+    scopes: list[Scope] = Field(
+        default_factory=lambda: list(PARTNER_SCOPES), description=f"Any of: {', '.join(PARTNER_SCOPES)}."
+    )
 
     @model_validator(mode="after")
     def _known_scopes(self) -> "ApiKeyCreate":
@@ -108,25 +115,32 @@ class EhrPushSettings(Schema):
     """How Refloop signs in at the EHR when it pushes status there."""
 
     push_client_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
-        default=None, description="Our client id at this EHR, for pushes with SMART Backend Services credentials. "
-                                  "Left out: pushes carry no credentials.")
+        default=None,
+        description="Our client id at this EHR, for pushes with SMART Backend Services credentials. "
+        "Left out: pushes carry no credentials.",
+    )
     push_token_url: HttpUrl | None = Field(
-        default=None, description="The EHR's token endpoint; left out, read from its /.well-known/smart-configuration.")
+        default=None, description="The EHR's token endpoint; left out, read from its /.well-known/smart-configuration."
+    )
     push_scope: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
-        default=None, description="Scopes to ask for; default system/Task.write system/Appointment.write "
-                                  "system/Communication.write.")
+        default=None,
+        description="Scopes to ask for; default system/Task.write system/Appointment.write system/Communication.write.",
+    )
 
 
 class EhrClientCreate(EhrPushSettings):
     client_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{3,100}$")] | None = Field(
-        default=None, description="Left out: one is generated.")
+        default=None, description="Left out: one is generated."
+    )
     name: Name
     organization_id: uuid.UUID | None = None
     public_key_pem: Annotated[str, StringConstraints(max_length=20000)] | None = Field(
-        default=None, description="The client's RSA or EC public key, PEM. Give this or `jwks`.")
+        default=None, description="The client's RSA or EC public key, PEM. Give this or `jwks`."
+    )
     jwks: dict[str, Any] | None = Field(default=None, description="The client's public keys as a JWK Set.")
     jwks_url: HttpUrl | None = Field(
-        default=None, description="Where the client publishes its JWK Set; read once, at registration.")
+        default=None, description="Where the client publishes its JWK Set; read once, at registration."
+    )
     scopes: list[Scope] = Field(description="SMART system scopes it may be granted, e.g. system/ServiceRequest.write.")
     fhir_base_url: HttpUrl | None = Field(default=None, description="The EHR's FHIR base, for status pushes.")
 
@@ -216,5 +230,6 @@ class InvitationPreview(Schema):
 
 class InvitationAccept(Schema):
     token: Token
-    password: Password = Field(description="At least 12 characters, at least 6 different ones, and not the "
-                                           "e-mail address or name.")
+    password: Password = Field(
+        description="At least 12 characters, at least 6 different ones, and not the e-mail address or name."
+    )

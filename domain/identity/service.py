@@ -37,14 +37,25 @@ def _access_lifetime() -> timedelta:
 async def create_user(session: AsyncSession, *, data: UserCreate, actor: str) -> User:
     repo = UserRepository(session)
     if await repo.by_email(data.email) is not None:
-        raise Conflict(f"A user with e-mail {data.email} already exists.",
-                       errors=[{"field": "body.email", "message": "already in use"}])
-    user = repo.add(User(email=data.email.lower(), full_name=data.full_name, role=data.role, queue=data.queue,
-                         password_hash=hash_password(data.password), active=True,
-                         password_change_required=data.password_change_required))
+        raise Conflict(
+            f"A user with e-mail {data.email} already exists.",
+            errors=[{"field": "body.email", "message": "already in use"}],
+        )
+    user = repo.add(
+        User(
+            email=data.email.lower(),
+            full_name=data.full_name,
+            role=data.role,
+            queue=data.queue,
+            password_hash=hash_password(data.password),
+            active=True,
+            password_change_required=data.password_change_required,
+        )
+    )
     await session.flush()
-    note(session, "user.create", "user", user.id, role=data.role.value,
-         temporary_password=data.password_change_required)
+    note(
+        session, "user.create", "user", user.id, role=data.role.value, temporary_password=data.password_change_required
+    )
     return user
 
 
@@ -62,8 +73,9 @@ async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User:
     return (await with_lock_state([user]))[0]
 
 
-async def list_users(session: AsyncSession, *, role: Role | None, active: bool | None, limit: int,
-                     cursor: str | None) -> tuple[list[User], str | None]:
+async def list_users(
+    session: AsyncSession, *, role: Role | None, active: bool | None, limit: int, cursor: str | None
+) -> tuple[list[User], str | None]:
     items, next_cursor = await UserRepository(session).find(role=role, active=active, limit=limit, cursor=cursor)
     note_list(session, "user", [u.id for u in items])
     return await with_lock_state(items), next_cursor
@@ -179,7 +191,9 @@ async def refresh(session: AsyncSession, *, refresh_token: str) -> TokenPair | R
     return await _issue(session, user, family_id=row.family_id)
 
 
-async def logout(session: AsyncSession, *, refresh_token: str | None, session_id: str | None, user_id: uuid.UUID) -> None:
+async def logout(
+    session: AsyncSession, *, refresh_token: str | None, session_id: str | None, user_id: uuid.UUID
+) -> None:
     """Ends the session of the given refresh token, or of the access token's family."""
     family: uuid.UUID | None = None
     if refresh_token:
@@ -199,14 +213,24 @@ async def _issue(session: AsyncSession, user: User, *, family_id: uuid.UUID) -> 
     settings = get_settings().security
     now = utcnow()
     secret = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-    row = RefreshTokenRepository(session).add(RefreshToken(
-        family_id=family_id, user_id=user.id, secret_hash=_digest(secret), issued_at=now,
-        expires_at=now + timedelta(days=settings.refresh_token_days),
-    ))
+    row = RefreshTokenRepository(session).add(
+        RefreshToken(
+            family_id=family_id,
+            user_id=user.id,
+            secret_hash=_digest(secret),
+            issued_at=now,
+            expires_at=now + timedelta(days=settings.refresh_token_days),
+        )
+    )
     await session.flush()
-    access, expires_in = tokens.issue(subject=str(user.id), kind="user", lifetime=_access_lifetime(),
-                                      role=Role(user.role).value, session_id=str(family_id),
-                                      password_change_required=user.password_change_required)
+    access, expires_in = tokens.issue(
+        subject=str(user.id),
+        kind="user",
+        lifetime=_access_lifetime(),
+        role=Role(user.role).value,
+        session_id=str(family_id),
+        password_change_required=user.password_change_required,
+    )
     return TokenPair(access_token=access, refresh_token=f"{row.id.hex}.{secret}", expires_in=expires_in)
 
 

@@ -90,15 +90,25 @@ async def register_client(session: AsyncSession, *, data: EhrClientCreate, actor
     repo = EhrClientRepository(session)
     client_id = data.client_id or f"ehr-{secrets.token_hex(8)}"
     if await repo.by_client_id(client_id) is not None:
-        raise Conflict(f"An EHR client with client_id {client_id} already exists.",
-                       errors=[{"field": "body.client_id", "message": "already in use"}])
-    client = repo.add(EhrClient(
-        client_id=client_id, name=data.name, organization_id=data.organization_id,
-        jwks=jwks_from(pem=data.public_key_pem, jwks=data.jwks), scopes=_check_scopes(data.scopes, "body.scopes"),
-        fhir_base_url=str(data.fhir_base_url) if data.fhir_base_url else None, active=True, created_by=actor,
-        push_client_id=data.push_client_id, push_token_url=str(data.push_token_url) if data.push_token_url else None,
-        push_scope=_check_push_scope(data.push_scope, "body.push_scope"),
-    ))
+        raise Conflict(
+            f"An EHR client with client_id {client_id} already exists.",
+            errors=[{"field": "body.client_id", "message": "already in use"}],
+        )
+    client = repo.add(
+        EhrClient(
+            client_id=client_id,
+            name=data.name,
+            organization_id=data.organization_id,
+            jwks=jwks_from(pem=data.public_key_pem, jwks=data.jwks),
+            scopes=_check_scopes(data.scopes, "body.scopes"),
+            fhir_base_url=str(data.fhir_base_url) if data.fhir_base_url else None,
+            active=True,
+            created_by=actor,
+            push_client_id=data.push_client_id,
+            push_token_url=str(data.push_token_url) if data.push_token_url else None,
+            push_scope=_check_push_scope(data.push_scope, "body.push_scope"),
+        )
+    )
     await session.flush()
     note(session, "ehr_client.create", "ehr_client", client.id, client_id=client_id)
     return client
@@ -150,7 +160,12 @@ async def list_clients(session: AsyncSession, *, limit: int, cursor: str | None)
 
 
 async def issue_token(
-    session: AsyncSession, *, grant_type: str, assertion_type: str, assertion: str, scope: str,
+    session: AsyncSession,
+    *,
+    grant_type: str,
+    assertion_type: str,
+    assertion: str,
+    scope: str,
     token_urls: list[str],
 ) -> SmartToken:
     if grant_type != "client_credentials":
@@ -161,10 +176,17 @@ async def issue_token(
     requested = scope.split()
     granted = [s for s in requested if smart_scopes.covered(s, client.scopes)]
     if not granted:
-        raise InvalidClient(f"None of the requested scopes is allowed for this client; it may ask for "
-                            f"{' '.join(client.scopes) or 'nothing'}.", error="invalid_scope", status=400)
+        raise InvalidClient(
+            f"None of the requested scopes is allowed for this client; it may ask for "
+            f"{' '.join(client.scopes) or 'nothing'}.",
+            error="invalid_scope",
+            status=400,
+        )
     token, expires_in = tokens.issue(
-        subject=client.client_id, kind="ehr_client", lifetime=TOKEN_LIFETIME, scopes=granted,
+        subject=client.client_id,
+        kind="ehr_client",
+        lifetime=TOKEN_LIFETIME,
+        scopes=granted,
         organization_id=str(client.organization_id) if client.organization_id else None,
     )
     note(session, "ehr_client.token", "ehr_client", client.id, scopes=granted)
@@ -186,14 +208,20 @@ async def _verify_assertion(session: AsyncSession, assertion: str, token_urls: l
     client = await EhrClientRepository(session).by_client_id(issuer)
     if client is None or not client.active:
         raise InvalidClient("Unknown or disabled client.")
-    keys = [k for k in client.jwks.get("keys", []) if k.get("alg") == algorithm
-            and (header.get("kid") is None or k.get("kid") in (None, header.get("kid")))]
+    keys = [
+        k
+        for k in client.jwks.get("keys", [])
+        if k.get("alg") == algorithm and (header.get("kid") is None or k.get("kid") in (None, header.get("kid")))
+    ]
     verified: dict[str, Any] | None = None
     for key in keys:
         try:
-            verified = jwt.decode(assertion, key, algorithms=[algorithm],
-                                  options={"verify_aud": False, "require_exp": True, "require_jti": True,
-                                           "leeway": LEEWAY})
+            verified = jwt.decode(
+                assertion,
+                key,
+                algorithms=[algorithm],
+                options={"verify_aud": False, "require_exp": True, "require_jti": True, "leeway": LEEWAY},
+            )
             break
         except jwt.ExpiredSignatureError as exc:
             raise InvalidClient("client_assertion has expired.") from exc

@@ -37,6 +37,13 @@ def covered(requested: str, allowed: list[str]) -> bool:
     resource, permission = match.groups()
     wanted = _accesses(permission)
     if resource == "*":
-        return any(a == requested or (SCOPE_RE.match(a) and SCOPE_RE.match(a).group(1) == "*"
-                                      and wanted <= _accesses(SCOPE_RE.match(a).group(2))) for a in allowed)
+        return any(
+            a == requested
+            or (
+                SCOPE_RE.match(a)
+                and SCOPE_RE.match(a).group(1) == "*"
+                and wanted <= _accesses(SCOPE_RE.match(a).group(2))
+            )
+            for a in allowed
+        )
     return all(allows(allowed, resource, access) for access in wanted)

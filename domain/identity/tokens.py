@@ -35,14 +35,27 @@ class TokenClaims:
     password_change_required: bool = False
 
 
-def issue(*, subject: str, kind: str, lifetime: timedelta, role: str | None = None,
-          session_id: str | None = None, scopes: list[str] | None = None,
-          organization_id: str | None = None, password_change_required: bool = False) -> tuple[str, int]:
+def issue(
+    *,
+    subject: str,
+    kind: str,
+    lifetime: timedelta,
+    role: str | None = None,
+    session_id: str | None = None,
+    scopes: list[str] | None = None,
+    organization_id: str | None = None,
+    password_change_required: bool = False,
+) -> tuple[str, int]:
     """Returns the token and its lifetime in seconds."""
     now = utcnow()
     claims: dict[str, Any] = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "kind": kind,
-        "iat": int(now.timestamp()), "nbf": int(now.timestamp()), "exp": int((now + lifetime).timestamp()),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": subject,
+        "kind": kind,
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
         "jti": uuid.uuid4().hex,
     }
     for name, value in (("role", role), ("sid", session_id), ("org", organization_id)):
@@ -85,9 +98,18 @@ def _verify(token: str, secret: str) -> TokenClaims:
         raise NotAuthenticated("The bearer token is not signed the way this service signs tokens.")
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-            options={"leeway": LEEWAY_SECONDS, "require_exp": True, "require_iat": True, "require_sub": True,
-                     "require_jti": True},
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={
+                "leeway": LEEWAY_SECONDS,
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+                "require_jti": True,
+            },
         )
     except jwt.ExpiredSignatureError as exc:
         raise NotAuthenticated("The bearer token has expired; refresh it or log in again.") from exc
@@ -102,7 +124,13 @@ def _verify(token: str, secret: str) -> TokenClaims:
     if kind not in ("user", "ehr_client"):
         raise NotAuthenticated("The bearer token names no known kind of caller.")
     return TokenClaims(
-        subject=claims["sub"], kind=kind, role=claims.get("role"), session_id=claims.get("sid"),
-        scopes=frozenset((claims.get("scope") or "").split()), organization_id=claims.get("org"),
-        jti=claims["jti"], expires_at=int(claims["exp"]), password_change_required=claims.get("pwc") is True,
+        subject=claims["sub"],
+        kind=kind,
+        role=claims.get("role"),
+        session_id=claims.get("sid"),
+        scopes=frozenset((claims.get("scope") or "").split()),
+        organization_id=claims.get("org"),
+        jti=claims["jti"],
+        expires_at=int(claims["exp"]),
+        password_change_required=claims.get("pwc") is True,
     )

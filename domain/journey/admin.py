@@ -75,10 +75,15 @@ async def replace_calendar(
 def _policy_view(urgency: Urgency, row: SlaPolicy | None) -> schemas.SlaPolicy:
     if row is None:
         (fv, fu), (sv, su) = DEFAULT_TARGETS[urgency.value]
-        return schemas.SlaPolicy(urgency=urgency, is_default=True, first_contact={"value": fv, "unit": fu},
-                                 scheduled={"value": sv, "unit": su})
+        return schemas.SlaPolicy(
+            urgency=urgency,
+            is_default=True,
+            first_contact={"value": fv, "unit": fu},
+            scheduled={"value": sv, "unit": su},
+        )
     return schemas.SlaPolicy(
-        urgency=urgency, is_default=False,
+        urgency=urgency,
+        is_default=False,
         first_contact={"value": row.first_contact_value, "unit": row.first_contact_unit},
         scheduled={"value": row.scheduled_value, "unit": row.scheduled_unit},
     )
@@ -105,14 +110,21 @@ async def save_policy(session: AsyncSession, *, urgency: Urgency, data: schemas.
 
 # Work queues.
 
+
 async def _members(session: AsyncSession, queue_id: uuid.UUID) -> list[uuid.UUID]:
     stmt = select(WorkQueueMember.user_id).where(WorkQueueMember.queue_id == queue_id).order_by(WorkQueueMember.user_id)
     return list((await session.execute(stmt)).scalars())
 
 
 async def queue_view(session: AsyncSession, row: WorkQueue) -> schemas.WorkQueue:
-    return schemas.WorkQueue(id=row.id, version=row.version, name=row.name, lead_id=row.lead_id,
-                             calendar_id=row.calendar_id, member_ids=await _members(session, row.id))
+    return schemas.WorkQueue(
+        id=row.id,
+        version=row.version,
+        name=row.name,
+        lead_id=row.lead_id,
+        calendar_id=row.calendar_id,
+        member_ids=await _members(session, row.id),
+    )
 
 
 async def _check_refs(session: AsyncSession, data: schemas.WorkQueueWrite) -> None:
@@ -140,7 +152,10 @@ async def get_queue(session: AsyncSession, queue_id: uuid.UUID) -> WorkQueue:
 
 
 async def save_queue(
-    session: AsyncSession, *, data: schemas.WorkQueueWrite, queue_id: uuid.UUID | None = None,
+    session: AsyncSession,
+    *,
+    data: schemas.WorkQueueWrite,
+    queue_id: uuid.UUID | None = None,
     expected_version: int | None = None,
 ) -> schemas.WorkQueue:
     await _check_refs(session, data)

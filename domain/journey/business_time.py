@@ -31,10 +31,13 @@ class Calendar:
     holidays: frozenset[date] = frozenset()
 
     @classmethod
-    def build(cls, time_zone: str, weekly_hours: dict[str, list], holidays: frozenset[date] | set[date] = frozenset()) -> "Calendar":
+    def build(
+        cls, time_zone: str, weekly_hours: dict[str, list], holidays: frozenset[date] | set[date] = frozenset()
+    ) -> "Calendar":
         hours = {
             WEEKDAYS.index(day): tuple(sorted((minutes_of(start), minutes_of(end)) for start, end in spans))
-            for day, spans in weekly_hours.items() if spans
+            for day, spans in weekly_hours.items()
+            if spans
         }
         return cls(time_zone=time_zone, hours=hours, holidays=frozenset(holidays))
 
@@ -136,7 +139,8 @@ def clock_state(calendar: Calendar, clock: ClockInput, *, now: datetime) -> Cloc
     else:
         due_at = add_business_seconds(calendar, clock.received_at, clock.target_seconds + clock.paused_seconds)
         at_risk_at = add_business_seconds(
-            calendar, clock.received_at, AT_RISK_SHARE * clock.target_seconds + clock.paused_seconds)
+            calendar, clock.received_at, AT_RISK_SHARE * clock.target_seconds + clock.paused_seconds
+        )
     if clock.done_at is not None:
         state = "met" if left >= 0 else "breached"
     elif left <= 0:
@@ -145,6 +149,12 @@ def clock_state(calendar: Calendar, clock: ClockInput, *, now: datetime) -> Cloc
         state = "at_risk"
     else:
         state = "on_track"
-    return ClockState(state=state, due_at=due_at, at_risk_at=at_risk_at, business_seconds_left=left,
-                      paused=paused, stopped=clock.stopped_at is not None and clock.done_at is None,
-                      reached=clock.done_at is not None)
+    return ClockState(
+        state=state,
+        due_at=due_at,
+        at_risk_at=at_risk_at,
+        business_seconds_left=left,
+        paused=paused,
+        stopped=clock.stopped_at is not None and clock.done_at is None,
+        reached=clock.done_at is not None,
+    )

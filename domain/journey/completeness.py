@@ -13,7 +13,8 @@ from domain.journey.business_time import add_business_seconds
 from domain.journey.completeness_rules import label, missing
 from domain.journey.models import CompletenessRule, InfoRequest, ReferralDocument
 from domain.journey.sla import BUILT_IN
-from domain.referrals.enums import EventKind, ReferralStatus as S
+from domain.referrals.enums import EventKind
+from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.models import Referral, ReferralEvent
 from domain.shared.clock import utcnow
 from domain.shared.errors import NotFound
@@ -22,6 +23,7 @@ ACTOR = "system:completeness"
 
 
 # Admin.
+
 
 def _key(service_line: str) -> str:
     return service_line.strip().casefold()
@@ -38,7 +40,9 @@ async def get_rule(session: AsyncSession, service_line: str) -> CompletenessRule
     return row
 
 
-async def save_rule(session: AsyncSession, *, service_line: str, data: schemas.CompletenessRuleWrite) -> CompletenessRule:
+async def save_rule(
+    session: AsyncSession, *, service_line: str, data: schemas.CompletenessRuleWrite
+) -> CompletenessRule:
     """For referrals received from now on; referrals already waiting keep the list they were asked for."""
     key = _key(service_line)
     row = await session.get(CompletenessRule, key, with_for_update=True)
@@ -62,6 +66,7 @@ async def delete_rule(session: AsyncSession, *, service_line: str) -> None:
 
 
 # The referral's side.
+
 
 async def _document_kinds(session: AsyncSession, referral_id) -> set[str]:
     stmt = select(ReferralDocument.kind).where(ReferralDocument.referral_id == referral_id).distinct()
@@ -91,14 +96,26 @@ async def check_at_intake(session: AsyncSession, referral: Referral, *, actor: s
         return
     now = utcnow()
     labels = [label(item) for item in lacking]
-    session.add(InfoRequest(
-        referral_id=referral.id, missing=lacking, requested_at=now, reminders_sent=0,
-        next_reminder_at=await _business_deadline(session, referral, now, rule.remind_every_days),
-        decline_at=await _business_deadline(session, referral, now, rule.decline_after_days),
-    ))
+    session.add(
+        InfoRequest(
+            referral_id=referral.id,
+            missing=lacking,
+            requested_at=now,
+            reminders_sent=0,
+            next_reminder_at=await _business_deadline(session, referral, now, rule.remind_every_days),
+            decline_at=await _business_deadline(session, referral, now, rule.decline_after_days),
+        )
+    )
     # The note, one item per line, is what the info-request message lists (domain/outreach/context.py).
-    await apply_transition(session, referral, to=S.needs_info, reason=None, note="\n".join(labels), actor=ACTOR,
-                           detail={"missing": labels, "requested_by": actor})
+    await apply_transition(
+        session,
+        referral,
+        to=S.needs_info,
+        reason=None,
+        note="\n".join(labels),
+        actor=ACTOR,
+        detail={"missing": labels, "requested_by": actor},
+    )
 
 
 async def open_request(session: AsyncSession, referral_id) -> InfoRequest | None:
@@ -123,10 +140,17 @@ async def recheck(session: AsyncSession, referral: Referral, *, trigger: str) ->
     referral.status, referral.status_reason = S.received, None
     referral.updated_at = now
     referral.version += 1
-    session.add(ReferralEvent(
-        referral_id=referral.id, at=now, actor=ACTOR, kind=EventKind.transition, from_status=S.needs_info,
-        to_status=S.received, detail={"completeness": "complete", "trigger": trigger},
-    ))
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            at=now,
+            actor=ACTOR,
+            kind=EventKind.transition,
+            from_status=S.needs_info,
+            to_status=S.received,
+            detail={"completeness": "complete", "trigger": trigger},
+        )
+    )
     from domain.journey import sla
 
     await sla.on_referral_changed(session, referral, now=now)
@@ -138,20 +162,26 @@ async def info_request_view(session: AsyncSession, referral_id) -> schemas.InfoR
     request = await open_request(session, referral_id)
     if request is None:
         return None
-    return schemas.InfoRequestView(missing=[label(i) for i in request.missing], requested_at=request.requested_at,
-                                   reminders_sent=request.reminders_sent, next_reminder_at=request.next_reminder_at,
-                                   decline_at=request.decline_at)
+    return schemas.InfoRequestView(
+        missing=[label(i) for i in request.missing],
+        requested_at=request.requested_at,
+        reminders_sent=request.reminders_sent,
+        next_reminder_at=request.next_reminder_at,
+        decline_at=request.decline_at,
+    )
 
 
 async def missing_labels(session: AsyncSession, referral_ids: list) -> dict:
     if not referral_ids:
         return {}
     stmt = select(InfoRequest.referral_id, InfoRequest.missing).where(
-        InfoRequest.referral_id.in_(referral_ids), InfoRequest.resolved_at.is_(None))
+        InfoRequest.referral_id.in_(referral_ids), InfoRequest.resolved_at.is_(None)
+    )
     return {rid: [label(i) for i in items] for rid, items in await session.execute(stmt)}
 
 
 # The sweep.
+
 
 async def sweep(session: AsyncSession, *, now: datetime | None = None, limit: int = 500) -> tuple[int, int]:
     """Reminders that are due, and declines as incomplete past the deadline; (reminded, declined).
@@ -160,8 +190,13 @@ async def sweep(session: AsyncSession, *, now: datetime | None = None, limit: in
     from domain.referrals.service import apply_transition
 
     now = now or utcnow()
-    stmt = (select(InfoRequest).where(InfoRequest.resolved_at.is_(None), InfoRequest.next_reminder_at <= now)
-            .order_by(InfoRequest.next_reminder_at).limit(limit).with_for_update(skip_locked=True))
+    stmt = (
+        select(InfoRequest)
+        .where(InfoRequest.resolved_at.is_(None), InfoRequest.next_reminder_at <= now)
+        .order_by(InfoRequest.next_reminder_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     reminded = declined = 0
     for request in (await session.execute(stmt)).scalars():
         referral = await session.get(Referral, request.referral_id, with_for_update=True)
@@ -171,17 +206,29 @@ async def sweep(session: AsyncSession, *, now: datetime | None = None, limit: in
         rule = await session.get(CompletenessRule, _key(referral.service_line))
         if request.decline_at is not None and request.decline_at <= now:
             labels = [label(i) for i in request.missing]
-            await apply_transition(session, referral, to=S.declined, reason="incomplete",
-                                   note="Still missing:\n" + "\n".join(labels), actor=ACTOR,
-                                   detail={"missing": labels})
+            await apply_transition(
+                session,
+                referral,
+                to=S.declined,
+                reason="incomplete",
+                note="Still missing:\n" + "\n".join(labels),
+                actor=ACTOR,
+                detail={"missing": labels},
+            )
             request.resolved_at, request.resolution = now, "declined"
             declined += 1
             continue
         request.reminders_sent += 1
         await outreach.on_info_reminder(session, referral=referral, number=request.reminders_sent)
-        session.add(ReferralEvent(referral_id=referral.id, at=now, actor=ACTOR, kind=EventKind.note,
-                                  detail={"info_reminder": request.reminders_sent,
-                                          "missing": [label(i) for i in request.missing]}))
+        session.add(
+            ReferralEvent(
+                referral_id=referral.id,
+                at=now,
+                actor=ACTOR,
+                kind=EventKind.note,
+                detail={"info_reminder": request.reminders_sent, "missing": [label(i) for i in request.missing]},
+            )
+        )
         every = rule.remind_every_days if rule else 2
         next_at = await _business_deadline(session, referral, now, every)
         request.next_reminder_at = min(next_at, request.decline_at) if request.decline_at else next_at

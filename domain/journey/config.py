@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.journey.business_time import Calendar
 from domain.journey.models import (
-    BusinessCalendar, CompletenessRule, RoutingRule, SlaPolicy, WorkQueue, WorkQueueMember,
+    BusinessCalendar,
+    CompletenessRule,
+    RoutingRule,
+    SlaPolicy,
+    WorkQueue,
+    WorkQueueMember,
 )
 
 
@@ -57,32 +62,50 @@ SESSION_KEY = "journey_settings"
 
 async def bump(session: AsyncSession) -> None:
     session.info.pop(SESSION_KEY, None)
-    await session.execute(text(
-        "INSERT INTO journey_settings (id, token) VALUES (1, gen_random_uuid()) "
-        "ON CONFLICT (id) DO UPDATE SET token = excluded.token"))
+    await session.execute(
+        text(
+            "INSERT INTO journey_settings (id, token) VALUES (1, gen_random_uuid()) "
+            "ON CONFLICT (id) DO UPDATE SET token = excluded.token"
+        )
+    )
 
 
 async def _load(session: AsyncSession, token: uuid.UUID | None) -> Settings:
     from domain.journey.sla import to_calendar
 
-    rules = [Rule(r.id, r.name, dict(r.conditions), r.queue_id, r.strategy) for r in (await session.execute(
-        select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position, RoutingRule.created_at))).scalars()]
+    rules = [
+        Rule(r.id, r.name, dict(r.conditions), r.queue_id, r.strategy)
+        for r in (
+            await session.execute(
+                select(RoutingRule).where(RoutingRule.active).order_by(RoutingRule.position, RoutingRule.created_at)
+            )
+        ).scalars()
+    ]
     members: dict[uuid.UUID, list[uuid.UUID]] = {}
     for queue_id, user_id in await session.execute(
-            select(WorkQueueMember.queue_id, WorkQueueMember.user_id).order_by(WorkQueueMember.user_id)):
+        select(WorkQueueMember.queue_id, WorkQueueMember.user_id).order_by(WorkQueueMember.user_id)
+    ):
         members.setdefault(queue_id, []).append(user_id)
     queues = list((await session.execute(select(WorkQueue))).scalars())
     calendars = list((await session.execute(select(BusinessCalendar))).scalars())
-    policies = {p.urgency: ((p.first_contact_value, p.first_contact_unit), (p.scheduled_value, p.scheduled_unit))
-                for p in (await session.execute(select(SlaPolicy))).scalars()}
-    completeness = {c.service_line: Completeness(list(c.items), c.remind_every_days, c.decline_after_days)
-                    for c in (await session.execute(select(CompletenessRule))).scalars()}
+    policies = {
+        p.urgency: ((p.first_contact_value, p.first_contact_unit), (p.scheduled_value, p.scheduled_unit))
+        for p in (await session.execute(select(SlaPolicy))).scalars()
+    }
+    completeness = {
+        c.service_line: Completeness(list(c.items), c.remind_every_days, c.decline_after_days)
+        for c in (await session.execute(select(CompletenessRule))).scalars()
+    }
     return Settings(
-        token=token, rules=rules, members=members, queue_names={q.id: q.name for q in queues},
+        token=token,
+        rules=rules,
+        members=members,
+        queue_names={q.id: q.name for q in queues},
         queue_calendar={q.name: q.calendar_id for q in queues if q.calendar_id},
         calendars={c.id: to_calendar(c) for c in calendars},
         default_calendar_id=next((c.id for c in calendars if c.is_default), None),
-        policies=policies, completeness=completeness,
+        policies=policies,
+        completeness=completeness,
     )
 
 

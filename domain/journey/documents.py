@@ -21,8 +21,13 @@ from domain.shared.errors import DomainError, InvalidInput, NotFound
 from domain.shared.ids import uuid7
 
 ACCEPTED = {
-    "application/pdf": "PDF", "image/png": "PNG image", "image/jpeg": "JPEG image", "image/gif": "GIF image",
-    "image/tiff": "TIFF image", "image/webp": "WebP image", "text/plain": "plain text",
+    "application/pdf": "PDF",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "image/gif": "GIF image",
+    "image/tiff": "TIFF image",
+    "image/webp": "WebP image",
+    "text/plain": "plain text",
 }
 ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 
@@ -33,8 +38,10 @@ class DocumentTooLarge(DomainError):
     slug = "document-too-large"
 
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"The document is {size:,} bytes; the limit is {limit:,} bytes ({limit / 1048576:g} MB).",
-                         errors=[{"field": "body.file", "message": f"larger than {limit:,} bytes"}])
+        super().__init__(
+            f"The document is {size:,} bytes; the limit is {limit:,} bytes ({limit / 1048576:g} MB).",
+            errors=[{"field": "body.file", "message": f"larger than {limit:,} bytes"}],
+        )
 
 
 def sniff(data: bytes) -> str | None:
@@ -55,12 +62,15 @@ def checked_type(data: bytes, declared: str | None, *, field: str) -> str:
         raise InvalidInput("The file is empty (0 bytes).", field=field)
     actual = sniff(data)
     if actual not in ACCEPTED:
-        raise InvalidInput(f"The file is not a PDF, an image or plain text (its bytes read as {actual or 'unknown'}).",
-                           field=field)
+        raise InvalidInput(
+            f"The file is not a PDF, an image or plain text (its bytes read as {actual or 'unknown'}).", field=field
+        )
     label = (declared or "").split(";")[0].strip().lower()
     label = ALIASES.get(label, label)
     if label and label != "application/octet-stream" and label != actual:
-        raise InvalidInput(f"The file is labelled {label} but its bytes are {ACCEPTED[actual]} ({actual}).", field=field)
+        raise InvalidInput(
+            f"The file is labelled {label} but its bytes are {ACCEPTED[actual]} ({actual}).", field=field
+        )
     return actual
 
 
@@ -69,8 +79,17 @@ def _context(document_id: uuid.UUID) -> str:
 
 
 async def add_document(
-    session: AsyncSession, *, storage: Any, referral_id: uuid.UUID, kind: str, title: str, data: bytes,
-    declared_type: str | None, actor: str, source: str = "upload", field: str = "body.file",
+    session: AsyncSession,
+    *,
+    storage: Any,
+    referral_id: uuid.UUID,
+    kind: str,
+    title: str,
+    data: bytes,
+    declared_type: str | None,
+    actor: str,
+    source: str = "upload",
+    field: str = "body.file",
 ) -> ReferralDocument:
     referral = await ReferralRepository(session).get(referral_id, for_update=True)
     limit = document_settings().max_bytes
@@ -82,13 +101,26 @@ async def add_document(
     # Sealed before it leaves the process: the store only ever holds ciphertext.
     await storage.put(key, keyring().seal(data, _context(document_id)).encode())
     document = ReferralDocument(
-        id=document_id, referral_id=referral_id, kind=kind, title=title, content_type=content_type,
-        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=key, source=source,
+        id=document_id,
+        referral_id=referral_id,
+        kind=kind,
+        title=title,
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        source=source,
         created_by=actor,
     )
     session.add(document)
-    session.add(ReferralEvent(referral_id=referral_id, actor=actor, kind=EventKind.note,
-                              detail={"document_id": str(document_id), "document_kind": kind}))
+    session.add(
+        ReferralEvent(
+            referral_id=referral_id,
+            actor=actor,
+            kind=EventKind.note,
+            detail={"document_id": str(document_id), "document_kind": kind},
+        )
+    )
     await session.flush()
     audit.note(session, "document.create", "document", document_id, referral_id=str(referral_id))
     await completeness.recheck(session, referral, trigger="document")
@@ -97,7 +129,11 @@ async def add_document(
 
 async def list_documents(session: AsyncSession, *, referral_id: uuid.UUID) -> list[ReferralDocument]:
     await ReferralRepository(session).get(referral_id)
-    stmt = select(ReferralDocument).where(ReferralDocument.referral_id == referral_id).order_by(ReferralDocument.created_at)
+    stmt = (
+        select(ReferralDocument)
+        .where(ReferralDocument.referral_id == referral_id)
+        .order_by(ReferralDocument.created_at)
+    )
     documents = list((await session.execute(stmt)).scalars())
     audit.note(session, "document.list", "referral", referral_id)
     return documents

@@ -59,7 +59,8 @@ class WorkQueueMember(Base):
     __tablename__ = "work_queue_members"
 
     queue_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("work_queues.id", ondelete="CASCADE"), primary_key=True)
+        UUID(as_uuid=True), ForeignKey("work_queues.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("users.id"), primary_key=True, index=True)
 
 
@@ -95,10 +96,22 @@ class ReferralClock(Base):
     urgency_rank: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
     __table_args__ = (
-        Index("ix_referral_clocks_assignee_due", "assignee_id", "next_due_at", "urgency_rank", "referral_id",
-              postgresql_where="is_open"),
-        Index("ix_referral_clocks_queue_due", "queue", "next_due_at", "urgency_rank", "referral_id",
-              postgresql_where="is_open"),
+        Index(
+            "ix_referral_clocks_assignee_due",
+            "assignee_id",
+            "next_due_at",
+            "urgency_rank",
+            "referral_id",
+            postgresql_where="is_open",
+        ),
+        Index(
+            "ix_referral_clocks_queue_due",
+            "queue",
+            "next_due_at",
+            "urgency_rank",
+            "referral_id",
+            postgresql_where="is_open",
+        ),
     )
 
 

@@ -35,7 +35,8 @@ async def task_journeys(session: AsyncSession, referral_ids: list[uuid.UUID]) ->
     from domain.journey.completeness import missing_labels
 
     rows = await session.execute(
-        select(ReferralClock.referral_id, ReferralClock.next_due_at).where(ReferralClock.referral_id.in_(referral_ids)))
+        select(ReferralClock.referral_id, ReferralClock.next_due_at).where(ReferralClock.referral_id.in_(referral_ids))
+    )
     due = dict(rows.all())
     missing = await missing_labels(session, referral_ids)
     return {rid: TaskJourney(due_at=due.get(rid), missing=missing.get(rid, [])) for rid in referral_ids}
@@ -52,12 +53,22 @@ async def sla_attainment(session: AsyncSession, *, facts: Any, where: list[Any])
         met = getattr(ReferralClock, f"{name}_met")
         due = getattr(ReferralClock, f"{name}_due_at")
         decided = or_(met.is_not(None), due <= now)
-        columns += [func.count().filter(decided).label(f"{name}_decided"),
-                    func.count().filter(and_(met.is_(True))).label(f"{name}_met")]
-    stmt = select(*columns).select_from(facts.join(ReferralClock, ReferralClock.referral_id == facts.c.referral_id)).where(*where)
+        columns += [
+            func.count().filter(decided).label(f"{name}_decided"),
+            func.count().filter(and_(met.is_(True))).label(f"{name}_met"),
+        ]
+    stmt = (
+        select(*columns)
+        .select_from(facts.join(ReferralClock, ReferralClock.referral_id == facts.c.referral_id))
+        .where(*where)
+    )
     row = (await session.execute(stmt)).one()._mapping
     return [
-        {"milestone": name, "decided": row[f"{name}_decided"], "met": row[f"{name}_met"],
-         "rate": round(row[f"{name}_met"] / row[f"{name}_decided"], 4) if row[f"{name}_decided"] else None}
+        {
+            "milestone": name,
+            "decided": row[f"{name}_decided"],
+            "met": row[f"{name}_met"],
+            "rate": round(row[f"{name}_met"] / row[f"{name}_decided"], 4) if row[f"{name}_decided"] else None,
+        }
         for name in ("first_contact", "scheduled")
     ]

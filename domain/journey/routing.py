@@ -24,6 +24,7 @@ async def referrer_tier(session: AsyncSession, provider_id: uuid.UUID | None) ->
 
 # Admin CRUD.
 
+
 async def _check_queue(session: AsyncSession, queue_id: uuid.UUID) -> None:
     if await session.get(WorkQueue, queue_id) is None:
         raise InvalidInput(f"Work queue {queue_id} does not exist.", field="body.queue_id")
@@ -85,6 +86,7 @@ async def delete_rule(session: AsyncSession, *, rule_id: uuid.UUID) -> None:
 
 # Matching and assigning.
 
+
 async def _facts(session: AsyncSession, source: Any, rules: list[Any]) -> dict[str, Any]:
     facts = {attr: getattr(source, attr, None) for attr in CONDITION_FIELDS.values() if attr != "referrer_tier"}
     if any("referrer_tier" in r.conditions for r in rules):
@@ -96,8 +98,11 @@ _TAKE_TURN = text("UPDATE work_queues SET turn = turn + 1 WHERE id = :id RETURNI
 
 
 async def _open_counts(session: AsyncSession, members: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    stmt = (select(Referral.assignee_id, func.count()).where(
-        Referral.assignee_id.in_(members), Referral.status.in_(OPEN_STATUSES)).group_by(Referral.assignee_id))
+    stmt = (
+        select(Referral.assignee_id, func.count())
+        .where(Referral.assignee_id.in_(members), Referral.status.in_(OPEN_STATUSES))
+        .group_by(Referral.assignee_id)
+    )
     return dict((await session.execute(stmt)).all())
 
 
@@ -119,7 +124,9 @@ async def pick_assignee(
     return name, least_open_pick(members, await _open_counts(session, members)) if members else None
 
 
-async def route(session: AsyncSession, referral: Referral, *, actor: str, settings: config.Settings | None = None) -> bool:
+async def route(
+    session: AsyncSession, referral: Referral, *, actor: str, settings: config.Settings | None = None
+) -> bool:
     """Put the referral in the first matching rule's queue with an assignee; False when no rule matches."""
     settings = settings or await config.current(session)
     if not settings.rules:
@@ -129,12 +136,21 @@ async def route(session: AsyncSession, referral: Referral, *, actor: str, settin
         return False
     queue, assignee = await pick_assignee(session, match.rule, settings, take_turn=True)
     referral.queue, referral.assignee_id = queue, assignee
-    session.add(ReferralEvent(
-        referral_id=referral.id, actor=actor, kind=EventKind.assigned,
-        detail={"fields": ["assignee_id", "queue"], "routing_rule_id": str(match.rule.id),
-                "routing_rule": match.rule.name, "queue": queue, "strategy": match.rule.strategy,
-                "reasons": [c.reason for c in match.checks]},
-    ))
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            actor=actor,
+            kind=EventKind.assigned,
+            detail={
+                "fields": ["assignee_id", "queue"],
+                "routing_rule_id": str(match.rule.id),
+                "routing_rule": match.rule.name,
+                "queue": queue,
+                "strategy": match.rule.strategy,
+                "reasons": [c.reason for c in match.checks],
+            },
+        )
+    )
     return True
 
 
@@ -146,11 +162,17 @@ async def dry_run(session: AsyncSession, *, probe: schemas.RoutingProbe) -> sche
     if match is not None:
         queue, assignee = await pick_assignee(session, match.rule, settings, take_turn=False)
     return schemas.DryRunResult(
-        matched_rule_id=match.rule.id if match else None, queue=queue,
-        strategy=match.rule.strategy if match else None, next_assignee_id=assignee,
+        matched_rule_id=match.rule.id if match else None,
+        queue=queue,
+        strategy=match.rule.strategy if match else None,
+        next_assignee_id=assignee,
         referrer_tier=facts.get("referrer_tier"),
-        evaluations=[schemas.RuleEvaluation(rule_id=e.rule.id, name=e.rule.name, matched=e.matched,
-                                            reasons=[c.reason for c in e.checks]) for e in seen],
+        evaluations=[
+            schemas.RuleEvaluation(
+                rule_id=e.rule.id, name=e.rule.name, matched=e.matched, reasons=[c.reason for c in e.checks]
+            )
+            for e in seen
+        ],
     )
 
 
@@ -165,7 +187,10 @@ async def reapply(session: AsyncSession, *, request: schemas.ReapplyRequest, act
     moved = 0
     for referral in referrals:
         before = (referral.queue, referral.assignee_id)
-        if await route(session, referral, actor=actor, settings=settings) and (referral.queue, referral.assignee_id) != before:
+        if (
+            await route(session, referral, actor=actor, settings=settings)
+            and (referral.queue, referral.assignee_id) != before
+        ):
             referral.version += 1
             await sla.on_referral_changed(session, referral)
             moved += 1

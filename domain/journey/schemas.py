@@ -58,7 +58,8 @@ def _no_overlap(holidays: list[Holiday]) -> list[Holiday]:
     for (i, a), (j, b) in zip(ordered, ordered[1:]):
         if b.start <= a.last:
             raise ValueError(
-                f"holidays[{j}] ({b.name}, from {b.start}) overlaps holidays[{i}] ({a.name}, {a.start} to {a.last})")
+                f"holidays[{j}] ({b.name}, from {b.start}) overlaps holidays[{i}] ({a.name}, {a.start} to {a.last})"
+            )
     return holidays
 
 
@@ -127,8 +128,12 @@ class MilestoneSla(Schema):
 
 
 class ReferralDetail(Referral):
-    sla: list[MilestoneSla] = Field(default_factory=list, description="Per milestone: due time, business time left, state.")
-    info_request: "InfoRequestView | None" = Field(default=None, description="What the referrer was asked for, while open.")
+    sla: list[MilestoneSla] = Field(
+        default_factory=list, description="Per milestone: due time, business time left, state."
+    )
+    info_request: "InfoRequestView | None" = Field(
+        default=None, description="What the referrer was asked for, while open."
+    )
 
 
 Tier = Literal["A", "B", "C", "D"]
@@ -147,7 +152,8 @@ class RoutingConditions(Schema):
     location: list[Text200] | None = Field(default=None, min_length=1, max_length=50)
     source_channel: list[SourceChannel] | None = Field(default=None, min_length=1)
     referrer_tier: list[Tier] | None = Field(
-        default=None, min_length=1, description="The referrer's tier; a referrer with no tier never matches.")
+        default=None, min_length=1, description="The referrer's tier; a referrer with no tier never matches."
+    )
 
 
 class RoutingRuleWrite(Schema):
@@ -162,7 +168,9 @@ class RoutingRuleWrite(Schema):
     @classmethod
     def _some(cls, value: RoutingConditions) -> RoutingConditions:
         if not value.model_dump(exclude_none=True):
-            raise ValueError("a rule needs at least one condition (a rule for everything would hide the rules after it)")
+            raise ValueError(
+                "a rule needs at least one condition (a rule for everything would hide the rules after it)"
+            )
         return value
 
 
@@ -240,8 +248,9 @@ class RequiredItem(Schema):
 class CompletenessRuleWrite(Schema):
     items: list[RequiredItem] = Field(min_length=1, max_length=30)
     remind_every_days: int = Field(default=2, ge=1, le=30, description="Business days between reminders.")
-    decline_after_days: int = Field(default=10, ge=1, le=90,
-                                    description="Business days after the ask before it is declined as incomplete.")
+    decline_after_days: int = Field(
+        default=10, ge=1, le=90, description="Business days after the ask before it is declined as incomplete."
+    )
 
 
 class CompletenessRule(CompletenessRuleWrite):
@@ -281,7 +290,9 @@ class WorkItem(Schema):
     label: str = Field(description="Patient (given name, initial) and service line, or the task's title.")
     status: str
     urgency: str = Field(description="A referral's urgency or a task's priority.")
-    due_at: UtcDateTime | None = Field(description="When the referral's next SLA milestone breaches, or the task is due.")
+    due_at: UtcDateTime | None = Field(
+        description="When the referral's next SLA milestone breaches, or the task is due."
+    )
     sla_state: Literal["on_track", "at_risk", "breached", "paused", "met"] | None
     queue: str | None
     assignee_id: uuid.UUID | None

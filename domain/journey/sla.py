@@ -50,8 +50,11 @@ def target_seconds(value: int, unit: str, calendar: Calendar) -> int:
 async def calendar_row_for_queue(session: AsyncSession, queue: str | None) -> BusinessCalendar | None:
     """The queue's calendar when it has one, else the default calendar (None: the built-in one)."""
     if queue:
-        stmt = select(BusinessCalendar).join(WorkQueue, WorkQueue.calendar_id == BusinessCalendar.id).where(
-            WorkQueue.name == queue)
+        stmt = (
+            select(BusinessCalendar)
+            .join(WorkQueue, WorkQueue.calendar_id == BusinessCalendar.id)
+            .where(WorkQueue.name == queue)
+        )
         row = (await session.execute(stmt)).scalar_one_or_none()
         if row is not None:
             return row
@@ -70,10 +73,16 @@ def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
     stopped_at = getattr(referral, ENDED[status]) if status in ENDED else None
     if referral.merged_at is not None:  # folded into another referral: that one's clocks carry on
         stopped_at = referral.merged_at
-    common = dict(received_at=referral.received_at, stopped_at=stopped_at,
-                  paused_seconds=clock.paused_seconds, paused_since=clock.paused_since)
+    common = dict(
+        received_at=referral.received_at,
+        stopped_at=stopped_at,
+        paused_seconds=clock.paused_seconds,
+        paused_since=clock.paused_since,
+    )
     return {
-        "first_contact": ClockInput(target_seconds=clock.first_contact_target_s, done_at=referral.first_contact_at, **common),
+        "first_contact": ClockInput(
+            target_seconds=clock.first_contact_target_s, done_at=referral.first_contact_at, **common
+        ),
         "scheduled": ClockInput(target_seconds=clock.scheduled_target_s, done_at=referral.scheduled_at, **common),
     }
 
@@ -122,8 +131,11 @@ async def start_clock(session: AsyncSession, referral: Referral, *, now: datetim
     calendar = calendar or BUILT_IN
     first, scheduled = await _targets(session, str(referral.urgency), calendar)
     clock = ReferralClock(
-        referral_id=referral.id, calendar_id=calendar_id, paused_seconds=0,
-        first_contact_target_s=first, scheduled_target_s=scheduled,
+        referral_id=referral.id,
+        calendar_id=calendar_id,
+        paused_seconds=0,
+        first_contact_target_s=first,
+        scheduled_target_s=scheduled,
     )
     if S(referral.status) is S.needs_info:
         clock.paused_since = referral.needs_info_at or referral.received_at
@@ -145,7 +157,8 @@ async def on_referral_changed(session: AsyncSession, referral: Referral, *, now:
         # Targets are per urgency and run from received_at: a new urgency re-targets both milestones
         # (received + the new urgency's policy + pauses), as if it had come in with that urgency.
         clock.first_contact_target_s, clock.scheduled_target_s = await _targets(
-            session, str(referral.urgency), calendar)
+            session, str(referral.urgency), calendar
+        )
     status = S(referral.status)
     if status is S.needs_info and clock.paused_since is None:
         clock.paused_since = now
@@ -177,9 +190,15 @@ async def view(session: AsyncSession, referral: Referral, *, now: datetime | Non
     states = _states(calendar, referral, clock, now or utcnow())
     return [
         MilestoneView(
-            milestone=name, state=s.state, due_at=s.due_at, business_seconds_left=s.business_seconds_left,
-            target_business_seconds=getattr(clock, f"{name}_target_s"), paused=s.paused, stopped=s.stopped,
-            reached_at=getattr(referral, f"{name}_at"), escalated_at=getattr(clock, f"{name}_escalated_at"),
+            milestone=name,
+            state=s.state,
+            due_at=s.due_at,
+            business_seconds_left=s.business_seconds_left,
+            target_business_seconds=getattr(clock, f"{name}_target_s"),
+            paused=s.paused,
+            stopped=s.stopped,
+            reached_at=getattr(referral, f"{name}_at"),
+            escalated_at=getattr(clock, f"{name}_escalated_at"),
         )
         for name, s in states.items()
     ]

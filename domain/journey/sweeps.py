@@ -22,8 +22,9 @@ async def escalate_breaches(session: AsyncSession, *, now: datetime | None = Non
     return sum((await escalate_by_milestone(session, now=now, limit=limit)).values())
 
 
-async def escalate_by_milestone(session: AsyncSession, *, now: datetime | None = None,
-                                limit: int = 500) -> dict[str, int]:
+async def escalate_by_milestone(
+    session: AsyncSession, *, now: datetime | None = None, limit: int = 500
+) -> dict[str, int]:
     """Claims breached milestones with a conditional UPDATE over rows locked SKIP LOCKED, so two
     sweeps running at once never escalate the same milestone twice. Returns tasks opened per milestone."""
     now = now or utcnow()
@@ -32,15 +33,19 @@ async def escalate_by_milestone(session: AsyncSession, *, now: datetime | None =
         due = getattr(ReferralClock, f"{milestone}_due_at")
         escalated = getattr(ReferralClock, f"{milestone}_escalated_at")
         candidates = (
-            select(ReferralClock.referral_id).where(due <= now, escalated.is_(None))
-            .limit(limit).with_for_update(skip_locked=True)
+            select(ReferralClock.referral_id)
+            .where(due <= now, escalated.is_(None))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        claimed = (await session.execute(
-            update(ReferralClock)
-            .where(ReferralClock.referral_id.in_(candidates.scalar_subquery()), due <= now, escalated.is_(None))
-            .values({escalated: now})
-            .returning(ReferralClock.referral_id, due)
-        )).all()
+        claimed = (
+            await session.execute(
+                update(ReferralClock)
+                .where(ReferralClock.referral_id.in_(candidates.scalar_subquery()), due <= now, escalated.is_(None))
+                .values({escalated: now})
+                .returning(ReferralClock.referral_id, due)
+            )
+        ).all()
         for referral_id, due_at in claimed:
             await _open_escalation(session, referral_id=referral_id, milestone=milestone, due_at=due_at, now=now)
             opened[milestone] += 1
@@ -48,20 +53,41 @@ async def escalate_by_milestone(session: AsyncSession, *, now: datetime | None =
     return opened
 
 
-async def _open_escalation(session: AsyncSession, *, referral_id, milestone: str, due_at: datetime, now: datetime) -> None:
+async def _open_escalation(
+    session: AsyncSession, *, referral_id, milestone: str, due_at: datetime, now: datetime
+) -> None:
     queue_name = (await session.execute(select(Referral.queue).where(Referral.id == referral_id))).scalar_one()
     lead_id = None
     if queue_name:
-        lead_id = (await session.execute(select(WorkQueue.lead_id).where(WorkQueue.name == queue_name))).scalar_one_or_none()
+        lead_id = (
+            await session.execute(select(WorkQueue.lead_id).where(WorkQueue.name == queue_name))
+        ).scalar_one_or_none()
     task = Task(
-        type=TaskType.follow_up, title=TITLES[milestone], referral_id=referral_id, assignee_id=lead_id,
-        queue=queue_name, due_at=now + timedelta(hours=1), priority=TaskPriority.urgent, status=TaskStatus.open,
+        type=TaskType.follow_up,
+        title=TITLES[milestone],
+        referral_id=referral_id,
+        assignee_id=lead_id,
+        queue=queue_name,
+        due_at=now + timedelta(hours=1),
+        priority=TaskPriority.urgent,
+        status=TaskStatus.open,
         description=f"The {milestone.replace('_', ' ')} target passed at {due_at.isoformat()}.",
     )
     session.add(task)
     await session.flush()
-    session.add(ReferralEvent(
-        referral_id=referral_id, at=now, actor=ACTOR, kind=EventKind.task,
-        detail={"sla": "breached", "milestone": milestone, "due_at": due_at.isoformat(), "task_id": str(task.id),
-                "type": task.type.value, "status": task.status.value},
-    ))
+    session.add(
+        ReferralEvent(
+            referral_id=referral_id,
+            at=now,
+            actor=ACTOR,
+            kind=EventKind.task,
+            detail={
+                "sla": "breached",
+                "milestone": milestone,
+                "due_at": due_at.isoformat(),
+                "task_id": str(task.id),
+                "type": task.type.value,
+                "status": task.status.value,
+            },
+        )
+    )

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, Channel, MessageKind as K
+from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, Channel
+from domain.outreach.kinds import MessageKind as K
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
 from domain.providers.models import Organization
@@ -76,22 +77,25 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
         return None
     wake = None
     if s.quiet_start_hour != s.quiet_end_hour:
-        wake = quiet_until(now, await _time_zone(session, message), start_hour=s.quiet_start_hour,
-                           end_hour=s.quiet_end_hour)
+        wake = quiet_until(
+            now, await _time_zone(session, message), start_hour=s.quiet_start_hour, end_hour=s.quiet_end_hour
+        )
     if wake is not None:
         return Verdict(QUIET_HOURS, defer_until=wake)
     if kind is K.digest:
         return None
     repo = OutboxRepository(session)
-    who = dict(recipient_type=message.recipient_type, recipient_id=message.recipient_id,
-               address=message.recipient_address)
+    who = dict(
+        recipient_type=message.recipient_type, recipient_id=message.recipient_id, address=message.recipient_address
+    )
     interval = s.min_interval_minutes.get(kind.value)
     capped = kind in DIGESTIBLE_KINDS
     if interval or capped:
         # Two workers deciding for one recipient at once would both see room under the cap.
         await repo.lock_recipient(**who)
-    if interval and await repo.sent_since(**who, kind=kind.value, since=now - timedelta(minutes=interval),
-                                          exclude=message.id):
+    if interval and await repo.sent_since(
+        **who, kind=kind.value, since=now - timedelta(minutes=interval), exclude=message.id
+    ):
         return Verdict(MIN_INTERVAL)
     if capped:
         recent = await repo.sent_since(**who, since=now - timedelta(hours=s.cap_window_hours), exclude=message.id)
@@ -105,8 +109,11 @@ async def _reminder_is_stale(session: AsyncSession, message: OutboxMessage) -> b
     if not appointment_id:
         return False
     appointment = await session.get(Appointment, uuid.UUID(appointment_id))
-    return (appointment is None or appointment.status != AppointmentStatus.booked
-            or appointment.start.isoformat() != message.payload.get("start"))
+    return (
+        appointment is None
+        or appointment.status != AppointmentStatus.booked
+        or appointment.start.isoformat() != message.payload.get("start")
+    )
 
 
 async def _practice_opted_out(session: AsyncSession, message: OutboxMessage) -> bool:

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.kinds import ACCOUNT_KINDS, TITLES, MessageKind as K
+from domain.identity.models import Invitation
+from domain.outreach.kinds import ACCOUNT_KINDS, TITLES
+from domain.outreach.kinds import MessageKind as K
 from domain.outreach.render import practice_context
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
-from domain.identity.models import Invitation
 from domain.providers.models import Organization, Provider
 from domain.referrals.models import Appointment, Referral
 from domain.shared.clock import utcnow
@@ -66,9 +67,13 @@ async def recipient(session: AsyncSession, message: OutboxMessage) -> Recipient:
         if provider is None:
             raise DeliveryRefused(f"provider {message.recipient_id} no longer exists")
         pref = await LookupRepository(session).preference(provider.id)
-        return Recipient(provider_name(provider), _contact(provider.contact_points, "email"),
-                         _contact(provider.contact_points, "sms", "phone"), pref.time_zone if pref else default_tz,
-                         provider)
+        return Recipient(
+            provider_name(provider),
+            _contact(provider.contact_points, "email"),
+            _contact(provider.contact_points, "sms", "phone"),
+            pref.time_zone if pref else default_tz,
+            provider,
+        )
     if message.recipient_type == "patient" and message.referral_id:
         referral = await session.get(Referral, message.referral_id)
         if referral is None:
@@ -78,8 +83,12 @@ async def recipient(session: AsyncSession, message: OutboxMessage) -> Recipient:
         organization = await session.get(Organization, message.recipient_id)
         if organization is None:
             raise DeliveryRefused(f"organization {message.recipient_id} no longer exists")
-        return Recipient(organization.name, _contact(organization.contact_points, "email"),
-                         _contact(organization.contact_points, "sms", "phone"), default_tz)
+        return Recipient(
+            organization.name,
+            _contact(organization.contact_points, "email"),
+            _contact(organization.contact_points, "sms", "phone"),
+            default_tz,
+        )
     if message.recipient_address:
         address = message.recipient_address
         return Recipient(address, address if "@" in address else None, None if "@" in address else address, default_tz)
@@ -106,27 +115,39 @@ def missing_items(note: str | None) -> list[str]:
 
 def _patient(referral: Referral) -> dict:
     family = referral.patient_family_name or ""
-    return {"given_name": referral.patient_given_name,
-            "short_name": f"{referral.patient_given_name} {family[:1]}.".strip()}
+    return {
+        "given_name": referral.patient_given_name,
+        "short_name": f"{referral.patient_given_name} {family[:1]}.".strip(),
+    }
 
 
-ROLE_WORDS = {"admin": "an administrator", "intake": "an intake coordinator", "liaison": "a referral liaison",
-              "clinician": "a clinician", "analyst": "an analyst"}
+ROLE_WORDS = {
+    "admin": "an administrator",
+    "intake": "an intake coordinator",
+    "liaison": "a referral liaison",
+    "clinician": "a clinician",
+    "analyst": "an analyst",
+}
 HIDDEN_SECRET = "[one-time code]"
 
 
-async def build_context(session: AsyncSession, message: OutboxMessage, to: Recipient, *,
-                        secrets: bool = True) -> dict:
+async def build_context(session: AsyncSession, message: OutboxMessage, to: Recipient, *, secrets: bool = True) -> dict:
     """The template's variables. `secrets=False` (a preview) shows a one-time link without its token."""
     kind = K(message.kind)
     tz = outreach_settings().default_time_zone
     lookups = LookupRepository(session)
-    ctx: dict = {"practice": practice_context(), "kind": kind.value,
-                 "referrer": {"display_name": to.name, "given_name": to.name, "family_name": ""}}
+    ctx: dict = {
+        "practice": practice_context(),
+        "kind": kind.value,
+        "referrer": {"display_name": to.name, "given_name": to.name, "family_name": ""},
+    }
     if to.provider is not None:
         provider = to.provider
-        ctx["referrer"] = {"display_name": provider_name(provider), "given_name": provider.given_name,
-                           "family_name": provider.family_name}
+        ctx["referrer"] = {
+            "display_name": provider_name(provider),
+            "given_name": provider.given_name,
+            "family_name": provider.family_name,
+        }
     if kind in ACCOUNT_KINDS:
         return await _account_context(session, message, ctx, secrets=secrets)
     if kind is K.practice_report:
@@ -143,8 +164,12 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
     if referral is None:
         raise DeliveryRefused("referral no longer exists")
     ctx["patient"] = _patient(referral)
-    ctx["referral"] = {"reference": reference(referral.id), "service_line": referral.service_line,
-                       "status": referral.status.value, "received_on": _day(referral.received_at, tz)}
+    ctx["referral"] = {
+        "reference": reference(referral.id),
+        "service_line": referral.service_line,
+        "status": referral.status.value,
+        "received_on": _day(referral.received_at, tz),
+    }
     appointment = None
     ctx["appointment"] = None
     if message.payload.get("appointment_id"):
@@ -152,8 +177,11 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
     elif kind in (K.status_scheduled, K.loop_closure):
         appointment = await lookups.latest_appointment(referral.id)
     if appointment is not None:
-        ctx["appointment"] = {"date": _day(appointment.start, tz), "time": _time(appointment.start, tz),
-                              "location": appointment.location}
+        ctx["appointment"] = {
+            "date": _day(appointment.start, tz),
+            "time": _time(appointment.start, tz),
+            "location": appointment.location,
+        }
     if kind is K.status_needs_info:
         request = await lookups.latest_request(referral.id, to_status="needs_info")
         # The checklist staff ticked; requests made before checklists existed listed items in the note.
@@ -176,8 +204,13 @@ async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[di
     items = []
     for m in held:
         r = referrals.get(m.referral_id)
-        items.append({"title": TITLES.get(K(m.kind), m.kind), "patient": _patient(r)["short_name"] if r else "",
-                      "reference": reference(r.id) if r else ""})
+        items.append(
+            {
+                "title": TITLES.get(K(m.kind), m.kind),
+                "patient": _patient(r)["short_name"] if r else "",
+                "reference": reference(r.id) if r else "",
+            }
+        )
     return items
 
 
@@ -197,7 +230,8 @@ async def _account_context(session: AsyncSession, message: OutboxMessage, ctx: d
     tz = outreach_settings().default_time_zone
     base = get_settings().web_app_url.rstrip("/")
     ctx["invitation"] = {
-        "name": invitation.full_name, "role": ROLE_WORDS.get(invitation.role.value, invitation.role.value),
+        "name": invitation.full_name,
+        "role": ROLE_WORDS.get(invitation.role.value, invitation.role.value),
         "link": f"{base}/invite/{token or HIDDEN_SECRET}",
         "expires": f"{_day(invitation.expires_at, tz)}, {_time(invitation.expires_at, tz)}",
     }
@@ -213,7 +247,11 @@ async def _practice_report(session: AsyncSession, message: OutboxMessage) -> dic
 
     month = date.fromisoformat(message.payload["month"] + "-01")
     report = await practice_report.preview(session, organization_id=message.recipient_id, month=month)
-    return {"practice": report.name, "month": f"{month:%B %Y}", "referrals_sent": report.referrals_sent,
-            "patients_seen": report.patients_seen,
-            "median_wait": practice_report.wait_words(report.median_days_to_appointment),
-            "loop_closure_notes_sent": report.loop_closure_notes_sent}
+    return {
+        "practice": report.name,
+        "month": f"{month:%B %Y}",
+        "referrals_sent": report.referrals_sent,
+        "patients_seen": report.patients_seen,
+        "median_wait": practice_report.wait_words(report.median_days_to_appointment),
+        "loop_closure_notes_sent": report.loop_closure_notes_sent,
+    }

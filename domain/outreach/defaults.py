@@ -4,7 +4,8 @@ Referrer messages name the patient by first name and family initial plus our ref
 enough for the office to match it to their chart and no more.
 """
 
-from domain.outreach.kinds import Channel, MessageKind as K
+from domain.outreach.kinds import Channel
+from domain.outreach.kinds import MessageKind as K
 
 SIGN_OFF = """
 Warm regards,
@@ -19,14 +20,16 @@ EMAIL: dict[K, tuple[str, str]] = {
 Thank you for referring {{ patient.short_name }} to our {{ referral.service_line }} team. We received the referral on {{ referral.received_on }} and our intake coordinators are reviewing it now.
 
 We will be in touch as soon as it is accepted, usually within one business day. If anything is urgent, please call us and mention reference {{ referral.reference }}.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.status_accepted: (
         "Referral accepted: {{ patient.short_name }} ({{ referral.reference }})",
         """Dear {{ referrer.display_name }},
 
 Good news: we have accepted your referral for {{ patient.short_name }}. Our scheduling team will contact the patient to find a time that works, and we will let you know once the appointment is booked.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.status_needs_info: (
         "A few details needed for {{ patient.short_name }} ({{ referral.reference }})",
@@ -38,7 +41,8 @@ We are reviewing your referral for {{ patient.short_name }} and need a little mo
 {%- endfor %}
 
 You can reply to this email or fax the documents to us, quoting reference {{ referral.reference }}. As soon as we have them we will pick the referral straight back up.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.status_scheduled: (
         "Appointment booked for {{ patient.short_name }}{% if appointment %} on {{ appointment.date }}{% endif %}",
@@ -47,7 +51,8 @@ You can reply to this email or fax the documents to us, quoting reference {{ ref
 {% if appointment %}{{ patient.short_name }} is booked with our {{ referral.service_line }} team on {{ appointment.date }} at {{ appointment.time }}{% if appointment.location %} at {{ appointment.location }}{% endif %}.{% else %}{{ patient.short_name }} is now booked with our {{ referral.service_line }} team.{% endif %}
 
 We will send you a summary after the visit.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.status_declined: (
         "About your referral for {{ patient.short_name }} ({{ referral.reference }})",
@@ -58,7 +63,8 @@ Thank you for thinking of us for {{ patient.short_name }}. Unfortunately we are 
 {{ note }}
 {% endif %}
 If you would like to talk it through, or need a suggestion for where else to send the patient, please give us a call.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.reminder: (
         "Reminder: your appointment on {{ appointment.date }}",
@@ -91,7 +97,8 @@ Take care,
 {{ consult_summary }}
 
 The full consult note is available on request. Thank you for trusting us with your patient's care.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.thank_you: (
         "Thank you for your referral",
@@ -100,7 +107,8 @@ The full consult note is available on request. Thank you for trusting us with yo
 We noticed this is the first patient you have sent our way, and we wanted to say thank you. We will keep you posted at every step, from intake to the visit summary.
 
 If there is anything that would make referring easier for your office, we would love to hear it.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.check_in: (
         "Checking in from {{ practice.name }}",
@@ -109,7 +117,8 @@ If there is anything that would make referring easier for your office, we would 
 It has been a while since we last caught up, so we wanted to check in. Our {{ practice.service_lines }} teams currently have openings within {{ practice.wait_days }} days.
 
 Is there anything we could do better for you or your patients? A quick reply is always welcome.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.digest: (
         "Your referral updates for {{ digest.date }}",
@@ -121,7 +130,8 @@ Rather than fill your inbox, here is everything from today in one note:
 {%- endfor %}
 
 As always, call us if you need anything.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.invitation: (
         "You are invited to {{ practice.name }}'s referral workspace",
@@ -133,7 +143,8 @@ Choose your password and sign in here:
 {{ invitation.link }}
 
 The link works once and until {{ invitation.expires }}. If you were not expecting it, ignore this email.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.password_reset: (
         "Choose a new password for {{ practice.name }}'s referral workspace",
@@ -143,7 +154,8 @@ An administrator has sent you a link to choose a new password:
 {{ invitation.link }}
 
 The link works once and until {{ invitation.expires }}. Your current password stops working when you choose the new one. If you did not ask for this, tell your administrator.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
     K.practice_report: (
         "Your referrals to {{ practice.name }}: {{ report.month }}",
@@ -157,33 +169,34 @@ Here is what became of the patients you sent us in {{ report.month }}:
   - Visit summaries sent back to you: {{ report.loop_closure_notes_sent }}
 
 Thank you for trusting us with your patients. If you would rather not receive this monthly note, just reply and we will stop it.
-""" + SIGN_OFF,
+"""
+        + SIGN_OFF,
     ),
 }
 
 SMS: dict[K, str] = {
     K.reminder: "{{ practice.name }}: hi {{ patient.given_name }}, a reminder of your appointment on "
-                "{{ appointment.date }} at {{ appointment.time }}. To reschedule call {{ practice.phone }}.",
+    "{{ appointment.date }} at {{ appointment.time }}. To reschedule call {{ practice.phone }}.",
     K.no_show: "{{ practice.name }}: hi {{ patient.given_name }}, we missed you today. "
-               "Call {{ practice.phone }} and we will find you a new time.",
+    "Call {{ practice.phone }} and we will find you a new time.",
     K.acknowledgement: "{{ practice.name }}: referral {{ referral.reference }} for {{ patient.short_name }} received. "
-                       "We will update you once it is reviewed.",
+    "We will update you once it is reviewed.",
     K.status_accepted: "{{ practice.name }}: referral {{ referral.reference }} accepted; we are contacting the patient.",
     K.status_needs_info: "{{ practice.name }}: referral {{ referral.reference }} needs: {{ missing | join(', ') }}.",
     K.status_scheduled: "{{ practice.name }}: {{ patient.short_name }} is booked"
-                        "{% if appointment %} for {{ appointment.date }} {{ appointment.time }}{% endif %}.",
+    "{% if appointment %} for {{ appointment.date }} {{ appointment.time }}{% endif %}.",
     K.status_declined: "{{ practice.name }}: we could not accept referral {{ referral.reference }} ({{ decline_reason }}). "
-                       "Call {{ practice.phone }} to discuss.",
+    "Call {{ practice.phone }} to discuss.",
     K.loop_closure: "{{ practice.name }}: {{ patient.short_name }} was seen{% if appointment %} on {{ appointment.date }}{% endif %}. "
-                    "Summary sent to your inbox on file.",
+    "Summary sent to your inbox on file.",
     K.thank_you: "{{ practice.name }}: thank you for your first referral to us!",
     K.check_in: "{{ practice.name }}: checking in. Anything we can do better for your patients? Reply anytime.",
     K.digest: "{{ practice.name }}: {{ digest['items'] | length }} referral updates today; details by email.",
     K.invitation: "{{ practice.name }}: you are invited to the referral workspace. Choose a password: {{ invitation.link }}",
     K.password_reset: "{{ practice.name }}: choose a new password for the referral workspace: {{ invitation.link }}",
     K.practice_report: "{{ practice.name }}, {{ report.month }}: {{ report.referrals_sent }} referrals from you, "
-                       "{{ report.patients_seen }} patients seen, median wait {{ report.median_wait }}, "
-                       "{{ report.loop_closure_notes_sent }} visit summaries sent.",
+    "{{ report.patients_seen }} patients seen, median wait {{ report.median_wait }}, "
+    "{{ report.loop_closure_notes_sent }} visit summaries sent.",
 }
 
 

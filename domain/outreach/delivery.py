@@ -43,19 +43,31 @@ def _title(message: OutboxMessage) -> str:
 def _timeline(session: AsyncSession, message: OutboxMessage, status: MessageStatus, **detail: object) -> None:
     if message.referral_id is None:
         return
-    session.add(ReferralEvent(
-        referral_id=message.referral_id, actor=ACTOR, kind=EventKind.message,
-        detail={"message_id": str(message.id), "kind": message.kind, "channel": message.channel,
-                "recipient_type": message.recipient_type, "status": status.value, "attempts": message.attempts, **detail},
-    ))
+    session.add(
+        ReferralEvent(
+            referral_id=message.referral_id,
+            actor=ACTOR,
+            kind=EventKind.message,
+            detail={
+                "message_id": str(message.id),
+                "kind": message.kind,
+                "channel": message.channel,
+                "recipient_type": message.recipient_type,
+                "status": status.value,
+                "attempts": message.attempts,
+                **detail,
+            },
+        )
+    )
 
 
 async def take(session: AsyncSession, *, message_id: uuid.UUID, version: int, lease: timedelta) -> OutboxMessage | None:
     return await OutboxRepository(session).take_for_send(message_id, version, lease=lease)
 
 
-async def record_sent(session: AsyncSession, *, message: OutboxMessage, external_id: str | None,
-                      content: Rendered | None = None) -> bool:
+async def record_sent(
+    session: AsyncSession, *, message: OutboxMessage, external_id: str | None, content: Rendered | None = None
+) -> bool:
     """Mark it sent, keeping the words as they went out (sealed); a one-time secret leaves the payload."""
     values: dict = {}
     if content is not None:
@@ -63,8 +75,14 @@ async def record_sent(session: AsyncSession, *, message: OutboxMessage, external
     if SECRET_KEY in (message.payload or {}):
         values["payload"] = {k: v for k, v in message.payload.items() if k != SECRET_KEY}
     done = await OutboxRepository(session).settle(
-        message.id, message.version, status=MessageStatus.sent, sent_at=utcnow(), external_id=external_id,
-        claimed_until=None, last_error=None, **values,
+        message.id,
+        message.version,
+        status=MessageStatus.sent,
+        sent_at=utcnow(),
+        external_id=external_id,
+        claimed_until=None,
+        last_error=None,
+        **values,
     )
     if done:
         _timeline(session, message, MessageStatus.sent, external_id=external_id)
@@ -78,27 +96,38 @@ async def record_failure(
     error = scrub(error)
     repo = OutboxRepository(session)
     if not permanent and message.attempts < message.max_attempts:
-        done = await repo.settle(message.id, message.version, claimed_until=None, last_error=error,
-                                 not_before=utcnow() + backoff(message.attempts, base_seconds=retry_base_seconds))
+        done = await repo.settle(
+            message.id,
+            message.version,
+            claimed_until=None,
+            last_error=error,
+            not_before=utcnow() + backoff(message.attempts, base_seconds=retry_base_seconds),
+        )
         return MessageStatus.queued if done else None
-    if not await repo.settle(message.id, message.version, status=MessageStatus.failed, claimed_until=None,
-                             last_error=error):
+    if not await repo.settle(
+        message.id, message.version, status=MessageStatus.failed, claimed_until=None, last_error=error
+    ):
         return None
-    session.add(Task(
-        type=TaskType.outreach, title=f"{_title(message)} could not be sent by {message.channel}",
-        description=f"Message {message.id} failed after {message.attempts} attempt(s): {error[:500]}. "
-                    "Reach the recipient another way, then resend it from the message list if useful.",
-        referral_id=message.referral_id,
-        provider_id=message.recipient_id if message.recipient_type == "provider" else None,
-        due_at=utcnow() + timedelta(hours=4), priority=TaskPriority.high,
-    ))
+    session.add(
+        Task(
+            type=TaskType.outreach,
+            title=f"{_title(message)} could not be sent by {message.channel}",
+            description=f"Message {message.id} failed after {message.attempts} attempt(s): {error[:500]}. "
+            "Reach the recipient another way, then resend it from the message list if useful.",
+            referral_id=message.referral_id,
+            provider_id=message.recipient_id if message.recipient_type == "provider" else None,
+            due_at=utcnow() + timedelta(hours=4),
+            priority=TaskPriority.high,
+        )
+    )
     _timeline(session, message, MessageStatus.failed, error=error[:200])
     return MessageStatus.failed
 
 
 async def record_suppressed(session: AsyncSession, *, message: OutboxMessage, rule: str) -> bool:
-    done = await OutboxRepository(session).settle(message.id, message.version, status=MessageStatus.suppressed,
-                                                  suppressed_rule=rule, claimed_until=None)
+    done = await OutboxRepository(session).settle(
+        message.id, message.version, status=MessageStatus.suppressed, suppressed_rule=rule, claimed_until=None
+    )
     if done:
         _timeline(session, message, MessageStatus.suppressed, rule=rule)
     return done
@@ -107,7 +136,11 @@ async def record_suppressed(session: AsyncSession, *, message: OutboxMessage, ru
 async def record_deferred(session: AsyncSession, *, message: OutboxMessage, until, rule: str) -> bool:
     """Quiet hours: the message waits, its attempt does not count."""
     return await OutboxRepository(session).settle(
-        message.id, message.version, not_before=until, claimed_until=None, attempts=message.attempts - 1,
+        message.id,
+        message.version,
+        not_before=until,
+        claimed_until=None,
+        attempts=message.attempts - 1,
         last_error=f"deferred by {rule}",
     )
 

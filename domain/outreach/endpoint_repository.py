@@ -27,6 +27,7 @@ class DeliveryRepository(Repository[OutboxMessage]):
     entity_name = "Message"
 
     async def to_endpoint(self, endpoint_id: uuid.UUID, *, limit: int, cursor: str | None):
-        stmt = select(OutboxMessage).where(OutboxMessage.recipient_type == "webhook_endpoint",
-                                           OutboxMessage.recipient_id == endpoint_id)
+        stmt = select(OutboxMessage).where(
+            OutboxMessage.recipient_type == "webhook_endpoint", OutboxMessage.recipient_id == endpoint_id
+        )
         return await self.paginate(stmt, sort=OutboxMessage.created_at, descending=True, limit=limit, cursor=cursor)

@@ -21,10 +21,12 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
-async def list_endpoints(session: AsyncSession, *, organization_id: uuid.UUID | None, active: bool | None,
-                         limit: int, cursor: str | None) -> tuple[list[WebhookEndpoint], str | None]:
+async def list_endpoints(
+    session: AsyncSession, *, organization_id: uuid.UUID | None, active: bool | None, limit: int, cursor: str | None
+) -> tuple[list[WebhookEndpoint], str | None]:
     items, next_cursor = await WebhookEndpointRepository(session).find(
-        organization_id=organization_id, active=active, limit=limit, cursor=cursor)
+        organization_id=organization_id, active=active, limit=limit, cursor=cursor
+    )
     audit.note_list(session, "webhook_endpoint", [e.id for e in items])
     return items, next_cursor
 
@@ -35,8 +37,9 @@ async def get_endpoint(session: AsyncSession, *, endpoint_id: uuid.UUID) -> Webh
     return endpoint
 
 
-async def update_endpoint(session: AsyncSession, *, endpoint_id: uuid.UUID,
-                          data: WebhookEndpointUpdate) -> WebhookEndpoint:
+async def update_endpoint(
+    session: AsyncSession, *, endpoint_id: uuid.UUID, data: WebhookEndpointUpdate
+) -> WebhookEndpoint:
     """A disabled endpoint gets nothing more: queued messages to it fail at send time with a reason."""
     endpoint = await WebhookEndpointRepository(session).get(endpoint_id, for_update=True)
     changes = data.model_dump(exclude_unset=True)
@@ -72,8 +75,9 @@ class Delivery:
         return getattr(self._message, name)
 
 
-async def list_deliveries(session: AsyncSession, *, endpoint_id: uuid.UUID, limit: int,
-                          cursor: str | None) -> tuple[list[Delivery], str | None]:
+async def list_deliveries(
+    session: AsyncSession, *, endpoint_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[Delivery], str | None]:
     await WebhookEndpointRepository(session).get(endpoint_id)
     items, next_cursor = await DeliveryRepository(session).to_endpoint(endpoint_id, limit=limit, cursor=cursor)
     audit.note_list(session, "message", [m.id for m in items], endpoint_id=str(endpoint_id))

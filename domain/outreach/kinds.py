@@ -35,10 +35,15 @@ PATIENT_KINDS = frozenset({MessageKind.reminder, MessageKind.no_show})
 # Sent to staff about their own account: no cadence rule holds them back or makes them wait.
 ACCOUNT_KINDS = frozenset({MessageKind.invitation, MessageKind.password_reset})
 # What a daily digest may gather instead of sending one by one.
-DIGESTIBLE_KINDS = frozenset({
-    MessageKind.acknowledgement, MessageKind.status_accepted, MessageKind.status_scheduled,
-    MessageKind.thank_you, MessageKind.check_in,
-})
+DIGESTIBLE_KINDS = frozenset(
+    {
+        MessageKind.acknowledgement,
+        MessageKind.status_accepted,
+        MessageKind.status_scheduled,
+        MessageKind.thank_you,
+        MessageKind.check_in,
+    }
+)
 
 TITLES = {
     MessageKind.acknowledgement: "Referral received",

@@ -75,10 +75,17 @@ class OutboxRepository(Repository[OutboxMessage]):
         """Start an attempt if the row is still queued at the version the job was given."""
         stmt = (
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.version == version,
-                   OutboxMessage.status == MessageStatus.queued)
-            .values(version=OutboxMessage.version + 1, attempts=OutboxMessage.attempts + 1,
-                    claimed_until=utcnow() + lease, updated_at=utcnow())
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.version == version,
+                OutboxMessage.status == MessageStatus.queued,
+            )
+            .values(
+                version=OutboxMessage.version + 1,
+                attempts=OutboxMessage.attempts + 1,
+                claimed_until=utcnow() + lease,
+                updated_at=utcnow(),
+            )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True)
         )
@@ -99,14 +106,23 @@ class OutboxRepository(Repository[OutboxMessage]):
         stmt = (
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(statuses))
-            .values(status=MessageStatus.queued, not_before=utcnow(), claimed_until=None, attempts=0,
-                    last_error=None, version=OutboxMessage.version + 1, updated_at=utcnow())
+            .values(
+                status=MessageStatus.queued,
+                not_before=utcnow(),
+                claimed_until=None,
+                attempts=0,
+                last_error=None,
+                version=OutboxMessage.version + 1,
+                updated_at=utcnow(),
+            )
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True)
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def find(self, filters: MessageFilters, *, limit: int, cursor: str | None) -> tuple[list[OutboxMessage], str | None]:
+    async def find(
+        self, filters: MessageFilters, *, limit: int, cursor: str | None
+    ) -> tuple[list[OutboxMessage], str | None]:
         stmt = select(OutboxMessage)
         if filters.referral_id is not None:
             stmt = stmt.where(OutboxMessage.referral_id == filters.referral_id)
@@ -129,15 +145,28 @@ class OutboxRepository(Repository[OutboxMessage]):
         key = f"outreach:{recipient_type}:{recipient_id or address}"
         await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
-    async def sent_since(self, *, recipient_type: str, recipient_id: uuid.UUID | None, address: str | None,
-                         since: datetime, kind: str | None = None, exclude: uuid.UUID | None = None) -> int:
+    async def sent_since(
+        self,
+        *,
+        recipient_type: str,
+        recipient_id: uuid.UUID | None,
+        address: str | None,
+        since: datetime,
+        kind: str | None = None,
+        exclude: uuid.UUID | None = None,
+    ) -> int:
         """Sent in the window, plus attempts in flight (taken and not yet settled) that would count."""
         now = utcnow()
-        in_flight = and_(OutboxMessage.status == MessageStatus.queued, OutboxMessage.attempts > 0,
-                         OutboxMessage.claimed_until > now)
-        stmt = select(func.count()).select_from(OutboxMessage).where(
-            or_(and_(OutboxMessage.status == MessageStatus.sent, OutboxMessage.sent_at >= since), in_flight),
-            _same_recipient(recipient_type, recipient_id, address),
+        in_flight = and_(
+            OutboxMessage.status == MessageStatus.queued, OutboxMessage.attempts > 0, OutboxMessage.claimed_until > now
+        )
+        stmt = (
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                or_(and_(OutboxMessage.status == MessageStatus.sent, OutboxMessage.sent_at >= since), in_flight),
+                _same_recipient(recipient_type, recipient_id, address),
+            )
         )
         if exclude is not None:
             stmt = stmt.where(OutboxMessage.id != exclude)
@@ -149,10 +178,17 @@ class OutboxRepository(Repository[OutboxMessage]):
         """Suppressed messages a digest has not carried yet, oldest first."""
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == MessageStatus.suppressed, OutboxMessage.suppressed_rule.in_(rules),
-                   OutboxMessage.digest_id.is_(None))
-            .order_by(OutboxMessage.recipient_type, OutboxMessage.recipient_id, OutboxMessage.recipient_address,
-                      OutboxMessage.created_at)
+            .where(
+                OutboxMessage.status == MessageStatus.suppressed,
+                OutboxMessage.suppressed_rule.in_(rules),
+                OutboxMessage.digest_id.is_(None),
+            )
+            .order_by(
+                OutboxMessage.recipient_type,
+                OutboxMessage.recipient_id,
+                OutboxMessage.recipient_address,
+                OutboxMessage.created_at,
+            )
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -160,7 +196,9 @@ class OutboxRepository(Repository[OutboxMessage]):
 
     async def mark_digested(self, ids: list[uuid.UUID], digest_id: uuid.UUID) -> None:
         await self.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(digest_id=digest_id)
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(digest_id=digest_id)
             .execution_options(synchronize_session=False)
         )
 
@@ -181,8 +219,9 @@ class LookupRepository:
     def __init__(self, session) -> None:
         self.session = session
 
-    async def latest_event_note(self, referral_id: uuid.UUID, *, to_status: str | None = None,
-                                kind: str | None = None) -> str | None:
+    async def latest_event_note(
+        self, referral_id: uuid.UUID, *, to_status: str | None = None, kind: str | None = None
+    ) -> str | None:
 
         stmt = select(ReferralEvent).where(ReferralEvent.referral_id == referral_id)
         if to_status is not None:
@@ -195,14 +234,22 @@ class LookupRepository:
 
     async def latest_request(self, referral_id: uuid.UUID, *, to_status: str) -> ReferralEvent | None:
         """The latest move to `to_status`: its checklist and note say what was asked."""
-        stmt = (select(ReferralEvent).where(ReferralEvent.referral_id == referral_id,
-                                            ReferralEvent.to_status == to_status)
-                .order_by(ReferralEvent.at.desc()).limit(1))
+        stmt = (
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral_id, ReferralEvent.to_status == to_status)
+            .order_by(ReferralEvent.at.desc())
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def latest_appointment(self, referral_id: uuid.UUID):
 
-        stmt = select(Appointment).where(Appointment.referral_id == referral_id).order_by(Appointment.start.desc()).limit(1)
+        stmt = (
+            select(Appointment)
+            .where(Appointment.referral_id == referral_id)
+            .order_by(Appointment.start.desc())
+            .limit(1)
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def referrals_by_ids(self, ids: list[uuid.UUID]) -> dict:
@@ -222,8 +269,9 @@ class LookupRepository:
 
     async def endpoints_for(self, organization_id: uuid.UUID) -> list:
 
-        stmt = select(WebhookEndpoint).where(WebhookEndpoint.organization_id == organization_id,
-                                             WebhookEndpoint.active.is_(True))
+        stmt = select(WebhookEndpoint).where(
+            WebhookEndpoint.organization_id == organization_id, WebhookEndpoint.active.is_(True)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def is_first_referral_from(self, provider_id: uuid.UUID) -> bool:

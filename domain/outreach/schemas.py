@@ -41,18 +41,24 @@ class Message(Schema):
 
 class MessageDetail(Message):
     recipient_name: str | None = Field(description="Who it is for, by name; '[patient]' when patient data is hidden.")
-    recipient_address: str | None = Field(description="The address or number it goes to; hidden for a patient "
-                                                      "recipient when the caller may not see patient data.")
+    recipient_address: str | None = Field(
+        description="The address or number it goes to; hidden for a patient "
+        "recipient when the caller may not see patient data."
+    )
     subject: str | None = Field(description="Rendered subject (email).")
-    body: str | None = Field(description="The text: as sent (`rendering: as_sent`), or for an unsent message a "
-                                         "preview from the current template and records; null for structured "
-                                         "channels (webhook, FHIR) or when it cannot be rendered.")
+    body: str | None = Field(
+        description="The text: as sent (`rendering: as_sent`), or for an unsent message a "
+        "preview from the current template and records; null for structured "
+        "channels (webhook, FHIR) or when it cannot be rendered."
+    )
     rendering: Literal["as_sent", "preview"] | None = Field(
         description="as_sent: the words exactly as they went out, kept sealed at send time. preview: rendered now "
-                    "from the current template (unsent, sent before words were kept, or patient data hidden).")
+        "from the current template (unsent, sent before words were kept, or patient data hidden)."
+    )
     content_note: str | None = Field(description="Why there is no body, or how it was rendered.")
-    phi_hidden: bool = Field(description="true: patient names and details were replaced with placeholders "
-                                         "for this caller's role.")
+    phi_hidden: bool = Field(
+        description="true: patient names and details were replaced with placeholders for this caller's role."
+    )
 
 
 TemplateText = Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -60,7 +66,8 @@ TemplateText = Annotated[str, Field(min_length=1, max_length=20_000)]
 
 class TemplateBody(Schema):
     subject: Annotated[str, Field(max_length=500)] | None = Field(
-        default=None, description="Email only; Jinja2 like the body.")
+        default=None, description="Email only; Jinja2 like the body."
+    )
     body: TemplateText
 
 

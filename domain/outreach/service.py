@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit import trail as audit
 from domain.outreach import render
 from domain.outreach.compose import forget_templates
-from domain.outreach.endpoints import new_secret
 from domain.outreach.defaults import default_template
+from domain.outreach.endpoints import new_secret
 from domain.outreach.kinds import TEMPLATED_CHANNELS, Channel, MessageKind
 from domain.outreach.models import MessageTemplate, WebhookEndpoint
 from domain.outreach.repository import LookupRepository, MessageFilters, OutboxRepository
@@ -29,16 +29,19 @@ async def resend_message(session: AsyncSession, *, message_id: uuid.UUID) -> Out
     current = await repo.get(message_id)
     requeued = await repo.requeue(message_id, statuses=(MessageStatus.failed, MessageStatus.suppressed))
     if requeued is None:
-        raise Conflict(f"Only failed or suppressed messages can be resent; this one is {current.status.value}.",
-                       allowed=[MessageStatus.failed.value, MessageStatus.suppressed.value])
+        raise Conflict(
+            f"Only failed or suppressed messages can be resent; this one is {current.status.value}.",
+            allowed=[MessageStatus.failed.value, MessageStatus.suppressed.value],
+        )
     audit.note(session, "message.resend", "message", message_id)
     return requeued
 
 
 def _check_channel(channel: Channel) -> None:
     if channel not in TEMPLATED_CHANNELS:
-        raise InvalidInput(f"{channel.value} messages are structured data, not text: they have no template.",
-                           field="body.channel")
+        raise InvalidInput(
+            f"{channel.value} messages are structured data, not text: they have no template.", field="body.channel"
+        )
 
 
 async def list_templates(session: AsyncSession) -> list[Template]:
@@ -53,8 +56,15 @@ async def get_template(session: AsyncSession, *, kind: MessageKind, channel: Cha
     _check_channel(channel)
     row = await LookupRepository(session).template(kind.value, channel.value)
     if row is not None:
-        return Template(kind=kind, channel=channel, subject=row.subject, body=row.body, customised=True,
-                        version=row.version, updated_at=row.updated_at)
+        return Template(
+            kind=kind,
+            channel=channel,
+            subject=row.subject,
+            body=row.body,
+            customised=True,
+            version=row.version,
+            updated_at=row.updated_at,
+        )
     subject, body = default_template(kind, channel)
     return Template(kind=kind, channel=channel, subject=subject, body=body, customised=False)
 
@@ -93,10 +103,16 @@ async def reset_template(session: AsyncSession, *, kind: MessageKind, channel: C
 
 async def create_webhook_endpoint(session: AsyncSession, *, data: WebhookEndpointCreate) -> WebhookEndpoint:
     secret = new_secret()
-    endpoint = WebhookEndpoint(organization_id=data.organization_id, url=str(data.url), secret=secret,
-                               kinds=[k.value for k in data.kinds], active=True)
+    endpoint = WebhookEndpoint(
+        organization_id=data.organization_id,
+        url=str(data.url),
+        secret=secret,
+        kinds=[k.value for k in data.kinds],
+        active=True,
+    )
     session.add(endpoint)
     await session.flush()
-    audit.note(session, "webhook_endpoint.create", "webhook_endpoint", endpoint.id,
-               organization_id=str(data.organization_id))
+    audit.note(
+        session, "webhook_endpoint.create", "webhook_endpoint", endpoint.id, organization_id=str(data.organization_id)
+    )
     return endpoint

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.cadence import RECIPIENT_CAP
-from domain.outreach.kinds import Channel, MessageKind as K
+from domain.outreach.kinds import Channel
+from domain.outreach.kinds import MessageKind as K
 from domain.outreach.models import OutreachPreference
 from domain.outreach.repository import OutboxRepository
 from domain.providers.models import Provider
@@ -26,8 +27,12 @@ async def queue_digests(session: AsyncSession, *, limit: int = 5000) -> int:
     queued = 0
     for (recipient_type, recipient_id, address), messages in groups.items():
         digest = await add_message(
-            session, channel=Channel.email.value, kind=K.digest.value, recipient_type=recipient_type,
-            recipient_id=recipient_id, recipient_address=address,
+            session,
+            channel=Channel.email.value,
+            kind=K.digest.value,
+            recipient_type=recipient_type,
+            recipient_id=recipient_id,
+            recipient_address=address,
             payload={"message_ids": [str(m.id) for m in messages]},
             idempotency_key=f"digest:{recipient_type}:{recipient_id or address}:{today}:{messages[0].id}",
         )
@@ -40,7 +45,11 @@ async def queue_digests(session: AsyncSession, *, limit: int = 5000) -> int:
 async def queue_check_ins(session: AsyncSession) -> int:
     """A check-in to each referrer whose cadence is due."""
     now = utcnow()
-    stmt = select(OutreachPreference).where(OutreachPreference.check_in_days.is_not(None)).with_for_update(skip_locked=True)
+    stmt = (
+        select(OutreachPreference)
+        .where(OutreachPreference.check_in_days.is_not(None))
+        .with_for_update(skip_locked=True)
+    )
     queued = 0
     for pref in (await session.execute(stmt)).scalars():
         if pref.last_check_in_at and pref.last_check_in_at > now - timedelta(days=pref.check_in_days):
@@ -50,8 +59,12 @@ async def queue_check_ins(session: AsyncSession) -> int:
             continue
         period = int(now.timestamp() // (pref.check_in_days * 86400))
         message = await add_message(
-            session, channel=Channel.email.value, kind=K.check_in.value, recipient_type="provider",
-            recipient_id=provider.id, payload={"provider_id": str(provider.id)},
+            session,
+            channel=Channel.email.value,
+            kind=K.check_in.value,
+            recipient_type="provider",
+            recipient_id=provider.id,
+            payload={"provider_id": str(provider.id)},
             idempotency_key=f"check_in:{provider.id}:{pref.check_in_days}:{period}",
         )
         pref.last_check_in_at = now

@@ -5,12 +5,14 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.kinds import Channel, MessageKind as K
+from domain.outreach.kinds import Channel
+from domain.outreach.kinds import MessageKind as K
 from domain.outreach.repository import LookupRepository
 from domain.outreach.settings import outreach_settings
 from domain.providers.enums import ContactMethod
 from domain.providers.models import Provider
-from domain.referrals.enums import AppointmentStatus, ReferralStatus as S, SourceChannel
+from domain.referrals.enums import AppointmentStatus, SourceChannel
+from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.models import Appointment, Referral
 from domain.shared.clock import utcnow
 from domain.shared.outbox import add_message
@@ -42,14 +44,21 @@ def patient_channel(referral: Referral) -> Channel | None:
     return None
 
 
-async def _to_referrer(session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict | None = None) -> None:
+async def _to_referrer(
+    session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict | None = None
+) -> None:
     if referral.referring_provider_id is not None:
         provider = await session.get(Provider, referral.referring_provider_id)
         channel = referrer_channel(provider, referral) if provider else None
         if channel is not None:
             await add_message(
-                session, channel=channel.value, kind=kind.value, recipient_type="provider",
-                recipient_id=provider.id, referral_id=referral.id, idempotency_key=f"{key}:{channel.value}",
+                session,
+                channel=channel.value,
+                kind=kind.value,
+                recipient_type="provider",
+                recipient_id=provider.id,
+                referral_id=referral.id,
+                idempotency_key=f"{key}:{channel.value}",
                 payload={"referral_id": str(referral.id), **(payload or {})},
             )
     await _to_partner(session, referral, kind, key, payload)
@@ -62,10 +71,19 @@ async def _to_partner(session: AsyncSession, referral: Referral, kind: K, key: s
         if endpoint.kinds and kind.value not in endpoint.kinds:
             continue
         await add_message(
-            session, channel=Channel.webhook.value, kind=kind.value, recipient_type="webhook_endpoint",
-            recipient_id=endpoint.id, referral_id=referral.id, idempotency_key=f"{key}:webhook:{endpoint.id}",
-            payload={"referral_id": str(referral.id), "status": referral.status.value,
-                     "version": referral.version, **(payload or {})},
+            session,
+            channel=Channel.webhook.value,
+            kind=kind.value,
+            recipient_type="webhook_endpoint",
+            recipient_id=endpoint.id,
+            referral_id=referral.id,
+            idempotency_key=f"{key}:webhook:{endpoint.id}",
+            payload={
+                "referral_id": str(referral.id),
+                "status": referral.status.value,
+                "version": referral.version,
+                **(payload or {}),
+            },
         )
 
 
@@ -95,22 +113,35 @@ async def on_appointment_booked(session: AsyncSession, *, referral: Referral, ap
         return
     remind_at = max(now, appointment.start - timedelta(days=outreach_settings().reminder_days_before))
     await add_message(
-        session, channel=channel.value, kind=K.reminder.value, recipient_type="patient", referral_id=referral.id,
-        idempotency_key=f"reminder:{appointment.id}:{appointment.start.isoformat()}", not_before=remind_at,
-        payload={"referral_id": str(referral.id), "appointment_id": str(appointment.id),
-                 "start": appointment.start.isoformat()},
+        session,
+        channel=channel.value,
+        kind=K.reminder.value,
+        recipient_type="patient",
+        referral_id=referral.id,
+        idempotency_key=f"reminder:{appointment.id}:{appointment.start.isoformat()}",
+        not_before=remind_at,
+        payload={
+            "referral_id": str(referral.id),
+            "appointment_id": str(appointment.id),
+            "start": appointment.start.isoformat(),
+        },
     )
 
 
-async def on_appointment_status(session: AsyncSession, *, referral: Referral, appointment: Appointment,
-                                to: AppointmentStatus) -> None:
+async def on_appointment_status(
+    session: AsyncSession, *, referral: Referral, appointment: Appointment, to: AppointmentStatus
+) -> None:
     if to is not AppointmentStatus.noshow:
         return
     channel = patient_channel(referral)
     if channel is None:
         return
     await add_message(
-        session, channel=channel.value, kind=K.no_show.value, recipient_type="patient", referral_id=referral.id,
+        session,
+        channel=channel.value,
+        kind=K.no_show.value,
+        recipient_type="patient",
+        referral_id=referral.id,
         idempotency_key=f"no_show:{appointment.id}",
         payload={"referral_id": str(referral.id), "appointment_id": str(appointment.id)},
     )

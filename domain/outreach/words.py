@@ -28,13 +28,13 @@ def suppression_reason(rule: str | None) -> str | None:
     s = outreach_settings()
     sentences = {
         RECIPIENT_CAP: f"Held back: this recipient had already been sent {s.cap_count} routine messages in the "
-                       f"last {s.cap_window_hours} hours. It goes out in their daily summary instead.",
+        f"last {s.cap_window_hours} hours. It goes out in their daily summary instead.",
         MIN_INTERVAL: "Held back: the same kind of message had just been sent to this recipient, and only one "
-                      "is sent per interval.",
+        "is sent per interval.",
         QUIET_HOURS: f"Waiting: it would have arrived during quiet hours ({s.quiet_start_hour}:00 to "
-                     f"{s.quiet_end_hour}:00 in the recipient's time zone).",
+        f"{s.quiet_end_hour}:00 in the recipient's time zone).",
         APPOINTMENT_CHANGED: "Not sent: the appointment this reminder was for has moved, been cancelled or "
-                             "already taken place.",
+        "already taken place.",
     }
     return sentences.get(rule, f"Held back by the rule '{rule}'.")
 

@@ -43,8 +43,10 @@ class OrganizationFields:
 
 
 def _npi_taken(entity: str, npi: str, owner: uuid.UUID) -> Conflict:
-    return Conflict(f"NPI {npi} already belongs to {entity} {owner}.",
-                    errors=[{"field": "identifier", "message": "NPI belongs to another entry"}])
+    return Conflict(
+        f"NPI {npi} already belongs to {entity} {owner}.",
+        errors=[{"field": "identifier", "message": "NPI belongs to another entry"}],
+    )
 
 
 async def upsert_practitioner(
@@ -59,8 +61,10 @@ async def upsert_practitioner(
     if provider is None and provider_id is not None:
         provider = await lookup.provider(provider_id)
         if provider is not None and provider.npi and fields.npi and provider.npi != fields.npi:
-            raise Conflict(f"Practitioner {provider_id} has NPI {provider.npi}; an NPI does not change.",
-                           errors=[{"field": "identifier", "message": "NPI differs from the stored one"}])
+            raise Conflict(
+                f"Practitioner {provider_id} has NPI {provider.npi}; an NPI does not change.",
+                errors=[{"field": "identifier", "message": "NPI differs from the stored one"}],
+            )
     created = provider is None
     if provider is None:
         provider = Provider(id=provider_id or uuid7())
@@ -105,8 +109,11 @@ async def upsert_organization(
 
 async def affiliate(session: AsyncSession, *, provider_id: uuid.UUID, organization_id: uuid.UUID) -> None:
     """Record that the practitioner works at the organization (a PractitionerRole); repeats are no-ops."""
-    stmt = insert(Affiliation).values(id=uuid7(), provider_id=provider_id, organization_id=organization_id,
-                                      role="member").on_conflict_do_nothing()
+    stmt = (
+        insert(Affiliation)
+        .values(id=uuid7(), provider_id=provider_id, organization_id=organization_id, role="member")
+        .on_conflict_do_nothing()
+    )
     await session.execute(stmt)
 
 

@@ -4,7 +4,14 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstrain
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.providers.enums import AffiliationRole, ContactMethod, OrganizationKind, ProviderKind, ProviderStatus, StaffRole
+from domain.providers.enums import (
+    AffiliationRole,
+    ContactMethod,
+    OrganizationKind,
+    ProviderKind,
+    ProviderStatus,
+    StaffRole,
+)
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, VersionMixin, enum_type
 
@@ -54,7 +61,12 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
 
     __table_args__ = (
         Index("ix_providers_family_given", "family_name", "given_name"),
-        Index("ix_providers_specialties", "specialties", postgresql_using="gin", postgresql_ops={"specialties": "jsonb_path_ops"}),
+        Index(
+            "ix_providers_specialties",
+            "specialties",
+            postgresql_using="gin",
+            postgresql_ops={"specialties": "jsonb_path_ops"},
+        ),
     )
 
 

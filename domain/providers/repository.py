@@ -114,9 +114,7 @@ class ProviderRepository(Repository[Provider]):
 
     async def get_full(self, provider_id: uuid.UUID, *, for_update: bool = False) -> Provider:
         """The provider with its affiliations and staff loaded (reloaded if already in the session)."""
-        stmt = _with_links(select(Provider).where(Provider.id == provider_id)).execution_options(
-            populate_existing=True
-        )
+        stmt = _with_links(select(Provider).where(Provider.id == provider_id)).execution_options(populate_existing=True)
         if for_update:
             stmt = stmt.with_for_update(of=Provider)
         row = (await self.session.execute(stmt)).scalar_one_or_none()
@@ -152,9 +150,11 @@ class ProviderRepository(Repository[Provider]):
             # jsonb containment, answered by the GIN index on specialties.
             stmt = stmt.where(Provider.specialties.contains([{"code": filters.specialty}]))
         if filters.organization_id:
-            stmt = stmt.where(exists().where(
-                Affiliation.provider_id == Provider.id, Affiliation.organization_id == filters.organization_id
-            ))
+            stmt = stmt.where(
+                exists().where(
+                    Affiliation.provider_id == Provider.id, Affiliation.organization_id == filters.organization_id
+                )
+            )
         if filters.kind:
             stmt = stmt.where(Provider.kind == filters.kind)
         if filters.status:
@@ -174,27 +174,31 @@ class ProviderRepository(Repository[Provider]):
         if phone_keys:
             matches.append(_phone_keys_sql().bindparams(phone_keys=phone_keys))
         if org_ids:
-            matches.append(exists().where(
-                Affiliation.provider_id == Provider.id, Affiliation.organization_id.in_(org_ids)
-            ))
-        stmt = _with_links(select(Provider)).where(
-            Provider.id != provider.id, Provider.status != ProviderStatus.merged, or_(*matches)
-        ).order_by(Provider.family_name, Provider.id).limit(limit)
+            matches.append(
+                exists().where(Affiliation.provider_id == Provider.id, Affiliation.organization_id.in_(org_ids))
+            )
+        stmt = (
+            _with_links(select(Provider))
+            .where(Provider.id != provider.id, Provider.status != ProviderStatus.merged, or_(*matches))
+            .order_by(Provider.family_name, Provider.id)
+            .limit(limit)
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def move_links(self, *, source_id: uuid.UUID, target_id: uuid.UUID) -> None:
         """Affiliations and office staff of `source` go to `target` (an affiliation both had is kept once)."""
-        await self.session.execute(text(
-            "UPDATE provider_affiliations AS a SET provider_id = :target "
-            "WHERE a.provider_id = :source AND NOT EXISTS ("
-            " SELECT 1 FROM provider_affiliations AS t"
-            " WHERE t.provider_id = :target AND t.organization_id = a.organization_id AND t.role = a.role)"
-        ).bindparams(source=source_id, target=target_id))
         await self.session.execute(
-            delete(Affiliation).where(Affiliation.provider_id == source_id)
+            text(
+                "UPDATE provider_affiliations AS a SET provider_id = :target "
+                "WHERE a.provider_id = :source AND NOT EXISTS ("
+                " SELECT 1 FROM provider_affiliations AS t"
+                " WHERE t.provider_id = :target AND t.organization_id = a.organization_id AND t.role = a.role)"
+            ).bindparams(source=source_id, target=target_id)
         )
+        await self.session.execute(delete(Affiliation).where(Affiliation.provider_id == source_id))
         await self.session.execute(
-            update(StaffContact).where(StaffContact.provider_id == source_id)
+            update(StaffContact)
+            .where(StaffContact.provider_id == source_id)
             .values(provider_id=target_id, updated_at=utcnow())
         )
 
@@ -208,20 +212,31 @@ class ProviderRepository(Repository[Provider]):
         changed: dict[uuid.UUID, list[str]] = {}
         for column in (Referral.referring_provider_id, Referral.receiving_provider_id):
             stmt = (
-                update(Referral).where(column == source_id)
+                update(Referral)
+                .where(column == source_id)
                 .values({column.key: target_id, "version": Referral.version + 1, "updated_at": now})
                 .returning(Referral.id)
             )
             for referral_id in (await self.session.execute(stmt)).scalars():
                 changed.setdefault(referral_id, []).append(column.key)
         if changed:
-            await self.session.execute(insert(ReferralEvent), [
-                {"id": uuid7(), "referral_id": referral_id, "at": now, "actor": actor, "kind": EventKind.updated,
-                 "detail": {"fields": fields, "merged_from": str(source_id), "merged_into": str(target_id)}}
-                for referral_id, fields in changed.items()
-            ])
+            await self.session.execute(
+                insert(ReferralEvent),
+                [
+                    {
+                        "id": uuid7(),
+                        "referral_id": referral_id,
+                        "at": now,
+                        "actor": actor,
+                        "kind": EventKind.updated,
+                        "detail": {"fields": fields, "merged_from": str(source_id), "merged_into": str(target_id)},
+                    }
+                    for referral_id, fields in changed.items()
+                ],
+            )
         await self.session.execute(
-            update(Appointment).where(Appointment.provider_id == source_id)
+            update(Appointment)
+            .where(Appointment.provider_id == source_id)
             .values(provider_id=target_id, version=Appointment.version + 1, updated_at=now)
         )
         # Records merged earlier into `source` keep pointing at a live provider.
@@ -229,7 +244,8 @@ class ProviderRepository(Repository[Provider]):
             update(Provider).where(Provider.merged_into_id == source_id).values(merged_into_id=target_id)
         )
         await self.session.execute(
-            update(Task).where(Task.provider_id == source_id)
+            update(Task)
+            .where(Task.provider_id == source_id)
             .values(provider_id=target_id, version=Task.version + 1, updated_at=now)
         )
         return list(changed)
@@ -240,11 +256,12 @@ class StaffRepository(Repository[StaffContact]):
     entity_name = "Staff contact"
 
     async def of_provider(self, provider_id: uuid.UUID) -> list[StaffContact]:
-        stmt = select(StaffContact).where(StaffContact.provider_id == provider_id).order_by(
-            StaffContact.created_at, StaffContact.id
+        stmt = (
+            select(StaffContact)
+            .where(StaffContact.provider_id == provider_id)
+            .order_by(StaffContact.created_at, StaffContact.id)
         )
         return list((await self.session.execute(stmt)).scalars())
 
     async def delete(self, row: StaffContact) -> None:
         await self.session.delete(row)
-

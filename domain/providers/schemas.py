@@ -21,7 +21,6 @@ from domain.shared.phones import PhoneNumber
 from domain.shared.schemas import Schema, UtcDateTime
 
 
-
 def _no_nul(value: str) -> str:
     # PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, naming the field, not as a 500.
     if "\x00" in value:
@@ -129,7 +128,8 @@ class OrganizationUpdate(Schema):
     contact_points: ContactPoints = optional()
     address: Address | None = None
     preferred_contact_method: ContactMethod | None = Field(
-        default=None, description="How the practice likes to hear from us (its monthly report): sms, else email.")
+        default=None, description="How the practice likes to hear from us (its monthly report): sms, else email."
+    )
 
     _npi = field_validator("npi")(_valid_npi)
 
@@ -237,7 +237,8 @@ class ProviderUpdate(Schema):
     specialties: Annotated[list[Specialty], Field(max_length=20)] = optional()
     kind: ProviderKind = optional()
     status: ProviderStatus = Field(
-        default=None, json_schema_extra=_no_default,
+        default=None,
+        json_schema_extra=_no_default,
         description="active or inactive; `merged` is set only by the merge operation.",
     )
     preferred_contact_method: ContactMethod | None = None
@@ -300,6 +301,4 @@ class MergeRequest(Schema):
 class DuplicateCandidate(Schema):
     provider: Provider
     score: float = Field(ge=0, le=100, description="0-100; higher is more likely the same person.")
-    reasons: list[str] = Field(
-        description="What matched: similar_name, same_phone (phone or fax), same_organization."
-    )
+    reasons: list[str] = Field(description="What matched: similar_name, same_phone (phone or fax), same_organization.")

@@ -97,7 +97,11 @@ async def _check_org_npi(repo: OrganizationRepository, npi: str | None, own_id: 
 
 
 async def create_organization(
-    session: AsyncSession, *, data: OrganizationCreate, idempotency_key: str | None = None, idempotency_scope: str = "",
+    session: AsyncSession,
+    *,
+    data: OrganizationCreate,
+    idempotency_key: str | None = None,
+    idempotency_scope: str = "",
 ) -> Organization:
     repo = OrganizationRepository(session)
     if (earlier := await _replay(session, idempotency_key, idempotency_scope, data)) is not None:
@@ -167,18 +171,24 @@ def _staff_row(data: StaffContactCreate) -> StaffContact:
 
 
 async def create_provider(
-    session: AsyncSession, *, data: ProviderCreate, idempotency_key: str | None = None, idempotency_scope: str = "",
+    session: AsyncSession,
+    *,
+    data: ProviderCreate,
+    idempotency_key: str | None = None,
+    idempotency_scope: str = "",
 ) -> Provider:
     repo = ProviderRepository(session)
     if (earlier := await _replay(session, idempotency_key, idempotency_scope, data)) is not None:
         return await repo.get_full(earlier)
     await _check_provider_npi(repo, data.npi, None)
     await _check_affiliations(session, data.affiliations)
-    provider = repo.add(Provider(
-        **data.model_dump(exclude={"affiliations", "staff"}),
-        affiliations=[Affiliation(organization_id=a.organization_id, role=a.role) for a in data.affiliations],
-        staff=[_staff_row(s) for s in data.staff],
-    ))
+    provider = repo.add(
+        Provider(
+            **data.model_dump(exclude={"affiliations", "staff"}),
+            affiliations=[Affiliation(organization_id=a.organization_id, role=a.role) for a in data.affiliations],
+            staff=[_staff_row(s) for s in data.staff],
+        )
+    )
     await _flush(session, data.npi)
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope, key=idempotency_key, resource_id=provider.id)
@@ -262,7 +272,11 @@ async def _staff_of(session: AsyncSession, provider_id: uuid.UUID, staff_id: uui
 
 
 async def update_staff(
-    session: AsyncSession, *, provider_id: uuid.UUID, staff_id: uuid.UUID, data: StaffContactUpdate,
+    session: AsyncSession,
+    *,
+    provider_id: uuid.UUID,
+    staff_id: uuid.UUID,
+    data: StaffContactUpdate,
     expected_version: int,
 ) -> StaffContact:
     await _editable(session, provider_id)
@@ -308,8 +322,11 @@ def _name_key(provider: Provider) -> str:
 
 
 def _phone_keys(provider: Provider) -> set[str]:
-    return {key for cp in provider.contact_points if cp.get("system") in PHONE_LIKE
-            and len(key := digits(cp.get("value", ""))) >= 7}
+    return {
+        key
+        for cp in provider.contact_points
+        if cp.get("system") in PHONE_LIKE and len(key := digits(cp.get("value", ""))) >= 7
+    }
 
 
 def score_duplicate(provider: Provider, other: Provider) -> Duplicate | None:
@@ -354,8 +371,10 @@ async def merge_provider(
 ) -> Provider:
     """Fold `provider_id` into `into_id`: links move, references repoint, the record stays as a pointer."""
     if provider_id == into_id:
-        raise MergeNotAllowed("A provider cannot be merged into itself.",
-                              errors=[{"field": "body.into_id", "message": "same as the merged provider"}])
+        raise MergeNotAllowed(
+            "A provider cannot be merged into itself.",
+            errors=[{"field": "body.into_id", "message": "same as the merged provider"}],
+        )
     repo = ProviderRepository(session)
     await repo.lock([provider_id, into_id])
     source = await repo.get_full(provider_id)

@@ -54,22 +54,49 @@ SERVICE_LINES: tuple[ServiceLine, ...] = (
 SERVICE_LINE_KEYS = frozenset(s.key for s in SERVICE_LINES)
 
 # NUCC health care provider taxonomy: the specialties referrers and our clinicians hold.
-SPECIALTIES: tuple[Entry, ...] = tuple(sorted((Entry(code, display) for code, display in (
-    ("207RC0000X", "Cardiovascular Disease"), ("207RI0011X", "Interventional Cardiology"),
-    ("207RC0001X", "Clinical Cardiac Electrophysiology"), ("207X00000X", "Orthopaedic Surgery"),
-    ("207XS0114X", "Adult Reconstructive Orthopaedic Surgery"), ("207XX0005X", "Sports Medicine (Orthopaedic Surgery)"),
-    ("207XS0117X", "Orthopaedic Surgery of the Spine"), ("207RG0100X", "Gastroenterology"),
-    ("207N00000X", "Dermatology"), ("207ND0101X", "MOHS-Micrographic Surgery"), ("2084N0400X", "Neurology"),
-    ("2084V0102X", "Vascular Neurology"), ("207RE0101X", "Endocrinology, Diabetes & Metabolism"),
-    ("208800000X", "Urology"), ("207RP1001X", "Pulmonary Disease"), ("207Q00000X", "Family Medicine"),
-    ("207R00000X", "Internal Medicine"), ("208000000X", "Pediatrics"), ("207V00000X", "Obstetrics & Gynecology"),
-    ("207P00000X", "Emergency Medicine"), ("207RG0300X", "Geriatric Medicine"), ("207RR0500X", "Rheumatology"),
-    ("207RN0300X", "Nephrology"), ("363LF0000X", "Nurse Practitioner, Family"),
-    ("363A00000X", "Physician Assistant"), ("208D00000X", "General Practice"), ("207W00000X", "Ophthalmology"),
-    ("207Y00000X", "Otolaryngology"), ("2084P0800X", "Psychiatry"), ("207RH0003X", "Hematology & Oncology"),
-    ("207RX0202X", "Medical Oncology"), ("208100000X", "Physical Medicine & Rehabilitation"),
-    ("225100000X", "Physical Therapist"),
-)), key=lambda e: e.display))
+SPECIALTIES: tuple[Entry, ...] = tuple(
+    sorted(
+        (
+            Entry(code, display)
+            for code, display in (
+                ("207RC0000X", "Cardiovascular Disease"),
+                ("207RI0011X", "Interventional Cardiology"),
+                ("207RC0001X", "Clinical Cardiac Electrophysiology"),
+                ("207X00000X", "Orthopaedic Surgery"),
+                ("207XS0114X", "Adult Reconstructive Orthopaedic Surgery"),
+                ("207XX0005X", "Sports Medicine (Orthopaedic Surgery)"),
+                ("207XS0117X", "Orthopaedic Surgery of the Spine"),
+                ("207RG0100X", "Gastroenterology"),
+                ("207N00000X", "Dermatology"),
+                ("207ND0101X", "MOHS-Micrographic Surgery"),
+                ("2084N0400X", "Neurology"),
+                ("2084V0102X", "Vascular Neurology"),
+                ("207RE0101X", "Endocrinology, Diabetes & Metabolism"),
+                ("208800000X", "Urology"),
+                ("207RP1001X", "Pulmonary Disease"),
+                ("207Q00000X", "Family Medicine"),
+                ("207R00000X", "Internal Medicine"),
+                ("208000000X", "Pediatrics"),
+                ("207V00000X", "Obstetrics & Gynecology"),
+                ("207P00000X", "Emergency Medicine"),
+                ("207RG0300X", "Geriatric Medicine"),
+                ("207RR0500X", "Rheumatology"),
+                ("207RN0300X", "Nephrology"),
+                ("363LF0000X", "Nurse Practitioner, Family"),
+                ("363A00000X", "Physician Assistant"),
+                ("208D00000X", "General Practice"),
+                ("207W00000X", "Ophthalmology"),
+                ("207Y00000X", "Otolaryngology"),
+                ("2084P0800X", "Psychiatry"),
+                ("207RH0003X", "Hematology & Oncology"),
+                ("207RX0202X", "Medical Oncology"),
+                ("208100000X", "Physical Medicine & Rehabilitation"),
+                ("225100000X", "Physical Therapist"),
+            )
+        ),
+        key=lambda e: e.display,
+    )
+)
 
 PAYER_CLASSES: tuple[Entry, ...] = (
     Entry(PayerClass.commercial, "Commercial insurance"),
@@ -83,12 +110,21 @@ PAYER_CLASSES: tuple[Entry, ...] = (
 
 # Payers we contract with, by class: the names a person picks from (free text stays allowed).
 PAYERS: tuple[tuple[str, PayerClass], ...] = (
-    ("Aetna", PayerClass.commercial), ("Blue Cross Blue Shield", PayerClass.commercial),
-    ("Cigna", PayerClass.commercial), ("Humana", PayerClass.commercial), ("UnitedHealthcare", PayerClass.commercial),
-    ("Medicare", PayerClass.medicare), ("Humana Medicare Advantage", PayerClass.medicare),
-    ("UnitedHealthcare Medicare Advantage", PayerClass.medicare), ("Ohio Medicaid", PayerClass.medicaid),
-    ("CareSource", PayerClass.medicaid), ("Molina Healthcare", PayerClass.medicaid), ("TRICARE", PayerClass.tricare),
-    ("Workers' Compensation", PayerClass.workers_comp), ("Self-pay", PayerClass.self_pay), ("Other", PayerClass.other),
+    ("Aetna", PayerClass.commercial),
+    ("Blue Cross Blue Shield", PayerClass.commercial),
+    ("Cigna", PayerClass.commercial),
+    ("Humana", PayerClass.commercial),
+    ("UnitedHealthcare", PayerClass.commercial),
+    ("Medicare", PayerClass.medicare),
+    ("Humana Medicare Advantage", PayerClass.medicare),
+    ("UnitedHealthcare Medicare Advantage", PayerClass.medicare),
+    ("Ohio Medicaid", PayerClass.medicaid),
+    ("CareSource", PayerClass.medicaid),
+    ("Molina Healthcare", PayerClass.medicaid),
+    ("TRICARE", PayerClass.tricare),
+    ("Workers' Compensation", PayerClass.workers_comp),
+    ("Self-pay", PayerClass.self_pay),
+    ("Other", PayerClass.other),
 )
 
 

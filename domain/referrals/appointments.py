@@ -6,7 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.fhir import push as fhir_push
 from domain.outreach import triggers as outreach
-from domain.referrals.enums import AppointmentStatus as A, EventKind, ReferralStatus as S, RescheduleReason
+from domain.referrals.enums import AppointmentStatus as A
+from domain.referrals.enums import EventKind, RescheduleReason
+from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.errors import AppointmentNotAllowed, AppointmentNotStarted
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.referrals.repository import AppointmentRepository, ReferralRepository
@@ -33,8 +35,15 @@ async def book_appointment(
     status = S(referral.status)
     if status in (S.received, S.needs_info):
         # Booking a patient is acceptance in practice: record both moves.
-        await apply_transition(session, referral, to=S.accepted, reason=None, note=None, actor=actor,
-                               detail={"cause": "appointment booked"})
+        await apply_transition(
+            session,
+            referral,
+            to=S.accepted,
+            reason=None,
+            note=None,
+            actor=actor,
+            detail={"cause": "appointment booked"},
+        )
         status = S.accepted
     if status not in (S.accepted, S.scheduled):
         raise AppointmentNotAllowed(f"A referral that is {status.value} cannot get an appointment.")
@@ -45,8 +54,15 @@ async def book_appointment(
     AppointmentRepository(session).add(appointment)
     await session.flush()
     if status is S.accepted:
-        await apply_transition(session, referral, to=S.scheduled, reason=None, note=None, actor=actor,
-                               detail={"appointment_id": str(appointment.id)})
+        await apply_transition(
+            session,
+            referral,
+            to=S.scheduled,
+            reason=None,
+            note=None,
+            actor=actor,
+            detail={"appointment_id": str(appointment.id)},
+        )
     _log(session, referral, actor, appointment, "booked")
     await outreach.on_appointment_booked(session, referral=referral, appointment=appointment)
     await fhir_push.on_appointment_changed(session, referral=referral, appointment=appointment)
@@ -98,20 +114,38 @@ async def _change_status(session: AsyncSession, appointment: Appointment, to: A,
     if S(referral.status) is not S.scheduled:
         return
     if to is A.fulfilled:
-        await apply_transition(session, referral, to=S.completed, reason=None, note=None, actor=actor,
-                               detail={"appointment_id": str(appointment.id)})
+        await apply_transition(
+            session,
+            referral,
+            to=S.completed,
+            reason=None,
+            note=None,
+            actor=actor,
+            detail={"appointment_id": str(appointment.id)},
+        )
     elif to in (A.noshow, A.cancelled):
         if to is A.noshow:
             referral.no_show_count += 1
         others = [a for a in await AppointmentRepository(session).booked_for(referral.id) if a.id != appointment.id]
         if not others:
             reason = RescheduleReason.no_show if to is A.noshow else RescheduleReason.appointment_cancelled
-            await apply_transition(session, referral, to=S.accepted, reason=reason.value, note=None, actor=actor,
-                                   detail={"appointment_id": str(appointment.id)})
+            await apply_transition(
+                session,
+                referral,
+                to=S.accepted,
+                reason=reason.value,
+                note=None,
+                actor=actor,
+                detail={"appointment_id": str(appointment.id)},
+            )
 
 
 def _log(session: AsyncSession, referral: Referral, actor: str, appointment: Appointment, what: str) -> None:
-    ReferralRepository(session).add_event(ReferralEvent(
-        referral_id=referral.id, actor=actor, kind=EventKind.appointment,
-        detail={"appointment_id": str(appointment.id), "status": what, "start": appointment.start.isoformat()},
-    ))
+    ReferralRepository(session).add_event(
+        ReferralEvent(
+            referral_id=referral.id,
+            actor=actor,
+            kind=EventKind.appointment,
+            detail={"appointment_id": str(appointment.id), "status": what, "start": appointment.start.isoformat()},
+        )
+    )

@@ -36,22 +36,31 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
         """Intakes of the same patient take turns (until commit), so two copies arriving at the same
         moment see each other; other patients are not held up."""
         for key in sorted(set(keys)):
-            await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7))"),
-                                        {"key": f"referral-patient:{key}"})
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7))"), {"key": f"referral-patient:{key}"}
+            )
 
-    async def candidates(self, referral: Referral, *, window_days: int, same_channel: bool,
-                         limit: int = 10) -> list[Candidate]:
+    async def candidates(
+        self, referral: Referral, *, window_days: int, same_channel: bool, limit: int = 10
+    ) -> list[Candidate]:
         """Live referrals of the same patient and service line received within the window either side.
 
         Same patient: the same name-and-birth-date index, or the same MRN index with the same
         surname-and-birth-date index (an MRN alone is only unique at the site that issued it)."""
         by_name = Referral.patient_name_dob_index == referral.patient_name_dob_index
-        by_mrn = and_(Referral.patient_mrn_index.is_not(None),
-                      Referral.patient_mrn_index == referral.patient_mrn_index,
-                      Referral.patient_surname_dob_index == referral.patient_surname_dob_index)
+        by_mrn = and_(
+            Referral.patient_mrn_index.is_not(None),
+            Referral.patient_mrn_index == referral.patient_mrn_index,
+            Referral.patient_surname_dob_index == referral.patient_surname_dob_index,
+        )
         window = timedelta(days=window_days)
-        stmt = select(Referral.id, Referral.source_channel, Referral.received_at, by_name.label("by_name"),
-                      func.coalesce(by_mrn, False).label("by_mrn")).where(
+        stmt = select(
+            Referral.id,
+            Referral.source_channel,
+            Referral.received_at,
+            by_name.label("by_name"),
+            func.coalesce(by_mrn, False).label("by_mrn"),
+        ).where(
             Referral.id != referral.id,
             Referral.merged_into_id.is_(None),
             func.lower(Referral.service_line) == referral.service_line.lower(),
@@ -70,14 +79,19 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
 
     async def known_pairs(self, referral_id: uuid.UUID) -> set[uuid.UUID]:
         """Ids already paired with this referral, whatever staff decided about them."""
-        rows = await self.session.execute(select(ReferralDuplicate.first_id, ReferralDuplicate.second_id).where(
-            or_(ReferralDuplicate.first_id == referral_id, ReferralDuplicate.second_id == referral_id)))
+        rows = await self.session.execute(
+            select(ReferralDuplicate.first_id, ReferralDuplicate.second_id).where(
+                or_(ReferralDuplicate.first_id == referral_id, ReferralDuplicate.second_id == referral_id)
+            )
+        )
         return {first if second == referral_id else second for first, second in rows}
 
-    async def pairs_of(self, referral_id: uuid.UUID, *, statuses: tuple[str, ...] | None = None,
-                       for_update: bool = False) -> list[ReferralDuplicate]:
+    async def pairs_of(
+        self, referral_id: uuid.UUID, *, statuses: tuple[str, ...] | None = None, for_update: bool = False
+    ) -> list[ReferralDuplicate]:
         stmt = select(ReferralDuplicate).where(
-            or_(ReferralDuplicate.first_id == referral_id, ReferralDuplicate.second_id == referral_id))
+            or_(ReferralDuplicate.first_id == referral_id, ReferralDuplicate.second_id == referral_id)
+        )
         if statuses:
             stmt = stmt.where(ReferralDuplicate.status.in_(statuses))
         if for_update:
@@ -86,16 +100,22 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
 
     async def pair(self, a: uuid.UUID, b: uuid.UUID, *, for_update: bool = False) -> ReferralDuplicate | None:
         first, second = ordered(a, b)
-        stmt = select(ReferralDuplicate).where(ReferralDuplicate.first_id == first,
-                                               ReferralDuplicate.second_id == second)
+        stmt = select(ReferralDuplicate).where(
+            ReferralDuplicate.first_id == first, ReferralDuplicate.second_id == second
+        )
         if for_update:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def lock_referrals(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Referral]:
         """Row locks in id order, so two merges over the same pair queue up instead of deadlocking."""
-        stmt = (select(Referral).where(Referral.id.in_(sorted(set(ids)))).order_by(Referral.id)
-                .with_for_update().execution_options(populate_existing=True))
+        stmt = (
+            select(Referral)
+            .where(Referral.id.in_(sorted(set(ids))))
+            .order_by(Referral.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return {r.id: r for r in (await self.session.execute(stmt)).scalars()}
 
     async def move_belongings(self, *, source_id: uuid.UUID, target_id: uuid.UUID) -> dict[str, int]:
@@ -103,23 +123,38 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
         now = utcnow()
         moved: dict[str, int] = {}
         for name, stmt in (
-            ("tasks", update(Task).where(Task.referral_id == source_id)
-             .values(referral_id=target_id, version=Task.version + 1, updated_at=now)),
-            ("appointments", update(Appointment).where(Appointment.referral_id == source_id)
-             .values(referral_id=target_id, version=Appointment.version + 1, updated_at=now)),
-            ("documents", update(ReferralDocument).where(ReferralDocument.referral_id == source_id)
-             .values(referral_id=target_id)),
+            (
+                "tasks",
+                update(Task)
+                .where(Task.referral_id == source_id)
+                .values(referral_id=target_id, version=Task.version + 1, updated_at=now),
+            ),
+            (
+                "appointments",
+                update(Appointment)
+                .where(Appointment.referral_id == source_id)
+                .values(referral_id=target_id, version=Appointment.version + 1, updated_at=now),
+            ),
+            (
+                "documents",
+                update(ReferralDocument).where(ReferralDocument.referral_id == source_id).values(referral_id=target_id),
+            ),
         ):
             result = await self.session.execute(stmt.execution_options(synchronize_session=False))
             moved[name] = result.rowcount or 0
         # A merged referral asks the referrer for nothing more: its open information request ends.
         await self.session.execute(
-            update(InfoRequest).where(InfoRequest.referral_id == source_id, InfoRequest.resolved_at.is_(None))
-            .values(resolved_at=now, resolution="merged", next_reminder_at=None, decline_at=None))
+            update(InfoRequest)
+            .where(InfoRequest.referral_id == source_id, InfoRequest.resolved_at.is_(None))
+            .values(resolved_at=now, resolution="merged", next_reminder_at=None, decline_at=None)
+        )
         # Referrals merged earlier into `source` point at the survivor, so its timeline shows them too.
         await self.session.execute(
-            update(Referral).where(Referral.merged_into_id == source_id).values(merged_into_id=target_id)
-            .execution_options(synchronize_session=False))
+            update(Referral)
+            .where(Referral.merged_into_id == source_id)
+            .values(merged_into_id=target_id)
+            .execution_options(synchronize_session=False)
+        )
         return moved
 
     async def folded_into(self, referral_id: uuid.UUID) -> list[uuid.UUID]:

@@ -34,19 +34,23 @@ async def policy(session: AsyncSession) -> DuplicatePolicy:
     row = await DuplicateRepository(session).settings_row()
     if row is None:
         return DEFAULT_POLICY
-    return DuplicatePolicy(enabled=row.enabled, window_days=row.window_days, same_channel=row.same_channel,
-                           version=row.version)
+    return DuplicatePolicy(
+        enabled=row.enabled, window_days=row.window_days, same_channel=row.same_channel, version=row.version
+    )
 
 
-async def save_policy(session: AsyncSession, *, data: DuplicatePolicyIn, expected_version: int | None,
-                      actor: str) -> DuplicatePolicy:
+async def save_policy(
+    session: AsyncSession, *, data: DuplicatePolicyIn, expected_version: int | None, actor: str
+) -> DuplicatePolicy:
     """Applies to referrals received from now on; pairs already flagged stay for staff to decide."""
     repo = DuplicateRepository(session)
     row = await repo.settings_row(for_update=True)
     version = row.version if row is not None else 0
     if expected_version is not None and expected_version != version:
-        raise PreconditionFailed(f"The duplicate policy changed since you read it (version {version}, you sent "
-                                 f"{expected_version}); read it again and reapply your change.")
+        raise PreconditionFailed(
+            f"The duplicate policy changed since you read it (version {version}, you sent "
+            f"{expected_version}); read it again and reapply your change."
+        )
     before = await policy(session)
     if row is None:
         row = DuplicateSettings(id=1, version=0)
@@ -54,16 +58,25 @@ async def save_policy(session: AsyncSession, *, data: DuplicatePolicyIn, expecte
     row.enabled, row.window_days, row.same_channel = data.enabled, data.window_days, data.same_channel
     row.version, row.updated_at = version + 1, utcnow()
     await session.flush()
-    audit.note(session, "settings.duplicates_save", "duplicate_settings", 1,
-               before=before.model_dump(mode="json", exclude={"version"}), after=data.model_dump(mode="json"))
+    audit.note(
+        session,
+        "settings.duplicates_save",
+        "duplicate_settings",
+        1,
+        before=before.model_dump(mode="json", exclude={"version"}),
+        after=data.model_dump(mode="json"),
+    )
     return await policy(session)
 
 
 def _reason(referral: Referral, matched: list[str], other_channel: str, days: int) -> str:
     what = " and ".join(MATCH_WORDS[m] for m in matched)
     apart = "the same day" if days == 0 else f"{days} day{'s' if days != 1 else ''} apart"
-    channels = (f"both through {other_channel}" if other_channel == str(referral.source_channel)
-                else f"through {other_channel} and {referral.source_channel}")
+    channels = (
+        f"both through {other_channel}"
+        if other_channel == str(referral.source_channel)
+        else f"through {other_channel} and {referral.source_channel}"
+    )
     return f"Same patient ({what}) and service line ({referral.service_line}), received {apart} {channels}."
 
 
@@ -91,15 +104,29 @@ async def flag_at_intake(session: AsyncSession, referral: Referral, *, actor: st
         days = abs((referral.received_at - candidate.received_at).days)
         reason = _reason(referral, candidate.matched, candidate.source_channel, days)
         first, second = ordered(referral.id, candidate.id)
-        repo.add(ReferralDuplicate(first_id=first, second_id=second, matched=candidate.matched, reason=reason,
-                                   status="open", created_at=now))
+        repo.add(
+            ReferralDuplicate(
+                first_id=first,
+                second_id=second,
+                matched=candidate.matched,
+                reason=reason,
+                status="open",
+                created_at=now,
+            )
+        )
         other = others[candidate.id]
         for this, that in ((referral, other), (other, referral)):
             this.possible_duplicate = True
             this.duplicate_reason = f"{reason} See {_reference(that.id)}."[:300]
-            events.add_event(ReferralEvent(
-                referral_id=this.id, at=now, actor=actor, kind=EventKind.duplicate,
-                detail={"action": "flagged", "other_id": str(that.id), "matched": candidate.matched}))
+            events.add_event(
+                ReferralEvent(
+                    referral_id=this.id,
+                    at=now,
+                    actor=actor,
+                    kind=EventKind.duplicate,
+                    detail={"action": "flagged", "other_id": str(that.id), "matched": candidate.matched},
+                )
+            )
         other.version += 1
     await session.flush()
     audit.note(session, "referral.duplicate_flag", "referral", referral.id, others=[str(c.id) for c in found])
@@ -129,9 +156,17 @@ async def list_duplicates(session: AsyncSession, *, referral_id: uuid.UUID) -> l
         other = await referrals.view(other_id)
         if other is None:  # another organisation's, under a partner's scope
             continue
-        found.append(PossibleDuplicate(
-            referral=other, status=pair.status, matched=pair.matched, reason=pair.reason, found_at=pair.created_at,
-            decided_at=pair.decided_at, decided_by=pair.decided_by))
+        found.append(
+            PossibleDuplicate(
+                referral=other,
+                status=pair.status,
+                matched=pair.matched,
+                reason=pair.reason,
+                found_at=pair.created_at,
+                decided_at=pair.decided_at,
+                decided_by=pair.decided_by,
+            )
+        )
     audit.note(session, "referral.duplicates", "referral", referral_id, others=[str(d.referral.id) for d in found])
     return found
 
@@ -143,8 +178,9 @@ class _Locked:
     pair: ReferralDuplicate
 
 
-async def _lock_pair(session: AsyncSession, referral_id: uuid.UUID, other_id: uuid.UUID,
-                     expected_version: int | None) -> _Locked:
+async def _lock_pair(
+    session: AsyncSession, referral_id: uuid.UUID, other_id: uuid.UUID, expected_version: int | None
+) -> _Locked:
     if referral_id == other_id:
         raise InvalidInput("A referral cannot be its own duplicate: name another referral.", field="path.other_id")
     repo = DuplicateRepository(session)
@@ -156,7 +192,8 @@ async def _lock_pair(session: AsyncSession, referral_id: uuid.UUID, other_id: uu
     if expected_version is not None and this.version != expected_version:
         raise PreconditionFailed(
             f"The referral changed since you read it (version {this.version}, you sent {expected_version}); "
-            "read it again and decide again.")
+            "read it again and decide again."
+        )
     for referral in (this, other):
         if referral.merged_into_id is not None:
             raise ReferralMerged(referral.id, referral.merged_into_id)
@@ -166,8 +203,15 @@ async def _lock_pair(session: AsyncSession, referral_id: uuid.UUID, other_id: uu
     return _Locked(this, other, pair)
 
 
-async def decide(session: AsyncSession, *, referral_id: uuid.UUID, other_id: uuid.UUID, decision: str,
-                 expected_version: int | None, actor: str) -> Referral:
+async def decide(
+    session: AsyncSession,
+    *,
+    referral_id: uuid.UUID,
+    other_id: uuid.UUID,
+    decision: str,
+    expected_version: int | None,
+    actor: str,
+) -> Referral:
     """`link` keeps both as related referrals; `dismiss` says they are not duplicates. Both clear the flag."""
     locked = await _lock_pair(session, referral_id, other_id, expected_version)
     status = DECIDED[decision]
@@ -181,15 +225,23 @@ async def decide(session: AsyncSession, *, referral_id: uuid.UUID, other_id: uui
         await _refresh_flag(session, this)
         this.version += 1
         this.updated_at = now
-        events.add_event(ReferralEvent(referral_id=this.id, at=now, actor=actor, kind=EventKind.duplicate,
-                                       detail={"action": status, "other_id": str(that.id)}))
+        events.add_event(
+            ReferralEvent(
+                referral_id=this.id,
+                at=now,
+                actor=actor,
+                kind=EventKind.duplicate,
+                detail={"action": status, "other_id": str(that.id)},
+            )
+        )
     await session.flush()
     audit.note(session, f"referral.duplicate_{decision}", "referral", referral_id, other=str(other_id))
     return locked.this
 
 
-async def merge(session: AsyncSession, *, referral_id: uuid.UUID, other_id: uuid.UUID,
-                expected_version: int | None, actor: str) -> Referral:
+async def merge(
+    session: AsyncSession, *, referral_id: uuid.UUID, other_id: uuid.UUID, expected_version: int | None, actor: str
+) -> Referral:
     """Fold `other_id` into `referral_id`, which survives. Two merges of the same pair queue on the row
     locks; the second finds the first one's marker and is refused."""
     locked = await _lock_pair(session, referral_id, other_id, expected_version)
@@ -213,10 +265,24 @@ async def merge(session: AsyncSession, *, referral_id: uuid.UUID, other_id: uuid
         referral.version += 1
         referral.updated_at = now
     events = ReferralRepository(session)
-    events.add_event(ReferralEvent(referral_id=survivor.id, at=now, actor=actor, kind=EventKind.duplicate,
-                                   detail={"action": "merged", "other_id": str(merged.id), "moved": moved}))
-    events.add_event(ReferralEvent(referral_id=merged.id, at=now, actor=actor, kind=EventKind.duplicate,
-                                   detail={"action": "merged_into", "other_id": str(survivor.id)}))
+    events.add_event(
+        ReferralEvent(
+            referral_id=survivor.id,
+            at=now,
+            actor=actor,
+            kind=EventKind.duplicate,
+            detail={"action": "merged", "other_id": str(merged.id), "moved": moved},
+        )
+    )
+    events.add_event(
+        ReferralEvent(
+            referral_id=merged.id,
+            at=now,
+            actor=actor,
+            kind=EventKind.duplicate,
+            detail={"action": "merged_into", "other_id": str(survivor.id)},
+        )
+    )
     await session.flush()
     await sla.on_referral_changed(session, merged)  # its clocks stop and it leaves the work queues
     audit.note(session, "referral.merge", "referral", survivor.id, merged=str(merged.id), moved=moved)

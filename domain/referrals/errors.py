@@ -32,8 +32,10 @@ class ReferralMerged(Conflict):
     slug = "referral-merged"
 
     def __init__(self, referral_id: uuid.UUID, into_id: uuid.UUID) -> None:
-        super().__init__(f"Referral {referral_id} was merged into {into_id} as a duplicate; work on that one "
-                         "instead.", merged_into_id=str(into_id))
+        super().__init__(
+            f"Referral {referral_id} was merged into {into_id} as a duplicate; work on that one instead.",
+            merged_into_id=str(into_id),
+        )
 
 
 class AppointmentNotAllowed(Conflict):
@@ -47,5 +49,4 @@ class AppointmentNotStarted(Conflict):
 
     def __init__(self, to: str, start: datetime) -> None:
         when = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        super().__init__(f"The appointment starts at {when}; it cannot be marked {to} before it starts.",
-                         start=when)
+        super().__init__(f"The appointment starts at {when}; it cannot be marked {to} before it starts.", start=when)

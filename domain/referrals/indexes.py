@@ -13,8 +13,13 @@ from typing import Any
 from domain.shared import phones
 from domain.shared.crypto import blind_index
 
-INDEX_COLUMNS = ("patient_mrn_index", "patient_name_dob_index", "patient_surname_index",
-                 "patient_surname_dob_index", "patient_phone_index")
+INDEX_COLUMNS = (
+    "patient_mrn_index",
+    "patient_name_dob_index",
+    "patient_surname_index",
+    "patient_surname_dob_index",
+    "patient_phone_index",
+)
 
 
 def fold_surname(value: str) -> str:
@@ -40,8 +45,9 @@ def phone_index(phone: str | None) -> str | None:
     return blind_index("phone", key) if key else None
 
 
-def patient_indexes(*, family_name: str, given_name: str, birth_date: date, mrn: str | None,
-                    phone: str | None) -> dict[str, Any]:
+def patient_indexes(
+    *, family_name: str, given_name: str, birth_date: date, mrn: str | None, phone: str | None
+) -> dict[str, Any]:
     """Every index column of one patient block, by column name."""
     return {
         "patient_mrn_index": blind_index(mrn),

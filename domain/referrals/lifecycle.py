@@ -2,7 +2,8 @@
 
 from enum import StrEnum
 
-from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus as S, ReopenReason, RescheduleReason
+from domain.referrals.enums import DeclineReason, LeakageReason, ReopenReason, RescheduleReason
+from domain.referrals.enums import ReferralStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.received: frozenset({S.accepted, S.needs_info, S.declined}),

@@ -1,7 +1,17 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,7 +28,6 @@ from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted, EncryptedDate, EncryptedJSON
 from domain.shared.db import Base
 from domain.shared.models import IdMixin, TimestampMixin, VersionMixin, enum_type
-
 
 PATIENT_FIELDS = ("given_name", "family_name", "birth_date", "sex", "phone", "email", "address", "mrn", "notes")
 
@@ -58,8 +67,7 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     patient_surname_dob_index: Mapped[str | None] = mapped_column(String(64), index=True)
     patient_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     # The short reference messages show ("R-" and the id's last 8 hex digits), kept to find a referral by it.
-    reference_key: Mapped[str] = mapped_column(String(8), Computed("right((id)::text, 8)", persisted=True),
-                                               index=True)
+    reference_key: Mapped[str] = mapped_column(String(8), Computed("right((id)::text, 8)", persisted=True), index=True)
 
     referring_provider_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"))
     referring_organization_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -111,8 +119,7 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     possible_duplicate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     duplicate_reason: Mapped[str | None] = mapped_column(String(300))
     # A merged referral stays, with its history, as a pointer to the one that survived it.
-    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"),
-                                                             index=True)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), index=True)
     merged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property

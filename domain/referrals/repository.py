@@ -7,8 +7,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from domain.identity.access import organization_scope
-from domain.referrals import schemas, views
 from domain.journey.queries import sla_filter
+from domain.referrals import schemas, views
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.repository import Repository
@@ -82,9 +82,11 @@ class ReferralRepository(Repository[Referral]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def by_source(self, source_system: str, source_identifier: str) -> Referral | None:
-        stmt = self._scoped(select(Referral).where(
-            Referral.source_system == source_system, Referral.source_identifier == source_identifier
-        ))
+        stmt = self._scoped(
+            select(Referral).where(
+                Referral.source_system == source_system, Referral.source_identifier == source_identifier
+            )
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def find(
@@ -102,8 +104,9 @@ class ReferralRepository(Repository[Referral]):
     ) -> tuple[list[schemas.Referral], str | None]:
         """`find` as the API shows it: explicit columns, no ORM loading."""
         stmt = self._filtered(select(Referral), filters).with_only_columns(*views.COLUMNS, maintain_column_froms=True)
-        rows, next_cursor = await self.paginate_rows(stmt, sort=SORTS[sort], descending=descending, limit=limit,
-                                                     cursor=cursor)
+        rows, next_cursor = await self.paginate_rows(
+            stmt, sort=SORTS[sort], descending=descending, limit=limit, cursor=cursor
+        )
         return [views.from_row(row) for row in rows], next_cursor
 
     def _filtered(self, stmt: Any, filters: ReferralFilters) -> Any:
@@ -139,11 +142,14 @@ class ReferralRepository(Repository[Referral]):
     def add_event(self, event: ReferralEvent) -> None:
         self.session.add(event)
 
-    async def events(self, referral_id: uuid.UUID, *, limit: int, cursor: str | None) -> tuple[list[ReferralEvent], str | None]:
+    async def events(
+        self, referral_id: uuid.UUID, *, limit: int, cursor: str | None
+    ) -> tuple[list[ReferralEvent], str | None]:
         # Referrals merged into this one keep their events; its timeline shows them beside its own.
         folded = select(Referral.id).where(Referral.merged_into_id == referral_id)
         stmt = select(ReferralEvent).where(
-            or_(ReferralEvent.referral_id == referral_id, ReferralEvent.referral_id.in_(folded)))
+            or_(ReferralEvent.referral_id == referral_id, ReferralEvent.referral_id.in_(folded))
+        )
         return await EventRepository(self.session).paginate(
             stmt, sort=ReferralEvent.at, descending=False, limit=limit, cursor=cursor
         )

@@ -106,7 +106,9 @@ class ReferralCreate(ReferralUpdate):
     referral_source: ReferralSource = Field(description="Who sent the patient: a physician, a hospital, the patient...")
     source_channel: SourceChannel = SourceChannel.staff
     source_system: Text200 | None = Field(default=None, description="System that issued `source_identifier`.")
-    source_identifier: Text200 | None = Field(default=None, description="The sender's id; a resend with the same pair is the same referral.")
+    source_identifier: Text200 | None = Field(
+        default=None, description="The sender's id; a resend with the same pair is the same referral."
+    )
     received_at: UtcDateTime | None = Field(default=None, description="When the referral arrived; defaults to now.")
 
     @model_validator(mode="after")
@@ -154,11 +156,14 @@ class Referral(Schema):
     cancelled_at: UtcDateTime | None
     created_at: UtcDateTime
     updated_at: UtcDateTime
-    possible_duplicate: bool = Field(description="Another referral of the same patient and service line came in "
-                                                 "close by and waits for staff to link, merge or dismiss it.")
+    possible_duplicate: bool = Field(
+        description="Another referral of the same patient and service line came in "
+        "close by and waits for staff to link, merge or dismiss it."
+    )
     duplicate_reason: str | None = Field(description="Why it was flagged (what matched, days apart, channels).")
-    merged_into_id: uuid.UUID | None = Field(description="Set when this referral was merged, as a duplicate, "
-                                                         "into that one; it then changes no more.")
+    merged_into_id: uuid.UUID | None = Field(
+        description="Set when this referral was merged, as a duplicate, into that one; it then changes no more."
+    )
     merged_at: UtcDateTime | None
 
 
@@ -169,8 +174,10 @@ class StatusCounts(Schema):
 
 class SearchHit(Schema):
     referral: Referral
-    matched: list[str] = Field(description="What the text matched: referral_id, reference, mrn, surname, "
-                                           "surname_birth_date, phone, referrer_name, referrer_npi.")
+    matched: list[str] = Field(
+        description="What the text matched: referral_id, reference, mrn, surname, "
+        "surname_birth_date, phone, referrer_name, referrer_npi."
+    )
     referrer_name: str | None = Field(description="The referring provider, with NPI when known.")
 
 
@@ -184,13 +191,14 @@ class TransitionRequest(Schema):
     reason: Annotated[str, StringConstraints(max_length=32)] | None = Field(
         default=None,
         description="Required for declined, cancelled, scheduled -> accepted, and reopening (declined or "
-                    "cancelled -> received); see the lifecycle.",
+        "cancelled -> received); see the lifecycle.",
     )
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     missing_items: list[Text200] | None = Field(
-        default=None, max_length=20,
+        default=None,
+        max_length=20,
         description="Only with `to: needs_info`: what the referrer is asked for, one item each; "
-                    "the referrer's message lists them.",
+        "the referrer's message lists them.",
     )
 
     @model_validator(mode="after")
@@ -202,9 +210,11 @@ class TransitionRequest(Schema):
 
 class ContactAttemptCreate(Schema):
     channel: Annotated[str, StringConstraints(pattern=r"^(phone|sms|email|letter|portal)$")] = Field(
-        description="phone (a call), sms (a text), email, letter or portal.")
+        description="phone (a call), sms (a text), email, letter or portal."
+    )
     outcome: ContactOutcome | None = Field(
-        default=None, description="reached, voicemail, wrong_number or no_answer; `reached` follows from it.")
+        default=None, description="reached, voicemail, wrong_number or no_answer; `reached` follows from it."
+    )
     reached: bool | None = Field(default=None, description="Whether the patient was reached (or send `outcome`).")
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
@@ -222,7 +232,8 @@ class ContactAttemptCreate(Schema):
 
 class NoteCreate(Schema):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
-        description="Shown on the referral's timeline; stored encrypted.")
+        description="Shown on the referral's timeline; stored encrypted."
+    )
 
 
 class ReferralEvent(Schema):
@@ -283,7 +294,8 @@ class Appointment(Schema):
 class PossibleDuplicate(Schema):
     referral: Referral = Field(description="The other referral of the pair.")
     status: Literal["open", "linked", "dismissed", "merged"] = Field(
-        description="open: waits for staff; linked: both kept, related; dismissed: not a duplicate; merged.")
+        description="open: waits for staff; linked: both kept, related; dismissed: not a duplicate; merged."
+    )
     matched: list[str] = Field(description="What matched: name_birth_date, mrn (keyed indexes, never values).")
     reason: str
     found_at: UtcDateTime
@@ -294,8 +306,10 @@ class PossibleDuplicate(Schema):
 class DuplicatePolicyIn(Schema):
     enabled: bool = Field(description="Flag possible duplicates at intake.")
     window_days: int = Field(ge=1, le=365, description="How many days apart two referrals may arrive and be flagged.")
-    same_channel: bool = Field(description="Also flag repeats through the same channel (by default only "
-                                           "another channel counts, e.g. a fax and an EHR push).")
+    same_channel: bool = Field(
+        description="Also flag repeats through the same channel (by default only "
+        "another channel counts, e.g. a fax and an EHR push)."
+    )
 
 
 class DuplicatePolicy(DuplicatePolicyIn):

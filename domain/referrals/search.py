@@ -63,7 +63,7 @@ def _birth_date(q: str) -> tuple[date | None, str]:
         if found:
             parts = [int(found.group(i + 1)) for i in order]
             try:
-                return date(*parts), (q[: found.start()] + q[found.end():]).strip(" ,")
+                return date(*parts), (q[: found.start()] + q[found.end() :]).strip(" ,")
             except ValueError:
                 return None, q
     return None, q
@@ -127,10 +127,13 @@ async def search(session: AsyncSession, *, q: str, limit: int) -> tuple[list[Hit
     keys = read_query(q)
     by_name, by_npi = await _referrers(session, keys)
     conditions = []
-    for column, value in ((Referral.id, keys.referral_id), (Referral.patient_mrn_index, keys.mrn),
-                          (Referral.patient_surname_index, keys.surname),
-                          (Referral.patient_surname_dob_index, keys.surname_dob),
-                          (Referral.patient_phone_index, keys.phone)):
+    for column, value in (
+        (Referral.id, keys.referral_id),
+        (Referral.patient_mrn_index, keys.mrn),
+        (Referral.patient_surname_index, keys.surname),
+        (Referral.patient_surname_dob_index, keys.surname_dob),
+        (Referral.patient_phone_index, keys.phone),
+    ):
         if value is not None:
             conditions.append(column == value)
     if keys.reference:
@@ -141,16 +144,26 @@ async def search(session: AsyncSession, *, q: str, limit: int) -> tuple[list[Hit
     if conditions:
         repo = ReferralRepository(session)
         stmt = repo._scoped(select(Referral).where(or_(*conditions)))
-        stmt = (stmt.order_by(Referral.received_at.desc(), Referral.id.desc()).limit(limit + 1)
-                .execution_options(populate_existing=True))
+        stmt = (
+            stmt.order_by(Referral.received_at.desc(), Referral.id.desc())
+            .limit(limit + 1)
+            .execution_options(populate_existing=True)
+        )
         rows = list((await session.execute(stmt)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     names = await _referrer_names(session, {r.referring_provider_id for r in rows if r.referring_provider_id})
     hits = [Hit(r, _matched(r, keys, by_name, by_npi), names.get(r.referring_provider_id)) for r in rows]
     # Like any list of patients read: the ids shown are audited, the words typed are not (they may be PHI).
-    audit.note(session, "referral.search", "referral", None, count=len(rows), ids=[str(r.id) for r in rows],
-               matched=sorted({m.value for h in hits for m in h.matched}))
+    audit.note(
+        session,
+        "referral.search",
+        "referral",
+        None,
+        count=len(rows),
+        ids=[str(r.id) for r in rows],
+        matched=sorted({m.value for h in hits for m in h.matched}),
+    )
     return hits, more
 
 
@@ -172,7 +185,8 @@ async def _referrer_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uu
     if not ids:
         return {}
     stmt = select(Provider.id, Provider.prefix, Provider.given_name, Provider.family_name, Provider.npi).where(
-        Provider.id.in_(ids))
+        Provider.id.in_(ids)
+    )
     names = {}
     for row in await session.execute(stmt):
         name = " ".join(p for p in (row.prefix, row.given_name, row.family_name) if p)

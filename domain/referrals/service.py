@@ -5,23 +5,22 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.fhir import push as fhir_push
-from domain.journey import intake as journey
-from domain.outreach import triggers as outreach
 from domain.audit import trail as audit
+from domain.fhir import push as fhir_push
 from domain.identity.access import organization_scope
 from domain.identity.colleagues import assignable_user_exists
+from domain.journey import intake as journey
+from domain.outreach import triggers as outreach
+from domain.referrals import duplicates, schemas
 from domain.referrals.enums import EventKind, ReferralStatus, SourceChannel
 from domain.referrals.errors import ReasonRequired, ReferralMerged, TransitionNotAllowed
 from domain.referrals.indexes import patient_indexes
 from domain.referrals.lifecycle import MILESTONE_COLUMN, REOPEN_CLEARS, allowed_moves, reason_enum
 from domain.referrals.models import Referral, ReferralEvent
-from domain.referrals import duplicates, schemas, views
 from domain.referrals.repository import ReferralFilters, ReferralRepository
 from domain.referrals.schemas import ContactAttemptCreate, NoteCreate, PatientUpdate, ReferralCreate, ReferralUpdate
 from domain.shared import idempotency
 from domain.shared.clock import utcnow
-from domain.shared.crypto import blind_index
 from domain.shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from domain.shared.ids import uuid7
 
@@ -45,9 +44,13 @@ def _refresh_blind_indexes(referral: Referral) -> None:
 
 
 def indexes_of(referral: Referral) -> dict[str, str | None]:
-    return patient_indexes(family_name=referral.patient_family_name, given_name=referral.patient_given_name,
-                           birth_date=referral.patient_birth_date, mrn=referral.patient_mrn,
-                           phone=referral.patient_phone)
+    return patient_indexes(
+        family_name=referral.patient_family_name,
+        given_name=referral.patient_given_name,
+        birth_date=referral.patient_birth_date,
+        mrn=referral.patient_mrn,
+        phone=referral.patient_phone,
+    )
 
 
 async def create_referral(
@@ -66,11 +69,14 @@ async def create_referral(
     partner_org = organization_scope(session)
     if partner_org is not None:
         # A partner key refers for its own organisation, whatever the body says.
-        data = data.model_copy(update={"referring_organization_id": partner_org,
-                                       "source_channel": SourceChannel.partner_api})
+        data = data.model_copy(
+            update={"referring_organization_id": partner_org, "source_channel": SourceChannel.partner_api}
+        )
     if idempotency_key:
         scope = idempotency_scope or actor
-        earlier = await idempotency.claim(session, scope=scope, key=idempotency_key, payload=data.model_dump(mode="json"))
+        earlier = await idempotency.claim(
+            session, scope=scope, key=idempotency_key, payload=data.model_dump(mode="json")
+        )
         if earlier is not None:
             audit.note(session, "referral.create", "referral", earlier, resent=True)
             return Created(await repo.get(earlier), created=False)
@@ -78,10 +84,24 @@ async def create_referral(
     now = utcnow()
     values = data.model_dump(exclude={"patient"}, exclude_unset=False)
     values.update(_patient_columns(data.patient))
-    values.update(id=referral_id or uuid7(), received_at=data.received_at or now, created_at=now, updated_at=now, version=1,
-                  status=ReferralStatus.received, no_show_count=0)
-    values.update(patient_indexes(family_name=data.patient.family_name, given_name=data.patient.given_name,
-                                  birth_date=data.patient.birth_date, mrn=data.patient.mrn, phone=data.patient.phone))
+    values.update(
+        id=referral_id or uuid7(),
+        received_at=data.received_at or now,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        status=ReferralStatus.received,
+        no_show_count=0,
+    )
+    values.update(
+        patient_indexes(
+            family_name=data.patient.family_name,
+            given_name=data.patient.given_name,
+            birth_date=data.patient.birth_date,
+            mrn=data.patient.mrn,
+            phone=data.patient.phone,
+        )
+    )
     if fhir_resource is not None:
         values["fhir_resource"] = fhir_resource
         values["fhir_client"] = fhir_client
@@ -90,15 +110,23 @@ async def create_referral(
         # The same source pair arrived before (or at the same moment): that referral is this one.
         existing = await repo.by_source(data.source_system or "", data.source_identifier or "")
         if existing is None:  # held by another partner's organisation: not this caller's to see
-            raise Conflict("Another referral already uses this source_system and source_identifier.",
-                           errors=[{"field": "body.source_identifier", "message": "already used"}])
+            raise Conflict(
+                "Another referral already uses this source_system and source_identifier.",
+                errors=[{"field": "body.source_identifier", "message": "already used"}],
+            )
         audit.note(session, "referral.create", "referral", existing.id, resent=True)
         return Created(existing, created=False)
 
-    repo.add_event(ReferralEvent(
-        referral_id=new_id, at=now, actor=actor, kind=EventKind.created, to_status=ReferralStatus.received,
-        detail={"source_channel": data.source_channel.value},
-    ))
+    repo.add_event(
+        ReferralEvent(
+            referral_id=new_id,
+            at=now,
+            actor=actor,
+            kind=EventKind.created,
+            to_status=ReferralStatus.received,
+            detail={"source_channel": data.source_channel.value},
+        )
+    )
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
     referral = await repo.get(new_id)
@@ -149,8 +177,9 @@ async def _locked(session: AsyncSession, referral_id: uuid.UUID, expected_versio
 
 async def _check_assignable(session: AsyncSession, user_id: uuid.UUID) -> None:
     if not await assignable_user_exists(session, user_id):
-        raise InvalidInput(f"User {user_id} is not an active colleague who can take referrals.",
-                           field="body.assignee_id")
+        raise InvalidInput(
+            f"User {user_id} is not an active colleague who can take referrals.", field="body.assignee_id"
+        )
 
 
 async def update_referral(
@@ -175,9 +204,14 @@ async def update_referral(
     detail: dict = {"fields": changed}
     if kind is EventKind.assigned:
         detail.update(assignee_id=str(referral.assignee_id) if referral.assignee_id else None, queue=referral.queue)
-    ReferralRepository(session).add_event(ReferralEvent(
-        referral_id=referral.id, actor=actor, kind=kind, detail=detail,
-    ))
+    ReferralRepository(session).add_event(
+        ReferralEvent(
+            referral_id=referral.id,
+            actor=actor,
+            kind=kind,
+            detail=detail,
+        )
+    )
     await session.flush()
     if any(name.startswith("patient_") or name == "service_line" for name in changed):
         # A corrected name or service line may reveal the duplicate the typo hid.
@@ -223,10 +257,19 @@ async def apply_transition(
     before = ReferralStatus(referral.status)
     _move(referral, to, reason)
     await journey.on_referral_changed(session, referral)
-    ReferralRepository(session).add_event(ReferralEvent(
-        referral_id=referral.id, actor=actor, kind=EventKind.transition, from_status=before, to_status=to,
-        reason=reason, note=note, detail=detail or {}, missing_items=missing_items or None,
-    ))
+    ReferralRepository(session).add_event(
+        ReferralEvent(
+            referral_id=referral.id,
+            actor=actor,
+            kind=EventKind.transition,
+            from_status=before,
+            to_status=to,
+            reason=reason,
+            note=note,
+            detail=detail or {},
+            missing_items=missing_items or None,
+        )
+    )
     audit.note(session, "referral.transition", "referral", referral.id, to=to.value)
     await outreach.on_transition(session, referral=referral, to=to)
     await fhir_push.on_referral_changed(session, referral=referral)
@@ -244,8 +287,7 @@ async def transition(
     missing_items: list[str] | None = None,
 ) -> Referral:
     referral = await _locked(session, referral_id, expected_version)
-    await apply_transition(session, referral, to=to, reason=reason, note=note, actor=actor,
-                           missing_items=missing_items)
+    await apply_transition(session, referral, to=to, reason=reason, note=note, actor=actor, missing_items=missing_items)
     await session.flush()
     return referral
 
@@ -263,7 +305,12 @@ async def record_contact_attempt(
     if data.outcome is not None:
         detail["outcome"] = data.outcome.value
     event = ReferralEvent(
-        referral_id=referral.id, at=now, actor=actor, kind=EventKind.contact_attempt, note=data.note, detail=detail,
+        referral_id=referral.id,
+        at=now,
+        actor=actor,
+        kind=EventKind.contact_attempt,
+        note=data.note,
+        detail=detail,
     )
     ReferralRepository(session).add_event(event)
     await session.flush()

@@ -48,8 +48,9 @@ def _patient(get: Any) -> schemas.Patient:
     values = {name: get(f"patient_{name}") for name in PATIENT_FIELDS}
     address = values.get("address")
     if address is not None:
-        values["address"] = _construct(schemas.Address, {name: address.get(name) for name in _ADDRESS_FIELDS}
-                                       | {"line": address.get("line") or []})
+        values["address"] = _construct(
+            schemas.Address, {name: address.get(name) for name in _ADDRESS_FIELDS} | {"line": address.get("line") or []}
+        )
     return _construct(schemas.Patient, values)
 
 
@@ -76,8 +77,10 @@ class CompiledRead:
     decoders: list[tuple[str, Callable[[Any], Any] | None]]
 
     def view(self, record: Any) -> schemas.Referral:
-        values = {name: (value if decode is None or value is None else decode(value))
-                  for (name, decode), value in zip(self.decoders, record, strict=True)}
+        values = {
+            name: (value if decode is None or value is None else decode(value))
+            for (name, decode), value in zip(self.decoders, record, strict=True)
+        }
         fields = {name: values[name] for name in _REFERRAL_FIELDS}
         fields["patient"] = _patient(values.__getitem__)
         return _construct(schemas.Referral, fields)

@@ -39,20 +39,30 @@ async def seasonal_factor(session: AsyncSession, end) -> float:
     """Practice-wide: the same 8 weeks a year earlier against that year's (the 52 weeks from there) weekly mean."""
     first = (await session.execute(select(func.min(F.received_at)))).scalar_one()
     year_start, year_end = end - timedelta(weeks=60), end - timedelta(weeks=8)
-    same_weeks, year_total = (await session.execute(select(
-        func.count().filter(F.received_at < end - timedelta(weeks=52)),
-        func.count(),
-    ).where(F.received_at >= year_start, F.received_at < year_end))).one()
-    return rules.seasonal_factor(same_weeks_last_year=same_weeks, year_total=year_total,
-                                 data_reaches_back=first is not None and first.date() <= year_start.date())
+    same_weeks, year_total = (
+        await session.execute(
+            select(
+                func.count().filter(F.received_at < end - timedelta(weeks=52)),
+                func.count(),
+            ).where(F.received_at >= year_start, F.received_at < year_end)
+        )
+    ).one()
+    return rules.seasonal_factor(
+        same_weeks_last_year=same_weeks,
+        year_total=year_total,
+        data_reaches_back=first is not None and first.date() <= year_start.date(),
+    )
 
 
 async def _counts(session: AsyncSession, end) -> dict[uuid.UUID, tuple[int, int]]:
     """(last 8 weeks, the 26 weeks ending 8 weeks before) per referrer."""
     split = end - timedelta(weeks=8)
     rows = await session.execute(
-        select(F.referring_provider_id, func.count().filter(F.received_at >= split),
-               func.count().filter(F.received_at < split))
+        select(
+            F.referring_provider_id,
+            func.count().filter(F.received_at >= split),
+            func.count().filter(F.received_at < split),
+        )
         .where(F.referring_provider_id.is_not(None), F.received_at >= end - timedelta(weeks=34), F.received_at < end)
         .group_by(F.referring_provider_id)
     )
@@ -60,9 +70,11 @@ async def _counts(session: AsyncSession, end) -> dict[uuid.UUID, tuple[int, int]
 
 
 def _explanation(name: str, c: rules.Cooling) -> str:
-    return (f"{name} sent {c.observed} referrals in the last 8 weeks; {c.expected:.1f} were expected "
-            f"(baseline {c.baseline:.2f} a week over the 26 weeks before, seasonal factor {c.seasonal_factor:.2f}). "
-            f"Below {c.threshold}, the 5th percentile of Poisson({c.expected:.1f}), counts as cooling.")
+    return (
+        f"{name} sent {c.observed} referrals in the last 8 weeks; {c.expected:.1f} were expected "
+        f"(baseline {c.baseline:.2f} a week over the 26 weeks before, seasonal factor {c.seasonal_factor:.2f}). "
+        f"Below {c.threshold}, the 5th percentile of Poisson({c.expected:.1f}), counts as cooling."
+    )
 
 
 async def run(session: AsyncSession, *, as_of: date | None = None) -> RunResult:
@@ -70,9 +82,12 @@ async def run(session: AsyncSession, *, as_of: date | None = None) -> RunResult:
     end = rules.end_of(as_of)
     s = await seasonal_factor(session, end)
     counts = await _counts(session, end)
-    open_episodes = {e.provider_id: e for e in (await session.execute(
-        select(CoolingEpisode).where(CoolingEpisode.closed_on.is_(None)).with_for_update()
-    )).scalars()}
+    open_episodes = {
+        e.provider_id: e
+        for e in (
+            await session.execute(select(CoolingEpisode).where(CoolingEpisode.closed_on.is_(None)).with_for_update())
+        ).scalars()
+    }
     opened = closed = 0
     for provider_id in set(counts) | set(open_episodes):
         recent, base = counts.get(provider_id, (0, 0))
@@ -89,22 +104,41 @@ async def run(session: AsyncSession, *, as_of: date | None = None) -> RunResult:
 async def _open(session: AsyncSession, provider_id: uuid.UUID, verdict: rules.Cooling, as_of: date) -> int:
     provider = await session.get(Provider, provider_id)
     owner = await session.get(ReferrerOwner, provider_id)
-    name = " ".join(p for p in (provider.prefix, provider.given_name, provider.family_name) if p) if provider else "A referrer"
+    name = (
+        " ".join(p for p in (provider.prefix, provider.given_name, provider.family_name) if p)
+        if provider
+        else "A referrer"
+    )
     episode_id = uuid7()
-    inserted = (await session.execute(
-        pg_insert(CoolingEpisode).values(
-            id=episode_id, provider_id=provider_id, opened_on=as_of, observed=verdict.observed,
-            expected=verdict.expected, baseline=verdict.baseline, seasonal_factor=verdict.seasonal_factor,
-            threshold=verdict.threshold,
-        ).on_conflict_do_nothing(index_elements=["provider_id"], index_where=CoolingEpisode.closed_on.is_(None))
-        .returning(CoolingEpisode.id)
-    )).scalar_one_or_none()
+    inserted = (
+        await session.execute(
+            pg_insert(CoolingEpisode)
+            .values(
+                id=episode_id,
+                provider_id=provider_id,
+                opened_on=as_of,
+                observed=verdict.observed,
+                expected=verdict.expected,
+                baseline=verdict.baseline,
+                seasonal_factor=verdict.seasonal_factor,
+                threshold=verdict.threshold,
+            )
+            .on_conflict_do_nothing(index_elements=["provider_id"], index_where=CoolingEpisode.closed_on.is_(None))
+            .returning(CoolingEpisode.id)
+        )
+    ).scalar_one_or_none()
     if inserted is None:
         return 0  # another run opened it first
     task = Task(
-        id=uuid7(), type=TaskType.outreach, title=f"Cooling referrer: {name}", description=_explanation(name, verdict),
-        provider_id=provider_id, assignee_id=owner.liaison_id if owner else None,
-        queue=None if owner else LIAISON_QUEUE, due_at=utcnow() + timedelta(days=2), priority=TaskPriority.high,
+        id=uuid7(),
+        type=TaskType.outreach,
+        title=f"Cooling referrer: {name}",
+        description=_explanation(name, verdict),
+        provider_id=provider_id,
+        assignee_id=owner.liaison_id if owner else None,
+        queue=None if owner else LIAISON_QUEUE,
+        due_at=utcnow() + timedelta(days=2),
+        priority=TaskPriority.high,
         status=TaskStatus.open,
     )
     session.add(task)
@@ -117,8 +151,11 @@ async def _close(session: AsyncSession, episode: CoolingEpisode, as_of: date) ->
     episode.closed_on = as_of
     if episode.task_id is not None:
         # The alert is moot once the referrer is back; a task someone already took up stays as it is.
-        await session.execute(update(Task).where(Task.id == episode.task_id, Task.status == TaskStatus.open)
-                              .values(status=TaskStatus.cancelled, version=Task.version + 1))
+        await session.execute(
+            update(Task)
+            .where(Task.id == episode.task_id, Task.status == TaskStatus.open)
+            .values(status=TaskStatus.cancelled, version=Task.version + 1)
+        )
     await session.flush()
 
 
@@ -134,8 +171,18 @@ async def open_alerts(session: AsyncSession, *, liaison_id: uuid.UUID | None) ->
     if liaison_id is not None:
         stmt = stmt.where(ReferrerOwner.liaison_id == liaison_id)
     return [
-        {"episode_id": e.id, "provider_id": e.provider_id, "name": " ".join(p for p in (prefix, given, family) if p),
-         "owner_liaison_id": owner, "opened_on": e.opened_on, "observed": e.observed, "expected": e.expected,
-         "baseline": e.baseline, "seasonal_factor": e.seasonal_factor, "threshold": e.threshold, "task_id": e.task_id}
+        {
+            "episode_id": e.id,
+            "provider_id": e.provider_id,
+            "name": " ".join(p for p in (prefix, given, family) if p),
+            "owner_liaison_id": owner,
+            "opened_on": e.opened_on,
+            "observed": e.observed,
+            "expected": e.expected,
+            "baseline": e.baseline,
+            "seasonal_factor": e.seasonal_factor,
+            "threshold": e.threshold,
+            "task_id": e.task_id,
+        }
         for e, prefix, given, family, owner in await session.execute(stmt)
     ]

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from domain.referrals.enums import DeclineReason, LeakageReason, PayerClass, ReferralSource, ReferralStatus as S, Urgency
+from domain.referrals.enums import (
+    DeclineReason,
+    LeakageReason,
+    PayerClass,
+    ReferralSource,
+    Urgency,
+)
+from domain.referrals.enums import (
+    ReferralStatus as S,
+)
 from domain.shared.crypto import normalise_for_index
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -19,9 +28,22 @@ MAX_REPORTED_ERRORS = 500
 
 REQUIRED = ("received_at", "service_line", "status", "patient_given_name", "patient_family_name", "patient_birth_date")
 OPTIONAL = (
-    "source_id", "referrer_npi", "referrer_name", "referrer_practice", "urgency", "payer_class", "payer_name",
-    "status_reason", "appointment_date", "completion_date", "status_date", "referral_source", "patient_mrn",
-    "patient_sex", "patient_phone", "actual_revenue",
+    "source_id",
+    "referrer_npi",
+    "referrer_name",
+    "referrer_practice",
+    "urgency",
+    "payer_class",
+    "payer_name",
+    "status_reason",
+    "appointment_date",
+    "completion_date",
+    "status_date",
+    "referral_source",
+    "patient_mrn",
+    "patient_sex",
+    "patient_phone",
+    "actual_revenue",
 )
 COLUMNS = REQUIRED + OPTIONAL
 REASONS = {S.declined: {r.value for r in DeclineReason} | {"incomplete"}, S.cancelled: {r.value for r in LeakageReason}}
@@ -166,14 +188,19 @@ def _check_row(row: _Row, directory: Directory, now: datetime) -> HistoryRow | N
     appointment_at = row.moment("appointment_date")
     completed_at = row.moment("completion_date")
     status_at = row.moment("status_date")
-    if status in (S.completed, S.closed) and completed_at is None and "completion_date" not in {
-        e.column for e in row.errors[before:]
-    }:
+    if (
+        status in (S.completed, S.closed)
+        and completed_at is None
+        and "completion_date" not in {e.column for e in row.errors[before:]}
+    ):
         row.fail("completion_date", f"a {status} referral needs its completion date")
     if status == S.scheduled and appointment_at is None:
         row.fail("appointment_date", "a scheduled referral needs its appointment date")
-    for column, value in (("appointment_date", appointment_at), ("completion_date", completed_at),
-                          ("status_date", status_at)):
+    for column, value in (
+        ("appointment_date", appointment_at),
+        ("completion_date", completed_at),
+        ("status_date", status_at),
+    ):
         if value is not None and received_at is not None and value.date() < received_at.date():
             row.fail(column, "is before received_at")
     birth = row.required("patient_birth_date")
@@ -193,14 +220,16 @@ def _check_row(row: _Row, directory: Directory, now: datetime) -> HistoryRow | N
         except InvalidOperation:
             row.fail("actual_revenue", f"{revenue_text!r} is not an amount")
     fields = dict(
-        source_id=row.text("source_id"), service_line=row.required("service_line", limit=100),
+        source_id=row.text("source_id"),
+        service_line=row.required("service_line", limit=100),
         urgency=row.choice("urgency", {u.value for u in Urgency}, "routine"),
         payer_class=row.choice("payer_class", {p.value for p in PayerClass}, None),
         payer_name=row.text("payer_name"),
         referral_source=row.choice("referral_source", {r.value for r in ReferralSource}, "physician"),
         given_name=row.required("patient_given_name", limit=100),
         family_name=row.required("patient_family_name", limit=100),
-        mrn=row.text("patient_mrn", limit=64), sex=row.choice("patient_sex", SEXES, None),
+        mrn=row.text("patient_mrn", limit=64),
+        sex=row.choice("patient_sex", SEXES, None),
         phone=row.text("patient_phone", limit=40),
     )
     if len(row.errors) > before or received_at is None or referrer is None or status is None or birth_date is None:
@@ -209,9 +238,18 @@ def _check_row(row: _Row, directory: Directory, now: datetime) -> HistoryRow | N
     if status_at is None:
         status_at = completed_at or appointment_at or received_at
     return HistoryRow(
-        line=row.line, received_at=received_at, provider_id=referrer[0], organization_id=referrer[1], status=final,
-        status_reason=reason, appointment_at=appointment_at, completed_at=completed_at, status_at=status_at,
-        birth_date=birth_date, actual_revenue=revenue, **fields,  # type: ignore[arg-type]
+        line=row.line,
+        received_at=received_at,
+        provider_id=referrer[0],
+        organization_id=referrer[1],
+        status=final,
+        status_reason=reason,
+        appointment_at=appointment_at,
+        completed_at=completed_at,
+        status_at=status_at,
+        birth_date=birth_date,
+        actual_revenue=revenue,
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -222,8 +260,9 @@ def _lines(data: bytes) -> Iterator[str]:
         raise FileRejected(f"The file is not UTF-8 text (byte {exc.start} is not valid).", []) from exc
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise FileRejected("The file contains a NUL byte: it is not a CSV text file.",
-                           [RowError(line, None, "contains a NUL byte")])
+        raise FileRejected(
+            "The file contains a NUL byte: it is not a CSV text file.", [RowError(line, None, "contains a NUL byte")]
+        )
     return iter(io.StringIO(text, newline=""))
 
 
@@ -232,7 +271,9 @@ def read(data: bytes, directory: Directory, *, now: datetime) -> list[HistoryRow
     if len(data) > MAX_BYTES:
         raise FileRejected(
             f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB. "
-            "Split it into smaller files.", [])
+            "Split it into smaller files.",
+            [],
+        )
     reader = csv.DictReader(_lines(data), strict=True)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:

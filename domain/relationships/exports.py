@@ -8,12 +8,36 @@ from typing import Any
 from domain.relationships.schemas import ReferrerRow, Roi, Scorecard
 
 REFERRER_COLUMNS = (
-    "provider_id", "name", "npi", "specialty", "organization_name", "volume", "prior_volume", "trend",
-    "conversion_rate", "median_days_to_appointment", "leakage_rate", "loop_closure_rate", "revenue", "score", "tier",
-    "segment", "cooling", "last_touchpoint_at", "owner_liaison_name", "as_of",
+    "provider_id",
+    "name",
+    "npi",
+    "specialty",
+    "organization_name",
+    "volume",
+    "prior_volume",
+    "trend",
+    "conversion_rate",
+    "median_days_to_appointment",
+    "leakage_rate",
+    "loop_closure_rate",
+    "revenue",
+    "score",
+    "tier",
+    "segment",
+    "cooling",
+    "last_touchpoint_at",
+    "owner_liaison_name",
+    "as_of",
 )
-SCORECARD_COLUMNS = ("month", "volume", "conversion_rate", "median_days_to_appointment", "leakage_rate",
-                     "loop_closure_rate", "revenue")
+SCORECARD_COLUMNS = (
+    "month",
+    "volume",
+    "conversion_rate",
+    "median_days_to_appointment",
+    "leakage_rate",
+    "loop_closure_rate",
+    "revenue",
+)
 ROI_COLUMNS = ("program_id", "name", "cost", "attributed_referrals", "attributed_revenue", "roi")
 
 

@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit
-from domain.referrals.enums import AppointmentStatus, EventKind, ReferralStatus as S
+from domain.referrals.enums import AppointmentStatus, EventKind
+from domain.referrals.enums import ReferralStatus as S
+from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.relationships import csvfile, snapshot
 from domain.relationships.csvfile import FileRejected, HistoryRow
-from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.relationships.errors import ImportRejected
 from domain.relationships.models import ReferralRevenue
 from domain.relationships.repository import ImportRepository
@@ -49,21 +50,45 @@ def _milestones(row: HistoryRow) -> dict[str, datetime | None]:
 
 def _referral_values(row: HistoryRow, now: datetime) -> dict:
     return {
-        "id": uuid7(), "created_at": now, "updated_at": now, "version": 1,
-        "source_system": SOURCE_SYSTEM if row.source_id else None, "source_identifier": row.source_id,
-        "source_channel": "staff", "referral_source": row.referral_source,
-        "patient_given_name": row.given_name, "patient_family_name": row.family_name,
-        "patient_birth_date": row.birth_date, "patient_sex": row.sex, "patient_phone": row.phone,
-        "patient_email": None, "patient_address": None, "patient_mrn": row.mrn, "patient_notes": None,
+        "id": uuid7(),
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "source_system": SOURCE_SYSTEM if row.source_id else None,
+        "source_identifier": row.source_id,
+        "source_channel": "staff",
+        "referral_source": row.referral_source,
+        "patient_given_name": row.given_name,
+        "patient_family_name": row.family_name,
+        "patient_birth_date": row.birth_date,
+        "patient_sex": row.sex,
+        "patient_phone": row.phone,
+        "patient_email": None,
+        "patient_address": None,
+        "patient_mrn": row.mrn,
+        "patient_notes": None,
         "patient_mrn_index": blind_index(row.mrn),
         "patient_name_dob_index": blind_index(row.family_name, row.given_name, row.birth_date.isoformat()),
-        "referring_provider_id": row.provider_id, "referring_organization_id": row.organization_id,
-        "receiving_provider_id": None, "service_line": row.service_line, "specialty_code": None,
-        "specialty_display": None, "urgency": row.urgency, "reason": None, "icd10_codes": [],
-        "payer_name": row.payer_name, "payer_class": row.payer_class, "location_preference": None,
-        "status": row.status.value, "status_reason": row.status_reason, "assignee_id": None, "queue": None,
-        "received_at": row.received_at, **_milestones(row),
-        "no_show_count": 1 if row.appointment_at is not None and _appointment_status(row) is AppointmentStatus.noshow
+        "referring_provider_id": row.provider_id,
+        "referring_organization_id": row.organization_id,
+        "receiving_provider_id": None,
+        "service_line": row.service_line,
+        "specialty_code": None,
+        "specialty_display": None,
+        "urgency": row.urgency,
+        "reason": None,
+        "icd10_codes": [],
+        "payer_name": row.payer_name,
+        "payer_class": row.payer_class,
+        "location_preference": None,
+        "status": row.status.value,
+        "status_reason": row.status_reason,
+        "assignee_id": None,
+        "queue": None,
+        "received_at": row.received_at,
+        **_milestones(row),
+        "no_show_count": 1
+        if row.appointment_at is not None and _appointment_status(row) is AppointmentStatus.noshow
         else 0,
     }
 
@@ -80,9 +105,17 @@ def _timeline(row: HistoryRow, value: dict, *, actor: str, import_id) -> list[di
     ids = sorted(uuid7() for _ in moves)  # same instant: the later move still sorts last
     detail = {"import_id": str(import_id), "line": row.line}
     return [
-        {"id": event_id, "referral_id": value["id"], "at": at, "actor": actor, "kind": kind.value,
-         "from_status": None if n == 0 else moves[n - 1][0].value, "to_status": status.value,
-         "reason": row.status_reason if status in (S.declined, S.cancelled) else None, "detail": detail}
+        {
+            "id": event_id,
+            "referral_id": value["id"],
+            "at": at,
+            "actor": actor,
+            "kind": kind.value,
+            "from_status": None if n == 0 else moves[n - 1][0].value,
+            "to_status": status.value,
+            "reason": row.status_reason if status in (S.declined, S.cancelled) else None,
+            "detail": detail,
+        }
         for n, (event_id, (status, at, kind)) in enumerate(zip(ids, moves, strict=True))
     ]
 
@@ -122,16 +155,24 @@ async def import_referrals(
     now = utcnow()
     done = len(rows) - len(fresh)
     for start in range(0, len(fresh), BATCH):
-        batch = fresh[start:start + BATCH]
+        batch = fresh[start : start + BATCH]
         values = [_referral_values(row, now) for row in batch]
         await repo.copy(Referral, values)
         events, appointments, revenue = [], [], []
         for row, value in zip(batch, values, strict=True):
             events += _timeline(row, value, actor=actor, import_id=import_id)
             if row.appointment_at is not None:
-                appointments.append({"id": uuid7(), "referral_id": value["id"], "start": row.appointment_at,
-                                     "status": _appointment_status(row).value, "created_at": row.received_at,
-                                     "updated_at": now, "version": 1})
+                appointments.append(
+                    {
+                        "id": uuid7(),
+                        "referral_id": value["id"],
+                        "start": row.appointment_at,
+                        "status": _appointment_status(row).value,
+                        "created_at": row.received_at,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
             if row.actual_revenue is not None:
                 revenue.append({"referral_id": value["id"], "amount": row.actual_revenue})
         for model, children in ((ReferralEvent, events), (Appointment, appointments), (ReferralRevenue, revenue)):

@@ -25,8 +25,8 @@ async def assign(session: AsyncSession, *, provider_id: uuid.UUID, liaison_id: u
             raise InvalidInput("liaison_id must be an active liaison (or admin) user.", field="body.liaison_id")
         now = utcnow()
         await session.execute(
-            pg_insert(ReferrerOwner).values(provider_id=provider_id, liaison_id=liaison_id, created_at=now,
-                                            updated_at=now)
+            pg_insert(ReferrerOwner)
+            .values(provider_id=provider_id, liaison_id=liaison_id, created_at=now, updated_at=now)
             .on_conflict_do_update(index_elements=["provider_id"], set_={"liaison_id": liaison_id, "updated_at": now})
         )
     audit.note(session, "referrer.assign", "provider", provider_id, liaison_id=str(liaison_id) if liaison_id else None)
@@ -34,8 +34,11 @@ async def assign(session: AsyncSession, *, provider_id: uuid.UUID, liaison_id: u
 
 async def owner(session: AsyncSession, provider_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
     """The owning liaison's id and name."""
-    stmt = (select(User.id, User.full_name).join(ReferrerOwner, ReferrerOwner.liaison_id == User.id)
-            .where(ReferrerOwner.provider_id == provider_id))
+    stmt = (
+        select(User.id, User.full_name)
+        .join(ReferrerOwner, ReferrerOwner.liaison_id == User.id)
+        .where(ReferrerOwner.provider_id == provider_id)
+    )
     row = (await session.execute(stmt)).first()
     return (row.id, row.full_name) if row else None
 

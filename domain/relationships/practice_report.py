@@ -57,14 +57,23 @@ async def preview(session: AsyncSession, *, organization_id: uuid.UUID, month: d
     start, end = month_bounds(month)
     figures = await PracticeReportRepository(session).figures(organization_id, start=start, end=end)
     label = start.strftime("%B %Y")
-    text = (f"{organization.name}, {label}: you sent us {figures.sent} referrals; {figures.seen} of your patients "
-            f"were seen; the median wait to a first appointment was {wait_words(figures.median_days)}; we sent "
-            f"{figures.notes} visit summaries back.")
-    return PracticeReport(organization_id=organization_id, name=organization.name, month=start.date(),
-                          referrals_sent=figures.sent, patients_seen=figures.seen,
-                          median_days_to_appointment=figures.median_days, loop_closure_notes_sent=figures.notes,
-                          opted_out=organization.monthly_report_opt_out, channel=channel_for(organization),
-                          text=text)
+    text = (
+        f"{organization.name}, {label}: you sent us {figures.sent} referrals; {figures.seen} of your patients "
+        f"were seen; the median wait to a first appointment was {wait_words(figures.median_days)}; we sent "
+        f"{figures.notes} visit summaries back."
+    )
+    return PracticeReport(
+        organization_id=organization_id,
+        name=organization.name,
+        month=start.date(),
+        referrals_sent=figures.sent,
+        patients_seen=figures.seen,
+        median_days_to_appointment=figures.median_days,
+        loop_closure_notes_sent=figures.notes,
+        opted_out=organization.monthly_report_opt_out,
+        channel=channel_for(organization),
+        text=text,
+    )
 
 
 def first_business_day(calendar: Calendar, month: date) -> date:
@@ -120,16 +129,22 @@ async def queue_reports(session: AsyncSession, *, calendar: Calendar, now: datet
     # Queued early on the day, it waits for the day's opening; later, it goes now.
     not_before = max(now, spans[0][0]) if spans and today == first else now
     queued = unreachable = 0
-    for organization in await PracticeReportRepository(session).due(start=start, end=end, key_prefix=KEY_PREFIX,
-                                                                     month_label=f"{month:%Y-%m}"):
+    for organization in await PracticeReportRepository(session).due(
+        start=start, end=end, key_prefix=KEY_PREFIX, month_label=f"{month:%Y-%m}"
+    ):
         channel = channel_for(organization)
         if channel is None:
             unreachable += 1
             continue
         message = await add_message(
-            session, channel=channel.value, kind=MessageKind.practice_report.value, recipient_type="organization",
-            recipient_id=organization.id, payload={"organization_id": str(organization.id), "month": f"{month:%Y-%m}"},
-            idempotency_key=idempotency_key(organization.id, month), not_before=not_before,
+            session,
+            channel=channel.value,
+            kind=MessageKind.practice_report.value,
+            recipient_type="organization",
+            recipient_id=organization.id,
+            payload={"organization_id": str(organization.id), "month": f"{month:%Y-%m}"},
+            idempotency_key=idempotency_key(organization.id, month),
+            not_before=not_before,
         )
         queued += message is not None
     return ReportRun(month=month, queued=queued, unreachable=unreachable)

@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, Table, any_, bindparam, cast, func, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.types import TypeDecorator
 
 from domain.analytics.models import ReferralFact
 from domain.providers.models import Affiliation, Organization, Provider
@@ -32,8 +31,9 @@ class ImportRepository(Repository[ReferralImport]):
 
     async def directory(self) -> Directory:
         stmt = (
-            select(Provider.id, Provider.npi, Provider.given_name, Provider.family_name, Organization.id,
-                   Organization.name)
+            select(
+                Provider.id, Provider.npi, Provider.given_name, Provider.family_name, Organization.id, Organization.name
+            )
             .outerjoin(Affiliation, Affiliation.provider_id == Provider.id)
             .outerjoin(Organization, Organization.id == Affiliation.organization_id)
             .where(Provider.status != "merged")
@@ -50,8 +50,15 @@ class ImportRepository(Repository[ReferralImport]):
     async def claim(self, *, import_id: uuid.UUID, file_hash: str, filename: str | None, actor: str, rows: int) -> bool:
         stmt = (
             pg_insert(ReferralImport)
-            .values(id=import_id, file_hash=file_hash, filename=(filename or "")[:300] or None, rows=rows, loaded=0,
-                    skipped=0, imported_by=actor)
+            .values(
+                id=import_id,
+                file_hash=file_hash,
+                filename=(filename or "")[:300] or None,
+                rows=rows,
+                loaded=0,
+                skipped=0,
+                imported_by=actor,
+            )
             .on_conflict_do_nothing(index_elements=["file_hash"])
             .returning(ReferralImport.id)
         )
@@ -106,11 +113,15 @@ class FiguresRepository:
         from domain.relationships.models import CoolingEpisode, ReferrerFigures, ReferrerOwner, Touchpoint
 
         first_org = (
-            select(Affiliation.organization_id).where(Affiliation.provider_id == Provider.id)
-            .order_by(Affiliation.created_at).limit(1).scalar_subquery()
+            select(Affiliation.organization_id)
+            .where(Affiliation.provider_id == Provider.id)
+            .order_by(Affiliation.created_at)
+            .limit(1)
+            .scalar_subquery()
         )
         cooling = (
-            select(CoolingEpisode.id).where(CoolingEpisode.provider_id == Provider.id, CoolingEpisode.closed_on.is_(None))
+            select(CoolingEpisode.id)
+            .where(CoolingEpisode.provider_id == Provider.id, CoolingEpisode.closed_on.is_(None))
             .exists()
         )
         last_touch = (
@@ -118,10 +129,20 @@ class FiguresRepository:
         )
         specialty = Provider.specialties[0]["display"].astext
         stmt = (
-            select(ReferrerFigures, Provider.id.label("provider_id"), Provider.given_name, Provider.family_name,
-                   Provider.prefix, Provider.npi, specialty.label("specialty"), first_org.label("organization_id"),
-                   cooling.label("cooling"), last_touch.label("last_touchpoint_at"),
-                   ReferrerOwner.liaison_id.label("owner_liaison_id"), User.full_name.label("owner_liaison_name"))
+            select(
+                ReferrerFigures,
+                Provider.id.label("provider_id"),
+                Provider.given_name,
+                Provider.family_name,
+                Provider.prefix,
+                Provider.npi,
+                specialty.label("specialty"),
+                first_org.label("organization_id"),
+                cooling.label("cooling"),
+                last_touch.label("last_touchpoint_at"),
+                ReferrerOwner.liaison_id.label("owner_liaison_id"),
+                User.full_name.label("owner_liaison_name"),
+            )
             .join(Provider, Provider.id == ReferrerFigures.subject_id)
             .outerjoin(ReferrerOwner, ReferrerOwner.provider_id == Provider.id)
             .outerjoin(User, User.id == ReferrerOwner.liaison_id)
@@ -138,9 +159,11 @@ class FiguresRepository:
         if filters.specialty:
             stmt = stmt.where(func.lower(specialty).contains(filters.specialty.lower()))
         if filters.organization_id is not None:
-            stmt = stmt.where(select(Affiliation.id).where(
-                Affiliation.provider_id == Provider.id, Affiliation.organization_id == filters.organization_id
-            ).exists())
+            stmt = stmt.where(
+                select(Affiliation.id)
+                .where(Affiliation.provider_id == Provider.id, Affiliation.organization_id == filters.organization_id)
+                .exists()
+            )
         if filters.provider_ids is not None:
             stmt = stmt.where(Provider.id.in_(filters.provider_ids))
         return stmt
@@ -178,28 +201,39 @@ class PracticeReportRepository:
     async def figures(self, organization_id: uuid.UUID, *, start: datetime, end: datetime) -> PracticeMonth:
         F = ReferralFact
         mine = F.referring_organization_id == organization_id
-        sent, median_days = (await self.session.execute(
-            select(func.count(), func.percentile_cont(0.5).within_group(F.appointment_days))
-            .where(mine, F.received_at >= start, F.received_at < end)
-        )).one()
-        seen = (await self.session.execute(select(func.count()).where(
-            mine, F.completed_at >= start, F.completed_at < end))).scalar_one()
-        notes = (await self.session.execute(select(func.count()).where(
-            mine, F.closed_at >= start, F.closed_at < end))).scalar_one()
+        sent, median_days = (
+            await self.session.execute(
+                select(func.count(), func.percentile_cont(0.5).within_group(F.appointment_days)).where(
+                    mine, F.received_at >= start, F.received_at < end
+                )
+            )
+        ).one()
+        seen = (
+            await self.session.execute(select(func.count()).where(mine, F.completed_at >= start, F.completed_at < end))
+        ).scalar_one()
+        notes = (
+            await self.session.execute(select(func.count()).where(mine, F.closed_at >= start, F.closed_at < end))
+        ).scalar_one()
         return PracticeMonth(sent=sent, seen=seen, median_days=median_days, notes=notes)
 
     async def due(self, *, start: datetime, end: datetime, key_prefix: str, month_label: str) -> list[Organization]:
         """Outside practices that sent referrals in [start, end), have not opted out, and whose report
         for the month is not in the outbox yet."""
         F = ReferralFact
-        sent = select(F.referral_id).where(F.referring_organization_id == Organization.id,
-                                           F.received_at >= start, F.received_at < end)
+        sent = select(F.referral_id).where(
+            F.referring_organization_id == Organization.id, F.received_at >= start, F.received_at < end
+        )
         queued = select(OutboxMessage.id).where(
-            OutboxMessage.idempotency_key == func.concat(key_prefix, cast(Organization.id, String), ":", month_label))
+            OutboxMessage.idempotency_key == func.concat(key_prefix, cast(Organization.id, String), ":", month_label)
+        )
         stmt = (
             select(Organization)
-            .where(Organization.internal.is_(False), Organization.monthly_report_opt_out.is_(False),
-                   sent.exists(), ~queued.exists())
+            .where(
+                Organization.internal.is_(False),
+                Organization.monthly_report_opt_out.is_(False),
+                sent.exists(),
+                ~queued.exists(),
+            )
             .order_by(Organization.id)
         )
         return list((await self.session.execute(stmt)).scalars())

@@ -62,15 +62,22 @@ def _joined() -> Any:
 
 
 async def period_counts(
-    session: AsyncSession, *, kind: str, window: Window, subject_ids: list[uuid.UUID] | None = None,
+    session: AsyncSession,
+    *,
+    kind: str,
+    window: Window,
+    subject_ids: list[uuid.UUID] | None = None,
     service_line: str | None = None,
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The period's figures and `prior_volume` (the same length just before), in one scan."""
     group = GROUP_COLUMN[kind]
     prior = Window(window.start - (window.end - window.start), window.start)
     stmt = (
-        select(group.label("subject_id"), *period_columns(window),
-               func.count().filter(prior.has(F.c.received_at)).label("prior_volume"))
+        select(
+            group.label("subject_id"),
+            *period_columns(window),
+            func.count().filter(prior.has(F.c.received_at)).label("prior_volume"),
+        )
         .select_from(_joined())
         .where(group.is_not(None), Window(prior.start, window.end).has(F.c.received_at))
         .group_by(group)
@@ -82,9 +89,7 @@ async def period_counts(
     return {row["subject_id"]: dict(row) for row in (await session.execute(stmt)).mappings()}
 
 
-async def monthly_counts(
-    session: AsyncSession, *, provider_id: uuid.UUID, window: Window
-) -> dict[Any, dict[str, Any]]:
+async def monthly_counts(session: AsyncSession, *, provider_id: uuid.UUID, window: Window) -> dict[Any, dict[str, Any]]:
     """One referrer's period figures by calendar month (UTC) of receipt."""
     month = func.date_trunc("month", F.c.received_at.op("AT TIME ZONE")(literal("UTC")))
     stmt = (
@@ -97,7 +102,12 @@ async def monthly_counts(
 
 
 async def year_counts(
-    session: AsyncSession, *, kind: str, end: datetime, months_from: datetime, months_to: datetime,
+    session: AsyncSession,
+    *,
+    kind: str,
+    end: datetime,
+    months_from: datetime,
+    months_to: datetime,
     strategic_lines: list[str],
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """Everything the snapshot needs from the 365 days before `end`, one row per subject."""
@@ -107,8 +117,9 @@ async def year_counts(
     prior = Window(end - timedelta(days=180), end - timedelta(days=90))
     received = F.c.received_at
     weeks = [
-        func.count().filter(Window(end - timedelta(weeks=SPARK_WEEKS - i), end - timedelta(weeks=SPARK_WEEKS - 1 - i))
-                            .has(received))
+        func.count().filter(
+            Window(end - timedelta(weeks=SPARK_WEEKS - i), end - timedelta(weeks=SPARK_WEEKS - 1 - i)).has(received)
+        )
         for i in range(SPARK_WEEKS)
     ]
     month = func.date_trunc("month", received.op("AT TIME ZONE")(literal("UTC")))
@@ -123,7 +134,8 @@ async def year_counts(
             func.count().filter(received < end - timedelta(days=182)).label("prior_6"),
             func.count().filter(F.c.service_line.in_(strategic_lines or [""])).label("strategic"),
             func.count().filter(received >= end - timedelta(days=180)).label("last_180"),
-            func.count(func.distinct(month)).filter(and_(received >= months_from, received < months_to))
+            func.count(func.distinct(month))
+            .filter(and_(received >= months_from, received < months_to))
             .label("months"),
             func.json_build_array(*weeks).label("weekly"),
         )

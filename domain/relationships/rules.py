@@ -6,8 +6,8 @@ window "the N days before D" is [end - N days, end) with end = D + 1 day at 00:0
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 
 import numpy as np
 from scipy.stats import percentileofscore, poisson
@@ -110,8 +110,14 @@ def cooling(*, last_8_weeks: int, baseline_weeks_count: int, s: float) -> Coolin
     baseline = baseline_weeks_count / 26
     expected = 8 * baseline * s
     threshold = int(poisson.ppf(COOLING_QUANTILE, expected)) if expected > 0 else 0
-    return Cooling(observed=last_8_weeks, expected=expected, baseline=baseline, seasonal_factor=s,
-                   threshold=threshold, eligible=baseline >= COOLING_MIN_BASELINE)
+    return Cooling(
+        observed=last_8_weeks,
+        expected=expected,
+        baseline=baseline,
+        seasonal_factor=s,
+        threshold=threshold,
+        eligible=baseline >= COOLING_MIN_BASELINE,
+    )
 
 
 def concentration(volumes: list[int], share: float = 0.8) -> int:

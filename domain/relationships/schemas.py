@@ -254,7 +254,8 @@ class PracticeReport(Schema):
     opted_out: bool = Field(description="The practice asked not to receive the report: it is not sent.")
     channel: Literal["email", "sms"] | None = Field(
         description="How the report goes out: the preferred method when the practice has an address for it; null "
-        "when it has neither an email address nor a text number (the report cannot be sent).")
+        "when it has neither an email address nor a text number (the report cannot be sent)."
+    )
     text: str
 
 

@@ -21,14 +21,30 @@ from domain.relationships.filters import ReferrerFilters
 from domain.relationships.models import ReferrerFigures
 from domain.relationships.repository import FiguresRepository
 from domain.relationships.schemas import (
-    Concentration, ConcentrationReferrer, Figures, OrganizationRow, ReferrerRow, Scorecard, ScorecardPoint, Standing,
+    Concentration,
+    ConcentrationReferrer,
+    Figures,
+    OrganizationRow,
+    ReferrerRow,
+    Scorecard,
+    ScorecardPoint,
+    Standing,
 )
 from domain.relationships.snapshot import period_figures
 from domain.shared.clock import utcnow
 from domain.shared.errors import InvalidInput, NotFound
 
-FIGURE_SORTS = ("volume", "prior_volume", "conversion_rate", "median_days_to_appointment", "leakage_rate",
-                "loop_closure_rate", "revenue", "score", "trend")
+FIGURE_SORTS = (
+    "volume",
+    "prior_volume",
+    "conversion_rate",
+    "median_days_to_appointment",
+    "leakage_rate",
+    "loop_closure_rate",
+    "revenue",
+    "score",
+    "trend",
+)
 SORTS = (*FIGURE_SORTS, "name", "last_touchpoint_at")
 
 
@@ -68,14 +84,29 @@ def _name(row: Any) -> str:
 
 
 def _standing(figures: ReferrerFigures, cooling: bool) -> dict[str, Any]:
-    return {"as_of": figures.as_of, "score": figures.score, "tier": figures.tier, "segment": figures.segment,
-            "cooling": cooling, "weekly": figures.weekly}
+    return {
+        "as_of": figures.as_of,
+        "score": figures.score,
+        "tier": figures.tier,
+        "segment": figures.segment,
+        "cooling": cooling,
+        "weekly": figures.weekly,
+    }
 
 
 def _snapshot_figures(f: ReferrerFigures) -> dict[str, Any]:
-    return {name: getattr(f, name) for name in (
-        "volume", "prior_volume", "conversion_rate", "median_days_to_appointment", "leakage_rate",
-        "loop_closure_rate", "trend")} | {"revenue": float(f.revenue)}
+    return {
+        name: getattr(f, name)
+        for name in (
+            "volume",
+            "prior_volume",
+            "conversion_rate",
+            "median_days_to_appointment",
+            "leakage_rate",
+            "loop_closure_rate",
+            "trend",
+        )
+    } | {"revenue": float(f.revenue)}
 
 
 def _live_figures(current: dict | None, prior: dict | None) -> dict[str, Any]:
@@ -89,7 +120,11 @@ def _sort_key(sort: str, descending: bool):
         if isinstance(value, str):
             value = value.lower()
         # Nulls last whichever the direction.
-        return (value is None, (-value if descending and isinstance(value, (int, float)) else value) if value is not None else 0)
+        return (
+            value is None,
+            (-value if descending and isinstance(value, (int, float)) else value) if value is not None else 0,
+        )
+
     return key
 
 
@@ -99,23 +134,32 @@ def _page(items: list[dict[str, Any]], *, sort: str, descending: bool, offset: i
         ordered = present + [i for i in items if i[sort] is None]
     else:
         ordered = sorted(items, key=lambda i: (*_sort_key(sort, descending)(i), str(i["id"])))
-    page = ordered[offset:offset + limit]
+    page = ordered[offset : offset + limit]
     return page, (_cursor(offset + limit) if offset + limit < len(ordered) else None)
 
 
-async def _period(session: AsyncSession, *, kind: str, start: datetime, end: datetime, service_line: str | None,
-                  ids: list[uuid.UUID]) -> tuple[dict, dict]:
+async def _period(
+    session: AsyncSession, *, kind: str, start: datetime, end: datetime, service_line: str | None, ids: list[uuid.UUID]
+) -> tuple[dict, dict]:
     """(current figures, prior volumes) per subject; a subject with none in the period is left out of current."""
-    counts = await rollups.period_counts(session, kind=kind, window=rollups.Window(start, end), subject_ids=ids,
-                                         service_line=service_line)
+    counts = await rollups.period_counts(
+        session, kind=kind, window=rollups.Window(start, end), subject_ids=ids, service_line=service_line
+    )
     current = {k: v for k, v in counts.items() if v["volume"] > 0}
     prior = {k: {"volume": v["prior_volume"]} for k, v in counts.items()}
     return current, prior
 
 
 async def list_referrers(
-    session: AsyncSession, *, filters: ReferrerFilters, start: datetime | None, end: datetime | None,
-    sort: str, descending: bool, limit: int, cursor: str | None,
+    session: AsyncSession,
+    *,
+    filters: ReferrerFilters,
+    start: datetime | None,
+    end: datetime | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[list[ReferrerRow], str | None]:
     repo = FiguresRepository(session)
     stmt = repo.referrers_query(filters=filters)
@@ -133,46 +177,69 @@ async def list_referrers(
     by_id = {r.provider_id: r for r in rows}
     if live:
         start, end = period(start, end, default_days=90)
-        current, prior = await _period(session, kind="provider", start=start, end=end,
-                                       service_line=filters.service_line, ids=list(by_id))
+        current, prior = await _period(
+            session, kind="provider", start=start, end=end, service_line=filters.service_line, ids=list(by_id)
+        )
         if filters.service_line is not None:
             by_id = {k: v for k, v in by_id.items() if k in current}
         figures = {k: _live_figures(current.get(k), prior.get(k)) for k in by_id}
     else:
         figures = {k: _snapshot_figures(r.ReferrerFigures) for k, r in by_id.items()}
-    items = [{"id": k, "name": _name(r), "last_touchpoint_at": r.last_touchpoint_at, **figures[k]} for k, r in by_id.items()]
+    items = [
+        {"id": k, "name": _name(r), "last_touchpoint_at": r.last_touchpoint_at, **figures[k]} for k, r in by_id.items()
+    ]
     page, next_cursor = _page(items, sort=sort, descending=descending, offset=offset, limit=limit)
-    names = await repo.organization_names([by_id[i["id"]].organization_id for i in page if by_id[i["id"]].organization_id])
+    names = await repo.organization_names(
+        [by_id[i["id"]].organization_id for i in page if by_id[i["id"]].organization_id]
+    )
     return [_referrer_row(by_id[i["id"]], figures[i["id"]], names) for i in page], next_cursor
 
 
 def _referrer_row(r: Any, figures: dict[str, Any], names: dict[uuid.UUID, str]) -> ReferrerRow:
     return ReferrerRow(
-        provider_id=r.provider_id, name=_name(r), npi=r.npi, specialty=r.specialty, organization_id=r.organization_id,
-        organization_name=names.get(r.organization_id), last_touchpoint_at=r.last_touchpoint_at,
-        owner_liaison_id=r.owner_liaison_id, owner_liaison_name=r.owner_liaison_name,
-        **figures, **_standing(r.ReferrerFigures, r.cooling),
+        provider_id=r.provider_id,
+        name=_name(r),
+        npi=r.npi,
+        specialty=r.specialty,
+        organization_id=r.organization_id,
+        organization_name=names.get(r.organization_id),
+        last_touchpoint_at=r.last_touchpoint_at,
+        owner_liaison_id=r.owner_liaison_id,
+        owner_liaison_name=r.owner_liaison_name,
+        **figures,
+        **_standing(r.ReferrerFigures, r.cooling),
     )
 
 
 async def list_organizations(
-    session: AsyncSession, *, start: datetime | None, end: datetime | None, sort: str, descending: bool, limit: int,
+    session: AsyncSession,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    sort: str,
+    descending: bool,
+    limit: int,
     cursor: str | None,
 ) -> tuple[list[OrganizationRow], str | None]:
     rows = (await session.execute(FiguresRepository(session).organizations_query())).all()
     by_id = {r.organization_id: r for r in rows}
     if start is not None or end is not None:
         start, end = period(start, end, default_days=90)
-        current, prior = await _period(session, kind="organization", start=start, end=end, service_line=None,
-                                       ids=list(by_id))
+        current, prior = await _period(
+            session, kind="organization", start=start, end=end, service_line=None, ids=list(by_id)
+        )
         figures = {k: _live_figures(current.get(k), prior.get(k)) for k in by_id}
     else:
         figures = {k: _snapshot_figures(r.ReferrerFigures) for k, r in by_id.items()}
     items = [{"id": k, "name": r.name, "last_touchpoint_at": None, **figures[k]} for k, r in by_id.items()]
     page, next_cursor = _page(items, sort=sort, descending=descending, offset=_offset(cursor), limit=limit)
     return [
-        OrganizationRow(organization_id=i["id"], name=i["name"], **figures[i["id"]],
-                        **_standing(by_id[i["id"]].ReferrerFigures, False))
+        OrganizationRow(
+            organization_id=i["id"],
+            name=i["name"],
+            **figures[i["id"]],
+            **_standing(by_id[i["id"]].ReferrerFigures, False),
+        )
         for i in page
     ], next_cursor
 
@@ -185,8 +252,9 @@ def _months(start: datetime, end: datetime) -> list[datetime]:
     return months
 
 
-async def scorecard(session: AsyncSession, *, provider_id: uuid.UUID, start: datetime | None,
-                    end: datetime | None) -> Scorecard:
+async def scorecard(
+    session: AsyncSession, *, provider_id: uuid.UUID, start: datetime | None, end: datetime | None
+) -> Scorecard:
     provider = await session.get(Provider, provider_id)
     if provider is None:
         raise NotFound("Provider", provider_id)
@@ -199,39 +267,69 @@ async def scorecard(session: AsyncSession, *, provider_id: uuid.UUID, start: dat
     for month in _months(start, end):
         counts = monthly.get(month.date())
         series.append(ScorecardPoint(month=month.date(), **_live_figures(counts, None)))
-    snap = (await session.execute(FiguresRepository(session).referrers_query(
-        filters=ReferrerFilters(provider_ids=[provider_id])))).first()
-    standing = _standing(snap.ReferrerFigures, snap.cooling) if snap else {
-        "as_of": None, "score": None, "tier": None, "segment": None, "cooling": False, "weekly": []}
+    snap = (
+        await session.execute(
+            FiguresRepository(session).referrers_query(filters=ReferrerFilters(provider_ids=[provider_id]))
+        )
+    ).first()
+    standing = (
+        _standing(snap.ReferrerFigures, snap.cooling)
+        if snap
+        else {"as_of": None, "score": None, "tier": None, "segment": None, "cooling": False, "weekly": []}
+    )
     owned_by = await owners.owner(session, provider_id)
-    return Scorecard(provider_id=provider_id, name=_name(provider), start=start, end=end,
-                     figures=Figures(**_live_figures(current.get(provider_id), prior.get(provider_id))),
-                     standing=Standing(**standing), series=series,
-                     owner_liaison_id=owned_by[0] if owned_by else None,
-                     owner_liaison_name=owned_by[1] if owned_by else None)
+    return Scorecard(
+        provider_id=provider_id,
+        name=_name(provider),
+        start=start,
+        end=end,
+        figures=Figures(**_live_figures(current.get(provider_id), prior.get(provider_id))),
+        standing=Standing(**standing),
+        series=series,
+        owner_liaison_id=owned_by[0] if owned_by else None,
+        owner_liaison_name=owned_by[1] if owned_by else None,
+    )
 
 
 async def concentration(session: AsyncSession, *, start: datetime | None, end: datetime | None) -> Concentration:
     start, end = period(start, end, default_days=90)
     F = ReferralFact
-    counts = (await session.execute(
-        select(F.referring_provider_id, func.count()).where(
-            F.referring_provider_id.is_not(None), F.received_at >= start, F.received_at < end
-        ).group_by(F.referring_provider_id)
-    )).all()
-    active = (await session.execute(
-        select(func.count(func.distinct(F.referring_provider_id))).where(
-            F.referring_provider_id.is_not(None), F.received_at >= end - timedelta(days=365), F.received_at < end)
-    )).scalar_one()
+    counts = (
+        await session.execute(
+            select(F.referring_provider_id, func.count())
+            .where(F.referring_provider_id.is_not(None), F.received_at >= start, F.received_at < end)
+            .group_by(F.referring_provider_id)
+        )
+    ).all()
+    active = (
+        await session.execute(
+            select(func.count(func.distinct(F.referring_provider_id))).where(
+                F.referring_provider_id.is_not(None), F.received_at >= end - timedelta(days=365), F.received_at < end
+            )
+        )
+    ).scalar_one()
     volumes = sorted(((n, pid) for pid, n in counts), key=lambda x: (-x[0], str(x[1])))
     top_count = rules.concentration([n for n, _ in volumes])
     total = sum(n for n, _ in volumes)
-    names = {p.id: _name(p) for p in (await session.execute(
-        select(Provider).where(Provider.id.in_([pid for _, pid in volumes[:top_count]])))).scalars()}
+    names = {
+        p.id: _name(p)
+        for p in (
+            await session.execute(select(Provider).where(Provider.id.in_([pid for _, pid in volumes[:top_count]])))
+        ).scalars()
+    }
     top, running = [], 0
     for n, pid in volumes[:top_count]:
         running += n
-        top.append(ConcentrationReferrer(provider_id=pid, name=names.get(pid, ""), volume=n,
-                                         cumulative_share=running / total))
-    return Concentration(start=start, end=end, volume=total, referrers=len(volumes), active_referrers=active,
-                         top_count=top_count, top_share_of_active=(top_count / active) if active else None, top=top)
+        top.append(
+            ConcentrationReferrer(provider_id=pid, name=names.get(pid, ""), volume=n, cumulative_share=running / total)
+        )
+    return Concentration(
+        start=start,
+        end=end,
+        volume=total,
+        referrers=len(volumes),
+        active_referrers=active,
+        top_count=top_count,
+        top_share_of_active=(top_count / active) if active else None,
+        top=top,
+    )

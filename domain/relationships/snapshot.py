@@ -49,7 +49,11 @@ async def refresh(session: AsyncSession, *, as_of: date | None = None) -> int:
     for kind in KINDS:
         firsts = await rollups.first_received(session, kind=kind)
         year = await rollups.year_counts(
-            session, kind=kind, end=end, months_from=rules.month_start(as_of, 6), months_to=rules.month_start(as_of),
+            session,
+            kind=kind,
+            end=end,
+            months_from=rules.month_start(as_of, 6),
+            months_to=rules.month_start(as_of),
             strategic_lines=config.strategic_service_lines,
         )
         active = [subject for subject in firsts if year.get(subject, {}).get("year_volume", 0) > 0]
@@ -70,19 +74,30 @@ async def refresh(session: AsyncSession, *, as_of: date | None = None) -> int:
             y = year.get(subject)
             score = scores.get(subject)
             figures = period_figures(y, y["prior_volume"] if y else 0)
-            rows.append({
-                "subject_kind": kind, "subject_id": subject, "as_of": as_of, "computed_at": now,
-                **figures, "prior_volume": figures["prior_volume"] or 0,
-                "weekly": list(y["weekly"]) if y else [0] * rollups.SPARK_WEEKS,
-                "score": None if score is None else round(score, 4), "tier": rules.tier(score),
-                "segment": rules.segment(first_received=first, end=end, months_with_referrals=y["months"] if y else 0,
-                                         last_180=y["last_180"] if y else 0),
-                "active": y is not None,
-                "year_volume": y["year_volume"] if y else 0,
-                "year_conversion": rate(y["year_completed"], y["year_volume"]) if y else None,
-                "growth": None if subject not in growth or math.isinf(growth[subject]) else growth[subject],
-                "strategic_share": rate(y["strategic"], y["year_volume"]) if y else None,
-            })
+            rows.append(
+                {
+                    "subject_kind": kind,
+                    "subject_id": subject,
+                    "as_of": as_of,
+                    "computed_at": now,
+                    **figures,
+                    "prior_volume": figures["prior_volume"] or 0,
+                    "weekly": list(y["weekly"]) if y else [0] * rollups.SPARK_WEEKS,
+                    "score": None if score is None else round(score, 4),
+                    "tier": rules.tier(score),
+                    "segment": rules.segment(
+                        first_received=first,
+                        end=end,
+                        months_with_referrals=y["months"] if y else 0,
+                        last_180=y["last_180"] if y else 0,
+                    ),
+                    "active": y is not None,
+                    "year_volume": y["year_volume"] if y else 0,
+                    "year_conversion": rate(y["year_completed"], y["year_volume"]) if y else None,
+                    "growth": None if subject not in growth or math.isinf(growth[subject]) else growth[subject],
+                    "strategic_share": rate(y["strategic"], y["year_volume"]) if y else None,
+                }
+            )
         await session.execute(delete(ReferrerFigures).where(ReferrerFigures.subject_kind == kind))
         if rows:
             await session.execute(insert(ReferrerFigures), rows)

@@ -41,25 +41,44 @@ async def _subject_name(session: AsyncSession, data: TouchpointCreate) -> str:
 
 async def log_touchpoint(session: AsyncSession, *, data: TouchpointCreate, liaison_id: uuid.UUID) -> Touchpoint:
     name = await _subject_name(session, data)
-    if data.organization_id is not None and data.provider_id is not None \
-            and await session.get(Organization, data.organization_id) is None:
+    if (
+        data.organization_id is not None
+        and data.provider_id is not None
+        and await session.get(Organization, data.organization_id) is None
+    ):
         raise InvalidInput(f"Organization {data.organization_id} does not exist.", field="body.organization_id")
     if data.program_id is not None and await session.get(Program, data.program_id) is None:
         raise InvalidInput(f"Program {data.program_id} does not exist.", field="body.program_id")
     occurred_at = data.occurred_at or utcnow()
     if occurred_at > utcnow():
-        raise InvalidInput("occurred_at is in the future; log a touchpoint once it has happened.",
-                           field="body.occurred_at")
-    touchpoint = Touchpoint(id=uuid7(), provider_id=data.provider_id, organization_id=data.organization_id,
-                            liaison_id=liaison_id, occurred_at=occurred_at, kind=data.kind, program_id=data.program_id,
-                            notes=data.notes, outcome=data.outcome, follow_up_on=data.follow_up_on)
+        raise InvalidInput(
+            "occurred_at is in the future; log a touchpoint once it has happened.", field="body.occurred_at"
+        )
+    touchpoint = Touchpoint(
+        id=uuid7(),
+        provider_id=data.provider_id,
+        organization_id=data.organization_id,
+        liaison_id=liaison_id,
+        occurred_at=occurred_at,
+        kind=data.kind,
+        program_id=data.program_id,
+        notes=data.notes,
+        outcome=data.outcome,
+        follow_up_on=data.follow_up_on,
+    )
     if data.follow_up_on is not None:
-        task = Task(id=uuid7(), type=TaskType.follow_up, title=f"Follow up with {name}",
-                    description=f"After the {data.kind.replace('_', ' ')} on {occurred_at.date().isoformat()}"
-                    + (f": {data.outcome}" if data.outcome else ""),
-                    provider_id=data.provider_id, assignee_id=liaison_id,
-                    due_at=datetime.combine(data.follow_up_on, FOLLOW_UP_HOUR, UTC), priority=TaskPriority.normal,
-                    status=TaskStatus.open)
+        task = Task(
+            id=uuid7(),
+            type=TaskType.follow_up,
+            title=f"Follow up with {name}",
+            description=f"After the {data.kind.replace('_', ' ')} on {occurred_at.date().isoformat()}"
+            + (f": {data.outcome}" if data.outcome else ""),
+            provider_id=data.provider_id,
+            assignee_id=liaison_id,
+            due_at=datetime.combine(data.follow_up_on, FOLLOW_UP_HOUR, UTC),
+            priority=TaskPriority.normal,
+            status=TaskStatus.open,
+        )
         session.add(task)
         await session.flush()
         touchpoint.task_id = task.id
@@ -70,20 +89,32 @@ async def log_touchpoint(session: AsyncSession, *, data: TouchpointCreate, liais
 
 
 async def list_touchpoints(
-    session: AsyncSession, *, provider_id: uuid.UUID | None, organization_id: uuid.UUID | None,
-    liaison_id: uuid.UUID | None, program_id: uuid.UUID | None, limit: int, cursor: str | None,
+    session: AsyncSession,
+    *,
+    provider_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+    liaison_id: uuid.UUID | None,
+    program_id: uuid.UUID | None,
+    limit: int,
+    cursor: str | None,
 ) -> tuple[list[Touchpoint], str | None]:
     stmt = select(Touchpoint)
-    for column, value in ((Touchpoint.provider_id, provider_id), (Touchpoint.organization_id, organization_id),
-                          (Touchpoint.liaison_id, liaison_id), (Touchpoint.program_id, program_id)):
+    for column, value in (
+        (Touchpoint.provider_id, provider_id),
+        (Touchpoint.organization_id, organization_id),
+        (Touchpoint.liaison_id, liaison_id),
+        (Touchpoint.program_id, program_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
-    return await TouchpointRepository(session).paginate(stmt, sort=Touchpoint.occurred_at, descending=True,
-                                                        limit=limit, cursor=cursor)
+    return await TouchpointRepository(session).paginate(
+        stmt, sort=Touchpoint.occurred_at, descending=True, limit=limit, cursor=cursor
+    )
 
 
-async def timeline(session: AsyncSession, *, provider_id: uuid.UUID, limit: int,
-                   cursor: str | None) -> tuple[list[TimelineItem], str | None]:
+async def timeline(
+    session: AsyncSession, *, provider_id: uuid.UUID, limit: int, cursor: str | None
+) -> tuple[list[TimelineItem], str | None]:
     """Referrals received, touchpoints, messages sent to the referrer and loop-closure notices, newest first.
     No patient field: a referral shows its service line, urgency and status only."""
     if await session.get(Provider, provider_id) is None:
@@ -98,32 +129,74 @@ async def timeline(session: AsyncSession, *, provider_id: uuid.UUID, limit: int,
         return stmt.order_by(at.desc(), id_.desc()).limit(limit + 1)
 
     items: list[TimelineItem] = []
-    referrals = await session.execute(page(
-        select(Referral.id, Referral.received_at, Referral.service_line, Referral.urgency, Referral.status)
-        .where(Referral.referring_provider_id == provider_id), Referral.received_at, Referral.id))
+    referrals = await session.execute(
+        page(
+            select(Referral.id, Referral.received_at, Referral.service_line, Referral.urgency, Referral.status).where(
+                Referral.referring_provider_id == provider_id
+            ),
+            Referral.received_at,
+            Referral.id,
+        )
+    )
     for rid, at, line, urgency, status in referrals:
-        items.append(TimelineItem(at=at, kind="referral_received", id=rid, summary=f"{line} referral ({urgency})",
-                                  detail={"service_line": line, "urgency": urgency, "status": status}))
-    touchpoints = await session.execute(page(select(Touchpoint).where(Touchpoint.provider_id == provider_id),
-                                             Touchpoint.occurred_at, Touchpoint.id))
+        items.append(
+            TimelineItem(
+                at=at,
+                kind="referral_received",
+                id=rid,
+                summary=f"{line} referral ({urgency})",
+                detail={"service_line": line, "urgency": urgency, "status": status},
+            )
+        )
+    touchpoints = await session.execute(
+        page(select(Touchpoint).where(Touchpoint.provider_id == provider_id), Touchpoint.occurred_at, Touchpoint.id)
+    )
     for (t,) in touchpoints:
-        items.append(TimelineItem(at=t.occurred_at, kind="touchpoint", id=t.id,
-                                  summary=t.kind.replace("_", " ") + (f": {t.outcome}" if t.outcome else ""),
-                                  detail={"kind": t.kind, "liaison_id": str(t.liaison_id), "notes": t.notes,
-                                          "program_id": str(t.program_id) if t.program_id else None}))
+        items.append(
+            TimelineItem(
+                at=t.occurred_at,
+                kind="touchpoint",
+                id=t.id,
+                summary=t.kind.replace("_", " ") + (f": {t.outcome}" if t.outcome else ""),
+                detail={
+                    "kind": t.kind,
+                    "liaison_id": str(t.liaison_id),
+                    "notes": t.notes,
+                    "program_id": str(t.program_id) if t.program_id else None,
+                },
+            )
+        )
     sent_at = OutboxMessage.created_at
-    messages = await session.execute(page(
-        select(OutboxMessage.id, sent_at, OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.status,
-               OutboxMessage.referral_id)
-        .where(OutboxMessage.recipient_type == "provider", OutboxMessage.recipient_id == provider_id),
-        sent_at, OutboxMessage.id))
+    messages = await session.execute(
+        page(
+            select(
+                OutboxMessage.id,
+                sent_at,
+                OutboxMessage.kind,
+                OutboxMessage.channel,
+                OutboxMessage.status,
+                OutboxMessage.referral_id,
+            ).where(OutboxMessage.recipient_type == "provider", OutboxMessage.recipient_id == provider_id),
+            sent_at,
+            OutboxMessage.id,
+        )
+    )
     for mid, at, kind, channel, status, referral_id in messages:
         closure = kind == "loop_closure"
-        items.append(TimelineItem(
-            at=at, kind="loop_closure" if closure else "message", id=mid,
-            summary=("Loop-closure notice" if closure else kind.replace("_", " ")) + f" by {channel} ({status})",
-            detail={"message_kind": kind, "channel": channel, "status": status,
-                    "referral_id": str(referral_id) if referral_id else None}))
+        items.append(
+            TimelineItem(
+                at=at,
+                kind="loop_closure" if closure else "message",
+                id=mid,
+                summary=("Loop-closure notice" if closure else kind.replace("_", " ")) + f" by {channel} ({status})",
+                detail={
+                    "message_kind": kind,
+                    "channel": channel,
+                    "status": status,
+                    "referral_id": str(referral_id) if referral_id else None,
+                },
+            )
+        )
     items.sort(key=lambda i: (i.at, i.id), reverse=True)
     shown = items[:limit]
     next_cursor = encode_cursor(shown[-1].at, shown[-1].id) if len(items) > limit else None

@@ -8,7 +8,8 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import MetaData
-from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -93,8 +94,15 @@ async def unit_of_work() -> AsyncIterator[AsyncSession]:
 
 
 # Connection-level failures: the server is down, restarting, shutting us out or full. A retry will do.
-_UNAVAILABLE = (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
-                asyncpg.AdminShutdownError, asyncpg.InterfaceError, ConnectionError, OSError)
+_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+    OSError,
+)
 
 
 def database_unavailable(exc: BaseException) -> bool:

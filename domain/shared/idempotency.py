@@ -59,7 +59,8 @@ async def claim(session: AsyncSession, *, scope: str, key: str, payload: Any) ->
     assert earlier is not None  # the conflicting row is committed: the insert waited for it
     if earlier.fingerprint != digest:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used with a different request body.", errors=[{"field": "header.Idempotency-Key", "message": "already used with another body"}]
+            "This Idempotency-Key was already used with a different request body.",
+            errors=[{"field": "header.Idempotency-Key", "message": "already used with another body"}],
         )
     return earlier.resource_id
 

@@ -70,5 +70,6 @@ def _validate(value: str) -> str:
 
 
 # A phone field in any schema: refused with a message naming the bad value, stored in E.164.
-PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
-                        AfterValidator(_validate)]
+PhoneNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), AfterValidator(_validate)
+]

@@ -75,7 +75,13 @@ class Repository(Generic[M]):
         return rows[:limit], encode_cursor(getattr(last, sort.key), last.id)
 
     async def paginate_rows(
-        self, stmt: Select[Any], *, sort: InstrumentedAttribute[Any], descending: bool, limit: int, cursor: str | None,
+        self,
+        stmt: Select[Any],
+        *,
+        sort: InstrumentedAttribute[Any],
+        descending: bool,
+        limit: int,
+        cursor: str | None,
     ) -> tuple[list[Any], str | None]:
         """`paginate` for a select of columns (which must include the id and the sort column): Core rows."""
         # On the connection, not through the session: plain rows need none of the ORM's result handling.
@@ -86,8 +92,9 @@ class Repository(Generic[M]):
         last = rows[limit - 1]._mapping
         return rows[:limit], encode_cursor(last[sort.key], last["id"])
 
-    def _page(self, stmt: Select[Any], sort: InstrumentedAttribute[Any], descending: bool, limit: int,
-              cursor: str | None) -> Select[Any]:
+    def _page(
+        self, stmt: Select[Any], sort: InstrumentedAttribute[Any], descending: bool, limit: int, cursor: str | None
+    ) -> Select[Any]:
         id_col = self.model.id  # type: ignore[attr-defined]
         if cursor:
             after_value, after_id = decode_cursor(cursor)
@@ -95,4 +102,3 @@ class Repository(Generic[M]):
             stmt = stmt.where(key < (after_value, after_id) if descending else key > (after_value, after_id))
         order = (sort.desc(), id_col.desc()) if descending else (sort.asc(), id_col.asc())
         return stmt.order_by(*order).limit(limit + 1)
-

@@ -19,7 +19,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the plain `postgresql://` form most tools print and use asyncpg."""
     for plain in ("postgres://", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://"):
         if url.startswith(plain):
-            return "postgresql+asyncpg://" + url[len(plain):]
+            return "postgresql+asyncpg://" + url[len(plain) :]
     return url
 
 

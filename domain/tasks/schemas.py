@@ -8,7 +8,6 @@ from domain.shared.schemas import Schema, UtcDateTime
 from domain.tasks.enums import TaskPriority, TaskStatus, TaskType
 
 
-
 def _no_nul(value: str) -> str:
     # PostgreSQL cannot store U+0000: refuse it here, naming the field, not as a 500.
     if "\x00" in value:

@@ -34,14 +34,22 @@ def _log_on_referral(session: AsyncSession, task: Task, actor: str) -> None:
     """A line on the referral's timeline; the title stays off it (it may name the patient)."""
     if task.referral_id is None:
         return
-    ReferralRepository(session).add_event(ReferralEvent(
-        referral_id=task.referral_id, actor=actor, kind=EventKind.task,
-        detail={"task_id": str(task.id), "status": TaskStatus(task.status).value, "type": task.type},
-    ))
+    ReferralRepository(session).add_event(
+        ReferralEvent(
+            referral_id=task.referral_id,
+            actor=actor,
+            kind=EventKind.task,
+            detail={"task_id": str(task.id), "status": TaskStatus(task.status).value, "type": task.type},
+        )
+    )
 
 
 async def create_task(
-    session: AsyncSession, *, data: TaskCreate, actor: str, idempotency_key: str | None = None,
+    session: AsyncSession,
+    *,
+    data: TaskCreate,
+    actor: str,
+    idempotency_key: str | None = None,
     idempotency_scope: str = "",
 ) -> Task:
     repo = TaskRepository(session)

@@ -38,8 +38,9 @@ class CatchingHandler:
         content = envelope.original_content or envelope.content
         try:
             async with unit_of_work() as db:
-                await service.store(db, mail_from=envelope.mail_from or "", rcpt_to=list(envelope.rcpt_tos),
-                                    **parse(content))
+                await service.store(
+                    db, mail_from=envelope.mail_from or "", rcpt_to=list(envelope.rcpt_tos), **parse(content)
+                )
         except Exception:  # the sender retries a 451; nothing is lost
             return "451 4.3.0 Could not store the mail; try again"
         return "250 Message accepted for delivery"

@@ -46,10 +46,15 @@ class Inbox:
         for to, content in raw:
             parsed = email.message_from_bytes(content, policy=email.policy.default)
             body = parsed.get_body(("plain",))
-            received.append(Received(
-                message_id=str(parsed["Message-ID"]), to=to, subject=str(parsed["Subject"]),
-                body=body.get_content() if body else "", kind=str(parsed["X-Refloop-Kind"] or ""),
-            ))
+            received.append(
+                Received(
+                    message_id=str(parsed["Message-ID"]),
+                    to=to,
+                    subject=str(parsed["Subject"]),
+                    body=body.get_content() if body else "",
+                    kind=str(parsed["X-Refloop-Kind"] or ""),
+                )
+            )
         return received
 
     def ids(self) -> list[str]:

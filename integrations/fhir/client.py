@@ -27,6 +27,8 @@ from integrations.fhir.outcomes import FHIR_JSON
 
 TIMEOUT_SECONDS = 10
 RETRYABLE_4XX = {408, 409, 425, 429}
+
+
 def http() -> httpx.AsyncClient:
     return for_this_loop("fhir", lambda: httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False))
 
@@ -53,9 +55,13 @@ def loop_closure_note(referral: Any, task: dict[str, Any]) -> dict[str, Any]:
     seen = instant(referral.completed_at) if referral.completed_at else None
     text = f"Referral completed: the patient was seen{' on ' + seen[:10] if seen else ''}; the consult report follows."
     note: dict[str, Any] = {
-        "resourceType": "Communication", "id": f"{referral.id}-closure", "status": "completed",
-        "basedOn": [{"reference": f"ServiceRequest/{referral.id}"}], "partOf": [{"reference": f"Task/{referral.id}"}],
-        "category": [{"text": "Loop closure"}], "payload": [{"contentString": text}],
+        "resourceType": "Communication",
+        "id": f"{referral.id}-closure",
+        "status": "completed",
+        "basedOn": [{"reference": f"ServiceRequest/{referral.id}"}],
+        "partOf": [{"reference": f"Task/{referral.id}"}],
+        "category": [{"text": "Loop closure"}],
+        "payload": [{"contentString": text}],
     }
     if seen:
         note["sent"] = seen

@@ -48,8 +48,9 @@ ISSUE_CODE_FOR_STATUS = {
 class FhirError(DomainError):
     """A refusal with the FHIRPath of what caused it, e.g. `ServiceRequest.subject`."""
 
-    def __init__(self, status: int, diagnostics: str, *, expression: str | list[str] | None = None,
-                 code: str | None = None) -> None:
+    def __init__(
+        self, status: int, diagnostics: str, *, expression: str | list[str] | None = None, code: str | None = None
+    ) -> None:
         super().__init__(diagnostics)
         self.status = status  # type: ignore[misc]
         self.diagnostics = diagnostics
@@ -63,7 +64,9 @@ class FhirError(DomainError):
 class Unprocessable(FhirError):
     """A resource that is valid FHIR but cannot become what it asks for (422)."""
 
-    def __init__(self, diagnostics: str, *, expression: str | list[str] | None = None, code: str = "processing") -> None:
+    def __init__(
+        self, diagnostics: str, *, expression: str | list[str] | None = None, code: str = "processing"
+    ) -> None:
         super().__init__(422, diagnostics, expression=expression, code=code)
 
 

@@ -33,7 +33,8 @@ def check_media_type(content_type: str | None) -> None:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type not in ACCEPTED_MEDIA_TYPES:
         raise FhirError(
-            415, f"Send FHIR resources as application/fhir+json (got {media_type or 'no Content-Type'}).",
+            415,
+            f"Send FHIR resources as application/fhir+json (got {media_type or 'no Content-Type'}).",
             expression="header.Content-Type",
         )
 
@@ -44,26 +45,35 @@ def parse_json(body: bytes) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise FhirError(400, f"The body is not JSON: {exc}", code="structure") from exc
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
-        raise FhirError(400, "The body is not a FHIR resource: resourceType is missing.",
-                        expression="resourceType", code="structure")
+        raise FhirError(
+            400,
+            "The body is not a FHIR resource: resourceType is missing.",
+            expression="resourceType",
+            code="structure",
+        )
     return data
 
 
-def validate(data: dict[str, Any], *, expected: str | tuple[str, ...] | None = None, path: str | None = None) -> Resource:
+def validate(
+    data: dict[str, Any], *, expected: str | tuple[str, ...] | None = None, path: str | None = None
+) -> Resource:
     """Validate `data` with the fhir.resources R4B model for its resourceType."""
     resource_type = data.get("resourceType")
     root = path or str(resource_type)
     allowed = (expected,) if isinstance(expected, str) else expected
     if allowed and resource_type not in allowed:
         raise FhirError(
-            400, f"Expected {' or '.join(allowed)} here, got {resource_type}.",
-            expression=f"{path}.resourceType" if path else "resourceType", code="structure",
+            400,
+            f"Expected {' or '.join(allowed)} here, got {resource_type}.",
+            expression=f"{path}.resourceType" if path else "resourceType",
+            code="structure",
         )
     try:
         model = get_fhir_model_class(str(resource_type))
     except (KeyError, ValueError) as exc:
-        raise FhirError(400, f"{resource_type} is not an R4 resource type.",
-                        expression=f"{root}.resourceType", code="structure") from exc
+        raise FhirError(
+            400, f"{resource_type} is not an R4 resource type.", expression=f"{root}.resourceType", code="structure"
+        ) from exc
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -71,8 +81,12 @@ def validate(data: dict[str, Any], *, expected: str | tuple[str, ...] | None = N
     except (TypeError, KeyError, AttributeError) as exc:
         # fhir.resources trips over some shapes before pydantic can report them (a contained
         # resource whose resourceType is null or a number): still the client's mistake, not ours.
-        raise FhirError(400, f"{root} is not valid R4: a nested resource or element has the wrong shape.",
-                        expression=root, code="structure") from exc
+        raise FhirError(
+            400,
+            f"{root} is not valid R4: a nested resource or element has the wrong shape.",
+            expression=root,
+            code="structure",
+        ) from exc
 
 
 def check_id(resource_id: str, *, expression: str = "id") -> str:

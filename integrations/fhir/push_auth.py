@@ -52,11 +52,13 @@ def private_key_pem() -> str:
     if path.exists():
         return path.read_text()
     if settings.environment == "production":
-        raise DeliveryRefused("No key to sign FHIR push credentials with: set FHIR_PUSH_PRIVATE_KEY "
-                              "or FHIR_PUSH_PRIVATE_KEY_FILE.")
+        raise DeliveryRefused(
+            "No key to sign FHIR push credentials with: set FHIR_PUSH_PRIVATE_KEY or FHIR_PUSH_PRIVATE_KEY_FILE."
+        )
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole or not at all, readable by this user only.
     partial = path.with_suffix(".tmp")
@@ -77,16 +79,25 @@ def _thumbprint(public: dict[str, Any]) -> str:
 def public_jwks() -> dict[str, Any]:
     """The JWK Set an EHR registers to check our assertions."""
     key = serialization.load_pem_private_key(private_key_pem().encode(), password=None)
-    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     public = {k: v for k, v in jwk.construct(public_pem, ALGORITHM).to_dict().items() if k in ("kty", "n", "e")}
     return {"keys": [{**public, "kid": _thumbprint(public), "alg": ALGORITHM, "use": "sig"}]}
 
 
 def assertion(*, client_id: str, token_url: str) -> str:
     now = int(time.time())
-    claims = {"iss": client_id, "sub": client_id, "aud": token_url, "iat": now, "exp": now + ASSERTION_SECONDS,
-              "jti": str(uuid.uuid4())}
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": token_url,
+        "iat": now,
+        "exp": now + ASSERTION_SECONDS,
+        "jti": str(uuid.uuid4()),
+    }
     return jwt.encode(claims, private_key_pem(), algorithm=ALGORITHM, headers={"kid": public_jwks()["keys"][0]["kid"]})
 
 
@@ -97,8 +108,9 @@ async def _token_url(http: httpx.AsyncClient, ehr: EhrClient) -> str:
     if base not in _token_urls:
         response = await http.get(f"{base}/.well-known/smart-configuration", headers={"Accept": "application/json"})
         if response.status_code == 404:
-            raise DeliveryRefused("The EHR publishes no /.well-known/smart-configuration; give its token URL "
-                                  "on the EHR client.")
+            raise DeliveryRefused(
+                "The EHR publishes no /.well-known/smart-configuration; give its token URL on the EHR client."
+            )
         response.raise_for_status()  # other failures: try again later
         endpoint = response.json().get("token_endpoint") if "json" in response.headers.get("content-type", "") else None
         if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
@@ -129,15 +141,22 @@ def _lock(key: tuple[str, str, str]) -> asyncio.Lock:
 
 async def _new_token(http: httpx.AsyncClient, key: tuple[str, str, str], *, client_id: str) -> str:
     token_url, _, scope = key
-    response = await http.post(token_url, data={
-        "grant_type": "client_credentials", "scope": scope,
-        "client_assertion_type": ASSERTION_TYPE,
-        "client_assertion": assertion(client_id=client_id, token_url=token_url),
-    }, headers={"Accept": "application/json"})
+    response = await http.post(
+        token_url,
+        data={
+            "grant_type": "client_credentials",
+            "scope": scope,
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": assertion(client_id=client_id, token_url=token_url),
+        },
+        headers={"Accept": "application/json"},
+    )
     if response.status_code in (400, 401, 403):
         # The EHR does not accept our credentials: retrying the same ones will not change that.
-        raise DeliveryRefused(f"The EHR's token endpoint refused our credentials: HTTP {response.status_code} "
-                              f"{_oauth_error(response)}".rstrip())
+        raise DeliveryRefused(
+            f"The EHR's token endpoint refused our credentials: HTTP {response.status_code} "
+            f"{_oauth_error(response)}".rstrip()
+        )
     response.raise_for_status()
     body = response.json()
     token = body.get("access_token")

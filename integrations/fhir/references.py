@@ -13,8 +13,19 @@ request_base: ContextVar[str | None] = ContextVar("fhir_request_base", default=N
 def base_url() -> str:
     return (request_base.get() or get_settings().fhir.base_url).rstrip("/")
 
-RESOURCE_TYPES_WE_LINK = {"Patient", "Practitioner", "PractitionerRole", "Organization", "ServiceRequest",
-                          "Task", "Appointment", "Coverage", "Condition", "Location"}
+
+RESOURCE_TYPES_WE_LINK = {
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "ServiceRequest",
+    "Task",
+    "Appointment",
+    "Coverage",
+    "Condition",
+    "Location",
+}
 
 
 @dataclass(frozen=True)

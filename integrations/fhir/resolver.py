@@ -95,13 +95,17 @@ class Resolver:
         """The contained resource as already validated with its container (no second validation)."""
         return container_model.contained[index]
 
-    async def patient(self, container: dict[str, Any], raw: str | None, path: str,
-                      container_model: Any = None) -> tuple[Any, str] | None:
+    async def patient(
+        self, container: dict[str, Any], raw: str | None, path: str, container_model: Any = None
+    ) -> tuple[Any, str] | None:
         """(Patient model, where it sits) for a subject reference."""
         if found := self.contained(container, raw, "Patient"):
             resource, index = found
-            model = self.contained_model(container_model, index) if container_model is not None \
+            model = (
+                self.contained_model(container_model, index)
+                if container_model is not None
                 else validate(resource, path=f"{path}.contained[{index}]")
+            )
             return model, f"{path}.contained[{index}]"
         if (entry := self.entry(raw)) is not None and entry.resource.get("resourceType") == "Patient":
             return entry.model, entry.path
@@ -146,7 +150,9 @@ class Resolver:
             return stored[1].provider_id
         return None
 
-    def resources(self, container: dict[str, Any], refs: list[Any], resource_type: str, container_model: Any) -> list[Any]:
+    def resources(
+        self, container: dict[str, Any], refs: list[Any], resource_type: str, container_model: Any
+    ) -> list[Any]:
         """Contained or same-Bundle resources of one type named by `refs` (Coverage, Condition...)."""
         found = []
         for ref in refs:

@@ -36,7 +36,8 @@ async def deliver(message: OutboxMessage, session: AsyncSession) -> str:
         raise DeliveryRefused(f"{message.recipient_type} has no mobile number on file")
     s = sms_settings()
     response = await client().post(
-        s.provider_url, json={"to": composed.to.phone, "from": s.sender, "body": composed.content.body},
+        s.provider_url,
+        json={"to": composed.to.phone, "from": s.sender, "body": composed.content.body},
         headers={"Authorization": f"Bearer {s.api_key}", "Idempotency-Key": str(message.id)},
     )
     if response.is_success:

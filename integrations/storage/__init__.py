@@ -48,8 +48,11 @@ class S3Storage:
         self.bucket = settings.s3_bucket
         self.prefix = settings.s3_prefix
         self.client = boto3.client(
-            "s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region,
-            aws_access_key_id=settings.s3_access_key_id, aws_secret_access_key=settings.s3_secret_access_key,
+            "s3",
+            endpoint_url=settings.s3_endpoint_url,
+            region_name=settings.s3_region,
+            aws_access_key_id=settings.s3_access_key_id,
+            aws_secret_access_key=settings.s3_secret_access_key,
         )
 
     async def put(self, key: str, data: bytes) -> None:

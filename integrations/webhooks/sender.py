@@ -15,6 +15,7 @@ TIMEOUT_SECONDS = 10
 # Worth retrying: the receiver is busy or briefly broken. Any other 4xx is our problem to fix.
 RETRYABLE_4XX = {408, 409, 425, 429}
 
+
 def client() -> httpx.AsyncClient:
     return for_this_loop("webhooks", lambda: httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False))
 
@@ -24,9 +25,14 @@ def webhook_id(message: OutboxMessage) -> str:
 
 
 def event(message: OutboxMessage) -> dict:
-    data = {k: message.payload[k] for k in ("referral_id", "status", "version", "appointment_id") if k in message.payload}
-    return {"type": f"referral.{message.kind}", "timestamp": message.created_at.isoformat().replace("+00:00", "Z"),
-            "data": data}
+    data = {
+        k: message.payload[k] for k in ("referral_id", "status", "version", "appointment_id") if k in message.payload
+    }
+    return {
+        "type": f"referral.{message.kind}",
+        "timestamp": message.created_at.isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
 
 
 async def deliver(message: OutboxMessage, session: AsyncSession) -> str:

@@ -31,8 +31,7 @@ async def _send(message_id: str, version: int) -> str:
     # 1. Take the row: a committed conditional UPDATE, so one worker at most holds this attempt,
     #    and the attempt counts even if this process dies mid-send.
     async with unit_of_work() as session:
-        message = await delivery.take(session, message_id=uuid.UUID(message_id), version=version,
-                                      lease=cfg.send_lease)
+        message = await delivery.take(session, message_id=uuid.UUID(message_id), version=version, lease=cfg.send_lease)
         if message is None:
             return "skipped"  # sent already, or handed to another job since
         verdict = await cadence.check(session, message, now=utcnow())
@@ -47,8 +46,9 @@ async def _send(message_id: str, version: int) -> str:
         async with get_sessionmaker()() as session:
             handler = handler_for(message.channel)
             external_id = await asyncio.wait_for(handler(message, session), cfg.send_timeout_seconds)
-            recorded = await delivery.record_sent(session, message=message, external_id=external_id,
-                                                  content=composed_for(session, message.id))
+            recorded = await delivery.record_sent(
+                session, message=message, external_id=external_id, content=composed_for(session, message.id)
+            )
             if recorded and message.kind == MessageKind.loop_closure:
                 await _close_loop(session, message)
             await session.commit()
@@ -58,10 +58,18 @@ async def _send(message_id: str, version: int) -> str:
         permanent = isinstance(exc, (DeliveryRefused, UnknownChannel))
         error = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
         async with unit_of_work() as session:
-            outcome = await delivery.record_failure(session, message=message, error=error, permanent=permanent,
-                                                    retry_base_seconds=cfg.retry_base_seconds)
-        log.warning("message not sent", message_id=message_id, channel=message.channel, kind=message.kind,
-                    attempts=message.attempts, outcome=outcome and outcome.value, error=error[:200])
+            outcome = await delivery.record_failure(
+                session, message=message, error=error, permanent=permanent, retry_base_seconds=cfg.retry_base_seconds
+            )
+        log.warning(
+            "message not sent",
+            message_id=message_id,
+            channel=message.channel,
+            kind=message.kind,
+            attempts=message.attempts,
+            outcome=outcome and outcome.value,
+            error=error[:200],
+        )
         return _counted(message, "failed") if outcome and outcome.value == "failed" else _counted(message, "retried")
     _counted(message, "sent")
     return "sent" if recorded else "sent-unrecorded"
@@ -76,5 +84,6 @@ async def _close_loop(session, message: OutboxMessage) -> None:
     """DESIGN.md: completed -> closed once the loop-closure notice is delivered to the referrer."""
     referral = await referrals.get_referral(session, referral_id=message.referral_id)
     if referral.status == ReferralStatus.completed:
-        await referrals.transition(session, referral_id=referral.id, to=ReferralStatus.closed, reason=None,
-                                   note=None, actor="outreach")
+        await referrals.transition(
+            session, referral_id=referral.id, to=ReferralStatus.closed, reason=None, note=None, actor="outreach"
+        )

@@ -23,8 +23,13 @@ async def cooling_sweep(ctx: dict) -> dict:
     async with unit_of_work() as session:
         result = await cooling.run(session)
         await snapshot.refresh(session)
-    log.info("cooling sweep", checked=result.checked, opened=result.opened, closed=result.closed,
-             seasonal_factor=round(result.seasonal_factor, 3))
+    log.info(
+        "cooling sweep",
+        checked=result.checked,
+        opened=result.opened,
+        closed=result.closed,
+        seasonal_factor=round(result.seasonal_factor, 3),
+    )
     return {"checked": result.checked, "opened": result.opened, "closed": result.closed}
 
 
@@ -35,6 +40,5 @@ async def practice_reports(ctx: dict) -> dict:
         calendar = sla.to_calendar(await sla.calendar_row_for_queue(session, None))
         run = await practice_report.queue_reports(session, calendar=calendar)
     if run.queued:  # hourly runs that find everything queued already stay quiet
-        log.info("practice reports queued", month=run.month.isoformat(), queued=run.queued,
-                 unreachable=run.unreachable)
+        log.info("practice reports queued", month=run.month.isoformat(), queued=run.queued, unreachable=run.unreachable)
     return {"month": run.month and run.month.isoformat(), "queued": run.queued, "unreachable": run.unreachable}

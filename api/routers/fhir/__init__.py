@@ -16,10 +16,14 @@ router.add_api_route("", bundles.process_bundle, methods=["POST"], name="process
 async def unsupported(resource_type: str) -> None:
     """Anything else under /fhir/R4: a type we do not serve is 404, a method we do not offer 405 (FHIR http)."""
     if resource_type in RESOURCES:
-        raise FhirError(405, f"This interaction is not supported for {resource_type} (see /fhir/R4/metadata).",
-                        code="not-supported")
-    raise FhirError(404, f"Resource type {resource_type} is not supported by this server (see /fhir/R4/metadata).",
-                    code="not-supported")
+        raise FhirError(
+            405, f"This interaction is not supported for {resource_type} (see /fhir/R4/metadata).", code="not-supported"
+        )
+    raise FhirError(
+        404,
+        f"Resource type {resource_type} is not supported by this server (see /fhir/R4/metadata).",
+        code="not-supported",
+    )
 
 
 for _path in ("/{resource_type}", "/{resource_type}/{rest:path}"):

@@ -26,33 +26,58 @@ def can(resource_type: str, access: str) -> type[Principal]:
 
 
 @router.post("/ServiceRequest")
-async def create_service_request(request: Request, session: Session, principal: can("ServiceRequest", "write"),
-                                 if_none_exist: IfNoneExist = None) -> JSONResponse:
+async def create_service_request(
+    request: Request, session: Session, principal: can("ServiceRequest", "write"), if_none_exist: IfNoneExist = None
+) -> JSONResponse:
     resource, model = await read_resource(request, "ServiceRequest")
-    return respond(await service_requests.create(
-        session, resource=resource, model=model, actor=principal.actor, resolver=Resolver(session),
-        if_none_exist=if_none_exist, fhir_client=sender(principal)))
+    return respond(
+        await service_requests.create(
+            session,
+            resource=resource,
+            model=model,
+            actor=principal.actor,
+            resolver=Resolver(session),
+            if_none_exist=if_none_exist,
+            fhir_client=sender(principal),
+        )
+    )
 
 
 @router.get("/ServiceRequest")
-async def search_service_requests(request: Request, session: Session,
-                                  principal: can("ServiceRequest", "read")) -> JSONResponse:
+async def search_service_requests(
+    request: Request, session: Session, principal: can("ServiceRequest", "read")
+) -> JSONResponse:
     return respond(await service_requests.search(session, raw_params=request.query_params.multi_items()))
 
 
 @router.get("/ServiceRequest/{resource_id}")
-async def read_service_request(resource_id: str, session: Session,
-                               principal: can("ServiceRequest", "read")) -> JSONResponse:
+async def read_service_request(
+    resource_id: str, session: Session, principal: can("ServiceRequest", "read")
+) -> JSONResponse:
     return respond(await service_requests.read(session, resource_id=resource_id))
 
 
 @router.put("/ServiceRequest/{resource_id}")
-async def update_service_request(resource_id: str, request: Request, session: Session,
-                                 principal: can("ServiceRequest", "write"), if_match: IfMatch = None) -> JSONResponse:
+async def update_service_request(
+    resource_id: str,
+    request: Request,
+    session: Session,
+    principal: can("ServiceRequest", "write"),
+    if_match: IfMatch = None,
+) -> JSONResponse:
     resource, model = await read_resource(request, "ServiceRequest")
-    return respond(await service_requests.update(
-        session, resource_id=resource_id, resource=resource, model=model, actor=principal.actor,
-        resolver=Resolver(session), expected_version=parse_if_match(if_match), fhir_client=sender(principal)))
+    return respond(
+        await service_requests.update(
+            session,
+            resource_id=resource_id,
+            resource=resource,
+            model=model,
+            actor=principal.actor,
+            resolver=Resolver(session),
+            expected_version=parse_if_match(if_match),
+            fhir_client=sender(principal),
+        )
+    )
 
 
 @router.post("/Task")
@@ -72,14 +97,21 @@ async def read_task(resource_id: str, session: Session, principal: can("Task", "
 
 
 @router.post("/Appointment")
-async def create_appointment(request: Request, session: Session, principal: can("Appointment", "write")) -> JSONResponse:
+async def create_appointment(
+    request: Request, session: Session, principal: can("Appointment", "write")
+) -> JSONResponse:
     resource, model = await read_resource(request, "Appointment")
-    return respond(await appointments.create(
-        session, resource=resource, model=model, actor=principal.actor, resolver=Resolver(session)))
+    return respond(
+        await appointments.create(
+            session, resource=resource, model=model, actor=principal.actor, resolver=Resolver(session)
+        )
+    )
 
 
 @router.get("/Appointment")
-async def search_appointments(request: Request, session: Session, principal: can("Appointment", "read")) -> JSONResponse:
+async def search_appointments(
+    request: Request, session: Session, principal: can("Appointment", "read")
+) -> JSONResponse:
     return respond(await appointments.search(session, raw_params=request.query_params.multi_items()))
 
 
@@ -89,9 +121,22 @@ async def read_appointment(resource_id: str, session: Session, principal: can("A
 
 
 @router.put("/Appointment/{resource_id}")
-async def update_appointment(resource_id: str, request: Request, session: Session,
-                             principal: can("Appointment", "write"), if_match: IfMatch = None) -> JSONResponse:
+async def update_appointment(
+    resource_id: str,
+    request: Request,
+    session: Session,
+    principal: can("Appointment", "write"),
+    if_match: IfMatch = None,
+) -> JSONResponse:
     resource, model = await read_resource(request, "Appointment")
-    return respond(await appointments.update(
-        session, resource_id=resource_id, resource=resource, model=model, actor=principal.actor,
-        resolver=Resolver(session), expected_version=parse_if_match(if_match)))
+    return respond(
+        await appointments.update(
+            session,
+            resource_id=resource_id,
+            resource=resource,
+            model=model,
+            actor=principal.actor,
+            resolver=Resolver(session),
+            expected_version=parse_if_match(if_match),
+        )
+    )

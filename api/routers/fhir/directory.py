@@ -21,18 +21,30 @@ def _routes(resource_type: str) -> None:
 
     async def create(request: Request, session: Session, principal: writer) -> JSONResponse:
         resource, model = await read_resource(request, resource_type)
-        return respond(await directory.create(session, resource_type=resource_type, resource=resource, model=model,
-                                              resolver=Resolver(session)))
+        return respond(
+            await directory.create(
+                session, resource_type=resource_type, resource=resource, model=model, resolver=Resolver(session)
+            )
+        )
 
     async def read(resource_id: str, session: Session, principal: reader) -> JSONResponse:
         return respond(await directory.read(session, resource_type=resource_type, resource_id=resource_id))
 
-    async def update(resource_id: str, request: Request, session: Session, principal: writer,
-                     if_match: IfMatch = None) -> JSONResponse:
+    async def update(
+        resource_id: str, request: Request, session: Session, principal: writer, if_match: IfMatch = None
+    ) -> JSONResponse:
         resource, model = await read_resource(request, resource_type)
-        return respond(await directory.update(
-            session, resource_type=resource_type, resource_id=resource_id, resource=resource, model=model,
-            resolver=Resolver(session), expected_version=parse_if_match(if_match)))
+        return respond(
+            await directory.update(
+                session,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                resource=resource,
+                model=model,
+                resolver=Resolver(session),
+                expected_version=parse_if_match(if_match),
+            )
+        )
 
     name = resource_type.lower()
     router.add_api_route(f"/{resource_type}", create, methods=["POST"], name=f"create_{name}")

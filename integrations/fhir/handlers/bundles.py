@@ -21,8 +21,16 @@ from integrations.fhir.parsing import validate
 from integrations.fhir.references import base_url
 from integrations.fhir.resolver import BundleEntry, Resolver
 
-ORDER = ["Organization", "Practitioner", "PractitionerRole", "Patient", "ServiceRequest", "Appointment", "Task",
-         "DocumentReference"]
+ORDER = [
+    "Organization",
+    "Practitioner",
+    "PractitionerRole",
+    "Patient",
+    "ServiceRequest",
+    "Appointment",
+    "Task",
+    "DocumentReference",
+]
 DIRECTORY = {"Organization", "Practitioner", "PractitionerRole", "Patient"}
 REASON = {200: "200 OK", 201: "201 Created", 202: "202 Accepted"}
 
@@ -32,13 +40,23 @@ def _entries(bundle: dict[str, Any], model: Any) -> list[BundleEntry]:
     for index, (raw, parsed) in enumerate(zip(bundle.get("entry") or [], model.entry or [])):
         request = raw.get("request") or {}
         if not raw.get("resource") or not request.get("method"):
-            raise FhirError(400, "Each entry of a transaction or batch needs a resource and a request.",
-                            expression=f"Bundle.entry[{index}]")
-        entries.append(BundleEntry(
-            index=index, resource=raw["resource"], model=parsed.resource, full_url=raw.get("fullUrl"),
-            method=request["method"].upper(), url=request.get("url"), if_none_exist=request.get("ifNoneExist"),
-            if_match=request.get("ifMatch"),
-        ))
+            raise FhirError(
+                400,
+                "Each entry of a transaction or batch needs a resource and a request.",
+                expression=f"Bundle.entry[{index}]",
+            )
+        entries.append(
+            BundleEntry(
+                index=index,
+                resource=raw["resource"],
+                model=parsed.resource,
+                full_url=raw.get("fullUrl"),
+                method=request["method"].upper(),
+                url=request.get("url"),
+                if_none_exist=request.get("ifNoneExist"),
+                if_match=request.get("ifMatch"),
+            )
+        )
     return entries
 
 
@@ -58,44 +76,93 @@ def _rewrite(value: Any, resolver: Resolver) -> Any:
 def _url_id(entry: BundleEntry) -> str:
     parts = (entry.url or "").split("?")[0].strip("/").split("/")
     if len(parts) != 2 or parts[0] != entry.resource.get("resourceType"):
-        raise FhirError(400, f"A PUT entry's request.url must be {entry.resource.get('resourceType')}/[id].",
-                        expression=f"Bundle.entry[{entry.index}].request.url")
+        raise FhirError(
+            400,
+            f"A PUT entry's request.url must be {entry.resource.get('resourceType')}/[id].",
+            expression=f"Bundle.entry[{entry.index}].request.url",
+        )
     return parts[1]
 
 
-async def _run(session: AsyncSession, entry: BundleEntry, resolver: Resolver, actor: str, has_referral: bool,
-               kept: list[dict[str, Any]], fhir_client: str | None, bundle: list[BundleEntry]) -> Result:
+async def _run(
+    session: AsyncSession,
+    entry: BundleEntry,
+    resolver: Resolver,
+    actor: str,
+    has_referral: bool,
+    kept: list[dict[str, Any]],
+    fhir_client: str | None,
+    bundle: list[BundleEntry],
+) -> Result:
     resource_type = entry.resource["resourceType"]
     resource = _rewrite(entry.resource, resolver)
     path = entry.path
     if entry.method not in ("POST", "PUT"):
-        raise FhirError(400, f"{entry.method} entries are not supported; send POST or PUT.",
-                        expression=f"Bundle.entry[{entry.index}].request.method", code="not-supported")
+        raise FhirError(
+            400,
+            f"{entry.method} entries are not supported; send POST or PUT.",
+            expression=f"Bundle.entry[{entry.index}].request.method",
+            code="not-supported",
+        )
     put_id = _url_id(entry) if entry.method == "PUT" else None
     expected = parse_if_match(entry.if_match)
     if resource_type in DIRECTORY:
         if put_id:
-            return await directory.update(session, resource_type=resource_type, resource_id=put_id, resource=resource,
-                                          model=entry.model, resolver=resolver, expected_version=expected, path=path)
-        return await directory.create(session, resource_type=resource_type, resource=resource, model=entry.model,
-                                      resolver=resolver, path=path)
+            return await directory.update(
+                session,
+                resource_type=resource_type,
+                resource_id=put_id,
+                resource=resource,
+                model=entry.model,
+                resolver=resolver,
+                expected_version=expected,
+                path=path,
+            )
+        return await directory.create(
+            session, resource_type=resource_type, resource=resource, model=entry.model, resolver=resolver, path=path
+        )
     if resource_type == "ServiceRequest":
         if put_id:
-            return await service_requests.update(session, resource_id=put_id, resource=resource, model=entry.model,
-                                                 actor=actor, resolver=resolver, expected_version=expected, path=path,
-                                                 fhir_client=fhir_client)
-        return await service_requests.create(session, resource=resource, model=entry.model, actor=actor,
-                                             resolver=resolver, if_none_exist=entry.if_none_exist, path=path,
-                                             fhir_client=fhir_client)
+            return await service_requests.update(
+                session,
+                resource_id=put_id,
+                resource=resource,
+                model=entry.model,
+                actor=actor,
+                resolver=resolver,
+                expected_version=expected,
+                path=path,
+                fhir_client=fhir_client,
+            )
+        return await service_requests.create(
+            session,
+            resource=resource,
+            model=entry.model,
+            actor=actor,
+            resolver=resolver,
+            if_none_exist=entry.if_none_exist,
+            path=path,
+            fhir_client=fhir_client,
+        )
     if resource_type == "Appointment":
         if put_id:
-            return await appointments.update(session, resource_id=put_id, resource=resource, model=entry.model,
-                                             actor=actor, resolver=resolver, expected_version=expected, path=path)
-        return await appointments.create(session, resource=resource, model=entry.model, actor=actor,
-                                         resolver=resolver, path=path)
+            return await appointments.update(
+                session,
+                resource_id=put_id,
+                resource=resource,
+                model=entry.model,
+                actor=actor,
+                resolver=resolver,
+                expected_version=expected,
+                path=path,
+            )
+        return await appointments.create(
+            session, resource=resource, model=entry.model, actor=actor, resolver=resolver, path=path
+        )
     if resource_type == "DocumentReference" and entry.method == "POST":
-        return await fhir_documents.create(session, entry=entry, resource=resource, resolver=resolver, bundle=bundle,
-                                           actor=actor)
+        return await fhir_documents.create(
+            session, entry=entry, resource=resource, resolver=resolver, bundle=bundle, actor=actor
+        )
     if resource_type == "Task":
         try:
             return await tasks.create(session, model=entry.model, resolver=resolver, path=path)
@@ -103,12 +170,16 @@ async def _run(session: AsyncSession, entry: BundleEntry, resolver: Resolver, ac
             if not has_referral:
                 raise
     elif not has_referral:
-        raise Unprocessable(f"{resource_type} is not a resource this server manages.", expression=f"{path}.resourceType",
-                            code="not-supported")
+        raise Unprocessable(
+            f"{resource_type} is not a resource this server manages.",
+            expression=f"{path}.resourceType",
+            code="not-supported",
+        )
     # Workflow resources sent along with a referral (group Tasks, CommunicationRequests...) stay with it.
     kept.append(resource)
-    return Result(202, information(f"{resource_type} kept with the referral of this Bundle; it is not managed "
-                                   "on its own here."))
+    return Result(
+        202, information(f"{resource_type} kept with the referral of this Bundle; it is not managed on its own here.")
+    )
 
 
 def _entry_error(exc: DomainError, index: int) -> FhirError:
@@ -132,20 +203,32 @@ def _response(result: Result) -> dict[str, Any]:
     return {"fullUrl": None, "resource": result.resource, "response": response}
 
 
-async def process(session: AsyncSession, *, bundle: dict[str, Any], actor: str, fhir_client: str | None = None) -> Result:
+async def process(
+    session: AsyncSession, *, bundle: dict[str, Any], actor: str, fhir_client: str | None = None
+) -> Result:
     if bundle.get("resourceType") != "Bundle":
-        raise FhirError(400, f"POST to the base takes a transaction or batch Bundle, not a {bundle.get('resourceType')}.",
-                        expression="resourceType", code="structure")
+        raise FhirError(
+            400,
+            f"POST to the base takes a transaction or batch Bundle, not a {bundle.get('resourceType')}.",
+            expression="resourceType",
+            code="structure",
+        )
     kind = bundle.get("type")
     if kind not in ("transaction", "batch"):
-        raise FhirError(400, f"Only transaction and batch Bundles can be posted here; this one is a {kind} Bundle"
-                             + (" (messages go to $process-message, which this server does not offer)."
-                                if kind == "message" else "."), expression="Bundle.type", code="not-supported")
+        raise FhirError(
+            400,
+            f"Only transaction and batch Bundles can be posted here; this one is a {kind} Bundle"
+            + (" (messages go to $process-message, which this server does not offer)." if kind == "message" else "."),
+            expression="Bundle.type",
+            code="not-supported",
+        )
     model = validate(bundle, expected="Bundle")
     entries = _entries(bundle, model)
     resolver = Resolver.for_bundle(session, entries)
     has_referral = any(e.resource.get("resourceType") == "ServiceRequest" for e in entries)
-    ordered = sorted(entries, key=lambda e: (ORDER.index(t) if (t := e.resource["resourceType"]) in ORDER else 99, e.index))
+    ordered = sorted(
+        entries, key=lambda e: (ORDER.index(t) if (t := e.resource["resourceType"]) in ORDER else 99, e.index)
+    )
     results: dict[int, dict[str, Any]] = {}
     kept: list[dict[str, Any]] = []
     referral_ids: list[uuid.UUID] = []
@@ -157,12 +240,21 @@ async def process(session: AsyncSession, *, bundle: dict[str, Any], actor: str, 
             else:
                 result = await _run(session, entry, resolver, actor, has_referral, kept, fhir_client, entries)
         except (DomainError, IntegrityError) as exc:
-            error = exc if isinstance(exc, DomainError) else FhirError(
-                409, "The entry conflicts with data already stored (it was probably written at the same moment).")
+            error = (
+                exc
+                if isinstance(exc, DomainError)
+                else FhirError(
+                    409, "The entry conflicts with data already stored (it was probably written at the same moment)."
+                )
+            )
             if kind == "transaction":
                 raise _entry_error(error, entry.index) from exc
-            results[entry.index] = {"response": {"status": str(error.status),
-                                                 "outcome": operation_outcome(_entry_error(error, entry.index).issues())}}
+            results[entry.index] = {
+                "response": {
+                    "status": str(error.status),
+                    "outcome": operation_outcome(_entry_error(error, entry.index).issues()),
+                }
+            }
             continue
         if result.resource.get("resourceType") != "OperationOutcome":
             entry.location = (result.resource["resourceType"], result.resource["id"])

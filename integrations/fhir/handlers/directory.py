@@ -13,7 +13,11 @@ from domain.shared.errors import NotFound, PreconditionFailed
 from integrations.fhir.handlers import Result, check_body_id
 from integrations.fhir.mappers.common import instant, npi_of
 from integrations.fhir.mappers.directory import (
-    organization_fields, organization_to_fhir, practitioner_fields, provider_to_practitioner, role_specialties,
+    organization_fields,
+    organization_to_fhir,
+    practitioner_fields,
+    provider_to_practitioner,
+    role_specialties,
     role_to_fhir,
 )
 from integrations.fhir.outcomes import Unprocessable
@@ -33,8 +37,15 @@ def _check_version(current: int, expected: int | None, label: str) -> None:
         raise PreconditionFailed(f"{label} is at version {current}, not {expected}; read it again.")
 
 
-async def put_practitioner(session: AsyncSession, *, resource: dict[str, Any], model: Any, resource_id: str | None,
-                           expected_version: int | None = None, path: str = "Practitioner") -> Result:
+async def put_practitioner(
+    session: AsyncSession,
+    *,
+    resource: dict[str, Any],
+    model: Any,
+    resource_id: str | None,
+    expected_version: int | None = None,
+    path: str = "Practitioner",
+) -> Result:
     """POST (resource_id None: upsert by NPI) or PUT (under the sender's id)."""
     fields = practitioner_fields(model, path)
     row = await FhirResourceRepository(session).get("Practitioner", resource_id) if resource_id else None
@@ -44,14 +55,25 @@ async def put_practitioner(session: AsyncSession, *, resource: dict[str, Any], m
         _check_version(existing.version, expected_version, f"Practitioner/{resource_id}")
     provider, created = await directory.upsert_practitioner(session, fields=fields, provider_id=target)
     stored, row_created = await fhir_store.put_resource(
-        session, resource_type="Practitioner", resource_id=resource_id or str(provider.id), resource=resource,
-        provider_id=provider.id)
+        session,
+        resource_type="Practitioner",
+        resource_id=resource_id or str(provider.id),
+        resource=resource,
+        provider_id=provider.id,
+    )
     status = 201 if (row_created if resource_id else created) else 200
     return Result(status, provider_to_practitioner(provider, resource_id=stored.id, original=stored.resource))
 
 
-async def put_organization(session: AsyncSession, *, resource: dict[str, Any], model: Any, resource_id: str | None,
-                           expected_version: int | None = None, path: str = "Organization") -> Result:
+async def put_organization(
+    session: AsyncSession,
+    *,
+    resource: dict[str, Any],
+    model: Any,
+    resource_id: str | None,
+    expected_version: int | None = None,
+    path: str = "Organization",
+) -> Result:
     fields = organization_fields(model, path)
     row = await FhirResourceRepository(session).get("Organization", resource_id) if resource_id else None
     target = row.organization_id if row is not None else _as_uuid(resource_id)
@@ -60,14 +82,19 @@ async def put_organization(session: AsyncSession, *, resource: dict[str, Any], m
         _check_version(existing.version, expected_version, f"Organization/{resource_id}")
     organization, created = await directory.upsert_organization(session, fields=fields, organization_id=target)
     stored, row_created = await fhir_store.put_resource(
-        session, resource_type="Organization", resource_id=resource_id or str(organization.id), resource=resource,
-        organization_id=organization.id)
+        session,
+        resource_type="Organization",
+        resource_id=resource_id or str(organization.id),
+        resource=resource,
+        organization_id=organization.id,
+    )
     status = 201 if (row_created if resource_id else created) else 200
     return Result(status, organization_to_fhir(organization, resource_id=stored.id, original=stored.resource))
 
 
-async def _role_party(session: AsyncSession, resolver: Resolver, resource: dict[str, Any], ref: Any,
-                      resource_type: str, where: str) -> uuid.UUID | None:
+async def _role_party(
+    session: AsyncSession, resolver: Resolver, resource: dict[str, Any], ref: Any, resource_type: str, where: str
+) -> uuid.UUID | None:
     if ref is None:
         return None
     raw = ref.reference
@@ -85,23 +112,44 @@ async def _role_party(session: AsyncSession, resolver: Resolver, resource: dict[
         found = requester.provider_id if resource_type == "Practitioner" else requester.organization_id
         if found is not None:
             return found
-    raise Unprocessable(f"{raw or ref.display or 'The reference'} is not in the directory; send the "
-                        f"{resource_type} first or in the same Bundle.", expression=where, code="not-found")
+    raise Unprocessable(
+        f"{raw or ref.display or 'The reference'} is not in the directory; send the "
+        f"{resource_type} first or in the same Bundle.",
+        expression=where,
+        code="not-found",
+    )
 
 
-async def put_role(session: AsyncSession, *, resource: dict[str, Any], model: Any, resource_id: str | None,
-                   resolver: Resolver, expected_version: int | None = None, path: str = "PractitionerRole") -> Result:
-    provider_id = await _role_party(session, resolver, resource, model.practitioner, "Practitioner", f"{path}.practitioner")
-    organization_id = await _role_party(session, resolver, resource, model.organization, "Organization",
-                                        f"{path}.organization")
+async def put_role(
+    session: AsyncSession,
+    *,
+    resource: dict[str, Any],
+    model: Any,
+    resource_id: str | None,
+    resolver: Resolver,
+    expected_version: int | None = None,
+    path: str = "PractitionerRole",
+) -> Result:
+    provider_id = await _role_party(
+        session, resolver, resource, model.practitioner, "Practitioner", f"{path}.practitioner"
+    )
+    organization_id = await _role_party(
+        session, resolver, resource, model.organization, "Organization", f"{path}.organization"
+    )
     if provider_id is None and organization_id is None:
-        raise Unprocessable("A PractitionerRole needs its practitioner or organization.",
-                            expression=f"{path}.practitioner", code="required")
+        raise Unprocessable(
+            "A PractitionerRole needs its practitioner or organization.",
+            expression=f"{path}.practitioner",
+            code="required",
+        )
     repo = FhirResourceRepository(session)
     if resource_id is None:  # POST: the same practitioner at the same organization is the same role
         same = await repo.latest_for("PractitionerRole", provider_id=provider_id, organization_id=organization_id)
-        resource_id = same.id if same is not None and same.provider_id == provider_id \
-            and same.organization_id == organization_id else None
+        resource_id = (
+            same.id
+            if same is not None and same.provider_id == provider_id and same.organization_id == organization_id
+            else None
+        )
     if resource_id and (row := await repo.get("PractitionerRole", resource_id)) is not None:
         _check_version(row.version, expected_version, f"PractitionerRole/{resource_id}")
     if provider_id and organization_id:
@@ -111,22 +159,32 @@ async def put_role(session: AsyncSession, *, resource: dict[str, Any], model: An
         if provider is not None:
             await directory.add_specialties(session, provider=provider, specialties=specialties)
     stored, created = await fhir_store.put_resource(
-        session, resource_type="PractitionerRole", resource_id=resource_id, resource=resource,
-        provider_id=provider_id, organization_id=organization_id)
+        session,
+        resource_type="PractitionerRole",
+        resource_id=resource_id,
+        resource=resource,
+        provider_id=provider_id,
+        organization_id=organization_id,
+    )
     return Result(201 if created else 200, role_to_fhir(stored, original=stored.resource))
 
 
-async def put_patient(session: AsyncSession, *, resource: dict[str, Any], resource_id: str | None,
-                      expected_version: int | None = None) -> Result:
+async def put_patient(
+    session: AsyncSession, *, resource: dict[str, Any], resource_id: str | None, expected_version: int | None = None
+) -> Result:
     stored, created = await fhir_store.put_resource(
-        session, resource_type="Patient", resource_id=resource_id, resource=resource, expected_version=expected_version)
+        session, resource_type="Patient", resource_id=resource_id, resource=resource, expected_version=expected_version
+    )
     return Result(201 if created else 200, _stored(stored))
 
 
 def _stored(row: Any) -> dict[str, Any]:
     meta = {k: v for k, v in (row.resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
-    return {**row.resource, "id": row.id, "meta": {**meta, "versionId": str(row.version),
-                                                    "lastUpdated": instant(row.updated_at)}}
+    return {
+        **row.resource,
+        "id": row.id,
+        "meta": {**meta, "versionId": str(row.version), "lastUpdated": instant(row.updated_at)},
+    }
 
 
 async def read(session: AsyncSession, *, resource_type: str, resource_id: str) -> Result:
@@ -144,36 +202,73 @@ async def read(session: AsyncSession, *, resource_type: str, resource_id: str) -
         if provider is None:
             raise NotFound(resource_type, resource_id)
         row = row or await repo.latest_for("Practitioner", provider_id=provider.id)
-        return Result(200, provider_to_practitioner(provider, resource_id=resource_id,
-                                                    original=row.resource if row else None))
+        return Result(
+            200, provider_to_practitioner(provider, resource_id=resource_id, original=row.resource if row else None)
+        )
     organization_id = row.organization_id if row is not None else _as_uuid(resource_id)
     organization = await lookup.organization(organization_id) if organization_id else None
     if organization is None:
         raise NotFound(resource_type, resource_id)
     row = row or await repo.latest_for("Organization", organization_id=organization.id)
-    return Result(200, organization_to_fhir(organization, resource_id=resource_id,
-                                            original=row.resource if row else None))
+    return Result(
+        200, organization_to_fhir(organization, resource_id=resource_id, original=row.resource if row else None)
+    )
 
 
-async def update(session: AsyncSession, *, resource_type: str, resource_id: str, resource: dict[str, Any], model: Any,
-                 resolver: Resolver, expected_version: int | None, path: str | None = None) -> Result:
+async def update(
+    session: AsyncSession,
+    *,
+    resource_type: str,
+    resource_id: str,
+    resource: dict[str, Any],
+    model: Any,
+    resolver: Resolver,
+    expected_version: int | None,
+    path: str | None = None,
+) -> Result:
     path = path or resource_type
     check_body_id(resource, resource_id, path)
     check_id(resource_id, expression=f"{path}.id")
     if resource_type == "Practitioner":
-        return await put_practitioner(session, resource=resource, model=model, resource_id=resource_id,
-                                      expected_version=expected_version, path=path)
+        return await put_practitioner(
+            session,
+            resource=resource,
+            model=model,
+            resource_id=resource_id,
+            expected_version=expected_version,
+            path=path,
+        )
     if resource_type == "Organization":
-        return await put_organization(session, resource=resource, model=model, resource_id=resource_id,
-                                      expected_version=expected_version, path=path)
+        return await put_organization(
+            session,
+            resource=resource,
+            model=model,
+            resource_id=resource_id,
+            expected_version=expected_version,
+            path=path,
+        )
     if resource_type == "PractitionerRole":
-        return await put_role(session, resource=resource, model=model, resource_id=resource_id, resolver=resolver,
-                              expected_version=expected_version, path=path)
+        return await put_role(
+            session,
+            resource=resource,
+            model=model,
+            resource_id=resource_id,
+            resolver=resolver,
+            expected_version=expected_version,
+            path=path,
+        )
     return await put_patient(session, resource=resource, resource_id=resource_id, expected_version=expected_version)
 
 
-async def create(session: AsyncSession, *, resource_type: str, resource: dict[str, Any], model: Any,
-                 resolver: Resolver, path: str | None = None) -> Result:
+async def create(
+    session: AsyncSession,
+    *,
+    resource_type: str,
+    resource: dict[str, Any],
+    model: Any,
+    resolver: Resolver,
+    path: str | None = None,
+) -> Result:
     """POST: the id in the body is the sender's, not ours (FHIR create ignores it)."""
     path = path or resource_type
     body = {k: v for k, v in resource.items() if k != "id"}

@@ -20,11 +20,25 @@ from integrations.fhir.resolver import BundleEntry, Resolver
 from integrations.storage import get_storage
 
 # LOINC document types (and words in type.text) -> our document kinds.
-LOINC_KINDS = {"11488-4": "clinical_note", "34117-2": "clinical_note", "11506-3": "clinical_note",
-               "18748-4": "imaging_report", "18782-3": "imaging_report", "11502-2": "lab_result",
-               "57133-1": "referral_letter", "64290-0": "insurance_card", "48768-6": "insurance_card"}
-WORDS = (("insurance", "insurance_card"), ("imaging", "imaging_report"), ("radiology", "imaging_report"),
-         ("lab", "lab_result"), ("referral", "referral_letter"), ("note", "clinical_note"))
+LOINC_KINDS = {
+    "11488-4": "clinical_note",
+    "34117-2": "clinical_note",
+    "11506-3": "clinical_note",
+    "18748-4": "imaging_report",
+    "18782-3": "imaging_report",
+    "11502-2": "lab_result",
+    "57133-1": "referral_letter",
+    "64290-0": "insurance_card",
+    "48768-6": "insurance_card",
+}
+WORDS = (
+    ("insurance", "insurance_card"),
+    ("imaging", "imaging_report"),
+    ("radiology", "imaging_report"),
+    ("lab", "lab_result"),
+    ("referral", "referral_letter"),
+    ("note", "clinical_note"),
+)
 
 
 def document_kind(resource: dict[str, Any]) -> str:
@@ -36,7 +50,9 @@ def document_kind(resource: dict[str, Any]) -> str:
     return next((kind for word, kind in WORDS if word in text), "other")
 
 
-def _referral_id(entry: BundleEntry, resource: dict[str, Any], resolver: Resolver, bundle: list[BundleEntry]) -> uuid.UUID:
+def _referral_id(
+    entry: BundleEntry, resource: dict[str, Any], resolver: Resolver, bundle: list[BundleEntry]
+) -> uuid.UUID:
     for related in (resource.get("context") or {}).get("related") or []:
         target = resolver.entry(related.get("reference"))
         if target and target.location and target.location[0] == "ServiceRequest":
@@ -47,14 +63,19 @@ def _referral_id(entry: BundleEntry, resource: dict[str, Any], resolver: Resolve
     mine = set(entry.keys())
     referrals = [e for e in bundle if e.location and e.location[0] == "ServiceRequest"]
     for other in referrals:
-        if any((info.get("reference") in mine) or (resolver.entry(info.get("reference")) is entry)
-               for info in other.resource.get("supportingInfo") or []):
+        if any(
+            (info.get("reference") in mine) or (resolver.entry(info.get("reference")) is entry)
+            for info in other.resource.get("supportingInfo") or []
+        ):
             return uuid.UUID(other.location[1])
     if len(referrals) == 1:
         return uuid.UUID(referrals[0].location[1])
-    raise Unprocessable("A DocumentReference here must name its referral: context.related pointing at the "
-                        "ServiceRequest, or the ServiceRequest's supportingInfo pointing at it.",
-                        expression=f"{entry.path}.context.related", code="required")
+    raise Unprocessable(
+        "A DocumentReference here must name its referral: context.related pointing at the "
+        "ServiceRequest, or the ServiceRequest's supportingInfo pointing at it.",
+        expression=f"{entry.path}.context.related",
+        code="required",
+    )
 
 
 async def _fetch(url: str, where: str) -> bytes:
@@ -76,14 +97,22 @@ async def _fetch(url: str, where: str) -> bytes:
         raise Unprocessable(f"attachment.url could not be fetched ({type(exc).__name__}).", expression=where) from exc
 
 
-async def create(session: AsyncSession, *, entry: BundleEntry, resource: dict[str, Any], resolver: Resolver,
-                 bundle: list[BundleEntry], actor: str) -> Result:
+async def create(
+    session: AsyncSession,
+    *,
+    entry: BundleEntry,
+    resource: dict[str, Any],
+    resolver: Resolver,
+    bundle: list[BundleEntry],
+    actor: str,
+) -> Result:
     referral_id = _referral_id(entry, resource, resolver, bundle)
     kind = document_kind(resource)
     contents = resource.get("content") or []
     if not contents:
-        raise Unprocessable("A DocumentReference needs content with an attachment.", expression=f"{entry.path}.content",
-                            code="required")
+        raise Unprocessable(
+            "A DocumentReference needs content with an attachment.", expression=f"{entry.path}.content", code="required"
+        )
     created = []
     for i, content in enumerate(contents):
         attachment = content.get("attachment") or {}
@@ -97,12 +126,28 @@ async def create(session: AsyncSession, *, entry: BundleEntry, resource: dict[st
             data = await _fetch(attachment["url"], f"{where}.url")
         else:
             raise Unprocessable("An attachment needs data or url.", expression=where, code="required")
-        title = (attachment.get("title") or resource.get("description") or (resource.get("type") or {}).get("text")
-                 or "Document")[:200]
+        title = (
+            attachment.get("title")
+            or resource.get("description")
+            or (resource.get("type") or {}).get("text")
+            or "Document"
+        )[:200]
         document = await documents.add_document(
-            session, storage=get_storage(), referral_id=referral_id, kind=kind, title=title, data=data,
-            declared_type=attachment.get("contentType"), actor=actor, source="fhir", field=where,
+            session,
+            storage=get_storage(),
+            referral_id=referral_id,
+            kind=kind,
+            title=title,
+            data=data,
+            declared_type=attachment.get("contentType"),
+            actor=actor,
+            source="fhir",
+            field=where,
         )
         created.append(str(document.id))
-    return Result(201, information(f"DocumentReference stored as {len(created)} document(s) of referral {referral_id}: "
-                                   + ", ".join(created)))
+    return Result(
+        201,
+        information(
+            f"DocumentReference stored as {len(created)} document(s) of referral {referral_id}: " + ", ".join(created)
+        ),
+    )

@@ -22,8 +22,13 @@ def check_params(params: list[tuple[str, str]], supported: set[str]) -> dict[str
     for name, value in params:
         base = name.split(":")[0]
         if base not in supported | PAGING:
-            raise FhirError(400, f"Search parameter '{name}' is not supported here (supported: "
-                                 f"{', '.join(sorted(supported | {'_count'}))}).", expression=name, code="not-supported")
+            raise FhirError(
+                400,
+                f"Search parameter '{name}' is not supported here (supported: "
+                f"{', '.join(sorted(supported | {'_count'}))}).",
+                expression=name,
+                code="not-supported",
+            )
         if ":" in name and base not in ("_lastUpdated",):
             raise FhirError(400, f"Modifier in '{name}' is not supported.", expression=name, code="not-supported")
         out.setdefault(base, []).append(value)
@@ -65,8 +70,9 @@ def date_range(values: list[str], name: str) -> tuple[datetime | None, datetime 
     for value in values:
         match = DATE_PREFIX.match(value.strip())
         if not match or match.group(1) in ("ne", "sa", "eb", "ap"):
-            raise FhirError(400, f"{name}: '{value}' is not supported (use eq, gt, ge, lt or le with a date).",
-                            expression=name)
+            raise FhirError(
+                400, f"{name}: '{value}' is not supported (use eq, gt, ge, lt or le with a date).", expression=name
+            )
         prefix, (start, end) = match.group(1) or "eq", _moment(match.group(2), name)
         lows = {"eq": start, "ge": start, "gt": end}
         highs = {"eq": end, "le": end, "lt": start}
@@ -77,20 +83,32 @@ def date_range(values: list[str], name: str) -> tuple[datetime | None, datetime 
     return low, high
 
 
-def searchset(resource_type: str, resources: list[dict[str, Any]], *, params: list[tuple[str, str]],
-              next_cursor: str | None, total: int | None = None) -> dict[str, Any]:
+def searchset(
+    resource_type: str,
+    resources: list[dict[str, Any]],
+    *,
+    params: list[tuple[str, str]],
+    next_cursor: str | None,
+    total: int | None = None,
+) -> dict[str, Any]:
     base = base_url()
     kept = [(k, v) for k, v in params if k != "_cursor"]
     links = [{"relation": "self", "url": f"{base}/{resource_type}?{urlencode(params)}".rstrip("?")}]
     if next_cursor:
-        links.append({"relation": "next", "url": f"{base}/{resource_type}?{urlencode([*kept, ('_cursor', next_cursor)])}"})
+        links.append(
+            {"relation": "next", "url": f"{base}/{resource_type}?{urlencode([*kept, ('_cursor', next_cursor)])}"}
+        )
     if any(k == "_cursor" for k, _ in params):
         links.append({"relation": "first", "url": f"{base}/{resource_type}?{urlencode(kept)}".rstrip("?")})
     bundle: dict[str, Any] = {
-        "resourceType": "Bundle", "type": "searchset", "meta": {"lastUpdated": instant(utcnow())},
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "meta": {"lastUpdated": instant(utcnow())},
         "link": links,
-        "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
-                  for r in resources],
+        "entry": [
+            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+            for r in resources
+        ],
     }
     if total is not None:
         bundle["total"] = total

@@ -13,7 +13,8 @@ from domain.referrals.models import Referral
 from domain.referrals.repository import ReferralRepository
 from integrations.fhir.handlers import Result, uuid_id
 from integrations.fhir.handlers.search import check_params, count_of, searchset
-from integrations.fhir.handlers.service_requests import referral_query, render as render_service_request
+from integrations.fhir.handlers.service_requests import referral_query
+from integrations.fhir.handlers.service_requests import render as render_service_request
 from integrations.fhir.mappers.task import REFERRAL_STATUSES_FOR_TASK, referral_to_task
 from integrations.fhir.outcomes import Unprocessable
 from integrations.fhir.references import parse_reference
@@ -43,11 +44,18 @@ async def search(session: AsyncSession, *, raw_params: list[tuple[str, str]]) ->
     if not params["based-on"]:
         params.pop("based-on")
     query = await referral_query(session, params, statuses_for=REFERRAL_STATUSES_FOR_TASK, based_on="based-on")
-    items, next_cursor = ([], None) if query is None else await FhirReferralRepository(session).search(
-        query, limit=count, cursor=(params.get("_cursor") or [None])[-1])
+    items, next_cursor = (
+        ([], None)
+        if query is None
+        else await FhirReferralRepository(session).search(
+            query, limit=count, cursor=(params.get("_cursor") or [None])[-1]
+        )
+    )
     journeys = await task_journeys(session, [r.id for r in items])
-    return Result(200, searchset("Task", [render(r, journeys.get(r.id)) for r in items], params=raw_params,
-                                 next_cursor=next_cursor))
+    return Result(
+        200,
+        searchset("Task", [render(r, journeys.get(r.id)) for r in items], params=raw_params, next_cursor=next_cursor),
+    )
 
 
 def focus_reference(task: Task) -> tuple[str | None, str]:
@@ -63,19 +71,27 @@ async def referral_for(session: AsyncSession, resolver: Resolver, task: Task, *,
     raw, where = focus_reference(task)
     where = where.replace("Task", path, 1)
     if raw is None:
-        raise Unprocessable("A Task here is the workflow of a referral: its focus must be the ServiceRequest.",
-                            expression=where, code="required")
+        raise Unprocessable(
+            "A Task here is the workflow of a referral: its focus must be the ServiceRequest.",
+            expression=where,
+            code="required",
+        )
     entry = resolver.entry(raw)
     if entry is not None and entry.location and entry.location[0] == "ServiceRequest":
         return uuid.UUID(entry.location[1])
     ref = parse_reference(raw)
     if ref.resource_type != "ServiceRequest":
-        raise Unprocessable(f"The Task's focus is a {ref.resource_type or 'resource'}; only a ServiceRequest "
-                            "(a referral) has a Task here.", expression=where, code="not-supported")
+        raise Unprocessable(
+            f"The Task's focus is a {ref.resource_type or 'resource'}; only a ServiceRequest "
+            "(a referral) has a Task here.",
+            expression=where,
+            code="not-supported",
+        )
     referral_id = ref.uuid()
     if referral_id is None or not ref.local or await ReferralRepository(session).get_or_none(referral_id) is None:
-        raise Unprocessable(f"{raw} is not a referral known here; send the ServiceRequest first.", expression=where,
-                            code="not-found")
+        raise Unprocessable(
+            f"{raw} is not a referral known here; send the ServiceRequest first.", expression=where, code="not-found"
+        )
     return referral_id
 
 

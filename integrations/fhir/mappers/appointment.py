@@ -11,8 +11,12 @@ from integrations.fhir.outcomes import Unprocessable
 
 # FHIR statuses with a meaning in our lifecycle; the rest are refused rather than guessed.
 STATUS_FROM_FHIR = {
-    "booked": AppointmentStatus.booked, "arrived": AppointmentStatus.arrived, "checked-in": AppointmentStatus.arrived,
-    "fulfilled": AppointmentStatus.fulfilled, "cancelled": AppointmentStatus.cancelled, "noshow": AppointmentStatus.noshow,
+    "booked": AppointmentStatus.booked,
+    "arrived": AppointmentStatus.arrived,
+    "checked-in": AppointmentStatus.arrived,
+    "fulfilled": AppointmentStatus.fulfilled,
+    "cancelled": AppointmentStatus.cancelled,
+    "noshow": AppointmentStatus.noshow,
 }
 
 
@@ -21,7 +25,10 @@ def appointment_status(appointment: FhirAppointment) -> AppointmentStatus:
     if status is None:
         raise Unprocessable(
             f"An Appointment that is {appointment.status} does not change a referral; send it once booked "
-            f"(accepted: {', '.join(sorted(STATUS_FROM_FHIR))}).", expression="Appointment.status", code="business-rule")
+            f"(accepted: {', '.join(sorted(STATUS_FROM_FHIR))}).",
+            expression="Appointment.status",
+            code="business-rule",
+        )
     return status
 
 
@@ -50,23 +57,32 @@ def appointment_to_update(appointment: FhirAppointment) -> AppointmentUpdate:
     values: dict[str, Any] = {"status": status, **_times(appointment)}
     if status is AppointmentStatus.cancelled and appointment.cancelationReason is not None:
         reason = appointment.cancelationReason.text or next(
-            (c.display or c.code for c in appointment.cancelationReason.coding or []), None)
+            (c.display or c.code for c in appointment.cancelationReason.coding or []), None
+        )
         values["cancel_reason"] = reason[:200] if reason else None
     return AppointmentUpdate(**values)
 
 
 def appointment_to_fhir(appointment: Any, original: dict[str, Any] | None) -> dict[str, Any]:
-    out = dict(original) if original else {"participant": [{"actor": {"display": appointment.location or "Refloop"},
-                                                             "status": "accepted"}]}
-    out.update({
-        "resourceType": "Appointment",
-        "id": str(appointment.id),
-        "meta": {**{k: v for k, v in (out.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")},
-                 "versionId": str(appointment.version), "lastUpdated": instant(appointment.updated_at)},
-        "status": str(appointment.status),
-        "start": instant(appointment.start),
-        "basedOn": [{"reference": f"ServiceRequest/{appointment.referral_id}"}],
-    })
+    out = (
+        dict(original)
+        if original
+        else {"participant": [{"actor": {"display": appointment.location or "Refloop"}, "status": "accepted"}]}
+    )
+    out.update(
+        {
+            "resourceType": "Appointment",
+            "id": str(appointment.id),
+            "meta": {
+                **{k: v for k, v in (out.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")},
+                "versionId": str(appointment.version),
+                "lastUpdated": instant(appointment.updated_at),
+            },
+            "status": str(appointment.status),
+            "start": instant(appointment.start),
+            "basedOn": [{"reference": f"ServiceRequest/{appointment.referral_id}"}],
+        }
+    )
     if appointment.end is not None:
         out["end"] = instant(appointment.end)
     else:

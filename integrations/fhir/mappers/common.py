@@ -1,11 +1,16 @@
 """Small readers shared by the mappers: codings, texts, identifiers, instants."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Iterable
+from typing import Any
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
-ICD10_SYSTEMS = {"http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10", "urn:oid:2.16.840.1.113883.6.90"}
+ICD10_SYSTEMS = {
+    "http://hl7.org/fhir/sid/icd-10-cm",
+    "http://hl7.org/fhir/sid/icd-10",
+    "urn:oid:2.16.840.1.113883.6.90",
+}
 REFLOOP_CODES = "https://refloop.dev/fhir/CodeSystem"
 
 
@@ -55,8 +60,11 @@ def contact_points(telecoms: list[Any] | None) -> list[dict[str, str]]:
 
 def telecom_of(points: list[dict[str, str]] | None) -> list[dict[str, str]]:
     allowed = {"phone", "fax", "email", "pager", "url", "sms", "other"}
-    return [{k: v for k, v in p.items() if k in ("system", "value", "use")} for p in points or []
-            if p.get("system") in allowed and p.get("value")]
+    return [
+        {k: v for k, v in p.items() if k in ("system", "value", "use")}
+        for p in points or []
+        if p.get("system") in allowed and p.get("value")
+    ]
 
 
 def address_of(address: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -76,8 +84,10 @@ def address_from(addresses: list[Any] | None) -> dict[str, Any] | None:
     for address in addresses or []:
         value = {
             "line": [line[:200] for line in (address.line or []) if line and line.strip()][:4],
-            "city": address.city, "state": address.state,
-            "postal_code": (address.postalCode or None) and address.postalCode[:20], "country": address.country,
+            "city": address.city,
+            "state": address.state,
+            "postal_code": (address.postalCode or None) and address.postalCode[:20],
+            "country": address.country,
         }
         if any(value.values()):
             return value

@@ -6,29 +6,42 @@ from typing import Any
 from fhir.resources.R4B.organization import Organization as FhirOrganization
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
-
 from pydantic import ValidationError
 
 from domain.providers.directory import OrganizationFields, PractitionerFields
 from domain.providers.enums import OrganizationKind
 from domain.providers.schemas import ContactPoint, npi_check_digit_ok
 from integrations.fhir.mappers.common import (
-    NPI_SYSTEM, NUCC_SYSTEM, address_from, address_of, codings, contact_points, instant, npi_of, telecom_of,
+    NPI_SYSTEM,
+    NUCC_SYSTEM,
+    address_from,
+    address_of,
+    codings,
+    contact_points,
+    instant,
+    npi_of,
+    telecom_of,
 )
 from integrations.fhir.outcomes import Unprocessable
 
 NPI = re.compile(r"^[0-9]{10}$")
 NUCC_CODE = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
-ORG_KIND_BY_CODE = {"prov": OrganizationKind.practice, "ins": OrganizationKind.payer, "pay": OrganizationKind.payer,
-                    "hosp": OrganizationKind.hospital}
+ORG_KIND_BY_CODE = {
+    "prov": OrganizationKind.practice,
+    "ins": OrganizationKind.payer,
+    "pay": OrganizationKind.payer,
+    "hosp": OrganizationKind.hospital,
+}
 PAYER_NETWORK_SYSTEM = "http://hl7.org/fhir/uv/vhdir/CodeSystem/network-type"
 
 
 def _npi(identifiers: list[Any] | None, root: str) -> str | None:
     npi, index = npi_of(identifiers)
     if npi is not None and not (NPI.match(npi) and npi_check_digit_ok(npi)):
-        raise Unprocessable(f"'{npi}' is not an NPI (10 digits, the last a check digit).",
-                            expression=f"{root}.identifier[{index}].value")
+        raise Unprocessable(
+            f"'{npi}' is not an NPI (10 digits, the last a check digit).",
+            expression=f"{root}.identifier[{index}].value",
+        )
     return npi
 
 
@@ -61,12 +74,16 @@ def practitioner_fields(practitioner: Practitioner, root: str = "Practitioner") 
         given, family = given or " ".join(words[:-1]), family or (words[-1] if words else "")
     if not family:
         raise Unprocessable("The directory needs the practitioner's family name.", expression=f"{root}.name")
-    quals = [q.code.text or next((c.code for c in q.code.coding or [] if c.code), None)
-             for q in practitioner.qualification or [] if q.code is not None]
+    quals = [
+        q.code.text or next((c.code for c in q.code.coding or [] if c.code), None)
+        for q in practitioner.qualification or []
+        if q.code is not None
+    ]
     return PractitionerFields(
         npi=_npi(practitioner.identifier, root),
         prefix=(name.prefix or [None])[0] if name and name.prefix else None,
-        given_name=(given or "-")[:100], family_name=family[:100],
+        given_name=(given or "-")[:100],
+        family_name=family[:100],
         suffix=(name.suffix or [None])[0] if name and name.suffix else None,
         credentials=[q[:20] for q in quals if q][:10],
         specialties=specialties_of([q.code for q in practitioner.qualification or [] if q.code is not None]),
@@ -90,8 +107,11 @@ def organization_fields(organization: FhirOrganization, root: str = "Organizatio
     if "hospital" in words:
         kind = OrganizationKind.hospital
     return OrganizationFields(
-        name=organization.name[:300], npi=_npi(organization.identifier, root), kind=kind,
-        active=organization.active is not False, contact_points=directory_contact_points(organization.telecom),
+        name=organization.name[:300],
+        npi=_npi(organization.identifier, root),
+        kind=kind,
+        active=organization.active is not False,
+        contact_points=directory_contact_points(organization.telecom),
         address=address_from(organization.address),
     )
 
@@ -118,8 +138,13 @@ def provider_to_practitioner(provider: Any, *, resource_id: str, original: dict[
         name["prefix"] = [provider.prefix]
     if provider.suffix:
         name["suffix"] = [provider.suffix]
-    out.update(resourceType="Practitioner", id=resource_id, meta=_meta(out, provider),
-               active=str(provider.status) == "active", name=[name] if not original else out.get("name") or [name])
+    out.update(
+        resourceType="Practitioner",
+        id=resource_id,
+        meta=_meta(out, provider),
+        active=str(provider.status) == "active",
+        name=[name] if not original else out.get("name") or [name],
+    )
     out["identifier"] = _with_npi(list(out.get("identifier") or []), provider.npi)
     if not original and (telecom := telecom_of(provider.contact_points)):
         out["telecom"] = telecom
@@ -128,8 +153,13 @@ def provider_to_practitioner(provider: Any, *, resource_id: str, original: dict[
 
 def organization_to_fhir(organization: Any, *, resource_id: str, original: dict[str, Any] | None) -> dict[str, Any]:
     out = dict(original) if original else {}
-    out.update(resourceType="Organization", id=resource_id, meta=_meta(out, organization),
-               active=bool(organization.active), name=organization.name)
+    out.update(
+        resourceType="Organization",
+        id=resource_id,
+        meta=_meta(out, organization),
+        active=bool(organization.active),
+        name=organization.name,
+    )
     out["identifier"] = _with_npi(list(out.get("identifier") or []), organization.npi)
     if not original:
         if telecom := telecom_of(organization.contact_points):

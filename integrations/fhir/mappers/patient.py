@@ -3,7 +3,7 @@
 from typing import Any
 
 from fhir.resources.R4B.patient import Patient
-from pydantic import TypeAdapter, ValidationError, EmailStr
+from pydantic import EmailStr, TypeAdapter, ValidationError
 
 from domain.referrals.schemas import PatientCreate
 from domain.shared import phones
@@ -28,8 +28,10 @@ def _name(patient: Patient, path: str) -> tuple[str, str]:
         family = family or (words[-1] if words else "")
     if not given or not family:
         missing = "family" if not family else "given"
-        raise Unprocessable(f"A referral needs the patient's given and family name; {missing} is missing.",
-                            expression=f"{path}.name.{missing}")
+        raise Unprocessable(
+            f"A referral needs the patient's given and family name; {missing} is missing.",
+            expression=f"{path}.name.{missing}",
+        )
     return given[:100], family[:100]
 
 
@@ -52,8 +54,9 @@ def patient_to_schema(patient: Patient, *, path: str) -> PatientCreate:
     """`path` is where this Patient sits in the request, for the OperationOutcome."""
     given, family = _name(patient, path)
     if patient.birthDate is None:
-        raise Unprocessable("A referral needs the patient's birth date; the Patient has no birthDate.",
-                            expression=f"{path}.birthDate")
+        raise Unprocessable(
+            "A referral needs the patient's birth date; the Patient has no birthDate.", expression=f"{path}.birthDate"
+        )
     email = _telecom(patient, "email")
     try:
         email = _email.validate_python(email) if email else None
@@ -65,27 +68,43 @@ def patient_to_schema(patient: Patient, *, path: str) -> PatientCreate:
     except phones.NotAPhoneNumber:
         phone = None  # kept in the original; not a number anyone can dial
     return PatientCreate(
-        given_name=given, family_name=family, birth_date=patient.birthDate,
-        sex=SEX.get(patient.gender or ""), phone=phone, email=email,
-        address=address_from(patient.address), mrn=_mrn(patient),
+        given_name=given,
+        family_name=family,
+        birth_date=patient.birthDate,
+        sex=SEX.get(patient.gender or ""),
+        phone=phone,
+        email=email,
+        address=address_from(patient.address),
+        mrn=_mrn(patient),
     )
 
 
 def patient_from_referral(referral: Any, *, resource_id: str = "patient") -> dict[str, Any]:
     """A Patient built from the referral's columns (for referrals that did not come over FHIR)."""
     patient: dict[str, Any] = {
-        "resourceType": "Patient", "id": resource_id,
-        "name": [{"use": "official", "family": referral.patient_family_name, "given": referral.patient_given_name.split()}],
+        "resourceType": "Patient",
+        "id": resource_id,
+        "name": [
+            {"use": "official", "family": referral.patient_family_name, "given": referral.patient_given_name.split()}
+        ],
         "birthDate": referral.patient_birth_date.isoformat(),
     }
     if referral.patient_sex:
         patient["gender"] = referral.patient_sex
-    telecom = [{"system": s, "value": v} for s, v in (("phone", referral.patient_phone), ("email", referral.patient_email)) if v]
+    telecom = [
+        {"system": s, "value": v}
+        for s, v in (("phone", referral.patient_phone), ("email", referral.patient_email))
+        if v
+    ]
     if telecom:
         patient["telecom"] = telecom
     if referral.patient_mrn:
-        patient["identifier"] = [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
-                                                        "code": MRN_TYPE}]}, "value": referral.patient_mrn}]
+        patient["identifier"] = [
+            {
+                "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": MRN_TYPE}]},
+                "value": referral.patient_mrn,
+            }
+        ]
     address = address_of(referral.patient_address)
     if address:
         patient["address"] = address

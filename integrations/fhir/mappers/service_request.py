@@ -9,7 +9,8 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from domain.referrals.enums import ReferralSource, ReferralStatus as S, SourceChannel
+from domain.referrals.enums import ReferralSource, SourceChannel
+from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.schemas import ReferralCreate
 from integrations.fhir.mappers.common import ICD10_SYSTEMS, NUCC_SYSTEM, codings, concept_text, instant
 from integrations.fhir.mappers.patient import patient_from_referral, patient_to_schema
@@ -17,8 +18,14 @@ from integrations.fhir.outcomes import Unprocessable
 
 # ServiceRequest.status as DESIGN.md gives it.
 SR_STATUS = {
-    S.received: "active", S.needs_info: "active", S.accepted: "active", S.scheduled: "active",
-    S.completed: "active", S.closed: "completed", S.declined: "revoked", S.cancelled: "revoked",
+    S.received: "active",
+    S.needs_info: "active",
+    S.accepted: "active",
+    S.scheduled: "active",
+    S.completed: "active",
+    S.closed: "completed",
+    S.declined: "revoked",
+    S.cancelled: "revoked",
 }
 REFERRAL_STATUSES_FOR_SR = {
     "active": [S.received, S.needs_info, S.accepted, S.scheduled, S.completed],
@@ -29,28 +36,54 @@ REFERRAL_STATUSES_FOR_SR = {
 ACCEPTED_INTENTS = {"order", "original-order", "reflex-order", "filler-order", "instance-order", "directive"}
 SNOMED = "http://snomed.info/sct"
 SERVICE_LINE_BY_SNOMED = {
-    "108252007": "laboratory", "363679005": "imaging", "410606002": "social services",
-    "409063005": "counseling", "409073007": "education", "387713003": "surgery",
+    "108252007": "laboratory",
+    "363679005": "imaging",
+    "410606002": "social services",
+    "409063005": "counseling",
+    "409073007": "education",
+    "387713003": "surgery",
 }
 SERVICE_LINE_BY_NUCC = {
-    "207RC0000X": "cardiology", "207X00000X": "orthopedics", "207Q00000X": "family medicine",
-    "208D00000X": "general practice", "207RG0100X": "gastroenterology", "2084N0400X": "neurology",
-    "207N00000X": "dermatology", "207W00000X": "ophthalmology", "207Y00000X": "otolaryngology",
-    "207V00000X": "obstetrics and gynecology", "207RE0101X": "endocrinology", "207RN0300X": "nephrology",
-    "207RP1001X": "pulmonology", "2084P0800X": "psychiatry", "208800000X": "urology",
-    "207RH0003X": "hematology and oncology", "207RX0202X": "oncology", "208100000X": "physical medicine",
-    "225100000X": "physical therapy", "207R00000X": "internal medicine",
+    "207RC0000X": "cardiology",
+    "207X00000X": "orthopedics",
+    "207Q00000X": "family medicine",
+    "208D00000X": "general practice",
+    "207RG0100X": "gastroenterology",
+    "2084N0400X": "neurology",
+    "207N00000X": "dermatology",
+    "207W00000X": "ophthalmology",
+    "207Y00000X": "otolaryngology",
+    "207V00000X": "obstetrics and gynecology",
+    "207RE0101X": "endocrinology",
+    "207RN0300X": "nephrology",
+    "207RP1001X": "pulmonology",
+    "2084P0800X": "psychiatry",
+    "208800000X": "urology",
+    "207RH0003X": "hematology and oncology",
+    "207RX0202X": "oncology",
+    "208100000X": "physical medicine",
+    "225100000X": "physical therapy",
+    "207R00000X": "internal medicine",
 }
 NUCC_CODE = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
 ICD10_CODE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 # ReferralCreate field -> where it came from, for a 422 that names the FHIR element.
 FIELD_PATHS = {
-    "service_line": "ServiceRequest.code", "specialty_display": "ServiceRequest.performerType",
-    "reason": "ServiceRequest.reasonCode", "payer_name": "ServiceRequest.insurance",
-    "source_identifier": "ServiceRequest.identifier", "source_system": "ServiceRequest.identifier",
+    "service_line": "ServiceRequest.code",
+    "specialty_display": "ServiceRequest.performerType",
+    "reason": "ServiceRequest.reasonCode",
+    "payer_name": "ServiceRequest.insurance",
+    "source_identifier": "ServiceRequest.identifier",
+    "source_system": "ServiceRequest.identifier",
 }
-PATIENT_FIELD_PATHS = {"given_name": "name.given", "family_name": "name.family", "birth_date": "birthDate",
-                       "phone": "telecom", "email": "telecom", "address": "address"}
+PATIENT_FIELD_PATHS = {
+    "given_name": "name.given",
+    "family_name": "name.family",
+    "birth_date": "birthDate",
+    "phone": "telecom",
+    "email": "telecom",
+    "address": "address",
+}
 
 
 @dataclass
@@ -73,16 +106,21 @@ def check_can_be_referral(sr: ServiceRequest, path: str = "ServiceRequest") -> N
     if sr.status != "active":
         raise Unprocessable(
             f"Only an active ServiceRequest becomes a referral (this one is {sr.status}); send it once it is active.",
-            expression=f"{path}.status", code="business-rule",
+            expression=f"{path}.status",
+            code="business-rule",
         )
     if sr.intent not in ACCEPTED_INTENTS:
         raise Unprocessable(
             f"A ServiceRequest with intent {sr.intent} is not an order; a referral needs intent order.",
-            expression=f"{path}.intent", code="business-rule",
+            expression=f"{path}.intent",
+            code="business-rule",
         )
     if sr.subject is None or not sr.subject.reference:
-        raise Unprocessable("A referral needs its patient: ServiceRequest.subject is missing.",
-                            expression=f"{path}.subject", code="required")
+        raise Unprocessable(
+            "A referral needs its patient: ServiceRequest.subject is missing.",
+            expression=f"{path}.subject",
+            code="required",
+        )
 
 
 def source_identifier(sr: ServiceRequest) -> tuple[str, str] | None:
@@ -107,12 +145,16 @@ def _service_line(sr: ServiceRequest, specialty_code: str | None, specialty_disp
     for coding in codings(sr.category) + codings(sr.code):
         if coding.system == SNOMED and coding.code in SERVICE_LINE_BY_SNOMED:
             return SERVICE_LINE_BY_SNOMED[coding.code]
-    words = specialty_display or concept_text(sr.code) or next(
-        (t for t in (concept_text(c) for c in sr.category or []) if t), None)
+    words = (
+        specialty_display
+        or concept_text(sr.code)
+        or next((t for t in (concept_text(c) for c in sr.category or []) if t), None)
+    )
     if not words:
         raise Unprocessable(
             "A referral needs a service line: give ServiceRequest.code (or category or performerType) a text or display.",
-            expression="ServiceRequest.code", code="required",
+            expression="ServiceRequest.code",
+            code="required",
         )
     return " ".join(words.lower().split())[:100]
 
@@ -144,11 +186,26 @@ def _payer(resolved: Resolved) -> tuple[str | None, str | None]:
     for coverage in resolved.coverages:
         names = [resolved.payer_names.get(p.reference or "") or p.display for p in coverage.payor or []]
         name = next((n for n in names if n), None)
-        words = " ".join(filter(None, [name, concept_text(coverage.type)] + [c.code or "" for c in codings(coverage.type)])).lower()
-        payer_class = next((cls for key, cls in (
-            ("medicare", "medicare"), ("medicaid", "medicaid"), ("tricare", "tricare"), ("self", "self_pay"),
-            ("pay", "self_pay"), ("workers", "workers_comp"), ("publicpol", "other"), ("commercial", "commercial"),
-        ) if key in words), "other")
+        words = " ".join(
+            filter(None, [name, concept_text(coverage.type)] + [c.code or "" for c in codings(coverage.type)])
+        ).lower()
+        payer_class = next(
+            (
+                cls
+                for key, cls in (
+                    ("medicare", "medicare"),
+                    ("medicaid", "medicaid"),
+                    ("tricare", "tricare"),
+                    ("self", "self_pay"),
+                    ("pay", "self_pay"),
+                    ("workers", "workers_comp"),
+                    ("publicpol", "other"),
+                    ("commercial", "commercial"),
+                )
+                if key in words
+            ),
+            "other",
+        )
         return (name[:200] if name else None), payer_class
     return None, None
 
@@ -156,8 +213,10 @@ def _payer(resolved: Resolved) -> tuple[str | None, str | None]:
 def service_request_to_referral(sr: ServiceRequest, resolved: Resolved) -> ReferralCreate:
     check_can_be_referral(sr)
     if resolved.patient is None:
-        raise Unprocessable("The patient named by ServiceRequest.subject is neither contained, in the Bundle, "
-                            "nor known here.", expression="ServiceRequest.subject")
+        raise Unprocessable(
+            "The patient named by ServiceRequest.subject is neither contained, in the Bundle, nor known here.",
+            expression="ServiceRequest.subject",
+        )
     patient = patient_to_schema(resolved.patient, path=resolved.patient_path)
     specialty_code, specialty_display = _specialty(sr)
     reason, icd10 = _reasons(sr, resolved.conditions)
@@ -208,8 +267,10 @@ def referral_to_service_request(referral: Any, original: dict[str, Any] | None) 
     sr["priority"] = str(referral.urgency)
     if referral.source_system and referral.source_identifier:
         identifiers = list(sr.get("identifier") or [])
-        if not any(i.get("system") == referral.source_system and i.get("value") == referral.source_identifier
-                   for i in identifiers):
+        if not any(
+            i.get("system") == referral.source_system and i.get("value") == referral.source_identifier
+            for i in identifiers
+        ):
             identifiers.append({"system": referral.source_system, "value": referral.source_identifier})
         sr["identifier"] = identifiers
     return sr
@@ -227,8 +288,13 @@ def _built(referral: Any) -> dict[str, Any]:
     }
     if referral.specialty_code or referral.specialty_display:
         coding = [{"system": NUCC_SYSTEM, "code": referral.specialty_code}] if referral.specialty_code else []
-        sr["performerType"] = {"coding": coding, **({"text": referral.specialty_display} if referral.specialty_display else {})}
-    reasons = [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": c}]} for c in referral.icd10_codes or []]
+        sr["performerType"] = {
+            "coding": coding,
+            **({"text": referral.specialty_display} if referral.specialty_display else {}),
+        }
+    reasons = [
+        {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": c}]} for c in referral.icd10_codes or []
+    ]
     if referral.reason:
         reasons.append({"text": referral.reason})
     if reasons:

@@ -7,8 +7,14 @@ from domain.referrals.enums import ReferralStatus as S
 from integrations.fhir.mappers.common import REFLOOP_CODES, instant
 
 TASK_STATUS = {
-    S.received: "received", S.needs_info: "on-hold", S.accepted: "accepted", S.scheduled: "in-progress",
-    S.completed: "in-progress", S.closed: "completed", S.declined: "rejected", S.cancelled: "cancelled",
+    S.received: "received",
+    S.needs_info: "on-hold",
+    S.accepted: "accepted",
+    S.scheduled: "in-progress",
+    S.completed: "in-progress",
+    S.closed: "completed",
+    S.declined: "rejected",
+    S.cancelled: "cancelled",
 }
 BUSINESS_STATUS = {S.scheduled: "scheduled", S.completed: "seen", S.closed: "report-sent"}
 BUSINESS_DISPLAY = {"scheduled": "Appointment scheduled", "seen": "Patient seen", "report-sent": "Consult report sent"}
@@ -18,8 +24,9 @@ for _status, _task in TASK_STATUS.items():
 TASK_STATUSES = sorted({*REFERRAL_STATUSES_FOR_TASK, "requested"})
 
 
-def referral_to_task(referral: Any, service_request: dict[str, Any], *, due_at: datetime | None = None,
-                     missing: list[str] | None = None) -> dict[str, Any]:
+def referral_to_task(
+    referral: Any, service_request: dict[str, Any], *, due_at: datetime | None = None, missing: list[str] | None = None
+) -> dict[str, Any]:
     """`service_request` is the referral's ServiceRequest as the facade renders it (for subject/requester);
     `due_at` the next SLA due time of a running clock; `missing` what completeness still asks for."""
     status = S(referral.status)
@@ -32,8 +39,15 @@ def referral_to_task(referral: Any, service_request: dict[str, Any], *, due_at: 
         "status": TASK_STATUS[status],
         "intent": "order",
         "priority": str(referral.urgency),
-        "code": {"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "fulfill",
-                             "display": "Fulfill the focal request"}]},
+        "code": {
+            "coding": [
+                {
+                    "system": "http://hl7.org/fhir/CodeSystem/task-code",
+                    "code": "fulfill",
+                    "display": "Fulfill the focal request",
+                }
+            ]
+        },
         "focus": sr_ref,
         "authoredOn": instant(referral.received_at),
         "lastModified": instant(referral.updated_at),
@@ -47,14 +61,26 @@ def referral_to_task(referral: Any, service_request: dict[str, Any], *, due_at: 
     if requester.get("reference") and not requester["reference"].startswith("#"):
         task["requester"] = {k: v for k, v in requester.items() if k in ("reference", "display")}
     if business := BUSINESS_STATUS.get(status):
-        task["businessStatus"] = {"coding": [{"system": f"{REFLOOP_CODES}/referral-business-status", "code": business,
-                                              "display": BUSINESS_DISPLAY[business]}], "text": BUSINESS_DISPLAY[business]}
+        task["businessStatus"] = {
+            "coding": [
+                {
+                    "system": f"{REFLOOP_CODES}/referral-business-status",
+                    "code": business,
+                    "display": BUSINESS_DISPLAY[business],
+                }
+            ],
+            "text": BUSINESS_DISPLAY[business],
+        }
     if referral.status_reason and status in (S.declined, S.cancelled):
-        task["statusReason"] = {"coding": [{"system": f"{REFLOOP_CODES}/referral-status-reason",
-                                            "code": referral.status_reason}], "text": referral.status_reason.replace("_", " ")}
+        task["statusReason"] = {
+            "coding": [{"system": f"{REFLOOP_CODES}/referral-status-reason", "code": referral.status_reason}],
+            "text": referral.status_reason.replace("_", " "),
+        }
     if due_at is not None:
         task["restriction"] = {"period": {"end": instant(due_at)}}
     if missing and status is S.needs_info:
-        task["statusReason"] = {"coding": [{"system": f"{REFLOOP_CODES}/referral-status-reason", "code": "incomplete"}],
-                                "text": "Missing: " + ", ".join(missing)}
+        task["statusReason"] = {
+            "coding": [{"system": f"{REFLOOP_CODES}/referral-status-reason", "code": "incomplete"}],
+            "text": "Missing: " + ", ".join(missing),
+        }
     return task
