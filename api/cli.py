@@ -11,7 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -127,10 +127,8 @@ def mail_catcher(
 
     from integrations.email.catcher import serve as serve_catcher
 
-    try:
+    with suppress(KeyboardInterrupt):
         asyncio.run(serve_catcher(port))
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()

@@ -189,7 +189,7 @@ async def _territories_and_programs(session: AsyncSession, demo: Demo, rng: rand
     touches = []
     for r in owned[:40]:
         for _ in range(rng.randint(1, 3)):
-            program = rng.choice(programs + [None])
+            program = rng.choice([*programs, None])
             touches.append(
                 {
                     "id": uuid7(),

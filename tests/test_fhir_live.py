@@ -9,7 +9,7 @@ from tests.fhir_examples import FHIR_JSON, assert_valid_r4, service_request
 from tests.live_server import live_server, staff_headers  # noqa: F401  (fixture; it empties the tables it filled)
 
 
-async def test_fifty_simultaneous_copies_make_one_referral(live_server):  # noqa: F811
+async def test_fifty_simultaneous_copies_make_one_referral(live_server):
     headers = {**FHIR_JSON, **staff_headers("intake"), "If-None-Exist": "identifier=urn:ehr:orders|RACE-1"}
     body = service_request(identifier=[{"system": "urn:ehr:orders", "value": "RACE-1"}])
     async with httpx.AsyncClient(base_url=live_server, timeout=60) as client:
@@ -33,7 +33,7 @@ async def test_fifty_simultaneous_copies_make_one_referral(live_server):  # noqa
         assert len(found["entry"]) == 1
 
 
-async def test_a_published_fhir_client_can_refer_poll_and_book(live_server):  # noqa: F811
+async def test_a_published_fhir_client_can_refer_poll_and_book(live_server):
     token = staff_headers("intake")["Authorization"]
     client = AsyncFHIRClient(
         f"{live_server}/fhir/R4", authorization=token, extra_headers={"Accept": "application/fhir+json"}

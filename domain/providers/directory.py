@@ -55,9 +55,13 @@ async def upsert_practitioner(
     """Returns the provider and whether it was created."""
     lookup = DirectoryLookup(session)
     provider = await lookup.provider_by_npi(fields.npi) if fields.npi else None
-    if provider is not None and provider_id is not None and provider.id != provider_id:
-        if await lookup.provider(provider_id) is not None:
-            raise _npi_taken("Practitioner", fields.npi or "", provider.id)
+    if (
+        provider is not None
+        and provider_id is not None
+        and provider.id != provider_id
+        and await lookup.provider(provider_id) is not None
+    ):
+        raise _npi_taken("Practitioner", fields.npi or "", provider.id)
     if provider is None and provider_id is not None:
         provider = await lookup.provider(provider_id)
         if provider is not None and provider.npi and fields.npi and provider.npi != fields.npi:
@@ -88,9 +92,13 @@ async def upsert_organization(
 ) -> tuple[Organization, bool]:
     lookup = DirectoryLookup(session)
     organization = await lookup.organization_by_npi(fields.npi) if fields.npi else None
-    if organization is not None and organization_id is not None and organization.id != organization_id:
-        if await lookup.organization(organization_id) is not None:
-            raise _npi_taken("Organization", fields.npi or "", organization.id)
+    if (
+        organization is not None
+        and organization_id is not None
+        and organization.id != organization_id
+        and await lookup.organization(organization_id) is not None
+    ):
+        raise _npi_taken("Organization", fields.npi or "", organization.id)
     if organization is None and organization_id is not None:
         organization = await lookup.organization(organization_id)
     created = organization is None

@@ -59,7 +59,7 @@ class Resolver:
     def for_bundle(cls, session: AsyncSession, entries: list[BundleEntry]) -> "Resolver":
         resolver = cls(session)
         for entry in entries:
-            for key in entry.keys():
+            for key in entry:
                 resolver.entries.setdefault(key, entry)
         return resolver
 

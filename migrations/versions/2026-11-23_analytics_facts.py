@@ -31,8 +31,7 @@ APPOINTMENT_FACTS = """
     FROM appointments a WHERE a.referral_id = {referral}
 """
 
-UPGRADE = [
-    f"""
+UPGRADE = [f"""
 CREATE FUNCTION analytics_sync_referral() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO analytics_referral_facts (referral_id, {REFERRAL_COLUMNS})
@@ -41,13 +40,11 @@ BEGIN
         {", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in REFERRAL_COLUMNS.split(","))};
     RETURN NULL;
 END $$
-""",
-    f"""
+""", f"""
 CREATE TRIGGER analytics_referral_facts_sync
     AFTER INSERT OR UPDATE OF {REFERRAL_COLUMNS} ON referrals
     FOR EACH ROW EXECUTE FUNCTION analytics_sync_referral()
-""",
-    f"""
+""", f"""
 CREATE FUNCTION analytics_refresh_appointments(target uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     -- Lock first, then count in a new statement (a new snapshot): a concurrent change to another of
@@ -59,8 +56,7 @@ BEGIN
     FROM ({APPOINTMENT_FACTS.format(referral="target")}) s
     WHERE f.referral_id = target;
 END $$
-""",
-    """
+""", """
 CREATE FUNCTION analytics_sync_appointment() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'DELETE' THEN
@@ -71,21 +67,18 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$
-""",
-    """
+""", """
 CREATE TRIGGER analytics_appointment_facts_sync
     AFTER INSERT OR DELETE OR UPDATE OF referral_id, status, start, created_at ON appointments
     FOR EACH ROW EXECUTE FUNCTION analytics_sync_appointment()
-""",
-    f"""
+""", f"""
 INSERT INTO analytics_referral_facts (referral_id, {REFERRAL_COLUMNS}, first_appointment_start,
                                       noshow_appointments, fulfilled_appointments)
 SELECT r.id, {", ".join("r." + c.strip() for c in REFERRAL_COLUMNS.split(","))}, ap.first_start,
        ap.noshows, ap.fulfilled
 FROM referrals r CROSS JOIN LATERAL ({APPOINTMENT_FACTS.format(referral="r.id")}) ap
 ON CONFLICT (referral_id) DO NOTHING
-""",
-]
+"""]
 
 DOWNGRADE = [
     "DROP TRIGGER IF EXISTS analytics_appointment_facts_sync ON appointments",

@@ -17,7 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("users", sa.Column("password_change_required", sa.Boolean(), server_default="false", nullable=False))
+    op.add_column("users", sa.Column("password_change_required", sa.Boolean(), server_default="false",
+                                     nullable=False))
     op.create_table(
         "captured_mails",
         sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),

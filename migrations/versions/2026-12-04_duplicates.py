@@ -18,36 +18,18 @@ depends_on: str | Sequence[str] | None = None
 
 # The analytics facts (migration 2026-11-23_analytics_facts) leave merged referrals out: a duplicate folded
 # into another is not a second referral in any figure. The sync function is the same plus that one test.
-FACT_COLUMNS = [
-    c.strip()
-    for c in [
-        "received_at",
-        " referring_provider_id",
-        " referring_organization_id",
-        " service_line",
-        " location_preference",
-        " payer_class",
-        " source_channel",
-        " urgency",
-        " status",
-        " status_reason",
-        " first_contact_at",
-        " completed_at",
-        " closed_at",
-    ]
-]
+FACT_COLUMNS = [c.strip() for c in (
+    "received_at, referring_provider_id, referring_organization_id, service_line, location_preference, "
+    "payer_class, source_channel, urgency, status, status_reason, first_contact_at, completed_at, closed_at"
+).split(",")]
 
 
 def _sync_function(skip_merged: bool) -> str:
-    merged = (
-        """
+    merged = """
     IF NEW.merged_into_id IS NOT NULL THEN
         DELETE FROM analytics_referral_facts WHERE referral_id = NEW.id;
         RETURN NULL;
-    END IF;"""
-        if skip_merged
-        else ""
-    )
+    END IF;""" if skip_merged else ""
     return f"""
 CREATE OR REPLACE FUNCTION analytics_sync_referral() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN{merged}
@@ -83,17 +65,11 @@ def upgrade() -> None:
     op.add_column("referrals", sa.Column("duplicate_reason", sa.String(length=300), nullable=True))
     op.add_column("referrals", sa.Column("merged_into_id", sa.UUID(), nullable=True))
     op.add_column("referrals", sa.Column("merged_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_foreign_key(
-        op.f("fk_referrals_merged_into_id_referrals"), "referrals", "referrals", ["merged_into_id"], ["id"]
-    )
+    op.create_foreign_key(op.f("fk_referrals_merged_into_id_referrals"), "referrals", "referrals",
+                          ["merged_into_id"], ["id"])
     op.create_index(op.f("ix_referrals_merged_into_id"), "referrals", ["merged_into_id"], unique=False)
-    op.create_index(
-        "ix_referrals_possible_duplicate",
-        "referrals",
-        ["received_at", "id"],
-        unique=False,
-        postgresql_where="possible_duplicate",
-    )
+    op.create_index("ix_referrals_possible_duplicate", "referrals", ["received_at", "id"], unique=False,
+                    postgresql_where="possible_duplicate")
     op.create_table(
         "referral_duplicates",
         sa.Column("first_id", sa.UUID(), nullable=False),
@@ -106,13 +82,11 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=120), nullable=True),
         sa.Column("id", sa.UUID(), nullable=False),
         sa.CheckConstraint("first_id < second_id", name=op.f("ck_referral_duplicates_ordered")),
-        sa.CheckConstraint(
-            "status IN ('open', 'linked', 'dismissed', 'merged')", name=op.f("ck_referral_duplicates_status")
-        ),
+        sa.CheckConstraint("status IN ('open', 'linked', 'dismissed', 'merged')",
+                           name=op.f("ck_referral_duplicates_status")),
         sa.ForeignKeyConstraint(["first_id"], ["referrals.id"], name=op.f("fk_referral_duplicates_first_id_referrals")),
-        sa.ForeignKeyConstraint(
-            ["second_id"], ["referrals.id"], name=op.f("fk_referral_duplicates_second_id_referrals")
-        ),
+        sa.ForeignKeyConstraint(["second_id"], ["referrals.id"],
+                                name=op.f("fk_referral_duplicates_second_id_referrals")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referral_duplicates")),
         sa.UniqueConstraint("first_id", "second_id", name=op.f("uq_referral_duplicates_first_id_second_id")),
     )
@@ -135,13 +109,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     _sync_trigger(FACT_COLUMNS)
     op.execute(_sync_function(skip_merged=False))
-    op.execute(
-        "INSERT INTO analytics_referral_facts (referral_id, "
-        + ", ".join(FACT_COLUMNS)
-        + ") SELECT id, "
-        + ", ".join(FACT_COLUMNS)
-        + " FROM referrals WHERE merged_into_id IS NOT NULL ON CONFLICT DO NOTHING"
-    )
+    op.execute("INSERT INTO analytics_referral_facts (referral_id, " + ", ".join(FACT_COLUMNS) + ") SELECT id, "
+               + ", ".join(FACT_COLUMNS) + " FROM referrals WHERE merged_into_id IS NOT NULL ON CONFLICT DO NOTHING")
     op.execute("DELETE FROM referral_events WHERE kind = 'duplicate'")
     _event_kinds(KINDS)
     op.drop_table("duplicate_settings")

@@ -18,17 +18,12 @@ CONTACT_METHODS = ("email", "phone", "fax", "direct", "portal", "fhir", "sms")
 
 
 def upgrade() -> None:
-    op.add_column(
-        "organizations",
-        sa.Column(
-            "preferred_contact_method",
-            sa.Enum(*CONTACT_METHODS, name="contactmethod", native_enum=False, create_constraint=True, length=32),
-            nullable=True,
-        ),
-    )
-    op.add_column(
-        "organizations", sa.Column("monthly_report_opt_out", sa.Boolean(), server_default="false", nullable=False)
-    )
+    op.add_column("organizations", sa.Column(
+        "preferred_contact_method",
+        sa.Enum(*CONTACT_METHODS, name="contactmethod", native_enum=False, create_constraint=True, length=32),
+        nullable=True))
+    op.add_column("organizations", sa.Column("monthly_report_opt_out", sa.Boolean(), server_default="false",
+                                             nullable=False))
 
 
 def downgrade() -> None:

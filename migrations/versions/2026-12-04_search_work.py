@@ -27,12 +27,8 @@ def upgrade() -> None:
         op.add_column("referrals", sa.Column(column, sa.String(length=64), nullable=True))
         op.create_index(f"ix_referrals_{column}", "referrals", [column], unique=False)
     # The short reference messages show (R- and the id's last 8 hex digits) finds its referral.
-    op.add_column(
-        "referrals",
-        sa.Column(
-            "reference_key", sa.String(length=8), sa.Computed("right((id)::text, 8)", persisted=True), nullable=True
-        ),
-    )
+    op.add_column("referrals", sa.Column("reference_key", sa.String(length=8),
+                                         sa.Computed("right((id)::text, 8)", persisted=True), nullable=True))
     op.create_index("ix_referrals_reference_key", "referrals", ["reference_key"], unique=False)
     op.add_column("referral_events", sa.Column("missing_items", sa.Text(), nullable=True))
 
