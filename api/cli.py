@@ -242,7 +242,7 @@ def _prepare_database(url: str, *, revision: str = "head") -> None:
 
 
 def _seed_demo(url: str, *, seed: int, referrals: int | None, history_years: int = 2) -> None:
-    from api.seed import load_demo
+    from seed.demo import load_demo
 
     started = time.monotonic()
     summary = load_demo(url, seed=seed, referrals=referrals, history_years=history_years)
