@@ -19,6 +19,7 @@ COPY api ./api
 COPY domain ./domain
 COPY integrations ./integrations
 COPY workers ./workers
+COPY seed ./seed
 RUN pip wheel --wheel-dir /wheels --constraint deploy/constraints.txt .
 
 # --- run: slim, no compilers, no sources beyond what migrations need ----------------

@@ -8,16 +8,26 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 BENCH_INSTALLED := $(VENV)/.installed-bench
+FRONTEND := frontend
+NPM_INSTALLED := $(FRONTEND)/node_modules/.installed
 
-.PHONY: run test install install-test openapi bench migrate seed serve worker clean-data frontend-build frontend-test image-constraints
+.PHONY: run test lint install install-test openapi bench migrate seed serve worker clean-data frontend-build frontend-test image-constraints
 
 run: $(INSTALLED) frontend-build
 	$(VENV)/bin/refloop run $(ARGS)
 
-test: $(TEST_INSTALLED)
+test: lint
 	$(PY) -m pytest tests
 	# Front-end tests run here, after the API suite.
 	$(MAKE) frontend-test
+
+# ruff (lint and format check) and mypy over the Python code, ESLint over the web app. `make test` runs it first.
+PY_SOURCES := api domain integrations workers seed bench tests migrations
+lint: $(TEST_INSTALLED) $(NPM_INSTALLED)
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mypy
+	cd $(FRONTEND) && npm run --silent lint
 
 install: $(INSTALLED)
 
@@ -66,8 +76,6 @@ clean-data:
 	rm -rf .data
 
 # The web app: `make run` serves frontend/dist at / (rebuilt when its sources change).
-FRONTEND := frontend
-NPM_INSTALLED := $(FRONTEND)/node_modules/.installed
 FRONTEND_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts
 
 $(NPM_INSTALLED): $(FRONTEND)/package-lock.json

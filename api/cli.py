@@ -11,7 +11,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -127,10 +127,8 @@ def mail_catcher(
 
     from integrations.email.catcher import serve as serve_catcher
 
-    try:
+    with suppress(KeyboardInterrupt):
         asyncio.run(serve_catcher(port))
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()
@@ -244,7 +242,7 @@ def _prepare_database(url: str, *, revision: str = "head") -> None:
 
 
 def _seed_demo(url: str, *, seed: int, referrals: int | None, history_years: int = 2) -> None:
-    from api.seed import load_demo
+    from seed.demo import load_demo
 
     started = time.monotonic()
     summary = load_demo(url, seed=seed, referrals=referrals, history_years=history_years)

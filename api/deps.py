@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,3 +130,8 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def sort_order(sort: str) -> dict[str, Any]:
+    """A listing's `sort` query (`column`, or `-column` for descending) as the repositories take it."""
+    return {"sort": sort.removeprefix("-"), "descending": sort.startswith("-")}

@@ -189,7 +189,9 @@ def install_error_handlers(app: FastAPI) -> None:
             status=503,
             title="Service unavailable",
             slug="unavailable",
-            detail="A backing service cannot be reached just now; nothing was saved. Send the same request again shortly.",
+            detail=(
+                "A backing service cannot be reached just now; nothing was saved. Send the same request again shortly."
+            ),
             retry_after=RETRY_AFTER_SECONDS,
         )
 

@@ -109,7 +109,7 @@ def _template_parameter(scope: Scope) -> str | None:
         if len(parts) != len(segments):
             continue
         name, same_shape = None, True
-        for part, segment in zip(parts, segments):
+        for part, segment in zip(parts, segments, strict=False):
             if part.startswith("{") and part.endswith("}"):
                 if unstorable(segment):
                     name = part[1:-1].split(":")[0]

@@ -62,7 +62,9 @@ async def get_one(request: Request) -> Response:
 
 
 async def list_page(request: Request) -> Response:
-    """First page, newest first, with the list endpoint's status and service_line filters (keyset on (received_at, id))."""
+    """First page, newest first, with the list endpoint's status and service_line filters.
+
+    Keyset on (received_at, id)."""
     query = request.query_params
     limit = min(int(query.get("limit", 50)), 200)
     statuses = [s for s in query.getlist("status") if s in STATUSES]

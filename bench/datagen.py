@@ -382,7 +382,7 @@ def _received_at(rng: random.Random, index: int, total: int, end: datetime) -> d
 
 def _status_for(rng: random.Random, age_days: float) -> str:
     mix = min(max((age_days - 7) / 113, 0.0), 1.0)
-    weights = [y + (o - y) * mix for y, o in zip(YOUNG, OLD)]
+    weights = [y + (o - y) * mix for y, o in zip(YOUNG, OLD, strict=False)]
     return rng.choices(STATUSES, weights)[0]
 
 

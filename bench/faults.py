@@ -16,6 +16,7 @@ a promise is broken. One API process and one worker, as in `make run`.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -75,10 +76,8 @@ class PrivatePostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}"
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -11,6 +11,7 @@ standard library's `http` for anything started from this folder.)
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -352,10 +353,8 @@ def settle(server: servers.Server, *, budget: float = 30.0) -> None:
     deadline, quick = time.monotonic() + budget, 0
     while time.monotonic() < deadline and quick < 4:  # several answers, so every worker is likely idle
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             httpx.get(f"{server.base_url}/healthz", timeout=budget)
-        except httpx.HTTPError:
-            pass
         quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
         time.sleep(0.1)
 
@@ -385,7 +384,9 @@ def table(paths: list[Path_], runs: dict, skipped: dict[str, str]) -> list[str]:
         bare_lat = "-"
         ratio_cell = "-"
         if same:
-            bare_lat = f"{statistics.median(r['p50_us'] for r in same) / 1000:.1f} / {statistics.median(r['p99_us'] for r in same) / 1000:.1f}"
+            p50 = statistics.median(r["p50_us"] for r in same) / 1000
+            p99 = statistics.median(r["p99_us"] for r in same) / 1000
+            bare_lat = f"{p50:.1f} / {p99:.1f}"
             # Runs alternate app/bare, so pair them round by round for the spread of the ratio.
             by_round = {b["round"]: b for b in same}
             pairs = [a["rps"] / by_round[a["round"]]["rps"] for a in app if a["round"] in by_round] or [0.0]

@@ -46,16 +46,16 @@ def make_csv(rows: int, practices: int, seed: int = 11) -> bytes:
     for p in range(practices):
         city, state, zip5 = rng.choice(CITIES)
         sites.append(
-            dict(
-                address_line_1=f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
-                address_line_2="",
-                city=city,
-                state=state,
-                postal_code=f"{zip5}-{rng.randint(1000, 9999)}",
-                phone=f"({rng.randint(201, 989)}) 555-{p % 10_000:04d}",
-                email=f"office@practice{p}.example",
-                organization_name=f"Practice {p}",
-            )
+            {
+                "address_line_1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
+                "address_line_2": "",
+                "city": city,
+                "state": state,
+                "postal_code": f"{zip5}-{rng.randint(1000, 9999)}",
+                "phone": f"({rng.randint(201, 989)}) 555-{p % 10_000:04d}",
+                "email": f"office@practice{p}.example",
+                "organization_name": f"Practice {p}",
+            }
         )
     lines = [
         provider_row(

@@ -138,9 +138,10 @@ async def run(args: argparse.Namespace) -> None:
     )
     for name, values in part_ms.items():
         print(
-            f"  of which {name}: median {statistics.median(values):.2f} ms (min {min(values):.2f}, max {max(values):.2f})"
+            f"  of which {name}: median {statistics.median(values):.2f} ms"
+            f" (min {min(values):.2f}, max {max(values):.2f})"
         )
-    routing_and_completeness = [r + c for r, c in zip(part_ms["routing"], part_ms["completeness"])]
+    routing_and_completeness = [r + c for r, c in zip(part_ms["routing"], part_ms["completeness"], strict=False)]
     print(f"routing + completeness: median {statistics.median(routing_and_completeness):.2f} ms per intake")
     print(
         f"whole create (service + commit) CPU per intake: median {statistics.median(create_ms):.2f} ms "

@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.outreach_crash --messages 1000 --kills 8 --seconds 60
 
-A batch of messages is queued in the outbox (one transaction). A worker process (relay + send jobs) is started, killed with SIGKILL after a
-random number of deliveries, restarted, and so on. Then it is left to finish. At the receiving end:
+A batch of messages is queued in the outbox (one transaction). A worker process (relay + send jobs)
+is started, killed with SIGKILL after a random number of deliveries, restarted, and so on. Then it is left
+to finish. At the receiving end:
 every message must be there, distinct Message-IDs must equal the messages, and any repeat
 (the same Message-ID twice: a send interrupted between the server's acceptance and our
 record of it) is reported. Exit status 1 if a message is missing or was never recorded sent.

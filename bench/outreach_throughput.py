@@ -19,6 +19,7 @@ import multiprocessing as mp
 import os
 import statistics
 import time
+from typing import Any, ClassVar
 
 from arq.connections import RedisSettings, create_pool
 
@@ -35,7 +36,7 @@ async def noop(ctx: dict) -> None:
 class NoopSettings:
     """arq tuned as BENCH.md says (poll_delay 0.01, max_jobs 100), doing nothing but count."""
 
-    functions = [noop]
+    functions: ClassVar[list[Any]] = [noop]
     queue_name = NOOP_QUEUE
     poll_delay = 0.01
     max_jobs = 100
@@ -199,7 +200,7 @@ async def run(referrals: int, jobs: int, rounds: int, redis_url: str) -> None:
         line = [f"{workers} worker(s): tuned arq no-op median {statistics.median(noop):.0f} jobs/s"]
         for name in ("drain", "e2e"):
             rates = results[f"{name}{workers}"]
-            ratios = [e / n for e, n in zip(rates, noop)]
+            ratios = [e / n for e, n in zip(rates, noop, strict=False)]
             line.append(
                 f"{name} median {statistics.median(rates):.1f} msg/s "
                 f"(range {min(rates):.1f}-{max(rates):.1f}), ratio {statistics.median(ratios):.1%} "

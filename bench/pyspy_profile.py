@@ -133,7 +133,8 @@ def main() -> None:
         server.stop()
     by_component, inclusive, total = parse(raw)
     print(
-        f"{path.label}: {load.get('rps', 0):,.0f} req/s with 1 worker under py-spy; {total:,} samples; raw stacks: {raw}"
+        f"{path.label}: {load.get('rps', 0):,.0f} req/s with 1 worker under py-spy; "
+        f"{total:,} samples; raw stacks: {raw}"
     )
     print("\nwhere the time goes (innermost component on each sampled stack):")
     for name, n in by_component.most_common():

@@ -169,7 +169,7 @@ async def main() -> None:
         "pydantic validate + dump 50 referrals": pydantic_list,
     }
     timings: dict[str, list[float]] = {name: [] for name in steps}
-    for name, step in steps.items():  # warm caches and compiled statements
+    for step in steps.values():  # warm caches and compiled statements
         for i in ids[:5]:
             await step(i)
     rounds = 10
@@ -187,7 +187,8 @@ async def main() -> None:
     await raw.close()
     await engine.dispose()
     print(
-        f"median (min-max over {rounds} rounds) microseconds per call, {len(ids)} random ids; shared machine, expect noise"
+        f"median (min-max over {rounds} rounds) microseconds per call, {len(ids)} random ids; "
+        "shared machine, expect noise"
     )
     for name, values in timings.items():
         print(f"  {statistics.median(values):9,.0f} ({min(values):,.0f}-{max(values):,.0f})  {name}")

@@ -1,5 +1,6 @@
 """Start and stop the servers under test (the app and the bare ceiling), and log the bench user in."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -38,14 +39,11 @@ class Server:
         """SIGTERM to the uvicorn parent (it stops its workers), SIGKILL to the group we started if it hangs."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:  # whatever of the group we started is still there (a worker, a stuck parent) goes too
+        # whatever of the group we started is still there (a worker, a stuck parent) goes too
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)
 
 

@@ -62,7 +62,8 @@ async def prepare(url: str) -> tuple[str, str]:
     conn = await asyncpg.connect(plain(url))
     try:
         has_columns = await conn.fetchval(
-            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'referral_clocks' AND column_name = 'is_open'"
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_name = 'referral_clocks' AND column_name = 'is_open'"
         )
         if not has_columns:  # loaded under an earlier version of the journey migration: rebuild its tables
             for table in JOURNEY_TABLES:
@@ -86,7 +87,8 @@ async def prepare(url: str) -> tuple[str, str]:
             "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
         )
         queue = await conn.fetchval(
-            "SELECT queue FROM referral_clocks WHERE is_open AND queue IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+            "SELECT queue FROM referral_clocks WHERE is_open AND queue IS NOT NULL"
+            " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
         )
         queue_id = await conn.fetchval(
             "INSERT INTO work_queues (id, name, turn, version) VALUES (gen_random_uuid(), $1, 0, 1) "

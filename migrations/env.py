@@ -1,6 +1,8 @@
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.models import metadata
@@ -13,7 +15,7 @@ def database_url() -> str:
     return normalise_database_url(context.config.get_main_option("sqlalchemy.url") or get_settings().database.url)
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Sealed columns are plain text to the database.
     if type_ == "type" and isinstance(obj, Encrypted):
         return "sa.Text()"

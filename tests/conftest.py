@@ -170,7 +170,7 @@ async def client_for(client, session: AsyncSession):
         if kind == "anonymous":
             headers = {}
         elif kind == "partner":
-            key_id, secret = await principals.make_api_key(
+            _key_id, secret = await principals.make_api_key(
                 session, organization_id=options.get("organization_id"), scopes=options.get("scopes")
             )
             headers = {"X-API-Key": secret}

@@ -62,7 +62,7 @@ async def test_an_incomplete_referral_waits_in_needs_info_and_comes_back_when_co
     assert detail["info_request"]["missing"] == ["diagnosis codes (ICD-10)", "insurance payer"]
     assert all(m["paused"] for m in detail["sla"])
     events = (await client.get(f"/v1/referrals/{referral['id']}/events")).json()["items"]
-    asked = [e for e in events if e["to_status"] == "needs_info"][0]
+    asked = next(e for e in events if e["to_status"] == "needs_info")
     assert asked["detail"]["missing"] == ["diagnosis codes (ICD-10)", "insurance payer"]
     # The referrer's info request lists the same items.
     assert missing_items(asked["note"]) == ["diagnosis codes (ICD-10)", "insurance payer"]

@@ -80,7 +80,8 @@ async def test_reimport_changes_nothing_and_a_changed_row_is_an_update(client, s
     assert again.json()["counts"] == {"created": 0, "updated": 0, "unchanged": 3, "merged": 0}
     assert [r["action"] for r in again.json()["report"]] == ["unchanged"] * 3
     session.expire_all()
-    assert {n: ((p := await _by_npi(session, n)).version, p.updated_at, p.verified_at) for n in npis} == before
+    after = {n: await _by_npi(session, n) for n in npis}
+    assert {n: (p.version, p.updated_at, p.verified_at) for n, p in after.items()} == before
     changed = directory_csv([provider_row(npis[0], last_name="Silva0", phone="217-555-0177")])
     report = (await _upload(client, changed)).json()["report"]
     assert report[0]["action"] == "updated"

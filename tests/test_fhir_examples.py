@@ -185,7 +185,7 @@ async def test_au_transaction_makes_one_referral_with_its_directory_and_keeps_th
     statuses = [e["response"]["status"] for e in body["entry"]]
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert len(statuses) == len(kinds)
-    by_kind = dict(zip(kinds, statuses))
+    by_kind = dict(zip(kinds, statuses, strict=False))
     assert by_kind["ServiceRequest"] == "201 Created"
     assert by_kind["CommunicationRequest"] == "202 Accepted"
     sr_id = "49e91484-7f92-11ee-a339-d2cbed391bce"
@@ -197,7 +197,9 @@ async def test_au_transaction_makes_one_referral_with_its_directory_and_keeps_th
     assert referral["referring_provider_id"] is not None and referral["referring_organization_id"] is not None
     assert referral["source_identifier"] == "PON-Genie-20231110162757-0654"
     # The fulfilment Task about the ServiceRequest is the referral's Task.
-    task_entry = next(e for e, k in zip(body["entry"], kinds) if k == "Task" and e["response"]["status"] == "200 OK")
+    task_entry = next(
+        e for e, k in zip(body["entry"], kinds, strict=False) if k == "Task" and e["response"]["status"] == "200 OK"
+    )
     assert task_entry["response"]["location"].startswith(f"Task/{sr_id}")
     # Sent again, the same transaction changes nothing: the same referral, not a second one.
     again = await send(client, bundle)

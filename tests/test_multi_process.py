@@ -122,7 +122,7 @@ async def _run(clients, provider_ids, env) -> None:
     ]
     order = sorted(range(len(jobs)), key=lambda k: (k * 7919) % len(jobs))
     answers = await asyncio.gather(*(jobs[k] for k in order))
-    by_job = dict(zip(order, answers))
+    by_job = dict(zip(order, answers, strict=False))
     created = [by_job[k] for k in range(DISTINCT)]
     fhir = [by_job[k] for k in range(DISTINCT, DISTINCT + RESENDS)]
     assert Counter(r.status_code for r in created) == {201: DISTINCT}, [

@@ -33,7 +33,7 @@ async def start_redis(port: int) -> subprocess.Popen:
     )
     for _ in range(100):
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()
             return proc
         except OSError:

@@ -45,7 +45,7 @@ async def _audit(client, message_id):
 
 
 async def test_intake_opens_a_message_and_reads_its_rendered_words_and_recipient(client, client_for, session):
-    referral, ack = await _acknowledged(session)
+    _referral, ack = await _acknowledged(session)
     intake = await client_for("intake")
     response = await intake.get(f"/v1/messages/{ack.id}")
     assert response.status_code == 200, response.text
@@ -58,7 +58,7 @@ async def test_intake_opens_a_message_and_reads_its_rendered_words_and_recipient
 
 
 async def test_a_liaison_sees_the_message_with_the_patient_replaced(client, client_for, session):
-    referral, ack = await _acknowledged(session)
+    _referral, ack = await _acknowledged(session)
     liaison = await client_for("liaison")
     body = (await liaison.get(f"/v1/messages/{ack.id}")).json()
     assert body["phi_hidden"] is True
@@ -132,7 +132,7 @@ async def test_the_message_list_filters_by_creation_date(client, session):
 
 
 async def test_an_unsent_message_is_shown_as_a_preview(client, session):
-    referral, ack = await _acknowledged(session)
+    _referral, ack = await _acknowledged(session)
     body = (await client.get(f"/v1/messages/{ack.id}")).json()
     assert body["status"] == "queued" and body["rendering"] == "preview"
     assert body["content_note"].startswith("Preview: not sent yet")

@@ -98,7 +98,7 @@ async def test_booking_sends_a_notice_and_a_reminder_each_with_its_own_link(sess
 
 
 async def test_the_page_shows_first_name_appointment_practice_and_preparation_only(client, client_for, session):
-    referral, appointment, tokens = await booked(session, service_line="cardiology")
+    referral, _appointment, tokens = await booked(session, service_line="cardiology")
     saved = await client.put(
         "/v1/preparation-instructions/cardiology", json={"text": "Do not eat for 4 hours before the visit."}
     )
@@ -148,7 +148,7 @@ async def test_a_link_after_its_appointment_is_a_404(client_for, session, monkey
 
 
 async def test_confirm_marks_the_appointment_confirmed_once(client, client_for, session):
-    referral, appointment, tokens = await booked(session)
+    referral, _appointment, tokens = await booked(session)
     patient = await client_for("anonymous")
     first = await patient.post(f"/v1/patient-links/{tokens['reminder']}/confirm")
     assert first.status_code == 200 and first.json()["appointment"]["confirmed"] is True

@@ -86,7 +86,7 @@ async def reports() -> list[OutboxMessage]:
 async def test_each_practice_that_sent_referrals_gets_its_report_once(
     smtp_sink, arq_redis, client, on_first_business_day
 ):
-    sending, opted_out, quiet = await history()
+    sending, _opted_out, _quiet = await history()
 
     # Two workers at once, then the next hour's run: one report.
     await asyncio.gather(practice_reports({}), practice_reports({}))

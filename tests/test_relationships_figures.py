@@ -270,7 +270,9 @@ async def test_organizations_roll_up_their_referrers(client, session):
 async def test_concentration_80_20_with_ties(client, session):
     people = [(await make_referrer(session))[0] for _ in range(5)]
     start, end = datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)
-    rows = [row(p.npi, "2025-05-10T09:00:00Z") for p, n in zip(people[:4], (3, 3, 3, 1)) for _ in range(n)]
+    rows = [
+        row(p.npi, "2025-05-10T09:00:00Z") for p, n in zip(people[:4], (3, 3, 3, 1), strict=False) for _ in range(n)
+    ]
     rows.append(row(people[4].npi, "2024-12-01T09:00:00Z"))  # active (within 365 days of `to`), not in the period
     await load(session, rows)
     body = (

@@ -5,9 +5,9 @@ import time
 
 from sqlalchemy import func, select, text
 
-from api.seed import load_demo
 from domain.relationships.models import CoolingEpisode, ReferrerFigures, Touchpoint
 from domain.tasks.models import Task
+from seed.demo import load_demo
 from tests import scratch_db
 from tests.test_seed import NOW, _inconsistencies, _query
 

@@ -71,7 +71,7 @@ async def test_a_new_referral_lands_in_the_first_matching_rules_queue_taking_tur
     unmatched = await _refer(client, service_line="orthopedics")
     assert unmatched["queue"] is None and unmatched["assignee_id"] is None
     events = (await client.get(f"/v1/referrals/{routed[0]['id']}/events")).json()["items"]
-    assigned = [e for e in events if e["kind"] == "assigned"][0]
+    assigned = next(e for e in events if e["kind"] == "assigned")
     assert assigned["detail"]["routing_rule"] == "rule 5"
     assert assigned["detail"]["reasons"] == ["service_line cardiology is one of cardiology"]
 
@@ -105,7 +105,7 @@ async def test_referrer_tier_is_accepted_and_a_referrer_without_one_does_not_mat
 
 
 async def test_dry_run_says_which_rule_matches_and_why_without_taking_a_turn(client, session):
-    queue, (first, second) = await _queue(client, session)
+    queue, (first, _second) = await _queue(client, session)
     miss = await _rule(client, queue, position=1, urgency=["stat"])
     hit = await _rule(client, queue, position=2, service_line=["cardiology"], payer_class=["commercial", "medicare"])
     probe = {"service_line": "cardiology", "payer_class": "medicare"}
@@ -127,7 +127,7 @@ async def test_dry_run_says_which_rule_matches_and_why_without_taking_a_turn(cli
 
 async def test_editing_rules_moves_nobody_until_reapplied(client, session):
     queue, (first, _) = await _queue(client, session)
-    other, (other_first, _) = await _queue(client, session, name="Heart failure clinic")
+    other, (_other_first, _) = await _queue(client, session, name="Heart failure clinic")
     rule = await _rule(client, queue)
     assigned = await _refer(client)
     waiting = await _refer(client, service_line="neurology")

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from api.seed import DEMO_PASSWORD, DEMO_USERS, build_demo, load_demo
 from domain.identity.models import User
 from domain.identity.passwords import verify_password
 from domain.referrals.enums import AppointmentStatus, DeclineReason, LeakageReason, ReferralStatus
@@ -19,6 +18,7 @@ from domain.referrals.lifecycle import MILESTONE_COLUMN
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.crypto import blind_index
 from domain.tasks.models import Task
+from seed.demo import DEMO_PASSWORD, DEMO_USERS, build_demo, load_demo
 from tests import scratch_db
 
 NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)

@@ -54,7 +54,7 @@ async def test_a_message_written_while_the_worker_rests_leaves_within_a_second(s
                     recipient_address=f"office{n}@clinic.example",
                     idempotency_key=f"rest-{n}",
                 )
-            elapsed = await _until(lambda: len(smtp_sink) > n, timeout=5)
+            elapsed = await _until(lambda n=n: len(smtp_sink) > n, timeout=5)
             assert len(smtp_sink) == n + 1, "the message never left"
             assert elapsed < 1.0, f"message {n} took {elapsed:.2f} s to leave"
             await asyncio.sleep(1.2)  # idle again before the next one

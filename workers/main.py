@@ -1,6 +1,7 @@
 """arq worker settings: `refloop worker` (or `python -m workers.main`)."""
 
 import time
+from typing import Any, ClassVar
 
 import structlog
 from arq import cron, func
@@ -36,8 +37,8 @@ async def shutdown(ctx: dict) -> None:
 
 
 class WorkerSettings:
-    functions = [ping, func(send_message, timeout=outbox_config().send_timeout_seconds + 10)]
-    cron_jobs = [
+    functions: ClassVar[list[Any]] = [ping, func(send_message, timeout=outbox_config().send_timeout_seconds + 10)]
+    cron_jobs: ClassVar[list[Any]] = [
         cron(daily_digests, hour={17}, minute={0}, run_at_startup=False, unique=True),
         cron(referrer_check_ins, hour={14}, minute={0}, run_at_startup=False, unique=True),
         # Relationships: the figures snapshot every 15 minutes, cooling once a day (then the snapshot).

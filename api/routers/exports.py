@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentPrincipal, Session
+from api.deps import CurrentPrincipal, Session, sort_order
 from api.errors import problem_responses
 from api.routers.relationships import From, Sort, To
 from domain.relationships import exports, programs, service
@@ -40,8 +40,7 @@ async def export_referrers(
             filters=ReferrerFilters(),
             start=from_,
             end=to,
-            sort=sort.lstrip("-"),
-            descending=sort.startswith("-"),
+            **sort_order(sort),
             limit=PAGE,
             cursor=cursor,
         )

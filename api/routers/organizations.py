@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag
+from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, sort_order
 from api.errors import problem_responses
 from domain.providers import service
 from domain.providers.enums import OrganizationKind
@@ -61,8 +61,7 @@ async def list_organizations(
     items, next_cursor = await service.list_organizations(
         session,
         filters=filters,
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
+        **sort_order(sort),
         limit=paging.limit,
         cursor=paging.cursor,
     )

@@ -3,7 +3,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from api.deps import AnalyticsSession, CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
+from api.deps import (
+    AnalyticsSession,
+    CurrentPrincipal,
+    IfMatch,
+    Paging,
+    Session,
+    etag,
+    parse_optional_if_match,
+    sort_order,
+)
 from api.errors import problem_responses
 from domain.analytics import patterns
 from domain.analytics.schemas import ReferralPatterns
@@ -93,8 +102,7 @@ async def list_providers(
     items, next_cursor = await service.list_providers(
         session,
         filters=filters,
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
+        **sort_order(sort),
         limit=paging.limit,
         cursor=paging.cursor,
     )

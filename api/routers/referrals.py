@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match
+from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match, sort_order
 from api.errors import problem_responses
 from domain.journey import completeness
 from domain.journey import sla as journey_sla
@@ -131,8 +131,7 @@ async def list_referrals(
     items, next_cursor = await service.list_referrals(
         session,
         filters=filters.value,
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
+        **sort_order(sort),
         limit=paging.limit,
         cursor=paging.cursor,
     )

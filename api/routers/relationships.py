@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from api.deps import AnalyticsSession, CurrentPrincipal, Paging, Session, etag, parse_optional_if_match
+from api.deps import AnalyticsSession, CurrentPrincipal, Paging, Session, etag, parse_optional_if_match, sort_order
 from api.errors import problem_responses
 from domain.providers.schemas import Organization
 from domain.relationships import cooling, owners, practice_report, programs, service, settings, touchpoints
@@ -102,8 +102,7 @@ async def list_referrers(
         filters=filters,
         start=from_,
         end=to,
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
+        **sort_order(sort),
         limit=paging.limit,
         cursor=paging.cursor,
     )
@@ -129,8 +128,7 @@ async def list_referring_organizations(
         session,
         start=from_,
         end=to,
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
+        **sort_order(sort),
         limit=paging.limit,
         cursor=paging.cursor,
     )

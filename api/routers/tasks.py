@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag
+from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, sort_order
 from api.errors import problem_responses
 from domain.shared.schemas import Page, UtcDateTime
 from domain.tasks import service
@@ -73,8 +73,7 @@ async def list_tasks(
     items, next_cursor = await service.list_tasks(
         session,
         filters=filters,
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
+        **sort_order(sort),
         limit=paging.limit,
         cursor=paging.cursor,
     )

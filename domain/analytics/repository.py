@@ -25,7 +25,7 @@ from domain.referrals.models import Referral
 F = ReferralFact.__table__
 P = Provider.__table__
 A = Affiliation.__table__
-O = Organization.__table__
+ORG = Organization.__table__
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,10 @@ def _top_referrers(base: Any, limit: int) -> Any:
         .subquery("t")
     )
     practice = (
-        select(func.json_build_array(O.c.id, O.c.name))
-        .select_from(A.join(O, O.c.id == A.c.organization_id))
+        select(func.json_build_array(ORG.c.id, ORG.c.name))
+        .select_from(A.join(ORG, ORG.c.id == A.c.organization_id))
         .where(A.c.provider_id == top.c.referring_provider_id)
-        .order_by(O.c.internal, A.c.created_at, O.c.name)
+        .order_by(ORG.c.internal, A.c.created_at, ORG.c.name)
         .limit(1)
         .scalar_subquery()
     )

@@ -10,7 +10,6 @@ from sqlalchemy.orm import undefer
 
 from domain.fhir.models import FhirResource
 from domain.identity.models import EhrClient
-from domain.providers.models import Organization, Provider
 from domain.referrals.enums import ReferralStatus
 from domain.referrals.models import Appointment, Referral
 from domain.shared.repository import Repository
@@ -48,26 +47,6 @@ class FhirResourceRepository:
     def add(self, row: FhirResource) -> FhirResource:
         self.session.add(row)
         return row
-
-
-class DirectoryLookup:
-    """Directory rows the facade needs by NPI or id (the directory's own repository serves /v1)."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-
-    async def provider_by_npi(self, npi: str) -> Provider | None:
-        return (await self.session.execute(select(Provider).where(Provider.npi == npi))).scalar_one_or_none()
-
-    async def organization_by_npi(self, npi: str) -> Organization | None:
-        stmt = select(Organization).where(Organization.npi == npi)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def provider(self, provider_id: uuid.UUID) -> Provider | None:
-        return await self.session.get(Provider, provider_id)
-
-    async def organization(self, organization_id: uuid.UUID) -> Organization | None:
-        return await self.session.get(Organization, organization_id)
 
 
 class FhirReferralRepository(Repository[Referral]):

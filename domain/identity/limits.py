@@ -95,7 +95,7 @@ async def locked(emails: list[str]) -> set[str]:
     if not emails:
         return set()
     values = await redis().mget([f"{PREFIX}login:lock:{_account(e)}" for e in emails])
-    return {email for email, value in zip(emails, values) if value is not None}
+    return {email for email, value in zip(emails, values, strict=False) if value is not None}
 
 
 @open_without_redis(None)

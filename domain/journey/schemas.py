@@ -1,9 +1,10 @@
+import itertools
 import uuid
 from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from domain.journey.business_time import DEFAULT_HOURS, minutes_of
 from domain.referrals.enums import PayerClass, SourceChannel, Urgency
@@ -28,7 +29,7 @@ def _spans(value: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for start, end, a, b in minutes:
         if end <= start:
             raise ValueError(f"{a}-{b}: the end must be after the start")
-    for (_, end, a, b), (start, _, c, d) in zip(minutes, minutes[1:]):
+    for (_, end, a, b), (start, _, c, d) in itertools.pairwise(minutes):
         if start < end:
             raise ValueError(f"{a}-{b} overlaps {c}-{d}")
     return value
@@ -55,7 +56,7 @@ class Holiday(Schema):
 
 def _no_overlap(holidays: list[Holiday]) -> list[Holiday]:
     ordered = sorted(enumerate(holidays), key=lambda pair: pair[1].start)
-    for (i, a), (j, b) in zip(ordered, ordered[1:]):
+    for (i, a), (j, b) in itertools.pairwise(ordered):
         if b.start <= a.last:
             raise ValueError(
                 f"holidays[{j}] ({b.name}, from {b.start}) overlaps holidays[{i}] ({a.name}, {a.start} to {a.last})"
@@ -143,7 +144,7 @@ Strategy = Literal["round_robin", "least_open"]
 class RoutingConditions(Schema):
     """Each listed condition must hold; within one, any of the values will do."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     service_line: list[Name] | None = Field(default=None, min_length=1, max_length=50)
     specialty_code: list[NuccCode] | None = Field(default=None, min_length=1, max_length=50)
@@ -233,7 +234,7 @@ def _known_field(value: str) -> str:
 class RequiredItem(Schema):
     """Either a referral field (`field`) or a document of a kind (`document`)."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     field: Annotated[str, AfterValidator(_known_field)] | None = None
     document: DocumentKind | None = None

@@ -73,12 +73,12 @@ def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
     stopped_at = getattr(referral, ENDED[status]) if status in ENDED else None
     if referral.merged_at is not None:  # folded into another referral: that one's clocks carry on
         stopped_at = referral.merged_at
-    common = dict(
-        received_at=referral.received_at,
-        stopped_at=stopped_at,
-        paused_seconds=clock.paused_seconds,
-        paused_since=clock.paused_since,
-    )
+    common = {
+        "received_at": referral.received_at,
+        "stopped_at": stopped_at,
+        "paused_seconds": clock.paused_seconds,
+        "paused_since": clock.paused_since,
+    }
     return {
         "first_contact": ClockInput(
             target_seconds=clock.first_contact_target_s, done_at=referral.first_contact_at, **common

@@ -85,12 +85,12 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
     if kind is K.digest:
         return None
     repo = OutboxRepository(session)
-    who = dict(
-        recipient_type=message.recipient_type,
-        recipient_id=message.recipient_id,
-        address=message.recipient_address,
-        referral_id=message.referral_id,
-    )
+    who = {
+        "recipient_type": message.recipient_type,
+        "recipient_id": message.recipient_id,
+        "address": message.recipient_address,
+        "referral_id": message.referral_id,
+    }
     interval = s.min_interval_minutes.get(kind.value)
     capped = kind in DIGESTIBLE_KINDS
     if interval or capped:

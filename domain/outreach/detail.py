@@ -42,15 +42,15 @@ async def message_detail(session: AsyncSession, *, message_id: uuid.UUID, role: 
     message = await OutboxRepository(session).get(message_id)
     show_phi = role in PHI_ROLES
     base = Message.model_validate(message).model_dump(exclude={"kind_label", "suppression_reason"})
-    fields: dict = dict(
-        recipient_name=None,
-        recipient_address=None,
-        subject=None,
-        body=None,
-        content_note=None,
-        phi_hidden=not show_phi,
-        rendering=None,
-    )
+    fields: dict = {
+        "recipient_name": None,
+        "recipient_address": None,
+        "subject": None,
+        "body": None,
+        "content_note": None,
+        "phi_hidden": not show_phi,
+        "rendering": None,
+    }
     try:
         to = await recipient(session, message)
         for_patient = message.recipient_type == "patient"

@@ -90,9 +90,10 @@ async def _to_partner(session: AsyncSession, referral: Referral, kind: K, key: s
 
 async def on_referral_created(session: AsyncSession, *, referral: Referral) -> None:
     await _to_referrer(session, referral, K.acknowledgement, f"acknowledgement:{referral.id}")
-    if referral.referring_provider_id is not None:
-        if await LookupRepository(session).is_first_referral_from(referral.referring_provider_id):
-            await _to_referrer(session, referral, K.thank_you, f"thank_you:{referral.referring_provider_id}")
+    if referral.referring_provider_id is not None and await LookupRepository(session).is_first_referral_from(
+        referral.referring_provider_id
+    ):
+        await _to_referrer(session, referral, K.thank_you, f"thank_you:{referral.referring_provider_id}")
 
 
 async def on_transition(session: AsyncSession, *, referral: Referral, to: S) -> None:

@@ -7,14 +7,14 @@ sender's id names, or a new one.
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.fhir.repository import DirectoryLookup
 from domain.providers.enums import OrganizationKind, ProviderStatus
 from domain.providers.models import Affiliation, Organization, Provider
+from domain.providers.repository import OrganizationRepository, ProviderRepository
 from domain.shared.errors import Conflict
 from domain.shared.ids import uuid7
 
@@ -42,29 +42,39 @@ class OrganizationFields:
     address: dict[str, Any] | None = None
 
 
-def _npi_taken(entity: str, npi: str, owner: uuid.UUID) -> Conflict:
-    return Conflict(
-        f"NPI {npi} already belongs to {entity} {owner}.",
-        errors=[{"field": "identifier", "message": "NPI belongs to another entry"}],
-    )
+T_co = TypeVar("T_co", covariant=True)
+E = TypeVar("E", Provider, Organization)
+
+
+class _Directory(Protocol[T_co]):
+    async def by_npi(self, npi: str) -> T_co | None: ...
+    async def get_or_none(self, row_id: uuid.UUID, *, for_update: bool = False) -> T_co | None: ...
+
+
+async def _match(repo: _Directory[E], entity: str, npi: str | None, row_id: uuid.UUID | None) -> E | None:
+    """The entry with this NPI, else the one the sender's id names, else None (a new entry)."""
+    by_npi = await repo.by_npi(npi) if npi else None
+    if by_npi is not None:
+        if row_id is not None and by_npi.id != row_id and await repo.get_or_none(row_id) is not None:
+            raise Conflict(
+                f"NPI {npi} already belongs to {entity} {by_npi.id}.",
+                errors=[{"field": "identifier", "message": "NPI belongs to another entry"}],
+            )
+        return by_npi
+    row = await repo.get_or_none(row_id) if row_id is not None else None
+    if row is not None and row.npi and npi and row.npi != npi:
+        raise Conflict(
+            f"{entity} {row_id} has NPI {row.npi}; an NPI does not change.",
+            errors=[{"field": "identifier", "message": "NPI differs from the stored one"}],
+        )
+    return row
 
 
 async def upsert_practitioner(
     session: AsyncSession, *, fields: PractitionerFields, provider_id: uuid.UUID | None = None
 ) -> tuple[Provider, bool]:
     """Returns the provider and whether it was created."""
-    lookup = DirectoryLookup(session)
-    provider = await lookup.provider_by_npi(fields.npi) if fields.npi else None
-    if provider is not None and provider_id is not None and provider.id != provider_id:
-        if await lookup.provider(provider_id) is not None:
-            raise _npi_taken("Practitioner", fields.npi or "", provider.id)
-    if provider is None and provider_id is not None:
-        provider = await lookup.provider(provider_id)
-        if provider is not None and provider.npi and fields.npi and provider.npi != fields.npi:
-            raise Conflict(
-                f"Practitioner {provider_id} has NPI {provider.npi}; an NPI does not change.",
-                errors=[{"field": "identifier", "message": "NPI differs from the stored one"}],
-            )
+    provider = await _match(ProviderRepository(session), "Practitioner", fields.npi, provider_id)
     created = provider is None
     if provider is None:
         provider = Provider(id=provider_id or uuid7())
@@ -86,13 +96,7 @@ async def upsert_practitioner(
 async def upsert_organization(
     session: AsyncSession, *, fields: OrganizationFields, organization_id: uuid.UUID | None = None
 ) -> tuple[Organization, bool]:
-    lookup = DirectoryLookup(session)
-    organization = await lookup.organization_by_npi(fields.npi) if fields.npi else None
-    if organization is not None and organization_id is not None and organization.id != organization_id:
-        if await lookup.organization(organization_id) is not None:
-            raise _npi_taken("Organization", fields.npi or "", organization.id)
-    if organization is None and organization_id is not None:
-        organization = await lookup.organization(organization_id)
+    organization = await _match(OrganizationRepository(session), "Organization", fields.npi, organization_id)
     created = organization is None
     if organization is None:
         organization = Organization(id=organization_id or uuid7())

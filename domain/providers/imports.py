@@ -53,7 +53,7 @@ def file_hash(data: bytes) -> str:
 
 async def _liaisons(session: AsyncSession) -> dict[str, uuid.UUID]:
     stmt = select(func.lower(User.email), User.id).where(User.active, User.role.in_(("liaison", "admin")))
-    return {email: user_id for email, user_id in (await session.execute(stmt)).all()}
+    return dict((await session.execute(stmt)).all())
 
 
 def _contact_points(stored: list[dict], given: dict[str, str]) -> list[dict]:

@@ -211,19 +211,19 @@ def _check_row(row: Cells, directory: Directory, now: datetime) -> HistoryRow | 
                 raise InvalidOperation
         except InvalidOperation:
             row.fail("actual_revenue", f"{revenue_text!r} is not an amount")
-    fields = dict(
-        source_id=row.text("source_id"),
-        service_line=row.required("service_line", limit=100),
-        urgency=row.choice("urgency", {u.value for u in Urgency}, "routine"),
-        payer_class=row.choice("payer_class", {p.value for p in PayerClass}, None),
-        payer_name=row.text("payer_name"),
-        referral_source=row.choice("referral_source", {r.value for r in ReferralSource}, "physician"),
-        given_name=row.required("patient_given_name", limit=100),
-        family_name=row.required("patient_family_name", limit=100),
-        mrn=row.text("patient_mrn", limit=64),
-        sex=row.choice("patient_sex", SEXES, None),
-        phone=row.text("patient_phone", limit=40),
-    )
+    fields = {
+        "source_id": row.text("source_id"),
+        "service_line": row.required("service_line", limit=100),
+        "urgency": row.choice("urgency", {u.value for u in Urgency}, "routine"),
+        "payer_class": row.choice("payer_class", {p.value for p in PayerClass}, None),
+        "payer_name": row.text("payer_name"),
+        "referral_source": row.choice("referral_source", {r.value for r in ReferralSource}, "physician"),
+        "given_name": row.required("patient_given_name", limit=100),
+        "family_name": row.required("patient_family_name", limit=100),
+        "mrn": row.text("patient_mrn", limit=64),
+        "sex": row.choice("patient_sex", SEXES, None),
+        "phone": row.text("patient_phone", limit=40),
+    }
     if len(row.errors) > before or received_at is None or referrer is None or status is None or birth_date is None:
         return None
     final = S(status)

@@ -112,24 +112,24 @@ async def add_message(
     travels to the worker. A one-time secret goes under `SECRET_KEY`, sealed with `seal_secret`.
     """
     now = utcnow()
-    values = dict(
-        id=uuid7(),
-        channel=channel,
-        kind=kind,
-        recipient_type=recipient_type,
-        recipient_id=recipient_id,
-        recipient_address=recipient_address,
-        referral_id=referral_id,
-        payload=payload or {},
-        idempotency_key=idempotency_key,
-        status=MessageStatus.queued,
-        not_before=not_before or now,
-        version=1,
-        attempts=0,
-        max_attempts=max_attempts,
-        created_at=now,
-        updated_at=now,
-    )
+    values = {
+        "id": uuid7(),
+        "channel": channel,
+        "kind": kind,
+        "recipient_type": recipient_type,
+        "recipient_id": recipient_id,
+        "recipient_address": recipient_address,
+        "referral_id": referral_id,
+        "payload": payload or {},
+        "idempotency_key": idempotency_key,
+        "status": MessageStatus.queued,
+        "not_before": not_before or now,
+        "version": 1,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "created_at": now,
+        "updated_at": now,
+    }
     stmt = insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
     if (await session.execute(stmt.returning(OutboxMessage.id))).first() is None:
         return None

@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.fhir.repository import DirectoryLookup, FhirResourceRepository
+from domain.fhir.repository import FhirResourceRepository
 from domain.providers.enums import OrganizationKind
+from domain.providers.repository import OrganizationRepository, ProviderRepository
 from integrations.fhir.parsing import validate
 from integrations.fhir.references import parse_reference, reference_key
 
@@ -59,7 +60,7 @@ class Resolver:
     def for_bundle(cls, session: AsyncSession, entries: list[BundleEntry]) -> "Resolver":
         resolver = cls(session)
         for entry in entries:
-            for key in entry.keys():
+            for key in entry.keys():  # noqa: SIM118 (BundleEntry.keys() is its own method, not a dict's)
                 resolver.entries.setdefault(key, entry)
         return resolver
 
@@ -115,7 +116,7 @@ class Resolver:
 
     async def requester(self, container: dict[str, Any], raw: str | None, npi: str | None = None) -> Requester:
         """The referring practitioner/organization, when the directory knows it (else nothing)."""
-        lookup = DirectoryLookup(self.session)
+        providers, organizations = ProviderRepository(self.session), OrganizationRepository(self.session)
         if (entry := self.entry(raw)) is not None and entry.location:
             return await self._requester_of(entry.provider_id, entry.organization_id)
         if raw and not raw.startswith(("#", "urn:")):
@@ -125,21 +126,21 @@ class Resolver:
                 if row is not None:
                     return await self._requester_of(row.provider_id, row.organization_id)
                 if (as_uuid := ref.uuid()) is not None:
-                    if ref.resource_type == "Practitioner" and await lookup.provider(as_uuid):
+                    if ref.resource_type == "Practitioner" and await providers.get_or_none(as_uuid):
                         return Requester(provider_id=as_uuid)
-                    if ref.resource_type == "Organization" and await lookup.organization(as_uuid):
+                    if ref.resource_type == "Organization" and await organizations.get_or_none(as_uuid):
                         return await self._requester_of(None, as_uuid)
         if npi:
-            if provider := await lookup.provider_by_npi(npi):
+            if provider := await providers.by_npi(npi):
                 return Requester(provider_id=provider.id)
-            if organization := await lookup.organization_by_npi(npi):
+            if organization := await organizations.by_npi(npi):
                 return await self._requester_of(None, organization.id)
         return Requester()
 
     async def _requester_of(self, provider_id: uuid.UUID | None, organization_id: uuid.UUID | None) -> Requester:
         hospital = False
         if organization_id is not None and provider_id is None:
-            organization = await DirectoryLookup(self.session).organization(organization_id)
+            organization = await OrganizationRepository(self.session).get_or_none(organization_id)
             hospital = organization is not None and organization.kind == OrganizationKind.hospital
         return Requester(provider_id=provider_id, organization_id=organization_id, is_hospital=hospital)
 

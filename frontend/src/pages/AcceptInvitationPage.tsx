@@ -1,12 +1,12 @@
 // The page behind an e-mailed one-time link (/invite/<token>): choose a password, and be signed in.
-import { useState, type FormEvent } from 'react';
+import { type FormEvent } from 'react';
 import { Alert, Anchor, Button, Center, Loader, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, ProblemError, unwrap } from '../api/client';
 import type { InvitationPreview, Me } from '../api/contracts';
 import { tokenStore, type TokenPair } from '../auth/tokens';
-import { mapProblemToFields } from '../lib/problems';
+import { useNewPassword } from '../auth/useNewPassword';
 import { homeFor } from '../lib/roles';
 
 function linkProblem(error: unknown): string {
@@ -27,22 +27,12 @@ export function AcceptInvitationPage() {
     retry: false,
     staleTime: Infinity,
   });
-  const [password, setPassword] = useState('');
-  const [repeat, setRepeat] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [general, setGeneral] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
+  const form = useNewPassword(['password'], 'The two passwords differ.');
+  const { password, setPassword, repeat, setRepeat, errors, general, busy } = form;
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setErrors({});
-    setGeneral([]);
-    if (password !== repeat) {
-      setErrors({ repeat: 'The two passwords differ.' });
-      return;
-    }
-    setBusy(true);
-    try {
+    return form.submit(async () => {
       const pair = unwrap(await api.POST('/v1/auth/invitation/accept', { body: { token, password } })) as TokenPair;
       tokenStore.set(pair);
       const me = (await queryClient.fetchQuery({
@@ -50,17 +40,7 @@ export function AcceptInvitationPage() {
         queryFn: async () => unwrap(await api.GET('/v1/auth/me')) as Me,
       }));
       navigate(homeFor(me.role), { replace: true });
-    } catch (err) {
-      if (err instanceof ProblemError) {
-        const mapped = mapProblemToFields(err.problem, ['password']);
-        setErrors(mapped.fields);
-        setGeneral(mapped.general);
-      } else {
-        setGeneral(['Could not reach the server. Try again in a moment.']);
-      }
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const data = invitation.data;

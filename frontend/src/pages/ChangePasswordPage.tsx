@@ -1,46 +1,26 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, ProblemError, unwrap } from '../api/client';
+import { api, unwrap } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { tokenStore, type TokenPair } from '../auth/tokens';
-import { mapProblemToFields } from '../lib/problems';
+import { useNewPassword } from '../auth/useNewPassword';
 
 /** Shown instead of the app while the user holds a password an administrator chose. */
 export function ChangePasswordPage() {
   const { me, logout } = useAuth();
   const queryClient = useQueryClient();
   const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [repeat, setRepeat] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [general, setGeneral] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
+  const form = useNewPassword(['current_password', 'new_password'], 'The two new passwords differ.');
+  const { password: next, setPassword: setNext, repeat, setRepeat, errors, general, busy } = form;
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setErrors({});
-    setGeneral([]);
-    if (next !== repeat) {
-      setErrors({ repeat: 'The two new passwords differ.' });
-      return;
-    }
-    setBusy(true);
-    try {
+    return form.submit(async () => {
       const pair = unwrap(await api.POST('/v1/auth/password', { body: { current_password: current, new_password: next } }));
       tokenStore.set(pair as TokenPair);
       await queryClient.invalidateQueries({ queryKey: ['me'] });
-    } catch (err) {
-      if (err instanceof ProblemError) {
-        const mapped = mapProblemToFields(err.problem, ['current_password', 'new_password']);
-        setErrors(mapped.fields);
-        setGeneral(mapped.general);
-      } else {
-        setGeneral(['Could not reach the server. Try again in a moment.']);
-      }
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -37,7 +37,7 @@ REASON = {200: "200 OK", 201: "201 Created", 202: "202 Accepted"}
 
 def _entries(bundle: dict[str, Any], model: Any) -> list[BundleEntry]:
     entries = []
-    for index, (raw, parsed) in enumerate(zip(bundle.get("entry") or [], model.entry or [])):
+    for index, (raw, parsed) in enumerate(zip(bundle.get("entry") or [], model.entry or [], strict=False)):
         request = raw.get("request") or {}
         if not raw.get("resource") or not request.get("method"):
             raise FhirError(

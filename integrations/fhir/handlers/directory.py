@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.fhir import service as fhir_store
-from domain.fhir.repository import DirectoryLookup, FhirResourceRepository
+from domain.fhir.repository import FhirResourceRepository
 from domain.providers import directory
+from domain.providers.repository import OrganizationRepository, ProviderRepository
 from domain.shared.errors import NotFound, PreconditionFailed
 from integrations.fhir.handlers import Result, check_body_id
 from integrations.fhir.mappers.common import instant, npi_of
@@ -50,7 +51,7 @@ async def put_practitioner(
     fields = practitioner_fields(model, path)
     row = await FhirResourceRepository(session).get("Practitioner", resource_id) if resource_id else None
     target = row.provider_id if row is not None else _as_uuid(resource_id)
-    existing = await DirectoryLookup(session).provider(target) if target else None
+    existing = await ProviderRepository(session).get_or_none(target) if target else None
     if existing is not None:
         _check_version(existing.version, expected_version, f"Practitioner/{resource_id}")
     provider, created = await directory.upsert_practitioner(session, fields=fields, provider_id=target)
@@ -77,7 +78,7 @@ async def put_organization(
     fields = organization_fields(model, path)
     row = await FhirResourceRepository(session).get("Organization", resource_id) if resource_id else None
     target = row.organization_id if row is not None else _as_uuid(resource_id)
-    existing = await DirectoryLookup(session).organization(target) if target else None
+    existing = await OrganizationRepository(session).get_or_none(target) if target else None
     if existing is not None:
         _check_version(existing.version, expected_version, f"Organization/{resource_id}")
     organization, created = await directory.upsert_organization(session, fields=fields, organization_id=target)
@@ -155,7 +156,7 @@ async def put_role(
     if provider_id and organization_id:
         await directory.affiliate(session, provider_id=provider_id, organization_id=organization_id)
     if provider_id and (specialties := role_specialties(model)):
-        provider = await DirectoryLookup(session).provider(provider_id)
+        provider = await ProviderRepository(session).get_or_none(provider_id)
         if provider is not None:
             await directory.add_specialties(session, provider=provider, specialties=specialties)
     stored, created = await fhir_store.put_resource(
@@ -191,14 +192,13 @@ async def read(session: AsyncSession, *, resource_type: str, resource_id: str) -
     check_id(resource_id)
     repo = FhirResourceRepository(session)
     row = await repo.get(resource_type, resource_id)
-    lookup = DirectoryLookup(session)
     if resource_type == "Patient" or resource_type == "PractitionerRole":
         if row is None:
             raise NotFound(resource_type, resource_id)
         return Result(200, _stored(row) if resource_type == "Patient" else role_to_fhir(row, original=row.resource))
     if resource_type == "Practitioner":
         provider_id = row.provider_id if row is not None else _as_uuid(resource_id)
-        provider = await lookup.provider(provider_id) if provider_id else None
+        provider = await ProviderRepository(session).get_or_none(provider_id) if provider_id else None
         if provider is None:
             raise NotFound(resource_type, resource_id)
         row = row or await repo.latest_for("Practitioner", provider_id=provider.id)
@@ -206,7 +206,7 @@ async def read(session: AsyncSession, *, resource_type: str, resource_id: str) -
             200, provider_to_practitioner(provider, resource_id=resource_id, original=row.resource if row else None)
         )
     organization_id = row.organization_id if row is not None else _as_uuid(resource_id)
-    organization = await lookup.organization(organization_id) if organization_id else None
+    organization = await OrganizationRepository(session).get_or_none(organization_id) if organization_id else None
     if organization is None:
         raise NotFound(resource_type, resource_id)
     row = row or await repo.latest_for("Organization", organization_id=organization.id)

@@ -83,16 +83,18 @@ async def _fetch(url: str, where: str) -> bytes:
     if not url.startswith(("http://", "https://")):
         raise Unprocessable("attachment.url must be an http(s) URL this server can fetch.", expression=where)
     try:
-        async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
-            async with http.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise Unprocessable(f"attachment.url answered {response.status_code}.", expression=where)
-                data = b""
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > limit:
-                        break
-                return data
+        async with (
+            httpx.AsyncClient(timeout=10, follow_redirects=False) as http,
+            http.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                raise Unprocessable(f"attachment.url answered {response.status_code}.", expression=where)
+            data = b""
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    break
+            return data
     except httpx.HTTPError as exc:
         raise Unprocessable(f"attachment.url could not be fetched ({type(exc).__name__}).", expression=where) from exc
 

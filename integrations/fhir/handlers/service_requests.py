@@ -203,9 +203,8 @@ async def update(
     if (data.source_system, data.source_identifier) not in (
         (None, None),
         (existing.source_system, existing.source_identifier),
-    ):
-        if existing.source_identifier is not None:
-            raise Unprocessable("The placer identifier of a referral does not change.", expression=f"{path}.identifier")
+    ) and existing.source_identifier is not None:
+        raise Unprocessable("The placer identifier of a referral does not change.", expression=f"{path}.identifier")
     changes = ReferralUpdate.model_validate(data.model_dump(include=UPDATABLE, exclude_unset=False))
     referral = await fhir_store.update_referral_from_fhir(
         session,

@@ -152,7 +152,8 @@ def _service_line(sr: ServiceRequest, specialty_code: str | None, specialty_disp
     )
     if not words:
         raise Unprocessable(
-            "A referral needs a service line: give ServiceRequest.code (or category or performerType) a text or display.",
+            "A referral needs a service line: give ServiceRequest.code (or category or performerType)"
+            " a text or display.",
             expression="ServiceRequest.code",
             code="required",
         )

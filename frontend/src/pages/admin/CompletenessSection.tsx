@@ -2,14 +2,14 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Group, Modal, MultiSelect, NumberInput, Paper, ScrollArea, Select, Stack, Table, Text } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import type { CompletenessRule, RequiredItem } from '../../api/contracts';
 import { serviceLineOptions, useServiceLines } from '../../api/reference';
 import { QueryState } from '../../components/QueryState';
 import { DOCUMENT_KINDS } from '../../components/referral/DocumentsPanel';
 import { formatDateTime } from '../../lib/format';
-import { fieldErrors, problemText } from './shared';
+import { fieldErrors, useRuleList } from './shared';
 
 // The referral fields a rule may ask for (the server's list: domain/journey/completeness_rules.py).
 export const REQUIRED_FIELDS: { value: string; label: string }[] = [
@@ -40,22 +40,13 @@ function toItem(key: string): RequiredItem {
 }
 
 export function CompletenessSection() {
-  const queryClient = useQueryClient();
   const lines = useServiceLines();
-  const rules = useQuery({
-    queryKey: ['admin', 'completeness-rules'],
-    queryFn: async () => unwrap(await api.GET('/v1/completeness-rules')) as CompletenessRule[],
-  });
-  const [editing, setEditing] = useState<CompletenessRule | 'new' | null>(null);
-  const [removing, setRemoving] = useState<CompletenessRule | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['admin', 'completeness-rules'] });
-  const remove = useMutation({
-    mutationFn: async (rule: CompletenessRule) =>
+  const { rules, editing, setEditing, removing, setRemoving, error, refresh, remove } = useRuleList(
+    ['admin', 'completeness-rules'],
+    async () => unwrap(await api.GET('/v1/completeness-rules')) as CompletenessRule[],
+    async (rule: CompletenessRule) =>
       unwrap(await api.DELETE('/v1/completeness-rules/{service_line}', { params: { path: { service_line: rule.service_line } } })),
-    onSuccess: () => { setRemoving(null); setError(null); refresh(); },
-    onError: (err) => { setRemoving(null); setError(problemText(err)); },
-  });
+  );
   const lineName = (key: string) => lines.data?.find((l) => l.key === key)?.display ?? key;
   const items = rules.data ?? [];
   return (

@@ -13,7 +13,7 @@ import { useUsers } from '../../api/hooks';
 import { serviceLineOptions, usePayerClasses, useServiceLines } from '../../api/reference';
 import { QueryState } from '../../components/QueryState';
 import { humanize } from '../../lib/lifecycle';
-import { fieldErrors, problemText } from './shared';
+import { fieldErrors, problemText, useRuleList } from './shared';
 
 type Conditions = RoutingRuleWrite['conditions'];
 type ConditionKey = keyof Conditions;
@@ -46,22 +46,13 @@ function conditionText(c: Conditions): string[] {
 }
 
 export function RoutingSection() {
-  const queryClient = useQueryClient();
   const queues = useWorkQueues();
-  const rules = useQuery({
-    queryKey: ['admin', 'routing-rules'],
-    queryFn: async () => unwrap(await api.GET('/v1/routing-rules')) as RoutingRule[],
-  });
-  const [editing, setEditing] = useState<RoutingRule | 'new' | null>(null);
-  const [removing, setRemoving] = useState<RoutingRule | null>(null);
+  const { rules, editing, setEditing, removing, setRemoving, error, refresh, remove } = useRuleList(
+    ['admin', 'routing-rules'],
+    async () => unwrap(await api.GET('/v1/routing-rules')) as RoutingRule[],
+    async (rule: RoutingRule) => unwrap(await api.DELETE('/v1/routing-rules/{rule_id}', { params: { path: { rule_id: rule.id } } })),
+  );
   const [reapplying, setReapplying] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['admin', 'routing-rules'] });
-  const remove = useMutation({
-    mutationFn: async (rule: RoutingRule) => unwrap(await api.DELETE('/v1/routing-rules/{rule_id}', { params: { path: { rule_id: rule.id } } })),
-    onSuccess: () => { setRemoving(null); setError(null); refresh(); },
-    onError: (err) => { setRemoving(null); setError(problemText(err)); },
-  });
   const queueName = (id: string) => queues.data?.find((q) => q.id === id)?.name ?? 'a removed queue';
   const ordered = [...(rules.data ?? [])].sort((a, b) => a.position - b.position);
   return (

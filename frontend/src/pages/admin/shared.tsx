@@ -1,6 +1,7 @@
 // Pieces the administration sections share: organisations for pickers, one-time secrets, problem messages.
 import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ProblemError, unwrap } from '../../api/client';
 import type { Organization, Page } from '../../api/contracts';
 import { mapProblemToFields } from '../../lib/problems';
@@ -62,4 +63,21 @@ export function temporaryPassword(): string {
 export function fieldErrors(error: unknown, fields: readonly string[]): { fields: Record<string, string>; general: string[] } {
   if (error instanceof ProblemError) return mapProblemToFields(error.problem, fields);
   return error ? { fields: {}, general: [problemText(error)] } : { fields: {}, general: [] };
+}
+
+// A list of rules an administrator edits in a modal and removes after confirming: the list, which one is being
+// edited ('new' for a new one) or removed, the last error, and the delete that refreshes the list.
+export function useRuleList<T>(queryKey: string[], fetchAll: () => Promise<T[]>, deleteOne: (rule: T) => Promise<unknown>) {
+  const queryClient = useQueryClient();
+  const rules = useQuery({ queryKey, queryFn: fetchAll });
+  const [editing, setEditing] = useState<T | 'new' | null>(null);
+  const [removing, setRemoving] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey });
+  const remove = useMutation({
+    mutationFn: deleteOne,
+    onSuccess: () => { setRemoving(null); setError(null); refresh(); },
+    onError: (err) => { setRemoving(null); setError(problemText(err)); },
+  });
+  return { rules, editing, setEditing, removing, setRemoving, error, refresh, remove };
 }

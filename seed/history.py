@@ -17,14 +17,14 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import seed_catalog as C
-from api.seed import Demo, pick
 from domain.identity.models import User  # noqa: F401  (tasks point at users)
 from domain.providers.models import Provider
 from domain.referrals.models import Referral
 from domain.relationships import cooling, imports, snapshot
 from domain.relationships.models import FeeScheduleEntry, Program, ProgramCost, ReferrerOwner, Touchpoint
 from domain.shared.ids import uuid7
+from seed import catalog as C
+from seed.demo import Demo, pick
 
 HEADER = (
     "source_id",
@@ -189,7 +189,7 @@ async def _territories_and_programs(session: AsyncSession, demo: Demo, rng: rand
     touches = []
     for r in owned[:40]:
         for _ in range(rng.randint(1, 3)):
-            program = rng.choice(programs + [None])
+            program = rng.choice([*programs, None])
             touches.append(
                 {
                     "id": uuid7(),

@@ -8,14 +8,14 @@ same bookkeeping as the services: milestone stamps, status reason, version, time
 
 from datetime import UTC, datetime, timedelta
 
-from api import seed_catalog as C
-from api.seed import COORDINATOR_LINES, Demo, Referrer, pick
 from domain.providers.models import Provider
 from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.indexes import patient_indexes
 from domain.referrals.lifecycle import MILESTONE_COLUMN, TRANSITIONS, reason_enum
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.tasks.models import Task
+from seed import catalog as C
+from seed.demo import COORDINATOR_LINES, Demo, Referrer, pick
 
 SPEED = {"stat": 0.08, "asap": 0.2, "urgent": 0.45, "routine": 1.0}
 PRIORITY = {"routine": "normal", "urgent": "high", "asap": "high", "stat": "urgent"}

@@ -7,9 +7,9 @@ outcome is on the referral's timeline, as the worker records it.
 
 from datetime import timedelta
 
-from api.seed import Demo
 from domain.referrals.models import Referral, ReferralEvent
 from domain.shared.outbox import OutboxMessage
+from seed.demo import Demo
 
 RECENT = timedelta(days=45)
 BOUNCE = "SMTP 550 5.1.1 The email account that you tried to reach does not exist"

@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from api import seed_catalog as C
 from domain.identity.models import User
 from domain.providers.models import Affiliation, Organization, Provider, StaffContact
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.outbox import OutboxMessage
 from domain.shared.settings import normalise_database_url
 from domain.tasks.models import Task
+from seed import catalog as C
 
 DEMO_PASSWORD = "refloop-demo"
 DEFAULT_REFERRALS = 3000
@@ -353,8 +353,8 @@ def _merged_duplicates(demo: Demo) -> None:
 
 def build_demo(*, seed: int, now: datetime, referrals: int = DEFAULT_REFERRALS, password_hash: str) -> Demo:
     """All demo rows, computed without touching a database."""
-    from api.seed_messages import add_messages
-    from api.seed_referrals import add_referrals
+    from seed.messages import add_messages
+    from seed.referrals import add_referrals
 
     demo = Demo(rng=random.Random(seed), now=now)
     _users(demo, password_hash)
@@ -405,7 +405,7 @@ def demo_now() -> datetime:
 def load_demo(
     url: str, *, seed: int, referrals: int | None = None, now: datetime | None = None, history_years: int = 0
 ) -> dict[str, int]:
-    """`history_years` adds that many years before the live one, through the referral import (api.seed_history)."""
+    """`history_years` adds that many years before the live one, through the referral import (seed.history)."""
     from domain.identity.passwords import hash_password
 
     demo = build_demo(
@@ -415,7 +415,7 @@ def load_demo(
         password_hash=hash_password(DEMO_PASSWORD),
     )
 
-    from api.seed_history import add_history
+    from seed.history import add_history
 
     loaded: dict[str, int] = {}
 

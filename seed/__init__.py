@@ -1,0 +1,1 @@
+"""Demo data for `refloop seed --demo` and the tests: made-up people, practices and referrals."""
