@@ -152,7 +152,7 @@ async def outbox_counts(db_url: str) -> dict[str, int]:
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(text("SELECT status, count(*) FROM outbox_messages GROUP BY status"))
-            return dict(rows)
+            return dict(rows.all())
     finally:
         await engine.dispose()
 

@@ -30,6 +30,7 @@ async def test_metadata_states_what_is_supported(client):
         "PractitionerRole",
         "Organization",
         "Patient",
+        "HealthcareService",
     }
     sr = resources["ServiceRequest"]
     assert sr["conditionalCreate"] is True and sr["updateCreate"] is True

@@ -125,6 +125,7 @@ def register(app: typer.Typer) -> None:
 @asynccontextmanager
 async def _unit(operation: str):
     """A unit of work whose changes land in the audit log like an API request's, as `cli:<os user>`."""
+    import domain.models  # noqa: F401  (users name organizations: every table on the metadata first)
     from domain.audit import trail as audit
     from domain.shared.db import unit_of_work
 
