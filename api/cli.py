@@ -27,7 +27,7 @@ app = typer.Typer(
 
 DEMO_SEED = 2026
 DEMO_USERS_NOTE = (
-    "Demo sign-ins (development data only): admin@, intake@, liaison@, clinician@, analyst@refloop.local, "
+    "Demo sign-ins (development data only): admin@, intake@, liaison@, clinician@, analyst@, practice@refloop.local, "
     "password refloop-demo"
 )
 

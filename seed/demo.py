@@ -41,6 +41,8 @@ DEMO_USERS = (
     ("luis.fernandez@refloop.local", "Luis Fernandez", "intake", "gastroenterology-intake"),
     ("grace.kim@refloop.local", "Grace Kim", "intake", "dermatology-intake"),
 )
+# Signs in to the referring-practice portal of the busiest referring practice.
+PORTAL_USER = "practice@refloop.local"
 COORDINATOR_LINES = {
     "intake@refloop.local": ("cardiology", "pulmonology"),
     "maya.ortiz@refloop.local": ("orthopedics", "urology"),
@@ -48,8 +50,8 @@ COORDINATOR_LINES = {
     "grace.kim@refloop.local": ("dermatology", "neurology"),
 }
 INSERT_ORDER = (
-    User,
     Organization,
+    User,
     Provider,
     Affiliation,
     StaffContact,
@@ -216,10 +218,28 @@ def _users(demo: Demo, password_hash: str) -> None:
             full_name=name,
             role=role,
             queue=queue,
+            organization_id=None,
             password_hash=password_hash,
             active=True,
         )
         demo.users[email] = row["id"]
+
+
+def _portal_user(demo: Demo, password_hash: str) -> None:
+    """A portal account at the busiest referring practice, so the practice's side can be tried too."""
+    practice = max((r for r in demo.referrers if r.organization_id), key=lambda r: r.weight)
+    row = demo.add(
+        User,
+        **_stamp(demo, demo.now - timedelta(days=200)),
+        email=PORTAL_USER,
+        full_name="Casey Lee",
+        role="referrer",
+        queue=None,
+        organization_id=practice.organization_id,
+        password_hash=password_hash,
+        active=True,
+    )
+    demo.users[PORTAL_USER] = row["id"]
 
 
 def _our_group(demo: Demo) -> None:
@@ -361,6 +381,7 @@ def build_demo(*, seed: int, now: datetime, referrals: int = DEFAULT_REFERRALS, 
     demo.hospitals = [_organization(demo, name, "hospital")["id"] for name in C.HOSPITALS]
     _our_group(demo)
     _referring_practices(demo)
+    _portal_user(demo, password_hash)
     add_referrals(demo, referrals)
     add_messages(demo)
     return demo

@@ -18,7 +18,7 @@ from domain.referrals.lifecycle import MILESTONE_COLUMN
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.crypto import blind_index
 from domain.tasks.models import Task
-from seed.demo import DEMO_PASSWORD, DEMO_USERS, build_demo, load_demo
+from seed.demo import DEMO_PASSWORD, DEMO_USERS, PORTAL_USER, build_demo, load_demo
 from tests import scratch_db
 
 NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
@@ -212,6 +212,18 @@ def test_demo_users_sign_in_with_the_documented_password(seeded):
     ):
         assert verify_password(DEMO_PASSWORD, users[email].password_hash), email
     assert {users[email].role for email, *_ in DEMO_USERS} == {"admin", "intake", "liaison", "clinician", "analyst"}
+    # The portal account belongs to a referring practice that has referrals to follow.
+    practice = users[PORTAL_USER]
+    assert practice.role == "referrer" and verify_password(DEMO_PASSWORD, practice.password_hash)
+    followed = _query(
+        seeded["a"],
+        lambda s: s.scalar(
+            select(func.count())
+            .select_from(Referral)
+            .where(Referral.referring_organization_id == practice.organization_id)
+        ),
+    )
+    assert followed > 0
 
 
 def test_demo_outreach_history_shows_sent_held_back_and_failed_messages_on_the_timeline():
