@@ -23,8 +23,9 @@ const cssVariables: CSSVariablesResolver = (t) => ({
   variables: {},
   light: {
     '--mantine-color-dimmed': t.colors.gray[7],
-    ...Object.fromEntries(Object.keys(t.colors).map((c) => [`--mantine-color-${c}-light-color`, darker(c, 75)])),
-    ...Object.fromEntries(BRIGHT_FILLS.map((c) => [`--mantine-color-${c}-filled`, darker(c, 80)])),
+    // Yellow is the lightest hue: its shade 9 needs more black than the others to pass on its own tint.
+    ...Object.fromEntries(Object.keys(t.colors).map((c) => [`--mantine-color-${c}-light-color`, darker(c, c === 'yellow' ? 65 : 75)])),
+    ...Object.fromEntries(BRIGHT_FILLS.map((c) => [`--mantine-color-${c}-filled`, darker(c, c === 'yellow' ? 70 : 80)])),
   },
   dark: {},
 });

@@ -66,7 +66,7 @@ export function DirectoryImportPage() {
       <Text size="sm" c="dimmed">
         An NPPES-style CSV: one row per provider, matched by NPI; required columns npi, entity_type, first_name,
         last_name. All rows are imported or none. Every column is listed in{' '}
-        <Anchor href="/docs#/imports/imports-import_providers" target="_blank">the API reference</Anchor>.
+        <Anchor href="/docs#/imports/imports-import_providers" target="_blank" underline="always">the API reference</Anchor>.
       </Text>
       <Paper withBorder p="md" radius="md">
         <Group align="end" gap="sm">

@@ -61,7 +61,7 @@ export function MoveButtons({ status, busy, onMove, onSchedule }: {
           <Button
             key={to}
             variant={DESTRUCTIVE.has(to) ? 'light' : 'filled'}
-            color={DESTRUCTIVE.has(to) ? 'red' : to === 'accepted' && status === 'scheduled' ? 'yellow' : undefined}
+            color={DESTRUCTIVE.has(to) ? 'red' : to === 'accepted' && status === 'scheduled' ? 'orange' : undefined}
             onClick={() => start(to)}
             disabled={busy}
           >
