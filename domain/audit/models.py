@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Index, SmallInteger, String
 from sqlalchemy.dialects.postgresql import JSONB
@@ -22,7 +23,7 @@ class AuditEvent(IdMixin, Base):
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(100))
     # Ids listed, fields changed, the route: never patient values.
-    detail: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_address: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))

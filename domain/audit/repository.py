@@ -22,7 +22,9 @@ class AuditRepository(Repository[AuditEvent]):
     model = AuditEvent
     entity_name = "Audit event"
 
-    async def find(self, filters: AuditFilters, *, limit: int, cursor: str | None):
+    async def find(
+        self, filters: AuditFilters, *, limit: int, cursor: str | None
+    ) -> tuple[list[AuditEvent], str | None]:
         stmt = select(AuditEvent)
         for column, value in (
             (AuditEvent.actor, filters.actor),

@@ -8,7 +8,9 @@ class CapturedMailRepository(Repository[CapturedMail]):
     model = CapturedMail
     entity_name = "Captured mail"
 
-    async def find(self, *, recipient: str | None, limit: int, cursor: str | None):
+    async def find(
+        self, *, recipient: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[CapturedMail], str | None]:
         stmt = select(CapturedMail)
         if recipient:
             stmt = stmt.where(CapturedMail.rcpt_to.contains([recipient.strip().lower()]))

@@ -7,6 +7,7 @@ reference such as `Practitioner/practitioner-1` keeps meaning the same entry.
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import UUID
@@ -27,7 +28,7 @@ class FhirResource(VersionMixin, Base):
     provider_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("organizations.id"))
     # Sealed: a Patient is PHI, and one rule for every row keeps it simple.
-    resource: Mapped[dict] = mapped_column(EncryptedJSON("fhir_resources.resource"))
+    resource: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("fhir_resources.resource"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -9,6 +9,7 @@ caps apply; `loop_closure` is, so the worker closes the referral once the note i
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.fhir.repository import EhrClientLookup
+from domain.identity.models import EhrClient
 from domain.referrals.enums import ReferralStatus
 from domain.referrals.models import Appointment, Referral
 from domain.shared.outbox import add_message
@@ -19,7 +20,7 @@ APPOINTMENT_UPDATE = "fhir_appointment"
 LOOP_CLOSURE = "loop_closure"
 
 
-async def _recipient(session: AsyncSession, referral: Referral):
+async def _recipient(session: AsyncSession, referral: Referral) -> EhrClient | None:
     if referral.fhir_client is None:
         return None
     return await EhrClientLookup(session).pushable(referral.fhir_client)

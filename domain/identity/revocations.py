@@ -28,7 +28,7 @@ class RevocationCache:
         # Bumped by every drop: an answer Redis gave before a drop is not stored after it.
         self.generation = 0
         self._live = False
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def lookup(self, names: tuple[str, ...]) -> bool | None:

@@ -17,7 +17,9 @@ from domain.shared.errors import Conflict, InvalidInput
 from domain.shared.outbox import MessageStatus, OutboxMessage
 
 
-async def list_messages(session: AsyncSession, *, filters: MessageFilters, limit: int, cursor: str | None):
+async def list_messages(
+    session: AsyncSession, *, filters: MessageFilters, limit: int, cursor: str | None
+) -> tuple[list[OutboxMessage], str | None]:
     items, next_cursor = await OutboxRepository(session).find(filters, limit=limit, cursor=cursor)
     audit.note_list(session, "message", [m.id for m in items])
     return items, next_cursor

@@ -1,6 +1,6 @@
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
@@ -247,7 +247,7 @@ class ReferralEvent(Schema):
     reason: str | None
     note: str | None
     missing_items: list[str] | None = None
-    detail: dict
+    detail: dict[str, Any]
 
 
 class AppointmentUpdate(Schema):

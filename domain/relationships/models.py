@@ -54,7 +54,7 @@ class RelationshipSettings(VersionMixin, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     # {"volume": 0.4, "conversion": 0.3, "growth": 0.2, "strategic": 0.1}
-    weights: Mapped[dict] = mapped_column(JSONB)
+    weights: Mapped[dict[str, float]] = mapped_column(JSONB)
     strategic_service_lines: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list, server_default="{}")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -1,6 +1,6 @@
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -186,7 +186,7 @@ class TimelineItem(Schema):
     kind: Literal["referral_received", "touchpoint", "message", "loop_closure"]
     id: uuid.UUID
     summary: str
-    detail: dict
+    detail: dict[str, Any]
 
 
 class OwnerAssignment(Schema):
