@@ -5,7 +5,7 @@ import { useCatalog } from './queries';
 
 export function waitWords(entry: CatalogEntry): string {
   if (entry.median_days_to_appointment == null) return 'No appointments in the last 90 days';
-  return `About ${entry.median_days_to_appointment} days to an appointment (median over ${entry.appointments_counted} referrals booked in the last 90 days)`;
+  return `About ${entry.median_days_to_appointment} days to an appointment (median over ${entry.appointments_counted} booked referrals received in the last 90 days)`;
 }
 
 export function PortalCatalogPage() {
