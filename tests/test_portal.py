@@ -33,7 +33,9 @@ async def _invite(client, organization_id, email=None) -> dict:
 
 async def _token(session, invitation: dict) -> str:
     message = await session.get(OutboxMessage, uuid.UUID(invitation["message_id"]), populate_existing=True)
-    return open_secret(message.payload)
+    token = open_secret(message.payload)
+    assert token is not None, "the invitation message carries its link's token"
+    return token
 
 
 async def _accept(anonymous, token: str):

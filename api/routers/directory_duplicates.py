@@ -85,7 +85,11 @@ async def merge_duplicates(
     response: Response,
 ) -> ProviderMerge:
     row = await merges.merge(
-        session, merged_id=body.merged_id, survivor_id=body.survivor_id, keep=dict(body.keep), actor=principal.actor
+        session,
+        merged_id=body.merged_id,
+        survivor_id=body.survivor_id,
+        keep={str(name): choice for name, choice in body.keep.items()},
+        actor=principal.actor,
     )
     response.headers["Location"] = f"/v1/directory/merges/{row.id}"
     return merge_out(row)

@@ -81,7 +81,7 @@ async def ask_patient_link(token: Token, body: QuestionRequest, session: Session
     summary="Preparation instructions per service line, shown on patients' appointment pages",
 )
 async def list_preparation_instructions(session: Session, principal: CurrentPrincipal) -> list[Preparation]:
-    return await preparation.list_all(session)
+    return [Preparation.model_validate(p) for p in await preparation.list_all(session)]
 
 
 @preparation_router.put(
@@ -93,7 +93,8 @@ async def list_preparation_instructions(session: Session, principal: CurrentPrin
 async def save_preparation_instructions(
     service_line: ServiceLine, body: PreparationSave, session: Session, principal: CurrentPrincipal
 ) -> Preparation:
-    return await preparation.save(session, service_line=service_line, text=body.text, actor=principal.actor)
+    saved = await preparation.save(session, service_line=service_line, text=body.text, actor=principal.actor)
+    return Preparation.model_validate(saved)
 
 
 @preparation_router.delete(

@@ -20,6 +20,7 @@ from domain.portal.schemas import (
     ThreadMessage,
     ThreadPost,
 )
+from domain.shared.errors import NotFound
 
 router = APIRouter(tags=["portal"])
 
@@ -41,7 +42,7 @@ async def invite_portal_user(
 ) -> Invitation:
     invitation = await accounts.invite(session, organization_id=organization_id, data=body, actor=principal.actor)
     response.headers["Location"] = f"/v1/invitations/{invitation.id}"
-    return invitation
+    return Invitation.model_validate(invitation)
 
 
 @router.get(
@@ -50,7 +51,7 @@ async def invite_portal_user(
     responses=problem_responses(401, 403, 404),
 )
 async def list_portal_users(organization_id: uuid.UUID, session: Session) -> list[PortalUser]:
-    return await accounts.list_users(session, organization_id=organization_id)
+    return [PortalUser.model_validate(u) for u in await accounts.list_users(session, organization_id=organization_id)]
 
 
 @router.get(
@@ -61,6 +62,8 @@ async def list_portal_users(organization_id: uuid.UUID, session: Session) -> lis
     "from the portal may name.",
 )
 async def list_practice_providers(session: Session, principal: CurrentPrincipal) -> list[PracticeProvider]:
+    if principal.organization_id is None:  # the matrix admits referrers only, and each has a practice
+        raise NotFound("Practice", "of this sign-in")
     return await accounts.practice_providers(session, organization_id=principal.organization_id)
 
 
@@ -84,6 +87,8 @@ async def read_thread(referral_id: uuid.UUID, session: Session) -> list[ThreadMe
 async def post_to_thread(
     referral_id: uuid.UUID, body: ThreadPost, session: Session, principal: CurrentPrincipal
 ) -> ThreadMessage:
+    if principal.user_id is None:  # the matrix admits people only, never keys
+        raise NotFound("User", "of this sign-in")
     author = await UserRepository(session).get(principal.user_id)
     return await thread.post(
         session, referral_id=referral_id, body=body.body, author=author, from_practice=principal.role == Role.referrer

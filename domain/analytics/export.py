@@ -53,12 +53,18 @@ def summary_csv(s: AnalyticsSummary) -> str:
         w.writerow(("top_referrer", str(r.referring_provider_id), label, "volume", r.volume))
         w.writerow(("top_referrer", str(r.referring_provider_id), label, "conversion_count", r.conversion.count))
         w.writerow(("top_referrer", str(r.referring_provider_id), label, "conversion_rate", _cell(r.conversion.rate)))
-    for c in s.reminder_channels:
-        w.writerow(("reminder_channel", c.channel, "", "appointments", c.appointments))
-        rates = {"confirmation": c.confirmation, "no_show": c.no_show}
+    for channel in s.reminder_channels:
+        w.writerow(("reminder_channel", channel.channel, "", "appointments", channel.appointments))
+        rates = {"confirmation": channel.confirmation, "no_show": channel.no_show}
         for name, rate in rates.items():
             for part in ("count", "of", "rate"):
                 w.writerow(
-                    ("reminder_channel", c.channel, "", f"{name}_{part}", _cell(getattr(rate, part) if rate else None))
+                    (
+                        "reminder_channel",
+                        channel.channel,
+                        "",
+                        f"{name}_{part}",
+                        _cell(getattr(rate, part) if rate else None),
+                    )
                 )
     return out.getvalue()

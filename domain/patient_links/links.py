@@ -8,6 +8,7 @@ a link is withdrawn by its row, with no signature that stays valid elsewhere.
 
 import hashlib
 import secrets
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +32,7 @@ def url(token: str) -> str:
 
 
 def add(
-    session: AsyncSession, *, token: str, appointment: Appointment, channel: str, kind: str, message_id
+    session: AsyncSession, *, token: str, appointment: Appointment, channel: str, kind: str, message_id: uuid.UUID
 ) -> PatientLink:
     """The row for a token a message carries; it works until the appointment starts."""
     link = PatientLink(

@@ -59,6 +59,9 @@ async def _open(session: AsyncSession, *, token: str, client: str, action: str, 
         note(session, action, "patient_link", None, reason="unknown link")
         raise _gone()
     appointment = await session.get(Appointment, link.appointment_id, with_for_update=lock)
+    if appointment is None:
+        note(session, action, "patient_link", link.id, reason="appointment no longer exists")
+        raise _gone()
     now = utcnow()
     reason = (
         "used to cancel"

@@ -39,5 +39,5 @@ class CatalogEntry(TimestampMixin, Base):
     payer_classes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list, server_default="{}")
     locations: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list, server_default="{}")
     # {"name", "phone", "email", "hours"}: whom a practice calls to schedule.
-    scheduling_contact: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    scheduling_contact: Mapped[dict[str, str | None]] = mapped_column(JSONB, default=dict, server_default="{}")
     updated_by: Mapped[str | None] = mapped_column(String(120))

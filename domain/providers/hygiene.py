@@ -1,9 +1,10 @@
 """What a provider-relations team should fix in the directory, each item with the action that fixes it."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.providers.enums import ProviderStatus
@@ -31,8 +32,8 @@ KINDS = {
 }
 
 
-def _problems(p, now) -> list[tuple[str, str]]:
-    found = []
+def _problems(p: Row[Any], now: datetime) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
     if p.preferred_contact_method is None:
         found.append(("missing_preferred_contact", ""))
     if not p.npi:
@@ -50,7 +51,7 @@ def _problems(p, now) -> list[tuple[str, str]]:
     return found
 
 
-async def _inactive_with_outreach(session: AsyncSession, now) -> set[uuid.UUID]:
+async def _inactive_with_outreach(session: AsyncSession, now: datetime) -> set[uuid.UUID]:
     stmt = (
         select(OutboxMessage.recipient_id)
         .distinct()
@@ -61,10 +62,10 @@ async def _inactive_with_outreach(session: AsyncSession, now) -> set[uuid.UUID]:
             or_(OutboxMessage.status == MessageStatus.queued, OutboxMessage.sent_at > now - RECENT_OUTREACH),
         )
     )
-    return set((await session.execute(stmt)).scalars())
+    return {row_id for row_id in (await session.execute(stmt)).scalars() if row_id is not None}
 
 
-async def report(session: AsyncSession, *, limit: int = 100) -> dict:
+async def report(session: AsyncSession, *, limit: int = 100) -> dict[str, Any]:
     """Counts per kind, and up to `limit` items per kind, the newest records first (what just came in)."""
     now = utcnow()
     outreach = await _inactive_with_outreach(session, now)
@@ -84,7 +85,7 @@ async def report(session: AsyncSession, *, limit: int = 100) -> dict:
         .order_by(Provider.created_at.desc(), Provider.id)
     )
     counts = dict.fromkeys(KINDS, 0)
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     for p in (await session.execute(stmt)).all():
         problems = _problems(p, now) if p.status == ProviderStatus.active else []
         if p.id in outreach:

@@ -3,6 +3,7 @@ running; the outcome lands with the data (success) or on its own (rejection), ne
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,7 @@ async def _start(*, filename: str | None, data: bytes, actor: str) -> uuid.UUID:
     return job_id
 
 
-async def _settle(job_id: uuid.UUID, **values) -> None:
+async def _settle(job_id: uuid.UUID, **values: Any) -> None:
     async with unit_of_work() as session:
         await session.execute(
             update(ProviderImport).where(ProviderImport.id == job_id).values(finished_at=utcnow(), **values)

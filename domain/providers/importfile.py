@@ -5,8 +5,10 @@ referral history import's, in domain/relationships/csvfile.py.
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from scourgify import normalize_address_record
@@ -69,7 +71,9 @@ class DirectoryRow:
 
     line: int
     npi: str
-    values: dict = field(default_factory=dict)  # provider columns: given_name, specialties, address...
+    values: dict[str, Any] = field(
+        default_factory=dict[str, Any]
+    )  # provider columns: given_name, specialties, address...
     contact_points: dict[str, str] = field(default_factory=dict)  # system -> normalised value
     organization_name: str | None = None
     staff: Staff | None = None
@@ -79,7 +83,7 @@ class DirectoryRow:
 
 
 @lru_cache(maxsize=CACHED_VALUES)
-def normalise_address(line1: str, line2: str, city: str, state: str, postal_code: str) -> dict:
+def normalise_address(line1: str, line2: str, city: str, state: str, postal_code: str) -> dict[str, Any]:
     """USPS Pub. 28 parts (`123 N MAIN ST`, `STE 4`), ZIP+4 kept. ValueError when it cannot be read."""
     try:
         parts = normalize_address_record(
@@ -103,7 +107,15 @@ def normalise_address(line1: str, line2: str, city: str, state: str, postal_code
     }
 
 
-def _address(row: Cells) -> dict | None:
+class ProviderCells(Cells):
+    """A line's cells, with the notes kept beside its problems (kept values worth a look)."""
+
+    def __init__(self, line: int, cells: dict[str, str], errors: list[RowError]) -> None:
+        super().__init__(line, cells, errors)
+        self.notes: list[RowError] = []
+
+
+def _address(row: Cells) -> dict[str, Any] | None:
     cells = {c: row.text(c, limit=200) or "" for c in ADDRESS_COLUMNS}
     if not any(cells.values()):
         return None
@@ -158,8 +170,8 @@ def _email(row: Cells, column: str) -> str | None:
     return address
 
 
-def _specialties(row: Cells, line: int) -> list[dict] | None:
-    found: list[dict] = []
+def _specialties(row: ProviderCells, line: int) -> list[dict[str, Any]] | None:
+    found: list[dict[str, Any]] = []
     for n in range(1, TAXONOMY_SLOTS + 1):
         code = (row.text(f"taxonomy_code_{n}", limit=10) or "").upper()
         flag = (row.text(f"taxonomy_primary_{n}", limit=5) or "").upper()
@@ -196,9 +208,8 @@ def _choice(row: Cells, column: str, allowed: set[str]) -> str | None:
     return row.choice(column, allowed, None)
 
 
-def _check(row: Cells) -> DirectoryRow | None:
+def _check(row: ProviderCells) -> DirectoryRow | None:
     before = len(row.errors)
-    row.notes = []  # type: ignore[attr-defined]
     npi = row.required("npi", limit=10)
     if npi and not (npi.isdigit() and len(npi) == 10):
         row.fail("npi", f"{npi!r} is not an NPI (10 digits)")
@@ -213,7 +224,7 @@ def _check(row: Cells) -> DirectoryRow | None:
         )
     elif entity and entity not in _INDIVIDUAL:
         row.fail("entity_type", f"{entity!r} is not 1 (individual) or 2 (organization)")
-    values: dict = {
+    values: dict[str, Any] = {
         "given_name": row.required("first_name", limit=100),
         "family_name": row.required("last_name", limit=100),
         "prefix": row.text("prefix", limit=20),
@@ -252,7 +263,7 @@ def _check(row: Cells) -> DirectoryRow | None:
         organization_name=row.text("organization_name", limit=300),
         staff=staff,
         liaison_email=liaison.lower() if liaison else None,
-        notes=row.notes,  # type: ignore[attr-defined]
+        notes=row.notes,
     )
 
 
@@ -267,7 +278,7 @@ def _merge(into: DirectoryRow, later: DirectoryRow) -> None:
     into.merged_lines.append(later.line)
 
 
-def read(data: bytes, *, liaisons: dict[str, object]) -> list[DirectoryRow]:
+def read(data: bytes, *, liaisons: Mapping[str, object]) -> list[DirectoryRow]:
     """One row per NPI, every row checked; FileRejected with every problem otherwise.
 
     `liaisons` maps the e-mail of each active liaison or admin to their id, for the liaison_owner column."""
@@ -275,7 +286,7 @@ def read(data: bytes, *, liaisons: dict[str, object]) -> list[DirectoryRow]:
     errors: list[RowError] = []
     by_npi: dict[str, DirectoryRow] = {}
     for line, cells in table_rows(reader, errors):
-        checked = _check(Cells(line, cells, errors))
+        checked = _check(ProviderCells(line, cells, errors))
         if checked is None:
             continue
         if checked.liaison_email and checked.liaison_email not in liaisons:

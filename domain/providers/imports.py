@@ -4,8 +4,10 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import String, any_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -22,6 +24,7 @@ from domain.relationships.csvfile import FileRejected
 from domain.relationships.errors import ImportRejected
 from domain.relationships.models import ReferrerOwner
 from domain.shared.clock import utcnow
+from domain.shared.db import driver_connection
 from domain.shared.ids import uuid7
 
 BATCH = 2000
@@ -44,7 +47,7 @@ _COMPARED = (
 class ImportOutcome:
     rows: int
     counts: dict[str, int]
-    report: list[dict] = field(default_factory=list)  # {row, npi, column, problem, action}
+    report: list[dict[str, Any]] = field(default_factory=list)  # {row, npi, column, problem, action}
 
 
 def file_hash(data: bytes) -> str:
@@ -56,7 +59,7 @@ async def _liaisons(session: AsyncSession) -> dict[str, uuid.UUID]:
     return dict((await session.execute(stmt)).all())
 
 
-def _contact_points(stored: list[dict], given: dict[str, str]) -> list[dict]:
+def _contact_points(stored: list[dict[str, Any]], given: dict[str, str]) -> list[dict[str, Any]]:
     """The file speaks for the systems it gives (phone, fax, email); the rest stay. A point kept with the same
     value keeps its flags, so a bounced address stays marked bad until the file brings a new one."""
     kept = [p for p in stored if p.get("system") not in given]
@@ -66,7 +69,7 @@ def _contact_points(stored: list[dict], given: dict[str, str]) -> list[dict]:
     return kept
 
 
-def _desired(row: DirectoryRow, stored: dict | None) -> dict:
+def _desired(row: DirectoryRow, stored: dict[str, Any] | None) -> dict[str, Any]:
     current = stored or {
         "credentials": [],
         "specialties": [],
@@ -79,12 +82,12 @@ def _desired(row: DirectoryRow, stored: dict | None) -> dict:
     return wanted
 
 
-async def _copy(session: AsyncSession, table: str, rows: list[dict]) -> None:
+async def _copy(session: AsyncSession, table: str, rows: list[dict[str, Any]]) -> None:
     """New rows by COPY, on the session's own connection and transaction: ten times an INSERT's speed."""
     if not rows:
         return
     columns = list(rows[0])
-    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    raw = await driver_connection(session)
     records = [
         tuple(
             json.dumps(v) if isinstance(v, (dict, list)) and c not in ARRAY_COLUMNS else v
@@ -102,12 +105,12 @@ def fingerprint(row: DirectoryRow) -> str:
 
 async def _fingerprints(session: AsyncSession, npis: list[str]) -> dict[str, tuple[uuid.UUID, str | None]]:
     stmt = select(Provider.npi, Provider.id, Provider.import_fingerprint).where(Provider.npi == func.any(npis))
-    return {npi: (pid, mark) for npi, pid, mark in (await session.execute(stmt)).all()}
+    return {npi: (pid, mark) for npi, pid, mark in (await session.execute(stmt)).all() if npi is not None}
 
 
-async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict]:
+async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict[str, Any]]:
     columns = [Provider.id, Provider.npi, Provider.version, *(getattr(Provider, c) for c in _COMPARED)]
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(npis), 20000):
         result = await session.execute(select(*columns).where(Provider.npi == func.any(npis[start : start + 20000])))
         for row in result.mappings():
@@ -118,7 +121,7 @@ async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict]:
     return found
 
 
-async def _organizations(session: AsyncSession, names: set[str], now) -> dict[str, uuid.UUID]:
+async def _organizations(session: AsyncSession, names: set[str], now: datetime) -> dict[str, uuid.UUID]:
     """Organizations by name, created (as practices) for names the directory does not know yet."""
     if not names:
         return {}
@@ -126,8 +129,8 @@ async def _organizations(session: AsyncSession, names: set[str], now) -> dict[st
     stmt = select(func.lower(Organization.name), Organization.id).where(
         func.lower(Organization.name) == any_(literal([n.lower() for n in names], ARRAY(String)))
     )
-    known = dict((await session.execute(stmt)).all())
-    fresh = [
+    known: dict[str, uuid.UUID] = dict((await session.execute(stmt)).tuples().all())
+    fresh: list[dict[str, Any]] = [
         {"id": uuid7(), "name": n, "kind": OrganizationKind.practice.value, "created_at": now, "updated_at": now}
         for n in {n.lower(): n for n in names}.values()
         if n.lower() not in known
@@ -138,7 +141,9 @@ async def _organizations(session: AsyncSession, names: set[str], now) -> dict[st
     return known
 
 
-async def _links(session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID]], liaisons, now) -> set[uuid.UUID]:
+async def _links(
+    session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID]], liaisons: Mapping[str, uuid.UUID], now: datetime
+) -> set[uuid.UUID]:
     """Affiliation, office staff and liaison owner of each row; the ids of providers where any of them changed."""
     changed: set[uuid.UUID] = set()
     ids = [pid for _, pid in rows]
@@ -322,7 +327,7 @@ async def import_providers(
     ]
     if touched:
         await session.execute(update(Provider), touched)
-    report: list[dict] = []
+    report: list[dict[str, Any]] = []
     for row, pid in placed:
         action = "updated" if pid in linked and actions[row.line] == "unchanged" else actions[row.line]
         report.append(

@@ -9,7 +9,7 @@ doctors of the same name in different cities stay below the review threshold.
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import combinations
@@ -196,7 +196,7 @@ def find_matches(
     records: list[Record],
     *,
     threshold: float = REVIEW_THRESHOLD,
-    dismissed: set[tuple[str, str]] = frozenset(),
+    dismissed: Set[tuple[str, str]] = frozenset(),
     focus: str | None = None,
 ) -> list[Match]:
     """Scored pairs at or above `threshold`, best first; `focus` keeps only pairs with that record."""

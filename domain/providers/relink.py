@@ -9,7 +9,7 @@ are moved explicitly. A row that cannot move because the survivor already has on
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Table, and_, insert, tuple_, update
 from sqlalchemy.dialects.postgresql import UUID
@@ -98,6 +98,11 @@ async def _timeline(
         )
 
 
+def _table(model: type[Base]) -> Table:
+    """A mapped class's table (declarative mapping always gives a Table, which the stubs call a FromClause)."""
+    return cast(Table, model.__table__)
+
+
 async def move_all(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUID, actor: str) -> dict[str, Any]:
     """Point everything at `source` to `target`; returns what moved, for `move_back`."""
     moved: dict[str, list[list[Any]]] = {}
@@ -105,7 +110,7 @@ async def move_all(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUI
         rows = await _move(session, table, column, column == source, target)
         if rows:
             moved[f"{table.name}.{column.name}"] = rows
-    outbox = OutboxMessage.__table__
+    outbox = _table(OutboxMessage)
     rows = await _move(
         session,
         outbox,
@@ -122,7 +127,7 @@ async def move_all(session: AsyncSession, *, source: uuid.UUID, target: uuid.UUI
 
 async def _move_affiliations(session: AsyncSession, source: uuid.UUID, target: uuid.UUID) -> dict[str, Any]:
     """An affiliation both had is kept once (on the survivor); the repeat is deleted and remembered."""
-    table = Affiliation.__table__
+    table = _table(Affiliation)
     theirs = {
         (r.organization_id, r.role)
         for r in (await session.execute(table.select().where(table.c.provider_id == target))).all()
@@ -159,7 +164,7 @@ async def move_back(
         if key == OUTBOX_KEY:
             where = and_(where, table.c.recipient_type == "provider")
         back[key] = await _move(session, table, column, where, source)
-    table = Affiliation.__table__
+    table = _table(Affiliation)
     if moved.get("affiliations"):
         await session.execute(
             update(table)

@@ -115,3 +115,11 @@ def database_unavailable(exc: BaseException) -> bool:
         cause = getattr(exc.orig, "__cause__", None) or exc.orig
         return isinstance(cause, _UNAVAILABLE)
     return isinstance(exc, _UNAVAILABLE)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction (for COPY), opening the transaction first."""
+    raw = await (await session.connection()).get_raw_connection()
+    if raw.driver_connection is None:
+        raise RuntimeError("the session's database connection is closed")
+    return raw.driver_connection
