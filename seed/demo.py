@@ -15,12 +15,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from domain.identity.models import User
 from domain.providers.models import Affiliation, Organization, Provider, StaffContact
 from domain.referrals.models import Appointment, Referral, ReferralEvent
+from domain.shared.db import driver_connection
 from domain.shared.outbox import OutboxMessage
 from domain.shared.settings import normalise_database_url
 from domain.tasks.models import Task
@@ -392,10 +392,7 @@ async def insert_demo(session: AsyncSession, demo: Demo) -> None:
     processing first, so patient fields are sealed exactly as an ORM insert seals them.
     The caller commits."""
     connection = await session.connection()
-    # The driver opens the session's transaction lazily, on the first statement: make sure it
-    # is open, or COPY would commit on its own, outside the caller's transaction.
-    await connection.execute(text("select 1"))
-    raw = await connection.get_raw_connection()
+    raw = await driver_connection(session)
     for model in INSERT_ORDER:
         rows = demo.rows[model]
         if not rows:
@@ -413,9 +410,7 @@ async def insert_demo(session: AsyncSession, demo: Demo) -> None:
             )
             for row in rows
         ]
-        await raw.driver_connection.copy_records_to_table(
-            table.name, records=records, columns=[column.name for column in columns]
-        )
+        await raw.copy_records_to_table(table.name, records=records, columns=[column.name for column in columns])
 
 
 def demo_now() -> datetime:

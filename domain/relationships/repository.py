@@ -17,6 +17,7 @@ from domain.referrals.models import Referral
 from domain.relationships.csvfile import Directory, name_key
 from domain.relationships.filters import ReferrerFilters
 from domain.relationships.models import ReferralImport
+from domain.shared.db import driver_connection
 from domain.shared.outbox import OutboxMessage
 from domain.shared.repository import Repository
 
@@ -84,8 +85,7 @@ class ImportRepository(Repository[ReferralImport]):
         names = list(rows[0])
         converters = [_converter(table.c[name].type) for name in names]
         records = [tuple(conv(row[name]) for name, conv in zip(names, converters, strict=True)) for row in rows]
-        connection = await self.session.connection()
-        raw = (await connection.get_raw_connection()).driver_connection
+        raw = await driver_connection(self.session)
         await raw.copy_records_to_table(table.name, records=records, columns=names)
 
     async def finish(self, import_id: uuid.UUID, *, loaded: int, skipped: int) -> None:

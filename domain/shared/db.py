@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -118,8 +118,13 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 async def driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's transaction (for COPY), opening the transaction first."""
-    raw = await (await session.connection()).get_raw_connection()
+    """The asyncpg connection under the session's transaction, for COPY.
+
+    The driver opens the session's transaction lazily, on the first statement: one is run here so that a COPY
+    on the raw connection lands inside the caller's transaction instead of committing on its own."""
+    connection = await session.connection()
+    await connection.execute(text("select 1"))
+    raw = await connection.get_raw_connection()
     if raw.driver_connection is None:
         raise RuntimeError("the session's database connection is closed")
     return raw.driver_connection
