@@ -212,6 +212,8 @@ async def accept(session: AsyncSession, *, token: str, password: str) -> TokenPa
         invitation.user_id = user.id
         note(session, "user.create", "user", user.id, role=invitation.role.value, invitation=str(invitation.id))
     else:
+        # A reset link is only ever made for an existing account.
+        assert invitation.user_id is not None
         user = await repo.get(invitation.user_id, for_update=True)
         if not user.active:
             raise InvitationGone("This account was disabled after the link was sent.", reason="disabled")

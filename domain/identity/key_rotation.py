@@ -32,6 +32,12 @@ def sealed_tables() -> list[tuple[Table, list[str]]]:
     return found
 
 
+def _context(table: Table, name: str) -> str:
+    column_type = table.c[name].type
+    assert isinstance(column_type, Encrypted)  # sealed_tables lists only Encrypted columns
+    return column_type.context
+
+
 async def rotate_batch(
     session: AsyncSession, table: Table, columns: list[str], *, after: Any, batch_size: int, progress: Progress
 ) -> Any:
@@ -49,7 +55,7 @@ async def rotate_batch(
         for name in columns:
             stored = getattr(row, name)
             if stored is not None and ring.needs_rotation(stored):
-                context = table.c[name].type.context
+                context = _context(table, name)
                 changes[name] = ring.seal(ring.open(stored, context), context)
         if changes:
             values = {name: type_coerce(value, Text) for name, value in changes.items()}

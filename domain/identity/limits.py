@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache, wraps
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 import structlog
 from redis.asyncio import Redis
@@ -60,7 +60,8 @@ def open_without_redis(default: R) -> Callable[[Callable[P, Awaitable[R]]], Call
 
 @lru_cache
 def redis() -> Redis:
-    return Redis.from_url(get_settings().redis.url, socket_timeout=2, socket_connect_timeout=2)
+    # cast: redis-py leaves from_url unannotated.
+    return cast(Redis, Redis.from_url(get_settings().redis.url, socket_timeout=2, socket_connect_timeout=2))
 
 
 def _account(email: str) -> str:
@@ -70,13 +71,10 @@ def _account(email: str) -> str:
 @open_without_redis(None)
 async def check_login_allowed(email: str) -> None:
     account = _account(email)
-    lock_ttl, wait_ttl = (
-        await redis()
-        .pipeline(transaction=False)
-        .ttl(f"{PREFIX}login:lock:{account}")
-        .ttl(f"{PREFIX}login:wait:{account}")
-        .execute()
-    )
+    pipe = redis().pipeline(transaction=False)
+    pipe.ttl(f"{PREFIX}login:lock:{account}")
+    pipe.ttl(f"{PREFIX}login:wait:{account}")
+    lock_ttl, wait_ttl = await pipe.execute()
     if lock_ttl and lock_ttl > 0:
         raise AccountLocked(
             f"Too many failed logins: this account is locked for {lock_ttl // 60 + 1} more minute(s). "
@@ -102,9 +100,10 @@ async def locked(emails: list[str]) -> set[str]:
 async def record_login_failure(email: str) -> None:
     account = _account(email)
     key = f"{PREFIX}login:fail:{account}"
-    failures, _ = (
-        await redis().pipeline(transaction=True).incr(key).expire(key, FAILURE_WINDOW_SECONDS, nx=True).execute()
-    )
+    pipe = redis().pipeline(transaction=True)
+    pipe.incr(key)
+    pipe.expire(key, FAILURE_WINDOW_SECONDS, nx=True)
+    failures, _ = await pipe.execute()
     if failures >= LOCK_AFTER:
         await redis().set(f"{PREFIX}login:lock:{account}", "1", ex=LOCK_SECONDS)
         await redis().delete(key)
@@ -126,7 +125,10 @@ async def rate_limit(bucket: str, *, limit: int, window_seconds: int) -> None:
     """Fixed-window limit: at most `limit` calls per window for this bucket, else 429 with Retry-After."""
     window = int(time.time()) // window_seconds
     key = f"{PREFIX}rate:{bucket}:{window}"
-    count, _ = await redis().pipeline(transaction=False).incr(key).expire(key, window_seconds + 1).execute()
+    pipe = redis().pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, window_seconds + 1)
+    count, _ = await pipe.execute()
     if count > limit:
         retry_after = window_seconds - int(time.time()) % window_seconds
         raise RateLimited(

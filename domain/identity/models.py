@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -69,7 +70,7 @@ class EhrClient(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("organizations.id"))
     # Public keys as a JWKS ({"keys": [...]}); a PEM given at registration is converted.
-    jwks: Mapped[dict] = mapped_column(JSONB)
+    jwks: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # Largest set of SMART system scopes this client may be granted.
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
     # Where outbound FHIR pushes (status, appointments, notes) go for this EHR.

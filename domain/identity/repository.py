@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from domain.identity.models import ApiKey, EhrClient, Invitation, RefreshToken, User
 from domain.shared.repository import Repository
@@ -15,7 +15,9 @@ class UserRepository(Repository[User]):
         stmt = select(User).where(func.lower(User.email) == email.strip().lower())
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def find(self, *, role: str | None, active: bool | None, limit: int, cursor: str | None):
+    async def find(
+        self, *, role: str | None, active: bool | None, limit: int, cursor: str | None
+    ) -> tuple[list[User], str | None]:
         stmt = select(User)
         if role is not None:
             stmt = stmt.where(User.role == role)
@@ -55,7 +57,9 @@ class ApiKeyRepository(Repository[ApiKey]):
     async def touch(self, key_id: uuid.UUID, at: datetime) -> None:
         await self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))
 
-    async def find(self, *, organization_id: uuid.UUID | None, limit: int, cursor: str | None):
+    async def find(
+        self, *, organization_id: uuid.UUID | None, limit: int, cursor: str | None
+    ) -> tuple[list[ApiKey], str | None]:
         stmt = select(ApiKey)
         if organization_id is not None:
             stmt = stmt.where(ApiKey.organization_id == organization_id)
@@ -70,7 +74,7 @@ class EhrClientRepository(Repository[EhrClient]):
         stmt = select(EhrClient).where(EhrClient.client_id == client_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def find(self, *, limit: int, cursor: str | None):
+    async def find(self, *, limit: int, cursor: str | None) -> tuple[list[EhrClient], str | None]:
         return await self.paginate(
             select(EhrClient), sort=EhrClient.created_at, descending=False, limit=limit, cursor=cursor
         )
@@ -84,7 +88,7 @@ class InvitationRepository(Repository[Invitation]):
         stmt = select(Invitation).where(Invitation.token_hash == token_hash).with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    def _pending(self, at: datetime):
+    def _pending(self, at: datetime) -> tuple[ColumnElement[bool], ...]:
         return (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > at)
 
     async def pending_for(self, *, email: str, purpose: str, at: datetime) -> list[Invitation]:
@@ -95,7 +99,9 @@ class InvitationRepository(Repository[Invitation]):
         )
         return list((await self.session.execute(stmt)).scalars())
 
-    async def find(self, *, status: str | None, at: datetime, limit: int, cursor: str | None):
+    async def find(
+        self, *, status: str | None, at: datetime, limit: int, cursor: str | None
+    ) -> tuple[list[Invitation], str | None]:
         stmt = select(Invitation)
         if status == "pending":
             stmt = stmt.where(*self._pending(at))

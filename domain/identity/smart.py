@@ -4,9 +4,10 @@
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from jose import JWTError, jwk, jwt
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.trail import note, note_list
@@ -23,6 +24,11 @@ ALGORITHMS = ("RS384", "ES384")
 MAX_ASSERTION_LIFETIME = 300
 LEEWAY = 30
 TOKEN_LIFETIME = timedelta(minutes=5)
+
+
+class _KeyPair(Protocol):
+    # What jose's RSA and EC key classes offer beyond the base Key its stubs return from jwk.construct.
+    def is_public(self) -> bool: ...
 
 
 def jwks_from(*, pem: str | None, jwks: dict[str, Any] | None) -> dict[str, Any]:
@@ -59,7 +65,7 @@ def _is_ec_pem(pem: str) -> bool:
 def _public_jwk(material: str | dict[str, Any], algorithm: str, field: str) -> dict[str, Any]:
     try:
         key = jwk.construct(material, algorithm=algorithm)
-        if key.is_public() is False:
+        if cast(_KeyPair, key).is_public() is False:
             raise InvalidInput("Give the public key, not the private one.", field=field)
         data = key.public_key().to_dict()
     except InvalidInput:
@@ -223,9 +229,9 @@ async def _verify_assertion(session: AsyncSession, assertion: str, token_urls: l
                 options={"verify_aud": False, "require_exp": True, "require_jti": True, "leeway": LEEWAY},
             )
             break
-        except jwt.ExpiredSignatureError as exc:
+        except ExpiredSignatureError as exc:
             raise InvalidClient("client_assertion has expired.") from exc
-        except jwt.JWTClaimsError as exc:
+        except JWTClaimsError as exc:
             raise InvalidClient(f"client_assertion claims are not valid: {exc}.") from exc
         except JWTError:
             continue

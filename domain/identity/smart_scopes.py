@@ -39,11 +39,7 @@ def covered(requested: str, allowed: list[str]) -> bool:
     if resource == "*":
         return any(
             a == requested
-            or (
-                SCOPE_RE.match(a)
-                and SCOPE_RE.match(a).group(1) == "*"
-                and wanted <= _accesses(SCOPE_RE.match(a).group(2))
-            )
+            or ((m := SCOPE_RE.match(a)) is not None and m.group(1) == "*" and wanted <= _accesses(m.group(2)))
             for a in allowed
         )
     return all(allows(allowed, resource, access) for access in wanted)

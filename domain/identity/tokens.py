@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from jose import JWTError, jwt
+from jose.exceptions import ExpiredSignatureError, JWTClaimsError
 
 from domain.identity.errors import NotAuthenticated
 from domain.shared.clock import utcnow
@@ -111,9 +112,9 @@ def _verify(token: str, secret: str) -> TokenClaims:
                 "require_jti": True,
             },
         )
-    except jwt.ExpiredSignatureError as exc:
+    except ExpiredSignatureError as exc:
         raise NotAuthenticated("The bearer token has expired; refresh it or log in again.") from exc
-    except jwt.JWTClaimsError as exc:
+    except JWTClaimsError as exc:
         raise NotAuthenticated(f"The bearer token is not valid here: {exc}.") from exc
     except JWTError as exc:
         raise NotAuthenticated("The bearer token's signature or format is not valid.") from exc
