@@ -3,10 +3,11 @@
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit.models import AuditEvent
 from domain.audit.repository import AuditFilters, AuditRepository
 from domain.audit.trail import note
 
@@ -48,7 +49,7 @@ async def csv_lines(session: AsyncSession, *, filters: AuditFilters) -> AsyncIte
             return
 
 
-def _row(event) -> list[str]:
+def _row(event: AuditEvent) -> list[str]:
     values = [
         event.at.isoformat(),
         event.actor,
@@ -70,7 +71,7 @@ def _inert(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _format(rows: list) -> str:
+def _format(rows: Iterable[Sequence[str]]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue()

@@ -9,9 +9,9 @@ Code that runs without a trail (jobs, the CLI) notes nothing unless it opens one
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, func, select
+from sqlalchemy import Table, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -23,7 +23,8 @@ from domain.shared.settings import get_settings
 TRAIL_KEY = "audit_trail"
 # Set on a session's info once its transaction has written anything besides the audit trail.
 WROTE_KEY = "wrote"
-_AUDIT_INSERT = AuditEvent.__table__.insert()
+# Declarative mapping always makes a Table; the stubs type __table__ as the wider FromClause.
+_AUDIT_INSERT = cast(Table, AuditEvent.__table__).insert()
 _ASYNC_COMMIT = select(func.set_config("synchronous_commit", "off", True).label("setting")).cte("async_commit")
 _AUDIT_INSERT_ASYNC_COMMIT = _AUDIT_INSERT.add_cte(_ASYNC_COMMIT).returning(
     select(_ASYNC_COMMIT.c.setting).scalar_subquery()

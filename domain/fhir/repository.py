@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from domain.fhir.models import FhirResource
@@ -27,7 +28,7 @@ class ReferralQuery:
 
 
 class FhirResourceRepository:
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, resource_type: str, resource_id: str, *, for_update: bool = False) -> FhirResource | None:
@@ -113,7 +114,7 @@ class FhirAppointmentRepository(Repository[Appointment]):
 
 
 class EhrClientLookup:
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def pushable(self, client_id: str) -> EhrClient | None:

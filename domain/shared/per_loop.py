@@ -6,7 +6,7 @@ given the same id, never receives them (tests and workers run several loops in o
 import asyncio
 import weakref
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -17,4 +17,5 @@ def for_this_loop(key: Hashable, make: Callable[[], T]) -> T:
     values = _by_loop.setdefault(asyncio.get_running_loop(), {})
     if key not in values:
         values[key] = make()
-    return values[key]
+    # cast: each key is only ever made by one `make`, so its value has that type.
+    return cast(T, values[key])
