@@ -1,6 +1,7 @@
 """Admin use cases for calendars, SLA policies and work queues. Never commits."""
 
 import uuid
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +15,12 @@ from domain.referrals.enums import Urgency
 from domain.shared.errors import InvalidInput, NotFound, PreconditionFailed
 
 
-def _check_version(row, expected: int | None, what: str) -> None:
+def _check_version(row: BusinessCalendar | WorkQueue, expected: int | None, what: str) -> None:
     if expected is not None and row.version != expected:
         raise PreconditionFailed(f"The {what} changed since you read it (version {row.version}); read it again.")
 
 
-def _calendar_values(data: schemas.CalendarWrite) -> dict:
+def _calendar_values(data: schemas.CalendarWrite) -> dict[str, Any]:
     values = data.model_dump(mode="json")
     values["weekly_hours"] = {day: [list(span) for span in spans] for day, spans in data.weekly_hours.items()}
     return values
@@ -159,6 +160,7 @@ async def save_queue(
     expected_version: int | None = None,
 ) -> schemas.WorkQueue:
     await _check_refs(session, data)
+    row: WorkQueue | None
     if queue_id is None:
         row = WorkQueue(name=data.name, version=1, turn=0)
         session.add(row)

@@ -4,12 +4,15 @@ A calendar is a time zone, weekly opening hours and holidays (local dates). Hour
 times in the calendar's zone, so a day on which the clocks change still opens at 08:00 local.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_HOURS: dict[str, list[tuple[str, str]]] = {day: [("08:00", "17:00")] for day in WEEKDAYS[:5]}
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_HOURS: dict[Weekday, list[tuple[str, str]]] = {day: [("08:00", "17:00")] for day in WEEKDAYS[:5]}
 # Longest search for an open minute; a calendar open less than this is refused when saved.
 _HORIZON_DAYS = 3 * 366
 
@@ -32,7 +35,10 @@ class Calendar:
 
     @classmethod
     def build(
-        cls, time_zone: str, weekly_hours: dict[str, list], holidays: frozenset[date] | set[date] = frozenset()
+        cls,
+        time_zone: str,
+        weekly_hours: Mapping[Weekday, Sequence[Sequence[str]]] | Mapping[str, Sequence[Sequence[str]]],
+        holidays: frozenset[date] | set[date] = frozenset(),
     ) -> "Calendar":
         hours = {
             WEEKDAYS.index(day): tuple(sorted((minutes_of(start), minutes_of(end)) for start, end in spans))
@@ -130,8 +136,9 @@ class ClockState:
 
 def clock_state(calendar: Calendar, clock: ClockInput, *, now: datetime) -> ClockState:
     end = clock.done_at or clock.stopped_at or now
-    paused = clock.paused_since is not None and clock.done_at is None and clock.stopped_at is None
-    counted_until = min(end, clock.paused_since) if paused else end
+    paused_since = clock.paused_since if clock.done_at is None and clock.stopped_at is None else None
+    paused = paused_since is not None
+    counted_until = min(end, paused_since) if paused_since is not None else end
     elapsed = business_seconds(calendar, clock.received_at, counted_until) - clock.paused_seconds
     left = clock.target_seconds - elapsed
     if paused:

@@ -1,6 +1,7 @@
 """Completeness: rules per service line, the ask at intake, the return when items arrive,
 reminders and the decline as incomplete. Never commits."""
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select
@@ -68,12 +69,12 @@ async def delete_rule(session: AsyncSession, *, service_line: str) -> None:
 # The referral's side.
 
 
-async def _document_kinds(session: AsyncSession, referral_id) -> set[str]:
+async def _document_kinds(session: AsyncSession, referral_id: uuid.UUID) -> set[str]:
     stmt = select(ReferralDocument.kind).where(ReferralDocument.referral_id == referral_id).distinct()
     return set((await session.execute(stmt)).scalars())
 
 
-async def _lacking(session: AsyncSession, items: list[dict], referral: Referral) -> list[dict]:
+async def _lacking(session: AsyncSession, items: list[dict[str, str]], referral: Referral) -> list[dict[str, str]]:
     kinds = await _document_kinds(session, referral.id) if any("document" in i for i in items) else set()
     return missing(items, referral, kinds)
 
@@ -118,7 +119,7 @@ async def check_at_intake(session: AsyncSession, referral: Referral, *, actor: s
     )
 
 
-async def open_request(session: AsyncSession, referral_id) -> InfoRequest | None:
+async def open_request(session: AsyncSession, referral_id: uuid.UUID) -> InfoRequest | None:
     row = await session.get(InfoRequest, referral_id)
     return row if row is not None and row.resolved_at is None else None
 
@@ -158,7 +159,7 @@ async def recheck(session: AsyncSession, referral: Referral, *, trigger: str) ->
     await session.flush()
 
 
-async def info_request_view(session: AsyncSession, referral_id) -> schemas.InfoRequestView | None:
+async def info_request_view(session: AsyncSession, referral_id: uuid.UUID) -> schemas.InfoRequestView | None:
     request = await open_request(session, referral_id)
     if request is None:
         return None
@@ -171,7 +172,7 @@ async def info_request_view(session: AsyncSession, referral_id) -> schemas.InfoR
     )
 
 
-async def missing_labels(session: AsyncSession, referral_ids: list) -> dict:
+async def missing_labels(session: AsyncSession, referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     if not referral_ids:
         return {}
     stmt = select(InfoRequest.referral_id, InfoRequest.missing).where(
@@ -200,6 +201,7 @@ async def sweep(session: AsyncSession, *, now: datetime | None = None, limit: in
     reminded = declined = 0
     for request in (await session.execute(stmt)).scalars():
         referral = await session.get(Referral, request.referral_id, with_for_update=True)
+        assert referral is not None  # the request's foreign key
         if S(referral.status) is not S.needs_info:
             request.resolved_at, request.resolution = now, "moved_on"
             continue

@@ -6,6 +6,7 @@ process reloads exactly when what it holds is no longer what its transaction see
 
 import uuid
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,14 +26,14 @@ from domain.journey.models import (
 class Rule:
     id: uuid.UUID
     name: str
-    conditions: dict
+    conditions: dict[str, list[str]]
     queue_id: uuid.UUID
     strategy: str
 
 
 @dataclass(frozen=True)
 class Completeness:
-    items: list
+    items: list[dict[str, str]]
     remind_every_days: int
     decline_after_days: int
 
@@ -113,7 +114,7 @@ async def current(session: AsyncSession) -> Settings:
     """Checked once per session (one request or job), reloaded only when the token moved."""
     global _held
     if SESSION_KEY in session.info:
-        return session.info[SESSION_KEY]
+        return cast(Settings, session.info[SESSION_KEY])  # session.info holds values of any type
     token = (await session.execute(text("SELECT token FROM journey_settings WHERE id = 1"))).scalar_one_or_none()
     held = _held
     if held is None or held.token != token or token is None:

@@ -46,7 +46,7 @@ class DocumentTooLarge(DomainError):
 
 def sniff(data: bytes) -> str | None:
     """The type the bytes really are; text is UTF-8 without NUL bytes."""
-    guessed = filetype.guess_mime(data)
+    guessed: str | None = filetype.guess_mime(data)  # filetype has no type hints
     if guessed:
         return guessed
     try:

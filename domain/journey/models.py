@@ -20,9 +20,9 @@ class BusinessCalendar(IdMixin, TimestampMixin, VersionMixin, Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     time_zone: Mapped[str] = mapped_column(String(64))
     # {"mon": [["08:00", "17:00"]], ...}; a missing day is closed.
-    weekly_hours: Mapped[dict] = mapped_column(JSONB)
+    weekly_hours: Mapped[dict[str, list[list[str]]]] = mapped_column(JSONB)
     # [{"start": "2026-12-24", "end": "2026-12-26", "name": "Christmas"}], inclusive local dates.
-    holidays: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    holidays: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list, server_default="[]")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     __table_args__ = (
@@ -124,7 +124,7 @@ class RoutingRule(IdMixin, TimestampMixin, VersionMixin, Base):
     position: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     # {"service_line": ["cardiology"], "urgency": ["stat", "asap"], ...}: all listed conditions must hold.
-    conditions: Mapped[dict] = mapped_column(JSONB)
+    conditions: Mapped[dict[str, list[str]]] = mapped_column(JSONB)
     queue_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("work_queues.id"))
     strategy: Mapped[str] = mapped_column(String(16))  # round_robin | least_open
 
@@ -138,7 +138,7 @@ class CompletenessRule(TimestampMixin, VersionMixin, Base):
 
     service_line: Mapped[str] = mapped_column(String(100), primary_key=True)
     # [{"field": "icd10_codes"}, {"document": "insurance_card"}]
-    items: Mapped[list] = mapped_column(JSONB)
+    items: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
     remind_every_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     decline_after_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
@@ -149,7 +149,7 @@ class InfoRequest(Base):
     __tablename__ = "referral_info_requests"
 
     referral_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), primary_key=True)
-    missing: Mapped[list] = mapped_column(JSONB)
+    missing: Mapped[list[dict[str, str]]] = mapped_column(JSONB)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -103,7 +103,8 @@ async def _open_counts(session: AsyncSession, members: list[uuid.UUID]) -> dict[
         .where(Referral.assignee_id.in_(members), Referral.status.in_(OPEN_STATUSES))
         .group_by(Referral.assignee_id)
     )
-    return dict((await session.execute(stmt)).all())
+    # The filter on members already leaves out NULL assignees; the check is for the type.
+    return {assignee: count for assignee, count in (await session.execute(stmt)).all() if assignee is not None}
 
 
 async def pick_assignee(

@@ -6,12 +6,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from domain.journey.business_time import DEFAULT_HOURS, minutes_of
+from domain.journey.business_time import DEFAULT_HOURS, Weekday, minutes_of
 from domain.referrals.enums import PayerClass, SourceChannel, Urgency
 from domain.referrals.schemas import NuccCode, Referral, Text200
 from domain.shared.schemas import IsoDate, Schema, UtcDateTime
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Unit = Literal["hours", "days"]
 
@@ -68,7 +67,7 @@ class CalendarWrite(Schema):
     name: Name
     time_zone: Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
     weekly_hours: dict[Weekday, Spans] = Field(
-        default_factory=lambda: {day: [tuple(span) for span in spans] for day, spans in DEFAULT_HOURS.items()},
+        default_factory=lambda: {day: [(start, end) for start, end in spans] for day, spans in DEFAULT_HOURS.items()},
         description="Opening hours per weekday as [start, end] local times (HH:MM); a day left out is closed.",
     )
     holidays: Annotated[list[Holiday], AfterValidator(_no_overlap)] = Field(default_factory=list, max_length=400)
@@ -76,7 +75,7 @@ class CalendarWrite(Schema):
 
     @field_validator("weekly_hours")
     @classmethod
-    def _opens(cls, value: dict) -> dict:
+    def _opens(cls, value: dict[Weekday, list[tuple[str, str]]]) -> dict[Weekday, list[tuple[str, str]]]:
         if not any(value.values()):
             raise ValueError("a calendar must be open at some time in the week")
         return value

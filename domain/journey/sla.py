@@ -27,7 +27,7 @@ BUILT_IN = Calendar.build("UTC", DEFAULT_HOURS)
 ENDED = {S.declined: "declined_at", S.cancelled: "cancelled_at"}
 
 
-def holiday_dates(holidays: list[dict]) -> set[date]:
+def holiday_dates(holidays: list[dict[str, str]]) -> set[date]:
     days: set[date] = set()
     for holiday in holidays:
         day, end = date.fromisoformat(holiday["start"]), date.fromisoformat(holiday.get("end") or holiday["start"])
@@ -73,17 +73,20 @@ def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
     stopped_at = getattr(referral, ENDED[status]) if status in ENDED else None
     if referral.merged_at is not None:  # folded into another referral: that one's clocks carry on
         stopped_at = referral.merged_at
-    common = {
-        "received_at": referral.received_at,
-        "stopped_at": stopped_at,
-        "paused_seconds": clock.paused_seconds,
-        "paused_since": clock.paused_since,
-    }
+
+    def milestone(target_seconds: int, done_at: datetime | None) -> ClockInput:
+        return ClockInput(
+            target_seconds=target_seconds,
+            done_at=done_at,
+            received_at=referral.received_at,
+            stopped_at=stopped_at,
+            paused_seconds=clock.paused_seconds,
+            paused_since=clock.paused_since,
+        )
+
     return {
-        "first_contact": ClockInput(
-            target_seconds=clock.first_contact_target_s, done_at=referral.first_contact_at, **common
-        ),
-        "scheduled": ClockInput(target_seconds=clock.scheduled_target_s, done_at=referral.scheduled_at, **common),
+        "first_contact": milestone(clock.first_contact_target_s, referral.first_contact_at),
+        "scheduled": milestone(clock.scheduled_target_s, referral.scheduled_at),
     }
 
 

@@ -1,5 +1,6 @@
 """The SLA sweep: one escalation task per breached milestone, for the lead of the referral's queue."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -54,7 +55,7 @@ async def escalate_by_milestone(
 
 
 async def _open_escalation(
-    session: AsyncSession, *, referral_id, milestone: str, due_at: datetime, now: datetime
+    session: AsyncSession, *, referral_id: uuid.UUID, milestone: str, due_at: datetime, now: datetime
 ) -> None:
     queue_name = (await session.execute(select(Referral.queue).where(Referral.id == referral_id))).scalar_one()
     lead_id = None

@@ -6,8 +6,9 @@ tasks by owner and due time) with a LIMIT, and the few rows are merged here."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, union_all
+from sqlalchemy import Row, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail as audit
@@ -100,7 +101,9 @@ REFERRAL_COLUMNS = (
 )
 
 
-async def _tasks(session: AsyncSession, user_id: uuid.UUID, queues: list[str], limit: int) -> list:
+async def _tasks(
+    session: AsyncSession, user_id: uuid.UUID, queues: list[str], limit: int
+) -> list[Row[*tuple[Any, ...]]]:
     """The soonest-due open tasks per owner, one ordered index scan each, in one round trip."""
     owners = [Task.assignee_id == user_id, *[Task.queue == name for name in queues]]
     parts = [
@@ -119,14 +122,16 @@ async def _tasks(session: AsyncSession, user_id: uuid.UUID, queues: list[str], l
     return list((await session.execute(select(*TASK_COLUMNS).where(Task.id.in_(ids)))).all())
 
 
-def _sla_state(clock, now: datetime) -> str:
-    if clock.paused_since is not None:
+def _sla_state(
+    paused_since: datetime | None, next_due_at: datetime | None, next_risk_at: datetime | None, now: datetime
+) -> str:
+    if paused_since is not None:
         return "paused"
-    if clock.next_due_at is None:
+    if next_due_at is None:
         return "met"
-    if clock.next_due_at <= now:
+    if next_due_at <= now:
         return "breached"
-    if clock.next_risk_at is not None and clock.next_risk_at <= now:
+    if next_risk_at is not None and next_risk_at <= now:
         return "at_risk"
     return "on_track"
 
@@ -156,7 +161,7 @@ async def work_queue(
                     status=status.value,
                     urgency=str(row.urgency),
                     due_at=row.next_due_at,
-                    sla_state=_sla_state(row, now),
+                    sla_state=_sla_state(row.paused_since, row.next_due_at, row.next_risk_at, now),
                     queue=row.queue,
                     assignee_id=row.assignee_id,
                     next_moves=[m.value for m in allowed_moves(status)],
@@ -183,5 +188,7 @@ async def work_queue(
     far = datetime.max.replace(tzinfo=now.tzinfo)
     items.sort(key=lambda i: (i.due_at or far, i.rank, str(i.id)))
     items = items[:limit]
-    audit.note_list(session, "referral", [i.referral_id for i in items if i.type == "referral"])
+    audit.note_list(
+        session, "referral", [i.referral_id for i in items if i.type == "referral" and i.referral_id is not None]
+    )
     return queues, items
