@@ -13,12 +13,14 @@ links staff asked for (invitations, password resets) are not paced at all.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, LINK_KINDS, Channel
 from domain.outreach.kinds import MessageKind as K
+from domain.outreach.models import OutreachPreference
 from domain.outreach.repository import LookupRepository, OutboxRepository
 from domain.outreach.settings import outreach_settings
 from domain.providers.models import Organization
@@ -55,10 +57,17 @@ def quiet_until(now: datetime, tz: str, *, start_hour: int, end_hour: int) -> da
 
 async def _time_zone(session: AsyncSession, message: OutboxMessage) -> str:
     if message.recipient_type == "provider" and message.recipient_id:
-        pref = await LookupRepository(session).preference(message.recipient_id)
+        pref: OutreachPreference | None = await LookupRepository(session).preference(message.recipient_id)
         if pref is not None:
             return pref.time_zone
     return outreach_settings().default_time_zone
+
+
+class _Recipient(TypedDict):
+    recipient_type: str
+    recipient_id: uuid.UUID | None
+    address: str | None
+    referral_id: uuid.UUID | None
 
 
 async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime) -> Verdict | None:
@@ -85,7 +94,7 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
     if kind is K.digest:
         return None
     repo = OutboxRepository(session)
-    who = {
+    who: _Recipient = {
         "recipient_type": message.recipient_type,
         "recipient_id": message.recipient_id,
         "address": message.recipient_address,

@@ -1,11 +1,13 @@
 """Turn an outbox row into the words and address of one message, at send time."""
 
 import time
+import uuid
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.outreach.context import Recipient, build_context, recipient
+from domain.outreach.context import HIDDEN_SECRET, Recipient, build_context, recipient
 from domain.outreach.defaults import default_template
 from domain.outreach.kinds import Channel, MessageKind
 from domain.outreach.render import Rendered, render
@@ -52,15 +54,17 @@ async def compose(session: AsyncSession, message: OutboxMessage) -> Composed:
     return Composed(to=to, content=content)
 
 
-def kept(content: Rendered, context: dict) -> Rendered:
+def kept(content: Rendered, context: dict[str, Any]) -> Rendered:
     """The words to keep on the row: what was sent, less any one-time secret it carried (a sign-in link)."""
     secret = context.get("secret")
     if not secret:
         return content
-    hide = lambda text: text.replace(secret, "[one-time code]") if text else text  # noqa: E731
-    return Rendered(subject=hide(content.subject), body=hide(content.body))
+    subject = content.subject.replace(secret, HIDDEN_SECRET) if content.subject else content.subject
+    body = content.body.replace(secret, HIDDEN_SECRET) if content.body else content.body
+    return Rendered(subject=subject, body=body)
 
 
-def composed_for(session: AsyncSession, message_id) -> Rendered | None:
+def composed_for(session: AsyncSession, message_id: uuid.UUID) -> Rendered | None:
     """What `compose` rendered for this message in this session, if it ran."""
-    return session.info.get(COMPOSED_KEY, {}).pop(message_id, None)
+    # session.info holds values of any type; compose keeps Rendered under this key.
+    return cast(Rendered | None, session.info.get(COMPOSED_KEY, {}).pop(message_id, None))

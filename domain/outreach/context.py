@@ -9,6 +9,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +49,7 @@ def reference(referral_id: uuid.UUID) -> str:
     return "R-" + referral_id.hex[-8:].upper()
 
 
-def _contact(points: list[dict], *systems: str) -> str | None:
+def _contact(points: list[dict[str, Any]], *systems: str) -> str | None:
     for system in systems:
         for point in points or []:
             if point.get("system") == system and point.get("value"):
@@ -114,7 +115,7 @@ def missing_items(note: str | None) -> list[str]:
     return [p.strip(" -*•\t") for p in parts if p.strip(" -*•\t")]
 
 
-def _patient(referral: Referral) -> dict:
+def _patient(referral: Referral) -> dict[str, str]:
     family = referral.patient_family_name or ""
     return {
         "given_name": referral.patient_given_name,
@@ -133,12 +134,14 @@ ROLE_WORDS = {
 HIDDEN_SECRET = "[one-time code]"
 
 
-async def build_context(session: AsyncSession, message: OutboxMessage, to: Recipient, *, secrets: bool = True) -> dict:
+async def build_context(
+    session: AsyncSession, message: OutboxMessage, to: Recipient, *, secrets: bool = True
+) -> dict[str, Any]:
     """The template's variables. `secrets=False` (a preview) shows a one-time link without its token."""
     kind = K(message.kind)
     tz = outreach_settings().default_time_zone
     lookups = LookupRepository(session)
-    ctx: dict = {
+    ctx: dict[str, Any] = {
         "practice": practice_context(),
         "kind": kind.value,
         "referrer": {"display_name": to.name, "given_name": to.name, "family_name": ""},
@@ -154,6 +157,7 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
         return await _account_context(session, message, ctx, secrets=secrets)
     if kind is K.thread_message:
         # Only that a message waits, and where: its words stay behind the sign-in.
+        assert message.referral_id is not None  # a thread message always belongs to a referral
         ctx["referral"] = {"reference": reference(message.referral_id)}
         ctx["link"] = f"{get_settings().web_app_url.rstrip('/')}{message.payload.get('path', '/')}"
         return ctx
@@ -208,7 +212,7 @@ async def build_context(session: AsyncSession, message: OutboxMessage, to: Recip
     return ctx
 
 
-def _patient_link(message: OutboxMessage, appointment: Appointment, ctx: dict, *, secrets: bool) -> None:
+def _patient_link(message: OutboxMessage, appointment: Appointment, ctx: dict[str, Any], *, secrets: bool) -> None:
     """A notice of a visit that has begun is not sent (cadence holds back one that was cancelled or moved)."""
     if secrets and appointment.start <= utcnow():
         raise DeliveryRefused("the appointment has begun")
@@ -220,7 +224,7 @@ def _patient_link(message: OutboxMessage, appointment: Appointment, ctx: dict, *
         ctx["appointment"]["link"] = patient_links.url(HIDDEN_SECRET)
 
 
-async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[dict]:
+async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[dict[str, str]]:
     held = await OutboxRepository(session).by_ids(ids)
     referrals = await LookupRepository(session).referrals_by_ids([m.referral_id for m in held if m.referral_id])
     items = []
@@ -236,7 +240,9 @@ async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[di
     return items
 
 
-async def _account_context(session: AsyncSession, message: OutboxMessage, ctx: dict, *, secrets: bool) -> dict:
+async def _account_context(
+    session: AsyncSession, message: OutboxMessage, ctx: dict[str, Any], *, secrets: bool
+) -> dict[str, Any]:
     """An invitation or reset link. At send time a link that no longer works is not sent at all."""
     invitation = await session.get(Invitation, uuid.UUID(message.payload["invitation_id"]))
     if invitation is None:
@@ -263,11 +269,12 @@ async def _account_context(session: AsyncSession, message: OutboxMessage, ctx: d
     return ctx
 
 
-async def _practice_report(session: AsyncSession, message: OutboxMessage) -> dict:
+async def _practice_report(session: AsyncSession, message: OutboxMessage) -> dict[str, Any]:
     """The figures of the preview for the practice and month, read now: the mail and the preview agree."""
     from domain.relationships import practice_report
 
     month = date.fromisoformat(message.payload["month"] + "-01")
+    assert message.recipient_id is not None  # a practice report is addressed to an organization
     report = await practice_report.preview(session, organization_id=message.recipient_id, month=month)
     return {
         "practice": report.name,

@@ -1,6 +1,8 @@
 """One message opened by a person: its words and address, with patient data only for roles that may see it."""
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,14 +14,14 @@ from domain.outreach.kinds import TEMPLATED_CHANNELS, Channel, MessageKind
 from domain.outreach.render import render
 from domain.outreach.repository import OutboxRepository
 from domain.outreach.schemas import Message, MessageDetail
-from domain.shared.outbox import DeliveryRefused, MessageStatus
+from domain.shared.outbox import DeliveryRefused, MessageStatus, OutboxMessage
 
 HIDDEN = "[patient]"
 # Staff roles that read patient data in messages; the rest of the care team sees placeholders.
 PHI_ROLES = frozenset({"admin", "intake", "clinician"})
 
 
-def _mask(ctx: dict) -> dict:
+def _mask(ctx: dict[str, Any]) -> dict[str, Any]:
     masked = dict(ctx)
     if "patient" in masked:
         masked["patient"] = {"given_name": HIDDEN, "short_name": HIDDEN}
@@ -34,7 +36,7 @@ def _mask(ctx: dict) -> dict:
     return masked
 
 
-def _when(at) -> str:
+def _when(at: datetime | None) -> str:
     return f"{at:%Y-%m-%d %H:%M} UTC" if at is not None else "an unknown time"
 
 
@@ -42,7 +44,7 @@ async def message_detail(session: AsyncSession, *, message_id: uuid.UUID, role: 
     message = await OutboxRepository(session).get(message_id)
     show_phi = role in PHI_ROLES
     base = Message.model_validate(message).model_dump(exclude={"kind_label", "suppression_reason"})
-    fields: dict = {
+    fields: dict[str, Any] = {
         "recipient_name": None,
         "recipient_address": None,
         "subject": None,
@@ -93,7 +95,7 @@ async def message_detail(session: AsyncSession, *, message_id: uuid.UUID, role: 
     return MessageDetail(**base, **fields)
 
 
-def _preview_note(message, show_phi: bool) -> str:
+def _preview_note(message: OutboxMessage, show_phi: bool) -> str:
     if message.status != MessageStatus.sent:
         return "Preview: not sent yet, so this is what the current template and records would say."
     if message.sent_body is not None and not show_phi:

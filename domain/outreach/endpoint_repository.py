@@ -13,7 +13,9 @@ class WebhookEndpointRepository(Repository[WebhookEndpoint]):
     model = WebhookEndpoint
     entity_name = "Webhook endpoint"
 
-    async def find(self, *, organization_id: uuid.UUID | None, active: bool | None, limit: int, cursor: str | None):
+    async def find(
+        self, *, organization_id: uuid.UUID | None, active: bool | None, limit: int, cursor: str | None
+    ) -> tuple[list[WebhookEndpoint], str | None]:
         stmt = select(WebhookEndpoint)
         if organization_id is not None:
             stmt = stmt.where(WebhookEndpoint.organization_id == organization_id)
@@ -26,7 +28,9 @@ class DeliveryRepository(Repository[OutboxMessage]):
     model = OutboxMessage
     entity_name = "Message"
 
-    async def to_endpoint(self, endpoint_id: uuid.UUID, *, limit: int, cursor: str | None):
+    async def to_endpoint(
+        self, endpoint_id: uuid.UUID, *, limit: int, cursor: str | None
+    ) -> tuple[list[OutboxMessage], str | None]:
         stmt = select(OutboxMessage).where(
             OutboxMessage.recipient_type == "webhook_endpoint", OutboxMessage.recipient_id == endpoint_id
         )

@@ -4,6 +4,7 @@ import base64
 import os
 import re
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,7 +72,7 @@ class Delivery:
         self._message = message
         self.response_code = response_code_of(message)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._message, name)
 
 

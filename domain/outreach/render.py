@@ -7,8 +7,9 @@ send time fails at save time instead.
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from domain.outreach.kinds import MessageKind
@@ -30,11 +31,11 @@ def environment() -> SandboxedEnvironment:
 
 
 @lru_cache(maxsize=512)
-def _compile(source: str):
+def _compile(source: str) -> Template:
     return environment().from_string(source)
 
 
-def render(subject: str | None, body: str, context: dict) -> Rendered:
+def render(subject: str | None, body: str, context: dict[str, Any]) -> Rendered:
     rendered_subject = _compile(subject).render(context).strip() if subject is not None else None
     return Rendered(
         subject=" ".join(rendered_subject.split()) if rendered_subject else rendered_subject,
@@ -66,7 +67,7 @@ def check(kind: MessageKind, *, subject: str | None, body: str) -> Rendered:
     return render(subject, body, context)
 
 
-def practice_context() -> dict:
+def practice_context() -> dict[str, Any]:
     s = outreach_settings()
     return {
         "name": s.practice_name,
@@ -76,7 +77,7 @@ def practice_context() -> dict:
     }
 
 
-def sample_context(kind: MessageKind) -> dict:
+def sample_context(kind: MessageKind) -> dict[str, Any]:
     """The variables a template of `kind` can use, with made-up values."""
     return {
         "practice": practice_context(),

@@ -1,5 +1,6 @@
 """Periodic outreach: the daily digest of what caps held back, and referrer check-ins."""
 
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -13,14 +14,14 @@ from domain.outreach.models import OutreachPreference
 from domain.outreach.repository import OutboxRepository
 from domain.providers.models import Provider
 from domain.shared.clock import utcnow
-from domain.shared.outbox import add_message
+from domain.shared.outbox import OutboxMessage, add_message
 
 
 async def queue_digests(session: AsyncSession, *, limit: int = 5000) -> int:
     """One digest per recipient gathering every held-back message; returns digests queued."""
     repo = OutboxRepository(session)
     held = await repo.held_back(rules=(RECIPIENT_CAP,), limit=limit)
-    groups: dict[tuple, list] = defaultdict(list)
+    groups: dict[tuple[str, uuid.UUID | None, str | None], list[OutboxMessage]] = defaultdict(list)
     for m in held:
         groups[(m.recipient_type, m.recipient_id, m.recipient_address)].append(m)
     today = utcnow().date().isoformat()
@@ -52,12 +53,15 @@ async def queue_check_ins(session: AsyncSession) -> int:
     )
     queued = 0
     for pref in (await session.execute(stmt)).scalars():
-        if pref.last_check_in_at and pref.last_check_in_at > now - timedelta(days=pref.check_in_days):
+        days = pref.check_in_days
+        if days is None:  # the query leaves these out; the check is for the type
+            continue
+        if pref.last_check_in_at and pref.last_check_in_at > now - timedelta(days=days):
             continue
         provider = await session.get(Provider, pref.provider_id)
         if provider is None:
             continue
-        period = int(now.timestamp() // (pref.check_in_days * 86400))
+        period = int(now.timestamp() // (days * 86400))
         message = await add_message(
             session,
             channel=Channel.email.value,

@@ -1,7 +1,8 @@
 """Which messages a change produces. Called by the referral code inside its own transaction,
 so a message exists exactly when the change it reports was committed."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,12 +47,12 @@ def patient_channel(referral: Referral) -> Channel | None:
 
 
 async def _to_referrer(
-    session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict | None = None
+    session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict[str, Any] | None = None
 ) -> None:
     if referral.referring_provider_id is not None:
         provider = await session.get(Provider, referral.referring_provider_id)
         channel = referrer_channel(provider, referral) if provider else None
-        if channel is not None:
+        if provider is not None and channel is not None:
             await add_message(
                 session,
                 channel=channel.value,
@@ -65,7 +66,9 @@ async def _to_referrer(
     await _to_partner(session, referral, kind, key, payload)
 
 
-async def _to_partner(session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict | None) -> None:
+async def _to_partner(
+    session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict[str, Any] | None
+) -> None:
     if referral.referring_organization_id is None:
         return
     for endpoint in await LookupRepository(session).endpoints_for(referral.referring_organization_id):
@@ -121,7 +124,13 @@ async def on_appointment_booked(session: AsyncSession, *, referral: Referral, ap
 
 
 async def _with_link(
-    session: AsyncSession, referral: Referral, appointment: Appointment, channel: Channel, kind: K, key: str, not_before
+    session: AsyncSession,
+    referral: Referral,
+    appointment: Appointment,
+    channel: Channel,
+    kind: K,
+    key: str,
+    not_before: datetime,
 ) -> None:
     token = patient_links.new_token()
     message = await add_message(
