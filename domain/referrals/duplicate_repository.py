@@ -3,8 +3,9 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import CursorResult, and_, func, or_, select, text, update
 
 from domain.journey.models import InfoRequest, ReferralDocument
 from domain.referrals.models import Appointment, DuplicateSettings, Referral, ReferralDuplicate
@@ -141,7 +142,8 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
             ),
         ):
             result = await self.session.execute(stmt.execution_options(synchronize_session=False))
-            moved[name] = result.rowcount or 0
+            # An UPDATE gives a CursorResult; the stubs type every execute() as a plain Result.
+            moved[name] = cast(CursorResult[Any], result).rowcount or 0
         # A merged referral asks the referrer for nothing more: its open information request ends.
         await self.session.execute(
             update(InfoRequest)

@@ -1,5 +1,6 @@
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -56,7 +57,7 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     patient_sex: Mapped[str | None] = mapped_column(_phi("patient_sex"))
     patient_phone: Mapped[str | None] = mapped_column(_phi("patient_phone"))
     patient_email: Mapped[str | None] = mapped_column(_phi("patient_email"))
-    patient_address: Mapped[dict | None] = mapped_column(EncryptedJSON("referrals.patient_address"))
+    patient_address: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON("referrals.patient_address"))
     patient_mrn: Mapped[str | None] = mapped_column(_phi("patient_mrn"))
     patient_notes: Mapped[str | None] = mapped_column(_phi("patient_notes"))
     patient_mrn_index: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -107,10 +108,10 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     fhir_client: Mapped[str | None] = mapped_column(String(100), ForeignKey("ehr_clients.client_id"))
     # FHIR: the ServiceRequest as received (what the mapping could not place is kept here),
     # and other resources that came in the same transaction. Deferred: only the facade reads them.
-    fhir_resource: Mapped[dict | None] = mapped_column(
+    fhir_resource: Mapped[dict[str, Any] | None] = mapped_column(
         EncryptedJSON("referrals.fhir_resource"), deferred=True, deferred_raiseload=True
     )
-    fhir_related: Mapped[list | None] = mapped_column(
+    fhir_related: Mapped[list[dict[str, Any]] | None] = mapped_column(
         EncryptedJSON("referrals.fhir_related"), deferred=True, deferred_raiseload=True
     )
 
@@ -123,7 +124,7 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
     merged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
-    def patient(self) -> dict:
+    def patient(self) -> dict[str, Any]:
         return {name: getattr(self, f"patient_{name}") for name in PATIENT_FIELDS}
 
     __table_args__ = (
@@ -153,9 +154,9 @@ class ReferralEvent(IdMixin, Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Encrypted("referral_events.note"))
     # What a needs-info request asks the referrer for; sealed, since free text may name the patient.
-    missing_items: Mapped[list | None] = mapped_column(EncryptedJSON("referral_events.missing_items"))
+    missing_items: Mapped[list[str] | None] = mapped_column(EncryptedJSON("referral_events.missing_items"))
     # Names of changed fields and ids of related rows; never patient values.
-    detail: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
 
     __table_args__ = (Index("ix_referral_events_referral_at", "referral_id", "at"),)
 
@@ -173,7 +174,7 @@ class Appointment(IdMixin, TimestampMixin, VersionMixin, Base):
     source_identifier: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     # FHIR: the Appointment as last received, kept for what the columns do not hold.
-    fhir_resource: Mapped[dict | None] = mapped_column(
+    fhir_resource: Mapped[dict[str, Any] | None] = mapped_column(
         EncryptedJSON("appointments.fhir_resource"), deferred=True, deferred_raiseload=True
     )
 
@@ -191,7 +192,7 @@ class ReferralDuplicate(IdMixin, Base):
     first_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"))
     second_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"), index=True)
     # What matched (name_birth_date, mrn) and the sentence staff read; never a patient value.
-    matched: Mapped[list] = mapped_column(JSONB)
+    matched: Mapped[list[str]] = mapped_column(JSONB)
     reason: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

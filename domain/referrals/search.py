@@ -153,7 +153,14 @@ async def search(session: AsyncSession, *, q: str, limit: int) -> tuple[list[Hit
     more = len(rows) > limit
     rows = rows[:limit]
     names = await _referrer_names(session, {r.referring_provider_id for r in rows if r.referring_provider_id})
-    hits = [Hit(r, _matched(r, keys, by_name, by_npi), names.get(r.referring_provider_id)) for r in rows]
+    hits = [
+        Hit(
+            r,
+            _matched(r, keys, by_name, by_npi),
+            names.get(r.referring_provider_id) if r.referring_provider_id else None,
+        )
+        for r in rows
+    ]
     # Like any list of patients read: the ids shown are audited, the words typed are not (they may be PHI).
     audit.note(
         session,

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,7 +63,7 @@ async def create_referral(
     idempotency_key: str | None = None,
     idempotency_scope: str | None = None,
     referral_id: uuid.UUID | None = None,
-    fhir_resource: dict | None = None,
+    fhir_resource: dict[str, Any] | None = None,
     fhir_client: str | None = None,
 ) -> Created:
     """`referral_id` is a client-assigned id (FHIR update-as-create); `fhir_resource` the original it came as."""
@@ -204,7 +205,7 @@ async def update_referral(
     referral.version += 1
     kind = EventKind.assigned if set(changed) <= {"assignee_id", "queue"} else EventKind.updated
     # The timeline names what changed, never the patient values themselves (ids and queues are not PHI).
-    detail: dict = {"fields": changed}
+    detail: dict[str, Any] = {"fields": changed}
     if kind is EventKind.assigned:
         detail.update(assignee_id=str(referral.assignee_id) if referral.assignee_id else None, queue=referral.queue)
     ReferralRepository(session).add_event(
@@ -253,7 +254,7 @@ async def apply_transition(
     reason: str | None,
     note: str | None,
     actor: str,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
     missing_items: list[str] | None = None,
 ) -> None:
     """Move a referral already locked by the caller, and put the move on its timeline."""
@@ -304,7 +305,7 @@ async def record_contact_attempt(
         referral.first_contact_at = now
         referral.version += 1
         await journey.on_referral_changed(session, referral)
-    detail: dict = {"channel": data.channel, "reached": data.reached}
+    detail: dict[str, Any] = {"channel": data.channel, "reached": data.reached}
     if data.outcome is not None:
         detail["outcome"] = data.outcome.value
     event = ReferralEvent(
