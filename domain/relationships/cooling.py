@@ -8,7 +8,8 @@ unique index holds that even against two racing workers).
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -35,7 +36,7 @@ class RunResult:
     seasonal_factor: float
 
 
-async def seasonal_factor(session: AsyncSession, end) -> float:
+async def seasonal_factor(session: AsyncSession, end: datetime) -> float:
     """Practice-wide: the same 8 weeks a year earlier against that year's (the 52 weeks from there) weekly mean."""
     first = (await session.execute(select(func.min(F.received_at)))).scalar_one()
     year_start, year_end = end - timedelta(weeks=60), end - timedelta(weeks=8)
@@ -54,7 +55,7 @@ async def seasonal_factor(session: AsyncSession, end) -> float:
     )
 
 
-async def _counts(session: AsyncSession, end) -> dict[uuid.UUID, tuple[int, int]]:
+async def _counts(session: AsyncSession, end: datetime) -> dict[uuid.UUID, tuple[int, int]]:
     """(last 8 weeks, the 26 weeks ending 8 weeks before) per referrer."""
     split = end - timedelta(weeks=8)
     rows = await session.execute(
@@ -66,7 +67,8 @@ async def _counts(session: AsyncSession, end) -> dict[uuid.UUID, tuple[int, int]
         .where(F.referring_provider_id.is_not(None), F.received_at >= end - timedelta(weeks=34), F.received_at < end)
         .group_by(F.referring_provider_id)
     )
-    return {pid: (recent, base) for pid, recent, base in rows}
+    # The query leaves out rows without a referrer; the check is for the type.
+    return {pid: (recent, base) for pid, recent, base in rows if pid is not None}
 
 
 def _explanation(name: str, c: rules.Cooling) -> str:
@@ -159,7 +161,7 @@ async def _close(session: AsyncSession, episode: CoolingEpisode, as_of: date) ->
     await session.flush()
 
 
-async def open_alerts(session: AsyncSession, *, liaison_id: uuid.UUID | None) -> list[dict]:
+async def open_alerts(session: AsyncSession, *, liaison_id: uuid.UUID | None) -> list[dict[str, Any]]:
     """Open episodes, newest first, with the referrer's name and owner: the liaison's cooling alerts."""
     stmt = (
         select(CoolingEpisode, Provider.prefix, Provider.given_name, Provider.family_name, ReferrerOwner.liaison_id)

@@ -260,7 +260,7 @@ def _lines(data: bytes) -> Iterator[str]:
 
 def open_table(
     data: bytes, *, columns: tuple[str, ...], required: tuple[str, ...], max_bytes: int = MAX_BYTES
-) -> csv.DictReader:
+) -> "csv.DictReader[str]":
     """A CSV reader with a checked header; FileRejected for size, encoding, NUL bytes and header problems."""
     if len(data) > max_bytes:
         raise FileRejected(
@@ -283,7 +283,7 @@ def open_table(
     return reader
 
 
-def table_rows(reader: csv.DictReader, errors: list[RowError]) -> Iterator[tuple[int, dict[str, str]]]:
+def table_rows(reader: "csv.DictReader[str]", errors: list[RowError]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, cells) for each well-formed line; ragged or broken lines become errors. Stops at the error limit."""
     width = len(reader.fieldnames or ())
     try:

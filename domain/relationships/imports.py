@@ -1,9 +1,11 @@
 """Loading referral history: one file, one transaction, nothing twice."""
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,7 +50,7 @@ def _milestones(row: HistoryRow) -> dict[str, datetime | None]:
     }
 
 
-def _referral_values(row: HistoryRow, now: datetime) -> dict:
+def _referral_values(row: HistoryRow, now: datetime) -> dict[str, Any]:
     return {
         "id": uuid7(),
         "created_at": now,
@@ -93,7 +95,7 @@ def _referral_values(row: HistoryRow, now: datetime) -> dict:
     }
 
 
-def _timeline(row: HistoryRow, value: dict, *, actor: str, import_id) -> list[dict]:
+def _timeline(row: HistoryRow, value: dict[str, Any], *, actor: str, import_id: uuid.UUID) -> list[dict[str, Any]]:
     """Received, then each milestone the file states, in order: the timeline ends where the status does."""
     moves = [(S.received, row.received_at, EventKind.created)]
     for status in (S.completed, S.closed, S.declined, S.cancelled):

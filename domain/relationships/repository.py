@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from sqlalchemy import String, Table, any_, bindparam, cast, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from domain.analytics.models import ReferralFact
 from domain.providers.models import Affiliation, Organization, Provider
@@ -75,7 +78,8 @@ class ImportRepository(Repository[ReferralImport]):
             Referral.source_system == source_system,
             Referral.source_identifier == any_(bindparam("ids", ids, type_=ARRAY(String))),
         )
-        return set((await self.session.execute(stmt)).scalars())
+        # The filter matches no NULL identifier; the check is for the type.
+        return {i for i in (await self.session.execute(stmt)).scalars() if i is not None}
 
     async def copy(self, model: type, rows: list[dict[str, Any]]) -> None:
         """COPY rows in (several times faster than INSERT), sealing columns exactly as the ORM would."""
@@ -83,7 +87,8 @@ class ImportRepository(Repository[ReferralImport]):
             return
         table: Table = model.__table__  # type: ignore[attr-defined]
         names = list(rows[0])
-        converters = [_converter(table.c[name].type) for name in names]
+        dialect = (await self.session.connection()).dialect
+        converters = [_converter(table.c[name].type, dialect) for name in names]
         records = [tuple(conv(row[name]) for name, conv in zip(names, converters, strict=True)) for row in rows]
         raw = await driver_connection(self.session)
         await raw.copy_records_to_table(table.name, records=records, columns=names)
@@ -94,9 +99,9 @@ class ImportRepository(Repository[ReferralImport]):
         )
 
 
-def _converter(column_type: Any):
+def _converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
     if isinstance(column_type, TypeDecorator):
-        return lambda value: column_type.process_bind_param(value, None)
+        return lambda value: column_type.process_bind_param(value, dialect)
     if isinstance(column_type, JSONB):
         return lambda value: None if value is None else json.dumps(value)
     return lambda value: value
@@ -105,7 +110,7 @@ def _converter(column_type: Any):
 class FiguresRepository:
     """Reads of referrer_figures joined with the directory, ownership, cooling and touchpoints."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     def referrers_query(self, *, filters: ReferrerFilters) -> Any:
@@ -195,7 +200,7 @@ class PracticeMonth:
 class PracticeReportRepository:
     """What the monthly practice report counts, and which practices are due one."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def figures(self, organization_id: uuid.UUID, *, start: datetime, end: datetime) -> PracticeMonth:

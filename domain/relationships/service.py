@@ -8,6 +8,7 @@ as of a day).
 
 import base64
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,13 +110,13 @@ def _snapshot_figures(f: ReferrerFigures) -> dict[str, Any]:
     } | {"revenue": float(f.revenue)}
 
 
-def _live_figures(current: dict | None, prior: dict | None) -> dict[str, Any]:
+def _live_figures(current: dict[str, Any] | None, prior: dict[str, Any] | None) -> dict[str, Any]:
     figures = period_figures(current, (prior or {}).get("volume", 0))
     return figures | {"revenue": float(figures["revenue"]), "prior_volume": figures["prior_volume"] or 0}
 
 
-def _sort_key(sort: str, descending: bool):
-    def key(item: dict[str, Any]) -> tuple:
+def _sort_key(sort: str, descending: bool) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
+    def key(item: dict[str, Any]) -> tuple[bool, Any]:
         value = item[sort]
         if isinstance(value, str):
             value = value.lower()
@@ -128,7 +129,9 @@ def _sort_key(sort: str, descending: bool):
     return key
 
 
-def _page(items: list[dict[str, Any]], *, sort: str, descending: bool, offset: int, limit: int):
+def _page(
+    items: list[dict[str, Any]], *, sort: str, descending: bool, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
     if descending and sort in ("name", "last_touchpoint_at"):
         present = sorted((i for i in items if i[sort] is not None), key=lambda i: (i[sort], str(i["id"])), reverse=True)
         ordered = present + [i for i in items if i[sort] is None]
@@ -140,7 +143,7 @@ def _page(items: list[dict[str, Any]], *, sort: str, descending: bool, offset: i
 
 async def _period(
     session: AsyncSession, *, kind: str, start: datetime, end: datetime, service_line: str | None, ids: list[uuid.UUID]
-) -> tuple[dict, dict]:
+) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, dict[str, Any]]]:
     """(current figures, prior volumes) per subject; a subject with none in the period is left out of current."""
     counts = await rollups.period_counts(
         session, kind=kind, window=rollups.Window(start, end), subject_ids=ids, service_line=service_line
@@ -185,10 +188,10 @@ async def list_referrers(
         figures = {k: _live_figures(current.get(k), prior.get(k)) for k in by_id}
     else:
         figures = {k: _snapshot_figures(r.ReferrerFigures) for k, r in by_id.items()}
-    items = [
+    entries = [
         {"id": k, "name": _name(r), "last_touchpoint_at": r.last_touchpoint_at, **figures[k]} for k, r in by_id.items()
     ]
-    page, next_cursor = _page(items, sort=sort, descending=descending, offset=offset, limit=limit)
+    page, next_cursor = _page(entries, sort=sort, descending=descending, offset=offset, limit=limit)
     names = await repo.organization_names(
         [by_id[i["id"]].organization_id for i in page if by_id[i["id"]].organization_id]
     )
@@ -308,7 +311,8 @@ async def concentration(session: AsyncSession, *, start: datetime | None, end: d
             )
         )
     ).scalar_one()
-    volumes = sorted(((n, pid) for pid, n in counts), key=lambda x: (-x[0], str(x[1])))
+    # The query leaves out facts without a referrer; the check is for the type.
+    volumes = sorted(((n, pid) for pid, n in counts if pid is not None), key=lambda x: (-x[0], str(x[1])))
     top_count = rules.concentration([n for n, _ in volumes])
     total = sum(n for n, _ in volumes)
     names = {

@@ -2,9 +2,11 @@
 
 import uuid
 from datetime import UTC, datetime, time
+from typing import TypeVarTuple
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.audit import trail as audit
 from domain.providers.models import Organization, Provider
@@ -18,6 +20,8 @@ from domain.shared.outbox import OutboxMessage
 from domain.shared.repository import Repository, decode_cursor, encode_cursor
 from domain.tasks.enums import TaskPriority, TaskStatus, TaskType
 from domain.tasks.models import Task
+
+Ts = TypeVarTuple("Ts")
 
 FOLLOW_UP_HOUR = time(9, 0)
 
@@ -123,7 +127,9 @@ async def timeline(
     if after is not None and not isinstance(after[0], datetime):
         raise InvalidInput("The cursor is not one this service issued.", field="query.cursor")
 
-    def page(stmt, at, id_):
+    def page(
+        stmt: Select[*Ts], at: InstrumentedAttribute[datetime], id_: InstrumentedAttribute[uuid.UUID]
+    ) -> Select[*Ts]:
         if after is not None:
             stmt = stmt.where(tuple_(at, id_) < after)
         return stmt.order_by(at.desc(), id_.desc()).limit(limit + 1)
@@ -181,18 +187,19 @@ async def timeline(
             OutboxMessage.id,
         )
     )
-    for mid, at, kind, channel, status, referral_id in messages:
+    for mid, at, kind, channel, message_status, referral_id in messages:
         closure = kind == "loop_closure"
+        what = "Loop-closure notice" if closure else kind.replace("_", " ")
         items.append(
             TimelineItem(
                 at=at,
                 kind="loop_closure" if closure else "message",
                 id=mid,
-                summary=("Loop-closure notice" if closure else kind.replace("_", " ")) + f" by {channel} ({status})",
+                summary=f"{what} by {channel} ({message_status})",
                 detail={
                     "message_kind": kind,
                     "channel": channel,
-                    "status": status,
+                    "status": message_status,
                     "referral_id": str(referral_id) if referral_id else None,
                 },
             )
