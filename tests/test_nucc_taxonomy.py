@@ -1,8 +1,15 @@
 """The NUCC taxonomy code set shipped as data: the whole published set, and the project's filter grouping."""
 
+import csv
 import re
 
-from domain.reference import nucc
+import pytest
+from sqlalchemy import select
+
+from domain.providers.models import Provider
+from domain.reference import build_nucc, nucc
+from tests.directory_files import directory_csv, provider_row
+from tests.factories import make_provider, valid_npi
 
 # The filter group each code had when the data file was a hand-picked subset; the full set keeps them.
 GROUPS_BEFORE_THE_FULL_SET = {
@@ -102,3 +109,111 @@ def test_each_code_of_the_old_subset_keeps_its_filter_group():
     assert [code for code, t in found.items() if t is None] == []
     groups = {code: t.specialty_group for code, t in found.items() if t}
     assert groups == GROUPS_BEFORE_THE_FULL_SET
+
+
+def test_the_whole_published_code_set_is_shipped():
+    codes = nucc.code_set()
+    assert len(codes) == 883  # NUCC version 25.1
+    assert all(re.fullmatch(r"[0-9]{3}[0-9A-Z]{6}X", code) for code in codes)
+    assert {t.section for t in codes.values()} == {"Individual", "Non-Individual"}
+    assert all(t.display_name == t.display_name.strip() and t.display_name for t in codes.values())
+
+
+def test_well_known_codes_read_as_nucc_names_them():
+    cardiology = nucc.lookup(" 207rc0000x ")
+    assert cardiology is not None
+    assert (cardiology.classification, cardiology.specialization, cardiology.display_name) == (
+        "Internal Medicine",
+        "Cardiovascular Disease",
+        "Cardiovascular Disease Physician",
+    )
+    assert cardiology.grouping == "Allopathic & Osteopathic Physicians" and cardiology.specialty_group == "Cardiology"
+    general = nucc.lookup("208D00000X")
+    assert general is not None and (general.classification, general.specialization) == ("General Practice", "")
+    assert (general.display_name, general.specialty_group) == ("General Practice Physician", "Primary care")
+    np = nucc.lookup("363L00000X")
+    assert np is not None and (np.display_name, np.specialty_group) == ("Nurse Practitioner", "Advanced practice")
+    clinic = nucc.lookup("261QM1300X")
+    assert clinic is not None and clinic.section == "Non-Individual"
+    assert clinic.grouping == "Ambulatory Health Care Facilities"
+    assert clinic.display_name == "Multi-Specialty Clinic/Center"
+    assert clinic.specialty_group == "Group practice"
+    # Names are NUCC's as written: "&", parentheses and commas kept.
+    assert nucc.lookup("207RE0101X").display_name == "Endocrinology, Diabetes & Metabolism Physician"
+    assert nucc.lookup("2080P0207X").display_name == "Pediatric Hematology & Oncology Physician"
+    assert nucc.lookup("207ZZ9999X") is None
+
+
+def test_codes_the_old_subset_lacked_get_a_sensible_group():
+    expected = {
+        "2080P0202X": "Pediatrics",  # Pediatric Cardiology
+        "207RA0001X": "Cardiology",  # Advanced Heart Failure and Transplant Cardiology
+        "207RI0008X": "Gastroenterology",  # Hepatology
+        "2084P0804X": "Behavioral health",  # Child & Adolescent Psychiatry
+        "364SP0809X": "Behavioral health",  # Psychiatric/Mental Health, Adult clinical nurse specialist
+        "207VX0201X": "Hematology and oncology",  # Gynecologic Oncology
+        "2081P2900X": "Pain medicine",  # Pain Medicine (Physical Medicine & Rehabilitation)
+        "2080H0002X": "Palliative care",  # Pediatric Hospice and Palliative Medicine
+        "261QU0200X": "Emergency medicine",  # Urgent Care clinic
+        "3336C0003X": "Pharmacy",  # Community/Retail Pharmacy
+        "2279P1004X": "Respiratory therapy",
+        "163WP0200X": "Nursing",  # Pediatric Registered Nurse
+        "341600000X": "Transportation",  # Ambulance
+    }
+    assert {code: nucc.lookup(code).specialty_group for code in expected} == expected
+    assert [c for c, t in nucc.code_set().items() if t.specialty_group == nucc.OTHER] == []
+
+
+async def test_a_code_new_with_the_full_set_is_known_to_the_import_and_the_hygiene_list(client, session):
+    npi = valid_npi()
+    row = provider_row(npi, taxonomy_code_1="207RA0001X", taxonomy_code_2="363lw0102x", taxonomy_primary_2="N")
+    response = await client.post(
+        "/v1/imports/providers", files={"file": ("directory.csv", directory_csv([row]), "text/csv")}
+    )
+    assert response.status_code == 201, response.text
+    assert [r["problem"] for r in response.json()["report"]] == [None]  # no "not in the NUCC code set" note
+    assert nucc.lookup("207RA0001X").display_name == "Advanced Heart Failure and Transplant Cardiology Physician"
+    provider = (await session.execute(select(Provider).where(Provider.npi == npi))).scalar_one()
+    assert provider.specialties == [
+        {"code": "207RA0001X", "display": nucc.lookup("207RA0001X").display_name, "primary": True},
+        {"code": "363LW0102X", "display": "Women's Health Nurse Practitioner", "primary": False},
+    ]
+    new_code = await make_provider(
+        session, specialties=[{"code": "207RA0001X", "display": "Heart failure", "primary": True}]
+    )
+    made_up = await make_provider(session, specialties=[{"code": "207ZZ9999X", "display": "Made up", "primary": True}])
+    hygiene = (await client.get("/v1/directory/hygiene", params={"limit": 1000})).json()["items"]
+    unknown = {i["provider_id"] for i in hygiene if i["kind"] == "unknown_taxonomy"}
+    assert str(made_up.id) in unknown and unknown.isdisjoint({str(new_code.id), str(provider.id)})
+
+
+def test_a_new_nucc_release_is_converted_to_the_shipped_columns(tmp_path):
+    source = tmp_path / "nucc_taxonomy_999.csv"
+    source.write_text(
+        "\ufeffCode,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\n"
+        '207RC0000X,Allopathic & Osteopathic Physicians,Internal Medicine,Cardiovascular Disease,"A long, quoted '
+        'definition with ""quotes"".",[7/1/2008: new],Cardiovascular Disease Physician ,Individual\n'
+        "261QM1300X,Ambulatory Health Care Facilities,Clinic/Center,Multi-Specialty,Definition to come...,,"
+        "Multi-Specialty Clinic/Center,Non-Individual\n"
+        "999A00000X,A Grouping Not Yet Seen,Something,,,,Something,Individual\n",
+        encoding="utf-8",
+    )
+    rows = build_nucc.convert(source)
+    out = tmp_path / "nucc_taxonomy.csv"
+    build_nucc.write(rows, out)
+    with out.open(encoding="utf-8", newline="") as file:
+        written = list(csv.DictReader(file))
+    assert list(written[0]) == ["code", "grouping", "classification", "specialization", "display_name", "section"]
+    assert written[0]["display_name"] == "Cardiovascular Disease Physician"
+    assert written[1] == {
+        "code": "261QM1300X",
+        "grouping": "Ambulatory Health Care Facilities",
+        "classification": "Clinic/Center",
+        "specialization": "Multi-Specialty",
+        "display_name": "Multi-Specialty Clinic/Center",
+        "section": "Non-Individual",
+    }
+    assert build_nucc.unmapped(rows) == ["grouping: A Grouping Not Yet Seen"]
+    source.write_text(source.read_text(encoding="utf-8").replace("999A00000X", "207RC0000X"), encoding="utf-8")
+    with pytest.raises(SystemExit, match="repeated codes"):
+        build_nucc.convert(source)
