@@ -104,10 +104,11 @@ export const tests = [
       const intake = await signIn(ctx, 'intake');
       await intake.goto(`${ctx.base}/referrals/${referral.id}`);
       await intake.getByRole('heading', { level: 1 }).waitFor();
-      const page = await intake.locator('main').innerText();
-      assert.match(page, /Accepted/);
       const timeline = intake.getByRole('region', { name: 'Timeline' });
       await timeline.getByText('Scheduled → Accepted').waitFor();
+      // Read once the timeline has loaded: the heading comes first, and the status badge alone reads in capitals.
+      const page = await intake.locator('main').innerText();
+      assert.match(page, /Accepted/);
       await timeline.getByText('Appointment cancelled').first().waitFor();
       await timeline.getByText('I will be abroad for work that week').waitFor();
       await shot(ctx, intake, 'patient-link-staff-sees-cancel');
