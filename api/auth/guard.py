@@ -50,7 +50,7 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
         trail.failure = (audit.outcome_of(status), status)
         raise
     else:
-        if _route_entry_needed(trail, rule.audit):
+        if rule.audit is not None and _route_entry_needed(trail, rule.audit):
             _note_route(session, request, rule.audit)
         await audit.write(session, trail, outcome="success", status=getattr(route, "status_code", None) or 200)
         session.info.pop(audit.TRAIL_KEY, None)

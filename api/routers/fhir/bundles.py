@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Session, current_principal
 from api.routers.fhir.common import respond
-from api.routers.fhir.security import check_entries
+from api.routers.fhir.security import Access, check_entries
 from integrations.fhir.handlers import bundles
 from integrations.fhir.parsing import check_media_type, parse_json
 
@@ -14,7 +14,7 @@ async def process_bundle(request: Request, session: Session) -> JSONResponse:
     check_media_type(request.headers.get("content-type"))
     bundle = parse_json(await request.body())
     principal = await current_principal(request)
-    wanted = {
+    wanted: set[tuple[str, Access]] = {
         ((e.get("resource") or {}).get("resourceType", "Bundle"), "write")
         for e in bundle.get("entry") or []
         if isinstance(e, dict)

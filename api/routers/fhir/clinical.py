@@ -21,13 +21,17 @@ def sender(principal: Principal) -> str | None:
     return principal.credential_id if principal.kind == "ehr_client" else None
 
 
-def can(resource_type: str, access: str) -> type[Principal]:
-    return Annotated[Principal, Depends(fhir_access(resource_type, access))]  # type: ignore[return-value]
+ServiceRequestReader = Annotated[Principal, Depends(fhir_access("ServiceRequest", "read"))]
+ServiceRequestWriter = Annotated[Principal, Depends(fhir_access("ServiceRequest", "write"))]
+TaskReader = Annotated[Principal, Depends(fhir_access("Task", "read"))]
+TaskWriter = Annotated[Principal, Depends(fhir_access("Task", "write"))]
+AppointmentReader = Annotated[Principal, Depends(fhir_access("Appointment", "read"))]
+AppointmentWriter = Annotated[Principal, Depends(fhir_access("Appointment", "write"))]
 
 
 @router.post("/ServiceRequest")
 async def create_service_request(
-    request: Request, session: Session, principal: can("ServiceRequest", "write"), if_none_exist: IfNoneExist = None
+    request: Request, session: Session, principal: ServiceRequestWriter, if_none_exist: IfNoneExist = None
 ) -> JSONResponse:
     resource, model = await read_resource(request, "ServiceRequest")
     return respond(
@@ -44,16 +48,12 @@ async def create_service_request(
 
 
 @router.get("/ServiceRequest")
-async def search_service_requests(
-    request: Request, session: Session, principal: can("ServiceRequest", "read")
-) -> JSONResponse:
+async def search_service_requests(request: Request, session: Session, principal: ServiceRequestReader) -> JSONResponse:
     return respond(await service_requests.search(session, raw_params=request.query_params.multi_items()))
 
 
 @router.get("/ServiceRequest/{resource_id}")
-async def read_service_request(
-    resource_id: str, session: Session, principal: can("ServiceRequest", "read")
-) -> JSONResponse:
+async def read_service_request(resource_id: str, session: Session, principal: ServiceRequestReader) -> JSONResponse:
     return respond(await service_requests.read(session, resource_id=resource_id))
 
 
@@ -62,7 +62,7 @@ async def update_service_request(
     resource_id: str,
     request: Request,
     session: Session,
-    principal: can("ServiceRequest", "write"),
+    principal: ServiceRequestWriter,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     resource, model = await read_resource(request, "ServiceRequest")
@@ -81,25 +81,23 @@ async def update_service_request(
 
 
 @router.post("/Task")
-async def create_task(request: Request, session: Session, principal: can("Task", "write")) -> JSONResponse:
+async def create_task(request: Request, session: Session, principal: TaskWriter) -> JSONResponse:
     _, model = await read_resource(request, "Task")
     return respond(await tasks.create(session, model=model, resolver=Resolver(session)))
 
 
 @router.get("/Task")
-async def search_tasks(request: Request, session: Session, principal: can("Task", "read")) -> JSONResponse:
+async def search_tasks(request: Request, session: Session, principal: TaskReader) -> JSONResponse:
     return respond(await tasks.search(session, raw_params=request.query_params.multi_items()))
 
 
 @router.get("/Task/{resource_id}")
-async def read_task(resource_id: str, session: Session, principal: can("Task", "read")) -> JSONResponse:
+async def read_task(resource_id: str, session: Session, principal: TaskReader) -> JSONResponse:
     return respond(await tasks.read(session, resource_id=resource_id))
 
 
 @router.post("/Appointment")
-async def create_appointment(
-    request: Request, session: Session, principal: can("Appointment", "write")
-) -> JSONResponse:
+async def create_appointment(request: Request, session: Session, principal: AppointmentWriter) -> JSONResponse:
     resource, model = await read_resource(request, "Appointment")
     return respond(
         await appointments.create(
@@ -109,14 +107,12 @@ async def create_appointment(
 
 
 @router.get("/Appointment")
-async def search_appointments(
-    request: Request, session: Session, principal: can("Appointment", "read")
-) -> JSONResponse:
+async def search_appointments(request: Request, session: Session, principal: AppointmentReader) -> JSONResponse:
     return respond(await appointments.search(session, raw_params=request.query_params.multi_items()))
 
 
 @router.get("/Appointment/{resource_id}")
-async def read_appointment(resource_id: str, session: Session, principal: can("Appointment", "read")) -> JSONResponse:
+async def read_appointment(resource_id: str, session: Session, principal: AppointmentReader) -> JSONResponse:
     return respond(await appointments.read(session, resource_id=resource_id))
 
 
@@ -125,7 +121,7 @@ async def update_appointment(
     resource_id: str,
     request: Request,
     session: Session,
-    principal: can("Appointment", "write"),
+    principal: AppointmentWriter,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     resource, model = await read_resource(request, "Appointment")
