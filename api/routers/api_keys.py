@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
 from domain.identity import api_keys as service
+from domain.identity import models
 from domain.identity.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated
 from domain.shared.schemas import Page
 
@@ -37,7 +38,7 @@ async def list_api_keys(
 
 
 @router.get("/{key_id}", response_model=ApiKey, responses=problem_responses(404))
-async def get_api_key(key_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> ApiKey:
+async def get_api_key(key_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> models.ApiKey:
     return await service.get_api_key(session, key_id=key_id)
 
 
@@ -47,5 +48,5 @@ async def get_api_key(key_id: uuid.UUID, session: Session, principal: CurrentPri
     summary="Revoke a key: it stops working at once",
     responses=problem_responses(404),
 )
-async def revoke_api_key(key_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> ApiKey:
+async def revoke_api_key(key_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> models.ApiKey:
     return await service.revoke_api_key(session, key_id=key_id, actor=principal.actor)

@@ -6,7 +6,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_response, problem_responses
-from domain.identity import invitations, service, smart
+from domain.identity import invitations, models, service, smart
 from domain.identity.errors import Forbidden
 from domain.identity.repository import UserRepository
 from domain.identity.schemas import (
@@ -75,7 +75,7 @@ async def logout(session: Session, principal: CurrentPrincipal, body: RefreshReq
 
 
 @router.get("/me", response_model=Me, summary="The logged-in user", responses=problem_responses(401, 403))
-async def me(session: Session, principal: CurrentPrincipal) -> Me:
+async def me(session: Session, principal: CurrentPrincipal) -> models.User:
     if principal.user_id is None:
         raise Forbidden("Only staff users have a profile.")
     return await UserRepository(session).get(principal.user_id)
@@ -101,7 +101,7 @@ async def change_password(body: PasswordChange, session: Session, principal: Cur
     summary="What an invitation or reset link is for, before a password is chosen",
     responses=problem_responses(404, 410, 422),
 )
-async def open_invitation(body: InvitationLookup, session: Session) -> InvitationPreview:
+async def open_invitation(body: InvitationLookup, session: Session) -> models.Invitation:
     return await invitations.preview(session, token=body.token)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
-from domain.devmail import service
+from domain.devmail import models, service
 from domain.devmail.schemas import CapturedMail, CapturedMailSummary
 from domain.shared.schemas import Page
 
@@ -36,5 +36,5 @@ async def list_captured_mails(
     responses=problem_responses(401, 403, 404),
     summary="One caught mail with its headers and body (development only)",
 )
-async def get_captured_mail(mail_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> CapturedMail:
+async def get_captured_mail(mail_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> models.CapturedMail:
     return await service.get_mail(session, mail_id=mail_id)

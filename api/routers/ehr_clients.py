@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from domain.identity import models
 from domain.identity import smart as service
 from domain.identity.schemas import EhrClient, EhrClientCreate, EhrClientUpdate
 from domain.shared.schemas import Page
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/ehr-clients", tags=["ehr-clients"])
 )
 async def register_ehr_client(
     body: EhrClientCreate, session: Session, principal: CurrentPrincipal, response: Response
-) -> EhrClient:
+) -> models.EhrClient:
     if body.jwks_url is not None:
         body = body.model_copy(update={"jwks": await fetch_jwks(str(body.jwks_url)), "jwks_url": None})
     client = await service.register_client(session, data=body, actor=principal.actor)
@@ -36,7 +37,7 @@ async def list_ehr_clients(session: Session, principal: CurrentPrincipal, paging
 
 
 @router.get("/{client_row_id}", response_model=EhrClient, responses=problem_responses(404))
-async def get_ehr_client(client_row_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> EhrClient:
+async def get_ehr_client(client_row_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> models.EhrClient:
     return await service.get_client(session, client_row_id=client_row_id)
 
 
@@ -48,7 +49,7 @@ async def get_ehr_client(client_row_id: uuid.UUID, session: Session, principal: 
 )
 async def update_ehr_client(
     client_row_id: uuid.UUID, body: EhrClientUpdate, session: Session, principal: CurrentPrincipal
-) -> EhrClient:
+) -> models.EhrClient:
     if body.jwks_url is not None:
         body = body.model_copy(update={"jwks": await fetch_jwks(str(body.jwks_url)), "jwks_url": None})
     return await service.update_client(session, client_row_id=client_row_id, data=body)

@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -11,7 +12,9 @@ from domain.relationships import exports, programs, service
 from domain.relationships.filters import ReferrerFilters
 
 router = APIRouter(prefix="/exports", tags=["exports"])
-CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV, one line per row."}}
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV, one line per row."}
+}
 PAGE = 200
 
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
-from domain.identity import invitations
+from domain.identity import invitations, models
 from domain.identity.schemas import Invitation, InvitationCreate
 from domain.shared.schemas import Page
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/invitations", tags=["invitations"])
 )
 async def create_invitation(
     body: InvitationCreate, session: Session, principal: CurrentPrincipal, response: Response
-) -> Invitation:
+) -> models.Invitation:
     invitation = await invitations.invite(session, data=body, actor=principal.actor)
     response.headers["Location"] = f"/v1/invitations/{invitation.id}"
     return invitation
@@ -52,7 +52,9 @@ async def list_invitations(
     responses=problem_responses(404, 409),
     description="Send a new link with a full new lifetime; the previous link stops working.",
 )
-async def resend_invitation(invitation_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> Invitation:
+async def resend_invitation(
+    invitation_id: uuid.UUID, session: Session, principal: CurrentPrincipal
+) -> models.Invitation:
     return await invitations.resend(session, invitation_id=invitation_id)
 
 
@@ -62,5 +64,7 @@ async def resend_invitation(invitation_id: uuid.UUID, session: Session, principa
     responses=problem_responses(404, 409),
     description="Withdraw a pending link: opening it then says so.",
 )
-async def revoke_invitation(invitation_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> Invitation:
+async def revoke_invitation(
+    invitation_id: uuid.UUID, session: Session, principal: CurrentPrincipal
+) -> models.Invitation:
     return await invitations.revoke(session, invitation_id=invitation_id)

@@ -5,10 +5,10 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
-from domain.outreach import detail, service
+from domain.outreach import detail, models, service
 from domain.outreach.repository import MessageFilters
 from domain.outreach.schemas import Message, MessageDetail, WebhookEndpointCreate, WebhookEndpointCreated
-from domain.shared.outbox import MessageStatus
+from domain.shared.outbox import MessageStatus, OutboxMessage
 from domain.shared.schemas import Page, UtcDateTime
 
 router = APIRouter(prefix="/messages", tags=["messages"])
@@ -62,7 +62,7 @@ async def get_message(message_id: uuid.UUID, session: Session, principal: Curren
     description="Queue a failed (dead-lettered) or suppressed message again. It keeps its id, so a "
     "receiver that already has it can drop the copy.",
 )
-async def resend_message(message_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> Message:
+async def resend_message(message_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> OutboxMessage:
     return await service.resend_message(session, message_id=message_id)
 
 
@@ -75,5 +75,5 @@ async def resend_message(message_id: uuid.UUID, session: Session, principal: Cur
 )
 async def create_webhook_endpoint(
     body: WebhookEndpointCreate, session: Session, principal: CurrentPrincipal
-) -> WebhookEndpointCreated:
+) -> models.WebhookEndpoint:
     return await service.create_webhook_endpoint(session, data=body)

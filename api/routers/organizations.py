@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, sort_order
 from api.errors import problem_responses
-from domain.providers import service
+from domain.providers import models, service
 from domain.providers.enums import OrganizationKind
 from domain.providers.repository import OrganizationFilters
 from domain.providers.schemas import Organization, OrganizationCreate, OrganizationUpdate, SearchText
@@ -33,7 +33,7 @@ async def create_organization(
     principal: CurrentPrincipal,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> Organization:
+) -> models.Organization:
     organization = await service.create_organization(
         session,
         data=body,
@@ -74,7 +74,7 @@ async def get_organization(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> Organization:
+) -> models.Organization:
     organization = await service.get_organization(session, organization_id=organization_id)
     response.headers["ETag"] = etag(organization.version)
     return organization
@@ -92,7 +92,7 @@ async def update_organization(
     principal: CurrentPrincipal,
     expected_version: IfMatch,
     response: Response,
-) -> Organization:
+) -> models.Organization:
     organization = await service.update_organization(
         session,
         organization_id=organization_id,

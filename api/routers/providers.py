@@ -17,7 +17,7 @@ from api.errors import problem_responses
 from domain.analytics import patterns
 from domain.analytics.schemas import ReferralPatterns
 from domain.audit import trail as audit
-from domain.providers import hygiene, service
+from domain.providers import hygiene, models, service
 from domain.providers.enums import ProviderKind, ProviderStatus
 from domain.providers.matching import REVIEW_THRESHOLD
 from domain.providers.repository import ProviderFilters
@@ -57,7 +57,7 @@ async def create_provider(
     principal: CurrentPrincipal,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> Provider:
+) -> models.Provider:
     provider = await service.create_provider(
         session,
         data=body,
@@ -115,7 +115,7 @@ async def get_provider(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> Provider:
+) -> models.Provider:
     provider = await service.get_provider(session, provider_id=provider_id)
     response.headers["ETag"] = etag(provider.version)
     return provider
@@ -133,7 +133,7 @@ async def verify_provider(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> Provider:
+) -> models.Provider:
     await hygiene.verify(session, provider_id)
     audit.note(session, "provider.verify", "provider", provider_id)
     session.expire_all()
@@ -155,7 +155,7 @@ async def update_provider(
     principal: CurrentPrincipal,
     expected_version: IfMatch,
     response: Response,
-) -> Provider:
+) -> models.Provider:
     provider = await service.update_provider(
         session,
         provider_id=provider_id,
@@ -200,7 +200,7 @@ async def merge_provider(
     principal: CurrentPrincipal,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> Provider:
+) -> models.Provider:
     survivor = await service.merge_provider(
         session,
         provider_id=provider_id,
@@ -233,7 +233,9 @@ async def referral_patterns(
 
 
 @router.get("/{provider_id}/staff", response_model=list[StaffContact], responses=problem_responses(401, 403, 404))
-async def list_staff(provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> list[StaffContact]:
+async def list_staff(
+    provider_id: uuid.UUID, session: Session, principal: CurrentPrincipal
+) -> list[models.StaffContact]:
     return await service.list_staff(session, provider_id=provider_id)
 
 
@@ -249,7 +251,7 @@ async def add_staff(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> StaffContact:
+) -> models.StaffContact:
     row = await service.add_staff(session, provider_id=provider_id, data=body)
     response.headers["Location"] = f"/v1/providers/{provider_id}/staff/{row.id}"
     response.headers["ETag"] = etag(row.version)
@@ -269,7 +271,7 @@ async def update_staff(
     principal: CurrentPrincipal,
     expected_version: IfMatch,
     response: Response,
-) -> StaffContact:
+) -> models.StaffContact:
     row = await service.update_staff(
         session,
         provider_id=provider_id,

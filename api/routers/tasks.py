@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, sort_order
 from api.errors import problem_responses
 from domain.shared.schemas import Page, UtcDateTime
-from domain.tasks import service
+from domain.tasks import models, service
 from domain.tasks.enums import TaskStatus
 from domain.tasks.repository import TaskFilters
 from domain.tasks.schemas import Queue, Task, TaskCreate, TaskUpdate
@@ -34,7 +34,7 @@ async def create_task(
     principal: CurrentPrincipal,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> Task:
+) -> models.Task:
     task = await service.create_task(
         session,
         data=body,
@@ -81,7 +81,9 @@ async def list_tasks(
 
 
 @router.get("/{task_id}", response_model=Task, responses=problem_responses(401, 403, 404))
-async def get_task(task_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response) -> Task:
+async def get_task(
+    task_id: uuid.UUID, session: Session, principal: CurrentPrincipal, response: Response
+) -> models.Task:
     task = await service.get_task(session, task_id=task_id)
     response.headers["ETag"] = etag(task.version)
     return task
@@ -95,7 +97,7 @@ async def update_task(
     principal: CurrentPrincipal,
     expected_version: IfMatch,
     response: Response,
-) -> Task:
+) -> models.Task:
     task = await service.update_task(
         session,
         task_id=task_id,

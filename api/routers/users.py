@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
-from domain.identity import invitations, service
+from domain.identity import invitations, models, service
 from domain.identity.enums import Role
 from domain.identity.schemas import Invitation, User, UserCreate, UserUpdate
 from domain.shared.schemas import Page
@@ -13,7 +13,9 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.post("", response_model=User, status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 422))
-async def create_user(body: UserCreate, session: Session, principal: CurrentPrincipal, response: Response) -> User:
+async def create_user(
+    body: UserCreate, session: Session, principal: CurrentPrincipal, response: Response
+) -> models.User:
     user = await service.create_user(session, data=body, actor=principal.actor)
     response.headers["Location"] = f"/v1/users/{user.id}"
     return user
@@ -30,7 +32,7 @@ async def list_users(
 
 
 @router.get("/{user_id}", response_model=User, responses=problem_responses(404))
-async def get_user(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> User:
+async def get_user(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> models.User:
     return await service.get_user(session, user_id=user_id)
 
 
@@ -40,7 +42,9 @@ async def get_user(user_id: uuid.UUID, session: Session, principal: CurrentPrinc
     summary="Change role, queue, password, or disable (ends sessions)",
     responses=problem_responses(404, 422),
 )
-async def update_user(user_id: uuid.UUID, body: UserUpdate, session: Session, principal: CurrentPrincipal) -> User:
+async def update_user(
+    user_id: uuid.UUID, body: UserUpdate, session: Session, principal: CurrentPrincipal
+) -> models.User:
     return await service.update_user(session, user_id=user_id, data=body, actor=principal.actor)
 
 
@@ -50,7 +54,7 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, session: Session, pr
     summary="Lift a lock left by failed logins",
     responses=problem_responses(404),
 )
-async def unlock_user(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> User:
+async def unlock_user(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> models.User:
     return await service.unlock_user(session, user_id=user_id)
 
 
@@ -61,5 +65,5 @@ async def unlock_user(user_id: uuid.UUID, session: Session, principal: CurrentPr
     summary="E-mail the user a one-time link to choose a new password",
     responses=problem_responses(404, 409),
 )
-async def send_reset_link(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> Invitation:
+async def send_reset_link(user_id: uuid.UUID, session: Session, principal: CurrentPrincipal) -> models.Invitation:
     return await invitations.reset_link(session, user_id=user_id, actor=principal.actor)

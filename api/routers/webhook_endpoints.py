@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
 from domain.outreach import endpoints as service
+from domain.outreach import models
 from domain.outreach.schemas import WebhookDelivery, WebhookEndpoint, WebhookEndpointCreated, WebhookEndpointUpdate
 from domain.shared.schemas import Page
 
@@ -30,7 +31,7 @@ async def list_webhook_endpoints(
 @router.get("/{endpoint_id}", response_model=WebhookEndpoint, responses=problem_responses(401, 403, 404))
 async def get_webhook_endpoint(
     endpoint_id: uuid.UUID, session: Session, principal: CurrentPrincipal
-) -> WebhookEndpoint:
+) -> models.WebhookEndpoint:
     return await service.get_endpoint(session, endpoint_id=endpoint_id)
 
 
@@ -42,7 +43,7 @@ async def get_webhook_endpoint(
 )
 async def update_webhook_endpoint(
     endpoint_id: uuid.UUID, body: WebhookEndpointUpdate, session: Session, principal: CurrentPrincipal
-) -> WebhookEndpoint:
+) -> models.WebhookEndpoint:
     return await service.update_endpoint(session, endpoint_id=endpoint_id, data=body)
 
 
@@ -54,7 +55,7 @@ async def update_webhook_endpoint(
 )
 async def rotate_webhook_secret(
     endpoint_id: uuid.UUID, session: Session, principal: CurrentPrincipal
-) -> WebhookEndpointCreated:
+) -> models.WebhookEndpoint:
     return await service.rotate_secret(session, endpoint_id=endpoint_id)
 
 
