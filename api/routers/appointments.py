@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag
 from api.errors import problem_responses
 from domain.referrals import appointments as service
+from domain.referrals import models
 from domain.referrals.enums import AppointmentStatus
 from domain.referrals.repository import AppointmentRepository
 from domain.referrals.schemas import Appointment, AppointmentCreate, AppointmentUpdate
@@ -26,7 +27,7 @@ async def create_appointment(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> Appointment:
+) -> models.Appointment:
     appointment = await service.book_appointment(session, data=body, actor=principal.actor)
     response.headers["Location"] = f"/v1/appointments/{appointment.id}"
     response.headers["ETag"] = etag(appointment.version)
@@ -42,7 +43,10 @@ async def list_appointments(
     status_: Annotated[list[AppointmentStatus] | None, Query(alias="status")] = None,
 ) -> Page[Appointment]:
     items, next_cursor = await AppointmentRepository(session).find(
-        referral_id=referral_id, status=status_, limit=paging.limit, cursor=paging.cursor
+        referral_id=referral_id,
+        status=None if status_ is None else list(status_),
+        limit=paging.limit,
+        cursor=paging.cursor,
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -53,7 +57,7 @@ async def get_appointment(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> Appointment:
+) -> models.Appointment:
     appointment = await AppointmentRepository(session).get(appointment_id)
     response.headers["ETag"] = etag(appointment.version)
     return appointment
@@ -72,7 +76,7 @@ async def update_appointment(
     principal: CurrentPrincipal,
     expected_version: IfMatch,
     response: Response,
-) -> Appointment:
+) -> models.Appointment:
     appointment = await service.update_appointment(
         session,
         appointment_id=appointment_id,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Session, etag
 from api.errors import problem_responses
+from domain.identity.errors import Forbidden
 from domain.journey import admin, completeness, routing, work_queue
 from domain.journey.schemas import (
     BusinessCalendar,
@@ -214,9 +215,6 @@ async def delete_completeness_rule(service_line: Annotated[str, Path(max_length=
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-ROUTERS = (calendars, sla_policies, work_queues, routing_rules, completeness_rules)
-
-
 work_queue_router = APIRouter(prefix="/work-queue", tags=["work-queue"])
 
 
@@ -231,8 +229,10 @@ work_queue_router = APIRouter(prefix="/work-queue", tags=["work-queue"])
 async def get_my_work_queue(
     session: Session, principal: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=200)] = 100
 ) -> WorkQueueView:
+    if principal.user_id is None:
+        raise Forbidden("Only staff users have a work queue.")
     queues, items = await work_queue.work_queue(session, user_id=principal.user_id, limit=limit)
     return WorkQueueView(queues=queues, items=[WorkItem.model_validate(i) for i in items])
 
 
-ROUTERS = (*ROUTERS, work_queue_router)
+ROUTERS = (calendars, sla_policies, work_queues, routing_rules, completeness_rules, work_queue_router)

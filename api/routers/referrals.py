@@ -10,7 +10,7 @@ from domain.journey import sla as journey_sla
 from domain.journey.schemas import MilestoneSla, ReferralDetail
 from domain.providers.schemas import NoNul  # PostgreSQL text cannot hold NUL: a 422, not a failed query
 from domain.reference import catalog
-from domain.referrals import service, views
+from domain.referrals import models, service, views
 from domain.referrals.enums import ReferralStatus, Urgency
 from domain.referrals.repository import ReferralFilters
 from domain.referrals.schemas import (
@@ -176,7 +176,7 @@ async def update_referral(
     principal: CurrentPrincipal,
     expected_version: IfMatch,
     response: Response,
-) -> Referral:
+) -> models.Referral:
     if body.service_line is not None:
         catalog.require_service_line(body.service_line)
     referral = await service.update_referral(
@@ -204,7 +204,7 @@ async def transition_referral(
     principal: CurrentPrincipal,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> Referral:
+) -> models.Referral:
     referral = await service.transition(
         session,
         referral_id=referral_id,
@@ -231,7 +231,7 @@ async def record_contact_attempt(
     body: ContactAttemptCreate,
     session: Session,
     principal: CurrentPrincipal,
-) -> ReferralEvent:
+) -> models.ReferralEvent:
     return await service.record_contact_attempt(session, referral_id=referral_id, data=body, actor=principal.actor)
 
 
@@ -247,7 +247,7 @@ async def add_referral_note(
     body: NoteCreate,
     session: Session,
     principal: CurrentPrincipal,
-) -> ReferralEvent:
+) -> models.ReferralEvent:
     return await service.add_note(session, referral_id=referral_id, data=body, actor=principal.actor)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import AnalyticsSession, CurrentPrincipal, Paging, Session, etag, parse_optional_if_match, sort_order
 from api.errors import problem_responses
+from domain.providers import models
 from domain.providers.schemas import Organization
 from domain.relationships import cooling, owners, practice_report, programs, service, settings, touchpoints
 from domain.relationships.filters import ReferrerFilters
@@ -89,8 +90,8 @@ async def list_referrers(
     sort: Sort = "-volume",
 ) -> Page[ReferrerRow]:
     filters = ReferrerFilters(
-        tier=tier or None,
-        segment=segment or None,
+        tier=list(tier) or None,
+        segment=list(segment) or None,
         cooling=cooling,
         liaison_id=liaison_id,
         specialty=specialty,
@@ -320,7 +321,7 @@ async def set_practice_report_opt_out(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> Organization:
+) -> models.Organization:
     organization = await practice_report.set_opt_out(session, organization_id=organization_id, opted_out=body.opted_out)
     response.headers["ETag"] = etag(organization.version)
     return organization

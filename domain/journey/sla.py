@@ -12,6 +12,7 @@ from domain.journey.models import BusinessCalendar, ReferralClock, SlaPolicy, Wo
 from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.lifecycle import OPEN_STATUSES
 from domain.referrals.models import Referral
+from domain.referrals.schemas import Referral as ReferralView
 from domain.shared.clock import utcnow
 
 MILESTONES = ("first_contact", "scheduled")
@@ -68,7 +69,7 @@ async def policy_targets(session: AsyncSession, urgency: str) -> tuple[tuple[int
     return (row.first_contact_value, row.first_contact_unit), (row.scheduled_value, row.scheduled_unit)
 
 
-def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
+def _inputs(referral: Referral | ReferralView, clock: ReferralClock) -> dict[str, ClockInput]:
     status = S(referral.status)
     stopped_at = getattr(referral, ENDED[status]) if status in ENDED else None
     if referral.merged_at is not None:  # folded into another referral: that one's clocks carry on
@@ -90,7 +91,9 @@ def _inputs(referral: Referral, clock: ReferralClock) -> dict[str, ClockInput]:
     }
 
 
-def _states(calendar: Calendar, referral: Referral, clock: ReferralClock, now: datetime) -> dict[str, ClockState]:
+def _states(
+    calendar: Calendar, referral: Referral | ReferralView, clock: ReferralClock, now: datetime
+) -> dict[str, ClockState]:
     return {name: clock_state(calendar, given, now=now) for name, given in _inputs(referral, clock).items()}
 
 
@@ -185,7 +188,9 @@ class MilestoneView:
     escalated_at: datetime | None
 
 
-async def view(session: AsyncSession, referral: Referral, *, now: datetime | None = None) -> list[MilestoneView]:
+async def view(
+    session: AsyncSession, referral: Referral | ReferralView, *, now: datetime | None = None
+) -> list[MilestoneView]:
     clock = await session.get(ReferralClock, referral.id)
     if clock is None:
         return []
