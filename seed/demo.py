@@ -12,15 +12,18 @@ only: every demo user's password is public.
 import asyncio
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar, cast
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from domain.identity.models import User
 from domain.providers.models import Affiliation, Organization, Provider, StaffContact
 from domain.referrals.models import Appointment, Referral, ReferralEvent
-from domain.shared.db import driver_connection
+from domain.shared.db import Base, driver_connection
 from domain.shared.outbox import OutboxMessage
 from domain.shared.settings import normalise_database_url
 from domain.tasks.models import Task
@@ -63,7 +66,10 @@ INSERT_ORDER = (
 )
 
 
-def pick(rng: random.Random, weights: dict) -> object:
+K = TypeVar("K")
+
+
+def pick(rng: random.Random, weights: Mapping[K, float]) -> K:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -85,7 +91,7 @@ class Demo:
 
     rng: random.Random
     now: datetime
-    rows: dict[type, list[dict]] = field(default_factory=lambda: {model: [] for model in INSERT_ORDER})
+    rows: dict[type[Base], list[dict]] = field(default_factory=lambda: {model: [] for model in INSERT_ORDER})
     users: dict[str, uuid.UUID] = field(default_factory=dict)
     clinicians: dict[str, list[uuid.UUID]] = field(default_factory=dict)
     referrers: list[Referrer] = field(default_factory=list)
@@ -99,7 +105,7 @@ class Demo:
         value = millis << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & ((1 << 62) - 1)
         return uuid.UUID(int=value)
 
-    def add(self, model: type, **values: object) -> dict:
+    def add(self, model: type[Base], **values: object) -> dict:
         columns = model.__table__.c
         if "version" in columns:
             values.setdefault("version", 1)
@@ -300,7 +306,7 @@ def _monthly_trend(demo: Demo, rank: int) -> list[float]:
 def _referring_practices(demo: Demo) -> None:
     system = _organization(demo, C.HEALTH_SYSTEM, "health_system")
     names: set[str] = set()
-    practices = []
+    practices: list[tuple[str, dict]] = []
     while len(practices) < EXTERNAL_PRACTICES:
         kind = pick(demo.rng, C.PRACTICE_TYPE_WEIGHTS)
         name = f"{demo.rng.choice(C.PRACTICE_PLACES)} {kind}"
@@ -397,7 +403,7 @@ async def insert_demo(session: AsyncSession, demo: Demo) -> None:
         rows = demo.rows[model]
         if not rows:
             continue
-        table = model.__table__
+        table = cast(Table, model.__table__)  # declared as any FromClause; these models map plain tables
         columns = [table.c[name] for name in rows[0]]
         processors = [
             column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect) for column in columns

@@ -73,7 +73,7 @@ def _referrer(demo: Demo, weights: list[float]) -> tuple[Referrer, str]:
 
 
 def _service_line(demo: Demo, referrer: Referrer) -> str:
-    mix = dict(C.REFERRER_MIX.get(referrer.specialty, C.PRIMARY_CARE_MIX))
+    mix: dict[str, float] = dict(C.REFERRER_MIX.get(referrer.specialty, C.PRIMARY_CARE_MIX))
     if referrer.provider_id is not None:  # each physician leans towards one line
         favourite = sorted(mix)[referrer.provider_id.int % len(mix)]
         mix[favourite] *= 2.5
