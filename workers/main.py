@@ -1,12 +1,14 @@
 """arq worker settings: `refloop worker` (or `python -m workers.main`)."""
 
 import time
-from typing import Any, ClassVar
+from collections.abc import Sequence
 
 import structlog
 from arq import cron, func
 from arq.connections import RedisSettings
-from arq.worker import get_kwargs
+from arq.cron import CronJob
+from arq.typing import StartupShutdown, WorkerCoroutine
+from arq.worker import Function, get_kwargs
 
 from api.logging import configure_logging
 from domain.shared.settings import get_settings
@@ -37,8 +39,11 @@ async def shutdown(ctx: dict) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [ping, func(send_message, timeout=outbox_config().send_timeout_seconds + 10)]
-    cron_jobs: ClassVar[list[Any]] = [
+    functions: Sequence[WorkerCoroutine | Function] = [
+        ping,
+        func(send_message, timeout=outbox_config().send_timeout_seconds + 10),
+    ]
+    cron_jobs: Sequence[CronJob] | None = [
         cron(daily_digests, hour={17}, minute={0}, run_at_startup=False, unique=True),
         cron(referrer_check_ins, hour={14}, minute={0}, run_at_startup=False, unique=True),
         # Relationships: the figures snapshot every 15 minutes, cooling once a day (then the snapshot).
@@ -49,8 +54,8 @@ class WorkerSettings:
         # Every minute: a breach is escalated within a minute of its due time.
         cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
     ]
-    on_startup = startup
-    on_shutdown = shutdown
+    on_startup: StartupShutdown | None = startup
+    on_shutdown: StartupShutdown | None = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis.url)
     queue_name = outbox_config().queue_name
     # arq's defaults poll every 0.5 s and cap throughput near 200 jobs/s (BENCH.md). This short

@@ -11,8 +11,8 @@ Every job runs under `observed`: its log lines carry `job_id` and `job` (and the
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
@@ -58,15 +58,25 @@ class WorkerTelemetryConfig(BaseSettings):
     metrics_addr: str = "0.0.0.0"
 
 
-Job = Callable[..., Awaitable[Any]]
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
-def observed(job: Job) -> Job:
+class Job(Protocol[P, R_co]):
+    """An arq job function: arq registers it by `__qualname__`, so the type keeps that too."""
+
+    __qualname__: str
+
+    def __call__(self, ctx: dict[Any, Any], *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R_co]: ...
+
+
+def observed(job: Callable[Concatenate[dict[Any, Any], P], Awaitable[R]]) -> Job[P, R]:
     """Wraps an arq job function; keeps its name, so arq registers it as before."""
     name = job.__name__
 
     @functools.wraps(job)
-    async def run(ctx: dict, *args: Any, **kwargs: Any) -> Any:
+    async def run(ctx: dict[Any, Any], *args: P.args, **kwargs: P.kwargs) -> R:
         started = time.perf_counter()
         score = ctx.get("score")
         if score:

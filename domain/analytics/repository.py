@@ -172,9 +172,14 @@ async def summary_rows(
     totals = next(row for row in rows if row["is_total"] == 1)
     return SummaryRows(
         totals=_metric_row(totals),
-        buckets=sorted((_metric_row(row) for row in rows if row["is_total"] == 0), key=lambda b: b.bucket),
+        buckets=sorted((_metric_row(row) for row in rows if row["is_total"] == 0), key=_bucket_start),
         top_referrers=[tuple(item) for item in totals["top_referrers"] or []],
     )
+
+
+def _bucket_start(row: MetricRow) -> datetime:
+    assert row.bucket is not None  # only the total row has no bucket
+    return row.bucket
 
 
 def _metric_row(row: Any) -> MetricRow:

@@ -149,7 +149,7 @@ def _referrer(
     given: str | None,
     family: str | None,
     npi: str | None = None,
-    practice: list | None = None,
+    practice: list[str] | None = None,  # [organization id, name], from JSON
 ) -> ReferrerVolume:
     name = " ".join(part for part in (given, family) if part) or None
     practice_id, practice_name = practice or (None, None)

@@ -229,7 +229,7 @@ async def _held_messages(session: AsyncSession, ids: list[uuid.UUID]) -> list[di
     referrals = await LookupRepository(session).referrals_by_ids([m.referral_id for m in held if m.referral_id])
     items = []
     for m in held:
-        r = referrals.get(m.referral_id)
+        r = referrals.get(m.referral_id) if m.referral_id else None
         items.append(
             {
                 "title": TITLES.get(K(m.kind), m.kind),

@@ -4,7 +4,8 @@ import random
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,7 +71,7 @@ async def record_sent(
     session: AsyncSession, *, message: OutboxMessage, external_id: str | None, content: Rendered | None = None
 ) -> bool:
     """Mark it sent, keeping the words as they went out (sealed); a one-time secret leaves the payload."""
-    values: dict = {}
+    values: dict[str, Any] = {}
     if content is not None:
         values.update(sent_subject=content.subject, sent_body=content.body)
     if SECRET_KEY in (message.payload or {}):
@@ -137,7 +138,7 @@ async def record_suppressed(session: AsyncSession, *, message: OutboxMessage, ru
     return done
 
 
-async def record_deferred(session: AsyncSession, *, message: OutboxMessage, until, rule: str) -> bool:
+async def record_deferred(session: AsyncSession, *, message: OutboxMessage, until: datetime, rule: str) -> bool:
     """Quiet hours: the message waits, its attempt does not count."""
     return await OutboxRepository(session).settle(
         message.id,

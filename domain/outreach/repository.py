@@ -8,7 +8,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.models import MessageTemplate, OutreachPreference, WebhookEndpoint
 from domain.referrals.models import Appointment, Referral, ReferralEvent
@@ -69,7 +70,7 @@ class OutboxRepository(Repository[OutboxMessage]):
             .where(OutboxMessage.status == MessageStatus.queued)
             .group_by(OutboxMessage.channel)
         )
-        return [tuple(row) for row in await self.session.execute(stmt)]
+        return [row._tuple() for row in await self.session.execute(stmt)]
 
     async def take_for_send(self, message_id: uuid.UUID, version: int, *, lease: timedelta) -> OutboxMessage | None:
         """Start an attempt if the row is still queued at the version the job was given."""
@@ -223,7 +224,7 @@ def _patient_referral(recipient_type: str, referral_id: uuid.UUID | None) -> uui
 
 def _same_recipient(
     recipient_type: str, recipient_id: uuid.UUID | None, address: str | None, referral_id: uuid.UUID | None = None
-):
+) -> ColumnElement[bool]:
     if (patient := _patient_referral(recipient_type, referral_id)) is not None:
         return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.referral_id == patient)
     if recipient_id is not None:
@@ -234,7 +235,7 @@ def _same_recipient(
 class LookupRepository:
     """Reads the rows a message is rendered from."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def latest_event_note(
@@ -260,7 +261,7 @@ class LookupRepository:
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def latest_appointment(self, referral_id: uuid.UUID):
+    async def latest_appointment(self, referral_id: uuid.UUID) -> Appointment | None:
 
         stmt = (
             select(Appointment)
@@ -270,22 +271,22 @@ class LookupRepository:
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def referrals_by_ids(self, ids: list[uuid.UUID]) -> dict:
+    async def referrals_by_ids(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Referral]:
 
         rows = (await self.session.execute(select(Referral).where(Referral.id.in_(ids)))).scalars()
         return {r.id: r for r in rows}
 
-    async def template(self, kind: str, channel: str):
+    async def template(self, kind: str, channel: str) -> MessageTemplate | None:
 
         stmt = select(MessageTemplate).where(MessageTemplate.kind == kind, MessageTemplate.channel == channel)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def preference(self, provider_id: uuid.UUID):
+    async def preference(self, provider_id: uuid.UUID) -> OutreachPreference | None:
 
         stmt = select(OutreachPreference).where(OutreachPreference.provider_id == provider_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def endpoints_for(self, organization_id: uuid.UUID) -> list:
+    async def endpoints_for(self, organization_id: uuid.UUID) -> list[WebhookEndpoint]:
 
         stmt = select(WebhookEndpoint).where(
             WebhookEndpoint.organization_id == organization_id, WebhookEndpoint.active.is_(True)

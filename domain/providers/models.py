@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -27,8 +28,8 @@ class Organization(IdMixin, TimestampMixin, VersionMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("organizations.id"))
     # [{system: phone|fax|email|url, value, use}] as in FHIR ContactPoint.
-    contact_points: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
-    address: Mapped[dict | None] = mapped_column(JSONB)
+    contact_points: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # How the practice likes to hear from us (the monthly report): sms, else email.
     preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(enum_type(ContactMethod))
     # The practice asked not to receive the monthly report.
@@ -45,14 +46,14 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
     suffix: Mapped[str | None] = mapped_column(String(20))
     credentials: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list, server_default="{}")
     # [{code: NUCC taxonomy code, display, primary}]
-    specialties: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
+    specialties: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     kind: Mapped[ProviderKind] = mapped_column(enum_type(ProviderKind), default=ProviderKind.external)
     status: Mapped[ProviderStatus] = mapped_column(enum_type(ProviderStatus), default=ProviderStatus.active)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("providers.id"))
     preferred_contact_method: Mapped[ContactMethod | None] = mapped_column(enum_type(ContactMethod))
-    contact_points: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
+    contact_points: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     # Practice location, normalised (USPS abbreviations, ZIP+4 kept): {line: [...], city, state, postal_code, country}.
-    address: Mapped[dict | None] = mapped_column(JSONB)
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # Last time someone confirmed the record (the "verify" action, or an import that created or changed it).
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # What the last import stated for this provider (a hash): the same row again is unchanged without
@@ -121,9 +122,9 @@ class ProviderImport(IdMixin, Base):
     detail: Mapped[str | None] = mapped_column(Text)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     # {created, updated, unchanged, merged}
-    counts: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     # [{row, npi, column, problem, action}]: every row's outcome, or every problem when rejected.
-    report: Mapped[list[dict]] = mapped_column(JSONB, default=list, server_default="[]")
+    report: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -138,10 +139,10 @@ class ProviderMerge(IdMixin, Base):
     merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     merged_by: Mapped[str] = mapped_column(String(200))
     # Field values before and after: {"survivor": {...}, "merged": {...}} each side.
-    before: Mapped[dict] = mapped_column(JSONB)
-    after: Mapped[dict] = mapped_column(JSONB)
+    before: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # Rows that followed the survivor: {"table.column": [primary key, ...]}, and affiliations dropped as repeats.
-    moved: Mapped[dict] = mapped_column(JSONB)
+    moved: Mapped[dict[str, Any]] = mapped_column(JSONB)
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     undone_by: Mapped[str | None] = mapped_column(String(200))
 

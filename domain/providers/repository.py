@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,6 +20,8 @@ from domain.providers.models import (
 )
 from domain.shared.clock import utcnow
 from domain.shared.repository import Repository
+
+Ts = TypeVarTuple("Ts")
 
 
 def _contains(value: str) -> str:
@@ -96,7 +98,7 @@ PROVIDER_SORTS = {"family_name": Provider.family_name, "created_at": Provider.cr
 PHONE_SYSTEMS = ("phone", "fax")
 
 
-def _with_links(stmt: Select[Any]) -> Select[Any]:
+def _with_links(stmt: Select[*Ts]) -> Select[*Ts]:
     return stmt.options(
         selectinload(Provider.affiliations).selectinload(Affiliation.organization),
         selectinload(Provider.staff),

@@ -8,6 +8,7 @@ from pydantic import (
     AfterValidator,
     EmailStr,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
     model_serializer,
@@ -75,9 +76,9 @@ def _no_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-def optional() -> Any:
+def optional(description: str | None = None) -> Any:
     """A PATCH field that may be left out but not sent as null (its column is required)."""
-    return Field(default=None, json_schema_extra=_no_default)
+    return Field(default=None, json_schema_extra=_no_default, description=description)
 
 
 def digits(value: str) -> str:
@@ -118,9 +119,10 @@ class StoredContactPoint(Schema):
     )
     bad_reason: str | None = None
 
+    # No return annotation: pydantic would take it as the serialised schema in place of the fields above.
     @model_serializer(mode="wrap")
-    def _flags_only_when_bad(self, handler):
-        data = handler(self)
+    def _flags_only_when_bad(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data: dict[str, Any] = handler(self)
         if not self.bad:
             data.pop("bad", None)
             data.pop("bad_reason", None)
@@ -264,11 +266,7 @@ class ProviderUpdate(Schema):
     credentials: Annotated[list[Text20], Field(max_length=10)] = optional()
     specialties: Annotated[list[Specialty], Field(max_length=20)] = optional()
     kind: ProviderKind = optional()
-    status: ProviderStatus = Field(
-        default=None,
-        json_schema_extra=_no_default,
-        description="active or inactive; `merged` is set only by the merge operation.",
-    )
+    status: ProviderStatus = optional("active or inactive; `merged` is set only by the merge operation.")
     preferred_contact_method: ContactMethod | None = None
     contact_points: ContactPoints = optional()
     affiliations: Annotated[list[AffiliationIn], Field(max_length=50)] = optional()

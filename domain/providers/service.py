@@ -43,7 +43,7 @@ async def _flush(session: AsyncSession, npi: str | None) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:
-        constraint = getattr(exc.orig.__cause__, "constraint_name", None)
+        constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
         if constraint in NPI_CONSTRAINTS and npi:
             raise DuplicateNpi(npi, NPI_CONSTRAINTS[constraint], None) from exc
         raise
@@ -80,13 +80,14 @@ async def _check_parent(repo: OrganizationRepository, organization_id: uuid.UUID
         raise InvalidInput("An organization cannot be its own parent.", field="body.parent_id")
     if not await repo.existing_ids([parent_id]):
         raise InvalidInput(f"Organization {parent_id} does not exist.", field="body.parent_id")
-    ancestor: uuid.UUID | None = parent_id
+    ancestor = parent_id
     for _ in range(MAX_PARENT_DEPTH):
-        ancestor = await repo.parent_of(ancestor)
-        if ancestor is None:
+        above = await repo.parent_of(ancestor)
+        if above is None:
             return
-        if ancestor == organization_id:
+        if above == organization_id:
             raise InvalidInput("That parent is already below this organization.", field="body.parent_id")
+        ancestor = above
     raise InvalidInput(f"Organizations nest at most {MAX_PARENT_DEPTH} levels deep.", field="body.parent_id")
 
 

@@ -67,6 +67,7 @@ class ReferralRepository(Repository[Referral]):
         connection = await self.session.connection()
         read = views.compiled_read(connection.dialect, scoped=organization_id is not None)
         driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None  # None only once the connection is closed, and the session holds it open
         args = (row_id,) if organization_id is None else (row_id, organization_id)
         record = await driver.fetchrow(read.sql, *args)
         return None if record is None else read.view(record)

@@ -95,5 +95,7 @@ def compiled_read(dialect: Dialect, *, scoped: bool) -> CompiledRead:
     if list(compiled.positiontup or []) != (["id", "organization_id"] if scoped else ["id"]):
         raise RuntimeError("the read's parameters are not in the order the repository passes them")
     # A TypeDecorator's processor includes its process_result_value: sealed fields are opened here.
-    decoders = [(c.name, c.type.dialect_impl(dialect).result_processor(dialect, None)) for c in COLUMNS]
+    decoders: list[tuple[str, Callable[[Any], Any] | None]] = [
+        (c.name, c.type.dialect_impl(dialect).result_processor(dialect, None)) for c in COLUMNS
+    ]
     return CompiledRead(sql=str(compiled), decoders=decoders)

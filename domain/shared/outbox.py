@@ -12,6 +12,7 @@ sent, the rendered words are kept sealed (`sent_subject`, `sent_body`).
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
@@ -35,7 +36,7 @@ def seal_secret(secret: str) -> str:
     return keyring().seal(secret.encode(), _SECRET_CONTEXT)
 
 
-def open_secret(payload: dict) -> str | None:
+def open_secret(payload: dict[str, Any]) -> str | None:
     sealed = payload.get(SECRET_KEY)
     return keyring().open(sealed, _SECRET_CONTEXT).decode() if sealed else None
 
@@ -58,7 +59,7 @@ class OutboxMessage(IdMixin, TimestampMixin, Base):
     # Only for recipients that are not patients and have no row (an inbox, a test sink).
     recipient_address: Mapped[str | None] = mapped_column(String(254))
     referral_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), ForeignKey("referrals.id"))
-    payload: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
 
     status: Mapped[MessageStatus] = mapped_column(
@@ -101,7 +102,7 @@ async def add_message(
     recipient_id: uuid.UUID | None = None,
     recipient_address: str | None = None,
     referral_id: uuid.UUID | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
     idempotency_key: str,
     not_before: datetime | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,

@@ -89,8 +89,8 @@ if __name__ == "__main__":  # `python -m integrations.email.sink 8025`: print wh
     try:
         while True:
             time.sleep(1)
-            for m in inbox.snapshot()[seen:]:
-                print(f"--- {m.message_id} to {m.to}: {m.subject}\n{m.body}", flush=True)
+            for message in inbox.snapshot()[seen:]:
+                print(f"--- {message.message_id} to {message.to}: {message.subject}\n{message.body}", flush=True)
             seen = len(inbox.snapshot())
     except KeyboardInterrupt:
         controller.stop()

@@ -70,8 +70,8 @@ def loop_closure_note(referral: Any, task: dict[str, Any]) -> dict[str, Any]:
     return note
 
 
-async def _put(ehr: EhrClient, resource: dict[str, Any], message: OutboxMessage) -> str:
-    url = f"{ehr.fhir_base_url.rstrip('/')}/{resource['resourceType']}/{resource['id']}"
+async def _put(ehr: EhrClient, base_url: str, resource: dict[str, Any], message: OutboxMessage) -> str:
+    url = f"{base_url.rstrip('/')}/{resource['resourceType']}/{resource['id']}"
     headers = {"Content-Type": FHIR_JSON, "Accept": FHIR_JSON, "X-Request-Id": f"msg_{message.id}"}
     if authorization := await push_auth.bearer(http(), ehr):
         headers["Authorization"] = authorization
@@ -93,15 +93,17 @@ async def deliver(message: OutboxMessage, session: AsyncSession) -> str:
     ehr = await session.get(EhrClient, message.recipient_id) if message.recipient_id else None
     if ehr is None or not ehr.active or not ehr.fhir_base_url:
         raise DeliveryRefused("the EHR client is gone, disabled, or has no FHIR base URL")
+    base_url = ehr.fhir_base_url
+    assert message.referral_id is not None  # a push is always about a referral (domain/fhir/push.py)
     referral = await fhir_store.referral_with_original(session, referral_id=message.referral_id)
     if message.kind == push.APPOINTMENT_UPDATE:
         appointment_id = uuid.UUID(message.payload["appointment_id"])
         appointment = await FhirAppointmentRepository(session).with_fhir(appointment_id)
         if appointment is None:
             raise DeliveryRefused("the appointment is gone")
-        return await _put(ehr, appointment_to_fhir(appointment, appointment.fhir_resource), message)
+        return await _put(ehr, base_url, appointment_to_fhir(appointment, appointment.fhir_resource), message)
     task = await render_task(session, referral)
-    sent = await _put(ehr, task, message)
+    sent = await _put(ehr, base_url, task, message)
     if message.kind == push.LOOP_CLOSURE:
-        await _put(ehr, loop_closure_note(referral, task), message)
+        await _put(ehr, base_url, loop_closure_note(referral, task), message)
     return sent

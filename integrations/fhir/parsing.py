@@ -54,6 +54,12 @@ def parse_json(body: bytes) -> dict[str, Any]:
     return data
 
 
+def _not_a_resource(resource_type: object, root: str) -> FhirError:
+    return FhirError(
+        400, f"{resource_type} is not an R4 resource type.", expression=f"{root}.resourceType", code="structure"
+    )
+
+
 def validate(
     data: dict[str, Any], *, expected: str | tuple[str, ...] | None = None, path: str | None = None
 ) -> Resource:
@@ -71,9 +77,9 @@ def validate(
     try:
         model = get_fhir_model_class(str(resource_type))
     except (KeyError, ValueError) as exc:
-        raise FhirError(
-            400, f"{resource_type} is not an R4 resource type.", expression=f"{root}.resourceType", code="structure"
-        ) from exc
+        raise _not_a_resource(resource_type, root) from exc
+    if not issubclass(model, Resource):  # a data type's name (HumanName) also finds a model
+        raise _not_a_resource(resource_type, root)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -82,6 +82,7 @@ def _counted(message: OutboxMessage, outcome: str) -> str:
 
 async def _close_loop(session, message: OutboxMessage) -> None:
     """DESIGN.md: completed -> closed once the loop-closure notice is delivered to the referrer."""
+    assert message.referral_id is not None  # a loop-closure notice is always about a referral
     referral = await referrals.get_referral(session, referral_id=message.referral_id)
     if referral.status == ReferralStatus.completed:
         await referrals.transition(

@@ -39,6 +39,7 @@ async def practice_reports(ctx: dict) -> dict:
     async with unit_of_work() as session:
         calendar = sla.to_calendar(await sla.calendar_row_for_queue(session, None))
         run = await practice_report.queue_reports(session, calendar=calendar)
+    month = run.month and run.month.isoformat()
     if run.queued:  # hourly runs that find everything queued already stay quiet
-        log.info("practice reports queued", month=run.month.isoformat(), queued=run.queued, unreachable=run.unreachable)
-    return {"month": run.month and run.month.isoformat(), "queued": run.queued, "unreachable": run.unreachable}
+        log.info("practice reports queued", month=month, queued=run.queued, unreachable=run.unreachable)
+    return {"month": month, "queued": run.queued, "unreachable": run.unreachable}

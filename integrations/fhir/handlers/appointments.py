@@ -14,7 +14,7 @@ from domain.referrals.models import Appointment
 from domain.referrals.repository import ReferralRepository
 from domain.shared.errors import NotFound, PreconditionFailed
 from integrations.fhir.handlers import Result, check_body_id, uuid_id
-from integrations.fhir.handlers.search import check_params, count_of, searchset
+from integrations.fhir.handlers.search import check_params, count_of, cursor_of, searchset
 from integrations.fhir.mappers.appointment import (
     STATUS_FROM_FHIR,
     appointment_status,
@@ -170,7 +170,7 @@ async def search(session: AsyncSession, *, raw_params: list[tuple[str, str]]) ->
             referral_id=referral_id,
             statuses=[s.value for s in statuses] or None,
             limit=count,
-            cursor=(params.get("_cursor") or [None])[-1],
+            cursor=cursor_of(params),
         )
     )
     resources = [render(a, a.fhir_resource) for a in items]

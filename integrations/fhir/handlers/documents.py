@@ -61,15 +61,15 @@ def _referral_id(
         if ref.startswith("ServiceRequest/"):
             return uuid.UUID(ref.split("/", 1)[1])
     mine = set(entry.keys())
-    referrals = [e for e in bundle if e.location and e.location[0] == "ServiceRequest"]
-    for other in referrals:
+    referrals = [(e, e.location[1]) for e in bundle if e.location and e.location[0] == "ServiceRequest"]
+    for other, other_id in referrals:
         if any(
             (info.get("reference") in mine) or (resolver.entry(info.get("reference")) is entry)
             for info in other.resource.get("supportingInfo") or []
         ):
-            return uuid.UUID(other.location[1])
+            return uuid.UUID(other_id)
     if len(referrals) == 1:
-        return uuid.UUID(referrals[0].location[1])
+        return uuid.UUID(referrals[0][1])
     raise Unprocessable(
         "A DocumentReference here must name its referral: context.related pointing at the "
         "ServiceRequest, or the ServiceRequest's supportingInfo pointing at it.",

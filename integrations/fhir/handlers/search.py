@@ -42,6 +42,12 @@ def count_of(params: dict[str, list[str]]) -> int:
     return min(int(raw), MAX_COUNT)
 
 
+def cursor_of(params: dict[str, list[str]]) -> str | None:
+    """The last `_cursor` sent, if any."""
+    values = params.get("_cursor")
+    return values[-1] if values else None
+
+
 def _moment(text: str, name: str) -> tuple[datetime, datetime]:
     """The [start, end) a FHIR date or dateTime of any precision covers."""
     try:

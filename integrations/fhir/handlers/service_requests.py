@@ -14,7 +14,7 @@ from domain.referrals.models import Referral
 from domain.referrals.repository import ReferralRepository
 from domain.referrals.schemas import ReferralCreate, ReferralUpdate
 from integrations.fhir.handlers import Result, check_body_id, directory, uuid_id
-from integrations.fhir.handlers.search import check_params, count_of, date_range, searchset, token
+from integrations.fhir.handlers.search import check_params, count_of, cursor_of, date_range, searchset, token
 from integrations.fhir.mappers.common import npi_of
 from integrations.fhir.mappers.service_request import (
     REFERRAL_STATUSES_FOR_SR,
@@ -270,9 +270,7 @@ async def search(session: AsyncSession, *, raw_params: list[tuple[str, str]]) ->
     items, next_cursor = (
         ([], None)
         if query is None
-        else await FhirReferralRepository(session).search(
-            query, limit=count, cursor=(params.get("_cursor") or [None])[-1]
-        )
+        else await FhirReferralRepository(session).search(query, limit=count, cursor=cursor_of(params))
     )
     bundle = searchset("ServiceRequest", [render(r) for r in items], params=raw_params, next_cursor=next_cursor)
     return Result(200, bundle)

@@ -12,7 +12,7 @@ from domain.journey.queries import TaskJourney, task_journeys
 from domain.referrals.models import Referral
 from domain.referrals.repository import ReferralRepository
 from integrations.fhir.handlers import Result, uuid_id
-from integrations.fhir.handlers.search import check_params, count_of, searchset
+from integrations.fhir.handlers.search import check_params, count_of, cursor_of, searchset
 from integrations.fhir.handlers.service_requests import referral_query
 from integrations.fhir.handlers.service_requests import render as render_service_request
 from integrations.fhir.mappers.task import REFERRAL_STATUSES_FOR_TASK, referral_to_task
@@ -47,9 +47,7 @@ async def search(session: AsyncSession, *, raw_params: list[tuple[str, str]]) ->
     items, next_cursor = (
         ([], None)
         if query is None
-        else await FhirReferralRepository(session).search(
-            query, limit=count, cursor=(params.get("_cursor") or [None])[-1]
-        )
+        else await FhirReferralRepository(session).search(query, limit=count, cursor=cursor_of(params))
     )
     journeys = await task_journeys(session, [r.id for r in items])
     return Result(

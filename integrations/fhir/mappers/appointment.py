@@ -64,7 +64,7 @@ def appointment_to_update(appointment: FhirAppointment) -> AppointmentUpdate:
 
 
 def appointment_to_fhir(appointment: Any, original: dict[str, Any] | None) -> dict[str, Any]:
-    out = (
+    out: dict[str, Any] = (
         dict(original)
         if original
         else {"participant": [{"actor": {"display": appointment.location or "Refloop"}, "status": "accepted"}]}

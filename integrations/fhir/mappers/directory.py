@@ -57,7 +57,7 @@ def directory_contact_points(telecoms: list[Any] | None) -> list[dict[str, str]]
 
 
 def specialties_of(concepts: list[Any] | None) -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     for coding in codings(concepts):
         if coding.system == NUCC_SYSTEM and coding.code and NUCC_CODE.match(coding.code):
             found.append({"code": coding.code, "display": coding.display or coding.code, "primary": not found})
@@ -67,7 +67,8 @@ def specialties_of(concepts: list[Any] | None) -> list[dict[str, Any]]:
 def practitioner_fields(practitioner: Practitioner, root: str = "Practitioner") -> PractitionerFields:
     names = practitioner.name or []
     name = next((n for n in names if n.use == "official"), names[0] if names else None)
-    given = " ".join(name.given or []) if name else ""
+    # A null in `given` is allowed when `_given` carries an extension in its place.
+    given = " ".join(g for g in name.given or [] if g is not None) if name else ""
     family = (name.family or "") if name else ""
     if name and name.text and (not given or not family):
         words = name.text.split()

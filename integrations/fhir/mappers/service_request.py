@@ -125,11 +125,11 @@ def check_can_be_referral(sr: ServiceRequest, path: str = "ServiceRequest") -> N
 
 def source_identifier(sr: ServiceRequest) -> tuple[str, str] | None:
     """The placer's identifier: the one typed PLAC, else the first with a system and a value."""
-    candidates = [i for i in sr.identifier or [] if i.system and i.value]
-    for identifier in candidates:
-        if "PLAC" in {c.code for c in codings(identifier.type)}:
-            return identifier.system[:200], identifier.value[:200]
-    return (candidates[0].system[:200], candidates[0].value[:200]) if candidates else None
+    candidates = [(i.system[:200], i.value[:200], i.type) for i in sr.identifier or [] if i.system and i.value]
+    for system, value, kind in candidates:
+        if "PLAC" in {c.code for c in codings(kind)}:
+            return system, value
+    return (candidates[0][0], candidates[0][1]) if candidates else None
 
 
 def _specialty(sr: ServiceRequest) -> tuple[str | None, str | None]:
