@@ -214,12 +214,17 @@ async def _rollups_match_facts(session: AsyncSession) -> None:
         map(tuple, await session.execute(text(rolled))), key=repr
     )
     by_referrer = """
-        SELECT (received_at AT TIME ZONE 'UTC')::date, referring_provider_id, count(*)::int, count(completed_at)::int
-        FROM analytics_referral_facts WHERE referring_provider_id IS NOT NULL GROUP BY 1, 2
+        SELECT d.dimension, d.value, (received_at AT TIME ZONE 'UTC')::date, referring_provider_id,
+               count(*)::int, count(completed_at)::int
+        FROM analytics_referral_facts f CROSS JOIN LATERAL (VALUES ('all', ''),
+            ('service_line', f.service_line), ('location_preference', f.location_preference),
+            ('payer_class', f.payer_class), ('source_channel', f.source_channel), ('urgency', f.urgency)
+        ) AS d(dimension, value)
+        WHERE d.value IS NOT NULL AND referring_provider_id IS NOT NULL GROUP BY 1, 2, 3, 4
     """
     referrers = """
-        SELECT day, referring_provider_id, sum(referrals)::int, sum(completed)::int FROM analytics_daily_referrers
-        GROUP BY 1, 2 HAVING sum(referrals) <> 0 OR sum(completed) <> 0
+        SELECT dimension, value, day, referring_provider_id, sum(referrals)::int, sum(completed)::int
+        FROM analytics_daily_referrers GROUP BY 1, 2, 3, 4 HAVING sum(referrals) <> 0 OR sum(completed) <> 0
     """
     assert sorted(map(tuple, await session.execute(text(by_referrer))), key=repr) == sorted(
         map(tuple, await session.execute(text(referrers))), key=repr

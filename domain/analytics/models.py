@@ -110,16 +110,21 @@ class DailyRollup(Base):
 
 
 class DailyReferrerRollup(Base):
-    """Referrals and conversions per UTC day and referring provider, as deltas like DailyRollup:
-    the top referrers of an unfiltered period."""
+    """Referrals and conversions per UTC day and referring provider, for all referrals and for each single
+    filter value, as deltas like DailyRollup: the top referrers of a period."""
 
     __tablename__ = "analytics_daily_referrers"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, index=True)
+    dimension: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
     referring_provider_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     referrals: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     compacted: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
-    __table_args__ = (Index("ix_analytics_daily_referrers_fresh", "id", postgresql_where=text("NOT compacted")),)
+    __table_args__ = (
+        Index("ix_analytics_daily_referrers_dimension_value_day", "dimension", "value", "day"),
+        Index("ix_analytics_daily_referrers_fresh", "id", postgresql_where=text("NOT compacted")),
+    )

@@ -24,7 +24,6 @@ from domain.analytics.repository import (
     percentiles,
     reason_counts,
     referrer_list,
-    top_referrers,
 )
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.referrals.enums import DeclineReason, LeakageReason
@@ -129,16 +128,16 @@ def _count_columns(c: Any) -> list[Any]:
     ]
 
 
-def _top_from_rollup(period: Period, limit: int) -> Any:
-    days = full_days(period)
-    assert days is not None
-    first, last = days
+def _top_from_rollup(period: Period, filters: SummaryFilters, limit: int) -> Any:
+    days, chosen = full_days(period), _dimension(filters)
+    assert days is not None and chosen is not None
+    (first, last), (dimension, values) = days, chosen
     parts = union_all(
         select(RR.c.referring_provider_id, RR.c.referrals.label("n"), RR.c.completed).where(
-            RR.c.day >= first.date(), RR.c.day < last.date()
+            RR.c.dimension == dimension, RR.c.value.in_(values), RR.c.day >= first.date(), RR.c.day < last.date()
         ),
         select(F.c.referring_provider_id, literal(1), cast(F.c.completed_at.is_not(None), Integer)).where(
-            _edges(period, days), F.c.referring_provider_id.is_not(None)
+            _edges(period, days), F.c.referring_provider_id.is_not(None), *filter_clauses(F, filters)
         ),
     ).subquery("parts")
     volume = func.sum(parts.c.n).label("volume")
@@ -172,8 +171,7 @@ async def summary_rows(
     """Only where `covers(period, filters)`."""
     counted = _counted(period, filters, grouping)
     base = base_rows(period, filters, grouping)
-    unfiltered = filters == SummaryFilters()
-    ranked = (_top_from_rollup(period, top) if unfiltered else top_referrers(base, top)).label("top_referrers")
+    ranked = _top_from_rollup(period, filters, top).label("top_referrers")
     counts = _grouped(counted, grouping, [*_count_columns(counted), ranked])
     spreads = _grouped(
         base,

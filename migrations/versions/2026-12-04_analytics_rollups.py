@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 DIMENSIONS = ("service_line", "location_preference", "payer_class", "source_channel", "urgency")
 COUNTERS = "referrals, completed, closed, noshows, fulfilled"
 ROLLUP_COLUMNS = f"dimension, value, day, status, status_reason, {COUNTERS}"
-REFERRER_COLUMNS = "day, referring_provider_id, referrals, completed"
+REFERRER_COLUMNS = "dimension, value, day, referring_provider_id, referrals, completed"
 
 
 def _day(f: str) -> str:
@@ -49,7 +49,10 @@ BEGIN
     WHERE d.value IS NOT NULL;
     IF f.referring_provider_id IS NOT NULL THEN
         INSERT INTO analytics_daily_referrers ({REFERRER_COLUMNS})
-        VALUES ({_day("f")}, f.referring_provider_id, sign, sign * (f.completed_at IS NOT NULL)::int);
+        SELECT d.dimension, d.value, {_day("f")}, f.referring_provider_id, sign,
+               sign * (f.completed_at IS NOT NULL)::int
+        FROM {_dimensions("f")}
+        WHERE d.value IS NOT NULL;
     END IF;
 END $$
 """
@@ -97,13 +100,15 @@ CREATE FUNCTION analytics_rollup_compact() RETURNS void LANGUAGE sql AS $$
     FROM gone GROUP BY dimension, value, day, status, status_reason HAVING sum(referrals) <> 0;
 
     WITH touched AS (
-        SELECT DISTINCT day FROM analytics_daily_referrers WHERE NOT compacted
+        SELECT DISTINCT dimension, value, day FROM analytics_daily_referrers WHERE NOT compacted
     ), gone AS (
-        DELETE FROM analytics_daily_referrers r USING touched t WHERE r.day = t.day RETURNING r.*
+        DELETE FROM analytics_daily_referrers r USING touched t
+        WHERE r.dimension = t.dimension AND r.value = t.value AND r.day = t.day
+        RETURNING r.*
     )
     INSERT INTO analytics_daily_referrers ({REFERRER_COLUMNS}, compacted)
-    SELECT day, referring_provider_id, sum(referrals), sum(completed), true
-    FROM gone GROUP BY day, referring_provider_id HAVING sum(referrals) <> 0;
+    SELECT dimension, value, day, referring_provider_id, sum(referrals), sum(completed), true
+    FROM gone GROUP BY dimension, value, day, referring_provider_id HAVING sum(referrals) <> 0;
 $$
 """
 
@@ -118,10 +123,10 @@ GROUP BY 1, 2, 3, 4, 5
 """,
     f"""
 INSERT INTO analytics_daily_referrers ({REFERRER_COLUMNS}, compacted)
-SELECT {_day("f")}, f.referring_provider_id, count(*), count(f.completed_at), true
-FROM analytics_referral_facts f
-WHERE f.referring_provider_id IS NOT NULL
-GROUP BY 1, 2
+SELECT d.dimension, d.value, {_day("f")}, f.referring_provider_id, count(*), count(f.completed_at), true
+FROM analytics_referral_facts f CROSS JOIN LATERAL {_dimensions("f")}
+WHERE d.value IS NOT NULL AND f.referring_provider_id IS NOT NULL
+GROUP BY 1, 2, 3, 4
 """,
 ]
 
@@ -185,6 +190,8 @@ def upgrade() -> None:
     op.create_table(
         "analytics_daily_referrers",
         sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("dimension", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("referring_provider_id", sa.UUID(), nullable=False),
         sa.Column("referrals", sa.Integer(), nullable=False),
@@ -192,7 +199,9 @@ def upgrade() -> None:
         sa.Column("compacted", sa.Boolean(), server_default="false", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_daily_referrers")),
     )
-    op.create_index(op.f("ix_analytics_daily_referrers_day"), "analytics_daily_referrers", ["day"])
+    op.create_index(
+        "ix_analytics_daily_referrers_dimension_value_day", "analytics_daily_referrers", ["dimension", "value", "day"]
+    )
     op.create_index(
         "ix_analytics_daily_referrers_fresh",
         "analytics_daily_referrers",
