@@ -120,6 +120,7 @@ SELECT d.dimension, d.value, {_day("f")}, f.status, f.status_reason, count(*), c
 FROM analytics_referral_facts f CROSS JOIN LATERAL {_dimensions("f")}
 WHERE d.value IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3  -- a period's rows of one key on few pages
 """,
     f"""
 INSERT INTO analytics_daily_referrers ({REFERRER_COLUMNS}, compacted)
@@ -127,6 +128,7 @@ SELECT d.dimension, d.value, {_day("f")}, f.referring_provider_id, count(*), cou
 FROM analytics_referral_facts f CROSS JOIN LATERAL {_dimensions("f")}
 WHERE d.value IS NOT NULL AND f.referring_provider_id IS NOT NULL
 GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3
 """,
 ]
 
@@ -200,7 +202,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_daily_referrers")),
     )
     op.create_index(
-        "ix_analytics_daily_referrers_dimension_value_day", "analytics_daily_referrers", ["dimension", "value", "day"]
+        "ix_analytics_daily_referrers_dimension_value_day",
+        "analytics_daily_referrers",
+        ["dimension", "value", "day"],
+        postgresql_include=["referring_provider_id", "referrals", "completed"],
     )
     op.create_index(
         "ix_analytics_daily_referrers_fresh",
