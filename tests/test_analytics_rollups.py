@@ -278,3 +278,15 @@ async def test_the_worker_folds_the_deltas_every_five_minutes():
     scheduled = [job for job in WorkerSettings.cron_jobs if job.coroutine is compact_analytics_rollups]
     assert len(scheduled) == 1 and len(scheduled[0].minute) == 12
     await compact_analytics_rollups({})  # against the test database: the folding function is there and runs
+
+
+async def test_truncating_the_facts_empties_the_rollups(session: AsyncSession):
+    organization = await make_organization(session)
+    history = History(session, random.Random(7), [await make_provider(session, npi=valid_npi(7))], organization)
+    for _ in range(3):
+        await history.create()
+    await session.flush()
+    assert (await session.execute(text("SELECT count(*) FROM analytics_daily_referrers"))).scalar()
+    await session.execute(text("TRUNCATE analytics_referral_facts"))
+    for table in ("analytics_daily_rollup", "analytics_daily_referrers"):
+        assert (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0

@@ -144,7 +144,9 @@ CREATE TRIGGER analytics_rollup_sync
     """
 CREATE FUNCTION analytics_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE analytics_daily_rollup, analytics_daily_referrers;
+    -- DELETE, not TRUNCATE: a TRUNCATE that lists the rollups too is still using them here.
+    DELETE FROM analytics_daily_rollup;
+    DELETE FROM analytics_daily_referrers;
     RETURN NULL;
 END $$
 """,
