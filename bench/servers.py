@@ -113,6 +113,7 @@ async def ensure_bench_user() -> None:
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+    import domain.models  # noqa: F401  (every table on the metadata: users point at organizations)
     from domain.identity.enums import Role
     from domain.identity.models import User
     from domain.identity.passwords import hash_password

@@ -16,6 +16,7 @@ from integrations import tracing
 from workers import outbox_relay, telemetry
 from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins, sla_sweep
+from workers.jobs.analytics import compact_analytics_rollups
 from workers.jobs.outreach import send_message
 from workers.jobs.relationships import cooling_sweep, practice_reports, refresh_referrer_figures
 from workers.resting import RestingWorker
@@ -53,6 +54,8 @@ class WorkerSettings:
         cron(practice_reports, minute={45}, run_at_startup=False, unique=True, timeout=600),
         # Every minute: a breach is escalated within a minute of its due time.
         cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
+        # Every five minutes: the analytics rollups' deltas folded into one row per key.
+        cron(compact_analytics_rollups, minute=set(range(2, 60, 5)), run_at_startup=False, unique=True, timeout=600),
     ]
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown

@@ -7,6 +7,7 @@ uncorrelated subquery (run once) adds the top referrers.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,20 +45,25 @@ class SummaryRows:
     top_referrers: list[tuple[Any, ...]]
 
 
-def _where(period: Period, filters: SummaryFilters) -> list[Any]:
-    clauses: list[Any] = [F.c.received_at >= period.start, F.c.received_at < period.end]
-    for column, values in (
-        (F.c.referring_provider_id, filters.referring_provider_id),
-        (F.c.referring_organization_id, filters.referring_organization_id),
-        (F.c.service_line, filters.service_line),
-        (F.c.location_preference, filters.location),
-        (F.c.payer_class, [v.value for v in filters.payer_class]),
-        (F.c.source_channel, [v.value for v in filters.source_channel]),
-        (F.c.urgency, [v.value for v in filters.urgency]),
+def filter_clauses(table: Any, filters: SummaryFilters) -> list[Any]:
+    """The filters as WHERE clauses over the facts or a rollup (which name the shared columns alike)."""
+    clauses: list[Any] = []
+    for name, values in (
+        ("referring_provider_id", filters.referring_provider_id),
+        ("referring_organization_id", filters.referring_organization_id),
+        ("service_line", filters.service_line),
+        ("location_preference", filters.location),
+        ("payer_class", [v.value for v in filters.payer_class]),
+        ("source_channel", [v.value for v in filters.source_channel]),
+        ("urgency", [v.value for v in filters.urgency]),
     ):
         if values:
-            clauses.append(column.in_(values))
+            clauses.append(table.c[name].in_(values))
     return clauses
+
+
+def _where(period: Period, filters: SummaryFilters) -> list[Any]:
+    return [F.c.received_at >= period.start, F.c.received_at < period.end, *filter_clauses(F, filters)]
 
 
 def period_clauses(period: Period, filters: SummaryFilters) -> list[Any]:
@@ -65,7 +71,7 @@ def period_clauses(period: Period, filters: SummaryFilters) -> list[Any]:
     return _where(period, filters)
 
 
-def _base(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None) -> Any:
+def base_rows(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None) -> Any:
     # Truncating the UTC wall time costs about half the CPU of date_trunc(..., 'UTC') on a timestamptz.
     utc_wall_time = F.c.received_at.op("AT TIME ZONE")(literal("UTC"))
     bucket = func.date_trunc(grouping.value, utc_wall_time) if grouping else literal(None, DateTime())
@@ -90,21 +96,24 @@ def _base(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | N
     )
 
 
-def _reason_counts(base: Any, status: S, reasons: list[str]) -> list[Any]:
+def _count(condition: Any) -> Any:
+    return func.count().filter(condition)
+
+
+def reason_counts(base: Any, status: S, reasons: list[str], tally: Callable[[Any], Any] = _count) -> list[Any]:
+    """One column per reason of `status`: `tally(condition)` counts the rows that meet the condition."""
     named = [r for r in reasons if r != "other"]
     columns = [
-        func.count()
-        .filter(and_(base.c.status == status.value, base.c.status_reason == reason))
-        .label(f"{status}:{reason}")
+        tally(and_(base.c.status == status.value, base.c.status_reason == reason)).label(f"{status}:{reason}")
         for reason in named
     ]
     # Anything outside the lifecycle's list (imported data, a missing reason) is `other`.
     unnamed = or_(base.c.status_reason.is_(None), base.c.status_reason.not_in(named))
-    columns.append(func.count().filter(and_(base.c.status == status.value, unnamed)).label(f"{status}:other"))
+    columns.append(tally(and_(base.c.status == status.value, unnamed)).label(f"{status}:other"))
     return columns
 
 
-def _percentiles(column: Any, name: str) -> list[Any]:
+def percentiles(column: Any, name: str) -> list[Any]:
     # One sort serves both percentiles.
     return [
         func.count(column).label(f"{name}_n"),
@@ -118,17 +127,17 @@ def _metric_columns(base: Any) -> list[Any]:
         *[func.count().filter(base.c.status == status.value).label(f"status:{status}") for status in S],
         func.count(base.c.completed_at).label("completed"),
         func.count(base.c.closed_at).label("closed"),
-        *_reason_counts(base, S.cancelled, [r.value for r in LeakageReason]),
-        *_reason_counts(base, S.declined, [r.value for r in DeclineReason]),
-        *_percentiles(base.c.contact_hours, "contact_hours"),
-        *_percentiles(base.c.appointment_days, "appointment_days"),
-        *_percentiles(base.c.closure_hours, "closure_hours"),
+        *reason_counts(base, S.cancelled, [r.value for r in LeakageReason]),
+        *reason_counts(base, S.declined, [r.value for r in DeclineReason]),
+        *percentiles(base.c.contact_hours, "contact_hours"),
+        *percentiles(base.c.appointment_days, "appointment_days"),
+        *percentiles(base.c.closure_hours, "closure_hours"),
         func.coalesce(func.sum(base.c.noshow_appointments), 0).label("noshows"),
         func.coalesce(func.sum(base.c.fulfilled_appointments), 0).label("fulfilled"),
     ]
 
 
-def _top_referrers(base: Any, limit: int) -> Any:
+def top_referrers(base: Any, limit: int) -> Any:
     volume = func.count().label("volume")
     top = (
         select(base.c.referring_provider_id, volume, func.count(base.c.completed_at).label("converted"))
@@ -138,6 +147,11 @@ def _top_referrers(base: Any, limit: int) -> Any:
         .limit(limit)
         .subquery("t")
     )
+    return referrer_list(top)
+
+
+def referrer_list(top: Any) -> Any:
+    """The ranked referrers of `top` (referring_provider_id, volume, converted) as one JSON array, names added."""
     practice = (
         select(func.json_build_array(ORG.c.id, ORG.c.name))
         .select_from(A.join(ORG, ORG.c.id == A.c.organization_id))
@@ -159,32 +173,32 @@ def _top_referrers(base: Any, limit: int) -> Any:
 async def summary_rows(
     session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None, top: int
 ) -> SummaryRows:
-    base = _base(period, filters, grouping)
-    top_referrers = _top_referrers(base, top).label("top_referrers")
+    base = base_rows(period, filters, grouping)
+    ranked = top_referrers(base, top).label("top_referrers")
     if grouping:
         # ROLLUP(bucket): one row per bucket plus the total row (is_total = 1), even over no referrals.
         keys = [base.c.bucket, func.grouping(base.c.bucket).label("is_total")]
-        stmt = select(*keys, *_metric_columns(base), top_referrers).group_by(func.rollup(base.c.bucket))
+        stmt = select(*keys, *_metric_columns(base), ranked).group_by(func.rollup(base.c.bucket))
     else:
         keys = [literal(None).label("bucket"), literal(1).label("is_total")]
-        stmt = select(*keys, *_metric_columns(base), top_referrers).select_from(base)
+        stmt = select(*keys, *_metric_columns(base), ranked).select_from(base)
     rows = (await session.execute(stmt)).mappings().all()
     totals = next(row for row in rows if row["is_total"] == 1)
     return SummaryRows(
-        totals=_metric_row(totals),
-        buckets=sorted((_metric_row(row) for row in rows if row["is_total"] == 0), key=_bucket_start),
+        totals=metric_row(totals),
+        buckets=sorted((metric_row(row) for row in rows if row["is_total"] == 0), key=bucket_start),
         top_referrers=[tuple(item) for item in totals["top_referrers"] or []],
     )
 
 
-def _bucket_start(row: MetricRow) -> datetime:
+def bucket_start(row: MetricRow) -> datetime:
     assert row.bucket is not None  # only the total row has no bucket
     return row.bucket
 
 
-def _metric_row(row: Any) -> MetricRow:
+def metric_row(row: Any) -> MetricRow:
     values = {k: v for k, v in row.items() if k not in ("bucket", "is_total", "top_referrers")}
-    bucket = row["bucket"].replace(tzinfo=UTC) if row["bucket"] else None  # UTC wall time, see _base
+    bucket = row["bucket"].replace(tzinfo=UTC) if row["bucket"] else None  # UTC wall time, see base_rows
     return MetricRow(bucket=bucket, values=values)
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics import reminder_channels
+from domain.analytics import reminder_channels, rollups
 from domain.analytics.repository import F, MetricRow, period_clauses, summary_rows
 from domain.analytics.schemas import (
     AnalyticsSummary,
@@ -59,7 +59,8 @@ async def summary(
     top: int = 10,
 ) -> AnalyticsSummary:
     period = resolve_period(start=start, end=end)
-    rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
+    read = rollups.summary_rows if rollups.covers(period, filters) else summary_rows
+    rows = await read(session, period=period, filters=filters, grouping=group_by, top=top)
     by_start = {row.bucket: row for row in rows.buckets}
     series = (
         [
