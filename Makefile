@@ -22,7 +22,7 @@ test: lint
 	$(MAKE) frontend-test
 
 # ruff (lint and format check) and mypy over the Python code, ESLint over the web app. `make test` runs it first.
-PY_SOURCES := api domain integrations workers seed bench tests migrations
+PY_SOURCES := api domain integrations workers seed bench tests migrations deploy
 lint: $(TEST_INSTALLED) $(NPM_INSTALLED)
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)

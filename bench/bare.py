@@ -43,7 +43,12 @@ INSERT = (
 )
 STATUSES = {"received", "needs_info", "accepted", "scheduled", "completed", "closed", "declined", "cancelled"}
 pool: asyncpg.Pool | None = None
-sealed: dict[str, str] = {}
+sealed: dict[str, str | None] = {}  # a blind index is None for an empty input
+
+
+def _pool() -> asyncpg.Pool:
+    assert pool is not None, "opened by the lifespan"
+    return pool
 
 
 def _json(body: object, status: int = 200) -> Response:
@@ -55,7 +60,7 @@ async def get_one(request: Request) -> Response:
         referral_id = uuid.UUID(request.path_params["referral_id"])
     except ValueError:
         return _json({"detail": "bad id"}, 422)
-    row = await pool.fetchrow(BY_ID, referral_id)
+    row = await _pool().fetchrow(BY_ID, referral_id)
     if row is None:
         return _json({"detail": "not found"}, 404)
     return _json(dict(row))
@@ -68,7 +73,8 @@ async def list_page(request: Request) -> Response:
     query = request.query_params
     limit = min(int(query.get("limit", 50)), 200)
     statuses = [s for s in query.getlist("status") if s in STATUSES]
-    where, args = [], []
+    where: list[str] = []
+    args: list[object] = []
     if statuses:  # IN ($1, $2...) as SQLAlchemy renders it, so the planner sees the same query
         args.extend(statuses)
         where.append(f"status IN ({', '.join(f'${i}' for i in range(len(args) - len(statuses) + 1, len(args) + 1))})")
@@ -80,7 +86,7 @@ async def list_page(request: Request) -> Response:
         f"SELECT {COLUMNS} FROM referrals {'WHERE ' + ' AND '.join(where) if where else ''} "
         f"ORDER BY received_at DESC, id DESC LIMIT ${len(args)}"
     )
-    rows = await pool.fetch(sql, *args)
+    rows = await _pool().fetch(sql, *args)
     items = [dict(r) for r in rows[:limit]]
     next_cursor = f"{items[-1]['received_at'].isoformat()}|{items[-1]['id']}" if len(rows) > limit else None
     return _json({"items": items, "next_cursor": next_cursor})
@@ -92,7 +98,7 @@ async def create(request: Request) -> Response:
     patient = body["patient"]
     now = datetime.now(UTC)
     received = datetime.fromisoformat(body["received_at"]) if body.get("received_at") else now
-    new_id = await pool.fetchval(
+    new_id = await _pool().fetchval(
         INSERT,
         uuid7(),
         now,

@@ -244,7 +244,7 @@ STREETS = ["Main", "Oak", "Maple", "Cedar", "Elm", "Washington", "Lake", "Hill",
 LOCATIONS = ["Main Campus", "North Clinic", "Westside Medical Office", "Downtown Specialty Center", None, None]
 CHANNELS = (["fhir", "partner_api", "staff", "fax", "phone", "email"], [35, 15, 20, 20, 7, 3])
 URGENCY = (["routine", "urgent", "asap", "stat"], [78, 15, 5, 2])
-PAYERS = {
+PAYERS: dict[str, tuple[int, list[str | None]]] = {
     "commercial": (48, ["Blue Cross Blue Shield", "Aetna", "UnitedHealthcare", "Cigna", "Humana"]),
     "medicare": (28, ["Medicare", "Medicare Advantage (Humana)", "Medicare Advantage (UHC)"]),
     "medicaid": (15, ["Illinois Medicaid", "Meridian Medicaid"]),
@@ -405,6 +405,8 @@ def generate_batch(
 
 
 def _row(rng: random.Random, index: int, received: datetime, end: datetime, d: Directory) -> tuple:
+    provider_id: uuid.UUID | None
+    organization_id: uuid.UUID | None
     if rng.random() < 0.88:
         ref = rng.choices(d.referrer_index, cum_weights=d.referrer_cum)[0]
         provider_id, organization_id = d.referrers[ref]
@@ -524,13 +526,13 @@ def _milestones(rng: random.Random, status: str, received: datetime, end: dateti
         m["cancelled_at"] = _after(rng, at, 10, end)
         return m
     at = m["accepted_at"] = _after(rng, at, 2, end)
-    m["first_contact_at"] = _after(rng, at, 1, end)
+    first_contact = m["first_contact_at"] = _after(rng, at, 1, end)
     if status == "accepted":
         return m
     if status == "cancelled":
         m["cancelled_at"] = _after(rng, at, 12, end)
         return m
-    at = m["scheduled_at"] = max(_after(rng, at, 4, end), m["first_contact_at"])
+    at = m["scheduled_at"] = max(_after(rng, at, 4, end), first_contact)
     if status == "scheduled":
         return m
     at = m["completed_at"] = _after(rng, at, 18, end)

@@ -30,13 +30,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import bench.outreach_support as support
 from bench.cluster import cluster, staff_token
 from bench.outreach_support import _units
-from integrations.email.sink import Inbox, free_port, start_sink
+from integrations.email.sink import Inbox, free_port
 
 RECOVERY_LIMIT_S = 5.0
 
@@ -206,7 +207,11 @@ async def run(*, rate: float, down: float, settle: float) -> dict:
     pg, redis = PrivatePostgres(), PrivateRedis()
     pg.start()
     redis.start()
-    sink, inbox = start_sink(inbox=FaultyInbox())
+    # Not start_sink: it swaps an inbox that is empty (so falsy, it has a length) for a plain one, and the
+    # hang below would never happen.
+    inbox = FaultyInbox()
+    sink = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    sink.start()
     db_url = await support.fresh_database("refloop_faults", server=pg.url)
     providers = await add_providers(db_url)
     token = staff_token(db_url)

@@ -81,6 +81,7 @@ def _apply_additions(sync, metadata) -> tuple[list[str], list[str]]:
     runner = Operations(context)
     applied: list[str] = []
     blocking: list[str] = []
+    assert script.upgrade_ops is not None  # produce_migrations always fills it
     for op in script.upgrade_ops.ops:
         subs = op.ops if isinstance(op, ops.ModifyTableOps) else [op]
         for sub in subs:

@@ -123,7 +123,7 @@ async def queue_referrals(db_url: str, count: int, *, referrers: int = 20, concu
         async with unit_of_work() as session:
             await service.create_referral(session, data=data, actor="bench")
 
-    queue = asyncio.Queue()
+    queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(count):
         queue.put_nowait(n)
 

@@ -77,7 +77,7 @@ def run_mix(url: str, env: dict[str, str], seconds: int, delays: dict[str, float
     results: dict[str, dict] = {}
 
     def one(name: str, mode: str, path: str) -> None:
-        results[name] = run_wrk(url, mode, path, env, seconds, CONNECTIONS, delays and delays[name])
+        results[name] = run_wrk(url, mode, path, env, seconds, CONNECTIONS, delays[name] if delays else None)
 
     threads = [threading.Thread(target=one, args=(name, mode, path)) for name, mode, path, _ in MIX]
     for t in threads:
@@ -112,7 +112,8 @@ def main() -> None:
             f"load average {open('/proc/loadavg').read().split()[:3]}",
             flush=True,
         )
-        samples = [(0.0, workers_rss(server), None)]
+        # (minute, RSS MB by worker pid, (req/s, errors) over that minute)
+        samples: list[tuple[float, dict[int, float], tuple[float, int] | None]] = [(0.0, workers_rss(server), None)]
         for minute in range(int(args.minutes)):
             mix = run_mix(server.base_url, env, 60, delays)
             rate = sum(r["rps"] for r in mix.values())
@@ -145,8 +146,9 @@ def main() -> None:
         "| minute | req/s | errors | worker RSS MB |",
         "|---|---|---|---|",
     ]
-    for minute, rss, stats in samples[1:]:
-        lines.append(f"| {minute:.0f} | {stats[0]:,.0f} | {stats[1]} | {', '.join(f'{v:.0f}' for v in rss.values())} |")
+    for at, by_pid, stats in samples[1:]:
+        assert stats is not None  # only the starting sample has none
+        lines.append(f"| {at:.0f} | {stats[0]:,.0f} | {stats[1]} | {', '.join(f'{v:.0f}' for v in by_pid.values())} |")
     text = "\n".join(lines) + "\n"
     print(text)
     (results / f"soak-{time.strftime('%Y%m%d-%H%M%S')}.md").write_text(text)

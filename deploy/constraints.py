@@ -11,8 +11,13 @@ HEADER = """\
 
 def main() -> None:
     report = json.load(sys.stdin)
-    pins = sorted({(item["metadata"]["name"].lower(), item["metadata"]["version"])
-                   for item in report["install"] if item["metadata"]["name"].lower() != "refloop"})
+    pins = sorted(
+        {
+            (item["metadata"]["name"].lower(), item["metadata"]["version"])
+            for item in report["install"]
+            if item["metadata"]["name"].lower() != "refloop"
+        }
+    )
     print(HEADER)
     for name, version in pins:
         print(f"{name}=={version}")

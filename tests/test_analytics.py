@@ -20,6 +20,7 @@ r6 and r10 prefer location "Northside"; r5 is medicare.
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,8 +77,8 @@ async def data(session: AsyncSession) -> SimpleNamespace:
     b = Provider(given_name="Ben", family_name="Okafor")
     session.add_all([org, a, b])
     await session.flush()
-    ref = {"referring_provider_id": str(a.id), "referring_organization_id": str(org.id)}
-    ortho = {"referring_provider_id": str(b.id), "service_line": "orthopedics"}
+    ref: dict[str, Any] = {"referring_provider_id": str(a.id), "referring_organization_id": str(org.id)}
+    ortho: dict[str, Any] = {"referring_provider_id": str(b.id), "service_line": "orthopedics"}
     await _referral(
         session,
         received=at(2),

@@ -17,11 +17,11 @@ H = 3600
 NY = Calendar.build("America/New_York", DEFAULT_HOURS)
 
 
-def ny(*args: int) -> datetime:
+def ny(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     """A New York wall-clock time as a UTC instant."""
     from zoneinfo import ZoneInfo
 
-    return datetime(*args, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
 
 
 def test_weekend_does_not_count():

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from integrations.fhir.mappers.service_request import Resolved, referral_to_service_request, service_request_to_referral
@@ -15,7 +16,9 @@ from tests.fhir_examples import assert_valid_r4, load, service_request
 
 def mapped(resource: dict, **resolved):
     model = ServiceRequest.model_validate(resource)
-    return service_request_to_referral(model, Resolved(patient=model.contained[0], **resolved))
+    patient = (model.contained or [])[0]
+    assert isinstance(patient, Patient)
+    return service_request_to_referral(model, Resolved(patient=patient, **resolved))
 
 
 @pytest.mark.parametrize("priority", ["routine", "urgent", "asap", "stat"])

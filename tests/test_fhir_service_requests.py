@@ -247,8 +247,8 @@ async def test_search_by_identifier_status_requester_and_last_updated(client, se
     assert bad.status_code == 400 and expressions(bad.json()) == ["patient"]
 
 
-async def test_search_pages_with_count_and_next_links(client):
-    made = set()
+async def test_search_pages_with_count_and_next_links(client) -> None:
+    made: set[str] = set()
     for n in range(5):
         made.add(
             (await post(client, service_request(identifier=[{"system": "urn:page", "value": str(n)}]))).json()["id"]

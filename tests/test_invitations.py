@@ -30,7 +30,9 @@ async def _invite(client, email: str, role: str = "intake") -> dict:
 
 async def _token(session, invitation: dict) -> str:
     message = await session.get(OutboxMessage, uuid.UUID(invitation["message_id"]), populate_existing=True)
-    return open_secret(message.payload)
+    token = open_secret(message.payload)
+    assert token is not None, "the invitation message carries its token"
+    return token
 
 
 async def _events(client, **filters) -> list[str]:

@@ -83,6 +83,7 @@ async def test_statement_cache_off_for_pgbouncer() -> None:
             for n in range(3):
                 assert await connection.scalar(text(f"select {n}")) == n
             adapted = (await connection.get_raw_connection()).dbapi_connection
+            assert adapted is not None
             assert adapted._connection._stmt_cache.get_max_size() == 0
             assert adapted._prepared_statement_cache is None
             # Whatever is still prepared on this server connection has a name no other client will use.
