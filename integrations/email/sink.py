@@ -73,7 +73,7 @@ def free_port() -> int:
 
 
 def start_sink(port: int | None = None, inbox: Inbox | None = None) -> tuple[Controller, Inbox]:
-    inbox = inbox or Inbox()
+    inbox = inbox if inbox is not None else Inbox()  # an empty inbox has length 0: "or" would replace it
     controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     return controller, inbox
