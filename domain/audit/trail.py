@@ -9,9 +9,11 @@ Code that runs without a trail (jobs, the CLI) notes nothing unless it opens one
 
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, event, func, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -95,8 +97,14 @@ def mark(session: AsyncSession, outcome: str, status: int) -> None:
 
 def note_list(session: AsyncSession, entity_type: str, ids: list[uuid.UUID], **detail: Any) -> None:
     """One event per list call: the ids returned (or their count when there are many)."""
+    trail = session.info.get(TRAIL_KEY)
+    if trail is not None:
+        trail.entries.append(list_entry(entity_type, ids, **detail))
+
+
+def list_entry(entity_type: str, ids: list[uuid.UUID], **detail: Any) -> Entry:
     shown = {"ids": [str(i) for i in ids]} if len(ids) <= MAX_IDS else {}
-    note(session, f"{entity_type}.list", entity_type, None, count=len(ids), **shown, **detail)
+    return Entry(f"{entity_type}.list", entity_type, None, {"count": len(ids), **shown, **detail})
 
 
 async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: int | None) -> None:
@@ -113,6 +121,29 @@ async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: in
             await connection.execute(_AUDIT_INSERT_ASYNC_COMMIT, rows if len(rows) > 1 else rows[0])
         else:
             await connection.execute(_AUDIT_INSERT, rows if len(rows) > 1 else rows[0])
+    trail.entries.clear()
+
+
+@cache
+def _compiled_insert(dialect: Dialect, *, async_commit: bool) -> tuple[str, list[tuple[str, Any, Any]]]:
+    """The trail's INSERT for one row, compiled for the driver: SQL and, per positional parameter,
+    (column, bind processor, constant) where the constant is the statement's own (the CTE's setting)."""
+    stmt = _AUDIT_INSERT_ASYNC_COMMIT if async_commit else _AUDIT_INSERT
+    columns = [c.name for c in AuditEvent.__table__.columns]
+    compiled = stmt.compile(dialect=dialect, column_keys=columns)
+    processors, constants = compiled._bind_processors, compiled.params
+    params = [(name, processors.get(name), constants.get(name)) for name in compiled.positiontup or []]
+    return str(compiled), params
+
+
+async def write_read(driver: Any, dialect: Dialect, trail: Trail, *, status: int) -> None:
+    """A successful read's trail, on a driver (asyncpg) connection: the read paths of
+    domain/referrals/audited_reads.py, which write nothing else, so the commit need not wait
+    for the WAL flush when async_read_audit is on (as `write` decides for the same case)."""
+    sql, params = _compiled_insert(dialect, async_commit=get_settings().security.async_read_audit)
+    for row in trail.rows(outcome="success", status=status):
+        values = [row.get(name, constant) for name, _, constant in params]
+        await driver.execute(sql, *[v if p is None or v is None else p(v) for (_, p, _), v in zip(params, values)])
     trail.entries.clear()
 
 

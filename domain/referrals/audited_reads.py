@@ -1,0 +1,173 @@
+"""The API's hottest reads (a referral by id, a page of the list) on a driver connection.
+
+Each is one statement for the data and one for its audit entry, compiled once per shape and
+prepared by asyncpg, with the values decoded (and sealed fields opened) by the columns' own
+types. They answer exactly what GET /v1/referrals/{id} and GET /v1/referrals answer through
+the service layer; api/routers/referral_reads.py serves them and hands anything else to it.
+The audit entry is written only once the data was found, with the trail the guard would write.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, and_, bindparam, select, tuple_
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ColumnElement
+
+from domain.audit import trail as audit
+from domain.journey import completeness, sla
+from domain.journey.models import BusinessCalendar, InfoRequest, ReferralClock
+from domain.journey.schemas import InfoRequestView, MilestoneSla, ReferralDetail
+from domain.referrals import schemas, views
+from domain.referrals.enums import ReferralStatus
+from domain.referrals.models import Referral
+from domain.shared.clock import utcnow
+from domain.shared.repository import decode_cursor, encode_cursor
+from domain.shared.schemas import Page
+
+_T = Referral.__table__
+_CLOCK = ReferralClock.__table__
+_CALENDAR = BusinessCalendar.__table__
+_INFO = InfoRequest.__table__
+_CLOCK_FIELDS = (
+    "referral_id",
+    "calendar_id",
+    "first_contact_target_s",
+    "scheduled_target_s",
+    "paused_seconds",
+    "paused_since",
+    "first_contact_escalated_at",
+    "scheduled_escalated_at",
+)
+_CALENDAR_FIELDS = ("time_zone", "weekly_hours", "holidays")
+_INFO_FIELDS = ("referral_id", "missing", "requested_at", "reminders_sent", "next_reminder_at", "decline_at")
+Decoder = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    params: tuple[str, ...]
+    binders: tuple[Decoder, ...]
+    decoders: tuple[tuple[str, Decoder], ...]
+
+    def args(self, values: dict[str, Any]) -> list[Any]:
+        return [
+            values[name] if bind is None or values[name] is None else bind(values[name])
+            for name, bind in zip(self.params, self.binders, strict=True)
+        ]
+
+    def decode(self, record: Sequence[Any]) -> dict[str, Any]:
+        return {
+            name: value if decode is None or value is None else decode(value)
+            for (name, decode), value in zip(self.decoders, record, strict=True)
+        }
+
+
+def _compile(stmt: Any, columns: list[ColumnElement[Any]], dialect: Dialect) -> Compiled:
+    compiled = stmt.compile(dialect=dialect)
+    params = tuple(compiled.positiontup or ())
+    binders = tuple(compiled._bind_processors.get(name) for name in params)
+    # A TypeDecorator's result processor includes its process_result_value: sealed fields open here.
+    decoders = tuple((c.name, c.type.dialect_impl(dialect).result_processor(dialect, None)) for c in columns)
+    return Compiled(str(compiled), params, binders, decoders)
+
+
+@cache
+def _detail_read(dialect: Dialect) -> Compiled:
+    """The referral's columns, its SLA clock and calendar, and its open information request, by id."""
+    columns: list[ColumnElement[Any]] = [
+        *views.COLUMNS,
+        *(_CLOCK.c[name].label(f"clock__{name}") for name in _CLOCK_FIELDS),
+        *(_CALENDAR.c[name].label(f"calendar__{name}") for name in _CALENDAR_FIELDS),
+        *(_INFO.c[name].label(f"info__{name}") for name in _INFO_FIELDS),
+    ]
+    joined = (
+        _T.outerjoin(_CLOCK, _CLOCK.c.referral_id == _T.c.id)
+        .outerjoin(_CALENDAR, _CALENDAR.c.id == _CLOCK.c.calendar_id)
+        .outerjoin(_INFO, and_(_INFO.c.referral_id == _T.c.id, _INFO.c.resolved_at.is_(None)))
+    )
+    stmt = select(*columns).select_from(joined).where(_T.c.id == bindparam("id"))
+    return _compile(stmt, columns, dialect)
+
+
+def _prefixed(values: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {name.removeprefix(prefix): value for name, value in values.items() if name.startswith(prefix)}
+
+
+async def referral_detail(
+    driver: Any, dialect: Dialect, *, referral_id: uuid.UUID, trail: audit.Trail
+) -> ReferralDetail | None:
+    """GET /v1/referrals/{id} for a caller without an organisation scope; None when there is no such
+    referral (nothing is written then: the full path answers the 404 and audits it)."""
+    read = _detail_read(dialect)
+    record = await driver.fetchrow(read.sql, *read.args({"id": referral_id}))
+    if record is None:
+        return None
+    values = read.decode(record)
+    referral = views.view_of_values(values)
+    milestones: list[MilestoneSla] = []
+    clock = _prefixed(values, "clock__")
+    if clock["referral_id"] is not None:
+        calendar = BusinessCalendar(**_prefixed(values, "calendar__")) if clock["calendar_id"] else None
+        found = sla.view_of(referral, ReferralClock(**clock), calendar, now=utcnow())  # type: ignore[arg-type]
+        milestones = [MilestoneSla.model_validate(m) for m in found]
+    info = _prefixed(values, "info__")
+    info_request: InfoRequestView | None = None
+    if info["referral_id"] is not None:
+        info_request = completeness.info_request_of(InfoRequest(**info))
+    detail = views.construct(ReferralDetail, {**referral.__dict__, "sla": milestones, "info_request": info_request})
+    trail.entries.append(audit.Entry("referral.read", "referral", str(referral.id), {}))
+    await audit.write_read(driver, dialect, trail, status=200)
+    return detail
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The list's common shape: status and service-line filters, newest first, maybe a cursor."""
+
+    statuses: tuple[ReferralStatus, ...]
+    service_line: str | None
+    limit: int
+    cursor: str | None
+
+
+@cache
+def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: bool) -> Compiled:
+    stmt = select(*views.COLUMNS).where(_T.c.merged_into_id.is_(None))
+    if statuses:
+        stmt = stmt.where(_T.c.status.in_([bindparam(f"status_{i}", type_=_T.c.status.type) for i in range(statuses)]))
+    if service_line:
+        stmt = stmt.where(_T.c.service_line == bindparam("service_line"))
+    if cursor:
+        stmt = stmt.where(tuple_(_T.c.received_at, _T.c.id) < tuple_(
+            bindparam("after_at", type_=_T.c.received_at.type), bindparam("after_id", type_=_T.c.id.type)
+        ))
+    stmt = stmt.order_by(_T.c.received_at.desc(), _T.c.id.desc()).limit(bindparam("limit", type_=Integer))
+    return _compile(stmt, list(views.COLUMNS), dialect)
+
+
+async def referral_page(
+    driver: Any, dialect: Dialect, *, query: ListQuery, trail: audit.Trail
+) -> Page[schemas.Referral]:
+    """GET /v1/referrals for a caller without an organisation scope. A cursor this service did not
+    issue raises InvalidInput before anything is read."""
+    read = _list_read(
+        dialect, statuses=len(query.statuses), service_line=query.service_line is not None, cursor=bool(query.cursor)
+    )
+    values: dict[str, Any] = {f"status_{i}": s for i, s in enumerate(query.statuses)}
+    values |= {"service_line": query.service_line, "limit": query.limit + 1}
+    if query.cursor:
+        values["after_at"], values["after_id"] = decode_cursor(query.cursor)
+    records = await driver.fetch(read.sql, *read.args(values))
+    items = [views.view_of_values(read.decode(r)) for r in records[: query.limit]]
+    next_cursor = None
+    if len(records) > query.limit:
+        last = items[-1]
+        next_cursor = encode_cursor(last.received_at, last.id)
+    trail.entries.append(audit.list_entry("referral", [r.id for r in items]))
+    await audit.write_read(driver, dialect, trail, status=200)
+    return Page[schemas.Referral](items=items, next_cursor=next_cursor)
