@@ -28,6 +28,7 @@ from api.auth.authenticate import bearer_principal
 from api.auth.guard import _check, scoped_organization
 from api.deps import Principal, get_session
 from api.permissions import ADMIN_ONLY, rule_for
+from api.text_guard import unstorable_in_request_line
 from domain.audit import trail as audit
 from domain.referrals import audited_reads
 from domain.referrals.enums import ReferralStatus
@@ -37,7 +38,9 @@ from domain.shared.errors import DomainError
 log = structlog.get_logger("refloop.referral_reads")
 
 PREFIX = "/v1/referrals"
-READ_PATH = re.compile(r"/v1/referrals/([0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12})")
+READ_PATH = re.compile(
+    r"/v1/referrals/([0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12})"
+)
 READ, LIST = "referrals-get_referral", "referrals-list_referrals"
 STATUSES = {s.value: s for s in ReferralStatus}
 # Plain service-line names and issued cursors; anything else takes the full path (and its checks).
@@ -79,6 +82,8 @@ class ReferralReads:
         await send({"type": "http.response.body", "body": body})
 
     async def _answer(self, scope: Scope) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
+        if unstorable_in_request_line(scope):
+            return None  # refused by the text guard on the full path
         path = scope["path"]
         if path == PREFIX:
             operation, referral_id = LIST, None

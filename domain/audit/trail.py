@@ -143,7 +143,8 @@ async def write_read(driver: Any, dialect: Dialect, trail: Trail, *, status: int
     sql, params = _compiled_insert(dialect, async_commit=get_settings().security.async_read_audit)
     for row in trail.rows(outcome="success", status=status):
         values = [row.get(name, constant) for name, _, constant in params]
-        await driver.execute(sql, *[v if p is None or v is None else p(v) for (_, p, _), v in zip(params, values)])
+        args = [v if p is None or v is None else p(v) for (_, p, _), v in zip(params, values, strict=True)]
+        await driver.execute(sql, *args)
     trail.entries.clear()
 
 

@@ -25,6 +25,7 @@ from domain.referrals import schemas, views
 from domain.referrals.enums import ReferralStatus
 from domain.referrals.models import Referral
 from domain.shared.clock import utcnow
+from domain.shared.crypto import Encrypted
 from domain.shared.repository import decode_cursor, encode_cursor
 from domain.shared.schemas import Page
 
@@ -72,8 +73,14 @@ def _compile(stmt: Any, columns: list[ColumnElement[Any]], dialect: Dialect) -> 
     params = tuple(compiled.positiontup or ())
     binders = tuple(compiled._bind_processors.get(name) for name in params)
     # A TypeDecorator's result processor includes its process_result_value: sealed fields open here.
-    decoders = tuple((c.name, c.type.dialect_impl(dialect).result_processor(dialect, None)) for c in columns)
+    decoders = tuple((c.name, _decoder(c, dialect)) for c in columns)
     return Compiled(str(compiled), params, binders, decoders)
+
+
+def _decoder(column: ColumnElement[Any], dialect: Dialect) -> Decoder:
+    if isinstance(column.type, Encrypted):
+        return column.type.reader()
+    return column.type.dialect_impl(dialect).result_processor(dialect, None)
 
 
 @cache
@@ -143,9 +150,10 @@ def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: b
     if service_line:
         stmt = stmt.where(_T.c.service_line == bindparam("service_line"))
     if cursor:
-        stmt = stmt.where(tuple_(_T.c.received_at, _T.c.id) < tuple_(
-            bindparam("after_at", type_=_T.c.received_at.type), bindparam("after_id", type_=_T.c.id.type)
-        ))
+        stmt = stmt.where(
+            tuple_(_T.c.received_at, _T.c.id)
+            < tuple_(bindparam("after_at", type_=_T.c.received_at.type), bindparam("after_id", type_=_T.c.id.type))
+        )
     stmt = stmt.order_by(_T.c.received_at.desc(), _T.c.id.desc()).limit(bindparam("limit", type_=Integer))
     return _compile(stmt, list(views.COLUMNS), dialect)
 
