@@ -19,9 +19,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.authenticate import bearer_principal
@@ -48,6 +50,8 @@ SERVICE_LINE = re.compile(r"[A-Za-z0-9 _.&/()+-]{1,100}")
 CURSOR = re.compile(r"[A-Za-z0-9_-]{1,512}")
 LIMIT = re.compile(r"[0-9]{1,3}")
 JSON_HEADERS = [(b"content-type", b"application/json")]
+# A list page's plain values written as the schema writes them: UTC times with `Z`, naive ones taken as UTC.
+JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
 
 class ReferralReads:
@@ -113,17 +117,16 @@ class ReferralReads:
         )
         async with self._connection() as (driver, dialect):
             if referral_id is not None:
-                detail = await audited_reads.referral_detail(
-                    driver, dialect, referral_id=uuid.UUID(referral_id), trail=trail
+                found = await audited_reads.referral_detail(
+                    driver, dialect, referral_id=uuid.UUID(referral_id), trail=trail, render=_schema_json
                 )
-                if detail is None:
+                if found is None:
                     return None
-                body = detail.model_dump_json(by_alias=True).encode()
-                headers = [(b"etag", f'"{detail.version}"'.encode())]
+                body, version = found
+                headers = [(b"etag", f'"{version}"'.encode())]
             else:
                 assert query is not None
-                page = await audited_reads.referral_page(driver, dialect, query=query, trail=trail)
-                body = page.model_dump_json(by_alias=True).encode()
+                body = await audited_reads.referral_page(driver, dialect, query=query, trail=trail, render=_plain_json)
                 headers = []
         # The route it stands for, as the access log, metrics and traces name it.
         scope["route"] = self._route(operation)
@@ -152,6 +155,15 @@ class ReferralReads:
                 if isinstance(route, APIRoute) and route.unique_id in (READ, LIST):
                     self._routes[route.unique_id] = route
         return self._routes.get(operation)
+
+
+def _schema_json(model: BaseModel) -> bytes:
+    return model.model_dump_json(by_alias=True).encode()
+
+
+def _plain_json(page: dict[str, Any]) -> bytes:
+    # asyncpg's UUIDs subclass uuid.UUID, which orjson writes only for the exact type: `default` writes them.
+    return orjson.dumps(page, default=str, option=JSON_OPTIONS)
 
 
 async def _principal(scope: Scope) -> Principal | None:

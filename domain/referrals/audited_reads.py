@@ -10,7 +10,7 @@ The audit entry is written only once the data was found, with the trail the guar
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, select, tuple_
@@ -21,13 +21,12 @@ from domain.audit import trail as audit
 from domain.journey import completeness, sla
 from domain.journey.models import BusinessCalendar, InfoRequest, ReferralClock
 from domain.journey.schemas import InfoRequestView, MilestoneSla, ReferralDetail
-from domain.referrals import schemas, views
+from domain.referrals import views
 from domain.referrals.enums import ReferralStatus
 from domain.referrals.models import Referral
 from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted
 from domain.shared.repository import decode_cursor, encode_cursor
-from domain.shared.schemas import Page
 
 _T = Referral.__table__
 _CLOCK = ReferralClock.__table__
@@ -48,7 +47,7 @@ _INFO_FIELDS = ("referral_id", "missing", "requested_at", "reminders_sent", "nex
 Decoder = Callable[[Any], Any] | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Compiled:
     sql: str
     params: tuple[str, ...]
@@ -62,10 +61,20 @@ class Compiled:
         ]
 
     def decode(self, record: Sequence[Any]) -> dict[str, Any]:
-        return {
-            name: value if decode is None or value is None else decode(value)
-            for (name, decode), value in zip(self.decoders, record, strict=True)
-        }
+        values = dict(zip(self.names, record, strict=True))
+        for name, decode in self.decoding:
+            value = values[name]
+            if value is not None:
+                values[name] = decode(value)
+        return values
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.decoders)
+
+    @cached_property
+    def decoding(self) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+        return tuple((name, decode) for name, decode in self.decoders if decode is not None)
 
 
 def _compile(stmt: Any, columns: list[ColumnElement[Any]], dialect: Dialect) -> Compiled:
@@ -106,10 +115,11 @@ def _prefixed(values: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 
 async def referral_detail(
-    driver: Any, dialect: Dialect, *, referral_id: uuid.UUID, trail: audit.Trail
-) -> ReferralDetail | None:
-    """GET /v1/referrals/{id} for a caller without an organisation scope; None when there is no such
-    referral (nothing is written then: the full path answers the 404 and audits it)."""
+    driver: Any, dialect: Dialect, *, referral_id: uuid.UUID, trail: audit.Trail, render: Callable[[Any], bytes]
+) -> tuple[bytes, int] | None:
+    """GET /v1/referrals/{id} for a caller without an organisation scope: the body `render` writes
+    from its `ReferralDetail`, and its version. None when there is no such referral (nothing is
+    written then: the full path answers the 404 and audits it)."""
     read = _detail_read(dialect)
     record = await driver.fetchrow(read.sql, *read.args({"id": referral_id}))
     if record is None:
@@ -127,9 +137,10 @@ async def referral_detail(
     if info["referral_id"] is not None:
         info_request = completeness.info_request_of(InfoRequest(**info))
     detail = views.construct(ReferralDetail, {**referral.__dict__, "sla": milestones, "info_request": info_request})
+    body = render(detail)  # before the audit entry: no entry for a failed answer
     trail.entries.append(audit.Entry("referral.read", "referral", str(referral.id), {}))
     await audit.write_read(driver, dialect, trail, status=200)
-    return detail
+    return body, referral.version
 
 
 @dataclass(frozen=True)
@@ -159,9 +170,10 @@ def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: b
 
 
 async def referral_page(
-    driver: Any, dialect: Dialect, *, query: ListQuery, trail: audit.Trail
-) -> Page[schemas.Referral]:
-    """GET /v1/referrals for a caller without an organisation scope. A cursor this service did not
+    driver: Any, dialect: Dialect, *, query: ListQuery, trail: audit.Trail, render: Callable[[Any], bytes]
+) -> bytes:
+    """GET /v1/referrals for a caller without an organisation scope: the body `render` writes from
+    the plain values of its `Page[Referral]` (views.plain_of_values). A cursor this service did not
     issue raises InvalidInput before anything is read."""
     read = _list_read(
         dialect, statuses=len(query.statuses), service_line=query.service_line is not None, cursor=bool(query.cursor)
@@ -171,11 +183,12 @@ async def referral_page(
     if query.cursor:
         values["after_at"], values["after_id"] = decode_cursor(query.cursor)
     records = await driver.fetch(read.sql, *read.args(values))
-    items = [views.view_of_values(read.decode(r)) for r in records[: query.limit]]
+    items = [views.plain_of_values(read.decode(r)) for r in records[: query.limit]]
     next_cursor = None
     if len(records) > query.limit:
         last = items[-1]
-        next_cursor = encode_cursor(last.received_at, last.id)
-    trail.entries.append(audit.list_entry("referral", [r.id for r in items]))
+        next_cursor = encode_cursor(last["received_at"], last["id"])
+    body = render({"items": items, "next_cursor": next_cursor})  # before the audit entry: no entry for a failed page
+    trail.entries.append(audit.list_entry("referral", [r["id"] for r in items]))
     await audit.write_read(driver, dialect, trail, status=200)
-    return Page[schemas.Referral](items=items, next_cursor=next_cursor)
+    return body

@@ -43,13 +43,14 @@ def construct(cls: type[M], values: dict[str, Any]) -> M:
 
 
 _ADDRESS_FIELDS = tuple(schemas.Address.model_fields)
+_PATIENT_KEYS = tuple((name, f"patient_{name}") for name in PATIENT_FIELDS)
 # Sex is stored as its value; the schema's enum member serialises the same without pydantic's
 # "expected enum" warning, whose cost showed up on every list page. An unknown value stays as stored.
 _SEX = {member.value: member for member in Sex}
 
 
 def _patient(get: Any) -> schemas.Patient:
-    values = {name: get(f"patient_{name}") for name in PATIENT_FIELDS}
+    values = {name: get(column) for name, column in _PATIENT_KEYS}
     sex = values["sex"]
     if sex is not None:
         values["sex"] = _SEX.get(sex, sex)
@@ -74,6 +75,25 @@ def from_entity(referral: Referral) -> schemas.Referral:
     fields = {name: getattr(referral, name) for name in _REFERRAL_FIELDS}
     fields["patient"] = _patient(lambda name: getattr(referral, name))
     return construct(schemas.Referral, fields)
+
+
+_SCHEMA_ORDER = tuple(schemas.Referral.model_fields)
+_STAFF_ONLY = {"possible_duplicate": False, "duplicate_reason": None, "merged_into_id": None}
+
+
+def plain_of_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What `view_of_values(values)` serialises to, as plain values in the schema's field order, for a
+    JSON encoder that writes UUIDs, enums, dates and UTC times as pydantic does (api/routers/referral_reads.py)."""
+    plain = {name: values[name] for name in _SCHEMA_ORDER if name != "patient"}
+    if partner_view():
+        plain.update(_STAFF_ONLY)
+    patient = {name: values[column] for name, column in _PATIENT_KEYS}
+    sex, address = patient["sex"], patient["address"]
+    if sex is not None:
+        patient["sex"] = _SEX.get(sex, sex)
+    if address is not None:
+        patient["address"] = {name: address.get(name) for name in _ADDRESS_FIELDS} | {"line": address.get("line") or []}
+    return {name: patient if name == "patient" else plain[name] for name in _SCHEMA_ORDER}
 
 
 @dataclass(frozen=True)
