@@ -110,8 +110,9 @@ def _detail_read(dialect: Dialect) -> Compiled:
     return _compile(stmt, columns, dialect)
 
 
-def _prefixed(values: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return {name.removeprefix(prefix): value for name, value in values.items() if name.startswith(prefix)}
+def _part(values: dict[str, Any], prefix: str, names: tuple[str, ...]) -> dict[str, Any]:
+    """One joined table's columns of the row."""
+    return {name: values[prefix + name] for name in names}
 
 
 async def referral_detail(
@@ -127,15 +128,14 @@ async def referral_detail(
     values = read.decode(record)
     referral = views.view_of_values(values)
     milestones: list[MilestoneSla] = []
-    clock = _prefixed(values, "clock__")
-    if clock["referral_id"] is not None:
-        calendar = BusinessCalendar(**_prefixed(values, "calendar__")) if clock["calendar_id"] else None
+    if values["clock__referral_id"] is not None:  # outer joins: none when the referral has no clock
+        clock = _part(values, "clock__", _CLOCK_FIELDS)
+        calendar = BusinessCalendar(**_part(values, "calendar__", _CALENDAR_FIELDS)) if clock["calendar_id"] else None
         found = sla.view_of(referral, ReferralClock(**clock), calendar, now=utcnow())  # type: ignore[arg-type]
         milestones = [MilestoneSla.model_validate(m) for m in found]
-    info = _prefixed(values, "info__")
     info_request: InfoRequestView | None = None
-    if info["referral_id"] is not None:
-        info_request = completeness.info_request_of(InfoRequest(**info))
+    if values["info__referral_id"] is not None:
+        info_request = completeness.info_request_of(InfoRequest(**_part(values, "info__", _INFO_FIELDS)))
     detail = views.construct(ReferralDetail, {**referral.__dict__, "sla": milestones, "info_request": info_request})
     body = render(detail)  # before the audit entry: no entry for a failed answer
     trail.entries.append(audit.Entry("referral.read", "referral", str(referral.id), {}))
