@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, event, func, select
+from sqlalchemy import CTE, ColumnElement, FromClause, Table, bindparam, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -134,6 +134,38 @@ def _compiled_insert(dialect: Dialect, *, async_commit: bool) -> tuple[str, list
     processors, constants = compiled._bind_processors, compiled.params
     params = [(name, processors.get(name), constants.get(name)) for name in compiled.positiontup or []]
     return str(compiled), params
+
+
+def async_read_audit() -> bool:
+    return get_settings().security.async_read_audit
+
+
+_AUDIT_COLUMNS = tuple(c.name for c in cast(Table, AuditEvent.__table__).columns)
+
+
+def insert_for_each(
+    found: FromClause, *, async_commit: bool, computed: dict[str, ColumnElement[Any]] | None = None
+) -> CTE:
+    """A data-modifying CTE that inserts one audit row (parameters `audit_<column>`, see `params_of`,
+    or the `computed` expressions over `found`) for each row `found` holds: a read and its audit entry
+    in one statement, which records nothing when the read finds nothing. With `async_commit` the
+    statement's transaction commits without waiting for the WAL flush, as `write` does for a read
+    (docs/security.md)."""
+    table = cast(Table, AuditEvent.__table__)
+    computed = computed or {}
+    values = select(
+        *(computed.get(name, bindparam(f"audit_{name}", type_=table.c[name].type)) for name in _AUDIT_COLUMNS)
+    )
+    values = values.select_from(found)
+    if async_commit:
+        setting = select(func.set_config("synchronous_commit", "off", True).label("setting")).cte("async_commit")
+        values = values.add_cte(setting).where(select(setting.c.setting).scalar_subquery().is_not(None))
+    return table.insert().from_select(list(_AUDIT_COLUMNS), values).cte("audit")
+
+
+def params_of(row: dict[str, Any]) -> dict[str, Any]:
+    """One of `Trail.rows` as `insert_for_each`'s parameters."""
+    return {f"audit_{name}": row[name] for name in _AUDIT_COLUMNS}
 
 
 async def write_read(driver: Any, dialect: Dialect, trail: Trail, *, status: int) -> None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, select, tuple_
+from sqlalchemy import Integer, Text, and_, bindparam, cast, func, literal_column, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ColumnElement
 
@@ -53,10 +54,12 @@ class Compiled:
     params: tuple[str, ...]
     binders: tuple[Decoder, ...]
     decoders: tuple[tuple[str, Decoder], ...]
+    constants: dict[str, Any]
 
     def args(self, values: dict[str, Any]) -> list[Any]:
+        given = self.constants | values  # constants: the statement's own (the commit setting)
         return [
-            values[name] if bind is None or values[name] is None else bind(values[name])
+            given[name] if bind is None or given[name] is None else bind(given[name])
             for name, bind in zip(self.params, self.binders, strict=True)
         ]
 
@@ -83,7 +86,8 @@ def _compile(stmt: Any, columns: list[ColumnElement[Any]], dialect: Dialect) -> 
     binders = tuple(compiled._bind_processors.get(name) for name in params)
     # A TypeDecorator's result processor includes its process_result_value: sealed fields open here.
     decoders = tuple((c.name, _decoder(c, dialect)) for c in columns)
-    return Compiled(str(compiled), params, binders, decoders)
+    constants = {name: value for name, value in compiled.params.items() if value is not None}
+    return Compiled(str(compiled), params, binders, decoders, constants)
 
 
 def _decoder(column: ColumnElement[Any], dialect: Dialect) -> Decoder:
@@ -93,8 +97,10 @@ def _decoder(column: ColumnElement[Any], dialect: Dialect) -> Decoder:
 
 
 @cache
-def _detail_read(dialect: Dialect) -> Compiled:
-    """The referral's columns, its SLA clock and calendar, and its open information request, by id."""
+def _detail_read(dialect: Dialect, *, async_commit: bool) -> Compiled:
+    """The referral's columns, its SLA clock and calendar, and its open information request, by id,
+    with the read's audit row inserted by the same statement when (and only when) the referral is found:
+    one round trip. Parameters: `id`, and `audit_<column>` for each of the audit row's columns."""
     columns: list[ColumnElement[Any]] = [
         *views.COLUMNS,
         *(_CLOCK.c[name].label(f"clock__{name}") for name in _CLOCK_FIELDS),
@@ -106,7 +112,8 @@ def _detail_read(dialect: Dialect) -> Compiled:
         .outerjoin(_CALENDAR, _CALENDAR.c.id == _CLOCK.c.calendar_id)
         .outerjoin(_INFO, and_(_INFO.c.referral_id == _T.c.id, _INFO.c.resolved_at.is_(None)))
     )
-    stmt = select(*columns).select_from(joined).where(_T.c.id == bindparam("id"))
+    found = select(*columns).select_from(joined).where(_T.c.id == bindparam("id")).cte("found")
+    stmt = select(*found.c).add_cte(audit.insert_for_each(found, async_commit=async_commit))
     return _compile(stmt, columns, dialect)
 
 
@@ -119,12 +126,16 @@ async def referral_detail(
     driver: Any, dialect: Dialect, *, referral_id: uuid.UUID, trail: audit.Trail, render: Callable[[Any], bytes]
 ) -> tuple[bytes, int] | None:
     """GET /v1/referrals/{id} for a caller without an organisation scope: the body `render` writes
-    from its `ReferralDetail`, and its version. None when there is no such referral (nothing is
-    written then: the full path answers the 404 and audits it)."""
-    read = _detail_read(dialect)
-    record = await driver.fetchrow(read.sql, *read.args({"id": referral_id}))
+    from its `ReferralDetail`, and its version. The read's audit entry is inserted by the statement
+    that reads it. None when there is no such referral (nothing is written then: the full path
+    answers the 404 and audits it)."""
+    read = _detail_read(dialect, async_commit=audit.async_read_audit())
+    trail.entries.append(audit.Entry("referral.read", "referral", str(referral_id), {}))
+    (row,) = trail.rows(outcome="success", status=200)
+    trail.entries.clear()
+    record = await driver.fetchrow(read.sql, *read.args({"id": referral_id, **audit.params_of(row)}))
     if record is None:
-        return None
+        return None  # and nothing was inserted
     values = read.decode(record)
     referral = views.view_of_values(values)
     milestones: list[MilestoneSla] = []
@@ -137,10 +148,7 @@ async def referral_detail(
     if values["info__referral_id"] is not None:
         info_request = completeness.info_request_of(InfoRequest(**_part(values, "info__", _INFO_FIELDS)))
     detail = views.construct(ReferralDetail, {**referral.__dict__, "sla": milestones, "info_request": info_request})
-    body = render(detail)  # before the audit entry: no entry for a failed answer
-    trail.entries.append(audit.Entry("referral.read", "referral", str(referral.id), {}))
-    await audit.write_read(driver, dialect, trail, status=200)
-    return body, referral.version
+    return render(detail), referral.version
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,9 @@ class ListQuery:
 
 
 @cache
-def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: bool) -> Compiled:
+def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: bool, async_commit: bool) -> Compiled:
+    """A page (limit + 1 rows, to know whether more follow) and its audit row in one statement: the
+    entry names the ids of the first `shown` rows, in page order, as `audit.list_entry` does."""
     stmt = select(*views.COLUMNS).where(_T.c.merged_into_id.is_(None))
     if statuses:
         stmt = stmt.where(_T.c.status.in_([bindparam(f"status_{i}", type_=_T.c.status.type) for i in range(statuses)]))
@@ -165,30 +175,55 @@ def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: b
             tuple_(_T.c.received_at, _T.c.id)
             < tuple_(bindparam("after_at", type_=_T.c.received_at.type), bindparam("after_id", type_=_T.c.id.type))
         )
-    stmt = stmt.order_by(_T.c.received_at.desc(), _T.c.id.desc()).limit(bindparam("limit", type_=Integer))
-    return _compile(stmt, list(views.COLUMNS), dialect)
+    found = stmt.order_by(_T.c.received_at.desc(), _T.c.id.desc()).limit(bindparam("limit", type_=Integer)).cte("found")
+    shown = (
+        select(found.c.id, found.c.received_at)
+        .order_by(found.c.received_at.desc(), found.c.id.desc())
+        .limit(bindparam("shown", type_=Integer))
+        .subquery("shown")
+    )
+    ids = aggregate_order_by(cast(shown.c.id, Text), shown.c.received_at.desc(), shown.c.id.desc())
+    detail = func.jsonb_build_object(
+        "count",
+        func.count(),
+        "ids",
+        func.coalesce(func.jsonb_agg(ids), literal_column("'[]'::jsonb")),
+        "operation",
+        bindparam("operation", type_=Text),
+    )
+    audit_row = audit.insert_for_each(shown, async_commit=async_commit, computed={"detail": detail})
+    page = select(*found.c).order_by(found.c.received_at.desc(), found.c.id.desc()).add_cte(audit_row)
+    return _compile(page, list(views.COLUMNS), dialect)
 
 
 async def referral_page(
     driver: Any, dialect: Dialect, *, query: ListQuery, trail: audit.Trail, render: Callable[[Any], bytes]
 ) -> bytes:
     """GET /v1/referrals for a caller without an organisation scope: the body `render` writes from
-    the plain values of its `Page[Referral]` (views.plain_of_values). A cursor this service did not
-    issue raises InvalidInput before anything is read."""
+    the plain values of its `Page[Referral]` (views.plain_of_values). Its audit entry is inserted by
+    the statement that reads the page. A cursor this service did not issue raises InvalidInput
+    before anything is read."""
     read = _list_read(
-        dialect, statuses=len(query.statuses), service_line=query.service_line is not None, cursor=bool(query.cursor)
+        dialect,
+        statuses=len(query.statuses),
+        service_line=query.service_line is not None,
+        cursor=bool(query.cursor),
+        async_commit=audit.async_read_audit(),
     )
     values: dict[str, Any] = {f"status_{i}": s for i, s in enumerate(query.statuses)}
-    values |= {"service_line": query.service_line, "limit": query.limit + 1}
+    values |= {"service_line": query.service_line, "limit": query.limit + 1, "shown": query.limit}
     if query.cursor:
         values["after_at"], values["after_id"] = decode_cursor(query.cursor)
+    # The entry as audit.list_entry writes it; its count and ids are filled in by the statement.
+    entry = audit.Entry("referral.list", "referral", None, {})
+    trail.entries.append(entry)
+    (row,) = trail.rows(outcome="success", status=200)
+    trail.entries.clear()
+    values |= audit.params_of(row) | {"operation": trail.operation}
     records = await driver.fetch(read.sql, *read.args(values))
     items = [views.plain_of_values(read.decode(r)) for r in records[: query.limit]]
     next_cursor = None
     if len(records) > query.limit:
         last = items[-1]
         next_cursor = encode_cursor(last["received_at"], last["id"])
-    body = render({"items": items, "next_cursor": next_cursor})  # before the audit entry: no entry for a failed page
-    trail.entries.append(audit.list_entry("referral", [r["id"] for r in items]))
-    await audit.write_read(driver, dialect, trail, status=200)
-    return body
+    return render({"items": items, "next_cursor": next_cursor})
