@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.authenticate import bearer_principal
-from api.auth.guard import _check, scoped_organization
+from api.auth.guard import check_access, scoped_organization
 from api.deps import Principal, get_session
 from api.permissions import ADMIN_ONLY, rule_for
 from api.text_guard import unstorable_in_request_line
@@ -103,7 +103,7 @@ class ReferralReads:
         if principal is None:
             return None
         rule = rule_for(operation) or ADMIN_ONLY
-        _check(rule, principal, operation)  # a refusal raises: the full path refuses and audits it
+        check_access(rule, principal, operation)  # a refusal raises: the full path refuses and audits it
         if scoped_organization(principal) is not None:
             return None  # portal users: the session-scoped path applies their practice's scope
         state = scope.get("state") or {}
