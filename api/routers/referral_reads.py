@@ -24,12 +24,14 @@ import structlog
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from sqlalchemy.util.concurrency import greenlet_spawn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.authenticate import bearer_principal
 from api.auth.guard import check_access, scoped_organization
 from api.deps import Principal, get_session
 from api.permissions import ADMIN_ONLY, rule_for
+from api.routers import referrals
 from api.text_guard import unstorable_in_request_line
 from domain.audit import trail as audit
 from domain.referrals import audited_reads
@@ -58,7 +60,10 @@ class ReferralReads:
     def __init__(self, app: FastAPI, fallback: ASGIApp) -> None:
         self.app = app
         self.fallback = fallback
-        self._routes: dict[str, APIRoute] = {}
+        # The routes these requests stand for (as the full path puts them on the scope), by operation id.
+        self._routes = {
+            f"referrals-{route.name}": route for route in referrals.router.routes if isinstance(route, APIRoute)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(PREFIX):
@@ -129,15 +134,15 @@ class ReferralReads:
                 body = await audited_reads.referral_page(driver, dialect, query=query, trail=trail, render=_plain_json)
                 headers = []
         # The route it stands for, as the access log, metrics and traces name it.
-        scope["route"] = self._route(operation)
+        scope["route"] = self._routes[operation]
         scope["path_params"] = {} if referral_id is None else {"referral_id": referral_id}
         return body, headers
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[tuple[Any, Any]]:
         """The driver connection to read on: a pooled one in autocommit (each statement its own
-        transaction), or, when the session dependency is overridden (the tests' transaction),
-        the overriding session's, inside its unit of work."""
+        transaction; a read and its audit entry are one statement), or, when the session dependency
+        is overridden (the tests' transaction), the overriding session's, inside its unit of work."""
         override = self.app.dependency_overrides.get(get_session)
         if override is not None:
             async with asynccontextmanager(override)() as session:
@@ -145,16 +150,17 @@ class ReferralReads:
                 raw = await connection.get_raw_connection()
                 yield raw.driver_connection, connection.dialect
             return
-        async with get_engine().connect() as connection:
-            raw = await connection.get_raw_connection()
-            yield raw.driver_connection, connection.dialect
-
-    def _route(self, operation: str) -> APIRoute | None:
-        if not self._routes:
-            for route in self.app.routes:
-                if isinstance(route, APIRoute) and route.unique_id in (READ, LIST):
-                    self._routes[route.unique_id] = route
-        return self._routes.get(operation)
+        engine = get_engine()
+        # Straight from the engine's pool: no Connection object, whose bookkeeping a driver-level read
+        # does not use. A connection that failed is closed rather than pooled again.
+        pooled = await engine.raw_connection()
+        try:
+            yield pooled.driver_connection, engine.dialect
+        except BaseException:
+            await greenlet_spawn(pooled.invalidate)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)
 
 
 def _schema_json(model: BaseModel) -> bytes:
