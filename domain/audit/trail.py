@@ -9,11 +9,9 @@ Code that runs without a trail (jobs, the CLI) notes nothing unless it opens one
 
 import uuid
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import CTE, ColumnElement, FromClause, Table, bindparam, event, func, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -124,19 +122,8 @@ async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: in
     trail.entries.clear()
 
 
-@cache
-def _compiled_insert(dialect: Dialect, *, async_commit: bool) -> tuple[str, list[tuple[str, Any, Any]]]:
-    """The trail's INSERT for one row, compiled for the driver: SQL and, per positional parameter,
-    (column, bind processor, constant) where the constant is the statement's own (the CTE's setting)."""
-    stmt = _AUDIT_INSERT_ASYNC_COMMIT if async_commit else _AUDIT_INSERT
-    columns = [c.name for c in AuditEvent.__table__.columns]
-    compiled = stmt.compile(dialect=dialect, column_keys=columns)
-    processors, constants = compiled._bind_processors, compiled.params
-    params = [(name, processors.get(name), constants.get(name)) for name in compiled.positiontup or []]
-    return str(compiled), params
-
-
 def async_read_audit() -> bool:
+    """Whether a read's trail commits without waiting for the WAL flush (docs/security.md)."""
     return get_settings().security.async_read_audit
 
 
@@ -166,18 +153,6 @@ def insert_for_each(
 def params_of(row: dict[str, Any]) -> dict[str, Any]:
     """One of `Trail.rows` as `insert_for_each`'s parameters."""
     return {f"audit_{name}": row[name] for name in _AUDIT_COLUMNS}
-
-
-async def write_read(driver: Any, dialect: Dialect, trail: Trail, *, status: int) -> None:
-    """A successful read's trail, on a driver (asyncpg) connection: the read paths of
-    domain/referrals/audited_reads.py, which write nothing else, so the commit need not wait
-    for the WAL flush when async_read_audit is on (as `write` decides for the same case)."""
-    sql, params = _compiled_insert(dialect, async_commit=get_settings().security.async_read_audit)
-    for row in trail.rows(outcome="success", status=status):
-        values = [row.get(name, constant) for name, _, constant in params]
-        args = [v if p is None or v is None else p(v) for (_, p, _), v in zip(params, values, strict=True)]
-        await driver.execute(sql, *args)
-    trail.entries.clear()
 
 
 async def write_failure(session: AsyncSession) -> bool:

@@ -1,10 +1,10 @@
 """The API's hottest reads (a referral by id, a page of the list) on a driver connection.
 
-Each is one statement for the data and one for its audit entry, compiled once per shape and
-prepared by asyncpg, with the values decoded (and sealed fields opened) by the columns' own
-types. They answer exactly what GET /v1/referrals/{id} and GET /v1/referrals answer through
-the service layer; api/routers/referral_reads.py serves them and hands anything else to it.
-The audit entry is written only once the data was found, with the trail the guard would write.
+Each is one statement, compiled once per shape and prepared by asyncpg, that reads the data and
+inserts its audit entry (a CTE over the rows read: nothing is recorded when nothing is found), with
+the values decoded (and sealed fields opened) by the columns' own types. They answer exactly what
+GET /v1/referrals/{id} and GET /v1/referrals answer through the service layer, and audit them as
+the guard does; api/routers/referral_reads.py serves them and hands anything else to the full path.
 """
 
 import uuid
