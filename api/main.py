@@ -37,6 +37,7 @@ from api.routers import (
     portal,
     providers,
     reference,
+    referral_reads,
     referrals,
     relationships,
     search,
@@ -83,7 +84,9 @@ class RefloopApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         # With tracing on, the request's server span encloses it all (integrations/tracing.py).
-        return tracing.wrap_asgi(RequestContextMiddleware(super().build_middleware_stack()))
+        # The common referral reads are answered before routing (api/routers/referral_reads.py says how).
+        reads = referral_reads.ReferralReads(self, super().build_middleware_stack())
+        return tracing.wrap_asgi(RequestContextMiddleware(reads))
 
 
 def create_app() -> FastAPI:

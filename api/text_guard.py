@@ -74,7 +74,7 @@ class TextGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        found = _check_path(scope) or _check_query(scope) or _check_headers(scope)
+        found = unstorable_in_request_line(scope)
         media_type = _media_type(scope)
         if found is None and scope["method"] not in ("GET", "HEAD", "OPTIONS") and _is_text_body(media_type):
             body, receive = await _buffer(receive)
@@ -84,6 +84,11 @@ class TextGuardMiddleware:
             return
         field, reason = found
         await _refuse(scope, send, field, reason)
+
+
+def unstorable_in_request_line(scope: Scope) -> tuple[str, str] | None:
+    """(field, reason) for the first unstorable text in the path, the query or a header."""
+    return _check_path(scope) or _check_query(scope) or _check_headers(scope)
 
 
 def _check_path(scope: Scope) -> tuple[str, str] | None:

@@ -7,7 +7,7 @@ import structlog
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from api import errors
-from domain.referrals import service
+from domain.referrals import audited_reads, service
 from integrations.fhir.outcomes import REQUEST_ID_EXTENSION
 from tests.factories import make_referral
 
@@ -43,6 +43,9 @@ async def test_an_unexpected_error_names_its_request_id_in_body_header_and_log(c
         raise RuntimeError("boom")
 
     monkeypatch.setattr(service, "get_referral", broken)
+    monkeypatch.setattr(
+        audited_reads, "referral_detail", broken
+    )  # the read's direct path (api/routers/referral_reads.py)
     capture = structlog.testing.LogCapture()
     monkeypatch.setattr(
         errors, "log", structlog.wrap_logger(None, processors=[structlog.contextvars.merge_contextvars, capture])
@@ -91,5 +94,12 @@ async def test_log_lines_written_during_a_request_carry_its_id(client, session, 
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(service, "get_referral", logging_get)
+    real_direct = audited_reads.referral_detail
+
+    async def logging_direct(*args, **kwargs):
+        logger.info("inside the service")
+        return await real_direct(*args, **kwargs)
+
+    monkeypatch.setattr(audited_reads, "referral_detail", logging_direct)
     await client.get(f"/v1/referrals/{referral.id}", headers={"X-Request-Id": "svc-1"})
     assert [e["request_id"] for e in capture.entries] == ["svc-1"]

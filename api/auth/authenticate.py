@@ -29,7 +29,12 @@ async def authenticate(request: Request, session: AsyncSession) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Use the Bearer scheme: `Authorization: Bearer <token>`.", error="invalid_request")
-    claims = tokens.verify(token.strip())
+    return await bearer_principal(token.strip())
+
+
+async def bearer_principal(token: str) -> Principal:
+    """A staff or EHR bearer token's principal; NotAuthenticated when it is invalid, expired or revoked."""
+    claims = tokens.verify(token)
     if claims.kind == "user":
         markers = [f"user:{claims.subject}"] + ([f"family:{claims.session_id}"] if claims.session_id else [])
         if await limits.any_revoked(*markers):

@@ -41,7 +41,7 @@ async def authorize(request: Request, session: Session) -> AsyncIterator[None]:
             request.state.principal = principal
             trail.actor, trail.actor_kind = principal.actor, principal.kind
             set_organization_scope(session, scoped_organization(principal))
-            _check(rule, principal, operation)
+            check_access(rule, principal, operation)
         yield
     except BaseException as exc:
         status = _status_of(exc)
@@ -76,7 +76,8 @@ def scoped_organization(principal: Principal) -> uuid.UUID | None:
 PASSWORD_CHANGE_OPERATIONS = frozenset({"auth-me", "auth-change_password", "auth-logout"})
 
 
-def _check(rule: Rule, principal: Principal, operation: str | None = None) -> None:
+def check_access(rule: Rule, principal: Principal, operation: str | None = None) -> None:
+    """The permission matrix and the password-change rule; raises the refusal the caller gets."""
     if principal.password_change_required and operation not in PASSWORD_CHANGE_OPERATIONS:
         raise Forbidden(
             "Choose a new password first: this one was set by an administrator (POST /v1/auth/password).",

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, event, func, select
+from sqlalchemy import CTE, ColumnElement, FromClause, Table, bindparam, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -95,8 +95,14 @@ def mark(session: AsyncSession, outcome: str, status: int) -> None:
 
 def note_list(session: AsyncSession, entity_type: str, ids: list[uuid.UUID], **detail: Any) -> None:
     """One event per list call: the ids returned (or their count when there are many)."""
+    trail = session.info.get(TRAIL_KEY)
+    if trail is not None:
+        trail.entries.append(list_entry(entity_type, ids, **detail))
+
+
+def list_entry(entity_type: str, ids: list[uuid.UUID], **detail: Any) -> Entry:
     shown = {"ids": [str(i) for i in ids]} if len(ids) <= MAX_IDS else {}
-    note(session, f"{entity_type}.list", entity_type, None, count=len(ids), **shown, **detail)
+    return Entry(f"{entity_type}.list", entity_type, None, {"count": len(ids), **shown, **detail})
 
 
 async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: int | None) -> None:
@@ -114,6 +120,39 @@ async def write(session: AsyncSession, trail: Trail, *, outcome: str, status: in
         else:
             await connection.execute(_AUDIT_INSERT, rows if len(rows) > 1 else rows[0])
     trail.entries.clear()
+
+
+def async_read_audit() -> bool:
+    """Whether a read's trail commits without waiting for the WAL flush (docs/security.md)."""
+    return get_settings().security.async_read_audit
+
+
+_AUDIT_COLUMNS = tuple(c.name for c in cast(Table, AuditEvent.__table__).columns)
+
+
+def insert_for_each(
+    found: FromClause, *, async_commit: bool, computed: dict[str, ColumnElement[Any]] | None = None
+) -> CTE:
+    """A data-modifying CTE that inserts one audit row (parameters `audit_<column>`, see `params_of`,
+    or the `computed` expressions over `found`) for each row `found` holds: a read and its audit entry
+    in one statement, which records nothing when the read finds nothing. With `async_commit` the
+    statement's transaction commits without waiting for the WAL flush, as `write` does for a read
+    (docs/security.md)."""
+    table = cast(Table, AuditEvent.__table__)
+    computed = computed or {}
+    values = select(
+        *(computed.get(name, bindparam(f"audit_{name}", type_=table.c[name].type)) for name in _AUDIT_COLUMNS)
+    )
+    values = values.select_from(found)
+    if async_commit:
+        setting = select(func.set_config("synchronous_commit", "off", True).label("setting")).cte("async_commit")
+        values = values.add_cte(setting).where(select(setting.c.setting).scalar_subquery().is_not(None))
+    return table.insert().from_select(list(_AUDIT_COLUMNS), values).cte("audit")
+
+
+def params_of(row: dict[str, Any]) -> dict[str, Any]:
+    """One of `Trail.rows` as `insert_for_each`'s parameters."""
+    return {f"audit_{name}": row[name] for name in _AUDIT_COLUMNS}
 
 
 async def write_failure(session: AsyncSession) -> bool:

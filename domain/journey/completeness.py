@@ -161,8 +161,10 @@ async def recheck(session: AsyncSession, referral: Referral, *, trigger: str) ->
 
 async def info_request_view(session: AsyncSession, referral_id: uuid.UUID) -> schemas.InfoRequestView | None:
     request = await open_request(session, referral_id)
-    if request is None:
-        return None
+    return None if request is None else info_request_of(request)
+
+
+def info_request_of(request: InfoRequest) -> schemas.InfoRequestView:
     return schemas.InfoRequestView(
         missing=[label(i) for i in request.missing],
         requested_at=request.requested_at,

@@ -194,8 +194,15 @@ async def view(
     clock = await session.get(ReferralClock, referral.id)
     if clock is None:
         return []
-    calendar = await _calendar(session, clock.calendar_id)
-    states = _states(calendar, referral, clock, now or utcnow())
+    calendar_row = await session.get(BusinessCalendar, clock.calendar_id) if clock.calendar_id else None
+    return view_of(referral, clock, calendar_row, now=now or utcnow())
+
+
+def view_of(
+    referral: Referral, clock: ReferralClock, calendar_row: BusinessCalendar | None, *, now: datetime
+) -> list[MilestoneView]:
+    """`view` from rows already read (domain/referrals/audited_reads.py reads them with the referral)."""
+    states = _states(to_calendar(calendar_row), referral, clock, now)
     return [
         MilestoneView(
             milestone=name,

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Dialect
 
 from domain.identity.access import partner_view
 from domain.referrals import schemas
+from domain.referrals.enums import Sex
 from domain.referrals.models import PATIENT_FIELDS, Referral
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,8 +28,8 @@ _PATIENT_COLUMNS = [f"patient_{name}" for name in PATIENT_FIELDS]
 COLUMNS = [_T.c[name] for name in (*_REFERRAL_FIELDS, *_PATIENT_COLUMNS)]
 
 
-def _construct(cls: type[M], values: dict[str, Any]) -> M:
-    """`cls.model_construct(**values)` for values that name every field: what it does, minus its
+def construct(cls: type[M], values: dict[str, Any]) -> M:
+    """`cls.modelconstruct(**values)` for values that name every field: what it does, minus its
     per-field default handling, which showed up at 10% of a list page's CPU."""
     if partner_view() and issubclass(cls, schemas.Referral):
         # Duplicates point at other referrals, maybe another organisation's: staff only.
@@ -42,16 +43,23 @@ def _construct(cls: type[M], values: dict[str, Any]) -> M:
 
 
 _ADDRESS_FIELDS = tuple(schemas.Address.model_fields)
+_PATIENT_KEYS = tuple((name, f"patient_{name}") for name in PATIENT_FIELDS)
+# Sex is stored as its value; the schema's enum member serialises the same without pydantic's
+# "expected enum" warning, whose cost showed up on every list page. An unknown value stays as stored.
+_SEX = {member.value: member for member in Sex}
 
 
 def _patient(get: Any) -> schemas.Patient:
-    values = {name: get(f"patient_{name}") for name in PATIENT_FIELDS}
+    values = {name: get(column) for name, column in _PATIENT_KEYS}
+    sex = values["sex"]
+    if sex is not None:
+        values["sex"] = _SEX.get(sex, sex)
     address = values.get("address")
     if address is not None:
-        values["address"] = _construct(
+        values["address"] = construct(
             schemas.Address, {name: address.get(name) for name in _ADDRESS_FIELDS} | {"line": address.get("line") or []}
         )
-    return _construct(schemas.Patient, values)
+    return construct(schemas.Patient, values)
 
 
 def from_row(row: Any) -> schemas.Referral:
@@ -59,14 +67,33 @@ def from_row(row: Any) -> schemas.Referral:
     values = row._mapping
     fields = {name: values[name] for name in _REFERRAL_FIELDS}
     fields["patient"] = _patient(values.__getitem__)
-    return _construct(schemas.Referral, fields)
+    return construct(schemas.Referral, fields)
 
 
 def from_entity(referral: Referral) -> schemas.Referral:
     """An already loaded ORM referral."""
     fields = {name: getattr(referral, name) for name in _REFERRAL_FIELDS}
     fields["patient"] = _patient(lambda name: getattr(referral, name))
-    return _construct(schemas.Referral, fields)
+    return construct(schemas.Referral, fields)
+
+
+_SCHEMA_ORDER = tuple(schemas.Referral.model_fields)
+_STAFF_ONLY = {"possible_duplicate": False, "duplicate_reason": None, "merged_into_id": None}
+
+
+def plain_of_values(values: dict[str, Any]) -> dict[str, Any]:
+    """What `view_of_values(values)` serialises to, as plain values in the schema's field order, for a
+    JSON encoder that writes UUIDs, enums, dates and UTC times as pydantic does (api/routers/referral_reads.py)."""
+    plain = {name: values[name] for name in _SCHEMA_ORDER if name != "patient"}
+    if partner_view():
+        plain.update(_STAFF_ONLY)
+    patient = {name: values[column] for name, column in _PATIENT_KEYS}
+    sex, address = patient["sex"], patient["address"]
+    if sex is not None:
+        patient["sex"] = _SEX.get(sex, sex)
+    if address is not None:
+        patient["address"] = {name: address.get(name) for name in _ADDRESS_FIELDS} | {"line": address.get("line") or []}
+    return {name: patient if name == "patient" else plain[name] for name in _SCHEMA_ORDER}
 
 
 @dataclass(frozen=True)
@@ -81,9 +108,14 @@ class CompiledRead:
             name: (value if decode is None or value is None else decode(value))
             for (name, decode), value in zip(self.decoders, record, strict=True)
         }
-        fields = {name: values[name] for name in _REFERRAL_FIELDS}
-        fields["patient"] = _patient(values.__getitem__)
-        return _construct(schemas.Referral, fields)
+        return view_of_values(values)
+
+
+def view_of_values(values: dict[str, Any]) -> schemas.Referral:
+    """Decoded values of COLUMNS (and maybe more) by column name."""
+    fields = {name: values[name] for name in _REFERRAL_FIELDS}
+    fields["patient"] = _patient(values.__getitem__)
+    return construct(schemas.Referral, fields)
 
 
 @cache

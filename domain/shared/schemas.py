@@ -18,7 +18,9 @@ def _as_utc(value: datetime) -> datetime:
 
 
 def _iso_z(value: datetime) -> str:
-    return _as_utc(value).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # what the database hands back is UTC already
+        value = _as_utc(value)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
