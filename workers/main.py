@@ -14,6 +14,7 @@ from integrations import tracing
 from workers import outbox_relay, telemetry
 from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins, sla_sweep
+from workers.jobs.directory import rebuild_duplicate_queue, refresh_duplicate_queue
 from workers.jobs.outreach import send_message
 from workers.jobs.relationships import cooling_sweep, practice_reports, refresh_referrer_figures
 from workers.resting import RestingWorker
@@ -46,6 +47,9 @@ class WorkerSettings:
         cron(cooling_sweep, hour={5}, minute={30}, run_at_startup=False, unique=True, timeout=600),
         # Hourly: the monthly practice reports go out from the month's first business day (idempotent).
         cron(practice_reports, minute={45}, run_at_startup=False, unique=True, timeout=600),
+        # Directory: the duplicate queue's changed pairs every 5 minutes, every pair nightly.
+        cron(refresh_duplicate_queue, minute=set(range(2, 60, 5)), run_at_startup=False, unique=True, timeout=600),
+        cron(rebuild_duplicate_queue, hour={3}, minute={40}, run_at_startup=False, unique=True, timeout=1800),
         # Every minute: a breach is escalated within a minute of its due time.
         cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
     ]

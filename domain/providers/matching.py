@@ -198,12 +198,16 @@ def find_matches(
     threshold: float = REVIEW_THRESHOLD,
     dismissed: Set[tuple[str, str]] = frozenset(),
     focus: str | None = None,
+    among: Set[str] | None = None,
 ) -> list[Match]:
-    """Scored pairs at or above `threshold`, best first; `focus` keeps only pairs with that record."""
+    """Scored pairs at or above `threshold`, best first; `focus` keeps only pairs with that record,
+    `among` only pairs with at least one of those records (the ones changed since the last refresh)."""
     by_id = {r.id: r for r in records}
     found = []
     for x, y in candidate_pairs(records):
         if (x, y) in dismissed or (focus is not None and focus not in (x, y)):
+            continue
+        if among is not None and x not in among and y not in among:
             continue
         match = score(by_id[x], by_id[y], floor=threshold)
         if match is not None and match.score >= threshold:
