@@ -92,6 +92,16 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
             postgresql_ops={"specialties": "jsonb_path_ops"},
         ),
         Index("ix_providers_created_at", "created_at"),
+        # The hygiene report's rarer kinds, newest first, without a scan.
+        Index("ix_providers_npi_invalid", "created_at", postgresql_where=text("npi_invalid")),
+        Index(
+            "ix_providers_unknown_taxonomy", "created_at", postgresql_where=text("cardinality(unknown_taxonomy) > 0")
+        ),
+        Index(
+            "ix_providers_bad_contact",
+            "created_at",
+            postgresql_where=text("""contact_points @> '[{"bad": true}]'"""),
+        ),
     )
 
 

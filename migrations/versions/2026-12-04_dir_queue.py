@@ -27,6 +27,13 @@ depends_on: str | Sequence[str] | None = None
 
 NUCC_CSV = Path(__file__).resolve().parents[2] / "domain" / "reference" / "data" / "nucc_taxonomy.csv"
 
+# The hygiene report's rarer kinds, newest first, without a scan.
+PARTIAL_INDEXES = {
+    "ix_providers_npi_invalid": "npi_invalid",
+    "ix_providers_unknown_taxonomy": "cardinality(unknown_taxonomy) > 0",
+    "ix_providers_bad_contact": """contact_points @> '[{"bad": true}]'""",
+}
+
 FUNCTIONS = [
     # Luhn over the NPI with the 80840 prefix, as domain/providers/schemas.npi_check_digit_ok.
     """
@@ -125,6 +132,8 @@ def upgrade() -> None:
         sa.Column("unknown_taxonomy", postgresql.ARRAY(sa.String(length=20)), server_default="{}", nullable=False),
     )
     op.create_index("ix_providers_created_at", "providers", ["created_at"])
+    for name, where in PARTIAL_INDEXES.items():
+        op.create_index(name, "providers", ["created_at"], postgresql_where=sa.text(where))
 
     op.create_table(
         "provider_duplicate_candidates",
@@ -184,6 +193,8 @@ def downgrade() -> None:
     op.drop_index("ix_provider_duplicate_candidates_rank", table_name="provider_duplicate_candidates")
     op.drop_index(op.f("ix_provider_duplicate_candidates_second_id"), table_name="provider_duplicate_candidates")
     op.drop_table("provider_duplicate_candidates")
+    for name in PARTIAL_INDEXES:
+        op.drop_index(name, table_name="providers")
     op.drop_index("ix_providers_created_at", table_name="providers")
     op.drop_column("providers", "unknown_taxonomy")
     op.drop_column("providers", "npi_invalid")
