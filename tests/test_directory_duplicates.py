@@ -447,3 +447,26 @@ async def test_only_the_provider_relations_team_refreshes_the_queue(client_for):
     liaison = await client_for("liaison")
     assert (await liaison.post("/v1/directory/duplicates/refresh")).status_code == 200
     assert (await liaison.post("/v1/directory/duplicates/refresh", params={"full": "maybe"})).status_code == 422
+
+
+async def test_the_worker_refreshes_the_queue_and_skips_while_another_refresh_runs(committed):
+    from domain.providers.repository import CandidateRepository
+    from domain.shared.db import unit_of_work
+    from workers.jobs.directory import rebuild_duplicate_queue, refresh_duplicate_queue
+    from workers.main import WorkerSettings
+
+    scheduled = {job.coroutine: job for job in WorkerSettings.cron_jobs}
+    assert scheduled[refresh_duplicate_queue].unique and scheduled[rebuild_duplicate_queue].unique
+    try:
+        async with unit_of_work() as session:
+            a, b, _ = await _twins(session, given="Leopoldine", family="Harrowgate", phone="503 555 0155")
+        async with unit_of_work() as holder:
+            assert await CandidateRepository(holder).try_lock()
+            assert await refresh_duplicate_queue({}) == {"skipped": "another refresh is running"}
+        assert (await rebuild_duplicate_queue({}))["pairs"] >= 1
+        async with unit_of_work() as session:
+            stored = await session.execute(text("SELECT first_id, second_id FROM provider_duplicate_candidates"))
+            assert tuple(sorted((a.id, b.id), key=str)) in set(stored.tuples())
+    finally:
+        async with unit_of_work() as session:
+            await session.execute(text("DELETE FROM provider_duplicate_refreshes"))

@@ -27,6 +27,14 @@ from domain.shared.repository import decode_cursor, encode_cursor
 PHONE_SYSTEMS = ("phone", "fax", "sms")
 
 
+NANP = re.compile(r"\+1\d{10}")
+
+
+def _phone(value: str) -> str:
+    """The last 10 digits; stored numbers are E.164 already, so the full parse is for the odd one out."""
+    return value[2:] if NANP.fullmatch(value) else digits(value)
+
+
 def _record(row: Any) -> Record:
     points = row.contact_points or []
     addresses = [o.get("address") or {} for o in row.organizations or []]
@@ -36,7 +44,7 @@ def _record(row: Any) -> Record:
         family_name=row.family_name,
         npi=row.npi,
         phones=frozenset(
-            d for cp in points if cp.get("system") in PHONE_SYSTEMS and len(d := digits(cp.get("value") or "")) == 10
+            d for cp in points if cp.get("system") in PHONE_SYSTEMS and len(d := _phone(cp.get("value") or "")) == 10
         ),
         emails=frozenset((cp.get("value") or "").strip().casefold() for cp in points if cp.get("system") == "email"),
         zips=frozenset(z[:5] for a in addresses if re.fullmatch(r"\d{5}(-?\d{4})?", z := (a.get("postal_code") or ""))),

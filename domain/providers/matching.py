@@ -11,7 +11,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from itertools import combinations
 
 import jellyfish
@@ -62,6 +62,7 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(value: str) -> str:
     """Lower case without accents or punctuation: `O'Brien-Núñez` -> `obrien nunez`."""
     decomposed = unicodedata.normalize("NFKD", value)
