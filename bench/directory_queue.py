@@ -149,7 +149,7 @@ def main() -> None:
     started = time.perf_counter()
     asyncio.run(load(args.providers))
     print(f"loaded {args.providers} providers in {time.perf_counter() - started:.1f} s")
-    results = ROOT / ".bench-results"
+    results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     server = servers.start("app", workers=1, results=results)
     try:
