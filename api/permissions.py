@@ -161,6 +161,8 @@ RULES: dict[str, Rule] = {
     # The duplicate review queue belongs to the provider-relations team (admins and liaisons): a merge
     # repoints referrals and history, so intake may see a record's likely duplicates but not merge them.
     "directory-list_duplicate_pairs": rule("admin", "liaison"),
+    "directory-last_duplicate_refresh": rule("admin", "liaison"),
+    "directory-refresh_duplicates": rule("admin", "liaison", audit="provider.duplicates_refresh"),
     "directory-dismiss_duplicate": rule("admin", "liaison", audit="provider.not_duplicate"),
     "directory-merge_duplicates": rule("admin", "liaison", audit="provider.merge"),
     "directory-list_merges": rule("admin", "liaison"),

@@ -54,6 +54,9 @@ async def _load_file(session) -> tuple[dict[str, dict], dict[str, str]]:
 
 
 async def _queue(client, **params) -> list[dict]:
+    """The whole stored queue, refreshed first as the worker would."""
+    refreshed = await client.post("/v1/directory/duplicates/refresh")
+    assert refreshed.status_code == 200, refreshed.text
     pairs, cursor = [], None
     for _ in range(50):
         page = (
@@ -365,3 +368,105 @@ async def test_only_the_provider_relations_team_reviews_and_merges(client_for, s
     assert (await liaison.get("/v1/directory/duplicates")).status_code == 200
     analyst = await client_for("analyst")
     assert (await analyst.get(f"/v1/providers/{a.id}/patterns")).status_code == 200
+
+
+def _pairs(found: list[dict]) -> set[frozenset[str]]:
+    return {frozenset((p["first"]["id"], p["second"]["id"])) for p in found}
+
+
+async def _stored(client) -> set[frozenset[str]]:
+    """The queue as stored, without refreshing it."""
+    return _pairs((await client.get("/v1/directory/duplicates", params={"limit": 200, "min_score": 0})).json()["items"])
+
+
+async def _twins(session, given="Marguerite", family="Oakhollow", phone="503 555 0177"):
+    points = [{"system": "phone", "value": phone}]
+    a = await make_provider(session, given_name=given, family_name=family, contact_points=points)
+    b = await make_provider(session, given_name=given, family_name=family, contact_points=points)
+    return a, b, frozenset((str(a.id), str(b.id)))
+
+
+async def test_the_queue_is_stored_and_says_when_it_was_refreshed(client, session):
+    a, b, pair = await _twins(session)
+    assert pair not in await _stored(client)  # not scored yet: the page reads the stored pairs only
+    refreshed = await client.post("/v1/directory/duplicates/refresh", params={"full": "true"})
+    assert refreshed.status_code == 200, refreshed.text
+    run = refreshed.json()
+    assert run["full"] is True and run["pairs"] >= 1 and run["rescored"] >= 2
+    assert pair in await _stored(client)
+    last = (await client.get("/v1/directory/duplicates/refresh")).json()
+    assert last["finished_at"] == run["finished_at"]
+    # The next run scores only what changed since (and a few minutes before): a new twin of Marguerite's.
+    await session.execute(
+        text("UPDATE providers SET updated_at = now() - interval '1 hour' WHERE id IN (:a, :b)").bindparams(
+            a=a.id, b=b.id
+        )
+    )
+    c = await make_provider(
+        session,
+        given_name="Marguerite",
+        family_name="Oakhollow",
+        contact_points=[{"system": "phone", "value": "503 555 0177"}],
+    )
+    again = (await client.post("/v1/directory/duplicates/refresh")).json()
+    assert (again["full"], again["rescored"]) == (False, 1)
+    stored = await _stored(client)
+    assert {pair, frozenset((str(a.id), str(c.id))), frozenset((str(b.id), str(c.id)))} <= stored
+
+
+async def test_an_edit_merge_or_dismissal_takes_the_pair_out_at_once(client, session):
+    a, _b, pair = await _twins(session, given="Ottoline", family="Brackwater", phone="503 555 0188")
+    c, d, other = await _twins(session, given="Ignatius", family="Fernsby", phone="503 555 0199")
+    e, f, third = await _twins(session, given="Wilhelmina", family="Stroud", phone="503 555 0166")
+    await client.post("/v1/directory/duplicates/refresh")
+    assert {pair, other, third} <= await _stored(client)
+
+    edited = await client.patch(f"/v1/providers/{a.id}", json={"given_name": "Ottilie"}, headers={"If-Match": '"1"'})
+    assert edited.status_code == 200, edited.text
+    merged = await client.post("/v1/directory/merges", json={"survivor_id": str(c.id), "merged_id": str(d.id)})
+    assert merged.status_code == 201, merged.text
+    dismissed = await client.post("/v1/directory/duplicates/dismissals", json={"provider_ids": [str(e.id), str(f.id)]})
+    assert dismissed.status_code == 204
+    assert not {pair, other, third} & await _stored(client)
+
+    # The edited record is scored again at the next refresh; the merged and dismissed pairs stay out.
+    await client.post("/v1/directory/duplicates/refresh")
+    stored = await _stored(client)
+    assert pair in stored and not {other, third} & stored
+    # Undoing the merge takes the survivor's new pairs out too, until the next refresh scores both again.
+    assert (await client.post(f"/v1/directory/merges/{merged.json()['id']}/undo")).status_code == 200
+    await client.post("/v1/directory/duplicates/refresh")
+    assert other in await _stored(client)
+
+
+async def test_only_the_provider_relations_team_refreshes_the_queue(client_for):
+    for role in ("intake", "clinician", "analyst"):
+        other = await client_for(role)
+        assert (await other.post("/v1/directory/duplicates/refresh")).status_code == 403
+        assert (await other.get("/v1/directory/duplicates/refresh")).status_code == 403
+    liaison = await client_for("liaison")
+    assert (await liaison.post("/v1/directory/duplicates/refresh")).status_code == 200
+    assert (await liaison.post("/v1/directory/duplicates/refresh", params={"full": "maybe"})).status_code == 422
+
+
+async def test_the_worker_refreshes_the_queue_and_skips_while_another_refresh_runs(committed):
+    from domain.providers.repository import CandidateRepository
+    from domain.shared.db import unit_of_work
+    from workers.jobs.directory import rebuild_duplicate_queue, refresh_duplicate_queue
+    from workers.main import WorkerSettings
+
+    scheduled = {job.coroutine: job for job in WorkerSettings.cron_jobs}
+    assert scheduled[refresh_duplicate_queue].unique and scheduled[rebuild_duplicate_queue].unique
+    try:
+        async with unit_of_work() as session:
+            a, b, _ = await _twins(session, given="Leopoldine", family="Harrowgate", phone="503 555 0155")
+        async with unit_of_work() as holder:
+            assert await CandidateRepository(holder).try_lock()
+            assert await refresh_duplicate_queue({}) == {"skipped": "another refresh is running"}
+        assert (await rebuild_duplicate_queue({}))["pairs"] >= 1
+        async with unit_of_work() as session:
+            stored = await session.execute(text("SELECT first_id, second_id FROM provider_duplicate_candidates"))
+            assert tuple(sorted((a.id, b.id), key=str)) in set(stored.tuples())
+    finally:
+        async with unit_of_work() as session:
+            await session.execute(text("DELETE FROM provider_duplicate_refreshes"))

@@ -1,8 +1,9 @@
 """The directory's to-do list: what is wrong with which record, and the fix for each."""
 
+import csv
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from domain.providers.enums import ProviderStatus
 from domain.providers.models import Provider
@@ -124,3 +125,36 @@ async def test_a_bounced_email_marks_the_address_bad_and_opens_an_item(smtp_sink
         items = [i for i in (await hygiene.report(session, limit=1000))["items"] if i["provider_id"] == provider.id]
     assert [i["kind"] for i in items] == ["bad_contact_point"]
     assert items[0]["problem"] == "A contact point bounced or was refused: gone@clinic.example"
+
+
+async def test_the_nucc_code_table_is_the_shipped_code_set(session):
+    from domain.reference import nucc
+
+    stored = set((await session.execute(text("SELECT code FROM nucc_taxonomy_codes"))).scalars())
+    with nucc.DATA.open(newline="") as handle:
+        shipped = {row["code"] for row in csv.DictReader(handle)}
+    assert stored == shipped, "a new NUCC version needs a migration that refills nucc_taxonomy_codes"
+
+
+async def test_flags_follow_any_writer_even_plain_sql(client, session):
+    provider = await make_provider(session, npi=valid_npi(), preferred_contact_method="fax")
+    await client.post(f"/v1/providers/{provider.id}/verify")
+    await session.execute(
+        text(
+            "UPDATE providers SET npi = '1234567890', "
+            """specialties = '[{"code": "207RC0000X"}, {"code": "NOPE00000X"}]' WHERE id = :id"""
+        ).bindparams(id=provider.id)
+    )
+    items = await _items(client, provider.id)
+    assert set(items) == {"invalid_npi", "unknown_taxonomy"}
+    assert items["unknown_taxonomy"]["problem"].endswith(": NOPE00000X")
+    assert items["invalid_npi"]["problem"].endswith(": 1234567890")
+    before = (await client.get("/v1/directory/hygiene")).json()["counts"]
+    await session.execute(
+        text("""UPDATE providers SET specialties = '[{"code": "207RC0000X"}]' WHERE id = :id""").bindparams(
+            id=provider.id
+        )
+    )
+    after = (await client.get("/v1/directory/hygiene")).json()["counts"]
+    assert after["unknown_taxonomy"] == before["unknown_taxonomy"] - 1
+    assert after["invalid_npi"] == before["invalid_npi"]

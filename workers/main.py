@@ -17,6 +17,7 @@ from workers import outbox_relay, telemetry
 from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins, sla_sweep
 from workers.jobs.analytics import compact_analytics_rollups
+from workers.jobs.directory import rebuild_duplicate_queue, refresh_duplicate_queue
 from workers.jobs.outreach import send_message
 from workers.jobs.relationships import cooling_sweep, practice_reports, refresh_referrer_figures
 from workers.resting import RestingWorker
@@ -52,10 +53,13 @@ class WorkerSettings:
         cron(cooling_sweep, hour={5}, minute={30}, run_at_startup=False, unique=True, timeout=600),
         # Hourly: the monthly practice reports go out from the month's first business day (idempotent).
         cron(practice_reports, minute={45}, run_at_startup=False, unique=True, timeout=600),
+        # Directory: the duplicate queue's changed pairs every 5 minutes, every pair nightly.
+        cron(refresh_duplicate_queue, minute=set(range(2, 60, 5)), run_at_startup=False, unique=True, timeout=600),
+        cron(rebuild_duplicate_queue, hour={3}, minute={40}, run_at_startup=False, unique=True, timeout=1800),
         # Every minute: a breach is escalated within a minute of its due time.
         cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
         # Every five minutes: the analytics rollups' deltas folded into one row per key.
-        cron(compact_analytics_rollups, minute=set(range(2, 60, 5)), run_at_startup=False, unique=True, timeout=600),
+        cron(compact_analytics_rollups, minute=set(range(4, 60, 5)), run_at_startup=False, unique=True, timeout=600),
     ]
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown

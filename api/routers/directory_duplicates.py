@@ -7,10 +7,16 @@ from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
-from domain.providers import duplicates, merges
+from domain.providers import duplicates, merges, queue
 from domain.providers.matching import REVIEW_THRESHOLD
 from domain.providers.models import ProviderMerge as MergeRow
-from domain.providers.schemas import DirectoryMergeRequest, DismissDuplicate, DuplicatePair, ProviderMerge
+from domain.providers.schemas import (
+    DirectoryMergeRequest,
+    DismissDuplicate,
+    DuplicatePair,
+    DuplicateQueueRefresh,
+    ProviderMerge,
+)
 from domain.shared.schemas import Page
 
 router = APIRouter(prefix="/directory", tags=["directory"])
@@ -44,7 +50,9 @@ def merge_out(row: MergeRow) -> ProviderMerge:
     response_model=Page[DuplicatePair],
     summary="Likely duplicate providers, highest score first",
     description="Candidate pairs share an NPI, a phonetic surname and ZIP, a phone, an e-mail or a full name; each "
-    "is scored 0-1 with the reasons in words. Pairs marked not a duplicate never come back. "
+    "is scored 0-1 with the reasons in words. Pairs marked not a duplicate never come back. The pairs are "
+    "stored and refreshed every few minutes (GET /v1/directory/duplicates/refresh says when); a pair leaves "
+    "at once when either record changes and comes back at the next refresh. Pairs below 0.6 are not kept. "
     "See docs/directory-duplicates.md.",
     responses=problem_responses(401, 403, 422),
 )
@@ -57,6 +65,35 @@ async def list_duplicate_pairs(
     page = await duplicates.review_queue(session, min_score=min_score, limit=paging.limit, cursor=paging.cursor)
     items = [DuplicatePair(score=m.score, reasons=m.reasons, first=a, second=b) for m, a, b in page.items]
     return Page(items=items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/duplicates/refresh",
+    response_model=DuplicateQueueRefresh | None,
+    summary="When the duplicate queue was last refreshed (null before the first run)",
+    responses=problem_responses(401, 403),
+)
+async def last_duplicate_refresh(session: Session, principal: CurrentPrincipal) -> DuplicateQueueRefresh | None:
+    row = await queue.last_refresh(session)
+    return DuplicateQueueRefresh.model_validate(row) if row else None
+
+
+@router.post(
+    "/duplicates/refresh",
+    response_model=DuplicateQueueRefresh,
+    summary="Refresh the duplicate queue now",
+    description="Scores again the pairs of providers changed since the last refresh, or every pair with "
+    "`full=true` (seconds on a large directory). A worker does the same every few minutes and in full "
+    "nightly. 409 while another refresh runs.",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def refresh_duplicates(
+    session: Session,
+    principal: CurrentPrincipal,
+    full: Annotated[bool, Query(description="Score every pair, not only changed providers'.")] = False,
+) -> DuplicateQueueRefresh:
+    result = await queue.refresh(session, full=full, actor=principal.actor)
+    return DuplicateQueueRefresh.model_validate(result)
 
 
 @router.post(

@@ -199,7 +199,7 @@ async def view(
 
 
 def view_of(
-    referral: Referral, clock: ReferralClock, calendar_row: BusinessCalendar | None, *, now: datetime
+    referral: Referral | ReferralView, clock: ReferralClock, calendar_row: BusinessCalendar | None, *, now: datetime
 ) -> list[MilestoneView]:
     """`view` from rows already read (domain/referrals/audited_reads.py reads them with the referral)."""
     states = _states(to_calendar(calendar_row), referral, clock, now)

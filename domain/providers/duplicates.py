@@ -1,9 +1,7 @@
 """The duplicate review queue: scored pairs from the whole directory, less those marked "not a duplicate".
 
-Candidates are computed on request from one narrow scan of the live directory: blocking and
-scoring run in Python (phonetic keys and nickname lookups have no PostgreSQL equivalent without
-extensions), and a scan of ~100 bytes per provider keeps pace with every write, imports included,
-where a stored candidate table would have to be refreshed by each of them.
+The queue's pairs are stored and refreshed in the background (domain/providers/queue.py); one
+provider's duplicates (`matches` with a focus) are still scored on request from a narrow scan.
 """
 
 import re
@@ -20,13 +18,21 @@ from domain.providers.matching import (
     find_matches,
     fold,
 )
-from domain.providers.models import Provider
-from domain.providers.repository import MergeRepository, ProviderRepository
+from domain.providers.models import DuplicateCandidate, Provider
+from domain.providers.repository import CandidateRepository, MergeRepository, ProviderRepository
 from domain.providers.schemas import digits
 from domain.shared.errors import InvalidInput
 from domain.shared.repository import decode_cursor, encode_cursor
 
 PHONE_SYSTEMS = ("phone", "fax", "sms")
+
+
+NANP = re.compile(r"\+1\d{10}")
+
+
+def _phone(value: str) -> str:
+    """The last 10 digits; stored numbers are E.164 already, so the full parse is for the odd one out."""
+    return value[2:] if NANP.fullmatch(value) else digits(value)
 
 
 def _record(row: Any) -> Record:
@@ -38,7 +44,7 @@ def _record(row: Any) -> Record:
         family_name=row.family_name,
         npi=row.npi,
         phones=frozenset(
-            d for cp in points if cp.get("system") in PHONE_SYSTEMS and len(d := digits(cp.get("value") or "")) == 10
+            d for cp in points if cp.get("system") in PHONE_SYSTEMS and len(d := _phone(cp.get("value") or "")) == 10
         ),
         emails=frozenset((cp.get("value") or "").strip().casefold() for cp in points if cp.get("system") == "email"),
         zips=frozenset(z[:5] for a in addresses if re.fullmatch(r"\d{5}(-?\d{4})?", z := (a.get("postal_code") or ""))),
@@ -80,17 +86,29 @@ def _after(cursor: str) -> tuple[float, str, str]:
         raise InvalidInput("The cursor is not one this list issued.", field="query.cursor") from exc
 
 
+def _match(row: DuplicateCandidate) -> Match:
+    return Match(str(row.first_id), str(row.second_id), row.score, list(row.reasons))
+
+
 async def review_queue(session: AsyncSession, *, min_score: float, limit: int, cursor: str | None) -> PairPage:
-    """Pairs best first, keyset-paged on (score, first id, second id) so a page never repeats a pair."""
-    found = await matches(session, threshold=min_score)
+    """Stored pairs best first, keyset-paged on (score, first id, second id) so a page never repeats a pair."""
+    after = None
     if cursor:
-        key = _after(cursor)
-        found = [m for m in found if (-m.score, m.a, m.b) > key]
-    page, more = found[:limit], len(found) > limit
-    repo = ProviderRepository(session)
-    items = [(m, await repo.get_full(uuid.UUID(m.a)), await repo.get_full(uuid.UUID(m.b))) for m in page]
+        score, a, b = _after(cursor)
+        after = (-score, uuid.UUID(a), uuid.UUID(b))
+    rows = await CandidateRepository(session).page(min_score=min_score, limit=limit + 1, after=after)
+    page, more = rows[:limit], len(rows) > limit
+    providers = await ProviderRepository(session).get_many_full({i for r in page for i in (r.first_id, r.second_id)})
+    items = [
+        (
+            Match(str(r.first_id), str(r.second_id), r.score, list(r.reasons)),
+            providers[r.first_id],
+            providers[r.second_id],
+        )
+        for r in page
+    ]
     last = page[-1] if more else None
-    return PairPage(items, encode_cursor([last.score, last.a], uuid.UUID(last.b)) if last else None)
+    return PairPage(items, encode_cursor([last.score, str(last.first_id)], last.second_id) if last else None)
 
 
 async def dismiss(session: AsyncSession, *, provider_ids: list[uuid.UUID], actor: str) -> None:
@@ -103,3 +121,4 @@ async def dismiss(session: AsyncSession, *, provider_ids: list[uuid.UUID], actor
         if not await repo.exists(provider_id):
             raise InvalidInput(f"Provider {provider_id} does not exist.", field=f"body.provider_ids.{index}")
     await MergeRepository(session).dismiss(first=first, second=second, actor=actor)
+    await CandidateRepository(session).forget_pair(first, second)

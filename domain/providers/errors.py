@@ -31,3 +31,11 @@ class ProviderMerged(Conflict):
 class UndoNotAllowed(Conflict):
     title = "Merge cannot be undone"
     slug = "merge-undo-not-allowed"
+
+
+class RefreshRunning(Conflict):
+    title = "Refresh already running"
+    slug = "duplicate-refresh-running"
+
+    def __init__(self) -> None:
+        super().__init__("The duplicate queue is being refreshed right now; its pairs update when that run ends.")

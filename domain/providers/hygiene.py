@@ -4,13 +4,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import ColumnElement, func, literal, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.providers.enums import ProviderStatus
 from domain.providers.models import Provider
-from domain.providers.schemas import npi_check_digit_ok
-from domain.reference import nucc
 from domain.shared.clock import utcnow
 from domain.shared.errors import NotFound
 from domain.shared.outbox import MessageStatus, OutboxMessage
@@ -32,23 +30,31 @@ KINDS = {
 }
 
 
-def _problems(p: Row[Any], now: datetime) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    if p.preferred_contact_method is None:
-        found.append(("missing_preferred_contact", ""))
-    if not p.npi:
-        found.append(("missing_npi", ""))
-    elif not (p.npi.isdigit() and len(p.npi) == 10 and npi_check_digit_ok(p.npi)):
-        found.append(("invalid_npi", p.npi))
-    unknown = [s.get("code", "") for s in p.specialties or [] if nucc.lookup(s.get("code") or "") is None]
-    if unknown:
-        found.append(("unknown_taxonomy", ", ".join(unknown)))
-    bad = [c.get("value", "") for c in p.contact_points or [] if c.get("bad")]
-    if bad:
-        found.append(("bad_contact_point", ", ".join(bad)))
-    if p.verified_at is None or p.verified_at < now - STALE_AFTER:
-        found.append(("not_verified", p.verified_at.date().isoformat() if p.verified_at else "never verified"))
-    return found
+def _kinds(now: datetime) -> dict[str, tuple[Any, Any]]:
+    """Per kind, which active records have the problem (SQL over the row and the flags the providers_hygiene
+    trigger keeps), and the detail the item shows. Literal SQL where a partial index has the same predicate:
+    a bound parameter would keep the planner from using it."""
+    bad_values: ColumnElement[str] = literal_column(
+        "(SELECT string_agg(c ->> 'value', ', ') FROM jsonb_array_elements(providers.contact_points) c"
+        " WHERE c @> '{\"bad\": true}')"
+    )
+    return {
+        "missing_preferred_contact": (Provider.preferred_contact_method.is_(None), None),
+        "missing_npi": (func.coalesce(Provider.npi, "") == "", None),
+        "invalid_npi": (Provider.npi_invalid, Provider.npi),
+        "unknown_taxonomy": (
+            literal_column("cardinality(providers.unknown_taxonomy) > 0"),
+            func.array_to_string(Provider.unknown_taxonomy, ", "),
+        ),
+        "bad_contact_point": (
+            literal_column("""providers.contact_points @> '[{"bad": true}]'"""),
+            bad_values,
+        ),
+        "not_verified": (
+            or_(Provider.verified_at.is_(None), Provider.verified_at < now - STALE_AFTER),
+            func.coalesce(func.to_char(Provider.verified_at, "YYYY-MM-DD"), "never verified"),
+        ),
+    }
 
 
 async def _inactive_with_outreach(session: AsyncSession, now: datetime) -> set[uuid.UUID]:
@@ -65,54 +71,57 @@ async def _inactive_with_outreach(session: AsyncSession, now: datetime) -> set[u
     return {row_id for row_id in (await session.execute(stmt)).scalars() if row_id is not None}
 
 
+def _item(kind: str, p: Any, detail: str | None) -> dict[str, Any]:
+    title, action, label = KINDS[kind]
+    return {
+        "kind": kind,
+        "provider_id": p.id,
+        "provider_name": f"{p.given_name} {p.family_name}",
+        "npi": p.npi,
+        "problem": f"{title}: {detail}" if detail else title,
+        "fix": {
+            "action": action,
+            "label": label,
+            "href": f"/providers/{p.id}",
+            "api": f"POST /v1/providers/{p.id}/verify" if action == "verify" else f"PATCH /v1/providers/{p.id}",
+        },
+    }
+
+
 async def report(session: AsyncSession, *, limit: int = 100) -> dict[str, Any]:
-    """Counts per kind, and up to `limit` items per kind, the newest records first (what just came in)."""
+    """Counts per kind, and up to `limit` items per kind, the newest records first (what just came in).
+    Counted in one scan; each kind's items come from the created_at index, so the report costs the same
+    at 100,000 records as at 1,000. Only active records count, but for inactive ones still in outreach."""
     now = utcnow()
-    outreach = await _inactive_with_outreach(session, now)
-    stmt = (
-        select(
-            Provider.id,
-            Provider.npi,
-            Provider.given_name,
-            Provider.family_name,
-            Provider.status,
-            Provider.preferred_contact_method,
-            Provider.specialties,
-            Provider.contact_points,
-            Provider.verified_at,
+    kinds = _kinds(now)
+    active = Provider.status == ProviderStatus.active
+    counted = select(*(func.count().filter(where).label(kind) for kind, (where, _) in kinds.items())).where(active)
+    counts = dict.fromkeys(KINDS, 0) | dict((await session.execute(counted)).one()._mapping)
+    columns = (Provider.id, Provider.npi, Provider.given_name, Provider.family_name, Provider.created_at)
+    found: list[tuple[Any, int, dict[str, Any]]] = []
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    for kind, (where, detail) in kinds.items():
+        stmt = (
+            select(*columns, (detail if detail is not None else literal(None)).label("detail"))
+            .where(active, where)
+            .order_by(Provider.created_at.desc(), Provider.id)
+            .limit(limit)
         )
-        .where(Provider.status != ProviderStatus.merged)
-        .order_by(Provider.created_at.desc(), Provider.id)
-    )
-    counts = dict.fromkeys(KINDS, 0)
-    items: list[dict[str, Any]] = []
-    for p in (await session.execute(stmt)).all():
-        problems = _problems(p, now) if p.status == ProviderStatus.active else []
-        if p.id in outreach:
-            problems.append(("inactive_outreach", ""))
-        for kind, detail in problems:
-            counts[kind] += 1
-            if counts[kind] > limit:
-                continue
-            title, action, label = KINDS[kind]
-            items.append(
-                {
-                    "kind": kind,
-                    "provider_id": p.id,
-                    "provider_name": f"{p.given_name} {p.family_name}",
-                    "npi": p.npi,
-                    "problem": f"{title}: {detail}" if detail else title,
-                    "fix": {
-                        "action": action,
-                        "label": label,
-                        "href": f"/providers/{p.id}",
-                        "api": f"POST /v1/providers/{p.id}/verify"
-                        if action == "verify"
-                        else f"PATCH /v1/providers/{p.id}",
-                    },
-                }
-            )
-    return {"counts": counts, "total": sum(counts.values()), "items": items}
+        found += [((p.created_at, p.id), order[kind], _item(kind, p, p.detail)) for p in await session.execute(stmt)]
+    outreach = await _inactive_with_outreach(session, now)
+    counts["inactive_outreach"] = len(outreach)
+    if outreach:
+        stmt = (
+            select(*columns, literal(None).label("detail"))
+            .where(Provider.id.in_(outreach))
+            .order_by(Provider.created_at.desc(), Provider.id)
+            .limit(limit)
+        )
+        kind = "inactive_outreach"
+        found += [((p.created_at, p.id), order[kind], _item(kind, p, None)) for p in await session.execute(stmt)]
+    # Newest record first, its problems in the order of KINDS, as the web app lists them.
+    found.sort(key=lambda f: (-f[0][0].timestamp(), str(f[0][1]), f[1]))
+    return {"counts": counts, "total": sum(counts.values()), "items": [item for _, _, item in found]}
 
 
 async def verify(session: AsyncSession, provider_id: uuid.UUID) -> None:

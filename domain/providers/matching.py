@@ -11,7 +11,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from itertools import combinations
 
 import jellyfish
@@ -62,6 +62,7 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(value: str) -> str:
     """Lower case without accents or punctuation: `O'Brien-Núñez` -> `obrien nunez`."""
     decomposed = unicodedata.normalize("NFKD", value)
@@ -179,7 +180,8 @@ def score(a: Record, b: Record, floor: float = 0.0) -> Match | None:
     return Match(a=a.id, b=b.id, score=round(value, 2), reasons=reasons)
 
 
-def candidate_pairs(records: Iterable[Record]) -> set[tuple[str, str]]:
+def candidate_pairs(records: Iterable[Record], among: Set[str] | None = None) -> set[tuple[str, str]]:
+    """Pairs sharing a block; with `among`, only those with at least one of these records."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for record in records:
         for key in blocking_keys(record):
@@ -188,7 +190,11 @@ def candidate_pairs(records: Iterable[Record]) -> set[tuple[str, str]]:
     for key, ids in blocks.items():
         if len(ids) > MAX_BLOCK and not key.startswith("npi:"):
             continue
-        pairs.update((x, y) if x < y else (y, x) for x, y in combinations(ids, 2))
+        if among is None:
+            pairs.update((x, y) if x < y else (y, x) for x, y in combinations(ids, 2))
+            continue
+        for x in (i for i in ids if i in among):
+            pairs.update((x, y) if x < y else (y, x) for y in ids if y != x)
     return pairs
 
 
@@ -198,12 +204,14 @@ def find_matches(
     threshold: float = REVIEW_THRESHOLD,
     dismissed: Set[tuple[str, str]] = frozenset(),
     focus: str | None = None,
+    among: Set[str] | None = None,
 ) -> list[Match]:
-    """Scored pairs at or above `threshold`, best first; `focus` keeps only pairs with that record."""
+    """Scored pairs at or above `threshold`, best first; `focus` keeps only pairs with that record,
+    `among` only pairs with at least one of those records (the ones changed since the last refresh)."""
     by_id = {r.id: r for r in records}
     found = []
-    for x, y in candidate_pairs(records):
-        if (x, y) in dismissed or (focus is not None and focus not in (x, y)):
+    for x, y in candidate_pairs(records, among if focus is None else {focus}):
+        if (x, y) in dismissed:
             continue
         match = score(by_id[x], by_id[y], floor=threshold)
         if match is not None and match.score >= threshold:

@@ -2,7 +2,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +72,10 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
     # reading the record back. Cleared by any other change, so the next import compares in full.
     import_fingerprint: Mapped[str | None] = mapped_column(String(64))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Kept by the providers_hygiene trigger (migrations/versions/2026-12-04_dir_queue.py) whoever writes the
+    # row, so the hygiene report counts in SQL: the NPI fails its check digit, the specialty codes not in NUCC.
+    npi_invalid: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    unknown_taxonomy: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list, server_default="{}")
 
     affiliations: Mapped[list["Affiliation"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="Affiliation.created_at"
@@ -75,6 +91,17 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
             "specialties",
             postgresql_using="gin",
             postgresql_ops={"specialties": "jsonb_path_ops"},
+        ),
+        Index("ix_providers_created_at", "created_at"),
+        # The hygiene report's rarer kinds, newest first, without a scan.
+        Index("ix_providers_npi_invalid", "created_at", postgresql_where=text("npi_invalid")),
+        Index(
+            "ix_providers_unknown_taxonomy", "created_at", postgresql_where=text("cardinality(unknown_taxonomy) > 0")
+        ),
+        Index(
+            "ix_providers_bad_contact",
+            "created_at",
+            postgresql_where=text("""contact_points @> '[{"bad": true}]'"""),
         ),
     )
 
@@ -164,3 +191,47 @@ class DismissedDuplicate(Base):
     dismissed_by: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (CheckConstraint("first_id < second_id", name="ordered"),)
+
+
+class DuplicateCandidate(Base):
+    """A scored pair of the duplicate review queue, smaller id first. Written by the refresh
+    (domain/providers/queue.py); a trigger deletes a provider's pairs when its record changes."""
+
+    __tablename__ = "provider_duplicate_candidates"
+
+    first_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    second_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("first_id < second_id", name="ordered"),
+        Index("ix_provider_duplicate_candidates_rank", text("score DESC"), "first_id", "second_id"),
+    )
+
+
+class DuplicateRefresh(IdMixin, Base):
+    """One run of the duplicate queue's refresh: the next incremental run starts from its start."""
+
+    __tablename__ = "provider_duplicate_refreshes"
+
+    full: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Providers whose pairs were scored again, and the pairs stored for them.
+    rescored: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[int] = mapped_column(Integer)
+    requested_by: Mapped[str] = mapped_column(String(200))
+
+
+class NuccCode(Base):
+    """The NUCC taxonomy codes (domain/reference/data/nucc_taxonomy.csv), for the hygiene trigger."""
+
+    __tablename__ = "nucc_taxonomy_codes"
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)

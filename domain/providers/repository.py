@@ -3,16 +3,20 @@
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, delete, exists, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, selectinload
 
 from domain.providers.enums import OrganizationKind, ProviderKind, ProviderStatus
 from domain.providers.models import (
     Affiliation,
     DismissedDuplicate,
+    DuplicateCandidate,
+    DuplicateRefresh,
     Organization,
     Provider,
     ProviderMerge,
@@ -94,6 +98,10 @@ class ProviderFilters:
     status: list[ProviderStatus] | None = None
 
 
+# pg_advisory lock key of the duplicate queue's refresh.
+REFRESH_LOCK = 4_701_301
+# The row version PostgreSQL keeps: any update of the row changes it.
+XMIN = literal_column("providers.xmin::text")
 PROVIDER_SORTS = {"family_name": Provider.family_name, "created_at": Provider.created_at}
 PHONE_SYSTEMS = ("phone", "fax")
 
@@ -160,6 +168,10 @@ class ProviderRepository(Repository[Provider]):
             stmt = stmt.where(Provider.status != ProviderStatus.merged)
         return await self.paginate(stmt, sort=PROVIDER_SORTS[sort], descending=descending, limit=limit, cursor=cursor)
 
+    async def get_many_full(self, provider_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Provider]:
+        stmt = _with_links(select(Provider).where(Provider.id.in_(set(provider_ids))))
+        return {p.id: p for p in (await self.session.execute(stmt)).scalars()}
+
     async def match_rows(self) -> list[Any]:
         """One narrow row per live provider for the duplicate finder: names, NPI, contact points,
         specialty codes, and the organizations it works at with their addresses."""
@@ -175,11 +187,12 @@ class ProviderRepository(Repository[Provider]):
                 Provider.contact_points,
                 Provider.specialties,
                 organizations.label("organizations"),
+                XMIN.label("xmin"),
             )
             .outerjoin(Affiliation, Affiliation.provider_id == Provider.id)
             .outerjoin(Organization, Organization.id == Affiliation.organization_id)
             .where(Provider.status != ProviderStatus.merged)
-            .group_by(Provider.id)
+            .group_by(Provider.id, XMIN)
         )
         return list(await (await self.session.connection()).execute(stmt))
 
@@ -211,6 +224,95 @@ class MergeRepository(Repository[ProviderMerge]):
             )
             .on_conflict_do_nothing()
         )
+
+
+class CandidateRepository:
+    """The stored duplicate review queue and its refresh history."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def try_lock(self) -> bool:
+        """One refresh at a time: a transaction-level advisory lock, released at commit."""
+        return bool(await self.session.scalar(select(func.pg_try_advisory_xact_lock(REFRESH_LOCK))))
+
+    async def last_refresh(self) -> DuplicateRefresh | None:
+        stmt = select(DuplicateRefresh).order_by(DuplicateRefresh.started_at.desc()).limit(1)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def changed_since(self, since: datetime) -> set[str]:
+        """Live providers whose record, affiliations or practices' addresses changed since `since`."""
+        moved = select(Affiliation.provider_id).where(Affiliation.created_at > since)
+        practices = (
+            select(Affiliation.provider_id)
+            .join(Organization, Organization.id == Affiliation.organization_id)
+            .where(Organization.updated_at > since)
+        )
+        stmt = select(Provider.id).where(
+            Provider.status != ProviderStatus.merged,
+            or_(Provider.updated_at > since, Provider.id.in_(moved), Provider.id.in_(practices)),
+        )
+        return {str(row_id) for row_id in (await self.session.execute(stmt)).scalars()}
+
+    async def versions(self, provider_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The live rows' versions, share-locked to the end of the transaction, so an edit made meanwhile
+        waits for the refresh to commit and then deletes the pairs it stored (the trigger)."""
+        stmt = (
+            select(Provider.id, XMIN)
+            .where(Provider.id.in_(provider_ids), Provider.status != ProviderStatus.merged)
+            .order_by(Provider.id)
+            .with_for_update(read=True)
+        )
+        return dict((await self.session.execute(stmt)).tuples().all())
+
+    async def forget(self, provider_ids: set[uuid.UUID] | None) -> None:
+        """Delete the pairs of these providers; None deletes every pair."""
+        stmt = delete(DuplicateCandidate)
+        if provider_ids is not None:
+            ids = list(provider_ids)
+            stmt = stmt.where(or_(DuplicateCandidate.first_id.in_(ids), DuplicateCandidate.second_id.in_(ids)))
+        await self.session.execute(stmt)
+
+    async def forget_pair(self, first: uuid.UUID, second: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(DuplicateCandidate).where(
+                DuplicateCandidate.first_id == first, DuplicateCandidate.second_id == second
+            )
+        )
+
+    async def store(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 5000):
+            await self.session.execute(
+                pg_insert(DuplicateCandidate).on_conflict_do_nothing(), rows[start : start + 5000]
+            )
+
+    def add_refresh(self, row: DuplicateRefresh) -> None:
+        self.session.add(row)
+
+    async def page(
+        self, *, min_score: float, limit: int, after: tuple[float, uuid.UUID, uuid.UUID] | None
+    ) -> list[DuplicateCandidate]:
+        """Best first, keyset-paged on (score desc, first id, second id); pairs with a merged record or
+        marked "not a duplicate" are left out even if a refresh stored them a moment before."""
+        first, second = aliased(Provider), aliased(Provider)
+        c = DuplicateCandidate
+        stmt = (
+            select(c)
+            .join(first, first.id == c.first_id)
+            .join(second, second.id == c.second_id)
+            .where(
+                c.score >= min_score,
+                first.status != ProviderStatus.merged,
+                second.status != ProviderStatus.merged,
+                ~exists().where(DismissedDuplicate.first_id == c.first_id, DismissedDuplicate.second_id == c.second_id),
+            )
+            .order_by(c.score.desc(), c.first_id, c.second_id)
+            .limit(limit)
+        )
+        if after is not None:
+            score, a, b = after
+            stmt = stmt.where(or_(c.score < score, (c.score == score) & (tuple_(c.first_id, c.second_id) > (a, b))))
+        return list((await self.session.execute(stmt)).scalars())
 
 
 class StaffRepository(Repository[StaffContact]):

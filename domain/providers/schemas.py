@@ -343,6 +343,16 @@ class DuplicatePair(Schema):
     second: Provider
 
 
+class DuplicateQueueRefresh(Schema):
+    """A run of the duplicate queue's refresh: the queue lists the pairs as of `finished_at`."""
+
+    full: bool = Field(description="Every pair scored again; otherwise only those of providers changed since.")
+    started_at: UtcDateTime
+    finished_at: UtcDateTime
+    rescored: int = Field(description="Providers whose pairs were scored again.")
+    pairs: int = Field(description="Pairs stored for them.")
+
+
 class DismissDuplicate(Schema):
     provider_ids: Annotated[list[uuid.UUID], Field(min_length=2, max_length=2)] = Field(
         description="The two providers that are not the same person."

@@ -66,6 +66,7 @@ export type ProviderMerge = components['schemas']['ProviderMerge'];
 export type MergeRequest = components['schemas']['DirectoryMergeRequest'];
 export type ReferralPatterns = components['schemas']['ReferralPatterns'];
 export type DuplicateCandidate = components['schemas']['DuplicateCandidate'];
+export type DuplicateQueueRefresh = components['schemas']['DuplicateQueueRefresh'];
 export type PatientLinkView = components['schemas']['PatientLinkView'];
 export type PreparationInstruction = components['schemas']['Preparation'];
 export type ReminderChannelRates = components['schemas']['ReminderChannelRates'];

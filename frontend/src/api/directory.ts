@@ -1,13 +1,23 @@
 // The duplicate review queue, merges and their undo, and a referrer's patterns.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from './client';
-import type { DuplicateCandidate, DuplicatePair, MergeRequest, Page, Provider, ProviderMerge, ReferralPatterns } from './contracts';
+import type { DuplicateCandidate, DuplicatePair, DuplicateQueueRefresh, MergeRequest, Page, Provider, ProviderMerge, ReferralPatterns } from './contracts';
 
 export function useDuplicatePairs(limit = 20, enabled = true) {
   return useQuery({
     enabled,
     queryKey: ['directory', 'duplicates', limit],
     queryFn: async () => unwrap(await api.GET('/v1/directory/duplicates', { params: { query: { limit } } })) as Page<DuplicatePair>,
+    retry: false,
+  });
+}
+
+/** When the stored queue was last refreshed (null before the first run). */
+export function useLastRefresh(enabled = true) {
+  return useQuery({
+    enabled,
+    queryKey: ['directory', 'refresh'],
+    queryFn: async () => unwrap(await api.GET('/v1/directory/duplicates/refresh')) as DuplicateQueueRefresh | null,
     retry: false,
   });
 }
@@ -51,6 +61,11 @@ function useDirectoryMutation<T>(run: (arg: T) => Promise<unknown>) {
 
 export function useMerge() {
   return useDirectoryMutation(async (body: MergeRequest) => unwrap(await api.POST('/v1/directory/merges', { body })));
+}
+
+/** Score the pairs of providers changed since the last refresh now, instead of waiting for the worker. */
+export function useRefreshQueue() {
+  return useDirectoryMutation(async () => unwrap(await api.POST('/v1/directory/duplicates/refresh')));
 }
 
 export function useDismiss() {

@@ -82,6 +82,25 @@ describe('duplicates review', () => {
     expect(await screen.findByText('Bob Halloway is back as a separate record.')).toBeInTheDocument();
   });
 
+  it('says when the queue was last refreshed and refreshes it on request', async () => {
+    const run = { full: false, started_at: '2026-12-04T20:00:00Z', finished_at: '2026-12-04T20:00:02Z', rescored: 3, pairs: 1 };
+    let listed = 0;
+    const calls = stubApi({
+      ...signedInAs('liaison'),
+      'GET /v1/directory/duplicates': () => json({ items: listed++ ? [pair] : [], next_cursor: null }),
+      'GET /v1/directory/duplicates/refresh': () => json(run),
+      'POST /v1/directory/duplicates/refresh': () => json({ ...run, finished_at: '2026-12-04T20:05:00Z' }),
+      'GET /v1/directory/merges': () => json([]),
+    });
+    renderWithApp(<DuplicatesPage />);
+    expect(await screen.findByText(/Last refreshed/)).toBeInTheDocument();
+    expect(await screen.findByText('No likely duplicates to review.')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.url.pathname.endsWith('/refresh'))).toBe(true));
+    expect(await screen.findByRole('table', { name: 'Compare the two records' })).toBeInTheDocument();
+    expect(screen.getByText(/Refreshed: pairs of records changed/)).toBeInTheDocument();
+  });
+
   it("shows intake a provider's likely duplicates without offering to merge them", async () => {
     const calls = stubApi({
       ...signedInAs('intake'),

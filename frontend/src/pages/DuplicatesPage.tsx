@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { Alert, Anchor, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router-dom';
-import { useDismiss, useDuplicatePairs, useDuplicatesOf, useMerge, useRecentMerges, useUndoMerge } from '../api/directory';
+import { useDismiss, useDuplicatePairs, useDuplicatesOf, useLastRefresh, useMerge, useRecentMerges, useRefreshQueue, useUndoMerge } from '../api/directory';
 import { PairComparison, type Picks } from '../components/directory/PairComparison';
 import { QueryState } from '../components/QueryState';
 import { compareFields, mergeRequest, type Side } from '../lib/merge';
@@ -24,6 +24,8 @@ export function DuplicatesPage() {
   const merge = useMerge();
   const dismiss = useDismiss();
   const undo = useUndoMerge();
+  const lastRefresh = useLastRefresh(!focus && reviewer);
+  const refresh = useRefreshQueue();
   const [index, setIndex] = useState(0);
   const [survivor, setSurvivor] = useState<Side>('first');
   const [picks, setPicks] = useState<Picks>({});
@@ -31,12 +33,20 @@ export function DuplicatesPage() {
   const items = pairs.data?.items ?? [];
   const pair = items[Math.min(index, Math.max(items.length - 1, 0))];
   const reset = (message: string) => { setPicks({}); setSurvivor('first'); setDone(message); };
-  const failure = merge.error ?? dismiss.error ?? undo.error;
+  const failure = merge.error ?? dismiss.error ?? undo.error ?? refresh.error;
 
   return (
     <Stack gap="md">
       <Anchor component={Link} to="/providers" size="sm">← Provider directory</Anchor>
       <Title order={1} size="h2">Duplicate providers</Title>
+      {!focus && reviewer && <Group gap="sm">
+        <Text size="sm" c="dimmed" aria-live="polite">
+          {lastRefresh.data ? `Last refreshed ${formatDateTime(lastRefresh.data.finished_at)}` : lastRefresh.isPending ? '' : 'Not refreshed yet'}
+          {' '}· the queue updates every few minutes
+        </Text>
+        <Button size="xs" variant="default" loading={refresh.isPending}
+          onClick={() => refresh.mutate(undefined, { onSuccess: () => { setIndex(0); setDone('Refreshed: pairs of records changed since the last refresh were scored again.'); } })}>Refresh</Button>
+      </Group>}
       {focus && reviewer && <Anchor component={Link} to="/providers/duplicates" size="sm">Show the whole review queue</Anchor>}
       {done && <Alert color="teal" role="status" withCloseButton onClose={() => setDone(null)}>{done}</Alert>}
       {failure && <Alert color="red" role="alert">{failure.message}</Alert>}
