@@ -23,6 +23,8 @@ async function upload(file: File): Promise<ProviderImportDetail> {
   return body as ProviderImportDetail;
 }
 
+const RECORD_LABEL: Record<string, string> = { individual: 'provider', organization: 'organization' };
+
 export function ReportTable({ rows, label }: { rows: (ReportRow | (RowError & { action?: string; npi?: string | null }))[]; label: string }) {
   return (
     <ScrollArea>
@@ -35,7 +37,7 @@ export function ReportTable({ rows, label }: { rows: (ReportRow | (RowError & { 
             <Table.Tr key={`${r.row}-${r.column ?? ''}-${i}`}>
               <Table.Td>{r.row}</Table.Td>
               <Table.Td>{r.npi ?? '—'}</Table.Td>
-              <Table.Td>{'entity_type' in r && r.entity_type === 'organization' ? 'organization' : 'provider'}</Table.Td>
+              <Table.Td>{'entity_type' in r && r.entity_type ? RECORD_LABEL[r.entity_type] ?? r.entity_type : '—'}</Table.Td>
               <Table.Td>{r.column ?? '—'}</Table.Td>
               <Table.Td>{r.problem ?? '—'}</Table.Td>
               <Table.Td><Badge variant="light" color={ACTION_COLOR[r.action ?? 'rejected']}>{r.action ?? 'rejected'}</Badge></Table.Td>
