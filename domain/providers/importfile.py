@@ -4,8 +4,9 @@ Pure: no database. The file machinery (size, encoding, NUL bytes, header, ragged
 referral history import's, in domain/relationships/csvfile.py.
 """
 
+import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -91,6 +92,7 @@ class DirectoryRow:
     liaison_email: str | None = None
     notes: list[RowError] = field(default_factory=list)  # kept, but worth a look (unknown taxonomy)
     merged_lines: list[int] = field(default_factory=list)
+    mark: str = ""  # hash of the NPI's lines as written in the file: the same again is unchanged
 
 
 @dataclass
@@ -143,9 +145,10 @@ def normalise_address(line1: str, line2: str, city: str, state: str, postal_code
 class ProviderCells(Cells):
     """A line's cells, with the notes kept beside its problems (kept values worth a look)."""
 
-    def __init__(self, line: int, cells: dict[str, str], errors: list[RowError]) -> None:
+    def __init__(self, line: int, cells: dict[str, str], errors: list[RowError], *, trusted: bool = False) -> None:
         super().__init__(line, cells, errors)
         self.notes: list[RowError] = []
+        self.trusted = trusted  # imported before exactly as it is: normalised values are not needed
 
 
 def _address(row: Cells) -> dict[str, Any] | None:
@@ -156,6 +159,8 @@ def _address(row: Cells) -> dict[str, Any] | None:
     if missing:
         row.fail(missing[0], "is empty; an address needs its first line, city, state and ZIP code")
         return None
+    if isinstance(row, ProviderCells) and row.trusted:
+        return {"line": [cells["address_line_1"]]}  # stored already; never written from here
     if not _ZIP.match(cells["postal_code"]):
         row.fail("postal_code", f"{cells['postal_code']!r} is not a ZIP code (12345 or 12345-6789)")
         return None
@@ -185,8 +190,8 @@ def _email_address(value: str) -> tuple[str | None, str]:
 
 def _phone(row: Cells, column: str) -> str | None:
     value = row.text(column, limit=40)
-    if value is None:
-        return None
+    if value is None or (isinstance(row, ProviderCells) and row.trusted):
+        return value
     number = _e164(value)
     if number is None:
         row.fail(column, f"{value!r} is not a phone number")
@@ -195,8 +200,8 @@ def _phone(row: Cells, column: str) -> str | None:
 
 def _email(row: Cells, column: str) -> str | None:
     value = row.text(column, limit=254)
-    if value is None:
-        return None
+    if value is None or (isinstance(row, ProviderCells) and row.trusted):
+        return value
     address, problem = _email_address(value)
     if address is None:
         row.fail(column, f"{value!r} is not an e-mail address: {problem}")
@@ -361,17 +366,40 @@ def _merge(into: DirectoryRow, later: DirectoryRow) -> None:
     into.merged_lines.append(later.line)
 
 
-def read(data: bytes, *, liaisons: Mapping[str, object]) -> DirectoryFile:
+@dataclass
+class RawFile:
+    """The file's well-formed lines, before any check, and what each NPI's lines say, as a hash."""
+
+    lines: list[tuple[int, dict[str, str]]]
+    errors: list[RowError]
+    marks: dict[str, str]  # NPI cell -> hash of the cells of its lines, in order
+
+
+def parse(data: bytes) -> RawFile:
+    """Header, encoding and line shape only: cheap, so the stored marks can be read before the costly checks."""
+    reader = open_table(data, columns=COLUMNS, required=REQUIRED, max_bytes=MAX_BYTES)
+    errors: list[RowError] = []
+    lines = list(table_rows(reader, errors))
+    digests: dict[str, list[str]] = {}
+    for _, cells in lines:
+        stated = "\x1f".join(cells.get(c) or "" for c in COLUMNS)
+        digests.setdefault((cells.get("npi") or "").strip(), []).append(hashlib.sha256(stated.encode()).hexdigest())
+    marks = {npi: hashlib.sha256("".join(d).encode()).hexdigest() for npi, d in digests.items()}
+    return RawFile(lines, errors, marks)
+
+
+def check(raw: RawFile, *, liaisons: Mapping[str, object], trusted: Set[str] = frozenset()) -> DirectoryFile:
     """One row per NPI (providers and organizations apart), every row checked; FileRejected with every
     problem otherwise.
 
-    `liaisons` maps the e-mail of each active liaison or admin to their id, for the liaison_owner column."""
-    reader = open_table(data, columns=COLUMNS, required=REQUIRED, max_bytes=MAX_BYTES)
-    errors: list[RowError] = []
+    `liaisons` maps the e-mail of each active liaison or admin to their id, for the liaison_owner column.
+    `trusted` NPIs are stored with the same mark: their lines were imported as they are, so their addresses,
+    phones and e-mails are not normalised again (the costly part); the rest is checked as usual."""
+    errors = list(raw.errors)
     by_npi: dict[str, DirectoryRow] = {}
     organizations: dict[str, OrganizationRow] = {}
-    for line, cells in table_rows(reader, errors):
-        checked = _check(ProviderCells(line, cells, errors))
+    for line, cells in raw.lines:
+        checked = _check(ProviderCells(line, cells, errors, trusted=(cells.get("npi") or "").strip() in trusted))
         if checked is None:
             continue
         other: DirectoryRow | OrganizationRow | None = (
@@ -399,6 +427,7 @@ def read(data: bytes, *, liaisons: Mapping[str, object]) -> DirectoryFile:
                 )
             )
             continue
+        checked.mark = raw.marks[checked.npi]
         if checked.npi in by_npi:
             _merge(by_npi[checked.npi], checked)
         else:
@@ -408,3 +437,7 @@ def read(data: bytes, *, liaisons: Mapping[str, object]) -> DirectoryFile:
     if not by_npi and not organizations:
         raise FileRejected("The file has a header but no rows.", [])
     return DirectoryFile(list(by_npi.values()), list(organizations.values()))
+
+
+def read(data: bytes, *, liaisons: Mapping[str, object]) -> DirectoryFile:
+    return check(parse(data), liaisons=liaisons)

@@ -89,11 +89,6 @@ async def _copy(session: AsyncSession, table: str, rows: list[dict[str, Any]]) -
     await raw.copy_records_to_table(table, columns=columns, records=records)
 
 
-def fingerprint(row: DirectoryRow) -> str:
-    stated = [row.values, row.contact_points, row.organization_name, row.staff and vars(row.staff), row.liaison_email]
-    return hashlib.sha256(json.dumps(stated, sort_keys=True, default=str).encode()).hexdigest()
-
-
 async def _fingerprints(session: AsyncSession, npis: list[str]) -> dict[str, tuple[uuid.UUID, str | None]]:
     stmt = select(Provider.npi, Provider.id, Provider.import_fingerprint).where(Provider.npi == func.any(npis))
     return {npi: (pid, mark) for npi, pid, mark in (await session.execute(stmt)).all() if npi is not None}
@@ -242,6 +237,26 @@ async def _links(
     return changed
 
 
+async def _recheck_moved(
+    raw: importfile.RawFile,
+    rows: list[DirectoryRow],
+    trusted: set[str],
+    known: Mapping[str, tuple[uuid.UUID, str | None]],
+    liaisons: Mapping[str, uuid.UUID],
+) -> list[DirectoryRow]:
+    """Rows checked as trusted whose record another import changed meanwhile (before this one held the lock):
+    checked again in full, so what is written is normalised."""
+    moved = {r.npi for r in rows if r.npi in trusted and known.get(r.npi, (None, None))[1] != r.mark}
+    if not moved:
+        return rows
+    lines = [(line, cells) for line, cells in raw.lines if (cells.get("npi") or "").strip() in moved]
+    try:
+        again = await asyncio.to_thread(importfile.check, importfile.RawFile(lines, [], raw.marks), liaisons=liaisons)
+    except FileRejected as exc:
+        raise ImportRejected(exc.detail, exc.errors) from exc
+    return [r for r in rows if r.npi not in moved] + again.providers
+
+
 def _organization_report(rows: list[importfile.OrganizationRow], outcome: OrganizationOutcome) -> list[dict[str, Any]]:
     report: list[dict[str, Any]] = []
     for row in rows:
@@ -269,7 +284,11 @@ async def import_providers(
     liaisons = await _liaisons(session)
     try:
         # In a thread: checking a big file takes seconds, and the server goes on answering meanwhile.
-        read = await asyncio.to_thread(importfile.read, data, liaisons=liaisons)
+        raw = await asyncio.to_thread(importfile.parse, data)
+        # Lines stored with the same mark were imported as they are: their values need no normalising again.
+        hints = await _fingerprints(session, list(raw.marks))
+        trusted = {npi for npi, (_, mark) in hints.items() if mark == raw.marks.get(npi)}
+        read = await asyncio.to_thread(importfile.check, raw, liaisons=liaisons, trusted=trusted)
     except FileRejected as exc:
         raise ImportRejected(exc.detail, exc.errors) from exc
     rows = read.providers
@@ -278,9 +297,9 @@ async def import_providers(
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('provider-import'))"))
     now = utcnow()
     organizations = await import_organizations(session, read.organizations)
-    marks = {row.line: fingerprint(row) for row in rows}
+    marks = {row.line: row.mark for row in rows}
     known = await _fingerprints(session, [r.npi for r in rows])
-    # The same row as last time: unchanged, without reading the record back or its links.
+    rows = await _recheck_moved(raw, rows, trusted, known, liaisons)
     same = {row.line for row in rows if row.npi in known and known[row.npi][1] == marks[row.line]}
     stored = await _existing(session, [r.npi for r in rows if r.npi in known and r.line not in same])
     creates, updates, placed = [], [], []

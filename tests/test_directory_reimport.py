@@ -1,0 +1,34 @@
+"""A re-import of an unchanged file is quick: lines stored with the same mark are not normalised again."""
+
+from sqlalchemy import select
+
+from domain.providers import importfile
+from domain.providers.models import Provider
+from tests.directory_files import directory_csv, provider_row
+from tests.factories import valid_npi
+
+
+async def _upload(client, data: bytes):
+    return await client.post("/v1/imports/providers", files={"file": ("directory.csv", data, "text/csv")})
+
+
+async def test_unchanged_lines_skip_normalising_and_a_changed_line_is_normalised(client, session):
+    npis = [valid_npi() for _ in range(3)]
+    rows = [
+        provider_row(n, address_line_1=f"{i + 10} north main street", phone=f"(217) 555-01{i:02d}")
+        for i, n in enumerate(npis)
+    ]
+    assert (await _upload(client, directory_csv(rows))).status_code == 201
+    importfile.normalise_address.cache_clear()
+    importfile._e164.cache_clear()
+    again = await _upload(client, directory_csv(rows))
+    assert again.json()["counts"] == {"created": 0, "updated": 0, "unchanged": 3, "merged": 0}
+    assert importfile.normalise_address.cache_info().misses == 0 and importfile._e164.cache_info().misses == 0
+
+    rows[1]["address_line_1"] = "77 west oak avenue"
+    moved = await _upload(client, directory_csv(rows))
+    assert moved.json()["counts"] == {"created": 0, "updated": 1, "unchanged": 2, "merged": 0}
+    assert importfile.normalise_address.cache_info().misses == 1  # only the changed line
+    stored = (await session.execute(select(Provider).where(Provider.npi == npis[1]))).scalar_one()
+    await session.refresh(stored)
+    assert stored.address["line"] == ["77 W OAK AVE", "STE 4"]
