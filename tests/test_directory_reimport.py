@@ -32,3 +32,13 @@ async def test_unchanged_lines_skip_normalising_and_a_changed_line_is_normalised
     stored = (await session.execute(select(Provider).where(Provider.npi == npis[1]))).scalar_one()
     await session.refresh(stored)
     assert stored.address["line"] == ["77 W OAK AVE", "STE 4"]
+
+
+async def test_an_unchanged_line_still_reports_its_unknown_taxonomy(client):
+    npi = valid_npi()
+    data = directory_csv([provider_row(npi, taxonomy_code_1="207ZZ9999X")])
+    first = (await _upload(client, data)).json()["report"]
+    again = (await _upload(client, data)).json()["report"]
+    assert [r["action"] for r in again] == ["unchanged", "unchanged"]
+    assert [(r["column"], r["problem"]) for r in again] == [(r["column"], r["problem"]) for r in first]
+    assert again[1]["problem"].startswith("207ZZ9999X is not in the NUCC code set")

@@ -145,10 +145,9 @@ def normalise_address(line1: str, line2: str, city: str, state: str, postal_code
 class ProviderCells(Cells):
     """A line's cells, with the notes kept beside its problems (kept values worth a look)."""
 
-    def __init__(self, line: int, cells: dict[str, str], errors: list[RowError], *, trusted: bool = False) -> None:
+    def __init__(self, line: int, cells: dict[str, str], errors: list[RowError]) -> None:
         super().__init__(line, cells, errors)
         self.notes: list[RowError] = []
-        self.trusted = trusted  # imported before exactly as it is: normalised values are not needed
 
 
 def _address(row: Cells) -> dict[str, Any] | None:
@@ -159,8 +158,6 @@ def _address(row: Cells) -> dict[str, Any] | None:
     if missing:
         row.fail(missing[0], "is empty; an address needs its first line, city, state and ZIP code")
         return None
-    if isinstance(row, ProviderCells) and row.trusted:
-        return {"line": [cells["address_line_1"]]}  # stored already; never written from here
     if not _ZIP.match(cells["postal_code"]):
         row.fail("postal_code", f"{cells['postal_code']!r} is not a ZIP code (12345 or 12345-6789)")
         return None
@@ -190,8 +187,8 @@ def _email_address(value: str) -> tuple[str | None, str]:
 
 def _phone(row: Cells, column: str) -> str | None:
     value = row.text(column, limit=40)
-    if value is None or (isinstance(row, ProviderCells) and row.trusted):
-        return value
+    if value is None:
+        return None
     number = _e164(value)
     if number is None:
         row.fail(column, f"{value!r} is not a phone number")
@@ -200,8 +197,8 @@ def _phone(row: Cells, column: str) -> str | None:
 
 def _email(row: Cells, column: str) -> str | None:
     value = row.text(column, limit=254)
-    if value is None or (isinstance(row, ProviderCells) and row.trusted):
-        return value
+    if value is None:
+        return None
     address, problem = _email_address(value)
     if address is None:
         row.fail(column, f"{value!r} is not an e-mail address: {problem}")
@@ -355,6 +352,20 @@ def _merge_organization(into: OrganizationRow, later: OrganizationRow) -> None:
     into.merged_lines.append(later.line)
 
 
+def _trusted(line: int, cells: dict[str, str]) -> DirectoryRow:
+    """A line imported before exactly as it is (its NPI's mark is stored): it will be reported unchanged and
+    not written, so only what the report and the liaison check need is read; nothing is normalised."""
+    notes = [
+        RowError(
+            line, f"taxonomy_code_{n}", f"{code} is not in the NUCC code set; kept, and listed on the hygiene report"
+        )
+        for n in range(1, TAXONOMY_SLOTS + 1)
+        if (code := (cells.get(f"taxonomy_code_{n}") or "").strip().upper()) and nucc.lookup(code) is None
+    ]
+    liaison = (cells.get("liaison_owner") or "").strip().lower()
+    return DirectoryRow(line=line, npi=(cells.get("npi") or "").strip(), liaison_email=liaison or None, notes=notes)
+
+
 def _merge(into: DirectoryRow, later: DirectoryRow) -> None:
     """Two rows for one NPI are one provider: the later row's given values win."""
     into.values.update(later.values)
@@ -393,13 +404,14 @@ def check(raw: RawFile, *, liaisons: Mapping[str, object], trusted: Set[str] = f
     problem otherwise.
 
     `liaisons` maps the e-mail of each active liaison or admin to their id, for the liaison_owner column.
-    `trusted` NPIs are stored with the same mark: their lines were imported as they are, so their addresses,
-    phones and e-mails are not normalised again (the costly part); the rest is checked as usual."""
+    `trusted` NPIs are stored with the same mark: their lines were imported as they are and are not checked
+    or normalised again (the costly part)."""
     errors = list(raw.errors)
     by_npi: dict[str, DirectoryRow] = {}
     organizations: dict[str, OrganizationRow] = {}
     for line, cells in raw.lines:
-        checked = _check(ProviderCells(line, cells, errors, trusted=(cells.get("npi") or "").strip() in trusted))
+        npi = (cells.get("npi") or "").strip()
+        checked = _trusted(line, cells) if npi in trusted else _check(ProviderCells(line, cells, errors))
         if checked is None:
             continue
         other: DirectoryRow | OrganizationRow | None = (
