@@ -123,3 +123,13 @@ async def test_an_individual_row_still_needs_its_names(client, session):
     assert [(e["column"], e["problem"]) for e in response.json()["row_errors"]] == [
         ("first_name", "is empty; a value is required")
     ]
+
+
+async def test_an_organization_with_an_unknown_taxonomy_is_a_practice_and_the_row_says_so(client, session):
+    npi = valid_npi()
+    response = await _upload(client, directory_csv([organization_row(npi, taxonomy_code_1="207ZZ9999X")]))
+    assert response.status_code == 201, response.text
+    notes = [r for r in response.json()["report"] if r["problem"]]
+    assert [(n["column"], n["action"]) for n in notes] == [("taxonomy_code_1", "created")]
+    assert "hygiene" not in notes[0]["problem"]  # organizations are not on the hygiene list
+    assert (await _organization(session, npi)).kind == "practice"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from scourgify import normalize_address_record
 from scourgify.exceptions import AddressNormalizationError
 
@@ -65,6 +65,11 @@ INDIVIDUAL_ONLY = (
     "office_staff_email",
     "liaison_owner",
 )
+# A plain ASCII address (dot-atom local part, letters-only top-level domain): valid as it stands, and
+# email-validator would only lower-case its domain. Anything else goes through email-validator.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_EMAIL = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?P<domain>(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{1,63}}))")
 _TAXONOMY = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
 _ZIP = re.compile(r"^[0-9]{5}(-?[0-9]{4})?$")
 
@@ -168,8 +173,16 @@ def _address(row: Cells) -> dict[str, Any] | None:
         return None
 
 
+# A ten-digit US number as usually written, "(217) 555-0142", "217.555.0142": libphonenumber would read it as
+# +1 and the ten digits. Anything else (a +, a leading 1, an extension, another country) goes to it.
+_PLAIN_US_PHONE = re.compile(r"\(?([2-9][0-9]{2})\)?[ .-]?([0-9]{3})[ .-]?([0-9]{4})")
+
+
 @lru_cache(maxsize=CACHED_VALUES)
 def _e164(value: str) -> str | None:
+    plain = _PLAIN_US_PHONE.fullmatch(value)
+    if plain is not None:
+        return "+1" + "".join(plain.groups())
     try:
         return phones.normalise(value)
     except phones.NotAPhoneNumber:
@@ -179,6 +192,14 @@ def _e164(value: str) -> str | None:
 @lru_cache(maxsize=CACHED_VALUES)
 def _email_address(value: str) -> tuple[str | None, str]:
     """(normalised address, "") or (None, why not): syntax only; deliverability comes from bounces."""
+    plain = _PLAIN_EMAIL.fullmatch(value) if len(value) <= 254 else None
+    if (
+        plain is not None
+        and len(plain["local"]) <= 64
+        and "--" not in plain["domain"]  # xn-- (IDNA) labels are checked by email-validator
+        and plain["tld"].lower() not in SPECIAL_USE_DOMAIN_NAMES
+    ):
+        return f"{plain['local']}@{plain['domain'].lower()}", ""
     try:
         return validate_email(value, check_deliverability=False).normalized, ""
     except EmailNotValidError as exc:
@@ -322,6 +343,15 @@ def _check_organization(row: ProviderCells, npi: str, before: int) -> Organizati
         if row.text(column):
             row.fail(column, "is for individual rows (entity type 1); leave it empty on an organization row")
     specialties = _specialties(row, row.line)
+    # An organization keeps no specialty list (its taxonomy sets its kind), so nothing reaches the hygiene list.
+    row.notes = [
+        RowError(
+            n.row,
+            n.column,
+            n.problem.replace("kept, and listed on the hygiene report", "kept; its kind does not come from this code"),
+        )
+        for n in row.notes
+    ]
     address = _address(row)
     preferred = _choice(row, "preferred_contact", {m.value for m in ContactMethod})
     kind = _choice(row, "internal_external", {k.value for k in ProviderKind})
