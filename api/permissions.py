@@ -221,6 +221,7 @@ RULES: dict[str, Rule] = {
     "imports-get_provider_import": rule("admin", "liaison"),
     "providers-directory_hygiene": rule("admin", "liaison"),
     "providers-verify_provider": rule("admin", "liaison", audit="provider.verify"),
+    "providers-mark_contact_points_good": rule("admin", "liaison", audit="provider.contact_points_good"),
     "relationships-list_referrers": rule("admin", "liaison", "analyst"),
     "relationships-list_referring_organizations": rule("admin", "liaison", "analyst"),
     "relationships-get_scorecard": rule("admin", "liaison", "analyst"),

@@ -40,7 +40,9 @@ async def test_a_file_creates_normalised_providers_with_their_practice_columns(c
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "succeeded" and body["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "merged": 0}
-    assert body["report"] == [{"row": 2, "npi": npi, "column": None, "problem": None, "action": "created"}]
+    assert body["report"] == [
+        {"row": 2, "npi": npi, "column": None, "problem": None, "action": "created", "entity_type": "individual"}
+    ]
     provider = await _by_npi(session, npi)
     assert (provider.given_name, provider.family_name, provider.credentials) == ("Ana", "Silva", ["MD"])
     assert provider.address == {
@@ -100,6 +102,7 @@ async def test_two_rows_with_one_npi_merge_into_one_provider(client, session):
         "column": None,
         "problem": "same NPI as row 2",
         "action": "merged",
+        "entity_type": "individual",
     }
     provider = await _by_npi(session, npi)
     assert {c["system"] for c in provider.contact_points} == {"phone", "fax"}

@@ -59,7 +59,8 @@ def _detail(job, offset: int, limit: int) -> ProviderImportDetail:
     status_code=status.HTTP_201_CREATED,
     summary="Load or update the provider directory from an NPPES-style CSV file",
     description=f"Upsert by NPI, all rows or none. Columns: {', '.join(importfile.COLUMNS)} "
-    f"(required: {', '.join(importfile.REQUIRED)}); see docs/directory.md. Every row is reported as created, "
+    f"(required: {', '.join(importfile.REQUIRED)}; names empty and organization_name required on entity type 2 "
+    "rows, which upsert organizations); see docs/directory.md. Every row is reported as created, "
     "updated, unchanged or merged (a second row with the same NPI). Problems answer 422 with `row_errors` "
     "(row, column, problem) and nothing is written. The first 1,000 report rows come back; the rest from "
     "GET /v1/imports/providers/{id}.",

@@ -142,6 +142,28 @@ async def verify_provider(
     return provider
 
 
+@router.post(
+    "/{provider_id}/contact-points/good",
+    response_model=Provider,
+    summary="Mark a provider's bounced contact points as good",
+    description="Clears the `bad` flag a bounce set (the address was corrected or confirmed): outreach e-mails "
+    "it again and the hygiene report's 'bad contact point' item closes. Saving a new e-mail address does the same.",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def mark_contact_points_good(
+    provider_id: uuid.UUID,
+    session: Session,
+    principal: CurrentPrincipal,
+    response: Response,
+) -> Provider:
+    await service.mark_contact_points_good(session, provider_id=provider_id)
+    audit.note(session, "provider.contact_points_good", "provider", provider_id)
+    session.expire_all()
+    provider = await service.get_provider(session, provider_id=provider_id)
+    response.headers["ETag"] = etag(provider.version)
+    return provider
+
+
 @router.patch(
     "/{provider_id}",
     response_model=Provider,

@@ -13,6 +13,7 @@ from domain.outreach.kinds import TITLES, MessageKind
 from domain.outreach.render import Rendered
 from domain.outreach.repository import OutboxRepository
 from domain.providers import hygiene
+from domain.providers.models import Provider
 from domain.referrals.enums import EventKind
 from domain.referrals.models import ReferralEvent
 from domain.shared.clock import utcnow
@@ -91,6 +92,28 @@ async def record_sent(
     return done
 
 
+async def _fail(session: AsyncSession, message: OutboxMessage, error: str) -> bool:
+    """Failed for good: a task asks staff to reach the recipient another way."""
+    if not await OutboxRepository(session).settle(
+        message.id, message.version, status=MessageStatus.failed, claimed_until=None, last_error=error
+    ):
+        return False
+    session.add(
+        Task(
+            type=TaskType.outreach,
+            title=f"{_title(message)} could not be sent by {message.channel}",
+            description=f"Message {message.id} failed after {message.attempts} attempt(s): {error[:500]}. "
+            "Reach the recipient another way, then resend it from the message list if useful.",
+            referral_id=message.referral_id,
+            provider_id=message.recipient_id if message.recipient_type == "provider" else None,
+            due_at=utcnow() + timedelta(hours=4),
+            priority=TaskPriority.high,
+        )
+    )
+    _timeline(session, message, MessageStatus.failed, error=error[:200])
+    return True
+
+
 async def record_failure(
     session: AsyncSession, *, message: OutboxMessage, error: str, permanent: bool, retry_base_seconds: float
 ) -> MessageStatus | None:
@@ -106,27 +129,33 @@ async def record_failure(
             not_before=utcnow() + backoff(message.attempts, base_seconds=retry_base_seconds),
         )
         return MessageStatus.queued if done else None
-    if not await repo.settle(
-        message.id, message.version, status=MessageStatus.failed, claimed_until=None, last_error=error
-    ):
+    if not await _fail(session, message, error):
         return None
-    session.add(
-        Task(
-            type=TaskType.outreach,
-            title=f"{_title(message)} could not be sent by {message.channel}",
-            description=f"Message {message.id} failed after {message.attempts} attempt(s): {error[:500]}. "
-            "Reach the recipient another way, then resend it from the message list if useful.",
-            referral_id=message.referral_id,
-            provider_id=message.recipient_id if message.recipient_type == "provider" else None,
-            due_at=utcnow() + timedelta(hours=4),
-            priority=TaskPriority.high,
-        )
-    )
-    _timeline(session, message, MessageStatus.failed, error=error[:200])
     if permanent and message.channel == "email" and message.recipient_type == "provider" and message.recipient_id:
         # A permanent refusal (SMTP 5xx) is a bounce: the address is bad, the directory's hygiene list shows it.
         await hygiene.mark_bounced(session, message.recipient_id, reason=error)
     return MessageStatus.failed
+
+
+def bounce_reason(provider: Provider | None) -> str | None:
+    """Why an e-mail to this provider must not go out: the address outreach would use bounced."""
+    point = next((c for c in (provider.contact_points if provider else None) or [] if c.get("system") == "email"), None)
+    if point is None or not point.get("bad"):
+        return None
+    when = str(point.get("bad_at") or "")[:10] or "an earlier send"
+    return f"e-mail address bounced on {when}; fix it in the directory"
+
+
+async def refuse_if_bounced(session: AsyncSession, *, message: OutboxMessage) -> bool:
+    """An e-mail to a provider whose address bounced is not sent: it fails at once with the reason, and the
+    failure's task asks staff to use another channel. Marking the address good lets the next one go."""
+    if message.channel != "email" or message.recipient_type != "provider" or message.recipient_id is None:
+        return False
+    reason = bounce_reason(await session.get(Provider, message.recipient_id))
+    if reason is None:
+        return False
+    await _fail(session, message, reason)
+    return True
 
 
 async def record_suppressed(session: AsyncSession, *, message: OutboxMessage, rule: str) -> bool:

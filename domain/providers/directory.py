@@ -93,10 +93,17 @@ async def upsert_practitioner(
     return provider, created
 
 
+async def match_organization(
+    session: AsyncSession, *, npi: str | None, organization_id: uuid.UUID | None = None
+) -> Organization | None:
+    """The organization with this NPI, else the one `organization_id` names, else None (a new one)."""
+    return await _match(OrganizationRepository(session), "Organization", npi, organization_id)
+
+
 async def upsert_organization(
     session: AsyncSession, *, fields: OrganizationFields, organization_id: uuid.UUID | None = None
 ) -> tuple[Organization, bool]:
-    organization = await _match(OrganizationRepository(session), "Organization", fields.npi, organization_id)
+    organization = await match_organization(session, npi=fields.npi, organization_id=organization_id)
     created = organization is None
     if organization is None:
         organization = Organization(id=organization_id or uuid7())

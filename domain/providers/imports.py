@@ -20,6 +20,7 @@ from domain.providers import importfile
 from domain.providers.enums import OrganizationKind, ProviderKind, ProviderStatus
 from domain.providers.importfile import DirectoryRow
 from domain.providers.models import Affiliation, Organization, Provider, StaffContact
+from domain.providers.organization_import import OrganizationOutcome, import_organizations, merged_contact_points
 from domain.relationships.csvfile import FileRejected
 from domain.relationships.errors import ImportRejected
 from domain.relationships.models import ReferrerOwner
@@ -59,16 +60,6 @@ async def _liaisons(session: AsyncSession) -> dict[str, uuid.UUID]:
     return dict((await session.execute(stmt)).all())
 
 
-def _contact_points(stored: list[dict[str, Any]], given: dict[str, str]) -> list[dict[str, Any]]:
-    """The file speaks for the systems it gives (phone, fax, email); the rest stay. A point kept with the same
-    value keeps its flags, so a bounced address stays marked bad until the file brings a new one."""
-    kept = [p for p in stored if p.get("system") not in given]
-    for system, value in given.items():
-        same = next((p for p in stored if p.get("system") == system and p.get("value") == value), None)
-        kept.append(same or {"system": system, "value": value, "use": "work"})
-    return kept
-
-
 def _desired(row: DirectoryRow, stored: dict[str, Any] | None) -> dict[str, Any]:
     current = stored or {
         "credentials": [],
@@ -78,7 +69,7 @@ def _desired(row: DirectoryRow, stored: dict[str, Any] | None) -> dict[str, Any]
     }
     wanted = {k: current.get(k) for k in _COMPARED}
     wanted.update(row.values)
-    wanted["contact_points"] = _contact_points(current.get("contact_points") or [], row.contact_points)
+    wanted["contact_points"] = merged_contact_points(current.get("contact_points") or [], row.contact_points)
     return wanted
 
 
@@ -96,11 +87,6 @@ async def _copy(session: AsyncSession, table: str, rows: list[dict[str, Any]]) -
         for r in rows
     ]
     await raw.copy_records_to_table(table, columns=columns, records=records)
-
-
-def fingerprint(row: DirectoryRow) -> str:
-    stated = [row.values, row.contact_points, row.organization_name, row.staff and vars(row.staff), row.liaison_email]
-    return hashlib.sha256(json.dumps(stated, sort_keys=True, default=str).encode()).hexdigest()
 
 
 async def _fingerprints(session: AsyncSession, npis: list[str]) -> dict[str, tuple[uuid.UUID, str | None]]:
@@ -121,10 +107,14 @@ async def _existing(session: AsyncSession, npis: list[str]) -> dict[str, dict[st
     return found
 
 
-async def _organizations(session: AsyncSession, names: set[str], now: datetime) -> dict[str, uuid.UUID]:
-    """Organizations by name, created (as practices) for names the directory does not know yet."""
+async def _organizations(
+    session: AsyncSession, names: set[str], now: datetime, imported: Mapping[str, uuid.UUID]
+) -> dict[str, uuid.UUID]:
+    """Organizations by name, created (as practices) for names the directory does not know yet. An organization
+    the same file imports (an entity type 2 row) is the one its name means."""
+    names = {n for n in names if n.lower() not in imported}
     if not names:
-        return {}
+        return dict(imported)
     # One array parameter: a file may name more practices than a statement has bind parameters (32,767).
     stmt = select(func.lower(Organization.name), Organization.id).where(
         func.lower(Organization.name) == any_(literal([n.lower() for n in names], ARRAY(String)))
@@ -138,16 +128,20 @@ async def _organizations(session: AsyncSession, names: set[str], now: datetime) 
     if fresh:
         await _copy(session, "organizations", fresh)
         known.update({o["name"].lower(): o["id"] for o in fresh})
-    return known
+    return {**known, **imported}
 
 
 async def _links(
-    session: AsyncSession, rows: list[tuple[DirectoryRow, uuid.UUID]], liaisons: Mapping[str, uuid.UUID], now: datetime
+    session: AsyncSession,
+    rows: list[tuple[DirectoryRow, uuid.UUID]],
+    liaisons: Mapping[str, uuid.UUID],
+    now: datetime,
+    imported: Mapping[str, uuid.UUID],
 ) -> set[uuid.UUID]:
     """Affiliation, office staff and liaison owner of each row; the ids of providers where any of them changed."""
     changed: set[uuid.UUID] = set()
     ids = [pid for _, pid in rows]
-    orgs = await _organizations(session, {r.organization_name for r, _ in rows if r.organization_name}, now)
+    orgs = await _organizations(session, {r.organization_name for r, _ in rows if r.organization_name}, now, imported)
     have_aff = set(
         (
             await session.execute(
@@ -243,6 +237,42 @@ async def _links(
     return changed
 
 
+async def _recheck_moved(
+    raw: importfile.RawFile,
+    rows: list[DirectoryRow],
+    trusted: set[str],
+    known: Mapping[str, tuple[uuid.UUID, str | None]],
+    liaisons: Mapping[str, uuid.UUID],
+) -> list[DirectoryRow]:
+    """Rows checked as trusted whose record another import changed meanwhile (before this one held the lock):
+    checked again in full, so what is written is normalised."""
+    moved = {r.npi for r in rows if r.npi in trusted and known.get(r.npi, (None, None))[1] != r.mark}
+    if not moved:
+        return rows
+    lines = [(line, cells) for line, cells in raw.lines if (cells.get("npi") or "").strip() in moved]
+    try:
+        again = await asyncio.to_thread(importfile.check, importfile.RawFile(lines, [], raw.marks), liaisons=liaisons)
+    except FileRejected as exc:
+        raise ImportRejected(exc.detail, exc.errors) from exc
+    return [r for r in rows if r.npi not in moved] + again.providers
+
+
+def _organization_report(rows: list[importfile.OrganizationRow], outcome: OrganizationOutcome) -> list[dict[str, Any]]:
+    report: list[dict[str, Any]] = []
+    for row in rows:
+        action, oid = outcome.actions[row.line]
+        entry = {"npi": row.npi, "entity_type": "organization", "organization_id": str(oid)}
+        report.append({"row": row.line, "column": None, "problem": None, "action": action, **entry})
+        report += [
+            {"row": line, "column": None, "problem": f"same NPI as row {row.line}", "action": "merged", **entry}
+            for line in row.merged_lines
+        ]
+        report += [
+            {"row": e.row, "column": e.column, "problem": e.problem, "action": action, **entry} for e in row.notes
+        ]
+    return report
+
+
 async def import_providers(
     session: AsyncSession,
     *,
@@ -254,16 +284,22 @@ async def import_providers(
     liaisons = await _liaisons(session)
     try:
         # In a thread: checking a big file takes seconds, and the server goes on answering meanwhile.
-        rows = await asyncio.to_thread(importfile.read, data, liaisons=liaisons)
+        raw = await asyncio.to_thread(importfile.parse, data)
+        # Lines stored with the same mark were imported as they are: their values need no normalising again.
+        hints = await _fingerprints(session, list(raw.marks))
+        trusted = {npi for npi, (_, mark) in hints.items() if mark == raw.marks.get(npi)}
+        read = await asyncio.to_thread(importfile.check, raw, liaisons=liaisons, trusted=trusted)
     except FileRejected as exc:
         raise ImportRejected(exc.detail, exc.errors) from exc
+    rows = read.providers
     # One directory import at a time: the second of two overlapping files sees the first's providers and
     # updates them, so each NPI ends as one record.
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('provider-import'))"))
     now = utcnow()
-    marks = {row.line: fingerprint(row) for row in rows}
+    organizations = await import_organizations(session, read.organizations)
+    marks = {row.line: row.mark for row in rows}
     known = await _fingerprints(session, [r.npi for r in rows])
-    # The same row as last time: unchanged, without reading the record back or its links.
+    rows = await _recheck_moved(raw, rows, trusted, known, liaisons)
     same = {row.line for row in rows if row.npi in known and known[row.npi][1] == marks[row.line]}
     stored = await _existing(session, [r.npi for r in rows if r.npi in known and r.line not in same])
     creates, updates, placed = [], [], []
@@ -313,7 +349,9 @@ async def import_providers(
     await _copy(session, "providers", creates)
     for start in range(0, len(updates), BATCH):
         await session.execute(update(Provider), updates[start : start + BATCH])
-    linked = await _links(session, [(r, pid) for r, pid in placed if r.line not in same], liaisons, now)
+    linked = await _links(
+        session, [(r, pid) for r, pid in placed if r.line not in same], liaisons, now, organizations.by_name
+    )
     touched = [
         {
             "id": pid,
@@ -362,6 +400,9 @@ async def import_providers(
             }
             for e in row.notes
         ]
+    for entry in report:
+        entry["entity_type"] = "individual"
+    report += _organization_report(read.organizations, organizations)
     report.sort(key=lambda e: e["row"])
     counts = dict.fromkeys(("created", "updated", "unchanged", "merged"), 0)
     for entry in report:

@@ -68,8 +68,9 @@ class Provider(IdMixin, TimestampMixin, VersionMixin, Base):
     address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # Last time someone confirmed the record (the "verify" action, or an import that created or changed it).
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # What the last import stated for this provider (a hash): the same row again is unchanged without
-    # reading the record back. Cleared by any other change, so the next import compares in full.
+    # What the last import's file said for this provider: a hash of its lines' cells as written. The same
+    # lines again are unchanged without checking, normalising or reading the record back. Cleared by any
+    # other change (a hand edit, a bounce), so the next import compares in full.
     import_fingerprint: Mapped[str | None] = mapped_column(String(64))
     notes: Mapped[str | None] = mapped_column(Text)
     # Kept by the providers_hygiene trigger (migrations/versions/2026-12-04_dir_queue.py) whoever writes the

@@ -394,6 +394,9 @@ class ImportReportRow(Schema):
     column: str | None = None
     problem: str | None = None
     action: str = Field(description="created, updated, unchanged, merged; rejected when the file was refused.")
+    entity_type: str | None = Field(
+        default=None, description="individual (a provider, entity type 1) or organization (entity type 2)."
+    )
 
 
 class ProviderImportJob(Schema):

@@ -220,7 +220,10 @@ async def update_provider(
     _check_version("provider", provider.version, expected_version)
     if provider.status is ProviderStatus.merged:
         raise ProviderMerged(provider.id, provider.merged_into_id)
-    changes = _changes(provider, data.model_dump(exclude_unset=True, exclude={"affiliations"}))
+    sent = data.model_dump(exclude_unset=True, exclude={"affiliations"})
+    if sent.get("contact_points") is not None:
+        sent["contact_points"] = _keep_bounces(provider.contact_points or [], sent["contact_points"])
+    changes = _changes(provider, sent)
     if "npi" in changes:
         await _check_provider_npi(repo, changes["npi"], provider.id)
     relinked = False
@@ -235,6 +238,32 @@ async def update_provider(
     provider.version += 1
     await _flush(session, provider.npi)
     return await repo.get_full(provider.id)
+
+
+BOUNCE_FLAGS = ("bad", "bad_reason", "bad_at")
+
+
+def _keep_bounces(stored: list[dict[str, Any]], sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A sent contact point with the value of a bounced one stays marked bad: saving the record unchanged does
+    not vouch for the address. A new value is a fresh, good one; "mark good" clears the flag explicitly."""
+    flagged = {(c.get("system"), c.get("value")): c for c in stored if c.get("bad")}
+    kept = []
+    for point in sent:
+        bounced = flagged.get((point.get("system"), point.get("value")))
+        kept.append({**point, **{k: bounced[k] for k in BOUNCE_FLAGS if k in bounced}} if bounced else point)
+    return kept
+
+
+async def mark_contact_points_good(session: AsyncSession, *, provider_id: uuid.UUID) -> Provider:
+    """Clear the bounce flags (the address was corrected elsewhere or confirmed): outreach e-mails it again."""
+    provider = await _editable(session, provider_id)
+    points = [{k: v for k, v in c.items() if k not in BOUNCE_FLAGS} for c in provider.contact_points or []]
+    if points != provider.contact_points:
+        provider.contact_points = points
+        provider.import_fingerprint = None  # the next import compares the record in full
+        provider.version += 1
+        await session.flush()
+    return provider
 
 
 def _replace_affiliations(provider: Provider, wanted: list[AffiliationIn]) -> bool:

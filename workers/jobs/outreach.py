@@ -39,8 +39,11 @@ async def _send(message_id: str, version: int) -> str:
             await delivery.record_deferred(session, message=message, until=verdict.defer_until, rule=verdict.rule)
         elif verdict is not None:
             await delivery.record_suppressed(session, message=message, rule=verdict.rule)
+        bounced = verdict is None and await delivery.refuse_if_bounced(session, message=message)
     if verdict is not None:  # counted once its transaction has committed, as are the outcomes below
         return _counted(message, "deferred" if verdict.defer_until is not None else "suppressed")
+    if bounced:  # the address bounced before: not sent, and a task asks staff to use another channel
+        return _counted(message, "failed")
     # 2. Send, then record it in the same transaction the handler read its rows in.
     try:
         async with get_sessionmaker()() as session:

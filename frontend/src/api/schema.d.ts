@@ -782,6 +782,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/providers/{provider_id}/contact-points/good": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a provider's bounced contact points as good
+         * @description Clears the `bad` flag a bounce set (the address was corrected or confirmed): outreach e-mails it again and the hygiene report's 'bad contact point' item closes. Saving a new e-mail address does the same.
+         */
+        post: operations["providers-mark_contact_points_good"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers/{provider_id}/duplicates": {
         parameters: {
             query?: never;
@@ -1068,7 +1088,7 @@ export interface paths {
         put?: never;
         /**
          * Load or update the provider directory from an NPPES-style CSV file
-         * @description Upsert by NPI, all rows or none. Columns: npi, entity_type, last_name, first_name, prefix, suffix, credential, organization_name, taxonomy_code_1, taxonomy_code_2, taxonomy_code_3, taxonomy_code_4, taxonomy_primary_1, taxonomy_primary_2, taxonomy_primary_3, taxonomy_primary_4, address_line_1, address_line_2, city, state, postal_code, phone, fax, email, preferred_contact, office_staff_name, office_staff_role, office_staff_phone, office_staff_email, liaison_owner, internal_external (required: npi, entity_type, last_name, first_name); see docs/directory.md. Every row is reported as created, updated, unchanged or merged (a second row with the same NPI). Problems answer 422 with `row_errors` (row, column, problem) and nothing is written. The first 1,000 report rows come back; the rest from GET /v1/imports/providers/{id}.
+         * @description Upsert by NPI, all rows or none. Columns: npi, entity_type, last_name, first_name, prefix, suffix, credential, organization_name, taxonomy_code_1, taxonomy_code_2, taxonomy_code_3, taxonomy_code_4, taxonomy_primary_1, taxonomy_primary_2, taxonomy_primary_3, taxonomy_primary_4, address_line_1, address_line_2, city, state, postal_code, phone, fax, email, preferred_contact, office_staff_name, office_staff_role, office_staff_phone, office_staff_email, liaison_owner, internal_external (required: npi, entity_type, last_name, first_name; names empty and organization_name required on entity type 2 rows, which upsert organizations); see docs/directory.md. Every row is reported as created, updated, unchanged or merged (a second row with the same NPI). Problems answer 422 with `row_errors` (row, column, problem) and nothing is written. The first 1,000 report rows come back; the rest from GET /v1/imports/providers/{id}.
          */
         post: operations["imports-import_providers"];
         delete?: never;
@@ -3517,6 +3537,11 @@ export interface components {
              * @description created, updated, unchanged, merged; rejected when the file was refused.
              */
             action: string;
+            /**
+             * Entity Type
+             * @description individual (a provider, entity type 1) or organization (entity type 2).
+             */
+            entity_type?: string | null;
         };
         /** ImportSummary */
         ImportSummary: {
@@ -12425,6 +12450,118 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "providers-mark_contact_points_good": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -49,6 +49,10 @@ export function ProviderRecordForm({ provider }: { provider: Provider }) {
     mutationFn: async () => unwrap(await api.POST('/v1/providers/{provider_id}/verify', { params: { path: { provider_id: provider.id } } })),
     onSuccess: refresh,
   });
+  const markGood = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/v1/providers/{provider_id}/contact-points/good', { params: { path: { provider_id: provider.id } } })),
+    onSuccess: refresh,
+  });
   const problem = save.error instanceof ProblemError ? save.error.problem : null;
 
   return (
@@ -59,7 +63,10 @@ export function ProviderRecordForm({ provider }: { provider: Provider }) {
         <Select label="Status" data={[{ value: 'active', label: 'Active' }, { value: 'inactive', label: 'Inactive' }]}
           value={status} onChange={(v) => setStatus(v ?? 'active')} w={130} />
         <TextInput label="E-mail" value={mail} onChange={(e) => setMail(e.currentTarget.value)} w={240}
-          error={email?.bad ? `Bounced: ${email.bad_reason ?? 'refused'}` : undefined} />
+          error={email?.bad ? `Bounced: ${email.bad_reason ?? 'refused'}; outreach e-mails to it are not sent` : undefined} />
+        {email?.bad && (
+          <Button size="xs" variant="default" onClick={() => markGood.mutate()} loading={markGood.isPending}>Mark as good</Button>
+        )}
         <Select label="Primary specialty" data={choices} value={specialty} onChange={setSpecialty} w={300} searchable />
       </Group>
       <Group gap="sm">

@@ -27,6 +27,22 @@ describe('directory hygiene to-do list', () => {
     expect(calls.some((c) => c.method === 'POST' && c.url.pathname === '/v1/providers/p1/verify')).toBe(true);
   });
 
+  it('marks a bounced address as good', async () => {
+    let good = false;
+    const calls = stubApi({
+      'GET /v1/directory/hygiene': () => json(good
+        ? { counts: {}, total: 0, items: [] }
+        : { counts: { bad_contact_point: 1 }, total: 1,
+          items: [item('bad_contact_point', 'edit', 'A contact point bounced or was refused: ana@riverside.example')] }),
+      'POST /v1/providers/p1/contact-points/good': () => { good = true; return json({ id: 'p1' }); },
+    });
+    renderWithApp(<DirectoryHygienePage />);
+    expect(await screen.findByText('A contact point bounced or was refused: ana@riverside.example')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Mark as good' }));
+    expect(await screen.findByText('Nothing to fix: the directory is clean.')).toBeInTheDocument();
+    expect(calls.some((c) => c.method === 'POST' && c.url.pathname === '/v1/providers/p1/contact-points/good')).toBe(true);
+  });
+
   it('says so when there is nothing to fix', async () => {
     stubApi({ 'GET /v1/directory/hygiene': () => json({ counts: {}, total: 0, items: [] }) });
     renderWithApp(<DirectoryHygienePage />);

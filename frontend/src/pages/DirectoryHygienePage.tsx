@@ -21,6 +21,12 @@ function Item({ item }: { item: HygieneItem }) {
     mutationFn: async () => unwrap(await api.POST('/v1/providers/{provider_id}/verify', { params: { path: { provider_id: item.provider_id } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: ['hygiene'] }),
   });
+  // A bounced address that was confirmed or corrected elsewhere: clearing the flag lets outreach e-mail it again.
+  const markGood = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/v1/providers/{provider_id}/contact-points/good', { params: { path: { provider_id: item.provider_id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['hygiene'] }),
+  });
+  const failed = verify.error ?? markGood.error;
   return (
     <Paper withBorder p="sm" radius="md" component="li" aria-label={`${item.provider_name}: ${item.problem}`}>
       <Group justify="space-between" wrap="nowrap" align="start">
@@ -31,11 +37,16 @@ function Item({ item }: { item: HygieneItem }) {
           </Text>
           <Text size="sm">{item.problem}</Text>
         </div>
-        {item.fix.action === 'verify'
-          ? <Button size="xs" loading={verify.isPending} onClick={() => verify.mutate()}>Mark verified</Button>
-          : <Button size="xs" variant="light" component={Link} to={item.fix.href}>{item.fix.label}</Button>}
+        <Group gap="xs" wrap="nowrap">
+          {item.kind === 'bad_contact_point' && (
+            <Button size="xs" variant="default" loading={markGood.isPending} onClick={() => markGood.mutate()}>Mark as good</Button>
+          )}
+          {item.fix.action === 'verify'
+            ? <Button size="xs" loading={verify.isPending} onClick={() => verify.mutate()}>Mark verified</Button>
+            : <Button size="xs" variant="light" component={Link} to={item.fix.href}>{item.fix.label}</Button>}
+        </Group>
       </Group>
-      {verify.error && <Text size="xs" c="red" role="alert">{verify.error.message}</Text>}
+      {failed && <Text size="xs" c="red" role="alert">{failed.message}</Text>}
     </Paper>
   );
 }

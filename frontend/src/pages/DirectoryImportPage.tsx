@@ -23,18 +23,21 @@ async function upload(file: File): Promise<ProviderImportDetail> {
   return body as ProviderImportDetail;
 }
 
+const RECORD_LABEL: Record<string, string> = { individual: 'provider', organization: 'organization' };
+
 export function ReportTable({ rows, label }: { rows: (ReportRow | (RowError & { action?: string; npi?: string | null }))[]; label: string }) {
   return (
     <ScrollArea>
       <Table striped verticalSpacing={4} miw={560} aria-label={label}>
         <Table.Thead>
-          <Table.Tr><Table.Th>Row</Table.Th><Table.Th>NPI</Table.Th><Table.Th>Column</Table.Th><Table.Th>Problem</Table.Th><Table.Th>Done</Table.Th></Table.Tr>
+          <Table.Tr><Table.Th>Row</Table.Th><Table.Th>NPI</Table.Th><Table.Th>Record</Table.Th><Table.Th>Column</Table.Th><Table.Th>Problem</Table.Th><Table.Th>Done</Table.Th></Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {rows.map((r, i) => (
             <Table.Tr key={`${r.row}-${r.column ?? ''}-${i}`}>
               <Table.Td>{r.row}</Table.Td>
               <Table.Td>{r.npi ?? '—'}</Table.Td>
+              <Table.Td>{'entity_type' in r && r.entity_type ? RECORD_LABEL[r.entity_type] ?? r.entity_type : '—'}</Table.Td>
               <Table.Td>{r.column ?? '—'}</Table.Td>
               <Table.Td>{r.problem ?? '—'}</Table.Td>
               <Table.Td><Badge variant="light" color={ACTION_COLOR[r.action ?? 'rejected']}>{r.action ?? 'rejected'}</Badge></Table.Td>
@@ -64,8 +67,9 @@ export function DirectoryImportPage() {
     <Stack gap="md">
       <Title order={1} size="h2">Import providers</Title>
       <Text size="sm" c="dimmed">
-        An NPPES-style CSV: one row per provider, matched by NPI; required columns npi, entity_type, first_name,
-        last_name. All rows are imported or none. Every column is listed in{' '}
+        An NPPES-style CSV: one row per provider (entity type 1) or organization (entity type 2), matched by NPI;
+        required columns npi, entity_type, first_name, last_name (left empty on organization rows, which need
+        organization_name). All rows are imported or none. Every column is listed in{' '}
         <Anchor href="/docs#/imports/imports-import_providers" target="_blank" underline="always">the API reference</Anchor>.
       </Text>
       <Paper withBorder p="md" radius="md">
