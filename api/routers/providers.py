@@ -155,7 +155,7 @@ async def mark_contact_points_good(
     session: Session,
     principal: CurrentPrincipal,
     response: Response,
-) -> Provider:
+) -> models.Provider:
     await service.mark_contact_points_good(session, provider_id=provider_id)
     audit.note(session, "provider.contact_points_good", "provider", provider_id)
     session.expire_all()

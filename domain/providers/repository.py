@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, delete, exists, func, literal_column, or_, select, tuple_
+from sqlalchemy import ColumnClause, Select, String, delete, exists, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
@@ -101,7 +101,7 @@ class ProviderFilters:
 # pg_advisory lock key of the duplicate queue's refresh.
 REFRESH_LOCK = 4_701_301
 # The row version PostgreSQL keeps: any update of the row changes it.
-XMIN = literal_column("providers.xmin::text")
+XMIN: ColumnClause[str] = literal_column("providers.xmin::text", String)
 PROVIDER_SORTS = {"family_name": Provider.family_name, "created_at": Provider.created_at}
 PHONE_SYSTEMS = ("phone", "fax")
 

@@ -142,7 +142,7 @@ async def referral_detail(
     if values["clock__referral_id"] is not None:  # outer joins: none when the referral has no clock
         clock = _part(values, "clock__", _CLOCK_FIELDS)
         calendar = BusinessCalendar(**_part(values, "calendar__", _CALENDAR_FIELDS)) if clock["calendar_id"] else None
-        found = sla.view_of(referral, ReferralClock(**clock), calendar, now=utcnow())  # type: ignore[arg-type]
+        found = sla.view_of(referral, ReferralClock(**clock), calendar, now=utcnow())
         milestones = [MilestoneSla.model_validate(m) for m in found]
     info_request: InfoRequestView | None = None
     if values["info__referral_id"] is not None:
