@@ -34,8 +34,9 @@ def truncate_all(database_url: str) -> None:
             conn.execute(
                 text(
                     # audit_events is append-only (the database refuses TRUNCATE); its rows carry no foreign keys.
+                    # nucc_taxonomy_codes is reference data its migration fills: emptied, every code reads unknown.
                     "select tablename from pg_tables where schemaname = 'public'"
-                    " and tablename not in ('alembic_version', 'audit_events')"
+                    " and tablename not in ('alembic_version', 'audit_events', 'nucc_taxonomy_codes')"
                 )
             )
             .scalars()
