@@ -2,6 +2,7 @@
 
 import uuid
 
+import pytest
 from sqlalchemy import select
 
 from domain.audit.models import AuditEvent
@@ -11,6 +12,7 @@ from domain.shared.clock import utcnow
 from domain.shared.db import unit_of_work
 from domain.shared.outbox import MessageStatus, OutboxMessage, add_message
 from domain.tasks.models import Task
+from integrations.email.sender import address_refused
 from tests.factories import make_provider, valid_npi
 from workers.burst import drain
 
@@ -63,6 +65,43 @@ async def test_after_a_bounce_the_next_email_is_not_sent_and_staff_get_a_task_un
     sent = await _send_thank_you(provider.id, 3, arq_redis)
     assert sent.status is MessageStatus.sent
     assert [m.to for m in smtp_sink.snapshot()] == ["gone@clinic.example"]
+
+
+async def test_a_policy_refusal_fails_the_message_but_leaves_the_address_good(smtp_sink, arq_redis, committed):
+    async with unit_of_work() as session:
+        provider = Provider(
+            given_name="Polly",
+            family_name="Cy",
+            npi=valid_npi(),
+            preferred_contact_method="email",
+            verified_at=utcnow(),
+            contact_points=[{"system": "email", "value": "polly@clinic.example"}],
+        )
+        session.add(provider)
+    smtp_sink.refuse_with = "554 5.7.1 Rejected by policy"
+    refused = await _send_thank_you(provider.id, 1, arq_redis)
+    assert refused.status is MessageStatus.failed and "Rejected by policy" in (refused.last_error or "")
+    smtp_sink.refuse_with = None
+    async with unit_of_work() as session:
+        stored = await session.get(Provider, provider.id)
+    assert not stored.contact_points[0].get("bad")
+    assert (await _send_thank_you(provider.id, 2, arq_redis)).status is MessageStatus.sent
+
+
+@pytest.mark.parametrize(
+    ("code", "reply", "bad_address"),
+    [
+        (550, "5.1.1 <gone@clinic.example>: mailbox unavailable", True),
+        (550, "5.2.1 mailbox disabled", True),
+        (553, "5.1.3 bad address syntax", True),
+        (550, "mailbox unavailable", True),  # no enhanced code: 550 speaks of the mailbox
+        (554, "5.7.1 Rejected", False),
+        (552, "5.3.4 message too big", False),
+        (554, "transaction failed", False),
+    ],
+)
+def test_only_a_refusal_of_the_address_counts_as_a_bounce(code, reply, bad_address):
+    assert address_refused(code, reply) is bad_address
 
 
 async def _bounced(session) -> Provider:

@@ -115,7 +115,13 @@ async def _fail(session: AsyncSession, message: OutboxMessage, error: str) -> bo
 
 
 async def record_failure(
-    session: AsyncSession, *, message: OutboxMessage, error: str, permanent: bool, retry_base_seconds: float
+    session: AsyncSession,
+    *,
+    message: OutboxMessage,
+    error: str,
+    permanent: bool,
+    retry_base_seconds: float,
+    bad_address: bool = False,
 ) -> MessageStatus | None:
     """Schedule the next attempt, or fail the message and ask staff to reach the recipient."""
     error = scrub(error)
@@ -131,8 +137,9 @@ async def record_failure(
         return MessageStatus.queued if done else None
     if not await _fail(session, message, error):
         return None
-    if permanent and message.channel == "email" and message.recipient_type == "provider" and message.recipient_id:
-        # A permanent refusal (SMTP 5xx) is a bounce: the address is bad, the directory's hygiene list shows it.
+    if bad_address and message.channel == "email" and message.recipient_type == "provider" and message.recipient_id:
+        # A refusal of the address itself is a bounce: the directory's hygiene list shows it, outreach holds
+        # further mail to it. A policy refusal (say 554 5.7.1) failed this message only.
         await hygiene.mark_bounced(session, message.recipient_id, reason=error)
     return MessageStatus.failed
 

@@ -140,5 +140,10 @@ async def add_message(
 class DeliveryRefused(Exception):
     """Raised by a channel handler when retrying cannot help (no address, 4xx from the receiver).
 
-    The message fails at once instead of after every retry.
+    The message fails at once instead of after every retry. `bad_address` says the refusal was about
+    the recipient's address itself (a bounce), not about this message or the server's policy.
     """
+
+    def __init__(self, reason: str, *, bad_address: bool = False) -> None:
+        super().__init__(reason)
+        self.bad_address = bad_address

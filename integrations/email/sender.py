@@ -2,6 +2,7 @@
 resend after a crash carries the same id and the receiving side can drop the copy."""
 
 import asyncio
+import re
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -79,6 +80,20 @@ class SmtpPool:
                 client.close()
 
 
+# RFC 3463 enhanced codes about the address: 5.1.x (bad mailbox, domain or syntax; moved) and 5.2.1
+# (mailbox disabled). Without an enhanced code, RFC 5321's 550, 551 and 553 speak of the mailbox. A
+# policy or content refusal (5.7.1 and the like) says nothing about the address and leaves it good.
+ENHANCED_CODE = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def address_refused(code: int, message: str) -> bool:
+    enhanced = ENHANCED_CODE.match(message)
+    if enhanced:
+        _, subject, detail = (int(part) for part in enhanced.groups())
+        return subject == 1 or (subject, detail) == (2, 1)
+    return code in (550, 551, 553)
+
+
 def pool() -> SmtpPool:
     # An open connection must not carry mail on to a server the settings no longer name.
     s = get_settings().smtp
@@ -93,10 +108,14 @@ async def deliver(message: OutboxMessage, session: AsyncSession) -> str:
     try:
         await pool().send(email)
     except aiosmtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryRefused(f"recipient refused: {exc}") from exc
+        permanent = all(refusal.code >= 500 for refusal in exc.recipients)
+        if not permanent:
+            raise
+        raise DeliveryRefused(f"recipient refused: {exc}", bad_address=True) from exc
     except aiosmtplib.SMTPResponseException as exc:
         # SMTP's own rule: 5xx is a permanent refusal (retrying repeats it), 4xx a try-again-later.
         if exc.code >= 500:
-            raise DeliveryRefused(f"the mail server refused it: {exc.code} {exc.message}") from exc
+            refused = f"the mail server refused it: {exc.code} {exc.message}"
+            raise DeliveryRefused(refused, bad_address=address_refused(exc.code, exc.message)) from exc
         raise
     return email["Message-ID"]

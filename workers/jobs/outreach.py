@@ -59,10 +59,16 @@ async def _send(message_id: str, version: int) -> str:
         raise  # shutdown or job timeout: the lease runs out and the row is retried
     except Exception as exc:
         permanent = isinstance(exc, (DeliveryRefused, UnknownChannel))
+        bad_address = isinstance(exc, DeliveryRefused) and exc.bad_address
         error = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
         async with unit_of_work() as session:
             outcome = await delivery.record_failure(
-                session, message=message, error=error, permanent=permanent, retry_base_seconds=cfg.retry_base_seconds
+                session,
+                message=message,
+                error=error,
+                permanent=permanent,
+                bad_address=bad_address,
+                retry_base_seconds=cfg.retry_base_seconds,
             )
         log.warning(
             "message not sent",
