@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/directory_queue.py [--providers 100000] [--requests 40]
 
-Makes a scratch database (refloop_bench_h5_queue, rebuilt each run; BENCH_DATABASE_URL to change
+Makes a scratch database (refloop_bench_directory_queue, rebuilt each run; BENCH_DATABASE_URL to change
 it), loads N providers with COPY (bench/duplicate_finder.py's generator: names from a few hundred,
 one in ten entered twice with a nickname or a swapped phone digit), each at one of N/30 practices
 in 300 ZIPs, then starts the app (one uvicorn worker) and times over HTTP: a full refresh of the
@@ -26,7 +26,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/refloop_bench_h5_queue"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/refloop_bench_directory_queue"
 os.environ.setdefault("BENCH_DATABASE_URL", DEFAULT_URL)
 CODES = ("207RC0000X", "207Q00000X", "207X00000X", "208D00000X", "363LF0000X", "207ZZ9999X")
 
