@@ -17,6 +17,21 @@ from tests.factories import make_provider, valid_npi
 from workers.burst import drain
 
 
+async def _emailed_provider(given: str, family: str, address: str) -> Provider:
+    """A verified provider reached by e-mail at `address`, committed (the worker reads it)."""
+    async with unit_of_work() as session:
+        provider = Provider(
+            given_name=given,
+            family_name=family,
+            npi=valid_npi(),
+            preferred_contact_method="email",
+            verified_at=utcnow(),
+            contact_points=[{"system": "email", "value": address}],
+        )
+        session.add(provider)
+    return provider
+
+
 async def _send_thank_you(provider_id: uuid.UUID, n: int, arq_redis) -> OutboxMessage:
     async with unit_of_work() as session:
         await add_message(
@@ -36,16 +51,7 @@ async def _send_thank_you(provider_id: uuid.UUID, n: int, arq_redis) -> OutboxMe
 async def test_after_a_bounce_the_next_email_is_not_sent_and_staff_get_a_task_until_marked_good(
     smtp_sink, arq_redis, committed
 ):
-    async with unit_of_work() as session:
-        provider = Provider(
-            given_name="Bo",
-            family_name="Unce",
-            npi=valid_npi(),
-            preferred_contact_method="email",
-            verified_at=utcnow(),
-            contact_points=[{"system": "email", "value": "gone@clinic.example"}],
-        )
-        session.add(provider)
+    provider = await _emailed_provider("Bo", "Unce", "gone@clinic.example")
     smtp_sink.refuse_with = "550 5.1.1 <gone@clinic.example>: mailbox unavailable"
     assert (await _send_thank_you(provider.id, 1, arq_redis)).status is MessageStatus.failed
     smtp_sink.refuse_with = None
@@ -68,16 +74,7 @@ async def test_after_a_bounce_the_next_email_is_not_sent_and_staff_get_a_task_un
 
 
 async def test_a_policy_refusal_fails_the_message_but_leaves_the_address_good(smtp_sink, arq_redis, committed):
-    async with unit_of_work() as session:
-        provider = Provider(
-            given_name="Polly",
-            family_name="Cy",
-            npi=valid_npi(),
-            preferred_contact_method="email",
-            verified_at=utcnow(),
-            contact_points=[{"system": "email", "value": "polly@clinic.example"}],
-        )
-        session.add(provider)
+    provider = await _emailed_provider("Polly", "Cy", "polly@clinic.example")
     smtp_sink.refuse_with = "554 5.7.1 Rejected by policy"
     refused = await _send_thank_you(provider.id, 1, arq_redis)
     assert refused.status is MessageStatus.failed and "Rejected by policy" in (refused.last_error or "")
