@@ -1,18 +1,20 @@
 """CPU milliseconds per request, app vs bare, in-process: a figure a noisy shared machine cannot blur much.
 
-    .venv/bin/python bench/cpu_per_request.py [--n 300] [--profile read|list_filtered]
+    .venv/bin/python bench/cpu_per_request.py [--n 300] [--profile read|list_filtered|list|create]
 
 Each server's ASGI app is driven in this process through httpx's ASGITransport, one request
 at a time, over the same random ids of the 1M; `time.process_time()` counts only this
 process's CPU (the app's Python side; PostgreSQL's work is not in it), so neighbours
 stealing the CPU change the wall clock but hardly the figure. Rounds alternate app and bare.
-With --profile, cProfile then shows where the app's CPU goes on that path.
+With --profile, cProfile then shows where the app's CPU goes on that path. `create` posts the
+same body as bench/http_bench.py (a new patient and source identifier each time) to both sides.
 """
 
 import argparse
 import asyncio
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import random
@@ -24,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import servers  # noqa: E402
+from bench import http_bench, servers  # noqa: E402
 
 os.environ["DATABASE_URL"] = servers.bench_database_url()
 os.environ.setdefault("REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
@@ -40,14 +42,36 @@ PATHS = {
     "read": lambda ids: f"/v1/referrals/{random.choice(ids)}",
     "list_filtered": lambda ids: "/v1/referrals?status=received&service_line=cardiology",
     "list": lambda ids: "/v1/referrals",
+    "create": lambda ids: "/v1/referrals",
 }
+RUN = f"cpu-{time.time_ns()}"
+SERIAL = itertools.count()
+TEMPLATE: list[str] = []  # the create body, filled in main() with a referrer of the bench data
+
+
+def create_body() -> str:
+    ident = f"{RUN}-{next(SERIAL)}"
+    birth = f"{random.randint(1930, 2015)}-{random.randint(1, 12):02d}-{random.randint(1, 28):02d}"
+    return (
+        TEMPLATE[0]
+        .replace("__ID__", ident)
+        .replace("__GIVEN__", "Maria")
+        .replace("__FAMILY__", f"Lopez-{ident}")
+        .replace("__BIRTH__", birth)
+    )
 
 
 async def timed(client: httpx.AsyncClient, path_for, ids, n: int, headers: dict) -> tuple[float, float]:
+    posting = path_for is PATHS["create"]
+    bodies = [create_body() for _ in range(n)] if posting else []
     cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(n):
-        response = await client.get(path_for(ids), headers=headers)
-        if response.status_code != 200:
+    for i in range(n):
+        if posting:
+            json_headers = headers | {"Content-Type": "application/json"}
+            response = await client.post(path_for(ids), content=bodies[i], headers=json_headers)
+        else:
+            response = await client.get(path_for(ids), headers=headers)
+        if response.status_code not in (200, 201):
             raise RuntimeError(f"{response.status_code} {response.text[:300]}")
     return (time.process_time() - cpu) / n * 1000, (time.perf_counter() - wall) / n * 1000
 
@@ -66,7 +90,12 @@ async def main() -> None:
             "SELECT id FROM referrals TABLESAMPLE SYSTEM (1) WHERE source_system = 'bench-load' LIMIT 5000"
         )
     ]
+    referrer = await conn.fetchval(
+        "SELECT referring_provider_id FROM referrals WHERE source_system = 'bench-load' "
+        "AND referring_provider_id IS NOT NULL LIMIT 1"
+    )
     await conn.close()
+    TEMPLATE.append(http_bench.referral_body(str(referrer)).replace('"bench-http"', '"bench-cpu"'))
 
     from api.main import create_app
 

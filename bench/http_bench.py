@@ -31,7 +31,7 @@ from bench import load_referrals, servers  # noqa: E402
 
 LUA = ROOT / "bench" / "lua" / "bench.lua"
 FHIR_SYSTEM = "urn:refloop:bench-fhir"
-CREATED_BY_BENCH = ["bench-http", FHIR_SYSTEM]
+CREATED_BY_BENCH = ["bench-http", "bench-cpu", FHIR_SYSTEM]  # bench-cpu: cpu_per_request.py
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,9 @@ def referral_body(provider_id: str) -> str:
     return json.dumps(
         {
             "patient": {
-                "given_name": "Maria",
-                "family_name": "Lopez",
-                "birth_date": "1968-04-12",
+                "given_name": "__GIVEN__",
+                "family_name": "__FAMILY__",
+                "birth_date": "__BIRTH__",
                 "sex": "female",
                 "phone": "+1 217 555 0100",
                 "mrn": "MRN-__ID__",
@@ -124,9 +124,9 @@ def service_request_body(npi: str) -> str:
                     "resourceType": "Patient",
                     "id": "pat",
                     "identifier": [{"system": "urn:oid:2.16.840.1.113883.19.5", "value": "MRN-__ID__"}],
-                    "name": [{"family": "Lopez", "given": ["Maria"]}],
+                    "name": [{"family": "__FAMILY__", "given": ["__GIVEN__"]}],
                     "gender": "female",
-                    "birthDate": "1968-04-12",
+                    "birthDate": "__BIRTH__",
                     "telecom": [{"system": "phone", "value": "+1 217 555 0100"}],
                     "address": [{"line": ["12 Oak St"], "city": "Springfield", "state": "IL", "postalCode": "62701"}],
                 },
@@ -265,6 +265,7 @@ def probe(server: servers.Server, p: Path_, token: str, files: dict[str, str]) -
     else:
         ident = f"probe-{time.time_ns()}"
         body = Path(files[p.mode]).read_text().replace("__ID__", ident)
+        body = body.replace("__GIVEN__", "Probe").replace("__FAMILY__", ident).replace("__BIRTH__", "1970-01-01")
         if p.mode == "fhir":
             headers |= {"Content-Type": "application/fhir+json", "If-None-Exist": f"identifier={FHIR_SYSTEM}|{ident}"}
         else:

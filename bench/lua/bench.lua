@@ -1,6 +1,8 @@
 -- wrk script for bench/http_bench.py; what each request looks like comes from the environment:
 --   BENCH_MODE   random_id (GET BENCH_PATH..<a random line of BENCH_IDS>) | post | fhir | fixed (GET BENCH_PATH)
---   BENCH_BODY   file holding the POST body; "__ID__" is replaced by an identifier unique to the request
+--   BENCH_BODY   file holding the POST body; "__ID__" is replaced by an identifier unique to the request,
+--                "__GIVEN__", "__FAMILY__" and "__BIRTH__" by a random patient (a partner refers many patients:
+--                one patient sent again and again would measure the duplicate check's per-patient lock)
 --   BENCH_TOKEN  bearer token, when the app wants one
 --   BENCH_RUN    run label, so identifiers never repeat across runs
 --   BENCH_DELAY_MS  optional pause before each request on a connection (paced load, bench/soak_rss.py)
@@ -20,6 +22,15 @@ local ids = {}
 local template = nil
 local headers = {}
 local counter = 0
+local given = {"Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Priya", "John", "Fatima", "Lena"}
+local family = {"Lopez", "Smith", "Okafor", "Chen", "Ivanova", "Garcia", "Patel", "Brown", "Haddad", "Novak"}
+
+local function patient(body)
+  local birth = string.format("%04d-%02d-%02d", math.random(1930, 2015), math.random(1, 12), math.random(1, 28))
+  body = body:gsub("__GIVEN__", given[math.random(#given)])
+  body = body:gsub("__FAMILY__", family[math.random(#family)] .. "-" .. tostring(math.random(1, 1000000)))
+  return (body:gsub("__BIRTH__", birth))
+end
 
 function setup(thread)
   threads = threads + 1
@@ -45,7 +56,7 @@ function request()
   elseif mode == "post" or mode == "fhir" then
     counter = counter + 1
     local ident = run .. "-" .. tostring(tid) .. "-" .. tostring(counter)
-    local body = (template:gsub("__ID__", ident))
+    local body = patient((template:gsub("__ID__", ident)))
     if mode == "fhir" then
       headers["If-None-Exist"] = "identifier=" .. fhir_system .. "|" .. ident
     end
