@@ -1,11 +1,13 @@
 """Business-time arithmetic: weekends, holidays, DST, pauses, arrivals outside hours."""
 
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from domain.journey.business_time import (
     DEFAULT_HOURS,
+    WEEKDAYS,
     Calendar,
     ClockInput,
     add_business_seconds,
@@ -131,3 +133,33 @@ def test_bad_times_of_day_are_refused(bad):
 def test_a_calendar_with_no_hours_cannot_hide_a_due_time():
     with pytest.raises(ValueError):
         add_business_seconds(Calendar.build("UTC", {}), datetime(2026, 1, 1, tzinfo=UTC), H)
+
+
+def _day_by_day(calendar: Calendar, start: datetime, end: datetime) -> int:
+    """Every opening span of every local day clipped to [start, end]: the plain definition."""
+    total = timedelta()
+    day = calendar.local_day(start)
+    while day <= calendar.local_day(end):
+        for open_at, close_at in calendar.open_spans(day):
+            total += max(timedelta(), min(close_at, end) - max(open_at, start))
+        day += timedelta(days=1)
+    return int(total.total_seconds())
+
+
+def test_long_spans_count_what_each_day_counts_across_dst_and_holidays():
+    """A referral backdated by two years is counted a week at a time, with the same answer."""
+    rng = random.Random(7)
+    holidays = {date(2025, 12, 25), date(2026, 1, 1), date(2026, 7, 3), date(2026, 11, 26)}
+    calendars = [
+        Calendar.build("America/New_York", DEFAULT_HOURS, holidays),
+        # Open round the clock on Sundays, when these zones change their clocks (by an hour, by half an hour).
+        Calendar.build("Europe/London", {"sun": [["00:00", "24:00"]], "sat": [["09:00", "12:00"]]}),
+        Calendar.build("Australia/Lord_Howe", {d: [["00:00", "12:00"], ["13:00", "24:00"]] for d in WEEKDAYS}),
+    ]
+    base = datetime(2024, 10, 1, tzinfo=UTC)
+    for _ in range(300):
+        calendar = rng.choice(calendars)
+        start = base + timedelta(seconds=rng.randrange(800 * 86400), microseconds=rng.randrange(10**6))
+        end = start + timedelta(seconds=rng.randrange(rng.choice([3 * 3600, 9 * 86400, 700 * 86400])))
+        assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end), (calendar, start, end)
+        assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end)  # from the memo

@@ -26,12 +26,21 @@ def minutes_of(text: str) -> int:
     return value
 
 
+# Days and weeks of opening time remembered per calendar; past this many the memory starts afresh.
+_MEMO_LIMIT = 20_000
+
+
 @dataclass(frozen=True)
 class Calendar:
     time_zone: str = "UTC"
     # Weekday (0 = Monday) -> opening intervals in minutes after local midnight, sorted, not overlapping.
     hours: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
+    # A referral backdated by a year crosses hundreds of days: each day's and week's opening time is
+    # worked out once per calendar (in UTC, so DST days count their true length), then looked up.
+    _memo: dict[tuple[str, date] | tuple[str, date, date], timedelta] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -70,21 +79,66 @@ class Calendar:
     def local_day(self, instant: datetime) -> date:
         return instant.astimezone(self.zone).date()
 
+    def _remember(self, key: tuple[str, date] | tuple[str, date, date], value: timedelta) -> timedelta:
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
+
+    def day_open(self, day: date) -> timedelta:
+        """How long the calendar is open on a local day."""
+        known = self._memo.get(("day", day))
+        if known is not None:
+            return known
+        return self._remember(("day", day), sum((b - a for a, b in self.open_spans(day)), timedelta()))
+
+    def week_open(self, monday: date) -> timedelta:
+        """How long the calendar is open in the seven local days from a Monday."""
+        known = self._memo.get(("week", monday))
+        if known is not None:
+            return known
+        week = sum((self.day_open(monday + timedelta(days=n)) for n in range(7)), timedelta())
+        return self._remember(("week", monday), week)
+
+
+def _clipped(calendar: Calendar, day: date, start: datetime, end: datetime) -> timedelta:
+    total = timedelta()
+    for open_at, close_at in calendar.open_spans(day):
+        overlap = min(close_at, end) - max(open_at, start)
+        if overlap > timedelta():
+            total += overlap
+    return total
+
+
+def _whole_days(calendar: Calendar, first: date, last: date) -> timedelta:
+    """Opening time of the local days first..last inclusive, a week at a time where it can.
+
+    Clocks received the same day and counted the same day ask for the same range: it is remembered too."""
+    known = calendar._memo.get(("range", first, last))
+    if known is not None:
+        return known
+    total, day = timedelta(), first
+    while day <= last:
+        if day.weekday() == 0 and day + timedelta(days=6) <= last:
+            total += calendar.week_open(day)
+            day += timedelta(days=7)
+        else:
+            total += calendar.day_open(day)
+            day += timedelta(days=1)
+    return calendar._remember(("range", first, last), total)
+
 
 def business_seconds(calendar: Calendar, start: datetime, end: datetime) -> int:
     """Business time between two instants, in whole seconds (0 when end is not after start)."""
     if end <= start:
         return 0
-    total = 0.0
-    day = calendar.local_day(start) - timedelta(days=1)
-    last = calendar.local_day(end)
-    while day <= last:
-        for open_at, close_at in calendar.open_spans(day):
-            overlap = (min(close_at, end) - max(open_at, start)).total_seconds()
-            if overlap > 0:
-                total += overlap
-        day += timedelta(days=1)
-    return int(total)
+    # Opening hours lie inside their local day, so every day strictly between the first and the last
+    # counts whole; only those two are clipped to the instants.
+    first, last = calendar.local_day(start), calendar.local_day(end)
+    if first == last:
+        return int(_clipped(calendar, first, start, end).total_seconds())
+    total = _clipped(calendar, first, start, end) + _clipped(calendar, last, start, end)
+    return int((total + _whole_days(calendar, first + timedelta(days=1), last - timedelta(days=1))).total_seconds())
 
 
 def add_business_seconds(calendar: Calendar, start: datetime, seconds: float) -> datetime:
