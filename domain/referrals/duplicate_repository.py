@@ -36,10 +36,16 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
     async def lock_patient(self, keys: list[str]) -> None:
         """Intakes of the same patient take turns (until commit), so two copies arriving at the same
         moment see each other; other patients are not held up."""
-        for key in sorted(set(keys)):
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7))"), {"key": f"referral-patient:{key}"}
-            )
+        if not keys:
+            return
+        # One round trip; the keys are taken in sorted order, so two intakes never wait on each other crosswise.
+        await self.session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) "
+                "FROM (SELECT DISTINCT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
+            ),
+            {"keys": [f"referral-patient:{key}" for key in keys]},
+        )
 
     async def candidates(
         self, referral: Referral, *, window_days: int, same_channel: bool, limit: int = 10

@@ -93,6 +93,8 @@ async def flag_at_intake(session: AsyncSession, referral: Referral, *, actor: st
     repo = DuplicateRepository(session)
     await repo.lock_patient([k for k in (referral.patient_name_dob_index, referral.patient_mrn_index) if k])
     found = await repo.candidates(referral, window_days=settings.window_days, same_channel=settings.same_channel)
+    if not found:
+        return []
     known = await repo.known_pairs(referral.id)
     found = [c for c in found if c.id not in known]
     if not found:

@@ -72,13 +72,15 @@ class ReferralRepository(Repository[Referral]):
         record = await driver.fetchrow(read.sql, *args)
         return None if record is None else read.view(record)
 
-    async def insert_unless_known(self, values: dict[str, Any]) -> uuid.UUID | None:
-        """Insert; None when a referral with the same source pair already exists (or is being written)."""
+    async def insert_unless_known(self, values: dict[str, Any]) -> Referral | None:
+        """Insert; None when a referral with the same source pair already exists (or is being written).
+
+        The row comes back from the INSERT itself, loaded into the session: no second read."""
         stmt = (
             insert(Referral)
             .values(values)
             .on_conflict_do_nothing(index_elements=["source_system", "source_identifier"])
-            .returning(Referral.id)
+            .returning(Referral)
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 

@@ -109,8 +109,8 @@ async def create_referral(
     if fhir_resource is not None:
         values["fhir_resource"] = fhir_resource
         values["fhir_client"] = fhir_client
-    new_id = await repo.insert_unless_known(values)
-    if new_id is None:
+    referral = await repo.insert_unless_known(values)
+    if referral is None:
         # The same source pair arrived before (or at the same moment): that referral is this one.
         existing = await repo.by_source(data.source_system or "", data.source_identifier or "")
         if existing is None:  # held by another partner's organisation: not this caller's to see
@@ -121,6 +121,7 @@ async def create_referral(
         audit.note(session, "referral.create", "referral", existing.id, resent=True)
         return Created(existing, created=False)
 
+    new_id = referral.id
     repo.add_event(
         ReferralEvent(
             referral_id=new_id,
@@ -133,7 +134,6 @@ async def create_referral(
     )
     if idempotency_key:
         await idempotency.record(session, scope=idempotency_scope or actor, key=idempotency_key, resource_id=new_id)
-    referral = await repo.get(new_id)
     await duplicates.flag_at_intake(session, referral, actor=actor)
     await journey.on_intake(session, referral, actor=actor)
     audit.note(session, "referral.create", "referral", new_id)

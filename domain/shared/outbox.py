@@ -132,9 +132,8 @@ async def add_message(
         "updated_at": now,
     }
     stmt = insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    if (await session.execute(stmt.returning(OutboxMessage.id))).first() is None:
-        return None
-    return await session.get(OutboxMessage, values["id"])
+    # The row comes back from the INSERT, loaded into the session: no second read.
+    return (await session.execute(stmt.returning(OutboxMessage))).scalar_one_or_none()
 
 
 class DeliveryRefused(Exception):
