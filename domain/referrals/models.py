@@ -132,6 +132,7 @@ class Referral(IdMixin, TimestampMixin, VersionMixin, Base):
         # Each list filter pairs with the default sort (newest first) so a page is an index range scan.
         Index("ix_referrals_received_at_id", "received_at", "id"),
         Index("ix_referrals_status_received", "status", "received_at", "id"),
+        Index("ix_referrals_status_service_line_received", "status", "service_line", "received_at", "id"),
         Index("ix_referrals_referrer_received", "referring_provider_id", "received_at"),
         Index("ix_referrals_org_received", "referring_organization_id", "received_at"),
         Index("ix_referrals_service_line_received", "service_line", "received_at"),
