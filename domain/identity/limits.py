@@ -153,10 +153,12 @@ async def any_revoked(*names: str) -> bool:
     cached = revocations.cache.lookup(names)
     if cached is not None:
         return cached
-    asked_at, generation = time.monotonic(), revocations.cache.generation
-    values = await redis().mget([f"{PREFIX}revoked:{name}" for name in names])
-    revocations.cache.store(names, values, asked_at=asked_at, generation=generation)
+    values = await revocations.cache.ask(names, _read_markers)
     return any(v is not None for v in values)
+
+
+async def _read_markers(names: tuple[str, ...]) -> list[object]:
+    return cast(list[object], await redis().mget([f"{PREFIX}revoked:{name}" for name in names]))
 
 
 async def clear_marker(name: str) -> None:

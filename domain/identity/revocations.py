@@ -6,11 +6,16 @@ TTL_SECONDS, and only while a pub/sub subscription is live: each revoke or clear
 marker's name, and every process drops it from its cache when the message arrives (the process
 that revokes drops it at once, before it answers). Without a live subscription nothing is cached.
 What a lost message could leave stale is bounded by the TTL.
+
+When an answer expires, every request in flight misses at once; one of them asks Redis and the
+others wait for that answer (`ask`), rather than each opening its own round trip.
 """
 
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import structlog
 from redis.asyncio import Redis
@@ -30,6 +35,8 @@ class RevocationCache:
         self._live = False
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # names -> (generation when asked, the question in flight)
+        self._asking: dict[tuple[str, ...], tuple[int, asyncio.Task[list[object]]]] = {}
 
     def lookup(self, names: tuple[str, ...]) -> bool | None:
         """True/False when every name is cached and fresh; None when Redis must be asked."""
@@ -51,6 +58,30 @@ class RevocationCache:
             self._values.clear()
         for name, value in zip(names, values, strict=True):
             self._values[name] = (value is not None, asked_at)
+
+    async def ask(
+        self, names: tuple[str, ...], read: Callable[[tuple[str, ...]], Coroutine[Any, Any, list[object]]]
+    ) -> list[object]:
+        """The markers' values, read once for every request that asks for the same names meanwhile.
+
+        A question asked before a drop is not shared after it: the drop may be the very revocation."""
+        loop = asyncio.get_running_loop()
+        flight = self._asking.get(names)
+        if flight is None or flight[0] != self.generation or flight[1].get_loop() is not loop:
+            asked_at, generation = time.monotonic(), self.generation
+            flight = (generation, loop.create_task(read(names)))
+            self._asking[names] = flight
+            flight[1].add_done_callback(lambda task: self._landed(names, flight, asked_at))
+        return await asyncio.shield(flight[1])
+
+    def _landed(
+        self, names: tuple[str, ...], flight: tuple[int, "asyncio.Task[list[object]]"], asked_at: float
+    ) -> None:
+        if self._asking.get(names) is flight:
+            del self._asking[names]
+        generation, task = flight
+        if not task.cancelled() and task.exception() is None:
+            self.store(names, task.result(), asked_at=asked_at, generation=generation)
 
     def drop(self, name: str | None = None) -> None:
         self.generation += 1
