@@ -33,8 +33,11 @@ class DatabaseSettings(BaseSettings):
     # a session of its own: PgBouncer in transaction mode cannot carry it, so point this at the
     # primary (or a session-mode pool) when DATABASE_URL goes through one.
     listen_url: str | None = None
-    pool_size: int = 20
-    max_overflow: int = 10
+    # All held open, none on overflow: an overflow connection is closed when it comes back to a full pool
+    # and opened again moments later under steady load, paying connect, type setup and its prepared
+    # statements each time (GET by id p99 under 64 clients: 440-560 ms with 20 + 10, 140-210 ms with 30 + 0).
+    pool_size: int = 30
+    max_overflow: int = 0
     # Prepared statements kept per connection. 0 behind PgBouncer in transaction mode, where the
     # next transaction may run on another server connection that never saw the statement.
     statement_cache_size: int = Field(default=100, ge=0)
