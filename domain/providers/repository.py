@@ -137,6 +137,10 @@ class ProviderRepository(Repository[Provider]):
         stmt = _with_links(select(Provider).where(Provider.npi == npi))
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def id_by_npi(self, npi: str) -> uuid.UUID | None:
+        """Who holds an NPI, without loading the record and its links (three more queries)."""
+        return (await self.session.execute(select(Provider.id).where(Provider.npi == npi))).scalar_one_or_none()
+
     async def exists(self, provider_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(Provider.id == provider_id))))
 

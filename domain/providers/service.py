@@ -162,8 +162,8 @@ async def _check_affiliations(session: AsyncSession, affiliations: list[Affiliat
 
 
 async def _check_provider_npi(repo: ProviderRepository, npi: str | None, own_id: uuid.UUID | None) -> None:
-    if npi and (holder := await repo.by_npi(npi)) is not None and holder.id != own_id:
-        raise DuplicateNpi(npi, "Provider", holder.id)
+    if npi and (holder := await repo.id_by_npi(npi)) is not None and holder != own_id:
+        raise DuplicateNpi(npi, "Provider", holder)
 
 
 def _staff_row(data: StaffContactCreate) -> StaffContact:

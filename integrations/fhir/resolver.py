@@ -131,8 +131,8 @@ class Resolver:
                     if ref.resource_type == "Organization" and await organizations.get_or_none(as_uuid):
                         return await self._requester_of(None, as_uuid)
         if npi:
-            if provider := await providers.by_npi(npi):
-                return Requester(provider_id=provider.id)
+            if provider_id := await providers.id_by_npi(npi):
+                return Requester(provider_id=provider_id)
             if organization := await organizations.by_npi(npi):
                 return await self._requester_of(None, organization.id)
         return Requester()
