@@ -23,6 +23,7 @@ from domain.tasks.enums import TaskPriority, TaskType
 from domain.tasks.models import Task
 
 ACTOR = "outreach"
+LOADED_KEY = "outreach.loaded"
 # Receivers echo addresses in their errors; a patient's address must not land in clear text.
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ().-]{6,}\d")
 
@@ -80,11 +81,13 @@ async def load_recipients(session: AsyncSession, messages: list[OutboxMessage]) 
     compose then find them in the session instead of asking once per message."""
     providers = {m.recipient_id for m in messages if m.recipient_type == "provider" and m.recipient_id}
     referrals = {m.referral_id for m in messages if m.referral_id}
+    # The session's identity map holds rows weakly: keep them for as long as the session lives.
+    kept = session.info.setdefault(LOADED_KEY, [])
     if providers:
-        (await session.execute(select(Provider).where(Provider.id.in_(providers)))).scalars().all()
+        kept += (await session.execute(select(Provider).where(Provider.id.in_(providers)))).scalars().all()
         await LookupRepository(session).load_preferences(providers)
     if referrals:
-        (await session.execute(select(Referral).where(Referral.id.in_(referrals)))).scalars().all()
+        kept += (await session.execute(select(Referral).where(Referral.id.in_(referrals)))).scalars().all()
 
 
 async def release(session: AsyncSession, *, message: OutboxMessage) -> bool:
