@@ -32,8 +32,8 @@ class OutboxConfig(BaseSettings):
 
     @property
     def send_job_timeout_seconds(self) -> float:
-        # A batch stops sending once its lease runs short (workers/jobs/outreach.py), then records.
-        return self.send_lease_seconds + self.send_timeout_seconds
+        # A batch sends for at most one lease's worth, plus its last send, then records (workers/jobs/outreach.py).
+        return self.send_lease_seconds + self.send_timeout_seconds + 10
 
     @property
     def relay_lease(self) -> timedelta:

@@ -90,6 +90,11 @@ async def load_recipients(session: AsyncSession, messages: list[OutboxMessage]) 
         kept += (await session.execute(select(Referral).where(Referral.id.in_(referrals)))).scalars().all()
 
 
+async def extend_leases(session: AsyncSession, *, messages: list[OutboxMessage], lease: timedelta) -> None:
+    """A batch still sending keeps its rows: their leases move on, their versions do not."""
+    await OutboxRepository(session).extend_leases([(m.id, m.version) for m in messages], lease=lease)
+
+
 async def release(session: AsyncSession, *, message: OutboxMessage) -> bool:
     """Hand a taken message back untried (its batch ran out of lease): the attempt does not count."""
     return await OutboxRepository(session).settle(

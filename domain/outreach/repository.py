@@ -151,6 +151,19 @@ class OutboxRepository(Repository[OutboxMessage]):
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def extend_leases(self, pairs: list[tuple[uuid.UUID, int]], *, lease: timedelta) -> None:
+        """Renew the leases of rows still held at these versions; rows that moved on are left alone."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                tuple_(OutboxMessage.id, OutboxMessage.version).in_(pairs),
+                OutboxMessage.status == MessageStatus.queued,
+            )
+            .values(claimed_until=utcnow() + lease)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
+
     async def settle(self, message_id: uuid.UUID, version: int, **values: object) -> bool:
         """Record an attempt's outcome; False when someone else owns the row by now."""
         stmt = (

@@ -7,6 +7,7 @@ from email.header import Header
 from email.message import Message
 from email.quoprimime import body_encode
 from email.utils import formataddr, formatdate, parseaddr
+from typing import cast
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,11 +50,12 @@ def build(message: OutboxMessage, *, to: str, subject: str, body: str) -> Messag
     return email
 
 
-def _text_header(value: str) -> str | Header:
-    # Plain ASCII folds at its spaces; other text, or a word too long to fold, goes encoded (RFC 2047).
+def _text_header(value: str) -> str:
+    # Plain ASCII folds at its spaces; other text, or a word too long to fold, goes as encoded words
+    # (RFC 2047), folded by the generator. compat32 takes a Header where its stubs say str.
     if value.isascii() and all(len(word) < MAX_LINE - 12 for word in value.split()):
         return value
-    return Header(value, "utf-8")
+    return cast(str, Header(value, "utf-8"))
 
 
 def _address(value: str) -> str:

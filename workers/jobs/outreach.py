@@ -22,7 +22,7 @@ from domain.outreach.render import Rendered
 from domain.referrals import service as referrals
 from domain.referrals.enums import ReferralStatus
 from domain.shared.clock import utcnow
-from domain.shared.db import get_sessionmaker, unit_of_work
+from domain.shared.db import get_sessionmaker
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
 from workers.channels import UnknownChannel, handler_for
 from workers.config import OutboxConfig, outbox_config
@@ -50,19 +50,31 @@ class _Sent:
 
 async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
     cfg = outbox_config()
+    # One session, and so one pooled connection, from the take to the marks: a job that waited for a
+    # connection between its sends and its marks could outlive its lease.
     async with get_sessionmaker()() as session:
         # 1. Take the rows: a committed conditional UPDATE, so one worker at most holds each attempt,
         #    and the attempts count even if this process dies mid-send.
-        taken_at = time.monotonic()
+        started = time.monotonic()  # before the take: the leases it writes end no earlier than this says
         ready, outcomes = await _take(session, pairs, cfg)
-        # 2. Send each, within the lease: what is left when it runs short goes back untried.
+        lease_ends = started + cfg.send_lease_seconds
+        # Room kept at the end of a lease for the marks, once the last send has had its full time.
+        reserve = max(cfg.send_lease_seconds - cfg.send_timeout_seconds, 0) / 2
+        # 2. Send each. The batch's leases are renewed while it sends; after one lease's worth of
+        #    sending (a server that hangs), the rest go back untried.
         sent: list[_Sent] = []
         failed: list[tuple[OutboxMessage, Exception]] = []
         untried: list[OutboxMessage] = []
         for message in ready:
-            if time.monotonic() + cfg.send_timeout_seconds > taken_at + cfg.send_lease_seconds:
+            now = time.monotonic()
+            if now - started > cfg.send_lease_seconds:
                 untried.append(message)
                 continue
+            if lease_ends - now < cfg.send_timeout_seconds + reserve:
+                await session.rollback()  # ends the reads, and any read that failed
+                async with session.begin():
+                    await delivery.extend_leases(session, messages=ready, lease=cfg.send_lease)
+                lease_ends = now + cfg.send_lease_seconds
             try:
                 handler = handler_for(message.channel)
                 external_id = await asyncio.wait_for(handler(message, session), cfg.send_timeout_seconds)
@@ -74,17 +86,18 @@ async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
                     await session.rollback()  # the read transaction is unusable for the next message
                 continue
             sent.append(_Sent(message, external_id, composed_for(session, message.id)))
-    # 3. Every message's own outcome, in one transaction of its own (the reads above may have failed).
-    settled: list[tuple[OutboxMessage, str]] = []
-    async with unit_of_work() as session:
-        recorded = await delivery.record_sent_many(session, [(i.message, i.external_id, i.content) for i in sent])
-        for item in sent:
-            if item.message.id in recorded and item.message.kind == MessageKind.loop_closure:
-                await _close_loop(session, item.message)
-            settled.append((item.message, "sent" if item.message.id in recorded else "sent-unrecorded"))
-        for message in untried:
-            await delivery.release(session, message=message)
-        settled += [(message, await _record_failure(session, message, exc, cfg)) for message, exc in failed]
+        await session.rollback()  # the reads are done
+        # 3. Every message's own outcome, in one transaction.
+        settled: list[tuple[OutboxMessage, str]] = []
+        async with session.begin():
+            recorded = await delivery.record_sent_many(session, [(i.message, i.external_id, i.content) for i in sent])
+            for item in sent:
+                if item.message.id in recorded and item.message.kind == MessageKind.loop_closure:
+                    await _close_loop(session, item.message)
+                settled.append((item.message, "sent" if item.message.id in recorded else "sent-unrecorded"))
+            for message in untried:
+                await delivery.release(session, message=message)
+            settled += [(message, await _record_failure(session, message, exc, cfg)) for message, exc in failed]
     # Counted once their transaction has committed; a send someone else recorded still went out.
     for message, outcome in settled:
         _counted(message, "sent" if outcome == "sent-unrecorded" else outcome)
