@@ -16,6 +16,7 @@ import uuid
 import asyncpg
 import structlog
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 
 from domain.outreach import delivery
 from domain.shared.db import unit_of_work
@@ -46,7 +47,7 @@ async def relay_once(redis: ArqRedis, cfg: OutboxConfig | None = None) -> int:
 
 async def _pass(redis: ArqRedis, cfg: OutboxConfig) -> tuple[int, bool]:
     """How many rows went to Redis, and whether more may be waiting (a full batch or a full backlog)."""
-    room = cfg.max_backlog - await redis.zcard(cfg.queue_name)
+    room = cfg.max_backlog - await _waiting(redis, cfg)
     if room <= 0:
         return 0, True
     limit = min(cfg.batch, room * cfg.send_batch)
@@ -65,6 +66,20 @@ async def _pass(redis: ArqRedis, cfg: OutboxConfig) -> tuple[int, bool]:
     if claimed:
         wake_workers()
     return len(claimed), len(claimed) >= limit
+
+
+async def _waiting(redis: ArqRedis, cfg: OutboxConfig) -> int:
+    """Jobs waiting in Redis. Jobs a worker has started are not waiting: one killed mid-job stays in the
+    queue, marked in progress for arq's longest job timeout (half an hour), and must not hold the relay."""
+    queued = await redis.zcard(cfg.queue_name)
+    if queued < cfg.max_backlog:
+        return queued
+    ids = await redis.zrange(cfg.queue_name, 0, -1)
+    async with redis.pipeline(transaction=False) as pipe:
+        for job in ids:
+            pipe.exists(in_progress_key_prefix + job.decode())
+        started = sum(await pipe.execute())
+    return queued - started
 
 
 def listen_url() -> str:

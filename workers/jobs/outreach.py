@@ -29,6 +29,9 @@ from workers.config import OutboxConfig, outbox_config
 from workers.telemetry import SENDS, observed
 
 log = structlog.get_logger()
+# While sends are slow (a loaded server, many batches sharing the SMTP connections), marks are written
+# at least this often, so a crash repeats a fraction of a second's mail rather than whole batches.
+MARK_EVERY_SECONDS = 0.25
 
 
 @observed
@@ -61,15 +64,21 @@ async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
         # Room kept at the end of a lease for the marks, once the last send has had its full time.
         reserve = max(cfg.send_lease_seconds - cfg.send_timeout_seconds, 0) / 2
         # 2. Send each. The batch's leases are renewed while it sends; after one lease's worth of
-        #    sending (a server that hangs), the rest go back untried.
+        #    sending (a server that hangs), the rest go back untried. Marks are written at the end, or
+        #    sooner when sending is slow, so a crash repeats little.
         sent: list[_Sent] = []
         failed: list[tuple[OutboxMessage, Exception]] = []
         untried: list[OutboxMessage] = []
+        settled: list[tuple[OutboxMessage, str]] = []
+        marked_at = time.monotonic()
         for message in ready:
             now = time.monotonic()
             if now - started > cfg.send_lease_seconds:
                 untried.append(message)
                 continue
+            if sent and now - marked_at > MARK_EVERY_SECONDS:
+                settled += await _marked(session, sent)
+                sent, marked_at = [], now
             if lease_ends - now < cfg.send_timeout_seconds + reserve:
                 await session.rollback()  # ends the reads, and any read that failed
                 async with session.begin():
@@ -86,23 +95,30 @@ async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
                     await session.rollback()  # the read transaction is unusable for the next message
                 continue
             sent.append(_Sent(message, external_id, composed_for(session, message.id)))
-        await session.rollback()  # the reads are done
-        # 3. Every message's own outcome, in one transaction.
-        settled: list[tuple[OutboxMessage, str]] = []
+        # 3. Every other message's own outcome, in one transaction.
+        settled += await _marked(session, sent)
         async with session.begin():
-            recorded = await delivery.record_sent_many(session, [(i.message, i.external_id, i.content) for i in sent])
-            for item in sent:
-                if item.message.id in recorded and item.message.kind == MessageKind.loop_closure:
-                    await _close_loop(session, item.message)
-                settled.append((item.message, "sent" if item.message.id in recorded else "sent-unrecorded"))
             for message in untried:
                 await delivery.release(session, message=message)
-            settled += [(message, await _record_failure(session, message, exc, cfg)) for message, exc in failed]
+            failures = [(message, await _record_failure(session, message, exc, cfg)) for message, exc in failed]
     # Counted once their transaction has committed; a send someone else recorded still went out.
-    for message, outcome in settled:
+    for message, outcome in [*settled, *failures]:
         _counted(message, "sent" if outcome == "sent-unrecorded" else outcome)
         outcomes.append(outcome)
     return outcomes + ["released"] * len(untried)
+
+
+async def _marked(session: AsyncSession, sent: list[_Sent]) -> list[tuple[OutboxMessage, str]]:
+    """Write the sent marks of these messages, committed: one statement, each on its own version."""
+    await session.rollback()  # ends the reads, and any read that failed
+    if not sent:
+        return []
+    async with session.begin():
+        recorded = await delivery.record_sent_many(session, [(i.message, i.external_id, i.content) for i in sent])
+        for item in sent:
+            if item.message.id in recorded and item.message.kind == MessageKind.loop_closure:
+                await _close_loop(session, item.message)
+    return [(i.message, "sent" if i.message.id in recorded else "sent-unrecorded") for i in sent]
 
 
 async def _take(
