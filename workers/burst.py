@@ -22,7 +22,7 @@ async def drain(redis: ArqRedis, cfg: OutboxConfig | None = None, *, max_rounds:
         moved = await relay_once(redis, cfg)
         total += moved
         worker = Worker(
-            functions=[func(send_message, timeout=cfg.send_timeout_seconds + 10)],
+            functions=[func(send_message, timeout=cfg.send_job_timeout_seconds)],
             redis_pool=redis,
             queue_name=cfg.queue_name,
             burst=True,

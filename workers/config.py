@@ -27,6 +27,13 @@ class OutboxConfig(BaseSettings):
     send_timeout_seconds: float = 30
     retry_base_seconds: float = 30
     max_jobs: int = 100
+    # Messages per send job: one take, one load of their rows, one commit of their outcomes.
+    send_batch: int = 20
+
+    @property
+    def send_job_timeout_seconds(self) -> float:
+        # A batch sends for at most one lease's worth, plus its last send, then records (workers/jobs/outreach.py).
+        return self.send_lease_seconds + self.send_timeout_seconds + 10
 
     @property
     def relay_lease(self) -> timedelta:

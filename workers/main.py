@@ -43,7 +43,7 @@ async def shutdown(ctx: dict) -> None:
 class WorkerSettings:
     functions: Sequence[WorkerCoroutine | Function] = [
         ping,
-        func(send_message, timeout=outbox_config().send_timeout_seconds + 10),
+        func(send_message, timeout=outbox_config().send_job_timeout_seconds),
     ]
     cron_jobs: Sequence[CronJob] | None = [
         cron(daily_digests, hour={17}, minute={0}, run_at_startup=False, unique=True),

@@ -1,4 +1,4 @@
-"""The relay: claims due outbox rows and hands each to an arq job as (id, version).
+"""The relay: claims due outbox rows and hands them to arq jobs as (id, version) pairs, a batch per job.
 
 Claiming commits before enqueueing. If the process dies in between, the rows' lease runs
 out and the next pass hands them out again with a new version; a job left over from the
@@ -11,10 +11,12 @@ has come, expired leases, a notification lost while the listening connection was
 
 import asyncio
 import contextlib
+import uuid
 
 import asyncpg
 import structlog
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix
 
 from domain.outreach import delivery
 from domain.shared.db import unit_of_work
@@ -27,6 +29,14 @@ SEND_JOB = "send_message"
 CHANNEL = "refloop_outbox"
 
 
+def batches(claimed: list[tuple[uuid.UUID, int]], size: int) -> list[list[tuple[uuid.UUID, int]]]:
+    """Split a pass's claims into jobs of at most `size`, evenly, so concurrent workers share them."""
+    if not claimed:
+        return []
+    count = -(-len(claimed) // max(size, 1))
+    return [claimed[i::count] for i in range(count)]
+
+
 def job_id(message_id: object, version: int) -> str:
     return f"outbox:{message_id}:{version}"
 
@@ -37,19 +47,39 @@ async def relay_once(redis: ArqRedis, cfg: OutboxConfig | None = None) -> int:
 
 async def _pass(redis: ArqRedis, cfg: OutboxConfig) -> tuple[int, bool]:
     """How many rows went to Redis, and whether more may be waiting (a full batch or a full backlog)."""
-    room = cfg.max_backlog - await redis.zcard(cfg.queue_name)
+    room = cfg.max_backlog - await _waiting(redis, cfg)
     if room <= 0:
         return 0, True
-    limit = min(cfg.batch, room)
+    limit = min(cfg.batch, room * cfg.send_batch)
     async with unit_of_work() as session:
         claimed = await delivery.claim_due(session, limit=limit, lease=cfg.relay_lease)
-    for message_id, version in claimed:
+    for batch in batches(claimed, cfg.send_batch):
+        (message_id, version), more = batch[0], [[str(i), v] for i, v in batch[1:]]
         await redis.enqueue_job(
-            SEND_JOB, str(message_id), version, _job_id=job_id(message_id, version), _queue_name=cfg.queue_name
+            SEND_JOB,
+            str(message_id),
+            version,
+            *([more] if more else []),
+            _job_id=job_id(message_id, version),
+            _queue_name=cfg.queue_name,
         )
     if claimed:
         wake_workers()
     return len(claimed), len(claimed) >= limit
+
+
+async def _waiting(redis: ArqRedis, cfg: OutboxConfig) -> int:
+    """Jobs waiting in Redis. Jobs a worker has started are not waiting: one killed mid-job stays in the
+    queue, marked in progress for arq's longest job timeout (half an hour), and must not hold the relay."""
+    queued = await redis.zcard(cfg.queue_name)
+    if queued < cfg.max_backlog:
+        return queued
+    ids = await redis.zrange(cfg.queue_name, 0, -1)
+    async with redis.pipeline(transaction=False) as pipe:
+        for job in ids:
+            pipe.exists(in_progress_key_prefix + job.decode())
+        started = sum(await pipe.execute())
+    return queued - started
 
 
 def listen_url() -> str:

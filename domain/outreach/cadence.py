@@ -13,7 +13,6 @@ links staff asked for (invitations, password resets) are not paced at all.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.outreach.kinds import ACCOUNT_KINDS, DIGESTIBLE_KINDS, LINK_KINDS, Channel
 from domain.outreach.kinds import MessageKind as K
 from domain.outreach.models import OutreachPreference
-from domain.outreach.repository import LookupRepository, OutboxRepository
+from domain.outreach.repository import LookupRepository, OutboxRepository, RecipientRef, recipient_key
 from domain.outreach.settings import outreach_settings
 from domain.providers.models import Organization
 from domain.referrals.enums import AppointmentStatus
@@ -63,14 +62,64 @@ async def _time_zone(session: AsyncSession, message: OutboxMessage) -> str:
     return outreach_settings().default_time_zone
 
 
-class _Recipient(TypedDict):
-    recipient_type: str
-    recipient_id: uuid.UUID | None
-    address: str | None
-    referral_id: uuid.UUID | None
+@dataclass(frozen=True)
+class _Counted:
+    """Let through by the rules that look at the message alone; the counts decide the rest."""
+
+    interval: int | None  # minutes: one of its kind per recipient per interval
+    capped: bool  # counts against the recipient cap
 
 
 async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime) -> Verdict | None:
+    return (await check_batch(session, [message], now=now))[message.id]
+
+
+async def check_batch(
+    session: AsyncSession, messages: list[OutboxMessage], *, now: datetime
+) -> dict[uuid.UUID, Verdict | None]:
+    """Each message's verdict, as if checked one at a time in the given order: each counts what its
+    recipient was sent or has in flight outside the batch, plus what the batch let through before it.
+    One lock statement and one count query for the whole batch."""
+    verdicts: dict[uuid.UUID, Verdict | None] = {}
+    counted: list[tuple[OutboxMessage, _Counted]] = []
+    for message in messages:
+        rule = await _rules(session, message, now=now)
+        if isinstance(rule, _Counted):
+            counted.append((message, rule))
+        else:
+            verdicts[message.id] = rule
+    if not counted:
+        return verdicts
+    s = outreach_settings()
+    repo = OutboxRepository(session)
+    refs = [_ref(m) for m, _ in counted]
+    # Two workers deciding for one recipient at once would both see room under the cap.
+    await repo.lock_recipients(refs)
+    kind_since = {m.kind: now - timedelta(minutes=r.interval) for m, r in counted if r.interval}
+    recent = await repo.recent_counts(
+        refs, since=now - timedelta(hours=s.cap_window_hours), kind_since=kind_since, exclude=[m.id for m in messages]
+    )
+    passed: list[tuple[str, str]] = []  # (recipient, kind) let through earlier in this batch
+    for (message, rule), ref in zip(counted, refs, strict=True):
+        who = recipient_key(*ref)
+        mine = [c for c in recent if c.matches(ref)]
+        same_kind = sum(c.since_kind_window for c in mine if c.kind == message.kind)
+        if rule.interval and same_kind + passed.count((who, message.kind)):
+            verdicts[message.id] = Verdict(MIN_INTERVAL)
+            continue
+        if rule.capped and sum(c.since_window for c in mine) + sum(1 for p in passed if p[0] == who) >= s.cap_count:
+            verdicts[message.id] = Verdict(RECIPIENT_CAP)
+            continue
+        verdicts[message.id] = None
+        passed.append((who, message.kind))
+    return verdicts
+
+
+def _ref(message: OutboxMessage) -> RecipientRef:
+    return (message.recipient_type, message.recipient_id, message.recipient_address, message.referral_id)
+
+
+async def _rules(session: AsyncSession, message: OutboxMessage, *, now: datetime) -> Verdict | _Counted | None:
     try:
         kind = K(message.kind)
     except ValueError:
@@ -93,27 +142,9 @@ async def check(session: AsyncSession, message: OutboxMessage, *, now: datetime)
         return Verdict(QUIET_HOURS, defer_until=wake)
     if kind is K.digest:
         return None
-    repo = OutboxRepository(session)
-    who: _Recipient = {
-        "recipient_type": message.recipient_type,
-        "recipient_id": message.recipient_id,
-        "address": message.recipient_address,
-        "referral_id": message.referral_id,
-    }
     interval = s.min_interval_minutes.get(kind.value)
     capped = kind in DIGESTIBLE_KINDS
-    if interval or capped:
-        # Two workers deciding for one recipient at once would both see room under the cap.
-        await repo.lock_recipient(**who)
-    if interval and await repo.sent_since(
-        **who, kind=kind.value, since=now - timedelta(minutes=interval), exclude=message.id
-    ):
-        return Verdict(MIN_INTERVAL)
-    if capped:
-        recent = await repo.sent_since(**who, since=now - timedelta(hours=s.cap_window_hours), exclude=message.id)
-        if recent >= s.cap_count:
-            return Verdict(RECIPIENT_CAP)
-    return None
+    return _Counted(interval, capped) if interval or capped else None
 
 
 async def _reminder_is_stale(session: AsyncSession, message: OutboxMessage) -> bool:

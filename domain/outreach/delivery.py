@@ -7,21 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.kinds import TITLES, MessageKind
 from domain.outreach.render import Rendered
-from domain.outreach.repository import OutboxRepository
+from domain.outreach.repository import LookupRepository, OutboxRepository, SentMark
 from domain.providers import hygiene
 from domain.providers.models import Provider
 from domain.referrals.enums import EventKind
-from domain.referrals.models import ReferralEvent
+from domain.referrals.models import Referral, ReferralEvent
 from domain.shared.clock import utcnow
 from domain.shared.outbox import SECRET_KEY, MessageStatus, OutboxMessage
 from domain.tasks.enums import TaskPriority, TaskType
 from domain.tasks.models import Task
 
 ACTOR = "outreach"
+LOADED_KEY = "outreach.loaded"
 # Receivers echo addresses in their errors; a patient's address must not land in clear text.
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ().-]{6,}\d")
 
@@ -68,6 +70,38 @@ async def take(session: AsyncSession, *, message_id: uuid.UUID, version: int, le
     return await OutboxRepository(session).take_for_send(message_id, version, lease=lease)
 
 
+async def take_many(
+    session: AsyncSession, *, pairs: list[tuple[uuid.UUID, int]], lease: timedelta
+) -> list[OutboxMessage]:
+    return await OutboxRepository(session).take_many_for_send(pairs, lease=lease)
+
+
+async def load_recipients(session: AsyncSession, messages: list[OutboxMessage]) -> None:
+    """A batch's providers, referrals and preferences in one query each: the bounce check, cadence and
+    compose then find them in the session instead of asking once per message."""
+    providers = {m.recipient_id for m in messages if m.recipient_type == "provider" and m.recipient_id}
+    referrals = {m.referral_id for m in messages if m.referral_id}
+    # The session's identity map holds rows weakly: keep them for as long as the session lives.
+    kept = session.info.setdefault(LOADED_KEY, [])
+    if providers:
+        kept += (await session.execute(select(Provider).where(Provider.id.in_(providers)))).scalars().all()
+        await LookupRepository(session).load_preferences(providers)
+    if referrals:
+        kept += (await session.execute(select(Referral).where(Referral.id.in_(referrals)))).scalars().all()
+
+
+async def extend_leases(session: AsyncSession, *, messages: list[OutboxMessage], lease: timedelta) -> None:
+    """A batch still sending keeps its rows: their leases move on, their versions do not."""
+    await OutboxRepository(session).extend_leases([(m.id, m.version) for m in messages], lease=lease)
+
+
+async def release(session: AsyncSession, *, message: OutboxMessage) -> bool:
+    """Hand a taken message back untried (its batch ran out of lease): the attempt does not count."""
+    return await OutboxRepository(session).settle(
+        message.id, message.version, claimed_until=None, attempts=message.attempts - 1
+    )
+
+
 async def record_sent(
     session: AsyncSession, *, message: OutboxMessage, external_id: str | None, content: Rendered | None = None
 ) -> bool:
@@ -90,6 +124,28 @@ async def record_sent(
     if done:
         _timeline(session, message, MessageStatus.sent, external_id=external_id)
     return done
+
+
+async def record_sent_many(
+    session: AsyncSession, sent: list[tuple[OutboxMessage, str | None, Rendered | None]]
+) -> set[uuid.UUID]:
+    """`record_sent` for a batch: one statement for the marks, each message still on its own version.
+    Returns the ids recorded (a row that moved on is not)."""
+    recorded: set[uuid.UUID] = set()
+    marks: list[SentMark] = []
+    for message, external_id, content in sent:
+        if SECRET_KEY in (message.payload or {}):
+            # The one-time secret also leaves the payload: that row gets an update of its own.
+            if await record_sent(session, message=message, external_id=external_id, content=content):
+                recorded.add(message.id)
+            continue
+        subject, body = (content.subject, content.body) if content else (None, None)
+        marks.append(SentMark(message.id, message.version, external_id, subject, body))
+    settled = await OutboxRepository(session).settle_sent(marks, at=utcnow())
+    for message, external_id, _ in sent:
+        if message.id in settled:
+            _timeline(session, message, MessageStatus.sent, external_id=external_id)
+    return recorded | settled
 
 
 async def _fail(session: AsyncSession, message: OutboxMessage, error: str) -> bool:

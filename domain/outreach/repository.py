@@ -5,15 +5,17 @@ claim, so of two workers holding the same message only one can take or settle it
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, null, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.models import MessageTemplate, OutreachPreference, WebhookEndpoint
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.clock import utcnow
+from domain.shared.crypto import Encrypted
 from domain.shared.outbox import MessageStatus, OutboxMessage
 from domain.shared.repository import Repository
 
@@ -26,6 +28,41 @@ class MessageFilters:
     kind: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+
+
+# (recipient_type, recipient_id, address, referral_id): who a message goes to, as cadence sees it.
+RecipientRef = tuple[str, uuid.UUID | None, str | None, uuid.UUID | None]
+
+
+@dataclass(frozen=True)
+class RecentCount:
+    recipient_type: str
+    recipient_id: uuid.UUID | None
+    address: str | None
+    patient_referral_id: uuid.UUID | None
+    kind: str
+    since_window: int  # sent since the window's start, or in flight
+    since_kind_window: int  # sent since the kind's own interval start, or in flight
+
+    def matches(self, ref: RecipientRef) -> bool:
+        """The rows `_same_recipient` would pick for `ref` include this group."""
+        recipient_type, recipient_id, address, referral_id = ref
+        if recipient_type != self.recipient_type:
+            return False
+        if (patient := _patient_referral(recipient_type, referral_id)) is not None:
+            return self.patient_referral_id == patient
+        if recipient_id is not None:
+            return self.recipient_id == recipient_id
+        return self.address == address
+
+
+@dataclass(frozen=True)
+class SentMark:
+    id: uuid.UUID
+    version: int
+    external_id: str | None
+    subject: str | None
+    body: str | None
 
 
 class OutboxRepository(Repository[OutboxMessage]):
@@ -92,6 +129,41 @@ class OutboxRepository(Repository[OutboxMessage]):
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def take_many_for_send(self, pairs: list[tuple[uuid.UUID, int]], *, lease: timedelta) -> list[OutboxMessage]:
+        """`take_for_send` for a batch in one statement; rows that moved on are left out."""
+        if not pairs:
+            return []
+        now = utcnow()
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                tuple_(OutboxMessage.id, OutboxMessage.version).in_(pairs),
+                OutboxMessage.status == MessageStatus.queued,
+            )
+            .values(
+                version=OutboxMessage.version + 1,
+                attempts=OutboxMessage.attempts + 1,
+                claimed_until=now + lease,
+                updated_at=now,
+            )
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def extend_leases(self, pairs: list[tuple[uuid.UUID, int]], *, lease: timedelta) -> None:
+        """Renew the leases of rows still held at these versions; rows that moved on are left alone."""
+        stmt = (
+            update(OutboxMessage)
+            .where(
+                tuple_(OutboxMessage.id, OutboxMessage.version).in_(pairs),
+                OutboxMessage.status == MessageStatus.queued,
+            )
+            .values(claimed_until=utcnow() + lease)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(stmt)
+
     async def settle(self, message_id: uuid.UUID, version: int, **values: object) -> bool:
         """Record an attempt's outcome; False when someone else owns the row by now."""
         stmt = (
@@ -102,6 +174,34 @@ class OutboxRepository(Repository[OutboxMessage]):
             .execution_options(synchronize_session=False)
         )
         return (await self.session.execute(stmt)).first() is not None
+
+    async def settle_sent(self, sent: list[SentMark], *, at: datetime) -> set[uuid.UUID]:
+        """Mark a batch sent in one statement, each on its own (id, version); returns the ids that were."""
+        if not sent:
+            return set()
+        # Sealed here as the ORM would: the statement below is plain SQL.
+        seal_subject = Encrypted("outbox_messages.sent_subject")
+        seal_body = Encrypted("outbox_messages.sent_body")
+        params = {
+            "ids": [m.id for m in sent],
+            "versions": [m.version for m in sent],
+            "external_ids": [m.external_id for m in sent],
+            "subjects": [seal_subject.process_bind_param(m.subject, None) for m in sent],
+            "bodies": [seal_body.process_bind_param(m.body, None) for m in sent],
+            "at": at,
+        }
+        rows = await self.session.execute(
+            text(
+                "UPDATE outbox_messages AS o SET status = 'sent', sent_at = :at, updated_at = :at, "
+                "version = o.version + 1, external_id = v.external_id, claimed_until = NULL, last_error = NULL, "
+                "sent_subject = v.subject, sent_body = v.body "
+                "FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), CAST(:external_ids AS text[]), "
+                "CAST(:subjects AS text[]), CAST(:bodies AS text[])) AS v(id, version, external_id, subject, body) "
+                "WHERE o.id = v.id AND o.version = v.version RETURNING o.id"
+            ),
+            params,
+        )
+        return {row[0] for row in rows}
 
     async def requeue(self, message_id: uuid.UUID, *, statuses: tuple[MessageStatus, ...]) -> OutboxMessage | None:
         stmt = (
@@ -150,8 +250,19 @@ class OutboxRepository(Repository[OutboxMessage]):
         referral_id: uuid.UUID | None = None,
     ) -> None:
         """Serialise cadence decisions for one recipient until the caller's transaction ends."""
-        key = f"outreach:{recipient_type}:{_patient_referral(recipient_type, referral_id) or recipient_id or address}"
-        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+        await self.lock_recipients([(recipient_type, recipient_id, address, referral_id)])
+
+    async def lock_recipients(self, recipients: Collection[RecipientRef]) -> None:
+        """`lock_recipient` for a batch in one statement, in hash order: two batches sharing recipients
+        take their locks in the same order and cannot deadlock."""
+        keys = sorted({recipient_key(*r) for r in recipients})
+        await self.session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(h) FROM "
+                "(SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS ordered"
+            ),
+            {"keys": keys},
+        )
 
     async def sent_since(
         self,
@@ -161,27 +272,67 @@ class OutboxRepository(Repository[OutboxMessage]):
         address: str | None,
         since: datetime,
         kind: str | None = None,
-        exclude: uuid.UUID | None = None,
+        exclude: uuid.UUID | Collection[uuid.UUID] | None = None,
         referral_id: uuid.UUID | None = None,
     ) -> int:
         """Sent in the window, plus attempts in flight (taken and not yet settled) that would count."""
-        now = utcnow()
-        in_flight = and_(
-            OutboxMessage.status == MessageStatus.queued, OutboxMessage.attempts > 0, OutboxMessage.claimed_until > now
-        )
         stmt = (
             select(func.count())
             .select_from(OutboxMessage)
             .where(
-                or_(and_(OutboxMessage.status == MessageStatus.sent, OutboxMessage.sent_at >= since), in_flight),
+                or_(and_(OutboxMessage.status == MessageStatus.sent, OutboxMessage.sent_at >= since), _in_flight()),
                 _same_recipient(recipient_type, recipient_id, address, referral_id),
             )
         )
-        if exclude is not None:
+        if isinstance(exclude, uuid.UUID):
             stmt = stmt.where(OutboxMessage.id != exclude)
+        elif exclude:
+            stmt = stmt.where(OutboxMessage.id.not_in(list(exclude)))
         if kind is not None:
             stmt = stmt.where(OutboxMessage.kind == kind)
         return int(await self.session.scalar(stmt) or 0)
+
+    async def recent_counts(
+        self,
+        recipients: Collection[RecipientRef],
+        *,
+        since: datetime,
+        kind_since: dict[str, datetime],
+        exclude: Collection[uuid.UUID],
+    ) -> list[RecentCount]:
+        """`sent_since` for a batch's recipients in one query: per recipient and kind, how many were sent
+        since `since` and since the kind's own `kind_since` (in-flight attempts count in both)."""
+        sent = OutboxMessage.status == MessageStatus.sent
+        stamp = DateTime(timezone=True)
+        kind_start = (
+            case({k: literal(v, stamp) for k, v in kind_since.items()}, value=OutboxMessage.kind, else_=null())
+            if kind_since
+            else literal(None, stamp)
+        )
+        earliest = min([since, *kind_since.values()])
+        patient = case((OutboxMessage.recipient_type == "patient", OutboxMessage.referral_id), else_=null())
+        keys = (
+            OutboxMessage.recipient_type,
+            OutboxMessage.recipient_id,
+            OutboxMessage.recipient_address,
+            patient,
+            OutboxMessage.kind,
+        )
+        stmt = (
+            select(
+                *keys,
+                func.count().filter(or_(_in_flight(), and_(sent, OutboxMessage.sent_at >= since))),
+                func.count().filter(or_(_in_flight(), and_(sent, OutboxMessage.sent_at >= kind_start))),
+            )
+            .where(
+                or_(and_(sent, OutboxMessage.sent_at >= earliest), _in_flight()),
+                or_(*(_same_recipient(*r) for r in set(recipients))),
+            )
+            .group_by(*keys)
+        )
+        if exclude:
+            stmt = stmt.where(OutboxMessage.id.not_in(list(exclude)))
+        return [RecentCount(*row) for row in await self.session.execute(stmt)]
 
     async def held_back(self, *, rules: tuple[str, ...], limit: int) -> list[OutboxMessage]:
         """Suppressed messages a digest has not carried yet, oldest first."""
@@ -216,6 +367,21 @@ class OutboxRepository(Repository[OutboxMessage]):
         return list((await self.session.execute(stmt)).scalars())
 
 
+def _in_flight() -> ColumnElement[bool]:
+    return and_(
+        OutboxMessage.status == MessageStatus.queued,
+        OutboxMessage.attempts > 0,
+        OutboxMessage.claimed_until > utcnow(),
+    )
+
+
+def recipient_key(
+    recipient_type: str, recipient_id: uuid.UUID | None, address: str | None, referral_id: uuid.UUID | None
+) -> str:
+    """One string per recipient as cadence counts them (a patient is their referral)."""
+    return f"outreach:{recipient_type}:{_patient_referral(recipient_type, referral_id) or recipient_id or address}"
+
+
 def _patient_referral(recipient_type: str, referral_id: uuid.UUID | None) -> uuid.UUID | None:
     # A patient has no row of their own: their referral stands for them. Without it, every patient
     # (no id, no address) would count as one recipient, and one reminder would hold back all others.
@@ -230,6 +396,10 @@ def _same_recipient(
     if recipient_id is not None:
         return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.recipient_id == recipient_id)
     return and_(OutboxMessage.recipient_type == recipient_type, OutboxMessage.recipient_address == address)
+
+
+# Where `load_preferences` leaves a batch's preferences in the session, keyed by provider id.
+PREFERENCES_KEY = "outreach.preferences"
 
 
 class LookupRepository:
@@ -282,9 +452,18 @@ class LookupRepository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def preference(self, provider_id: uuid.UUID) -> OutreachPreference | None:
+        loaded: dict[uuid.UUID, OutreachPreference | None] = self.session.info.get(PREFERENCES_KEY, {})
+        if provider_id in loaded:
+            return loaded[provider_id]
 
         stmt = select(OutreachPreference).where(OutreachPreference.provider_id == provider_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def load_preferences(self, provider_ids: Collection[uuid.UUID]) -> None:
+        """One query for a batch's recipients; `preference` then answers from the session (None included)."""
+        stmt = select(OutreachPreference).where(OutreachPreference.provider_id.in_(list(provider_ids)))
+        found = {p.provider_id: p for p in (await self.session.execute(stmt)).scalars()}
+        self.session.info.setdefault(PREFERENCES_KEY, {}).update({i: found.get(i) for i in provider_ids})
 
     async def endpoints_for(self, organization_id: uuid.UUID) -> list[WebhookEndpoint]:
 

@@ -1,87 +1,184 @@
-"""Sending one outbox message: the arq job the relay enqueues, carrying (id, version) only."""
+"""Sending outbox messages: the arq job the relay enqueues, carrying (id, version) pairs only.
+
+One job carries a batch. Its messages are taken in one statement, checked and loaded together, sent one
+after another over the pooled connection, and their outcomes written in one transaction. Each message
+keeps its own Message-ID and its own sent mark: a crash between a send and the marks repeats only
+messages the receiver can recognise by their ids.
+"""
 
 import asyncio
+import time
 import uuid
+from dataclasses import dataclass
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach import cadence, delivery
 from domain.outreach.compose import composed_for
 from domain.outreach.kinds import MessageKind
+from domain.outreach.render import Rendered
 from domain.referrals import service as referrals
 from domain.referrals.enums import ReferralStatus
 from domain.shared.clock import utcnow
-from domain.shared.db import get_sessionmaker, unit_of_work
+from domain.shared.db import get_sessionmaker
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
 from workers.channels import UnknownChannel, handler_for
-from workers.config import outbox_config
+from workers.config import OutboxConfig, outbox_config
 from workers.telemetry import SENDS, observed
 
 log = structlog.get_logger()
+# While sends are slow (a loaded server, many batches sharing the SMTP connections), marks are written
+# at least this often, so a crash repeats a fraction of a second's mail rather than whole batches.
+MARK_EVERY_SECONDS = 0.25
 
 
 @observed
-async def send_message(ctx: dict, message_id: str, version: int) -> str:
-    with structlog.contextvars.bound_contextvars(message_id=message_id):
-        return await _send(message_id, version)
+async def send_message(ctx: dict, message_id: str, version: int, more: list[tuple[str, int]] | None = None) -> str:
+    """`more`: further (id, version) pairs the relay put in the same job."""
+    pairs = [(uuid.UUID(message_id), version)] + [(uuid.UUID(i), v) for i, v in more or []]
+    if len(pairs) == 1:
+        with structlog.contextvars.bound_contextvars(message_id=message_id):
+            return (await _send(pairs))[0]
+    return ",".join(await _send(pairs))
 
 
-async def _send(message_id: str, version: int) -> str:
+@dataclass
+class _Sent:
+    message: OutboxMessage
+    external_id: str | None
+    content: Rendered | None
+
+
+async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
     cfg = outbox_config()
-    # 1. Take the row: a committed conditional UPDATE, so one worker at most holds this attempt,
-    #    and the attempt counts even if this process dies mid-send.
-    async with unit_of_work() as session:
-        message = await delivery.take(session, message_id=uuid.UUID(message_id), version=version, lease=cfg.send_lease)
-        if message is None:
-            return "skipped"  # sent already, or handed to another job since
-        verdict = await cadence.check(session, message, now=utcnow())
-        if verdict is not None and verdict.defer_until is not None:
-            await delivery.record_deferred(session, message=message, until=verdict.defer_until, rule=verdict.rule)
-        elif verdict is not None:
-            await delivery.record_suppressed(session, message=message, rule=verdict.rule)
-        bounced = verdict is None and await delivery.refuse_if_bounced(session, message=message)
-    if verdict is not None:  # counted once its transaction has committed, as are the outcomes below
-        return _counted(message, "deferred" if verdict.defer_until is not None else "suppressed")
-    if bounced:  # the address bounced before: not sent, and a task asks staff to use another channel
-        return _counted(message, "failed")
-    # 2. Send, then record it in the same transaction the handler read its rows in.
-    try:
-        async with get_sessionmaker()() as session:
-            handler = handler_for(message.channel)
-            external_id = await asyncio.wait_for(handler(message, session), cfg.send_timeout_seconds)
-            recorded = await delivery.record_sent(
-                session, message=message, external_id=external_id, content=composed_for(session, message.id)
-            )
-            if recorded and message.kind == MessageKind.loop_closure:
-                await _close_loop(session, message)
-            await session.commit()
-    except asyncio.CancelledError:
-        raise  # shutdown or job timeout: the lease runs out and the row is retried
-    except Exception as exc:
-        permanent = isinstance(exc, (DeliveryRefused, UnknownChannel))
-        bad_address = isinstance(exc, DeliveryRefused) and exc.bad_address
-        error = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
-        async with unit_of_work() as session:
-            outcome = await delivery.record_failure(
-                session,
-                message=message,
-                error=error,
-                permanent=permanent,
-                bad_address=bad_address,
-                retry_base_seconds=cfg.retry_base_seconds,
-            )
-        log.warning(
-            "message not sent",
-            message_id=message_id,
-            channel=message.channel,
-            kind=message.kind,
-            attempts=message.attempts,
-            outcome=outcome and outcome.value,
-            error=error[:200],
-        )
-        return _counted(message, "failed") if outcome and outcome.value == "failed" else _counted(message, "retried")
-    _counted(message, "sent")
-    return "sent" if recorded else "sent-unrecorded"
+    # One session, and so one pooled connection, from the take to the marks: a job that waited for a
+    # connection between its sends and its marks could outlive its lease.
+    async with get_sessionmaker()() as session:
+        # 1. Take the rows: a committed conditional UPDATE, so one worker at most holds each attempt,
+        #    and the attempts count even if this process dies mid-send.
+        started = time.monotonic()  # before the take: the leases it writes end no earlier than this says
+        ready, outcomes = await _take(session, pairs, cfg)
+        lease_ends = started + cfg.send_lease_seconds
+        # Room kept at the end of a lease for the marks, once the last send has had its full time.
+        reserve = max(cfg.send_lease_seconds - cfg.send_timeout_seconds, 0) / 2
+        # 2. Send each. The batch's leases are renewed while it sends; after one lease's worth of
+        #    sending (a server that hangs), the rest go back untried. Marks are written at the end, or
+        #    sooner when sending is slow, so a crash repeats little.
+        sent: list[_Sent] = []
+        failed: list[tuple[OutboxMessage, Exception]] = []
+        untried: list[OutboxMessage] = []
+        settled: list[tuple[OutboxMessage, str]] = []
+        marked_at = time.monotonic()
+        for message in ready:
+            now = time.monotonic()
+            if now - started > cfg.send_lease_seconds:
+                untried.append(message)
+                continue
+            if sent and now - marked_at > MARK_EVERY_SECONDS:
+                settled += await _marked(session, sent)
+                sent, marked_at = [], now
+            if lease_ends - now < cfg.send_timeout_seconds + reserve:
+                await session.rollback()  # ends the reads, and any read that failed
+                async with session.begin():
+                    await delivery.extend_leases(session, messages=ready, lease=cfg.send_lease)
+                lease_ends = now + cfg.send_lease_seconds
+            try:
+                handler = handler_for(message.channel)
+                external_id = await asyncio.wait_for(handler(message, session), cfg.send_timeout_seconds)
+            except asyncio.CancelledError:
+                raise  # shutdown or job timeout: the leases run out and the rows are retried
+            except Exception as exc:
+                failed.append((message, exc))
+                if isinstance(exc, SQLAlchemyError):
+                    await session.rollback()  # the read transaction is unusable for the next message
+                continue
+            sent.append(_Sent(message, external_id, composed_for(session, message.id)))
+        # 3. Every other message's own outcome, in one transaction.
+        settled += await _marked(session, sent)
+        async with session.begin():
+            for message in untried:
+                await delivery.release(session, message=message)
+            failures = [(message, await _record_failure(session, message, exc, cfg)) for message, exc in failed]
+    # Counted once their transaction has committed; a send someone else recorded still went out.
+    for message, outcome in [*settled, *failures]:
+        _counted(message, "sent" if outcome == "sent-unrecorded" else outcome)
+        outcomes.append(outcome)
+    return outcomes + ["released"] * len(untried)
+
+
+async def _marked(session: AsyncSession, sent: list[_Sent]) -> list[tuple[OutboxMessage, str]]:
+    """Write the sent marks of these messages, committed: one statement, each on its own version."""
+    await session.rollback()  # ends the reads, and any read that failed
+    if not sent:
+        return []
+    async with session.begin():
+        recorded = await delivery.record_sent_many(session, [(i.message, i.external_id, i.content) for i in sent])
+        for item in sent:
+            if item.message.id in recorded and item.message.kind == MessageKind.loop_closure:
+                await _close_loop(session, item.message)
+    return [(i.message, "sent" if i.message.id in recorded else "sent-unrecorded") for i in sent]
+
+
+async def _take(
+    session: AsyncSession, pairs: list[tuple[uuid.UUID, int]], cfg: OutboxConfig
+) -> tuple[list[OutboxMessage], list[str]]:
+    """The batch's rows taken, their cadence checked and bounced addresses refused, committed."""
+    outcomes: list[str] = []
+    ready: list[OutboxMessage] = []
+    async with session.begin():
+        messages = await delivery.take_many(session, pairs=pairs, lease=cfg.send_lease)
+        if not messages:
+            return [], ["skipped"] * len(pairs)
+        await delivery.load_recipients(session, messages)
+        messages.sort(key=lambda m: m.created_at)  # the oldest first, as they were queued
+        verdicts = await cadence.check_batch(session, messages, now=utcnow())
+        decided: list[tuple[OutboxMessage, str]] = []
+        for message in messages:
+            verdict = verdicts[message.id]
+            if verdict is not None and verdict.defer_until is not None:
+                await delivery.record_deferred(session, message=message, until=verdict.defer_until, rule=verdict.rule)
+                decided.append((message, "deferred"))
+            elif verdict is not None:
+                await delivery.record_suppressed(session, message=message, rule=verdict.rule)
+                decided.append((message, "suppressed"))
+            elif await delivery.refuse_if_bounced(session, message=message):
+                # The address bounced before: not sent, and a task asks staff to use another channel.
+                decided.append((message, "failed"))
+            else:
+                ready.append(message)
+    for message in messages:
+        # Kept as taken: the reads that follow may roll back, which must not expire them.
+        session.expunge(message)
+    # Counted once their transaction has committed, as are the outcomes of the sends.
+    outcomes.extend(_counted(message, outcome) for message, outcome in decided)
+    outcomes.extend(["skipped"] * (len(pairs) - len(messages)))  # sent already, or handed to another job since
+    return ready, outcomes
+
+
+async def _record_failure(session: AsyncSession, message: OutboxMessage, exc: Exception, cfg: OutboxConfig) -> str:
+    permanent = isinstance(exc, (DeliveryRefused, UnknownChannel))
+    bad_address = isinstance(exc, DeliveryRefused) and exc.bad_address
+    error = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+    outcome = await delivery.record_failure(
+        session,
+        message=message,
+        error=error,
+        permanent=permanent,
+        bad_address=bad_address,
+        retry_base_seconds=cfg.retry_base_seconds,
+    )
+    log.warning(
+        "message not sent",
+        message_id=str(message.id),
+        channel=message.channel,
+        kind=message.kind,
+        attempts=message.attempts,
+        outcome=outcome and outcome.value,
+        error=error[:200],
+    )
+    return "failed" if outcome and outcome.value == "failed" else "retried"
 
 
 def _counted(message: OutboxMessage, outcome: str) -> str:
@@ -89,7 +186,7 @@ def _counted(message: OutboxMessage, outcome: str) -> str:
     return outcome
 
 
-async def _close_loop(session, message: OutboxMessage) -> None:
+async def _close_loop(session: AsyncSession, message: OutboxMessage) -> None:
     """DESIGN.md: completed -> closed once the loop-closure notice is delivered to the referrer."""
     assert message.referral_id is not None  # a loop-closure notice is always about a referral
     referral = await referrals.get_referral(session, referral_id=message.referral_id)

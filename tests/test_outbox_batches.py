@@ -1,0 +1,53 @@
+"""Send jobs that carry batches: the relay's backlog and a batch's messages each on their own."""
+
+import pytest
+from arq.constants import in_progress_key_prefix
+from sqlalchemy import select
+
+from domain.shared.db import unit_of_work
+from domain.shared.outbox import MessageStatus, OutboxMessage, add_message
+from workers.burst import drain
+from workers.config import outbox_config
+from workers.outbox_relay import relay_once
+
+pytestmark = pytest.mark.usefixtures("committed")
+
+
+async def queue(count: int, prefix: str) -> None:
+    async with unit_of_work() as session:
+        for n in range(count):
+            await add_message(
+                session,
+                channel="email",
+                kind="thank_you",
+                recipient_type="address",
+                recipient_address=f"{prefix}{n}@clinic.example",
+                idempotency_key=f"{prefix}-{n}",
+            )
+
+
+async def test_jobs_a_killed_worker_started_do_not_stop_the_relay(smtp_sink, arq_redis, monkeypatch):
+    cfg = outbox_config()
+    monkeypatch.setattr(cfg, "max_backlog", 3)
+    # Three jobs a worker took and died with: still in the queue, marked in progress for half an hour.
+    for n in range(3):
+        job = await arq_redis.enqueue_job("send_message", f"gone-{n}", 1, _queue_name=cfg.queue_name)
+        assert job is not None
+        await arq_redis.psetex(in_progress_key_prefix + job.job_id, 1_800_000, b"1")
+    await queue(4, "office")
+
+    assert await relay_once(arq_redis, cfg) == 4  # none of the three waits for a worker: room for all
+
+
+async def test_a_batch_sends_each_message_once_with_its_own_id(smtp_sink, arq_redis, monkeypatch):
+    monkeypatch.setattr(outbox_config(), "send_batch", 5)
+    await queue(12, "desk")
+
+    await drain(arq_redis)
+
+    async with unit_of_work() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert {r.status for r in rows} == {MessageStatus.sent}
+    received = smtp_sink.snapshot()
+    assert sorted(m.message_id for m in received) == sorted(r.external_id for r in rows)
+    assert len({m.message_id for m in received}) == 12
