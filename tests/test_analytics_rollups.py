@@ -245,7 +245,7 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     history = History(session, rng, providers, organization)
     for _ in range(8):
         await history.create()
-    compared = volume = 0
+    compared = volume = by_referrer = referred = 0
     for _burst in range(5):
         for _ in range(25):
             await history.step()
@@ -267,8 +267,20 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
             assert actual.top_referrers == expected.top_referrers, args
             compared += 1
             volume += expected.totals.values["volume"]
+        for _ in range(6):
+            period, grouping = _random_period(rng), rng.choice([None, SummaryGrouping.week, SummaryGrouping.month])
+            chosen = rng.sample(providers, k=rng.randint(1, 2))
+            filters = SummaryFilters(referring_provider_id=[p.id for p in chosen])
+            if not rollups.covers_referrers(period, filters):
+                continue
+            expected = await repository.summary_rows(session, period=period, filters=filters, grouping=grouping, top=1)
+            actual = await rollups.referrer_rows(session, period=period, filters=filters, grouping=grouping, top=1)
+            assert actual == expected, (period, filters, grouping)
+            by_referrer += 1
+            referred += len(expected.top_referrers)
     # The comparisons were over real figures, not empty periods.
     assert compared >= 30 and volume >= 100
+    assert by_referrer >= 10 and referred >= 5
 
 
 async def test_the_worker_folds_the_deltas_every_five_minutes():

@@ -171,10 +171,18 @@ def referrer_list(top: Any) -> Any:
 
 
 async def summary_rows(
-    session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None, top: int
+    session: AsyncSession,
+    *,
+    period: Period,
+    filters: SummaryFilters,
+    grouping: SummaryGrouping | None,
+    top: int,
+    ranked: Any = None,
 ) -> SummaryRows:
+    """`ranked` replaces the top referrers read from the facts (a labelled scalar subquery)."""
     base = base_rows(period, filters, grouping)
-    ranked = top_referrers(base, top).label("top_referrers")
+    if ranked is None:
+        ranked = top_referrers(base, top).label("top_referrers")
     if grouping:
         # ROLLUP(bucket): one row per bucket plus the total row (is_total = 1), even over no referrals.
         keys = [base.c.bucket, func.grouping(base.c.bucket).label("is_total")]

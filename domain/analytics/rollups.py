@@ -3,10 +3,12 @@
 Full UTC days inside the period read analytics_daily_rollup (a few rows per day and filter value,
 not one per referral); the partial first and last days read the facts. The rollup answers no filter
 or one filter (any number of its values); referrer filters and combined filters stay on the facts
-(`covers` says which path applies). Medians and p90s are percentile_cont over the facts as before:
-a sum cannot give them.
+(`covers` says which path applies), except that a filter on referring providers alone takes its top
+referrers from analytics_daily_referrers (`covers_referrers`). Medians and p90s are percentile_cont
+over the facts as before: a sum cannot give them.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,7 @@ from domain.analytics.repository import (
     reason_counts,
     referrer_list,
 )
+from domain.analytics.repository import summary_rows as facts_summary_rows
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.referrals.enums import DeclineReason, LeakageReason
 from domain.referrals.enums import ReferralStatus as S
@@ -65,6 +68,21 @@ def _dimension(filters: SummaryFilters) -> tuple[str, list[str]] | None:
 
 def covers(period: Period, filters: SummaryFilters) -> bool:
     return full_days(period) is not None and _dimension(filters) is not None
+
+
+def covers_referrers(period: Period, filters: SummaryFilters) -> bool:
+    """Only referring providers filter the period and it holds a whole day: `referrer_rows` applies."""
+    others = replace(filters, referring_provider_id=[])
+    return bool(filters.referring_provider_id) and full_days(period) is not None and _dimension(others) == ("all", [""])
+
+
+async def referrer_rows(
+    session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None, top: int
+) -> SummaryRows:
+    """Only where `covers_referrers`: figures from the facts (one index range per provider), the
+    top referrers from the (day, provider) rollup, which saves a second pass over the provider's facts."""
+    ranked = _top_from_rollup(period, filters, top, ("all", [""])).label("top_referrers")
+    return await facts_summary_rows(session, period=period, filters=filters, grouping=grouping, top=top, ranked=ranked)
 
 
 def _edges(period: Period, days: tuple[datetime, datetime]) -> Any:
@@ -128,13 +146,20 @@ def _count_columns(c: Any) -> list[Any]:
     ]
 
 
-def _top_from_rollup(period: Period, filters: SummaryFilters, limit: int) -> Any:
-    days, chosen = full_days(period), _dimension(filters)
+def _top_from_rollup(
+    period: Period, filters: SummaryFilters, limit: int, chosen: tuple[str, list[str]] | None = None
+) -> Any:
+    days, chosen = full_days(period), chosen or _dimension(filters)
     assert days is not None and chosen is not None
     (first, last), (dimension, values) = days, chosen
+    referrers = [RR.c.referring_provider_id.in_(filters.referring_provider_id)] if filters.referring_provider_id else []
     parts = union_all(
         select(RR.c.referring_provider_id, RR.c.referrals.label("n"), RR.c.completed).where(
-            RR.c.dimension == dimension, RR.c.value.in_(values), RR.c.day >= first.date(), RR.c.day < last.date()
+            RR.c.dimension == dimension,
+            RR.c.value.in_(values),
+            RR.c.day >= first.date(),
+            RR.c.day < last.date(),
+            *referrers,
         ),
         select(F.c.referring_provider_id, literal(1), cast(F.c.completed_at.is_not(None), Integer)).where(
             _edges(period, days), F.c.referring_provider_id.is_not(None), *filter_clauses(F, filters)

@@ -59,7 +59,12 @@ async def summary(
     top: int = 10,
 ) -> AnalyticsSummary:
     period = resolve_period(start=start, end=end)
-    read = rollups.summary_rows if rollups.covers(period, filters) else summary_rows
+    if rollups.covers(period, filters):
+        read = rollups.summary_rows
+    elif rollups.covers_referrers(period, filters):
+        read = rollups.referrer_rows
+    else:
+        read = summary_rows
     rows = await read(session, period=period, filters=filters, grouping=group_by, top=top)
     by_start = {row.bucket: row for row in rows.buckets}
     series = (
