@@ -21,15 +21,17 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def tree_cpu(root: psutil.Process) -> float:
-    total = 0.0
+def tree_cpu(root: psutil.Process) -> dict[str, float]:
+    """CPU seconds so far of each process in the tree, by its command line."""
+    used: dict[str, float] = {}
     for proc in [root, *root.children(recursive=True)]:
         try:
             times = proc.cpu_times()
-            total += times.user + times.system
+            name = f"{proc.pid} {' '.join(proc.cmdline()[1:4])}"
+            used[name] = times.user + times.system
         except psutil.NoSuchProcess:
             pass
-    return total
+    return used
 
 
 def main() -> None:
@@ -69,13 +71,15 @@ def main() -> None:
         root = psutil.Process(proc.pid)
         before, started = tree_cpu(root), time.monotonic()
         time.sleep(args.seconds)
-        used, elapsed = tree_cpu(root) - before, time.monotonic() - started
-        names = [" ".join(p.cmdline()[1:4]) for p in root.children(recursive=True)]
+        after, elapsed = tree_cpu(root), time.monotonic() - started
+        each = {name: seconds - before.get(name, 0.0) for name, seconds in after.items()}
+        used = sum(each.values())
         print(
             f"idle `refloop run` over {elapsed:.0f} s: {used:.2f} s CPU = {100 * used / elapsed:.2f}% of one core; "
             f"load average {open('/proc/loadavg').read().split()[:3]}"
         )
-        print(f"processes measured: refloop run + {names}")
+        for name, seconds in sorted(each.items(), key=lambda item: -item[1]):
+            print(f"  {100 * seconds / elapsed:5.2f}%  {name}")
     finally:
         try:
             os.killpg(proc.pid, signal.SIGINT)
