@@ -65,8 +65,11 @@ export async function seriousAxeViolations(page) {
  * (a patient's message). Links in the mail point at the app under test. */
 export function deliverQueuedMail(ctx, match) {
   const port = 20000 + Math.floor(Math.random() * 20000);
+  // Quiet hours off for this hand-driven send: after 20:00 in the patient's zone it would be deferred to the
+  // morning, and these tests are about what the mail leads to, not when it may leave.
   const env = { ...process.env, DATABASE_URL, REDIS_URL, REFLOOP_ENVIRONMENT: 'development',
-    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), REFLOOP_WEB_APP_URL: ctx.base };
+    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), REFLOOP_WEB_APP_URL: ctx.base,
+    OUTREACH_QUIET_START_HOUR: '0', OUTREACH_QUIET_END_HOUR: '0' };
   const catcher = spawn(join(ROOT, '.venv/bin/refloop'), ['mail-catcher', '--port', String(port)], { cwd: ROOT, env, stdio: 'ignore' });
   try {
     const send = `
