@@ -13,12 +13,14 @@ class OutboxConfig(BaseSettings):
     batch: int = 200
     # The relay stops claiming while this many jobs wait in Redis, so a lease is not spent queueing.
     max_backlog: int = 300
-    # The relay wakes on the outbox NOTIFY; this fallback poll catches retries and expired leases.
-    poll_seconds: float = 2.0
+    # The relay wakes on the outbox NOTIFY; this fallback poll catches retries and expired leases
+    # (retries wait tens of seconds anyway: a few seconds more cost nothing, each pass costs CPU at rest).
+    poll_seconds: float = 5.0
     # While Redis holds max_backlog jobs the relay looks again this often.
     backlog_wait_seconds: float = 0.05
-    # An idle worker polls Redis for jobs at most this rarely (the relay wakes it when it hands out work).
-    idle_poll_seconds: float = 0.5
+    # An idle worker polls Redis for jobs at most this rarely. Only the relay enqueues, and it wakes its
+    # worker when it hands out work, so this only paces the rest (and cron checks) at rest.
+    idle_poll_seconds: float = 2.0
     # How long a row handed to Redis stays the relay's before it is handed out again (lost job).
     relay_lease_seconds: float = 120
     # How long a started send owns its row. Must exceed send_timeout_seconds: that is what
