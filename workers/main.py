@@ -16,7 +16,7 @@ from integrations import tracing
 from workers import outbox_relay, telemetry
 from workers.config import outbox_config
 from workers.cron import daily_digests, referrer_check_ins, sla_sweep
-from workers.jobs.analytics import compact_analytics_rollups
+from workers.jobs.analytics import compact_analytics_rollups, refresh_analytics_spreads
 from workers.jobs.directory import rebuild_duplicate_queue, refresh_duplicate_queue
 from workers.jobs.outreach import send_message
 from workers.jobs.relationships import cooling_sweep, practice_reports, refresh_referrer_figures
@@ -60,6 +60,8 @@ class WorkerSettings:
         cron(sla_sweep, second={0}, run_at_startup=False, unique=True),
         # Every five minutes: the analytics rollups' deltas folded into one row per key.
         cron(compact_analytics_rollups, minute=set(range(4, 60, 5)), run_at_startup=False, unique=True, timeout=600),
+        # Every minute: the spreads of days changed since, so the summary reads few days from the facts.
+        cron(refresh_analytics_spreads, second={30}, run_at_startup=False, unique=True, timeout=600),
     ]
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown

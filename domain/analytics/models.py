@@ -12,6 +12,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     text,
 )
@@ -135,3 +136,33 @@ class DailyReferrerRollup(Base):
         ),
         Index("ix_analytics_daily_referrers_fresh", "id", postgresql_where=text("NOT compacted")),
     )
+
+
+class DailySpread(Base):
+    """Each UTC day's durations per filter value, for the summary's medians and p90s (a sum cannot give them).
+
+    Keys as DailyRollup, plus each referring provider and organization. The durations are the facts'
+    own doubles, packed big-endian (`float8send`), in no order. Rebuilt by `analytics_spreads_refresh()`
+    for the days that analytics_spread_marks names (migration `analytics_spreads`); a reader takes a
+    marked day from the facts instead, so what it reports is never stale.
+    """
+
+    __tablename__ = "analytics_daily_spreads"
+
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    contact_hours: Mapped[bytes | None] = mapped_column(LargeBinary)
+    appointment_days: Mapped[bytes | None] = mapped_column(LargeBinary)
+    closure_hours: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_analytics_daily_spreads_day", "day"),)
+
+
+class SpreadMark(Base):
+    """A UTC day whose facts changed since its spreads were built; written by a trigger on the facts."""
+
+    __tablename__ = "analytics_spread_marks"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)

@@ -60,12 +60,9 @@ async def summary(
 ) -> AnalyticsSummary:
     period = resolve_period(start=start, end=end)
     if rollups.covers(period, filters):
-        read = rollups.summary_rows
-    elif rollups.covers_referrers(period, filters):
-        read = rollups.referrer_rows
-    else:
-        read = summary_rows
-    rows = await read(session, period=period, filters=filters, grouping=group_by, top=top)
+        rows = await rollups.summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
+    else:  # several filters at once, or less than a whole UTC day
+        rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
     by_start = {row.bucket: row for row in rows.buckets}
     series = (
         [

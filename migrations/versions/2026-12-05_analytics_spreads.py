@@ -1,0 +1,265 @@
+"""analytics spreads: each UTC day's durations, packed, for the summary's medians and p90s; referrer keys
+
+
+A median is not a sum, so the delta rollups cannot give it. analytics_daily_spreads keeps, per day and
+filter value (all referrals, each single filter, each referring provider and organization), the day's
+time-to-contact, time-to-appointment and loop-closure durations as packed float8 values: a year is a
+few hundred rows instead of half a million facts. A row trigger on the facts appends the UTC day of any
+change to analytics_spread_marks; analytics_spreads_refresh() (a worker job) rebuilds marked days and
+removes the marks it saw. Readers take a marked day from the facts, so a figure is never stale.
+
+The delta rollups of `analytics_rollups` gain the same referrer keys: analytics_daily_rollup a row per
+referring provider and organization, analytics_daily_referrers one per organization, so a summary
+filtered by either sums days instead of its facts. Their functions are replaced, and the new keys
+backfilled from the facts.
+
+Revision ID: analytics_spreads
+Revises: list_index
+Create Date: 2026-12-05 05:00:00+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "analytics_spreads"
+down_revision: str | None = "list_index"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+DIMENSIONS = ("service_line", "location_preference", "payer_class", "source_channel", "urgency")
+REFERRERS = ("referring_provider_id", "referring_organization_id")
+DURATIONS = ("contact_hours", "appointment_days", "closure_hours")
+
+
+def _day(f: str) -> str:
+    return f"({f}.received_at AT TIME ZONE 'UTC')::date"
+
+
+def _dimensions(f: str) -> str:
+    pairs = [f"('{d}', {f}.{d})" for d in DIMENSIONS] + [f"('{d}', {f}.{d}::text)" for d in REFERRERS]
+    return f"(VALUES ('all', ''), {', '.join(pairs)}) AS d(dimension, value)"
+
+
+# float8send is big-endian IEEE 754: the reader unpacks exactly the doubles the facts hold.
+PACKED = ", ".join(
+    f"string_agg(float8send(f.{name}), ''::bytea) FILTER (WHERE f.{name} IS NOT NULL)" for name in DURATIONS
+)
+COLUMNS = f"dimension, value, day, {', '.join(DURATIONS)}"
+SPREAD_OF = ", ".join(f"{{f}}.{c}" for c in ("received_at", *DIMENSIONS, *REFERRERS, *DURATIONS))
+
+MARK = f"""
+CREATE FUNCTION analytics_spread_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND ({SPREAD_OF.format(f="OLD")}) IS NOT DISTINCT FROM ({SPREAD_OF.format(f="NEW")}) THEN
+        RETURN NULL;  -- a status change, say: no duration and no key moved
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO analytics_spread_marks (day) VALUES ({_day("OLD")});
+    END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND {_day("NEW")} <> {_day("OLD")}) THEN
+        INSERT INTO analytics_spread_marks (day) VALUES ({_day("NEW")});
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
+# Marks are read before the facts and only those are removed: a change committed meanwhile keeps its
+# mark (its day is rebuilt again), whatever the caller's isolation level. One refresh at a time.
+REFRESH = f"""
+CREATE FUNCTION analytics_spreads_refresh(max_days int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    marked date;
+    seen bigint[];
+    done int := 0;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('analytics_spreads_refresh'));
+    FOR marked IN SELECT DISTINCT day FROM analytics_spread_marks ORDER BY day LIMIT max_days LOOP
+        seen := ARRAY(SELECT id FROM analytics_spread_marks WHERE day = marked);
+        DELETE FROM analytics_daily_spreads WHERE day = marked;
+        INSERT INTO analytics_daily_spreads ({COLUMNS})
+        SELECT d.dimension, d.value, marked, {PACKED}
+        FROM analytics_referral_facts f CROSS JOIN LATERAL {_dimensions("f")}
+        WHERE f.received_at >= marked::timestamp AT TIME ZONE 'UTC'
+          AND f.received_at < (marked + 1)::timestamp AT TIME ZONE 'UTC'
+          AND d.value IS NOT NULL
+        GROUP BY 1, 2;
+        DELETE FROM analytics_spread_marks WHERE id = ANY(seen);
+        done := done + 1;
+    END LOOP;
+    RETURN done;
+END $$
+"""
+
+BACKFILL = f"""
+INSERT INTO analytics_daily_spreads ({COLUMNS})
+SELECT d.dimension, d.value, {_day("f")}, {PACKED}
+FROM analytics_referral_facts f CROSS JOIN LATERAL {_dimensions("f")}
+WHERE d.value IS NOT NULL
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3
+"""
+
+COUNTERS = "referrals, completed, closed, noshows, fulfilled"
+ROLLUP_COLUMNS = f"dimension, value, day, status, status_reason, {COUNTERS}"
+REFERRER_COLUMNS = "dimension, value, day, referring_provider_id, referrals, completed"
+
+
+def _rollup_keys(f: str, referrers: tuple[str, ...]) -> str:
+    pairs = [f"('{d}', {f}.{d})" for d in DIMENSIONS] + [f"('{d}', {f}.{d}::text)" for d in referrers]
+    return f"(VALUES ('all', ''), {', '.join(pairs)}) AS d(dimension, value)"
+
+
+# As in `analytics_rollups`, with the referrer keys: top referrers within an organization come from
+# analytics_daily_referrers; within chosen providers, from its 'all' rows (no provider key needed there).
+APPLY = f"""
+CREATE OR REPLACE FUNCTION analytics_rollup_apply(f analytics_referral_facts, sign int) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_daily_rollup ({ROLLUP_COLUMNS})
+    SELECT d.dimension, d.value, {_day("f")}, f.status, f.status_reason, sign,
+           sign * (f.completed_at IS NOT NULL)::int, sign * (f.closed_at IS NOT NULL)::int,
+           sign * f.noshow_appointments, sign * f.fulfilled_appointments
+    FROM {_rollup_keys("f", REFERRERS)}
+    WHERE d.value IS NOT NULL;
+    IF f.referring_provider_id IS NOT NULL THEN
+        INSERT INTO analytics_daily_referrers ({REFERRER_COLUMNS})
+        SELECT d.dimension, d.value, {_day("f")}, f.referring_provider_id, sign,
+               sign * (f.completed_at IS NOT NULL)::int
+        FROM {_rollup_keys("f", ("referring_organization_id",))}
+        WHERE d.value IS NOT NULL;
+    END IF;
+END $$
+"""
+
+COUNTED = ", ".join(
+    [
+        _day("{f}"),
+        *(f"{{f}}.{d}" for d in (*DIMENSIONS, *REFERRERS)),
+        *("{f}.status", "{f}.status_reason"),
+        *("{f}.completed_at IS NULL", "{f}.closed_at IS NULL", "{f}.noshow_appointments", "{f}.fulfilled_appointments"),
+    ]
+)
+
+SYNC = f"""
+CREATE OR REPLACE FUNCTION analytics_rollup_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND ({COUNTED.format(f="OLD")}) IS NOT DISTINCT FROM ({COUNTED.format(f="NEW")}) THEN
+        RETURN NULL;  -- nothing the rollups count has changed (a first contact time, say)
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM analytics_rollup_apply(OLD, -1);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        PERFORM analytics_rollup_apply(NEW, 1);
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
+
+def _referrer_keys(f: str, names: tuple[str, ...]) -> str:
+    pairs = ", ".join(f"('{d}', {f}.{d}::text)" for d in names)
+    return f"(VALUES {pairs}) AS d(dimension, value)"
+
+
+ROLLUP_BACKFILL = [
+    f"""
+INSERT INTO analytics_daily_rollup ({ROLLUP_COLUMNS}, compacted)
+SELECT d.dimension, d.value, {_day("f")}, f.status, f.status_reason, count(*), count(f.completed_at),
+       count(f.closed_at), sum(f.noshow_appointments), sum(f.fulfilled_appointments), true
+FROM analytics_referral_facts f CROSS JOIN LATERAL {_referrer_keys("f", REFERRERS)}
+WHERE d.value IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3
+""",
+    f"""
+INSERT INTO analytics_daily_referrers ({REFERRER_COLUMNS}, compacted)
+SELECT d.dimension, d.value, {_day("f")}, f.referring_provider_id, count(*), count(f.completed_at), true
+FROM analytics_referral_facts f CROSS JOIN LATERAL {_referrer_keys("f", ("referring_organization_id",))}
+WHERE d.value IS NOT NULL AND f.referring_provider_id IS NOT NULL
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3
+""",
+]
+
+UPGRADE = [
+    APPLY,
+    SYNC,
+    *ROLLUP_BACKFILL,
+    MARK,
+    REFRESH,
+    """
+CREATE TRIGGER analytics_spread_mark
+    AFTER INSERT OR UPDATE OR DELETE ON analytics_referral_facts
+    FOR EACH ROW EXECUTE FUNCTION analytics_spread_mark()
+""",
+    """
+CREATE FUNCTION analytics_spreads_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM analytics_daily_spreads;
+    DELETE FROM analytics_spread_marks;
+    RETURN NULL;
+END $$
+""",
+    """
+CREATE TRIGGER analytics_spreads_truncate
+    AFTER TRUNCATE ON analytics_referral_facts
+    FOR EACH STATEMENT EXECUTE FUNCTION analytics_spreads_truncate()
+""",
+    # A day's values are a few kilobytes of doubles that do not compress: stored out of line as they are.
+    *(f"ALTER TABLE analytics_daily_spreads ALTER {name} SET STORAGE EXTERNAL" for name in DURATIONS),
+    BACKFILL,
+]
+
+DOWNGRADE = [
+    "DROP TRIGGER IF EXISTS analytics_spreads_truncate ON analytics_referral_facts",
+    "DROP TRIGGER IF EXISTS analytics_spread_mark ON analytics_referral_facts",
+    "DROP FUNCTION IF EXISTS analytics_spreads_truncate()",
+    "DROP FUNCTION IF EXISTS analytics_spreads_refresh(int)",
+    "DROP FUNCTION IF EXISTS analytics_spread_mark()",
+    "DELETE FROM analytics_daily_rollup WHERE dimension IN ('referring_provider_id', 'referring_organization_id')",
+    "DELETE FROM analytics_daily_referrers WHERE dimension = 'referring_organization_id'",
+]
+
+
+def _earlier_functions() -> list[str]:
+    """`analytics_rollups`' own apply and sync functions, to put back on downgrade."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("2026-12-04_analytics_rollups.py")
+    spec = importlib.util.spec_from_file_location("analytics_rollups_revision", path)
+    assert spec and spec.loader
+    earlier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(earlier)
+    return [f.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) for f in (earlier.APPLY, earlier.SYNC)]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "analytics_daily_spreads",
+        sa.Column("dimension", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        *(sa.Column(name, sa.LargeBinary(), nullable=True) for name in DURATIONS),
+        sa.PrimaryKeyConstraint("dimension", "value", "day", name=op.f("pk_analytics_daily_spreads")),
+    )
+    op.create_index("ix_analytics_daily_spreads_day", "analytics_daily_spreads", ["day"])
+    op.create_table(
+        "analytics_spread_marks",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_spread_marks")),
+    )
+    op.create_index("ix_analytics_spread_marks_day", "analytics_spread_marks", ["day"])
+    for statement in UPGRADE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in [*DOWNGRADE, *_earlier_functions()]:
+        op.execute(statement)
+    op.drop_table("analytics_spread_marks")
+    op.drop_table("analytics_daily_spreads")
