@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics import repository, rollups
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
+from domain.journey.queries import sla_attainment
 from domain.referrals import service as referrals
 from domain.referrals.enums import DeclineReason, LeakageReason, PayerClass, SourceChannel, Urgency
 from domain.referrals.enums import ReferralStatus as S
@@ -158,6 +159,18 @@ class History:
     async def compact(self) -> None:
         await self.session.execute(text("SELECT analytics_rollup_compact()"))
 
+    async def clock(self) -> None:
+        """A milestone reached, missed or left running with a due time either side of now."""
+        milestone = self.rng.choice(["first_contact", "scheduled"])
+        met = self.rng.choice([True, False, None, None])
+        due = None if met is not None else datetime.now(UTC) + timedelta(hours=self.rng.choice([-30, -1, 1, 30]))
+        await self.session.execute(
+            text(
+                f"UPDATE referral_clocks SET {milestone}_met = :met, {milestone}_due_at = :due WHERE referral_id = :r"
+            ),
+            {"met": met, "due": due, "r": self.rng.choice(self.ids)},
+        )
+
     async def refresh_spreads(self) -> None:
         await self.session.execute(text("SELECT analytics_spreads_refresh(1000)"))
 
@@ -172,8 +185,9 @@ class History:
                 self.delete_fact,
                 self.compact,
                 self.refresh_spreads,
+                self.clock,
             ],
-            weights=[3, 4, 4, 3, 1, 1, 1, 2],
+            weights=[3, 4, 4, 3, 1, 1, 1, 2, 3],
         )[0]
         await action()
 
@@ -257,8 +271,15 @@ async def _spreads_match_facts(session: AsyncSession) -> int:
         SELECT d.dimension, d.value, (received_at AT TIME ZONE 'UTC')::date AS day,
                array_agg(contact_hours ORDER BY contact_hours) FILTER (WHERE contact_hours IS NOT NULL),
                array_agg(appointment_days ORDER BY appointment_days) FILTER (WHERE appointment_days IS NOT NULL),
-               array_agg(closure_hours ORDER BY closure_hours) FILTER (WHERE closure_hours IS NOT NULL)
-        FROM analytics_referral_facts f CROSS JOIN LATERAL (VALUES ('all', ''),
+               array_agg(closure_hours ORDER BY closure_hours) FILTER (WHERE closure_hours IS NOT NULL),
+               count(*) FILTER (WHERE c.first_contact_met), count(c.first_contact_met),
+               array_agg(c.first_contact_due_at ORDER BY c.first_contact_due_at)
+                   FILTER (WHERE c.first_contact_met IS NULL AND c.first_contact_due_at IS NOT NULL),
+               count(*) FILTER (WHERE c.scheduled_met), count(c.scheduled_met),
+               array_agg(c.scheduled_due_at ORDER BY c.scheduled_due_at)
+                   FILTER (WHERE c.scheduled_met IS NULL AND c.scheduled_due_at IS NOT NULL)
+        FROM analytics_referral_facts f LEFT JOIN referral_clocks c ON c.referral_id = f.referral_id
+        CROSS JOIN LATERAL (VALUES ('all', ''),
             ('service_line', f.service_line), ('location_preference', f.location_preference),
             ('payer_class', f.payer_class), ('source_channel', f.source_channel), ('urgency', f.urgency),
             ('referring_provider_id', f.referring_provider_id::text),
@@ -269,16 +290,42 @@ async def _spreads_match_facts(session: AsyncSession) -> int:
         GROUP BY 1, 2, 3
     """
     spread = """
-        SELECT dimension, value, day, contact_hours, appointment_days, closure_hours FROM analytics_daily_spreads
-        WHERE day NOT IN (SELECT day FROM analytics_spread_marks)
+        SELECT dimension, value, day, contact_hours, appointment_days, closure_hours, first_contact_met,
+               first_contact_reached, first_contact_due, scheduled_met, scheduled_reached, scheduled_due
+        FROM analytics_daily_spreads WHERE day NOT IN (SELECT day FROM analytics_spread_marks)
     """
 
-    def unpacked(packed: bytes | None) -> list[float] | None:
-        values = sorted(np.frombuffer(packed, dtype=">f8").tolist()) if packed else []
+    def unpacked(packed: bytes | None, dtype: str = ">f8") -> list[Any] | None:
+        values = sorted(np.frombuffer(packed, dtype=dtype).tolist()) if packed else []
         return values or None
 
-    expected = {tuple(r[:3]): [list(v) if v else None for v in r[3:]] for r in await session.execute(text(facts))}
-    actual = {tuple(r[:3]): [unpacked(v) for v in r[3:]] for r in await session.execute(text(spread))}
+    def microseconds(times: list[datetime] | None) -> list[int] | None:
+        return [(t - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) for t in times] if times else None
+
+    expected = {
+        tuple(r[:3]): [
+            *(list(v) if v else None for v in r[3:6]),
+            r[6],
+            r[7],
+            microseconds(r[8]),
+            r[9],
+            r[10],
+            microseconds(r[11]),
+        ]
+        for r in await session.execute(text(facts))
+    }
+    actual = {
+        tuple(r[:3]): [
+            *(unpacked(v) for v in r[3:6]),
+            r[6],
+            r[7],
+            unpacked(r[8], ">i8"),
+            r[9],
+            r[10],
+            unpacked(r[11], ">i8"),
+        ]
+        for r in await session.execute(text(spread))
+    }
     assert actual == expected
     return len({key[2] for key in expected})
 
@@ -291,7 +338,7 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     history = History(session, rng, providers, organization)
     for _ in range(8):
         await history.create()
-    compared = volume = by_referrer = referred = spread_days = 0
+    compared = volume = by_referrer = referred = spread_days = decided = 0
     for _burst in range(5):
         for _ in range(25):
             await history.step()
@@ -312,6 +359,10 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
             assert actual.totals == expected.totals, args
             assert actual.buckets == expected.buckets, args
             assert actual.top_referrers == expected.top_referrers, args
+            where = repository.period_clauses(period, filters)
+            raw_sla = await sla_attainment(session, facts=repository.F, where=where)
+            assert actual.sla == raw_sla, args
+            decided += sum(item["decided"] for item in raw_sla)
             compared += 1
             volume += expected.totals.values["volume"]
             if filters.referring_provider_id or filters.referring_organization_id:
@@ -320,7 +371,7 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     # The comparisons were over real figures, not empty periods.
     assert compared >= 30 and volume >= 100
     assert by_referrer >= 5 and referred >= 5
-    assert spread_days >= 20
+    assert spread_days >= 20 and decided >= 20
 
 
 async def test_the_worker_folds_the_deltas_every_five_minutes():

@@ -142,7 +142,8 @@ class DailySpread(Base):
     """Each UTC day's durations per filter value, for the summary's medians and p90s (a sum cannot give them).
 
     Keys as DailyRollup, plus each referring provider and organization. The durations are the facts'
-    own doubles, packed big-endian (`float8send`), in no order. Rebuilt by `analytics_spreads_refresh()`
+    own doubles, packed big-endian (`float8send`), in no order. SLA attainment rides along: like a
+    median, "still running past its due time" is no sum a delta could keep. Rebuilt by `analytics_spreads_refresh()`
     for the days that analytics_spread_marks names (migration `analytics_spreads`); a reader takes a
     marked day from the facts instead, so what it reports is never stale.
     """
@@ -155,6 +156,14 @@ class DailySpread(Base):
     contact_hours: Mapped[bytes | None] = mapped_column(LargeBinary)
     appointment_days: Mapped[bytes | None] = mapped_column(LargeBinary)
     closure_hours: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # SLA attainment per milestone over the day's referrals with a clock: reached in time, reached, and
+    # the due times (epoch microseconds, big-endian int8) of those still running, which count once past.
+    first_contact_met: Mapped[int] = mapped_column(Integer)
+    first_contact_reached: Mapped[int] = mapped_column(Integer)
+    first_contact_due: Mapped[bytes | None] = mapped_column(LargeBinary)
+    scheduled_met: Mapped[int] = mapped_column(Integer)
+    scheduled_reached: Mapped[int] = mapped_column(Integer)
+    scheduled_due: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_analytics_daily_spreads_day", "day"),)
 

@@ -43,6 +43,8 @@ class SummaryRows:
     buckets: list[MetricRow]
     # (provider id, volume, converted, given name, family name), highest volume first.
     top_referrers: list[tuple[Any, ...]]
+    # SLA attainment per milestone when the reader had it at hand (journey.queries.attainment rows).
+    sla: list[dict[str, Any]] | None = None
 
 
 def filter_clauses(table: Any, filters: SummaryFilters) -> list[Any]:

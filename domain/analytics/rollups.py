@@ -7,6 +7,7 @@ filters stay on the facts (`covers` says which path applies). Medians and p90s, 
 give, come from the daily spreads (analytics.spreads).
 """
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,7 +67,19 @@ def _counted(period: Period, filters: SummaryFilters, grouping: SummaryGrouping 
         F.c.noshow_appointments,
         F.c.fulfilled_appointments,
     ).where(edges(period, days), *filter_clauses(F, filters))
-    return union_all(from_rollup, from_facts).subquery("counted")
+    rows = union_all(from_rollup, from_facts).subquery("rows")
+    # Summed per bucket, status and reason first: the forty FILTER aggregates then see a few hundred
+    # rows instead of every day's (a year unfiltered by week: 27 -> 12 ms in PostgreSQL).
+    return (
+        select(
+            rows.c.bucket,
+            rows.c.status,
+            rows.c.status_reason,
+            *(func.sum(rows.c[name]).label(name) for name in ("n", "completed", "closed", "noshows", "fulfilled")),
+        )
+        .group_by(rows.c.bucket, rows.c.status, rows.c.status_reason)
+        .subquery("counted")
+    )
 
 
 def _sum(column: Any) -> Any:
@@ -140,8 +153,14 @@ async def summary_rows(
     counted = _counted(period, filters, grouping)
     ranked = _top_from_rollup(period, filters, top).label("top_referrers")
     counts = _grouped(counted, grouping, [*_count_columns(counted), ranked])
-    count_rows = (await session.execute(counts)).mappings().all()
-    spread = await spreads.spread_values(session, period=period, filters=filters, grouping=grouping)
+    packed = await spreads.spread_rows(session, period=period, filters=filters, grouping=grouping)
+    # The medians are picked in a thread while PostgreSQL sums the counts.
+    figuring = asyncio.ensure_future(spreads.figures(packed, grouped=grouping is not None))
+    try:
+        count_rows = (await session.execute(counts)).mappings().all()
+    finally:
+        spread = await figuring
+    sla = spread[None].pop("sla")
     rows = []
     for row in count_rows:
         if row["is_total"] == 0 and row["volume"] == 0:
@@ -152,4 +171,5 @@ async def summary_rows(
         totals=metric_row(totals),
         buckets=sorted((metric_row(row) for row in rows if row["is_total"] == 0), key=_start),
         top_referrers=[tuple(item) for item in totals["top_referrers"] or []],
+        sla=sla,
     )

@@ -82,7 +82,11 @@ async def summary(
         top_referrers=[_referrer(*item) for item in rows.top_referrers],
         sla=[
             SlaAttainment(**item)
-            for item in await sla_attainment(session, facts=F, where=period_clauses(period, filters))
+            for item in (
+                rows.sla
+                if rows.sla is not None
+                else await sla_attainment(session, facts=F, where=period_clauses(period, filters))
+            )
         ],
         reminder_channels=[
             ReminderChannelRates(**item)

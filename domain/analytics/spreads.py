@@ -1,30 +1,51 @@
-"""Medians and p90s from the daily spreads: the values percentile_cont gives over the facts, exactly.
+"""Medians, p90s and SLA attainment from the daily spreads: the figures the facts give, exactly.
 
 Whole UTC days read analytics_daily_spreads (one row per day and filter value, holding that day's
 durations as packed doubles); the partial first and last days, and any day a change has marked since
 its spreads were built, read the facts. All of it is one statement, so one snapshot. The order
 statistics are then picked with numpy and interpolated as PostgreSQL's percentile_cont does, in the
-same double arithmetic, so the figures equal the facts query's to the last bit.
+same double arithmetic, so the figures equal the facts query's to the last bit. SLA attainment sums
+the days' counts and compares the running milestones' due times with the transaction's now(), as
+journey.queries.sla_attainment does.
 """
 
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import DateTime, exists, func, literal, literal_column, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    cast,
+    extract,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.analytics.days import edges, full_days
 from domain.analytics.models import DailySpread, SpreadMark
 from domain.analytics.repository import F, filter_clauses
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
+from domain.journey.models import ReferralClock
+from domain.journey.queries import SLA_MILESTONES, attainment
 
 S = DailySpread.__table__
 M = SpreadMark.__table__
+C = ReferralClock.__table__
 DURATIONS = ("contact_hours", "appointment_days", "closure_hours")
+SLA_COLUMNS = tuple(f"{m}_{part}" for m in SLA_MILESTONES for part in ("met", "reached", "due"))
+PACKED = (*DURATIONS, *SLA_COLUMNS)
+CLOCK_COLUMNS = tuple(f"{m}_{part}" for m in SLA_MILESTONES for part in ("met", "due_at"))
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FRACTIONS = (0.5, 0.9)  # median and p90, as repository.percentiles asks the facts
 
 # Per bucket start (None: the whole period), the figures under repository.percentiles' names.
@@ -69,26 +90,31 @@ def _statement(period: Period, filters: SummaryFilters, grouping: SummaryGroupin
         return func.date_trunc(grouping.value, wall_time) if grouping else literal(None, DateTime())
 
     marked = select(M.c.day).where(M.c.day >= first.date(), M.c.day < last.date()).distinct().subquery("marked")
-    clean = select(bucket(func.cast(S.c.day, DateTime())).label("bucket"), *(S.c[name] for name in DURATIONS)).where(
+    clean = select(
+        func.now(), bucket(func.cast(S.c.day, DateTime())).label("bucket"), *(S.c[name] for name in PACKED)
+    ).where(
         S.c.dimension == key,
         S.c.value.in_(values),
         S.c.day >= first.date(),
         S.c.day < last.date(),
-        ~exists().where(M.c.day == S.c.day),
+        # Hashed once: an anti join per day row walks the marks' index 365 times.
+        S.c.day.not_in(select(M.c.day).where(M.c.day >= first.date(), M.c.day < last.date())),
     )
-
-    def packed(source: Any) -> list[Any]:
-        wall_time = source.c.received_at.op("AT TIME ZONE")(literal("UTC"))
-        return [bucket(wall_time)] + [
-            func.string_agg(func.float8send(source.c[name]), literal(b"")).filter(source.c[name].is_not(None))
-            for name in DURATIONS
-        ]
-
-    at_edges = select(*packed(F)).where(edges(period, days), *filter_clauses(F, filters))
+    # The facts' rows with their clocks' milestones, as analytics_spreads_refresh() reads them. The clock
+    # is a lateral lookup by key: as a join the planner may hash all clocks for a few hundred facts.
+    clock = (select(*(C.c[name] for name in CLOCK_COLUMNS)).where(C.c.referral_id == F.c.referral_id).limit(1)).lateral(
+        "clock"
+    )
+    fact_columns = [F.c.received_at, *(F.c[name] for name in DURATIONS), *(clock.c[name] for name in CLOCK_COLUMNS)]
+    with_clocks = F.outerjoin(clock, true())
+    at_edges = (
+        select(*fact_columns).select_from(with_clocks).where(edges(period, days), *filter_clauses(F, filters))
+    ).subquery("edge_facts")
     # Lateral and fenced by OFFSET 0 (else the planner flattens it into a join that scans every fact of
     # the filter): each marked day is one index range.
-    day_facts = (
-        select(F.c.received_at, *(F.c[name] for name in DURATIONS))
+    on_marked_days = (
+        select(*fact_columns)
+        .select_from(with_clocks)
         .where(
             F.c.received_at >= _utc_day(marked.c.day),
             F.c.received_at < _utc_day(marked.c.day + 1),
@@ -97,30 +123,67 @@ def _statement(period: Period, filters: SummaryFilters, grouping: SummaryGroupin
         .offset(0)
         .lateral("day_facts")
     )
-    on_marked_days = select(*packed(day_facts)).select_from(marked.join(day_facts, true()))
+    parts = [
+        select(*_packed(at_edges, bucket)),
+        select(*_packed(on_marked_days, bucket)).select_from(marked.join(on_marked_days, true())),
+    ]
     if grouping:
         # By position: a repeated date_trunc would bind its unit again and no longer match the selected one.
-        at_edges, on_marked_days = at_edges.group_by(literal_column("1")), on_marked_days.group_by(literal_column("1"))
-    return union_all(clean, at_edges, on_marked_days)
+        parts = [part.group_by(literal_column("2")) for part in parts]
+    return union_all(clean, *parts)
 
 
-async def spread_values(
+def _packed(source: Any, bucket: Any) -> list[Any]:
+    """The columns of a spreads row, aggregated from facts with their clocks (migration `analytics_spreads`)."""
+    columns = [func.now(), bucket(source.c.received_at.op("AT TIME ZONE")(literal("UTC")))]
+    for name in DURATIONS:
+        columns.append(
+            func.string_agg(func.float8send(source.c[name]), literal(b"")).filter(source.c[name].is_not(None))
+        )
+    for milestone in SLA_MILESTONES:
+        met, due = source.c[f"{milestone}_met"], source.c[f"{milestone}_due_at"]
+        due_us = cast(extract("epoch", due) * 1000000, BigInteger)
+        columns += [
+            func.count().filter(met.is_(True)),
+            func.count(met),
+            func.string_agg(func.int8send(due_us), literal(b"")).filter(met.is_(None) & due.is_not(None)),
+        ]
+    return columns
+
+
+async def spread_rows(
     session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None
-) -> Spreads:
-    """Per bucket start (None: the whole period): `<duration>_n` and `<duration>_percentiles`, the
-    names repository.percentiles gives them. Only where `covers(period, filters)`."""
-    rows = (await session.execute(_statement(period, filters, grouping))).all()
-    return await asyncio.to_thread(_figures, rows, grouping is not None)
+) -> Sequence[Any]:
+    """The packed durations of the period, per bucket. Only where `covers(period, filters)`."""
+    # A few hundred rows at the edges look costly enough to the planner for parallel workers, whose start
+    # alone costs some 30 ms: not worth it for anything the summary reads.
+    await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    return (await session.execute(_statement(period, filters, grouping))).all()
+
+
+async def figures(rows: Sequence[Any], *, grouped: bool) -> Spreads:
+    """Per bucket start (None: the whole period): `<duration>_n` and `<duration>_percentiles`, the names
+    repository.percentiles gives them. In a thread: numpy lets go of the GIL while it partitions."""
+    return await asyncio.to_thread(_figures, rows, grouped)
 
 
 def _figures(rows: Sequence[Any], grouped: bool) -> Spreads:
     chunks: dict[datetime | None, list[list[bytes]]] = defaultdict(lambda: [[] for _ in DURATIONS])
-    for bucket, *packed in rows:
-        keys = [None, bucket.replace(tzinfo=UTC)] if grouped else [None]
-        for key in keys:
+    reached = dict.fromkeys(SLA_COLUMNS, 0)
+    due: dict[str, list[bytes]] = {milestone: [] for milestone in SLA_MILESTONES}
+    now = None
+    for row in rows:
+        now, bucket, packed = row[0], row[1], row[2 : 2 + len(DURATIONS)]
+        for key in [None, bucket.replace(tzinfo=UTC)] if grouped else [None]:
             for into, value in zip(chunks[key], packed, strict=True):
                 if value:
                     into.append(value)
+        clocks = dict(zip(SLA_COLUMNS, row[2 + len(DURATIONS) :], strict=True))
+        for milestone in SLA_MILESTONES:
+            reached[f"{milestone}_met"] += clocks[f"{milestone}_met"]
+            reached[f"{milestone}_reached"] += clocks[f"{milestone}_reached"]
+            if clocks[f"{milestone}_due"]:
+                due[milestone].append(clocks[f"{milestone}_due"])
     chunks[None]  # the whole period has its figures even over no referrals
     figures: Spreads = {}
     for key, per_duration in chunks.items():
@@ -129,6 +192,17 @@ def _figures(rows: Sequence[Any], grouped: bool) -> Spreads:
             values = np.frombuffer(b"".join(parts), dtype=">f8").astype(np.float64)
             figures[key][f"{name}_n"] = len(values)
             figures[key][f"{name}_percentiles"] = percentile_cont(values, FRACTIONS)
+    now_us = (now - EPOCH) // timedelta(microseconds=1) if now else 0
+    figures[None]["sla"] = [
+        attainment(
+            milestone,
+            # Decided: reached, or running and past its due time (journey.queries.sla_attainment).
+            decided=reached[f"{milestone}_reached"]
+            + int((np.frombuffer(b"".join(due[milestone]), dtype=">i8") <= now_us).sum()),
+            met=reached[f"{milestone}_met"],
+        )
+        for milestone in SLA_MILESTONES
+    ]
     return figures
 
 

@@ -63,12 +63,17 @@ async def sla_attainment(session: AsyncSession, *, facts: Any, where: list[Any])
         .where(*where)
     )
     row = (await session.execute(stmt)).one()._mapping
-    return [
-        {
-            "milestone": name,
-            "decided": row[f"{name}_decided"],
-            "met": row[f"{name}_met"],
-            "rate": round(row[f"{name}_met"] / row[f"{name}_decided"], 4) if row[f"{name}_decided"] else None,
-        }
-        for name in ("first_contact", "scheduled")
-    ]
+    return [attainment(name, decided=row[f"{name}_decided"], met=row[f"{name}_met"]) for name in SLA_MILESTONES]
+
+
+SLA_MILESTONES = ("first_contact", "scheduled")
+
+
+def attainment(milestone: str, *, decided: int, met: int) -> dict[str, Any]:
+    """One milestone's SLA attainment as the summary reports it."""
+    return {
+        "milestone": milestone,
+        "decided": decided,
+        "met": met,
+        "rate": round(met / decided, 4) if decided else None,
+    }

@@ -1,12 +1,13 @@
 """analytics spreads: each UTC day's durations, packed, for the summary's medians and p90s; referrer keys
 
-
 A median is not a sum, so the delta rollups cannot give it. analytics_daily_spreads keeps, per day and
 filter value (all referrals, each single filter, each referring provider and organization), the day's
 time-to-contact, time-to-appointment and loop-closure durations as packed float8 values: a year is a
-few hundred rows instead of half a million facts. A row trigger on the facts appends the UTC day of any
-change to analytics_spread_marks; analytics_spreads_refresh() (a worker job) rebuilds marked days and
-removes the marks it saw. Readers take a marked day from the facts, so a figure is never stale.
+few hundred rows instead of half a million facts. Beside them, each milestone's SLA attainment
+(reached, reached in time, and the due times of those still running, which a reader compares with
+now). Row triggers on the facts and on referral_clocks append the UTC day of any change to
+analytics_spread_marks; analytics_spreads_refresh() (a worker job) rebuilds marked days and removes
+the marks it saw. Readers take a marked day from the facts, so a figure is never stale.
 
 The delta rollups of `analytics_rollups` gain the same referrer keys: analytics_daily_rollup a row per
 referring provider and organization, analytics_daily_referrers one per organization, so a summary
@@ -46,7 +47,18 @@ def _dimensions(f: str) -> str:
 PACKED = ", ".join(
     f"string_agg(float8send(f.{name}), ''::bytea) FILTER (WHERE f.{name} IS NOT NULL)" for name in DURATIONS
 )
-COLUMNS = f"dimension, value, day, {', '.join(DURATIONS)}"
+MILESTONES = ("first_contact", "scheduled")
+# SLA attainment per milestone (journey.queries.sla_attainment): decided = reached, or still running past
+# its due time; the due times are kept (epoch microseconds, big-endian) so a reader counts those before now.
+PACKED += ", " + ", ".join(
+    f"count(*) FILTER (WHERE c.{m}_met), count(c.{m}_met), "
+    f"string_agg(int8send((extract(epoch FROM c.{m}_due_at) * 1000000)::bigint), ''::bytea) "
+    f"FILTER (WHERE c.{m}_met IS NULL AND c.{m}_due_at IS NOT NULL)"
+    for m in MILESTONES
+)
+SLA_COLUMNS = tuple(f"{m}_{part}" for m in MILESTONES for part in ("met", "reached", "due"))
+COLUMNS = f"dimension, value, day, {', '.join((*DURATIONS, *SLA_COLUMNS))}"
+FACTS_AND_CLOCKS = "analytics_referral_facts f LEFT JOIN referral_clocks c ON c.referral_id = f.referral_id"
 SPREAD_OF = ", ".join(f"{{f}}.{c}" for c in ("received_at", *DIMENSIONS, *REFERRERS, *DURATIONS))
 
 MARK = f"""
@@ -65,6 +77,30 @@ BEGIN
 END $$
 """
 
+# A clock's milestones moved: the day of its referral's fact is marked (none when it has no fact).
+CLOCK_MARK = """
+CREATE FUNCTION analytics_spread_clock_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_spread_marks (day)
+    SELECT (f.received_at AT TIME ZONE 'UTC')::date FROM analytics_referral_facts f
+    WHERE f.referral_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.referral_id ELSE NEW.referral_id END;
+    RETURN NULL;
+END $$
+"""
+CLOCK_FIELDS = [f"{m}_{part}" for m in MILESTONES for part in ("met", "due_at")]
+CLOCK_TRIGGERS = [
+    f"""
+CREATE TRIGGER analytics_spread_clock_mark AFTER UPDATE OF {", ".join(CLOCK_FIELDS)} ON referral_clocks
+    FOR EACH ROW WHEN (({", ".join(f"OLD.{c}" for c in CLOCK_FIELDS)}) IS DISTINCT FROM
+                       ({", ".join(f"NEW.{c}" for c in CLOCK_FIELDS)}))
+    EXECUTE FUNCTION analytics_spread_clock_mark()
+""",
+    """
+CREATE TRIGGER analytics_spread_clock_added AFTER INSERT OR DELETE ON referral_clocks
+    FOR EACH ROW EXECUTE FUNCTION analytics_spread_clock_mark()
+""",
+]
+
 # Marks are read before the facts and only those are removed: a change committed meanwhile keeps its
 # mark (its day is rebuilt again), whatever the caller's isolation level. One refresh at a time.
 REFRESH = f"""
@@ -80,7 +116,7 @@ BEGIN
         DELETE FROM analytics_daily_spreads WHERE day = marked;
         INSERT INTO analytics_daily_spreads ({COLUMNS})
         SELECT d.dimension, d.value, marked, {PACKED}
-        FROM analytics_referral_facts f CROSS JOIN LATERAL {_dimensions("f")}
+        FROM {FACTS_AND_CLOCKS} CROSS JOIN LATERAL {_dimensions("f")}
         WHERE f.received_at >= marked::timestamp AT TIME ZONE 'UTC'
           AND f.received_at < (marked + 1)::timestamp AT TIME ZONE 'UTC'
           AND d.value IS NOT NULL
@@ -95,7 +131,7 @@ END $$
 BACKFILL = f"""
 INSERT INTO analytics_daily_spreads ({COLUMNS})
 SELECT d.dimension, d.value, {_day("f")}, {PACKED}
-FROM analytics_referral_facts f CROSS JOIN LATERAL {_dimensions("f")}
+FROM {FACTS_AND_CLOCKS} CROSS JOIN LATERAL {_dimensions("f")}
 WHERE d.value IS NOT NULL
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3
@@ -189,7 +225,9 @@ UPGRADE = [
     SYNC,
     *ROLLUP_BACKFILL,
     MARK,
+    CLOCK_MARK,
     REFRESH,
+    *CLOCK_TRIGGERS,
     """
 CREATE TRIGGER analytics_spread_mark
     AFTER INSERT OR UPDATE OR DELETE ON analytics_referral_facts
@@ -209,11 +247,18 @@ CREATE TRIGGER analytics_spreads_truncate
     FOR EACH STATEMENT EXECUTE FUNCTION analytics_spreads_truncate()
 """,
     # A day's values are a few kilobytes of doubles that do not compress: stored out of line as they are.
-    *(f"ALTER TABLE analytics_daily_spreads ALTER {name} SET STORAGE EXTERNAL" for name in DURATIONS),
+    *(
+        f"ALTER TABLE analytics_daily_spreads ALTER {name} SET STORAGE EXTERNAL"
+        for name in (*DURATIONS, *SLA_COLUMNS)
+        if not name.endswith(("_met", "_reached"))
+    ),
     BACKFILL,
 ]
 
 DOWNGRADE = [
+    "DROP TRIGGER IF EXISTS analytics_spread_clock_mark ON referral_clocks",
+    "DROP TRIGGER IF EXISTS analytics_spread_clock_added ON referral_clocks",
+    "DROP FUNCTION IF EXISTS analytics_spread_clock_mark()",
     "DROP TRIGGER IF EXISTS analytics_spreads_truncate ON analytics_referral_facts",
     "DROP TRIGGER IF EXISTS analytics_spread_mark ON analytics_referral_facts",
     "DROP FUNCTION IF EXISTS analytics_spreads_truncate()",
@@ -244,6 +289,12 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=200), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         *(sa.Column(name, sa.LargeBinary(), nullable=True) for name in DURATIONS),
+        *(
+            sa.Column(name, sa.LargeBinary(), nullable=True)
+            if name.endswith("_due")
+            else sa.Column(name, sa.Integer(), nullable=False)
+            for name in SLA_COLUMNS
+        ),
         sa.PrimaryKeyConstraint("dimension", "value", "day", name=op.f("pk_analytics_daily_spreads")),
     )
     op.create_index("ix_analytics_daily_spreads_day", "analytics_daily_spreads", ["day"])
