@@ -210,6 +210,61 @@ async def restore_indexes(conn: asyncpg.Connection) -> None:
         print(f"indexes: rebuilt {len(saved)} in {time.perf_counter() - started:.1f} s")
 
 
+# A clock per referral and an appointment per scheduled one, as intake and scheduling leave them, so the
+# summary's SLA attainment and reminder channels read as many rows as in a practice that uses Refloop.
+# Targets: first contact within 2 days, scheduling within 10; a milestone not reached is still running
+# (due time set) while the referral is open. Pseudo-random parts come from the id, so a reload agrees.
+OPEN = "'received', 'needs_info', 'accepted', 'scheduled'"
+CLOCKS = f"""
+INSERT INTO referral_clocks (referral_id, first_contact_target_s, scheduled_target_s, first_contact_met,
+                             scheduled_met, first_contact_due_at, scheduled_due_at, is_open)
+SELECT r.id, 172800, 864000,
+       CASE WHEN r.first_contact_at IS NOT NULL THEN r.first_contact_at - r.received_at <= interval '2 days' END,
+       CASE WHEN r.scheduled_at IS NOT NULL THEN r.scheduled_at - r.received_at <= interval '10 days' END,
+       CASE WHEN r.first_contact_at IS NULL AND r.status IN ({OPEN}) THEN r.received_at + interval '2 days' END,
+       CASE WHEN r.scheduled_at IS NULL AND r.status IN ({OPEN}) THEN r.received_at + interval '10 days' END,
+       r.status IN ({OPEN})
+FROM referrals r
+WHERE r.source_system = '{datagen.SOURCE_SYSTEM}'
+  AND NOT EXISTS (SELECT 1 FROM referral_clocks c WHERE c.referral_id = r.id)
+"""
+APPOINTMENTS = f"""
+CREATE TEMP TABLE booked ON COMMIT DROP AS
+SELECT r.id AS referral_id, r.scheduled_at AS created_at,
+       r.scheduled_at + (1 + abs(hashtext(r.id::text)) % 20) * interval '1 day' AS start,
+       CASE WHEN r.status = 'scheduled' THEN 'booked' WHEN r.no_show_count > 0 THEN 'noshow' ELSE 'fulfilled' END
+           AS status
+FROM referrals r
+WHERE r.source_system = '{datagen.SOURCE_SYSTEM}' AND r.scheduled_at IS NOT NULL
+  AND r.status IN ('scheduled', 'completed', 'closed')
+  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.referral_id = r.id);
+SET LOCAL session_replication_role = replica;
+INSERT INTO appointments (id, referral_id, status, start, created_at, updated_at)
+SELECT gen_random_uuid(), referral_id, status, start, created_at, created_at FROM booked;
+SET LOCAL session_replication_role = origin;
+-- What the appointments trigger would write for a referral's one appointment, in one statement rather
+-- than 500,000 (the facts' own triggers still keep the rollups and mark the days).
+UPDATE analytics_referral_facts f
+SET first_appointment_start = b.start,
+    noshow_appointments = (b.status = 'noshow')::int,
+    fulfilled_appointments = (b.status = 'fulfilled')::int
+FROM booked b WHERE b.referral_id = f.referral_id;
+"""
+
+
+async def add_journeys(conn: asyncpg.Connection) -> None:
+    if not await conn.fetchval("SELECT to_regclass('referral_clocks') IS NOT NULL"):
+        return
+    started = time.perf_counter()
+    async with conn.transaction():
+        clocks = await conn.execute(CLOCKS)
+        await conn.execute(APPOINTMENTS)
+        booked = await conn.fetchval("SELECT count(*) FROM booked")
+    await conn.execute("VACUUM (ANALYZE) referral_clocks")
+    await conn.execute("VACUUM (ANALYZE) appointments")
+    print(f"journeys: {clocks.split()[-1]} clocks, {booked:,} appointments in {time.perf_counter() - started:.1f} s")
+
+
 async def fold_rollups(conn: asyncpg.Connection) -> None:
     """Fold the analytics rollups' delta rows into one row per key, as the worker does every five minutes.
 
@@ -264,6 +319,7 @@ async def load(args: argparse.Namespace) -> None:
         have = await conn.fetchval("SELECT count(*) FROM referrals WHERE source_system = $1", datagen.SOURCE_SYSTEM)
         if have >= args.rows:
             print(f"referrals: {have:,} already loaded, nothing to do")
+            await add_journeys(conn)
             await fold_rollups(conn)
             await build_spreads(conn)
             return
@@ -314,6 +370,7 @@ async def load(args: argparse.Namespace) -> None:
             await conn.execute("VACUUM (ANALYZE) analytics_referral_facts")
         await conn.execute("ANALYZE providers; ANALYZE organizations; ANALYZE users")
         print(f"vacuum analyze: {time.perf_counter() - started:.1f} s")
+        await add_journeys(conn)
         await fold_rollups(conn)
         await build_spreads(conn)
     finally:

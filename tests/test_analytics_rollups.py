@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics import repository, rollups
+from domain.analytics import reminder_channels, repository, rollups
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.journey.queries import sla_attainment
 from domain.referrals import service as referrals
@@ -53,6 +53,7 @@ class History:
         self.session, self.rng, self.providers, self.organization = session, rng, providers, organization
         self.ids: list[uuid.UUID] = []
         self.appointments: list[uuid.UUID] = []
+        self.messages: list[uuid.UUID] = []
 
     async def create(self) -> None:
         rng = self.rng
@@ -111,6 +112,7 @@ class History:
         if self.appointments and rng.random() < 0.6:
             target = rng.choice(self.appointments)
             if rng.random() < 0.25:
+                await self.session.execute(text("DELETE FROM patient_links WHERE appointment_id = :id"), {"id": target})
                 await self.session.execute(text("DELETE FROM appointments WHERE id = :id"), {"id": target})
                 self.appointments.remove(target)
             else:
@@ -134,6 +136,42 @@ class History:
             },
         )
         self.appointments.append(new)
+
+    async def link(self) -> None:
+        """A booking notice or reminder with a link, by e-mail or text, sent or not, confirmed or not."""
+        rng = self.rng
+        if self.messages and rng.random() < 0.4:  # a message's status moves, to or from sent
+            await self.session.execute(
+                text("UPDATE outbox_messages SET status = :s WHERE id = :id"),
+                {"s": rng.choice(["queued", "sent", "failed"]), "id": rng.choice(self.messages)},
+            )
+            return
+        if not self.appointments:
+            return
+        appointment, channel, message = rng.choice(self.appointments), rng.choice(["email", "sms"]), uuid.uuid4()
+        await self.session.execute(
+            text(
+                "INSERT INTO outbox_messages (id, channel, kind, recipient_type, idempotency_key, status, not_before) "
+                "VALUES (:id, :channel, 'appointment_reminder', 'patient', :key, :status, now())"
+            ),
+            {"id": message, "channel": channel, "key": str(message), "status": rng.choice(["queued", "sent", "sent"])},
+        )
+        self.messages.append(message)
+        await self.session.execute(
+            text(
+                "INSERT INTO patient_links (id, appointment_id, referral_id, token_hash, channel, kind, message_id, "
+                "expires_at, confirmed_at) SELECT :id, a.id, a.referral_id, :token, :channel, 'reminder', :message, "
+                "now() + interval '7 days', :confirmed FROM appointments a WHERE a.id = :appointment"
+            ),
+            {
+                "id": uuid.uuid4(),
+                "token": uuid.uuid4().hex,
+                "channel": channel,
+                "message": message,
+                "confirmed": datetime.now(UTC) if rng.random() < 0.3 else None,
+                "appointment": appointment,
+            },
+        )
 
     async def backdated_import(self) -> None:
         rng = self.rng
@@ -186,8 +224,9 @@ class History:
                 self.compact,
                 self.refresh_spreads,
                 self.clock,
+                self.link,
             ],
-            weights=[3, 4, 4, 3, 1, 1, 1, 2, 3],
+            weights=[3, 4, 4, 4, 1, 1, 1, 2, 3, 8],
         )[0]
         await action()
 
@@ -338,14 +377,14 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     history = History(session, rng, providers, organization)
     for _ in range(8):
         await history.create()
-    compared = volume = by_referrer = referred = spread_days = decided = 0
+    compared = volume = by_referrer = referred = spread_days = decided = reminded = 0
     for _burst in range(5):
         for _ in range(25):
             await history.step()
         await session.flush()
         await _rollups_match_facts(session)
         spread_days += await _spreads_match_facts(session)
-        for _ in range(16):
+        for _ in range(24):
             period, filters = _random_period(rng), _random_filters(rng, providers, organization)
             if not rollups.covers(period, filters):
                 continue
@@ -362,6 +401,9 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
             where = repository.period_clauses(period, filters)
             raw_sla = await sla_attainment(session, facts=repository.F, where=where)
             assert actual.sla == raw_sla, args
+            raw_channels = await reminder_channels.by_channel(session, facts=repository.F, where=where)
+            assert actual.reminder_channels == raw_channels, args
+            reminded += any(item["channel"] != "none" for item in raw_channels)
             decided += sum(item["decided"] for item in raw_sla)
             compared += 1
             volume += expected.totals.values["volume"]
@@ -371,7 +413,7 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     # The comparisons were over real figures, not empty periods.
     assert compared >= 30 and volume >= 100
     assert by_referrer >= 5 and referred >= 5
-    assert spread_days >= 20 and decided >= 20
+    assert spread_days >= 20 and decided >= 20 and reminded >= 5
 
 
 async def test_the_worker_folds_the_deltas_every_five_minutes():

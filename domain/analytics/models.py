@@ -16,7 +16,7 @@ from sqlalchemy import (
     String,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.shared.db import Base
@@ -164,6 +164,8 @@ class DailySpread(Base):
     scheduled_met: Mapped[int] = mapped_column(Integer)
     scheduled_reached: Mapped[int] = mapped_column(Integer)
     scheduled_due: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Reminder channels over the day's appointments: {channel: [appointments, confirmed, no-shows, ended]}.
+    reminder_channels: Mapped[dict[str, list[int]] | None] = mapped_column(JSONB)
 
     __table_args__ = (Index("ix_analytics_daily_spreads_day", "day"),)
 

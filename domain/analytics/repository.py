@@ -43,8 +43,9 @@ class SummaryRows:
     buckets: list[MetricRow]
     # (provider id, volume, converted, given name, family name), highest volume first.
     top_referrers: list[tuple[Any, ...]]
-    # SLA attainment per milestone when the reader had it at hand (journey.queries.attainment rows).
+    # SLA attainment and reminder channels, when the reader had them at hand (as their own queries give them).
     sla: list[dict[str, Any]] | None = None
+    reminder_channels: list[dict[str, Any]] | None = None
 
 
 def filter_clauses(table: Any, filters: SummaryFilters) -> list[Any]:

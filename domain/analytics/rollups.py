@@ -160,7 +160,7 @@ async def summary_rows(
         count_rows = (await session.execute(counts)).mappings().all()
     finally:
         spread = await figuring
-    sla = spread[None].pop("sla")
+    sla, channels = spread[None].pop("sla"), spread[None].pop("reminder_channels")
     rows = []
     for row in count_rows:
         if row["is_total"] == 0 and row["volume"] == 0:
@@ -172,4 +172,5 @@ async def summary_rows(
         buckets=sorted((metric_row(row) for row in rows if row["is_total"] == 0), key=_start),
         top_referrers=[tuple(item) for item in totals["top_referrers"] or []],
         sla=sla,
+        reminder_channels=channels,
     )

@@ -6,10 +6,11 @@ its spreads were built, read the facts. All of it is one statement, so one snaps
 statistics are then picked with numpy and interpolated as PostgreSQL's percentile_cont does, in the
 same double arithmetic, so the figures equal the facts query's to the last bit. SLA attainment sums
 the days' counts and compares the running milestones' due times with the transaction's now(), as
-journey.queries.sla_attainment does.
+journey.queries.sla_attainment does; reminder channels sum the days' per-channel appointment counts.
 """
 
 import asyncio
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,18 +20,20 @@ import numpy as np
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    LargeBinary,
     cast,
     extract,
     func,
     literal,
     literal_column,
     select,
-    text,
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.analytics import reminder_channels
 from domain.analytics.days import edges, full_days
 from domain.analytics.models import DailySpread, SpreadMark
 from domain.analytics.repository import F, filter_clauses
@@ -91,7 +94,10 @@ def _statement(period: Period, filters: SummaryFilters, grouping: SummaryGroupin
 
     marked = select(M.c.day).where(M.c.day >= first.date(), M.c.day < last.date()).distinct().subquery("marked")
     clean = select(
-        func.now(), bucket(func.cast(S.c.day, DateTime())).label("bucket"), *(S.c[name] for name in PACKED)
+        func.now(),
+        bucket(func.cast(S.c.day, DateTime())).label("bucket"),
+        *(S.c[name] for name in PACKED),
+        func.jsonb_build_array(S.c.reminder_channels, type_=JSONB),
     ).where(
         S.c.dimension == key,
         S.c.value.in_(values),
@@ -105,7 +111,12 @@ def _statement(period: Period, filters: SummaryFilters, grouping: SummaryGroupin
     clock = (select(*(C.c[name] for name in CLOCK_COLUMNS)).where(C.c.referral_id == F.c.referral_id).limit(1)).lateral(
         "clock"
     )
-    fact_columns = [F.c.received_at, *(F.c[name] for name in DURATIONS), *(clock.c[name] for name in CLOCK_COLUMNS)]
+    fact_columns = [
+        F.c.referral_id,
+        F.c.received_at,
+        *(F.c[name] for name in DURATIONS),
+        *(clock.c[name] for name in CLOCK_COLUMNS),
+    ]
     with_clocks = F.outerjoin(clock, true())
     at_edges = (
         select(*fact_columns).select_from(with_clocks).where(edges(period, days), *filter_clauses(F, filters))
@@ -130,6 +141,25 @@ def _statement(period: Period, filters: SummaryFilters, grouping: SummaryGroupin
     if grouping:
         # By position: a repeated date_trunc would bind its unit again and no longer match the selected one.
         parts = [part.group_by(literal_column("2")) for part in parts]
+    # The reminder channels of the facts read here, for the whole period (one row, no bucket).
+    read_here = union_all(
+        select(at_edges.c.referral_id),
+        select(on_marked_days.c.referral_id).select_from(marked.join(on_marked_days, true())),
+    ).subquery("read_here")
+    per_channel = reminder_channels.counts(facts=read_here, where=[], per_fact=True).subquery("per_channel")
+    channels = func.jsonb_object_agg(
+        per_channel.c.channel, func.jsonb_build_array(*(per_channel.c[name] for name in reminder_channels.COUNTS))
+    )
+    nothing = [literal(None, LargeBinary())] * len(DURATIONS) + [
+        literal(0),
+        literal(0),
+        literal(None, LargeBinary()),
+    ] * len(SLA_MILESTONES)
+    parts.append(
+        select(
+            func.now(), literal(None, DateTime()), *nothing, func.jsonb_build_array(channels, type_=JSONB)
+        ).select_from(per_channel)
+    )
     return union_all(clean, *parts)
 
 
@@ -148,6 +178,7 @@ def _packed(source: Any, bucket: Any) -> list[Any]:
             func.count(met),
             func.string_agg(func.int8send(due_us), literal(b"")).filter(met.is_(None) & due.is_not(None)),
         ]
+    columns.append(literal(None, JSONB()))  # the channels come in a row of their own
     return columns
 
 
@@ -155,9 +186,6 @@ async def spread_rows(
     session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None
 ) -> Sequence[Any]:
     """The packed durations of the period, per bucket. Only where `covers(period, filters)`."""
-    # A few hundred rows at the edges look costly enough to the planner for parallel workers, whose start
-    # alone costs some 30 ms: not worth it for anything the summary reads.
-    await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     return (await session.execute(_statement(period, filters, grouping))).all()
 
 
@@ -171,14 +199,18 @@ def _figures(rows: Sequence[Any], grouped: bool) -> Spreads:
     chunks: dict[datetime | None, list[list[bytes]]] = defaultdict(lambda: [[] for _ in DURATIONS])
     reached = dict.fromkeys(SLA_COLUMNS, 0)
     due: dict[str, list[bytes]] = {milestone: [] for milestone in SLA_MILESTONES}
+    channels: dict[str, list[int]] = {}
     now = None
     for row in rows:
         now, bucket, packed = row[0], row[1], row[2 : 2 + len(DURATIONS)]
-        for key in [None, bucket.replace(tzinfo=UTC)] if grouped else [None]:
+        for key in [None, bucket.replace(tzinfo=UTC)] if grouped and bucket else [None]:
             for into, value in zip(chunks[key], packed, strict=True):
                 if value:
                     into.append(value)
-        clocks = dict(zip(SLA_COLUMNS, row[2 + len(DURATIONS) :], strict=True))
+        clocks = dict(zip(SLA_COLUMNS, row[2 + len(DURATIONS) : -1], strict=True))
+        for counted in row[-1] or []:
+            for channel, counts in (counted or {}).items():
+                channels[channel] = [a + b for a, b in zip(channels.get(channel, [0, 0, 0, 0]), counts, strict=True)]
         for milestone in SLA_MILESTONES:
             reached[f"{milestone}_met"] += clocks[f"{milestone}_met"]
             reached[f"{milestone}_reached"] += clocks[f"{milestone}_reached"]
@@ -203,6 +235,18 @@ def _figures(rows: Sequence[Any], grouped: bool) -> Spreads:
         )
         for milestone in SLA_MILESTONES
     ]
+    figures[None]["reminder_channels"] = [
+        reminder_channels.row(
+            {
+                "channel": name,
+                "appointments": counts[0],
+                "confirmed": counts[1],
+                "noshow": counts[2],
+                "ended": counts[3],
+            }
+        )
+        for name, counts in sorted(channels.items())
+    ]
     return figures
 
 
@@ -212,11 +256,21 @@ def percentile_cont(values: "np.ndarray[Any, Any]", fractions: tuple[float, ...]
     if not n:
         return None
     ranks = [fraction * (n - 1) for fraction in fractions]
-    wanted = sorted({int(np.floor(r)) for r in ranks} | {int(np.ceil(r)) for r in ranks})
-    picked = np.partition(values, wanted)
+    picked = _order_statistics(values, sorted({math.floor(r) for r in ranks} | {math.ceil(r) for r in ranks}))
     result = []
     for rank in ranks:
-        lo, hi = int(np.floor(rank)), int(np.ceil(rank))
-        low, high = float(picked[lo]), float(picked[hi])
+        lo, hi = math.floor(rank), math.ceil(rank)
+        low, high = picked[lo], picked[hi]
         result.append(low if lo == hi else low + (high - low) * (rank - lo))
     return result
+
+
+def _order_statistics(values: "np.ndarray[Any, Any]", ranks: list[int]) -> dict[int, float]:
+    """The values at the given ascending ranks. One partition per rank over what lies right of the last
+    is some six times faster than numpy's partition given every rank at once (0.4M values: 1.8 vs 10.6 ms)."""
+    found, rest, offset = {}, values, 0
+    for rank in ranks:
+        part = np.partition(rest, rank - offset)
+        found[rank] = float(part[rank - offset])
+        rest, offset = part[rank - offset + 1 :], rank + 1
+    return found

@@ -5,7 +5,8 @@ filter value (all referrals, each single filter, each referring provider and org
 time-to-contact, time-to-appointment and loop-closure durations as packed float8 values: a year is a
 few hundred rows instead of half a million facts. Beside them, each milestone's SLA attainment
 (reached, reached in time, and the due times of those still running, which a reader compares with
-now). Row triggers on the facts and on referral_clocks append the UTC day of any change to
+now), and the reminder channels' appointment counts. Row triggers on the facts, referral_clocks,
+appointments, patient_links and (to and from `sent`) outbox_messages append the UTC day of any change to
 analytics_spread_marks; analytics_spreads_refresh() (a worker job) rebuilds marked days and removes
 the marks it saw. Readers take a marked day from the facts, so a figure is never stale.
 
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "analytics_spreads"
 down_revision: str | None = "list_index"
@@ -101,6 +103,117 @@ CREATE TRIGGER analytics_spread_clock_added AFTER INSERT OR DELETE ON referral_c
 """,
 ]
 
+# Reminder channels (analytics.reminder_channels): per channel that carried a sent link to an appointment
+# of the day's referrals ('none' when none did), [appointments, confirmed, no-shows, ended], as jsonb.
+FACT_CHANNELS = """
+CREATE FUNCTION analytics_fact_channels(referral uuid) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_object_agg(per.channel, per.counts)
+    FROM (
+        SELECT coalesce(sent.channel, 'none') AS channel,
+               jsonb_build_array(
+                   count(*),
+                   count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM patient_links k WHERE k.appointment_id = a.id AND k.confirmed_at IS NOT NULL)),
+                   count(*) FILTER (WHERE a.status = 'noshow'),
+                   count(*) FILTER (WHERE a.status IN ('noshow', 'fulfilled'))
+               ) AS counts
+        FROM appointments a
+        LEFT JOIN LATERAL (
+            SELECT DISTINCT l.channel FROM patient_links l JOIN outbox_messages o ON o.id = l.message_id
+            WHERE l.appointment_id = a.id AND o.status = 'sent'
+        ) sent ON true
+        WHERE a.referral_id = referral
+        GROUP BY 1
+    ) per
+$$
+"""
+# Only a fact with an appointment has channels (first_appointment_start is set once one exists).
+CHANNELS_OF = f"""
+SELECT per.dimension, per.value, per.day,
+       jsonb_object_agg(per.channel, jsonb_build_array(per.appointments, per.confirmed, per.noshows, per.ended))
+           AS channels
+FROM (
+    SELECT d.dimension, d.value, {_day("f")} AS day, ch.key AS channel,
+           sum((ch.value ->> 0)::int) AS appointments, sum((ch.value ->> 1)::int) AS confirmed,
+           sum((ch.value ->> 2)::int) AS noshows, sum((ch.value ->> 3)::int) AS ended
+    FROM analytics_referral_facts f
+    CROSS JOIN LATERAL jsonb_each(analytics_fact_channels(f.referral_id)) ch
+    CROSS JOIN LATERAL {_dimensions("f")}
+    WHERE {{where}} AND f.first_appointment_start IS NOT NULL AND d.value IS NOT NULL
+    GROUP BY 1, 2, 3, 4
+) per
+GROUP BY 1, 2, 3
+"""
+
+
+def _set_channels(where: str) -> str:
+    return f"""
+UPDATE analytics_daily_spreads s SET reminder_channels = x.channels
+FROM ({CHANNELS_OF.format(where=where)}) x
+WHERE s.day = x.day AND s.dimension = x.dimension AND s.value = x.value
+"""
+
+
+# The fact days an appointment, a patient link or a link's message touches.
+LINK_MARKS = (
+    """
+CREATE FUNCTION analytics_spread_appointment_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO analytics_spread_marks (day)
+        SELECT (f.received_at AT TIME ZONE 'UTC')::date FROM analytics_referral_facts f
+        WHERE f.referral_id = OLD.referral_id;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        INSERT INTO analytics_spread_marks (day)
+        SELECT (f.received_at AT TIME ZONE 'UTC')::date FROM analytics_referral_facts f
+        WHERE f.referral_id = NEW.referral_id;
+    END IF;
+    RETURN NULL;
+END $$
+""",
+    """
+CREATE FUNCTION analytics_spread_link_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_spread_marks (day)
+    SELECT (f.received_at AT TIME ZONE 'UTC')::date
+    FROM appointments a JOIN analytics_referral_facts f ON f.referral_id = a.referral_id
+    WHERE a.id IN (OLD.appointment_id, NEW.appointment_id);  -- a missing side is NULL, matching nothing
+    RETURN NULL;
+END $$
+""",
+    """
+CREATE FUNCTION analytics_spread_message_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_spread_marks (day)
+    SELECT (f.received_at AT TIME ZONE 'UTC')::date
+    FROM patient_links l
+    JOIN appointments a ON a.id = l.appointment_id
+    JOIN analytics_referral_facts f ON f.referral_id = a.referral_id
+    WHERE l.message_id = NEW.id;
+    RETURN NULL;
+END $$
+""",
+)
+LINK_TRIGGERS = [
+    """
+CREATE TRIGGER analytics_spread_appointment_mark
+    AFTER INSERT OR DELETE OR UPDATE OF referral_id, status ON appointments
+    FOR EACH ROW EXECUTE FUNCTION analytics_spread_appointment_mark()
+""",
+    """
+CREATE TRIGGER analytics_spread_link_mark
+    AFTER INSERT OR DELETE OR UPDATE OF appointment_id, referral_id, channel, message_id, confirmed_at ON patient_links
+    FOR EACH ROW EXECUTE FUNCTION analytics_spread_link_mark()
+""",
+    # Only a message going to or from `sent` moves a channel; most messages have no link at all.
+    """
+CREATE TRIGGER analytics_spread_message_mark AFTER UPDATE OF status ON outbox_messages
+    FOR EACH ROW WHEN ((OLD.status = 'sent') IS DISTINCT FROM (NEW.status = 'sent'))
+    EXECUTE FUNCTION analytics_spread_message_mark()
+""",
+]
+
 # Marks are read before the facts and only those are removed: a change committed meanwhile keeps its
 # mark (its day is rebuilt again), whatever the caller's isolation level. One refresh at a time.
 REFRESH = f"""
@@ -121,6 +234,12 @@ BEGIN
           AND f.received_at < (marked + 1)::timestamp AT TIME ZONE 'UTC'
           AND d.value IS NOT NULL
         GROUP BY 1, 2;
+        {
+    _set_channels(
+        "f.received_at >= marked::timestamp AT TIME ZONE 'UTC' AND "
+        "f.received_at < (marked + 1)::timestamp AT TIME ZONE 'UTC'"
+    )
+};
         DELETE FROM analytics_spread_marks WHERE id = ANY(seen);
         done := done + 1;
     END LOOP;
@@ -226,8 +345,11 @@ UPGRADE = [
     *ROLLUP_BACKFILL,
     MARK,
     CLOCK_MARK,
+    FACT_CHANNELS,
+    *LINK_MARKS,
     REFRESH,
     *CLOCK_TRIGGERS,
+    *LINK_TRIGGERS,
     """
 CREATE TRIGGER analytics_spread_mark
     AFTER INSERT OR UPDATE OR DELETE ON analytics_referral_facts
@@ -253,9 +375,17 @@ CREATE TRIGGER analytics_spreads_truncate
         if not name.endswith(("_met", "_reached"))
     ),
     BACKFILL,
+    _set_channels("true"),
 ]
 
 DOWNGRADE = [
+    "DROP TRIGGER IF EXISTS analytics_spread_message_mark ON outbox_messages",
+    "DROP TRIGGER IF EXISTS analytics_spread_link_mark ON patient_links",
+    "DROP TRIGGER IF EXISTS analytics_spread_appointment_mark ON appointments",
+    "DROP FUNCTION IF EXISTS analytics_spread_message_mark()",
+    "DROP FUNCTION IF EXISTS analytics_spread_link_mark()",
+    "DROP FUNCTION IF EXISTS analytics_spread_appointment_mark()",
+    "DROP FUNCTION IF EXISTS analytics_fact_channels(uuid)",
     "DROP TRIGGER IF EXISTS analytics_spread_clock_mark ON referral_clocks",
     "DROP TRIGGER IF EXISTS analytics_spread_clock_added ON referral_clocks",
     "DROP FUNCTION IF EXISTS analytics_spread_clock_mark()",
@@ -295,6 +425,7 @@ def upgrade() -> None:
             else sa.Column(name, sa.Integer(), nullable=False)
             for name in SLA_COLUMNS
         ),
+        sa.Column("reminder_channels", postgresql.JSONB(), nullable=True),
         sa.PrimaryKeyConstraint("dimension", "value", "day", name=op.f("pk_analytics_daily_spreads")),
     )
     op.create_index("ix_analytics_daily_spreads_day", "analytics_daily_spreads", ["day"])
