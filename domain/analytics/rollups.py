@@ -8,7 +8,7 @@ give, come from the daily spreads (analytics.spreads).
 """
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, cast, func, literal, select, union_all
@@ -19,8 +19,8 @@ from domain.analytics.days import edges, full_days
 from domain.analytics.models import DailyReferrerRollup, DailyRollup
 from domain.analytics.repository import (
     F,
-    MetricRow,
     SummaryRows,
+    bucket_start,
     filter_clauses,
     metric_row,
     reason_counts,
@@ -141,11 +141,6 @@ def _grouped(source: Any, grouping: SummaryGrouping | None, columns: list[Any]) 
     return select(*keys, *columns).select_from(source)
 
 
-def _start(row: MetricRow) -> datetime:
-    assert row.bucket is not None  # only the total row has none
-    return row.bucket
-
-
 async def summary_rows(
     session: AsyncSession, *, period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None, top: int
 ) -> SummaryRows:
@@ -169,7 +164,7 @@ async def summary_rows(
     totals = next(row for row in rows if row["is_total"] == 1)
     return SummaryRows(
         totals=metric_row(totals),
-        buckets=sorted((metric_row(row) for row in rows if row["is_total"] == 0), key=_start),
+        buckets=sorted((metric_row(row) for row in rows if row["is_total"] == 0), key=bucket_start),
         top_referrers=[tuple(item) for item in totals["top_referrers"] or []],
         sla=sla,
         reminder_channels=channels,

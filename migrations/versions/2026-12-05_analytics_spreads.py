@@ -40,8 +40,9 @@ def _day(f: str) -> str:
     return f"({f}.received_at AT TIME ZONE 'UTC')::date"
 
 
-def _dimensions(f: str) -> str:
-    pairs = [f"('{d}', {f}.{d})" for d in DIMENSIONS] + [f"('{d}', {f}.{d}::text)" for d in REFERRERS]
+def _dimensions(f: str, referrers: tuple[str, ...] = REFERRERS) -> str:
+    """All referrals, each single filter and the given referrer keys, as (dimension, value) rows of fact f."""
+    pairs = [f"('{d}', {f}.{d})" for d in DIMENSIONS] + [f"('{d}', {f}.{d}::text)" for d in referrers]
     return f"(VALUES ('all', ''), {', '.join(pairs)}) AS d(dimension, value)"
 
 
@@ -79,13 +80,14 @@ BEGIN
 END $$
 """
 
-# A clock's milestones moved: the day of its referral's fact is marked (none when it has no fact).
-CLOCK_MARK = """
-CREATE FUNCTION analytics_spread_clock_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+# A clock or an appointment changed: the day of its referral's fact, before and after, is marked (none
+# when it has no fact). OLD is NULL on insert and NEW on delete, and a NULL in IN matches nothing.
+REFERRAL_MARK = """
+CREATE FUNCTION analytics_spread_referral_mark() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO analytics_spread_marks (day)
     SELECT (f.received_at AT TIME ZONE 'UTC')::date FROM analytics_referral_facts f
-    WHERE f.referral_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.referral_id ELSE NEW.referral_id END;
+    WHERE f.referral_id IN (OLD.referral_id, NEW.referral_id);
     RETURN NULL;
 END $$
 """
@@ -95,11 +97,11 @@ CLOCK_TRIGGERS = [
 CREATE TRIGGER analytics_spread_clock_mark AFTER UPDATE OF {", ".join(CLOCK_FIELDS)} ON referral_clocks
     FOR EACH ROW WHEN (({", ".join(f"OLD.{c}" for c in CLOCK_FIELDS)}) IS DISTINCT FROM
                        ({", ".join(f"NEW.{c}" for c in CLOCK_FIELDS)}))
-    EXECUTE FUNCTION analytics_spread_clock_mark()
+    EXECUTE FUNCTION analytics_spread_referral_mark()
 """,
     """
 CREATE TRIGGER analytics_spread_clock_added AFTER INSERT OR DELETE ON referral_clocks
-    FOR EACH ROW EXECUTE FUNCTION analytics_spread_clock_mark()
+    FOR EACH ROW EXECUTE FUNCTION analytics_spread_referral_mark()
 """,
 ]
 
@@ -157,22 +159,6 @@ WHERE s.day = x.day AND s.dimension = x.dimension AND s.value = x.value
 # The fact days an appointment, a patient link or a link's message touches.
 LINK_MARKS = (
     """
-CREATE FUNCTION analytics_spread_appointment_mark() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO analytics_spread_marks (day)
-        SELECT (f.received_at AT TIME ZONE 'UTC')::date FROM analytics_referral_facts f
-        WHERE f.referral_id = OLD.referral_id;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO analytics_spread_marks (day)
-        SELECT (f.received_at AT TIME ZONE 'UTC')::date FROM analytics_referral_facts f
-        WHERE f.referral_id = NEW.referral_id;
-    END IF;
-    RETURN NULL;
-END $$
-""",
-    """
 CREATE FUNCTION analytics_spread_link_mark() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO analytics_spread_marks (day)
@@ -199,7 +185,7 @@ LINK_TRIGGERS = [
     """
 CREATE TRIGGER analytics_spread_appointment_mark
     AFTER INSERT OR DELETE OR UPDATE OF referral_id, status ON appointments
-    FOR EACH ROW EXECUTE FUNCTION analytics_spread_appointment_mark()
+    FOR EACH ROW EXECUTE FUNCTION analytics_spread_referral_mark()
 """,
     """
 CREATE TRIGGER analytics_spread_link_mark
@@ -261,11 +247,6 @@ ROLLUP_COLUMNS = f"dimension, value, day, status, status_reason, {COUNTERS}"
 REFERRER_COLUMNS = "dimension, value, day, referring_provider_id, referrals, completed"
 
 
-def _rollup_keys(f: str, referrers: tuple[str, ...]) -> str:
-    pairs = [f"('{d}', {f}.{d})" for d in DIMENSIONS] + [f"('{d}', {f}.{d}::text)" for d in referrers]
-    return f"(VALUES ('all', ''), {', '.join(pairs)}) AS d(dimension, value)"
-
-
 # As in `analytics_rollups`, with the referrer keys: top referrers within an organization come from
 # analytics_daily_referrers; within chosen providers, from its 'all' rows (no provider key needed there).
 APPLY = f"""
@@ -276,13 +257,13 @@ BEGIN
     SELECT d.dimension, d.value, {_day("f")}, f.status, f.status_reason, sign,
            sign * (f.completed_at IS NOT NULL)::int, sign * (f.closed_at IS NOT NULL)::int,
            sign * f.noshow_appointments, sign * f.fulfilled_appointments
-    FROM {_rollup_keys("f", REFERRERS)}
+    FROM {_dimensions("f")}
     WHERE d.value IS NOT NULL;
     IF f.referring_provider_id IS NOT NULL THEN
         INSERT INTO analytics_daily_referrers ({REFERRER_COLUMNS})
         SELECT d.dimension, d.value, {_day("f")}, f.referring_provider_id, sign,
                sign * (f.completed_at IS NOT NULL)::int
-        FROM {_rollup_keys("f", ("referring_organization_id",))}
+        FROM {_dimensions("f", ("referring_organization_id",))}
         WHERE d.value IS NOT NULL;
     END IF;
 END $$
@@ -344,7 +325,7 @@ UPGRADE = [
     SYNC,
     *ROLLUP_BACKFILL,
     MARK,
-    CLOCK_MARK,
+    REFERRAL_MARK,
     FACT_CHANNELS,
     *LINK_MARKS,
     REFRESH,
@@ -384,11 +365,10 @@ DOWNGRADE = [
     "DROP TRIGGER IF EXISTS analytics_spread_appointment_mark ON appointments",
     "DROP FUNCTION IF EXISTS analytics_spread_message_mark()",
     "DROP FUNCTION IF EXISTS analytics_spread_link_mark()",
-    "DROP FUNCTION IF EXISTS analytics_spread_appointment_mark()",
     "DROP FUNCTION IF EXISTS analytics_fact_channels(uuid)",
     "DROP TRIGGER IF EXISTS analytics_spread_clock_mark ON referral_clocks",
     "DROP TRIGGER IF EXISTS analytics_spread_clock_added ON referral_clocks",
-    "DROP FUNCTION IF EXISTS analytics_spread_clock_mark()",
+    "DROP FUNCTION IF EXISTS analytics_spread_referral_mark()",
     "DROP TRIGGER IF EXISTS analytics_spreads_truncate ON analytics_referral_facts",
     "DROP TRIGGER IF EXISTS analytics_spread_mark ON analytics_referral_facts",
     "DROP FUNCTION IF EXISTS analytics_spreads_truncate()",
