@@ -95,7 +95,12 @@ async def test_two_apis_and_two_workers_keep_one_truth():
             queue=f"{name}:outbox",
             OUTBOX_RETRY_BASE_SECONDS="0.5",
         ) as running:
-            clients = [httpx.AsyncClient(base_url=base, headers=headers, timeout=60) for base in running.apis]
+            # Idle connections are dropped after 2 s, before uvicorn closes them at 5 s: reusing one the server
+            # is closing at that moment fails the request with a ReadError that says nothing of the API.
+            keepalive = httpx.Limits(keepalive_expiry=2.0)
+            clients = [
+                httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=keepalive) for base in running.apis
+            ]
             try:
                 await _run(clients, provider_ids, running.env)
                 await _check(db_url, inbox)
