@@ -75,6 +75,10 @@ def plans(end: str, values: dict[str, str]) -> dict[str, str]:
                 query[param] = values[param]
             cases[f"{param or 'no filter'} / {group_by or 'no grouping'}"] = "/v1/analytics/summary?" + urlencode(query)
     month = {**period, "group_by": "month"}
+    # Filters combined, as an analyst narrows a view: the two broadest pairs and a narrow one.
+    for pair in (("payer_class", "source_channel"), ("urgency", "source_channel"), ("service_line", "urgency")):
+        query = {**month, **{param: values[param] for param in pair}}
+        cases[f"{' + '.join(pair)} / month"] = "/v1/analytics/summary?" + urlencode(query)
     cases["CSV, no filter / month"] = "/v1/analytics/summary.csv?" + urlencode(month)
     return cases
 
