@@ -48,13 +48,13 @@ class NoopSettings:
 def _sink_process(port_queue, count) -> None:
     from aiosmtpd.controller import Controller
 
-    class Counting:
+    from integrations.email.sink import Pipelining, free_port
+
+    class Counting(Pipelining):
         async def handle_DATA(self, server, session, envelope):
             with count.get_lock():
                 count.value += 1
             return "250 OK"
-
-    from integrations.email.sink import free_port
 
     controller = Controller(Counting(), hostname="127.0.0.1", port=free_port())
     controller.start()
