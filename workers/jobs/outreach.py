@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,6 +52,7 @@ class _Sent:
     message: OutboxMessage
     external_id: str | None
     content: Rendered | None
+    sent_at: datetime  # when the receiver accepted it: the sent mark's and the timeline's time
 
 
 async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
@@ -135,7 +137,7 @@ class _Run:
         except Exception as exc:
             await self._failed(message, exc)
             return
-        self.sent.append(_Sent(message, external_id, composed_for(self.session, message.id)))
+        self.sent.append(_Sent(message, external_id, composed_for(self.session, message.id), utcnow()))
 
     async def batch(self, handler: BatchHandler, messages: list[OutboxMessage]) -> None:
         """The channel sends them together; each outcome is kept as it comes, within the send timeout."""
@@ -152,7 +154,7 @@ class _Run:
                     if isinstance(outcome, Exception):
                         await self._failed(message, outcome)
                     else:
-                        self.sent.append(_Sent(message, outcome, composed_for(self.session, message.id)))
+                        self.sent.append(_Sent(message, outcome, composed_for(self.session, message.id), utcnow()))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -183,7 +185,9 @@ async def _marked(session: AsyncSession, sent: list[_Sent]) -> list[tuple[Outbox
     if not sent:
         return []
     async with session.begin():
-        recorded = await delivery.record_sent_many(session, [(i.message, i.external_id, i.content) for i in sent])
+        recorded = await delivery.record_sent_many(
+            session, [(i.message, i.external_id, i.content, i.sent_at) for i in sent]
+        )
         for item in sent:
             if item.message.id in recorded and item.message.kind == MessageKind.loop_closure:
                 await _close_loop(session, item.message)
