@@ -15,6 +15,7 @@ from email.utils import formataddr, formatdate, parseaddr
 from typing import cast
 
 import aiosmtplib
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.compose import compose
@@ -187,6 +188,7 @@ async def deliver_batch(
     (DeliveryRefused: failed for good), in the order the server answered. All are composed first, then
     sent over one connection."""
     ready: list[tuple[OutboxMessage, Mail, str]] = []
+    unsent: list[tuple[OutboxMessage, Exception]] = []
     sender = parseaddr(get_settings().smtp.sender)[1]
     for message in messages:
         try:
@@ -198,9 +200,14 @@ async def deliver_batch(
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # this message only: the others still go
-            yield message, exc
+            unsent.append((message, exc))
+            if isinstance(exc, SQLAlchemyError):
+                await session.rollback()  # the read transaction is unusable for the next message
             continue
         ready.append((message, Mail(sender, parseaddr(to)[1] or to, content), message_id(message)))
+    # Told once every read is done: what the caller does with an outcome may end the session's transaction.
+    for message, error in unsent:
+        yield message, error
     if not ready:
         return
     waiting = iter(ready)
