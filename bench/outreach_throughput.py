@@ -48,13 +48,13 @@ class NoopSettings:
 def _sink_process(port_queue, count) -> None:
     from aiosmtpd.controller import Controller
 
-    class Counting:
+    from integrations.email.sink import Pipelining, free_port
+
+    class Counting(Pipelining):
         async def handle_DATA(self, server, session, envelope):
             with count.get_lock():
                 count.value += 1
             return "250 OK"
-
-    from integrations.email.sink import free_port
 
     controller = Controller(Counting(), hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -124,10 +124,10 @@ async def noop_rate(redis, workers: int, jobs: int, env: dict) -> float:
             stop(p)
 
 
-async def drain_rate(redis, workers: int, referrals: int, smtp_port: int, count, redis_url: str) -> float:
+async def drain_rate(redis, workers: int, referrals: int, smtp_port: int, count, redis_url: str, name: str) -> float:
     """Referrals committed first (their messages waiting in the outbox), then the workers start."""
-    db_url = await fresh_database("refloop_bench_out_speed")
-    queue = "refloop_bench_out_speed:outbox"
+    db_url = await fresh_database(name)
+    queue = f"{name}:outbox"
     await redis.delete(queue)
     await queue_referrals(db_url, referrals)
     expected = len(await outbox_ids(db_url))
@@ -145,10 +145,10 @@ async def drain_rate(redis, workers: int, referrals: int, smtp_port: int, count,
             stop(p)
 
 
-async def e2e_rate(redis, workers: int, referrals: int, smtp_port: int, count, redis_url: str) -> float:
+async def e2e_rate(redis, workers: int, referrals: int, smtp_port: int, count, redis_url: str, name: str) -> float:
     """Warm workers; the clock runs from the first referral created to the last message received."""
-    db_url = await fresh_database("refloop_bench_out_speed")
-    queue = "refloop_bench_out_speed:outbox"
+    db_url = await fresh_database(name)
+    queue = f"{name}:outbox"
     await redis.delete(queue)
     env = worker_env(db_url, redis_url, smtp_port, queue)
     procs = [start_worker(env) for _ in range(workers)]
@@ -169,7 +169,7 @@ async def e2e_rate(redis, workers: int, referrals: int, smtp_port: int, count, r
             stop(p)
 
 
-async def run(referrals: int, jobs: int, rounds: int, redis_url: str) -> None:
+async def run(referrals: int, jobs: int, rounds: int, redis_url: str, name: str) -> None:
     ctx = mp.get_context("spawn")
     port_queue, count = ctx.Queue(), ctx.Value("i", 0)
     sink = ctx.Process(target=_sink_process, args=(port_queue, count), daemon=True)
@@ -183,9 +183,11 @@ async def run(referrals: int, jobs: int, rounds: int, redis_url: str) -> None:
             for workers in (1, 2):
                 results[f"noop{workers}"].append(await noop_rate(redis, workers, jobs, noop_env))
                 results[f"drain{workers}"].append(
-                    await drain_rate(redis, workers, referrals, smtp_port, count, redis_url)
+                    await drain_rate(redis, workers, referrals, smtp_port, count, redis_url, name)
                 )
-                results[f"e2e{workers}"].append(await e2e_rate(redis, workers, referrals, smtp_port, count, redis_url))
+                results[f"e2e{workers}"].append(
+                    await e2e_rate(redis, workers, referrals, smtp_port, count, redis_url, name)
+                )
                 print(
                     f"round {r + 1}, {workers} worker(s): no-op {results[f'noop{workers}'][-1]:.0f} jobs/s, "
                     f"outbox drain {results[f'drain{workers}'][-1]:.1f} msg/s, "
@@ -215,9 +217,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--redis", default=os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument(
+        "--name", default="refloop_bench_out_speed", help="database and queue name; runs side by side need their own"
+    )
     args = parser.parse_args()
     os.environ["BENCH_OUTREACH_REDIS_URL"] = args.redis
-    asyncio.run(run(args.referrals, args.jobs, args.rounds, args.redis))
+    asyncio.run(run(args.referrals, args.jobs, args.rounds, args.redis, args.name))
 
 
 if __name__ == "__main__":

@@ -51,3 +51,25 @@ async def test_a_batch_sends_each_message_once_with_its_own_id(smtp_sink, arq_re
     received = smtp_sink.snapshot()
     assert sorted(m.message_id for m in received) == sorted(r.external_id for r in rows)
     assert len({m.message_id for m in received}) == 12
+
+
+async def test_a_recipient_refused_in_the_middle_of_a_batch_holds_back_only_its_own_message(
+    smtp_sink, arq_redis, monkeypatch
+):
+    monkeypatch.setattr(outbox_config(), "send_batch", 5)
+    smtp_sink.refuse_recipients["desk1@clinic.example"] = "550 5.1.1 no such mailbox"
+    smtp_sink.refuse_recipients["desk3@clinic.example"] = "450 4.2.1 mailbox busy"
+    await queue(5, "desk")
+
+    await drain(arq_redis)
+
+    async with unit_of_work() as session:
+        rows = {r.recipient_address: r for r in (await session.execute(select(OutboxMessage))).scalars()}
+    gone, busy = rows.pop("desk1@clinic.example"), rows.pop("desk3@clinic.example")
+    assert (
+        gone.status is MessageStatus.failed
+        and gone.last_error == "DeliveryRefused: recipient refused: 550: 5.1.1 no such mailbox"
+    )
+    assert busy.status is MessageStatus.queued and busy.last_error == "SmtpError: 450: 4.2.1 mailbox busy"
+    assert {r.status for r in rows.values()} == {MessageStatus.sent}
+    assert sorted(m.to for m in smtp_sink.snapshot()) == sorted(rows)

@@ -80,6 +80,20 @@ async def test_new_referral_acknowledgement_reaches_the_referrer_once(smtp_sink,
         )
     assert sorted(line.detail["kind"] for line in lines) == ["acknowledgement", "thank_you"]
     assert {line.detail["status"] for line in lines} == {"sent"}
+    # Each line is dated when its message was sent, and says which message went out under which id.
+    sent = {str(m.id): m for m in rows}
+    for line in lines:
+        row = sent[line.detail["message_id"]]
+        assert line.at == row.sent_at and line.actor == "outreach"
+        assert line.detail == {
+            "message_id": str(row.id),
+            "kind": row.kind,
+            "channel": "email",
+            "recipient_type": "provider",
+            "status": "sent",
+            "attempts": 1,
+            "external_id": row.external_id,
+        }
 
 
 async def test_message_is_not_written_when_the_change_rolls_back(smtp_sink, arq_redis):

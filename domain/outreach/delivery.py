@@ -45,12 +45,16 @@ def _title(message: OutboxMessage) -> str:
         return message.kind
 
 
-def _timeline(session: AsyncSession, message: OutboxMessage, status: MessageStatus, **detail: object) -> None:
+def _timeline(
+    session: AsyncSession, message: OutboxMessage, status: MessageStatus, at: datetime | None = None, **detail: object
+) -> None:
+    # OutboxRepository.settle_sent writes the same event for a batch in SQL: keep the two alike.
     if message.referral_id is None:
         return
     session.add(
         ReferralEvent(
             referral_id=message.referral_id,
+            at=at or utcnow(),
             actor=ACTOR,
             kind=EventKind.message,
             detail={
@@ -103,7 +107,12 @@ async def release(session: AsyncSession, *, message: OutboxMessage) -> bool:
 
 
 async def record_sent(
-    session: AsyncSession, *, message: OutboxMessage, external_id: str | None, content: Rendered | None = None
+    session: AsyncSession,
+    *,
+    message: OutboxMessage,
+    external_id: str | None,
+    content: Rendered | None = None,
+    at: datetime | None = None,
 ) -> bool:
     """Mark it sent, keeping the words as they went out (sealed); a one-time secret leaves the payload."""
     values: dict[str, Any] = {}
@@ -115,37 +124,34 @@ async def record_sent(
         message.id,
         message.version,
         status=MessageStatus.sent,
-        sent_at=utcnow(),
+        sent_at=at or utcnow(),
         external_id=external_id,
         claimed_until=None,
         last_error=None,
         **values,
     )
     if done:
-        _timeline(session, message, MessageStatus.sent, external_id=external_id)
+        _timeline(session, message, MessageStatus.sent, at=at, external_id=external_id)
     return done
 
 
 async def record_sent_many(
-    session: AsyncSession, sent: list[tuple[OutboxMessage, str | None, Rendered | None]]
+    session: AsyncSession, sent: list[tuple[OutboxMessage, str | None, Rendered | None, datetime]]
 ) -> set[uuid.UUID]:
-    """`record_sent` for a batch: one statement for the marks, each message still on its own version.
-    Returns the ids recorded (a row that moved on is not)."""
+    """`record_sent` for a batch, each (message, external id, words, when accepted): one statement writes
+    the marks, each message still on its own version, and their timeline events. Returns the ids
+    recorded (a row that moved on is not)."""
     recorded: set[uuid.UUID] = set()
     marks: list[SentMark] = []
-    for message, external_id, content in sent:
+    for message, external_id, content, sent_at in sent:
         if SECRET_KEY in (message.payload or {}):
             # The one-time secret also leaves the payload: that row gets an update of its own.
-            if await record_sent(session, message=message, external_id=external_id, content=content):
+            if await record_sent(session, message=message, external_id=external_id, content=content, at=sent_at):
                 recorded.add(message.id)
             continue
         subject, body = (content.subject, content.body) if content else (None, None)
-        marks.append(SentMark(message.id, message.version, external_id, subject, body))
-    settled = await OutboxRepository(session).settle_sent(marks, at=utcnow())
-    for message, external_id, _ in sent:
-        if message.id in settled:
-            _timeline(session, message, MessageStatus.sent, external_id=external_id)
-    return recorded | settled
+        marks.append(SentMark(message.id, message.version, external_id, subject, body, sent_at))
+    return recorded | await OutboxRepository(session).settle_sent(marks, at=utcnow(), actor=ACTOR)
 
 
 async def _fail(session: AsyncSession, message: OutboxMessage, error: str) -> bool:

@@ -16,6 +16,7 @@ from domain.outreach.models import MessageTemplate, OutreachPreference, WebhookE
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted
+from domain.shared.ids import uuid7
 from domain.shared.outbox import MessageStatus, OutboxMessage
 from domain.shared.repository import Repository
 
@@ -63,6 +64,7 @@ class SentMark:
     external_id: str | None
     subject: str | None
     body: str | None
+    sent_at: datetime  # when the receiver accepted it
 
 
 class OutboxRepository(Repository[OutboxMessage]):
@@ -175,8 +177,9 @@ class OutboxRepository(Repository[OutboxMessage]):
         )
         return (await self.session.execute(stmt)).first() is not None
 
-    async def settle_sent(self, sent: list[SentMark], *, at: datetime) -> set[uuid.UUID]:
-        """Mark a batch sent in one statement, each on its own (id, version); returns the ids that were."""
+    async def settle_sent(self, sent: list[SentMark], *, at: datetime, actor: str) -> set[uuid.UUID]:
+        """Mark a batch sent, each on its own (id, version), and add a timeline event for each one marked
+        that concerns a referral: one statement. Returns the ids that were marked."""
         if not sent:
             return set()
         # Sealed here as the ORM would: the statement below is plain SQL.
@@ -188,16 +191,31 @@ class OutboxRepository(Repository[OutboxMessage]):
             "external_ids": [m.external_id for m in sent],
             "subjects": [seal_subject.process_bind_param(m.subject, None) for m in sent],
             "bodies": [seal_body.process_bind_param(m.body, None) for m in sent],
+            "sent_ats": [m.sent_at for m in sent],
+            "event_ids": [uuid7() for _ in sent],  # the timeline's ids are made here, as the ORM makes them
             "at": at,
+            "actor": actor,
         }
         rows = await self.session.execute(
             text(
-                "UPDATE outbox_messages AS o SET status = 'sent', sent_at = :at, updated_at = :at, "
-                "version = o.version + 1, external_id = v.external_id, claimed_until = NULL, last_error = NULL, "
-                "sent_subject = v.subject, sent_body = v.body "
-                "FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), CAST(:external_ids AS text[]), "
-                "CAST(:subjects AS text[]), CAST(:bodies AS text[])) AS v(id, version, external_id, subject, body) "
-                "WHERE o.id = v.id AND o.version = v.version RETURNING o.id"
+                "WITH marked AS ("
+                " UPDATE outbox_messages AS o SET status = 'sent', sent_at = v.sent_at, updated_at = :at,"
+                " version = o.version + 1, external_id = v.external_id, claimed_until = NULL, last_error = NULL,"
+                " sent_subject = v.subject, sent_body = v.body"
+                " FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS integer[]), CAST(:external_ids AS text[]),"
+                " CAST(:subjects AS text[]), CAST(:bodies AS text[]), CAST(:sent_ats AS timestamptz[]),"
+                " CAST(:event_ids AS uuid[])) AS v(id, version, external_id, subject, body, sent_at, event_id)"
+                " WHERE o.id = v.id AND o.version = v.version"
+                " RETURNING o.id, o.referral_id, o.kind, o.channel, o.recipient_type, o.attempts, v.external_id,"
+                " v.sent_at, v.event_id"
+                "), events AS ("
+                # The same event delivery.py's timeline writes for a message.
+                " INSERT INTO referral_events (id, referral_id, at, actor, kind, detail)"
+                " SELECT event_id, referral_id, sent_at, :actor, 'message', jsonb_build_object("
+                " 'message_id', id::text, 'kind', kind, 'channel', channel, 'recipient_type', recipient_type,"
+                " 'status', 'sent', 'attempts', attempts, 'external_id', external_id)"
+                " FROM marked WHERE referral_id IS NOT NULL"
+                ") SELECT id FROM marked"
             ),
             params,
         )

@@ -10,6 +10,7 @@ from aiosmtpd.smtp import SMTP
 
 from domain.devmail import service
 from domain.shared.db import unit_of_work
+from integrations.email.sink import Pipelining
 
 
 def _text(value: object) -> str:
@@ -33,7 +34,7 @@ def parse(content: bytes) -> dict:
     }
 
 
-class CatchingHandler:
+class CatchingHandler(Pipelining):
     async def handle_DATA(self, server, session, envelope) -> str:
         content = envelope.original_content or envelope.content
         try:

@@ -23,14 +23,34 @@ class Received:
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
+class Pipelining:
+    """Handler hook: says PIPELINING (RFC 2920) in the EHLO reply. aiosmtpd reads one command line at a
+    time and answers each in order, so pipelined commands are safe with it; it only does not say so."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname: str, responses: list[str]) -> list[str]:
+        session.host_name = hostname  # the five-argument hook records the greeting itself
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
 @dataclass
-class Inbox:
+class Inbox(Pipelining):
     """Keeps raw messages and parses on read, so receiving stays cheap under load."""
 
     raw: list[tuple[str, bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Set to an SMTP reply (e.g. "451 try later") to refuse mail, as a failing relay would.
     refuse_with: str | None = None
+    # Addresses refused at RCPT TO, each with its reply (e.g. "550 5.1.1 no such mailbox"), as a relay
+    # refuses one recipient and takes the next.
+    refuse_recipients: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options: list[str]) -> str:
+        refusal = self.refuse_recipients.get(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.refuse_with:

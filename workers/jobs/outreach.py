@@ -9,7 +9,10 @@ messages the receiver can recognise by their ids.
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +27,7 @@ from domain.referrals.enums import ReferralStatus
 from domain.shared.clock import utcnow
 from domain.shared.db import get_sessionmaker
 from domain.shared.outbox import DeliveryRefused, OutboxMessage
-from workers.channels import UnknownChannel, handler_for
+from workers.channels import BatchHandler, UnknownChannel, batch_handler_for, handler_for
 from workers.config import OutboxConfig, outbox_config
 from workers.telemetry import SENDS, observed
 
@@ -49,6 +52,7 @@ class _Sent:
     message: OutboxMessage
     external_id: str | None
     content: Rendered | None
+    sent_at: datetime  # when the receiver accepted it: the sent mark's and the timeline's time
 
 
 async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
@@ -60,52 +64,119 @@ async def _send(pairs: list[tuple[uuid.UUID, int]]) -> list[str]:
         #    and the attempts count even if this process dies mid-send.
         started = time.monotonic()  # before the take: the leases it writes end no earlier than this says
         ready, outcomes = await _take(session, pairs, cfg)
-        lease_ends = started + cfg.send_lease_seconds
-        # Room kept at the end of a lease for the marks, once the last send has had its full time.
-        reserve = max(cfg.send_lease_seconds - cfg.send_timeout_seconds, 0) / 2
-        # 2. Send each. The batch's leases are renewed while it sends; after one lease's worth of
-        #    sending (a server that hangs), the rest go back untried. Marks are written at the end, or
-        #    sooner when sending is slow, so a crash repeats little.
-        sent: list[_Sent] = []
-        failed: list[tuple[OutboxMessage, Exception]] = []
-        untried: list[OutboxMessage] = []
-        settled: list[tuple[OutboxMessage, str]] = []
-        marked_at = time.monotonic()
-        for message in ready:
-            now = time.monotonic()
-            if now - started > cfg.send_lease_seconds:
-                untried.append(message)
-                continue
-            if sent and now - marked_at > MARK_EVERY_SECONDS:
-                settled += await _marked(session, sent)
-                sent, marked_at = [], now
-            if lease_ends - now < cfg.send_timeout_seconds + reserve:
-                await session.rollback()  # ends the reads, and any read that failed
-                async with session.begin():
-                    await delivery.extend_leases(session, messages=ready, lease=cfg.send_lease)
-                lease_ends = now + cfg.send_lease_seconds
-            try:
-                handler = handler_for(message.channel)
-                external_id = await asyncio.wait_for(handler(message, session), cfg.send_timeout_seconds)
-            except asyncio.CancelledError:
-                raise  # shutdown or job timeout: the leases run out and the rows are retried
-            except Exception as exc:
-                failed.append((message, exc))
-                if isinstance(exc, SQLAlchemyError):
-                    await session.rollback()  # the read transaction is unusable for the next message
-                continue
-            sent.append(_Sent(message, external_id, composed_for(session, message.id)))
+        # 2. Send them: a channel that can send the batch together (e-mail over one SMTP connection) does,
+        #    the others one by one. Marks are written at the end, or sooner when sending is slow.
+        run = _Run(session, ready, started, cfg)
+        for channel, messages in _by_channel(ready).items():
+            batch = batch_handler_for(channel)
+            if batch is not None:
+                await run.batch(batch, messages)
+            else:
+                for message in messages:
+                    await run.one(message)
         # 3. Every other message's own outcome, in one transaction.
-        settled += await _marked(session, sent)
+        settled = run.settled + await _marked(session, run.sent)
         async with session.begin():
-            for message in untried:
+            for message in run.untried:
                 await delivery.release(session, message=message)
-            failures = [(message, await _record_failure(session, message, exc, cfg)) for message, exc in failed]
+            failures = [(message, await _record_failure(session, message, exc, cfg)) for message, exc in run.failed]
     # Counted once their transaction has committed; a send someone else recorded still went out.
     for message, outcome in [*settled, *failures]:
         _counted(message, "sent" if outcome == "sent-unrecorded" else outcome)
         outcomes.append(outcome)
-    return outcomes + ["released"] * len(untried)
+    return outcomes + ["released"] * len(run.untried)
+
+
+def _by_channel(messages: list[OutboxMessage]) -> dict[str, list[OutboxMessage]]:
+    groups: dict[str, list[OutboxMessage]] = {}
+    for message in messages:
+        groups.setdefault(message.channel, []).append(message)
+    return groups
+
+
+class _Run:
+    """A batch's sends under way: what went out and is not marked yet, what failed, what was left untried.
+    Its leases are renewed while it sends; after one lease's worth of sending (a server that hangs) the
+    rest go back untried. Marks are written at least every MARK_EVERY_SECONDS, so a crash repeats little."""
+
+    def __init__(self, session: AsyncSession, ready: list[OutboxMessage], started: float, cfg: OutboxConfig) -> None:
+        self.session, self.ready, self.started, self.cfg = session, ready, started, cfg
+        self.sent: list[_Sent] = []
+        self.failed: list[tuple[OutboxMessage, Exception]] = []
+        self.untried: list[OutboxMessage] = []
+        self.settled: list[tuple[OutboxMessage, str]] = []
+        self.marked_at = time.monotonic()
+        self.lease_ends = started + cfg.send_lease_seconds
+        # Room kept at the end of a lease for the marks, once the last send has had its full time.
+        self.reserve = max(cfg.send_lease_seconds - cfg.send_timeout_seconds, 0) / 2
+
+    async def ready_to_send(self) -> bool:
+        """Marks and leases kept up before the next send; False once the batch's lease is spent."""
+        now = time.monotonic()
+        if now - self.started > self.cfg.send_lease_seconds:
+            return False
+        if self.sent and now - self.marked_at > MARK_EVERY_SECONDS:
+            self.settled += await _marked(self.session, self.sent)
+            self.sent, self.marked_at = [], now
+        if self.lease_ends - now < self.cfg.send_timeout_seconds + self.reserve:
+            await self.session.rollback()  # ends the reads, and any read that failed
+            async with self.session.begin():
+                await delivery.extend_leases(self.session, messages=self.ready, lease=self.cfg.send_lease)
+            self.lease_ends = now + self.cfg.send_lease_seconds
+        return True
+
+    async def one(self, message: OutboxMessage) -> None:
+        if not await self.ready_to_send():
+            self.untried.append(message)
+            return
+        try:
+            handler = handler_for(message.channel)
+            external_id = await asyncio.wait_for(handler(message, self.session), self.cfg.send_timeout_seconds)
+        except asyncio.CancelledError:
+            raise  # shutdown or job timeout: the leases run out and the rows are retried
+        except Exception as exc:
+            await self._failed(message, exc)
+            return
+        self.sent.append(_Sent(message, external_id, composed_for(self.session, message.id), utcnow()))
+
+    async def batch(self, handler: BatchHandler, messages: list[OutboxMessage]) -> None:
+        """The channel sends them together; each outcome is kept as it comes, within the send timeout."""
+        answered: set[uuid.UUID] = set()
+        outcomes = handler(messages, self.session)
+        try:
+            async with aclosing(outcomes):
+                while await self.ready_to_send():
+                    try:
+                        message, outcome = await asyncio.wait_for(_next(outcomes), self.cfg.send_timeout_seconds)
+                    except StopAsyncIteration:
+                        return
+                    answered.add(message.id)
+                    if isinstance(outcome, Exception):
+                        await self._failed(message, outcome)
+                    else:
+                        self.sent.append(_Sent(message, outcome, composed_for(self.session, message.id), utcnow()))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # The connection broke or timed out: those not answered may or may not have arrived, and
+            # are retried with their own Message-IDs.
+            for message in messages:
+                if message.id not in answered:
+                    await self._failed(message, exc)
+            return
+        # Out of lease: the rest go back untried.
+        self.untried += [message for message in messages if message.id not in answered]
+
+    async def _failed(self, message: OutboxMessage, exc: Exception) -> None:
+        self.failed.append((message, exc))
+        if isinstance(exc, SQLAlchemyError):
+            await self.session.rollback()  # the read transaction is unusable for the next message
+
+
+async def _next(
+    outcomes: AsyncGenerator[tuple[OutboxMessage, str | Exception], None],
+) -> tuple[OutboxMessage, str | Exception]:
+    return await outcomes.__anext__()
 
 
 async def _marked(session: AsyncSession, sent: list[_Sent]) -> list[tuple[OutboxMessage, str]]:
@@ -114,7 +185,9 @@ async def _marked(session: AsyncSession, sent: list[_Sent]) -> list[tuple[Outbox
     if not sent:
         return []
     async with session.begin():
-        recorded = await delivery.record_sent_many(session, [(i.message, i.external_id, i.content) for i in sent])
+        recorded = await delivery.record_sent_many(
+            session, [(i.message, i.external_id, i.content, i.sent_at) for i in sent]
+        )
         for item in sent:
             if item.message.id in recorded and item.message.kind == MessageKind.loop_closure:
                 await _close_loop(session, item.message)
