@@ -196,6 +196,8 @@ export const tests = [
       await dialog.waitFor();
       await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'combobox');
       await page.keyboard.press('ArrowDown'); // opens the list on the first reason
+      // Enter picks the highlighted option: wait until the opened list has highlighted one, as a user would see.
+      await page.locator('[role="option"][data-combobox-selected]').waitFor();
       await page.keyboard.press('Enter');
       const reason = await dialog.getByRole('combobox', { name: 'Reason' }).inputValue();
       assert.equal(reason, 'Patient unreachable');
