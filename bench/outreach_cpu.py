@@ -10,7 +10,6 @@ client, marks); the sink's is the SMTP server's side, for comparison. PostgreSQL
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import os
 import statistics
 import time
@@ -18,27 +17,15 @@ import time
 import psutil
 from arq.connections import RedisSettings, create_pool
 
-from bench.outreach_support import fresh_database, outbox_counts, queue_batch, start_worker, stop, worker_env
-
-
-def _sink_process(port_queue, count) -> None:
-    from aiosmtpd.controller import Controller
-
-    from integrations.email.sink import Inbox, free_port
-
-    class Counting(Inbox):
-        """Counts, keeps nothing: the sink's CPU is the server's protocol work."""
-
-        async def handle_DATA(self, server, session, envelope) -> str:
-            with count.get_lock():
-                count.value += 1
-            return "250 OK"
-
-    controller = Controller(Counting(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    port_queue.put(controller.port)
-    while True:
-        time.sleep(3600)
+from bench.outreach_support import (
+    fresh_database,
+    outbox_counts,
+    queue_batch,
+    start_counting_sink,
+    start_worker,
+    stop,
+    worker_env,
+)
 
 
 def _cpu(proc: psutil.Process) -> float:
@@ -87,11 +74,7 @@ async def one_round(*, messages: int, name: str, redis_url: str, smtp_port: int,
 
 
 async def run(*, messages: int, rounds: int, name: str, redis_url: str) -> None:
-    ctx = mp.get_context("spawn")
-    port_queue, count = ctx.Queue(), ctx.Value("i", 0)
-    sink = ctx.Process(target=_sink_process, args=(port_queue, count), daemon=True)
-    sink.start()
-    smtp_port = port_queue.get(timeout=30)
+    sink, smtp_port, count = start_counting_sink()
     assert sink.pid is not None
     results = []
     try:

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -195,3 +196,33 @@ async def queue_batch(db_url: str, count: int, *, referrers: int = 20) -> None:
                 idempotency_key=f"batch:{n}",
             )
     await engine.dispose()
+
+
+def _counting_sink(port_queue, count) -> None:
+    """An SMTP server in its own process that counts accepted mail and keeps none: its CPU is the protocol work."""
+    from aiosmtpd.controller import Controller
+
+    from integrations.email.sink import Pipelining, free_port
+
+    class Counting(Pipelining):
+        async def handle_DATA(self, server, session, envelope) -> str:
+            with count.get_lock():
+                count.value += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    port_queue.put(controller.port)
+    while True:
+        time.sleep(3600)
+
+
+def start_counting_sink():
+    """The counting sink started (spawned, so no parent state rides along): its process, port and shared count."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    port_queue, count = ctx.Queue(), ctx.Value("i", 0)
+    sink = ctx.Process(target=_counting_sink, args=(port_queue, count), daemon=True)
+    sink.start()
+    return sink, port_queue.get(timeout=30), count

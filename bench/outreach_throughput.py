@@ -15,7 +15,6 @@ The SMTP server runs in its own process.
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import os
 import statistics
 import time
@@ -23,7 +22,15 @@ from typing import Any, ClassVar
 
 from arq.connections import RedisSettings, create_pool
 
-from bench.outreach_support import fresh_database, outbox_ids, queue_referrals, start_worker, stop, worker_env
+from bench.outreach_support import (
+    fresh_database,
+    outbox_ids,
+    queue_referrals,
+    start_counting_sink,
+    start_worker,
+    stop,
+    worker_env,
+)
 
 NOOP_QUEUE = "refloop_bench_out:noop"
 COUNTER = "refloop_bench_out:noop_done"
@@ -43,24 +50,6 @@ class NoopSettings:
     keep_result = 0
     # The same Redis as the run that starts it (main() exports --redis for the worker processes).
     redis_settings = RedisSettings.from_dsn(os.environ.get("BENCH_OUTREACH_REDIS_URL", "redis://127.0.0.1:6379/6"))
-
-
-def _sink_process(port_queue, count) -> None:
-    from aiosmtpd.controller import Controller
-
-    from integrations.email.sink import Pipelining, free_port
-
-    class Counting(Pipelining):
-        async def handle_DATA(self, server, session, envelope):
-            with count.get_lock():
-                count.value += 1
-            return "250 OK"
-
-    controller = Controller(Counting(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    port_queue.put(controller.port)
-    while True:
-        time.sleep(3600)
 
 
 def _start_workers(n: int, module: str, env: dict) -> list:
@@ -170,11 +159,7 @@ async def e2e_rate(redis, workers: int, referrals: int, smtp_port: int, count, r
 
 
 async def run(referrals: int, jobs: int, rounds: int, redis_url: str, name: str) -> None:
-    ctx = mp.get_context("spawn")
-    port_queue, count = ctx.Queue(), ctx.Value("i", 0)
-    sink = ctx.Process(target=_sink_process, args=(port_queue, count), daemon=True)
-    sink.start()
-    smtp_port = port_queue.get(timeout=30)
+    sink, smtp_port, count = start_counting_sink()
     redis = await create_pool(RedisSettings.from_dsn(redis_url))
     noop_env = {**worker_env("", redis_url, smtp_port, NOOP_QUEUE)}
     results: dict[str, list[float]] = {f"{k}{w}": [] for k in ("noop", "drain", "e2e") for w in (1, 2)}
