@@ -9,7 +9,6 @@ messages the receiver can recognise by their ids.
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,7 +146,7 @@ class _Run:
             async with aclosing(outcomes):
                 while await self.ready_to_send():
                     try:
-                        message, outcome = await asyncio.wait_for(_next(outcomes), self.cfg.send_timeout_seconds)
+                        message, outcome = await asyncio.wait_for(anext(outcomes), self.cfg.send_timeout_seconds)
                     except StopAsyncIteration:
                         return
                     answered.add(message.id)
@@ -171,12 +170,6 @@ class _Run:
         self.failed.append((message, exc))
         if isinstance(exc, SQLAlchemyError):
             await self.session.rollback()  # the read transaction is unusable for the next message
-
-
-async def _next(
-    outcomes: AsyncGenerator[tuple[OutboxMessage, str | Exception], None],
-) -> tuple[OutboxMessage, str | Exception]:
-    return await outcomes.__anext__()
 
 
 async def _marked(session: AsyncSession, sent: list[_Sent]) -> list[tuple[OutboxMessage, str]]:
