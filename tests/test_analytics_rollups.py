@@ -416,6 +416,33 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     assert spread_days >= 20 and decided >= 20 and reminded >= 5
 
 
+async def test_a_fact_made_again_counts_the_referrals_appointments(session: AsyncSession):
+    """A fact removed (a merge, a data fix) and made again by the next change keeps its appointments."""
+    created = await referrals.create_referral(
+        session, data=ReferralCreate.model_validate(referral_payload(received_at=WINDOW.isoformat())), actor="test"
+    )
+    referral_id, start = created.referral.id, WINDOW + timedelta(days=3)
+    await session.execute(
+        text(
+            "INSERT INTO appointments (id, referral_id, status, start, created_at, updated_at) "
+            "VALUES (:id, :r, 'noshow', :start, now(), now())"
+        ),
+        {"id": uuid.uuid4(), "r": referral_id, "start": start},
+    )
+    await session.execute(text("DELETE FROM analytics_referral_facts WHERE referral_id = :r"), {"r": referral_id})
+    await session.execute(text("UPDATE referrals SET urgency = 'stat' WHERE id = :r"), {"r": referral_id})
+    fact = (
+        await session.execute(
+            text(
+                "SELECT urgency, first_appointment_start, appointment_days, noshow_appointments "
+                "FROM analytics_referral_facts WHERE referral_id = :r"
+            ),
+            {"r": referral_id},
+        )
+    ).one()
+    assert tuple(fact) == ("stat", start, 3.0, 1)
+
+
 async def test_the_worker_folds_the_deltas_every_five_minutes():
     from workers.jobs.analytics import compact_analytics_rollups
     from workers.main import WorkerSettings
