@@ -12,6 +12,7 @@ whether the days' spreads were rebuilt since the last change or not.
 import random
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics import reminder_channels, repository, rollups
+from domain.analytics import reminder_channels, repository, rollups, spreads
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.journey.queries import sla_attainment
 from domain.referrals import service as referrals
@@ -32,10 +33,27 @@ from tests.history import csv_bytes, row
 
 WINDOW = datetime(2026, 3, 1, tzinfo=UTC)  # referrals arrive over the 40 days from here
 LINES = ["cardiology", "orthopedics", "dermatology"]
-LOCATIONS = [None, "Northside", "Southside"]
+NAMED_LOCATIONS = ["Northside", "Southside"]
+LOCATIONS = [None, *NAMED_LOCATIONS]
 PAYERS = [PayerClass.commercial, PayerClass.medicare, PayerClass.self_pay]
 CHANNELS = [SourceChannel.staff, SourceChannel.fax, SourceChannel.portal]
 URGENCIES = [Urgency.routine, Urgency.urgent, Urgency.stat]
+# The keys every fact carries in the daily tables: all, each filter, each pair of low-cardinality filters.
+SINGLE_KEYS = """('all', ''),
+    ('service_line', f.service_line), ('location_preference', f.location_preference),
+    ('payer_class', f.payer_class), ('source_channel', f.source_channel), ('urgency', f.urgency)"""
+SHORT = {
+    "service_line": "line",
+    "location_preference": "location",
+    "payer_class": "payer",
+    "source_channel": "channel",
+    "urgency": "urgency",
+}
+PAIR_KEYS = ", ".join(
+    f"('{SHORT[a]}+{SHORT[b]}', length(f.{a}) || ':' || f.{a} || f.{b})" for a, b in combinations(SHORT, 2)
+)
+PROVIDER_KEY = "('referring_provider_id', f.referring_provider_id::text)"
+ORGANIZATION_KEY = "('referring_organization_id', f.referring_organization_id::text)"
 REASONS = {
     S.declined: [r.value for r in DeclineReason] + ["incomplete", None],
     S.cancelled: [r.value for r in LeakageReason] + ["imported_reason", None],
@@ -242,14 +260,14 @@ def _random_period(rng: random.Random) -> Period:
 
 def _random_filters(rng: random.Random, providers: list, organization) -> SummaryFilters:
     kinds = ["line", "location", "payer", "channel", "urgency", "provider", "organization"]
-    chosen = set(rng.sample(kinds, k=rng.choice([0, 0, 1, 1, 1, 2])))
+    chosen = set(rng.sample(kinds, k=rng.choice([0, 1, 1, 2, 2, 2])))
     return SummaryFilters(
         referring_provider_id=[p.id for p in rng.sample(providers, k=rng.randint(1, 2))]
         if "provider" in chosen
         else [],
         referring_organization_id=[organization.id] if "organization" in chosen else [],
         service_line=rng.sample(LINES, k=rng.randint(1, 2)) if "line" in chosen else [],
-        location=["Northside"] if "location" in chosen else [],
+        location=rng.sample(NAMED_LOCATIONS, k=rng.randint(1, 2)) if "location" in chosen else [],
         payer_class=rng.sample(PAYERS, k=rng.randint(1, 2)) if "payer" in chosen else [],
         source_channel=rng.sample(CHANNELS, k=1) if "channel" in chosen else [],
         urgency=rng.sample(URGENCIES, k=rng.randint(1, 2)) if "urgency" in chosen else [],
@@ -258,15 +276,12 @@ def _random_filters(rng: random.Random, providers: list, organization) -> Summar
 
 async def _rollups_match_facts(session: AsyncSession) -> None:
     """Per key, the rollup's deltas sum to the facts' figures, and keys without facts sum to zero."""
-    facts = """
+    facts = f"""
         SELECT d.dimension, d.value, (received_at AT TIME ZONE 'UTC')::date, status, status_reason,
                count(*)::int, count(completed_at)::int, count(closed_at)::int,
                sum(noshow_appointments)::int, sum(fulfilled_appointments)::int
-        FROM analytics_referral_facts f CROSS JOIN LATERAL (VALUES ('all', ''),
-            ('service_line', f.service_line), ('location_preference', f.location_preference),
-            ('payer_class', f.payer_class), ('source_channel', f.source_channel), ('urgency', f.urgency),
-            ('referring_provider_id', f.referring_provider_id::text),
-            ('referring_organization_id', f.referring_organization_id::text)
+        FROM analytics_referral_facts f CROSS JOIN LATERAL (VALUES {SINGLE_KEYS}, {PAIR_KEYS},
+            {PROVIDER_KEY}, {ORGANIZATION_KEY}
         ) AS d(dimension, value)
         WHERE d.value IS NOT NULL GROUP BY 1, 2, 3, 4, 5
     """
@@ -279,13 +294,11 @@ async def _rollups_match_facts(session: AsyncSession) -> None:
     assert sorted(map(tuple, await session.execute(text(facts))), key=repr) == sorted(
         map(tuple, await session.execute(text(rolled))), key=repr
     )
-    by_referrer = """
+    by_referrer = f"""
         SELECT d.dimension, d.value, (received_at AT TIME ZONE 'UTC')::date, referring_provider_id,
                count(*)::int, count(completed_at)::int
-        FROM analytics_referral_facts f CROSS JOIN LATERAL (VALUES ('all', ''),
-            ('service_line', f.service_line), ('location_preference', f.location_preference),
-            ('payer_class', f.payer_class), ('source_channel', f.source_channel), ('urgency', f.urgency),
-            ('referring_organization_id', f.referring_organization_id::text)
+        FROM analytics_referral_facts f CROSS JOIN LATERAL (VALUES {SINGLE_KEYS}, {PAIR_KEYS},
+            {ORGANIZATION_KEY}
         ) AS d(dimension, value)
         WHERE d.value IS NOT NULL AND referring_provider_id IS NOT NULL GROUP BY 1, 2, 3, 4
     """
@@ -306,7 +319,7 @@ async def _rollups_match_facts(session: AsyncSession) -> None:
 
 async def _spreads_match_facts(session: AsyncSession) -> int:
     """Every day without a mark holds exactly its facts' durations, per key; returns the days compared."""
-    facts = """
+    facts = f"""
         SELECT d.dimension, d.value, (received_at AT TIME ZONE 'UTC')::date AS day,
                array_agg(contact_hours ORDER BY contact_hours) FILTER (WHERE contact_hours IS NOT NULL),
                array_agg(appointment_days ORDER BY appointment_days) FILTER (WHERE appointment_days IS NOT NULL),
@@ -318,11 +331,8 @@ async def _spreads_match_facts(session: AsyncSession) -> int:
                array_agg(c.scheduled_due_at ORDER BY c.scheduled_due_at)
                    FILTER (WHERE c.scheduled_met IS NULL AND c.scheduled_due_at IS NOT NULL)
         FROM analytics_referral_facts f LEFT JOIN referral_clocks c ON c.referral_id = f.referral_id
-        CROSS JOIN LATERAL (VALUES ('all', ''),
-            ('service_line', f.service_line), ('location_preference', f.location_preference),
-            ('payer_class', f.payer_class), ('source_channel', f.source_channel), ('urgency', f.urgency),
-            ('referring_provider_id', f.referring_provider_id::text),
-            ('referring_organization_id', f.referring_organization_id::text)
+        CROSS JOIN LATERAL (VALUES {SINGLE_KEYS}, {PAIR_KEYS},
+            {PROVIDER_KEY}, {ORGANIZATION_KEY}
         ) AS d(dimension, value)
         WHERE d.value IS NOT NULL
           AND (received_at AT TIME ZONE 'UTC')::date NOT IN (SELECT day FROM analytics_spread_marks)
@@ -377,7 +387,7 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     history = History(session, rng, providers, organization)
     for _ in range(8):
         await history.create()
-    compared = volume = by_referrer = referred = spread_days = decided = reminded = 0
+    compared = volume = by_referrer = referred = paired = spread_days = decided = reminded = 0
     for _burst in range(5):
         for _ in range(25):
             await history.step()
@@ -407,13 +417,26 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
             decided += sum(item["decided"] for item in raw_sla)
             compared += 1
             volume += expected.totals.values["volume"]
+            paired += "+" in (spreads.dimension(filters) or ("",))[0]
             if filters.referring_provider_id or filters.referring_organization_id:
                 by_referrer += 1
                 referred += len(expected.top_referrers)
     # The comparisons were over real figures, not empty periods.
     assert compared >= 30 and volume >= 100
-    assert by_referrer >= 5 and referred >= 5
+    assert by_referrer >= 5 and referred >= 5 and paired >= 5
     assert spread_days >= 20 and decided >= 20 and reminded >= 5
+
+
+def test_two_low_cardinality_filters_read_their_pair_key_and_other_combinations_the_facts():
+    pair = spreads.dimension(SummaryFilters(service_line=["a", "ab"], location=["bc", "c"]))
+    # "a" with "bc" and "ab" with "c" join to the same text; their keys differ.
+    assert pair == ("line+location", ["1:abc", "1:ac", "2:abbc", "2:abc"])
+    three = SummaryFilters(
+        payer_class=[PayerClass.medicare], source_channel=[SourceChannel.fax], urgency=[Urgency.stat]
+    )
+    assert spreads.dimension(three) is None
+    beside_a_referrer = SummaryFilters(referring_organization_id=[uuid.uuid4()], urgency=[Urgency.stat])
+    assert spreads.dimension(beside_a_referrer) is None
 
 
 async def test_a_fact_made_again_counts_the_referrals_appointments(session: AsyncSession):

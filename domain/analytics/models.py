@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -78,9 +79,10 @@ class ReferralFact(Base):
 
 class DailyRollup(Base):
     """The summary's additive figures per UTC day, status and reason, for all referrals and for each value
-    of each single filter (`dimension` names the facts column, `value` its value; "all" has "").
+    of each single filter (`dimension` names the facts column, `value` its value; "all" has ""), and for
+    each pair of the low-cardinality filters (migration `analytics_pairs`; see analytics.spreads.dimension).
 
-    Keyed by one filter at a time, a day holds a few dozen rows per value however many referrals
+    Keyed by one filter or one pair at a time, a day holds a few dozen rows per value however many referrals
     arrive, so a year unfiltered or under one filter sums a few thousand rows. Written as signed
     deltas by a row trigger on analytics_referral_facts (migration `analytics_rollups`): a fact that
     changes (a status, a backdated received_at) adds -1 rows for what it was and +1 rows for what it
@@ -92,7 +94,7 @@ class DailyRollup(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)
     day: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(32))
     status_reason: Mapped[str | None] = mapped_column(String(32))
@@ -112,13 +114,13 @@ class DailyRollup(Base):
 
 class DailyReferrerRollup(Base):
     """Referrals and conversions per UTC day and referring provider, for all referrals and for each single
-    filter value, as deltas like DailyRollup: the top referrers of a period."""
+    filter value and pair, as deltas like DailyRollup: the top referrers of a period."""
 
     __tablename__ = "analytics_daily_referrers"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)
     day: Mapped[date] = mapped_column(Date)
     referring_provider_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     referrals: Mapped[int] = mapped_column(Integer)
@@ -151,7 +153,7 @@ class DailySpread(Base):
     __tablename__ = "analytics_daily_spreads"
 
     dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     contact_hours: Mapped[bytes | None] = mapped_column(LargeBinary)
     appointment_days: Mapped[bytes | None] = mapped_column(LargeBinary)

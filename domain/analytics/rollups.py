@@ -1,10 +1,11 @@
 """The summary from the daily rollups: the same SummaryRows as repository.summary_rows, exactly.
 
 Full UTC days inside the period read analytics_daily_rollup (a few rows per day and filter value,
-not one per referral); the partial first and last days read the facts. The rollup answers no filter
-or one filter (any number of its values), referring providers and organizations included; combined
-filters stay on the facts (`covers` says which path applies). Medians and p90s, which a sum cannot
-give, come from the daily spreads (analytics.spreads).
+not one per referral); the partial first and last days read the facts. The rollup answers no filter,
+one filter (any number of its values), referring providers and organizations included, and two of the
+low-cardinality filters at once (spreads.dimension); other combinations stay on the facts (`covers`
+says which path applies). Medians and p90s, which a sum cannot give, come from the daily spreads
+(analytics.spreads).
 """
 
 import asyncio

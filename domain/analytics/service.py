@@ -66,7 +66,7 @@ async def summary(
     await session.execute(QUICK_PLANS)
     if rollups.covers(period, filters):
         rows = await rollups.summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
-    else:  # several filters at once, or less than a whole UTC day
+    else:  # a referrer beside another filter, three filters or more, or less than a whole UTC day
         rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
     by_start = {row.bucket: row for row in rows.buckets}
     series = (

@@ -55,9 +55,21 @@ FRACTIONS = (0.5, 0.9)  # median and p90, as repository.percentiles asks the fac
 Spreads = dict[datetime | None, dict[str, Any]]
 
 
+# The filters whose pairs have keys of their own (migration `analytics_pairs`), by short name, in key order.
+PAIRED = {
+    "service_line": "line",
+    "location_preference": "location",
+    "payer_class": "payer",
+    "source_channel": "channel",
+    "urgency": "urgency",
+}
+
+
 def dimension(filters: SummaryFilters) -> tuple[str, list[str]] | None:
-    """The one dimension the filters use and its values; ("all", [""]) for none; None for several.
-    Referrer ids are keyed by their text."""
+    """The key the daily tables answer these filters with, and its values: ("all", [""]) for no filter,
+    the column and its values for one, "payer+channel" and each pair of values for two of PAIRED; None
+    otherwise. Referrer ids are keyed by their text; a pair's value is the first value's length, ":"
+    and both values, so no two pairs of texts share one."""
     used = [
         (name, values)
         for name, values in (
@@ -73,7 +85,12 @@ def dimension(filters: SummaryFilters) -> tuple[str, list[str]] | None:
     ]
     if not used:
         return ("all", [""])
-    return used[0] if len(used) == 1 else None
+    if len(used) == 1:
+        return used[0]
+    if len(used) == 2 and all(name in PAIRED for name, _ in used):
+        (first, firsts), (second, seconds) = used  # in PAIRED's order already
+        return f"{PAIRED[first]}+{PAIRED[second]}", [f"{len(a)}:{a}{b}" for a in firsts for b in seconds]
+    return None
 
 
 def covers(period: Period, filters: SummaryFilters) -> bool:
