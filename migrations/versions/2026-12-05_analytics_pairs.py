@@ -9,7 +9,9 @@ characters, ":", then both values, which no two different pairs of texts share. 
 beside another filter stay on the facts: a provider's or organization's facts are few.
 
 The trigger and refresh functions of `analytics_spreads` are replaced with the same SQL over the
-wider key set, and the pair keys backfilled from the facts. `value` widens to text (a service line
+wider key set, and the pair keys backfilled from the facts. Ten more keys make each write dearer, so
+a change that moves no referrer row (a status change, the commonest write) no longer writes the
+referrers rollup -1 and +1 rows that cancel. `value` widens to text (a service line
 and a location together can pass 200 characters); from varchar that needs no table rewrite.
 
 Revision ID: analytics_pairs
@@ -75,12 +77,55 @@ def _replaced(sql: str) -> str:
     return sql.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
+def _apply(earlier: ModuleType) -> str:
+    """The rollups' apply function with the pair keys, and a switch for its referrer rows."""
+    sql = _with_pairs(earlier.APPLY, earlier)
+    for before, after in (
+        ("(f analytics_referral_facts, sign int)", "(f analytics_referral_facts, sign int, referrers boolean)"),
+        ("IF f.referring_provider_id IS NOT NULL THEN", "IF referrers AND f.referring_provider_id IS NOT NULL THEN"),
+    ):
+        assert before in sql
+        sql = sql.replace(before, after)
+    return sql
+
+
+def _sync(earlier: ModuleType) -> str:
+    """As `analytics_spreads`' sync, but a change that moves no referrer row (a status change, the commonest
+    write) leaves the referrers rollup alone: its -1 and +1 rows would cancel, one per key."""
+    referred = ", ".join(
+        [earlier._day("{f}"), *(f"{{f}}.{d}" for d in (*earlier.DIMENSIONS, *earlier.REFERRERS))]
+        + ["{f}.completed_at IS NULL"]
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION analytics_rollup_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    referrers boolean := true;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF ({earlier.COUNTED.format(f="OLD")}) IS NOT DISTINCT FROM ({earlier.COUNTED.format(f="NEW")}) THEN
+            RETURN NULL;  -- nothing the rollups count has changed (a first contact time, say)
+        END IF;
+        referrers := ({referred.format(f="OLD")}) IS DISTINCT FROM ({referred.format(f="NEW")});
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM analytics_rollup_apply(OLD, -1, referrers);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        PERFORM analytics_rollup_apply(NEW, 1, referrers);
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
+
 def upgrade() -> None:
     earlier = _spreads_revision()
     for table in TABLES:
         op.alter_column(table, "value", type_=sa.Text(), existing_type=sa.String(length=200), existing_nullable=False)
-    for function in (earlier.APPLY, earlier.REFRESH):
-        op.execute(_replaced(_with_pairs(function, earlier)))
+    op.execute(_apply(earlier))
+    op.execute(_sync(earlier))
+    op.execute("DROP FUNCTION analytics_rollup_apply(analytics_referral_facts, int)")
+    op.execute(_replaced(_with_pairs(earlier.REFRESH, earlier)))
     keys = f"(VALUES {_pair_keys('f')}{KEYS_END}"
     # The rollups' backfill of the referrer keys, over the pair keys instead.
     for statement, referrers in zip(
@@ -96,7 +141,8 @@ def downgrade() -> None:
     earlier = _spreads_revision()
     for table in TABLES:
         op.execute(f"DELETE FROM {table} WHERE dimension LIKE '%+%'")
-    for function in (earlier.APPLY, earlier.REFRESH):
+    for function in (earlier.APPLY, earlier.SYNC, earlier.REFRESH):
         op.execute(_replaced(function))
+    op.execute("DROP FUNCTION analytics_rollup_apply(analytics_referral_facts, int, boolean)")
     for table in TABLES:
         op.alter_column(table, "value", type_=sa.String(length=200), existing_type=sa.Text(), existing_nullable=False)
