@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from itertools import combinations
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -75,10 +76,18 @@ def plans(end: str, values: dict[str, str]) -> dict[str, str]:
                 query[param] = values[param]
             cases[f"{param or 'no filter'} / {group_by or 'no grouping'}"] = "/v1/analytics/summary?" + urlencode(query)
     month = {**period, "group_by": "month"}
-    # Filters combined, as an analyst narrows a view: the two broadest pairs and a narrow one.
-    for pair in (("payer_class", "source_channel"), ("urgency", "source_channel"), ("service_line", "urgency")):
-        query = {**month, **{param: values[param] for param in pair}}
-        cases[f"{' + '.join(pair)} / month"] = "/v1/analytics/summary?" + urlencode(query)
+    # Filters combined, as an analyst narrows a view: every pair of the low-cardinality filters (each pair
+    # has its own rollup key), a referrer beside another filter, and three at once (both read the facts).
+    low = ["service_line", "location", "payer_class", "source_channel", "urgency"]
+    combined = [
+        *combinations(low, 2),
+        ("referring_provider_id", "service_line"),
+        ("referring_organization_id", "payer_class"),
+        ("payer_class", "source_channel", "urgency"),
+    ]
+    for params in combined:
+        query = {**month, **{param: values[param] for param in params}}
+        cases[f"{' + '.join(params)} / month"] = "/v1/analytics/summary?" + urlencode(query)
     cases["CSV, no filter / month"] = "/v1/analytics/summary.csv?" + urlencode(month)
     return cases
 
