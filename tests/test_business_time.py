@@ -163,3 +163,36 @@ def test_long_spans_count_what_each_day_counts_across_dst_and_holidays():
         end = start + timedelta(seconds=rng.randrange(rng.choice([3 * 3600, 9 * 86400, 700 * 86400])))
         assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end), (calendar, start, end)
         assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end)  # from the memo
+
+
+def _due_day_by_day(calendar: Calendar, start: datetime, seconds: float) -> datetime:
+    """Every opening span of every local day from start's, in turn, until the time is used: the plain definition."""
+    day = calendar.local_day(start) - timedelta(days=1)
+    while True:
+        for open_at, close_at in calendar.open_spans(day):
+            available = (close_at - max(open_at, start)).total_seconds()
+            if available > 0:
+                if seconds <= available:
+                    return max(open_at, start) + timedelta(seconds=seconds)
+                seconds -= available
+        day += timedelta(days=1)
+
+
+def test_due_times_far_ahead_match_the_span_by_span_walk_across_dst_and_holidays():
+    """Whole weeks and days are passed over by their remembered length, with the same instant."""
+    rng = random.Random(11)
+    holidays = {date(2025, 12, 25), date(2026, 1, 1), date(2026, 7, 3), date(2026, 11, 26)}
+    calendars = [
+        Calendar.build("America/New_York", DEFAULT_HOURS, holidays),
+        Calendar.build("Europe/London", {"sun": [["00:00", "24:00"]], "sat": [["09:00", "12:00"]]}),
+        Calendar.build("Australia/Lord_Howe", {d: [["00:00", "12:00"], ["13:00", "24:00"]] for d in WEEKDAYS}),
+    ]
+    base = datetime(2024, 10, 1, tzinfo=UTC)
+    for _ in range(400):
+        calendar = rng.choice(calendars)
+        start = base + timedelta(seconds=rng.randrange(800 * 86400), microseconds=rng.randrange(10**6))
+        # Whole hours, a day's or week's opening exactly, and the quarter seconds an at-risk share gives.
+        seconds = rng.choice([rng.randrange(400) * H, 9 * H, 45 * H, 0.75 * rng.randrange(10**7), 0])
+        expected = _due_day_by_day(calendar, start, seconds)
+        assert add_business_seconds(calendar, start, seconds) == expected, (calendar.time_zone, start, seconds)
+        assert add_business_seconds(calendar, start, seconds) == expected  # from the memo

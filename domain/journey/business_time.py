@@ -41,6 +41,8 @@ class Calendar:
     _memo: dict[tuple[str, date] | tuple[str, date, date], timedelta] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Each day's spans as UTC instants, which every clock of a read asks for again (ZoneInfo arithmetic).
+    _spans: dict[date, tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -65,16 +67,21 @@ class Calendar:
         open_days = [sum(end - start for start, end in spans) for spans in self.hours.values() if spans]
         return round(60 * sum(open_days) / len(open_days)) if open_days else 0
 
-    def open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
+    def open_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """The day's opening intervals as UTC instants (none on a holiday)."""
-        if day in self.holidays:
-            return []
+        known = self._spans.get(day)
+        if known is not None:
+            return known
         midnight = datetime.combine(day, time(0), tzinfo=self.zone)
         # Aware arithmetic in one zone is wall-clock arithmetic: 08:00 stays 08:00 on a DST day.
-        return [
+        spans = tuple(
             ((midnight + timedelta(minutes=start)).astimezone(UTC), (midnight + timedelta(minutes=end)).astimezone(UTC))
-            for start, end in self.hours.get(day.weekday(), ())
-        ]
+            for start, end in (() if day in self.holidays else self.hours.get(day.weekday(), ()))
+        )
+        if len(self._spans) >= _MEMO_LIMIT:
+            self._spans.clear()
+        self._spans[day] = spans
+        return spans
 
     def local_day(self, instant: datetime) -> date:
         return instant.astimezone(self.zone).date()
@@ -144,8 +151,21 @@ def business_seconds(calendar: Calendar, start: datetime, end: datetime) -> int:
 def add_business_seconds(calendar: Calendar, start: datetime, seconds: float) -> datetime:
     """The instant at which `seconds` of business time have passed since `start`."""
     remaining = max(0.0, seconds)
-    day = calendar.local_day(start) - timedelta(days=1)
-    for _ in range(_HORIZON_DAYS):
+    first = calendar.local_day(start)
+    # The day before start's closes by start's local midnight: nothing of it can count.
+    day, horizon = first, first - timedelta(days=1) + timedelta(days=_HORIZON_DAYS)
+    while day < horizon:
+        # A day after start's counts whole: a week or a day that ends before the instant is passed over
+        # by its remembered length, without working out its spans (a read asks for four due times).
+        if day > first:
+            if day.weekday() == 0 and (week := calendar.week_open(day).total_seconds()) < remaining:
+                remaining -= week
+                day += timedelta(days=7)
+                continue
+            if (whole := calendar.day_open(day).total_seconds()) < remaining:
+                remaining -= whole
+                day += timedelta(days=1)
+                continue
         for open_at, close_at in calendar.open_spans(day):
             begin = max(open_at, start)
             available = (close_at - begin).total_seconds()
