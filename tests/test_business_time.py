@@ -135,6 +135,18 @@ def test_a_calendar_with_no_hours_cannot_hide_a_due_time():
         add_business_seconds(Calendar.build("UTC", {}), datetime(2026, 1, 1, tzinfo=UTC), H)
 
 
+AWKWARD_CALENDARS = [
+    Calendar.build(
+        "America/New_York",
+        DEFAULT_HOURS,
+        {date(2025, 12, 25), date(2026, 1, 1), date(2026, 7, 3), date(2026, 11, 26)},
+    ),
+    # Open round the clock on Sundays, when these zones change their clocks (by an hour, by half an hour).
+    Calendar.build("Europe/London", {"sun": [["00:00", "24:00"]], "sat": [["09:00", "12:00"]]}),
+    Calendar.build("Australia/Lord_Howe", {d: [["00:00", "12:00"], ["13:00", "24:00"]] for d in WEEKDAYS}),
+]
+
+
 def _day_by_day(calendar: Calendar, start: datetime, end: datetime) -> int:
     """Every opening span of every local day clipped to [start, end]: the plain definition."""
     total = timedelta()
@@ -149,16 +161,9 @@ def _day_by_day(calendar: Calendar, start: datetime, end: datetime) -> int:
 def test_long_spans_count_what_each_day_counts_across_dst_and_holidays():
     """A referral backdated by two years is counted a week at a time, with the same answer."""
     rng = random.Random(7)
-    holidays = {date(2025, 12, 25), date(2026, 1, 1), date(2026, 7, 3), date(2026, 11, 26)}
-    calendars = [
-        Calendar.build("America/New_York", DEFAULT_HOURS, holidays),
-        # Open round the clock on Sundays, when these zones change their clocks (by an hour, by half an hour).
-        Calendar.build("Europe/London", {"sun": [["00:00", "24:00"]], "sat": [["09:00", "12:00"]]}),
-        Calendar.build("Australia/Lord_Howe", {d: [["00:00", "12:00"], ["13:00", "24:00"]] for d in WEEKDAYS}),
-    ]
     base = datetime(2024, 10, 1, tzinfo=UTC)
     for _ in range(300):
-        calendar = rng.choice(calendars)
+        calendar = rng.choice(AWKWARD_CALENDARS)
         start = base + timedelta(seconds=rng.randrange(800 * 86400), microseconds=rng.randrange(10**6))
         end = start + timedelta(seconds=rng.randrange(rng.choice([3 * 3600, 9 * 86400, 700 * 86400])))
         assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end), (calendar, start, end)
@@ -181,15 +186,9 @@ def _due_day_by_day(calendar: Calendar, start: datetime, seconds: float) -> date
 def test_due_times_far_ahead_match_the_span_by_span_walk_across_dst_and_holidays():
     """Whole weeks and days are passed over by their remembered length, with the same instant."""
     rng = random.Random(11)
-    holidays = {date(2025, 12, 25), date(2026, 1, 1), date(2026, 7, 3), date(2026, 11, 26)}
-    calendars = [
-        Calendar.build("America/New_York", DEFAULT_HOURS, holidays),
-        Calendar.build("Europe/London", {"sun": [["00:00", "24:00"]], "sat": [["09:00", "12:00"]]}),
-        Calendar.build("Australia/Lord_Howe", {d: [["00:00", "12:00"], ["13:00", "24:00"]] for d in WEEKDAYS}),
-    ]
     base = datetime(2024, 10, 1, tzinfo=UTC)
     for _ in range(400):
-        calendar = rng.choice(calendars)
+        calendar = rng.choice(AWKWARD_CALENDARS)
         start = base + timedelta(seconds=rng.randrange(800 * 86400), microseconds=rng.randrange(10**6))
         # Whole hours, a day's or week's opening exactly, and the quarter seconds an at-risk share gives.
         seconds = rng.choice([rng.randrange(400) * H, 9 * H, 45 * H, 0.75 * rng.randrange(10**7), 0])
