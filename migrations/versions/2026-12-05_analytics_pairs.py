@@ -5,8 +5,8 @@ in a year) three times: over a second. The delta rollups, the referrers rollup a
 now also carry one key per pair of the five low-cardinality filters (service line, location, payer
 class, source channel, urgency): ten more keys per fact, each a few rows per day. A pair's dimension
 is its short names joined by "+" ("payer+channel"); its value is the first value's length in
-characters, ":", then both values, which no two different pairs of texts share. Referrer filters
-beside another filter stay on the facts: a provider's or organization's facts are few.
+characters, ":", then both values, which no two different pairs of texts share. A referrer beside
+another filter, and three filters or more, stay on the facts: keys for them would hardly compress.
 
 The trigger and refresh functions of `analytics_spreads` are replaced with the same SQL over the
 wider key set, and the pair keys backfilled from the facts. Ten more keys make each write dearer, so
