@@ -147,6 +147,12 @@ AWKWARD_CALENDARS = [
 ]
 
 
+def _random_start(rng: random.Random) -> datetime:
+    """An instant in the 800 days from 2024-10-01, to the microsecond."""
+    base = datetime(2024, 10, 1, tzinfo=UTC)
+    return base + timedelta(seconds=rng.randrange(800 * 86400), microseconds=rng.randrange(10**6))
+
+
 def _day_by_day(calendar: Calendar, start: datetime, end: datetime) -> int:
     """Every opening span of every local day clipped to [start, end]: the plain definition."""
     total = timedelta()
@@ -161,10 +167,9 @@ def _day_by_day(calendar: Calendar, start: datetime, end: datetime) -> int:
 def test_long_spans_count_what_each_day_counts_across_dst_and_holidays():
     """A referral backdated by two years is counted a week at a time, with the same answer."""
     rng = random.Random(7)
-    base = datetime(2024, 10, 1, tzinfo=UTC)
     for _ in range(300):
         calendar = rng.choice(AWKWARD_CALENDARS)
-        start = base + timedelta(seconds=rng.randrange(800 * 86400), microseconds=rng.randrange(10**6))
+        start = _random_start(rng)
         end = start + timedelta(seconds=rng.randrange(rng.choice([3 * 3600, 9 * 86400, 700 * 86400])))
         assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end), (calendar, start, end)
         assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end)  # from the memo
@@ -186,10 +191,9 @@ def _due_day_by_day(calendar: Calendar, start: datetime, seconds: float) -> date
 def test_due_times_far_ahead_match_the_span_by_span_walk_across_dst_and_holidays():
     """Whole weeks and days are passed over by their remembered length, with the same instant."""
     rng = random.Random(11)
-    base = datetime(2024, 10, 1, tzinfo=UTC)
     for _ in range(400):
         calendar = rng.choice(AWKWARD_CALENDARS)
-        start = base + timedelta(seconds=rng.randrange(800 * 86400), microseconds=rng.randrange(10**6))
+        start = _random_start(rng)
         # Whole hours, a day's or week's opening exactly, and the quarter seconds an at-risk share gives.
         seconds = rng.choice([rng.randrange(400) * H, 9 * H, 45 * H, 0.75 * rng.randrange(10**7), 0])
         expected = _due_day_by_day(calendar, start, seconds)

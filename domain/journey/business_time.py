@@ -153,7 +153,7 @@ def add_business_seconds(calendar: Calendar, start: datetime, seconds: float) ->
     remaining = max(0.0, seconds)
     first = calendar.local_day(start)
     # The day before start's closes by start's local midnight: nothing of it can count.
-    day, horizon = first, first - timedelta(days=1) + timedelta(days=_HORIZON_DAYS)
+    day, horizon = first, first + timedelta(days=_HORIZON_DAYS - 1)
     while day < horizon:
         # A day after start's counts whole: a week or a day that ends before the instant is passed over
         # by its remembered length, without working out its spans (a read asks for four due times).
