@@ -1,17 +1,20 @@
 """The worker rests when idle (no busy poll), yet a new message still leaves within a second:
-the outbox insert wakes the relay through PostgreSQL LISTEN/NOTIFY, and the relay wakes the worker."""
+the outbox insert wakes the relay through PostgreSQL LISTEN/NOTIFY, and the relay wakes the workers
+of every process."""
 
 import asyncio
 import contextlib
 import time
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 
 from domain.shared.db import unit_of_work
 from domain.shared.outbox import add_message
 from workers.config import outbox_config
 from workers.main import create_worker
+from workers.outbox_relay import listen_url
 
 pytestmark = pytest.mark.usefixtures("committed")
 
@@ -78,3 +81,53 @@ async def test_an_idle_worker_polls_redis_only_a_few_times_a_second(arq_redis):
         after = (await arq_redis.info("stats"))["total_commands_processed"]
     # A 10 ms busy poll would issue about 300 queue reads in these 3 s.
     assert after - before < 40, f"{after - before} Redis commands in 3 s of idleness"
+
+
+async def _listening(channel: str) -> tuple[asyncpg.Connection, asyncio.Event]:
+    connection = await asyncpg.connect(listen_url())
+    heard = asyncio.Event()
+    await connection.add_listener(channel, lambda *_: heard.set())
+    return connection, heard
+
+
+async def test_the_relay_that_hands_out_jobs_tells_every_worker_process(smtp_sink, arq_redis):
+    """Whichever process's relay claims a message, the others hear of its jobs (refloop_jobs)."""
+    connection, heard = await _listening("refloop_jobs")
+    try:
+        async with running_worker(arq_redis):
+            await asyncio.sleep(0.5)
+            heard.clear()
+            async with unit_of_work() as session:
+                await add_message(
+                    session,
+                    channel="email",
+                    kind="thank_you",
+                    recipient_type="address",
+                    recipient_address="office@clinic.example",
+                    idempotency_key="told",
+                )
+            await asyncio.wait_for(heard.wait(), timeout=2)
+    finally:
+        await connection.close()
+
+
+async def test_a_job_another_process_handed_out_wakes_this_resting_worker(arq_redis, monkeypatch):
+    cfg = outbox_config()
+    monkeypatch.setattr(cfg, "idle_poll_seconds", 30.0)  # left to itself, the worker would look rarely
+    await _clear_of_cron_runs()
+    async with running_worker(arq_redis):
+        await asyncio.sleep(3.0)  # resting: its next look at the queue is about two seconds away
+        await arq_redis.enqueue_job("ping", _queue_name=cfg.queue_name)
+        # What another process's relay says once it has enqueued.
+        connection = await asyncpg.connect(listen_url())
+        try:
+            await connection.execute("NOTIFY refloop_jobs")
+        finally:
+            await connection.close()
+        started = time.perf_counter()
+        for _ in range(500):  # up to 5 s
+            if not await arq_redis.zcard(cfg.queue_name):
+                break
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"the job waited {elapsed:.2f} s for the resting worker"

@@ -7,6 +7,10 @@ earlier pass finds the version moved and does nothing.
 It sleeps until PostgreSQL notifies `refloop_outbox` (a trigger on the outbox insert, sent at
 commit), with a slow fallback poll for what no insert announces: retries whose `not_before`
 has come, expired leases, a notification lost while the listening connection was down.
+
+Every worker process runs a relay, and whichever claims the rows hands out the jobs. So a relay that
+has enqueued jobs says so on `refloop_jobs`, and each process's listener wakes its resting workers:
+otherwise a worker whose own relay found nothing would sleep through the work (workers/resting.py).
 """
 
 import asyncio
@@ -27,6 +31,7 @@ from workers.wake import wake_workers
 log = structlog.get_logger()
 SEND_JOB = "send_message"
 CHANNEL = "refloop_outbox"
+JOBS_CHANNEL = "refloop_jobs"
 
 
 def batches(claimed: list[tuple[uuid.UUID, int]], size: int) -> list[list[tuple[uuid.UUID, int]]]:
@@ -89,7 +94,8 @@ def listen_url() -> str:
 
 
 class Listener:
-    """A raw asyncpg connection LISTENing on the outbox channel; `woken` is set by each notification."""
+    """A raw asyncpg connection LISTENing on the outbox channel (`woken` is set by each notification) and
+    on the jobs channel (this process's resting workers are woken)."""
 
     def __init__(self) -> None:
         self.woken = asyncio.Event()
@@ -100,8 +106,13 @@ class Listener:
             return
         self.connection = await asyncpg.connect(listen_url(), server_settings={"application_name": "refloop-relay"})
         await self.connection.add_listener(CHANNEL, lambda *_: self.woken.set())
+        await self.connection.add_listener(JOBS_CHANNEL, lambda *_: wake_workers())
         # Anything inserted while we were not listening is found by the pass that follows.
         self.woken.set()
+
+    async def announce(self) -> None:
+        """Jobs were just enqueued: wake the workers of every process, not only this one."""
+        await self.connection.execute(f"NOTIFY {JOBS_CHANNEL}")
 
     async def wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -122,6 +133,8 @@ async def relay_forever(redis: ArqRedis, cfg: OutboxConfig | None = None) -> Non
             try:
                 await listener.ensure()
                 moved, more = await _pass(redis, cfg)
+                if moved:
+                    await listener.announce()
             except asyncio.CancelledError:
                 raise
             except Exception:
