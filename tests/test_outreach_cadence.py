@@ -1,12 +1,12 @@
 """Nobody is spammed: caps per recipient, a minimum interval per kind, quiet hours, and a daily digest."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from domain.outreach import sweeps
+from domain.outreach import cadence, sweeps
 from domain.outreach.cadence import quiet_until
 from domain.outreach.models import OutreachPreference
 from domain.outreach.settings import outreach_settings
@@ -109,3 +109,51 @@ async def test_quiet_hours_defer_a_message_rather_than_drop_it(smtp_sink, arq_re
     wake = row.not_before.astimezone(ZoneInfo("Asia/Tokyo"))
     assert wake.hour == (local.hour + 2) % 24 and wake.minute == 0 and row.not_before > utcnow()
     assert smtp_sink.snapshot() == []
+
+
+async def test_a_batch_counts_each_recipients_earlier_mail_however_it_is_addressed():
+    """One count for a batch that names recipients three ways (a provider, a bare address, a patient):
+    each message is held back by its own recipient's earlier mail of its kind, and by no one else's."""
+    tz = ZoneInfo(outreach_settings().default_time_zone)
+    noon = datetime.now(tz).replace(hour=12, minute=0, second=0, microsecond=0)  # outside quiet hours
+    async with unit_of_work() as session:
+        anna, ben = await new_referrer(session), await new_referrer(session, email="ben.ode@clinic.example")
+        referral, other_referral = await refer(session, anna), await refer(session, ben)
+        to = {
+            "anna": {"recipient_type": "provider", "recipient_id": anna.id},
+            "ben": {"recipient_type": "provider", "recipient_id": ben.id},
+            "front desk": {"recipient_type": "address", "recipient_address": "desk@clinic.example"},
+            "back office": {"recipient_type": "address", "recipient_address": "office@clinic.example"},
+            "patient": {"recipient_type": "patient", "referral_id": referral.id},
+            "other patient": {"recipient_type": "patient", "referral_id": other_referral.id},
+        }
+
+        async def queue(who: str, kind: str, key: str, channel: str = "email") -> OutboxMessage:
+            return await add_message(session, channel=channel, kind=kind, idempotency_key=key, **to[who])
+
+        for who, kind, channel in [("anna", "check_in", "email"), ("front desk", "check_in", "email")] + [
+            ("patient", "no_show", "sms")
+        ]:
+            earlier = await queue(who, kind, f"earlier:{who}", channel)
+            earlier.status, earlier.sent_at = MessageStatus.sent, noon - timedelta(hours=1)
+        await session.flush()
+        batch = [
+            await queue("anna", "check_in", "anna again"),
+            await queue("anna", "acknowledgement", "anna, another kind"),
+            await queue("ben", "check_in", "ben's first"),
+            await queue("front desk", "check_in", "desk again"),
+            await queue("back office", "check_in", "office's first"),
+            await queue("patient", "no_show", "patient again", "sms"),
+            await queue("other patient", "no_show", "other patient's first", "sms"),
+        ]
+        verdicts = await cadence.check_batch(session, batch, now=noon)
+    held = {m.idempotency_key: verdicts[m.id] and verdicts[m.id].rule for m in batch}
+    assert held == {
+        "anna again": "min_interval",
+        "anna, another kind": None,
+        "ben's first": None,
+        "desk again": "min_interval",
+        "office's first": None,
+        "patient again": "min_interval",
+        "other patient's first": None,
+    }

@@ -19,6 +19,7 @@ from domain.referrals.enums import EventKind
 from domain.referrals.models import Referral, ReferralEvent
 from domain.shared.clock import utcnow
 from domain.shared.outbox import SECRET_KEY, MessageStatus, OutboxMessage
+from domain.shared.repository import one_of
 from domain.tasks.enums import TaskPriority, TaskType
 from domain.tasks.models import Task
 
@@ -88,10 +89,12 @@ async def load_recipients(session: AsyncSession, messages: list[OutboxMessage]) 
     # The session's identity map holds rows weakly: keep them for as long as the session lives.
     kept = session.info.setdefault(LOADED_KEY, [])
     if providers:
-        kept += (await session.execute(select(Provider).where(Provider.id.in_(providers)))).scalars().all()
+        stmt = select(Provider).where(one_of(Provider.id, "ids", list(providers)))
+        kept += (await session.execute(stmt)).scalars().all()
         await LookupRepository(session).load_preferences(providers)
     if referrals:
-        kept += (await session.execute(select(Referral).where(Referral.id.in_(referrals)))).scalars().all()
+        stmt = select(Referral).where(one_of(Referral.id, "ids", list(referrals)))
+        kept += (await session.execute(stmt)).scalars().all()
 
 
 async def extend_leases(session: AsyncSession, *, messages: list[OutboxMessage], lease: timedelta) -> None:

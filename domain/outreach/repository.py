@@ -9,7 +9,21 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, null, or_, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Text,
+    all_,
+    and_,
+    case,
+    func,
+    null,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outreach.models import MessageTemplate, OutreachPreference, WebhookEndpoint
@@ -18,7 +32,7 @@ from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted
 from domain.shared.ids import uuid7
 from domain.shared.outbox import MessageStatus, OutboxMessage
-from domain.shared.repository import Repository
+from domain.shared.repository import Repository, bound_array, one_of
 
 
 @dataclass(frozen=True)
@@ -138,10 +152,7 @@ class OutboxRepository(Repository[OutboxMessage]):
         now = utcnow()
         stmt = (
             update(OutboxMessage)
-            .where(
-                tuple_(OutboxMessage.id, OutboxMessage.version).in_(pairs),
-                OutboxMessage.status == MessageStatus.queued,
-            )
+            .where(*_at_versions(pairs), OutboxMessage.status == MessageStatus.queued)
             .values(
                 version=OutboxMessage.version + 1,
                 attempts=OutboxMessage.attempts + 1,
@@ -157,10 +168,7 @@ class OutboxRepository(Repository[OutboxMessage]):
         """Renew the leases of rows still held at these versions; rows that moved on are left alone."""
         stmt = (
             update(OutboxMessage)
-            .where(
-                tuple_(OutboxMessage.id, OutboxMessage.version).in_(pairs),
-                OutboxMessage.status == MessageStatus.queued,
-            )
+            .where(*_at_versions(pairs), OutboxMessage.status == MessageStatus.queued)
             .values(claimed_until=utcnow() + lease)
             .execution_options(synchronize_session=False)
         )
@@ -319,14 +327,16 @@ class OutboxRepository(Repository[OutboxMessage]):
         exclude: Collection[uuid.UUID],
     ) -> list[RecentCount]:
         """`sent_since` for a batch's recipients in one query: per recipient and kind, how many were sent
-        since `since` and since the kind's own `kind_since` (in-flight attempts count in both)."""
+        since `since` and since the kind's own `kind_since` (in-flight attempts count in both).
+
+        The batch's values travel as arrays, so the statement has one shape whatever the batch holds
+        (compiled and planned once, not once per batch). The arrays pick a superset of the rows (every
+        type beside every id); `RecentCount.matches` keeps each recipient's own."""
         sent = OutboxMessage.status == MessageStatus.sent
-        stamp = DateTime(timezone=True)
-        kind_start = (
-            case({k: literal(v, stamp) for k, v in kind_since.items()}, value=OutboxMessage.kind, else_=null())
-            if kind_since
-            else literal(None, stamp)
-        )
+        kinds = list(kind_since)
+        kind_start = bound_array("kind_starts", [kind_since[k] for k in kinds], DateTime(timezone=True))[
+            func.array_position(bound_array("kinds", kinds, Text()), OutboxMessage.kind)
+        ]
         earliest = min([since, *kind_since.values()])
         patient = case((OutboxMessage.recipient_type == "patient", OutboxMessage.referral_id), else_=null())
         keys = (
@@ -344,12 +354,11 @@ class OutboxRepository(Repository[OutboxMessage]):
             )
             .where(
                 or_(and_(sent, OutboxMessage.sent_at >= earliest), _in_flight()),
-                or_(*(_same_recipient(*r) for r in set(recipients))),
+                or_(*_any_recipient(recipients)),
+                OutboxMessage.id != all_(bound_array("exclude", list(exclude), OutboxMessage.id.type)),
             )
             .group_by(*keys)
         )
-        if exclude:
-            stmt = stmt.where(OutboxMessage.id.not_in(list(exclude)))
         return [RecentCount(*row) for row in await self.session.execute(stmt)]
 
     async def held_back(self, *, rules: tuple[str, ...], limit: int) -> list[OutboxMessage]:
@@ -404,6 +413,48 @@ def _patient_referral(recipient_type: str, referral_id: uuid.UUID | None) -> uui
     # A patient has no row of their own: their referral stands for them. Without it, every patient
     # (no id, no address) would count as one recipient, and one reminder would hold back all others.
     return referral_id if recipient_type == "patient" else None
+
+
+def _at_versions(pairs: list[tuple[uuid.UUID, int]]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Rows still at these (id, version) pairs, as two arrays: one statement shape for any batch."""
+    ids = [i for i, _ in pairs]
+    versions = bound_array("versions", [v for _, v in pairs], Integer())
+    position = func.array_position(bound_array("ids", ids, OutboxMessage.id.type), OutboxMessage.id)
+    return one_of(OutboxMessage.id, "ids", ids), OutboxMessage.version == versions[position]
+
+
+def _any_recipient(recipients: Collection[RecipientRef]) -> list[ColumnElement[bool]]:
+    """Conditions that pick every row `_same_recipient` would for any of `recipients` (and some more):
+    one per way of naming a recipient the batch uses, so each may use its index."""
+    patients, typed_ids, typed_addresses = set(), set(), set()
+    for recipient_type, recipient_id, address, referral_id in recipients:
+        if (patient := _patient_referral(recipient_type, referral_id)) is not None:
+            patients.add(patient)
+        elif recipient_id is not None:
+            typed_ids.add((recipient_type, recipient_id))
+        else:
+            typed_addresses.add((recipient_type, address))
+    arms = []
+    if patients:
+        patient = one_of(OutboxMessage.referral_id, "patients", list(patients))
+        arms.append(and_(OutboxMessage.recipient_type == "patient", patient))
+    if typed_ids:
+        types, ids = zip(*typed_ids, strict=True)
+        arms.append(
+            and_(
+                one_of(OutboxMessage.recipient_type, "id_types", sorted(set(types))),
+                one_of(OutboxMessage.recipient_id, "ids", list(ids)),
+            )
+        )
+    if typed_addresses:
+        types, addresses = zip(*typed_addresses, strict=True)
+        arms.append(
+            and_(
+                one_of(OutboxMessage.recipient_type, "address_types", sorted(set(types))),
+                one_of(OutboxMessage.recipient_address, "addresses", list(addresses)),
+            )
+        )
+    return arms
 
 
 def _same_recipient(
@@ -479,7 +530,7 @@ class LookupRepository:
 
     async def load_preferences(self, provider_ids: Collection[uuid.UUID]) -> None:
         """One query for a batch's recipients; `preference` then answers from the session (None included)."""
-        stmt = select(OutreachPreference).where(OutreachPreference.provider_id.in_(list(provider_ids)))
+        stmt = select(OutreachPreference).where(one_of(OutreachPreference.provider_id, "ids", list(provider_ids)))
         found = {p.provider_id: p for p in (await self.session.execute(stmt)).scalars()}
         self.session.info.setdefault(PREFERENCES_KEY, {}).update({i: found.get(i) for i in provider_ids})
 

@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import ARRAY, ColumnElement, Select, any_, bindparam, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import Grouping
+from sqlalchemy.types import TypeEngine
 
 from domain.shared.db import Base
 from domain.shared.errors import InvalidInput, NotFound
@@ -32,6 +34,18 @@ def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
         return sort_value, uuid.UUID(str(row_id))  # str(): a number or list is refused as a 422, not a 500
     except (ValueError, TypeError, KeyError) as exc:
         raise InvalidInput("The cursor is not one this service issued.", field="query.cursor") from exc
+
+
+def bound_array(name: str, values: list, item_type: TypeEngine) -> ColumnElement:
+    """A list bound as one array parameter, in parentheses so that it can be indexed. Unlike an IN list,
+    the statement keeps one shape whatever the length: compiled, prepared and planned once."""
+    array = ARRAY(item_type)
+    return type_coerce(Grouping(bindparam(name, values, type_=array)), array)
+
+
+def one_of(column: InstrumentedAttribute, name: str, values: list) -> ColumnElement[bool]:
+    """`column = ANY(:name)`: an IN list of one shape."""
+    return column == any_(bound_array(name, values, column.type))
 
 
 class Repository(Generic[M]):
