@@ -29,8 +29,9 @@ class OutboxConfig(BaseSettings):
     send_timeout_seconds: float = 30
     retry_base_seconds: float = 30
     max_jobs: int = 100
-    # Messages per send job: one take, one load of their rows, one commit of their outcomes.
-    send_batch: int = 20
+    # Messages per send job: one take, one load of their rows, one commit of their outcomes. Their mails
+    # still go twenty to an SMTP connection, several connections at once (integrations/email/sender.py).
+    send_batch: int = 100
 
     @property
     def send_job_timeout_seconds(self) -> float:

@@ -1,7 +1,7 @@
 """Email over SMTP with aiosmtplib. The Message-ID comes from the outbox row's id, so a
 resend after a crash carries the same id and the receiving side can drop the copy.
 
-A send job's e-mails go together over one pooled connection, pipelined when the server allows
+A send job's e-mails go together, twenty to a pooled connection, pipelined when the server allows
 (integrations/email/smtp.py); each keeps its own outcome."""
 
 import asyncio
@@ -27,6 +27,9 @@ from integrations.email.smtp import Mail, SmtpError, send_all
 
 TIMEOUT_SECONDS = 10
 POOL_SIZE = 8
+# Mails per connection. A send job's batch is larger: its database work is done once, and its mails still
+# reach a slow server over several connections at once.
+PER_CONNECTION = 20
 MAX_LINE = 78
 # How the mail used to be written (the compat32 generator), for the headers that need folding or encoding.
 FOLD = compat32.clone(linesep="\r\n")
@@ -186,7 +189,7 @@ async def deliver_batch(
 ) -> AsyncGenerator[tuple[OutboxMessage, str | Exception], None]:
     """Each message with its Message-ID once the server accepted it, or the exception that says why not
     (DeliveryRefused: failed for good), in the order the server answered. All are composed first, then
-    sent over one connection."""
+    sent, PER_CONNECTION to a connection."""
     ready: list[tuple[OutboxMessage, Mail, str]] = []
     unsent: list[tuple[OutboxMessage, Exception]] = []
     sender = parseaddr(get_settings().smtp.sender)[1]
@@ -210,12 +213,41 @@ async def deliver_batch(
         yield message, error
     if not ready:
         return
-    waiting = iter(ready)
-    # Closed with this generator: a batch stopped half way must not leave its connection to the pool.
-    async with aclosing(pool().send([mail for _, mail, _ in ready])) as outcomes:
+    # Closed with this generator: a batch stopped half way must not leave its connections to the pool.
+    async with aclosing(_over_connections(ready)) as outcomes:
         async for outcome in outcomes:
-            message, _, sent_id = next(waiting)
-            yield message, sent_id if outcome is None else _refusal(outcome)
+            yield outcome
+
+
+async def _over_connections(
+    ready: list[tuple[OutboxMessage, Mail, str]],
+) -> AsyncGenerator[tuple[OutboxMessage, str | Exception], None]:
+    """Each mail's outcome, as the servers answer: PER_CONNECTION mails to a pooled connection, the
+    connections side by side. A connection that breaks or times out fails its own unanswered mails
+    (they may or may not have arrived, and go again with their own Message-IDs), not the others'."""
+    results: asyncio.Queue[tuple[OutboxMessage, str | Exception]] = asyncio.Queue()
+
+    async def over_one(chunk: list[tuple[OutboxMessage, Mail, str]]) -> None:
+        answered = 0
+        try:
+            async with aclosing(pool().send([mail for _, mail, _ in chunk])) as outcomes:
+                async for outcome in outcomes:
+                    message, _, sent_id = chunk[answered]
+                    answered += 1
+                    results.put_nowait((message, sent_id if outcome is None else _refusal(outcome)))
+        except Exception as exc:
+            for message, _, _ in chunk[answered:]:
+                results.put_nowait((message, exc))
+
+    chunks = [ready[i : i + PER_CONNECTION] for i in range(0, len(ready), PER_CONNECTION)]
+    tasks = [asyncio.create_task(over_one(chunk)) for chunk in chunks]
+    try:
+        for _ in ready:
+            yield await results.get()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _refusal(error: SmtpError) -> Exception:
