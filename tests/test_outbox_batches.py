@@ -102,7 +102,8 @@ class CountingInbox(Inbox):
 @pytest.fixture
 def counting_sink(monkeypatch):
     def start(drop_at: str | None = None) -> CountingInbox:
-        controller, inbox = start_sink(inbox=CountingInbox(drop_at))
+        inbox = CountingInbox(drop_at)
+        controller, _ = start_sink(inbox=inbox)
         monkeypatch.setattr(get_settings().smtp, "port", controller.port)
         started.append(controller)
         return inbox
@@ -115,7 +116,8 @@ def counting_sink(monkeypatch):
 
 async def sent_rows() -> dict[str, OutboxMessage]:
     async with unit_of_work() as session:
-        return {r.recipient_address: r for r in (await session.execute(select(OutboxMessage))).scalars()}
+        rows = (await session.execute(select(OutboxMessage))).scalars()
+        return {r.recipient_address or "": r for r in rows}
 
 
 async def test_a_large_batch_goes_out_over_several_connections_each_message_once(counting_sink, arq_redis, monkeypatch):

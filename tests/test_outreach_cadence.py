@@ -129,11 +129,16 @@ async def test_a_batch_counts_each_recipients_earlier_mail_however_it_is_address
         }
 
         async def queue(who: str, kind: str, key: str, channel: str = "email") -> OutboxMessage:
-            return await add_message(session, channel=channel, kind=kind, idempotency_key=key, **to[who])
+            queued = await add_message(session, channel=channel, kind=kind, idempotency_key=key, **to[who])
+            assert queued is not None  # each key is new
+            return queued
 
-        for who, kind, channel in [("anna", "check_in", "email"), ("front desk", "check_in", "email")] + [
-            ("patient", "no_show", "sms")
-        ]:
+        earlier_mail = [
+            ("anna", "check_in", "email"),
+            ("front desk", "check_in", "email"),
+            ("patient", "no_show", "sms"),
+        ]
+        for who, kind, channel in earlier_mail:
             earlier = await queue(who, kind, f"earlier:{who}", channel)
             earlier.status, earlier.sent_at = MessageStatus.sent, noon - timedelta(hours=1)
         await session.flush()

@@ -112,6 +112,7 @@ class Listener:
 
     async def announce(self) -> None:
         """Jobs were just enqueued: wake the workers of every process, not only this one."""
+        assert self.connection is not None  # ensure() ran before the pass that enqueued
         await self.connection.execute(f"NOTIFY {JOBS_CHANNEL}")
 
     async def wait(self, timeout: float) -> None:

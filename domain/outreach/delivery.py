@@ -89,8 +89,8 @@ async def load_recipients(session: AsyncSession, messages: list[OutboxMessage]) 
     # The session's identity map holds rows weakly: keep them for as long as the session lives.
     kept = session.info.setdefault(LOADED_KEY, [])
     if providers:
-        stmt = select(Provider).where(one_of(Provider.id, "ids", list(providers)))
-        kept += (await session.execute(stmt)).scalars().all()
+        found = select(Provider).where(one_of(Provider.id, "ids", list(providers)))
+        kept += (await session.execute(found)).scalars().all()
         await LookupRepository(session).load_preferences(providers)
     if referrals:
         stmt = select(Referral).where(one_of(Referral.id, "ids", list(referrals)))

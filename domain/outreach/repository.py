@@ -436,24 +436,21 @@ def _any_recipient(recipients: Collection[RecipientRef]) -> list[ColumnElement[b
             typed_addresses.add((recipient_type, address))
     arms = []
     if patients:
-        patient = one_of(OutboxMessage.referral_id, "patients", list(patients))
-        arms.append(and_(OutboxMessage.recipient_type == "patient", patient))
-    if typed_ids:
-        types, ids = zip(*typed_ids, strict=True)
         arms.append(
             and_(
-                one_of(OutboxMessage.recipient_type, "id_types", sorted(set(types))),
-                one_of(OutboxMessage.recipient_id, "ids", list(ids)),
+                OutboxMessage.recipient_type == "patient", one_of(OutboxMessage.referral_id, "patients", list(patients))
             )
         )
-    if typed_addresses:
-        types, addresses = zip(*typed_addresses, strict=True)
-        arms.append(
-            and_(
-                one_of(OutboxMessage.recipient_type, "address_types", sorted(set(types))),
-                one_of(OutboxMessage.recipient_address, "addresses", list(addresses)),
+    by_id = (OutboxMessage.recipient_id, "ids", typed_ids)
+    for column, name, typed in (by_id, (OutboxMessage.recipient_address, "addresses", typed_addresses)):
+        if typed:
+            types, values = zip(*typed, strict=True)
+            arms.append(
+                and_(
+                    one_of(OutboxMessage.recipient_type, f"{name}_types", sorted(set(types))),
+                    one_of(column, name, list(values)),
+                )
             )
-        )
     return arms
 
 

@@ -36,14 +36,14 @@ def decode_cursor(cursor: str) -> tuple[Any, uuid.UUID]:
         raise InvalidInput("The cursor is not one this service issued.", field="query.cursor") from exc
 
 
-def bound_array(name: str, values: list, item_type: TypeEngine) -> ColumnElement:
+def bound_array(name: str, values: list[Any], item_type: TypeEngine[Any]) -> ColumnElement[Any]:
     """A list bound as one array parameter, in parentheses so that it can be indexed. Unlike an IN list,
     the statement keeps one shape whatever the length: compiled, prepared and planned once."""
     array = ARRAY(item_type)
     return type_coerce(Grouping(bindparam(name, values, type_=array)), array)
 
 
-def one_of(column: InstrumentedAttribute, name: str, values: list) -> ColumnElement[bool]:
+def one_of(column: InstrumentedAttribute[Any], name: str, values: list[Any]) -> ColumnElement[bool]:
     """`column = ANY(:name)`: an IN list of one shape."""
     return column == any_(bound_array(name, values, column.type))
 
