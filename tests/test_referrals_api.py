@@ -97,7 +97,8 @@ async def test_patient_edit_is_recorded_without_the_values(client, session):
     assert response.json()["patient"]["given_name"] == "Maria"
     event = (await client.get(f"/v1/referrals/{referral.id}/events")).json()["items"][-1]
     assert event["detail"] == {"fields": ["patient_phone"]}
-    assert "555" not in str(event)
+    # Neither the number as sent nor as stored; "555" alone also turns up in ids now and then.
+    assert "555 999 0000" not in str(event) and "5559990000" not in str(event)
 
 
 async def test_list_filters_and_pages_without_gaps(client, session):
