@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     all_,
     and_,
+    any_,
     case,
     func,
     null,
@@ -417,10 +418,9 @@ def _patient_referral(recipient_type: str, referral_id: uuid.UUID | None) -> uui
 
 def _at_versions(pairs: list[tuple[uuid.UUID, int]]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Rows still at these (id, version) pairs, as two arrays: one statement shape for any batch."""
-    ids = [i for i, _ in pairs]
+    ids = bound_array("ids", [i for i, _ in pairs], OutboxMessage.id.type)
     versions = bound_array("versions", [v for _, v in pairs], Integer())
-    position = func.array_position(bound_array("ids", ids, OutboxMessage.id.type), OutboxMessage.id)
-    return one_of(OutboxMessage.id, "ids", ids), OutboxMessage.version == versions[position]
+    return OutboxMessage.id == any_(ids), OutboxMessage.version == versions[func.array_position(ids, OutboxMessage.id)]
 
 
 def _any_recipient(recipients: Collection[RecipientRef]) -> list[ColumnElement[bool]]:
