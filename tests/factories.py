@@ -14,6 +14,8 @@ from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.models import Referral
 from domain.referrals.schemas import ReferralCreate
 from domain.shared.clock import utcnow
+from domain.shared.db import unit_of_work
+from domain.shared.outbox import OutboxMessage, add_message
 from domain.tasks import service as tasks
 from domain.tasks.models import Task
 from domain.tasks.schemas import TaskCreate
@@ -97,3 +99,18 @@ async def make_task(session: AsyncSession, **overrides: Any) -> Task:
     }
     payload.update(overrides)
     return await tasks.create_task(session, data=TaskCreate.model_validate(payload), actor="test")
+
+
+async def queue_thank_you(address: str, *, key: str) -> OutboxMessage:
+    """A thank-you e-mail to a bare address, committed in its own transaction."""
+    async with unit_of_work() as session:
+        message = await add_message(
+            session,
+            channel="email",
+            kind="thank_you",
+            recipient_type="address",
+            recipient_address=address,
+            idempotency_key=key,
+        )
+    assert message is not None  # each key is new
+    return message

@@ -13,7 +13,7 @@ from domain.referrals.schemas import ReferralCreate
 from domain.shared.db import unit_of_work
 from domain.shared.outbox import MessageStatus, OutboxMessage, add_message
 from domain.tasks.models import Task
-from tests.factories import referral_payload
+from tests.factories import queue_thank_you, referral_payload
 from workers import channels
 from workers.burst import drain
 from workers.jobs.outreach import send_message
@@ -107,30 +107,14 @@ async def test_message_is_not_written_when_the_change_rolls_back(smtp_sink, arq_
 
 
 async def test_two_workers_racing_for_one_message_send_it_once(smtp_sink, arq_redis):
-    async with unit_of_work() as session:
-        message = await add_message(
-            session,
-            channel="email",
-            kind="thank_you",
-            recipient_type="address",
-            recipient_address="office@clinic.example",
-            idempotency_key="race",
-        )
+    message = await queue_thank_you("office@clinic.example", key="race")
     results = await asyncio.gather(*(send_message({}, str(message.id), message.version) for _ in range(6)))
     assert sorted(results).count("sent") == 1 and sorted(results).count("skipped") == 5
     assert len(smtp_sink.snapshot()) == 1
 
 
 async def test_smtp_down_then_back_delivers_on_retry(smtp_sink, arq_redis):
-    async with unit_of_work() as session:
-        await add_message(
-            session,
-            channel="email",
-            kind="thank_you",
-            recipient_type="address",
-            recipient_address="office@clinic.example",
-            idempotency_key="flaky",
-        )
+    await queue_thank_you("office@clinic.example", key="flaky")
     smtp_sink.refuse_with = "451 4.3.0 Mail server temporarily unavailable"
     await drain(arq_redis, max_rounds=1)
     [row] = await messages(idempotency_key="flaky")
@@ -236,15 +220,7 @@ async def test_mail_follows_the_smtp_settings_to_a_new_server(smtp_sink, arq_red
     from domain.shared.settings import get_settings
     from integrations.email.sink import start_sink
 
-    async with unit_of_work() as session:
-        await add_message(
-            session,
-            channel="email",
-            kind="thank_you",
-            recipient_type="address",
-            recipient_address="first@clinic.example",
-            idempotency_key="before-move",
-        )
+    await queue_thank_you("first@clinic.example", key="before-move")
     await drain(arq_redis)
     assert [r.to for r in smtp_sink.snapshot()] == ["first@clinic.example"]
 
@@ -252,15 +228,7 @@ async def test_mail_follows_the_smtp_settings_to_a_new_server(smtp_sink, arq_red
     controller, new_inbox = start_sink()
     try:
         monkeypatch.setattr(get_settings().smtp, "port", controller.port)
-        async with unit_of_work() as session:
-            await add_message(
-                session,
-                channel="email",
-                kind="thank_you",
-                recipient_type="address",
-                recipient_address="second@clinic.example",
-                idempotency_key="after-move",
-            )
+        await queue_thank_you("second@clinic.example", key="after-move")
         await drain(arq_redis)
         assert [r.to for r in new_inbox.snapshot()] == ["second@clinic.example"]
         assert len(smtp_sink.snapshot()) == 1

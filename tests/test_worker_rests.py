@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from domain.shared.db import unit_of_work
-from domain.shared.outbox import add_message
+from tests.factories import queue_thank_you
 from workers.config import outbox_config
 from workers.main import create_worker
 from workers.outbox_relay import listen_url
@@ -26,18 +25,6 @@ async def _until(condition, timeout: float) -> float:
             break
         await asyncio.sleep(0.01)
     return time.perf_counter() - started
-
-
-async def _thank(address: str, *, key: str) -> None:
-    async with unit_of_work() as session:
-        await add_message(
-            session,
-            channel="email",
-            kind="thank_you",
-            recipient_type="address",
-            recipient_address=address,
-            idempotency_key=key,
-        )
 
 
 @contextlib.asynccontextmanager
@@ -61,7 +48,7 @@ async def test_a_message_written_while_the_worker_rests_leaves_within_a_second(s
     async with running_worker(arq_redis):
         await asyncio.sleep(1.5)  # long enough for the worker to back off to its idle rest
         for n in range(3):
-            await _thank(f"office{n}@clinic.example", key=f"rest-{n}")
+            await queue_thank_you(f"office{n}@clinic.example", key=f"rest-{n}")
             elapsed = await _until(lambda n=n: len(smtp_sink) > n, timeout=5)
             assert len(smtp_sink) == n + 1, "the message never left"
             assert elapsed < 1.0, f"message {n} took {elapsed:.2f} s to leave"
@@ -101,7 +88,7 @@ async def test_the_relay_that_hands_out_jobs_tells_every_worker_process(smtp_sin
         async with running_worker(arq_redis):
             await asyncio.sleep(0.5)
             heard.clear()
-            await _thank("office@clinic.example", key="told")
+            await queue_thank_you("office@clinic.example", key="told")
             await asyncio.wait_for(heard.wait(), timeout=2)
     finally:
         await connection.close()
