@@ -1,9 +1,12 @@
 """The common referral reads are answered before routing (api/routers/referral_reads.py); a request of
 another shape takes the full path. Both must answer the same thing and audit it the same way."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from domain.audit.models import AuditEvent
+from domain.shared.clock import utcnow
 from tests.factories import make_referral, referral_payload
 
 RULE = {"items": [{"field": "icd10_codes"}, {"field": "payer_name"}], "remind_every_days": 2, "decline_after_days": 5}
@@ -44,6 +47,36 @@ async def test_a_referral_with_its_sla_and_info_request_reads_the_same_on_either
     ]
     assert entries[0].actor == entries[1].actor and entries[0].actor.startswith("user:")
     assert entries[0].request_id == direct.headers["x-request-id"]
+
+
+async def test_running_and_reached_clocks_read_the_same_on_either_path(client, session):
+    # Received at an odd microsecond a week ago: due times land on fractions of a second, some passed.
+    patient = referral_payload()["patient"] | {"address": {"line": ["12 Oak St"], "city": "Springfield"}}
+    running = await client.post(
+        "/v1/referrals", json=referral_payload(patient=patient, received_at=_days_ago(7, ".123456"))
+    )
+    reached = await client.post("/v1/referrals", json=referral_payload(received_at=_days_ago(2, ".5")))
+    assert running.status_code == reached.status_code == 201
+    contact = {"outcome": "reached", "channel": "phone", "note": "booked a call back"}
+    attempt = await client.post(f"/v1/referrals/{reached.json()['id']}/contact-attempts", json=contact)
+    assert attempt.status_code == 201, attempt.text
+
+    for created in (running, reached):
+        referral_id = created.json()["id"]
+        direct = (await client.get(f"/v1/referrals/{referral_id}")).json()
+        full = (await client.get(f"/v1/referrals/{referral_id}", params={"reveal": "false"})).json()
+        for answer in (direct, full):  # the clock runs between the two reads
+            for milestone in answer["sla"]:
+                milestone["business_seconds_left"] = 0
+        assert direct == full
+        assert direct["patient"]["sex"] == "female" and direct["sla"][0]["due_at"].endswith("Z")
+    first_contact = direct["sla"][0]
+    assert first_contact["state"] in ("met", "breached") and first_contact["reached_at"]
+
+
+def _days_ago(days: int, fraction: str) -> str:
+    moment = utcnow() - timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
 async def test_a_list_page_and_the_next_read_the_same_on_either_path(client, session):

@@ -6,8 +6,9 @@ This layer answers them directly when the request has the common shape: a staff 
 without an organisation scope, no Origin (CORS) and a query it fully understands. It keeps every
 promise the routes keep, by the same code: the token verified with its revocation state
 (api.auth.authenticate.bearer_principal), the permission matrix checked (api.auth.guard), the
-same audit entry written (domain/referrals/audited_reads.py), and the same body, serialised by
-the routes' own schemas. Anything else (partner keys, portal users, EHR tokens, refusals, a
+same audit entry written (domain/referrals/audited_reads.py), and the same body: the schemas'
+fields in their order, as plain values orjson writes as pydantic would (tests compare both paths).
+Anything else (partner keys, portal users, EHR tokens, refusals, a
 missing referral, `reveal`, other filters or sorts, an unexpected error) goes, untouched, to the
 full app, which answers it and audits it as before. The routes stay declared in
 api/routers/referrals.py, so the OpenAPI contract does not change.
@@ -23,7 +24,6 @@ import orjson
 import structlog
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
 from sqlalchemy.util.concurrency import greenlet_spawn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -123,7 +123,7 @@ class ReferralReads:
         async with self._connection() as (driver, dialect):
             if referral_id is not None:
                 found = await audited_reads.referral_detail(
-                    driver, dialect, referral_id=uuid.UUID(referral_id), trail=trail, render=_schema_json
+                    driver, dialect, referral_id=uuid.UUID(referral_id), trail=trail, render=_plain_json
                 )
                 if found is None:
                     return None
@@ -161,10 +161,6 @@ class ReferralReads:
             raise
         finally:
             await greenlet_spawn(pooled.close)
-
-
-def _schema_json(model: BaseModel) -> bytes:
-    return model.model_dump_json(by_alias=True).encode()
 
 
 def _plain_json(page: dict[str, Any]) -> bytes:

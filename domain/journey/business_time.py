@@ -208,7 +208,8 @@ class ClockState:
         return not (self.reached or self.stopped or self.paused)
 
 
-def clock_state(calendar: Calendar, clock: ClockInput, *, now: datetime) -> ClockState:
+def clock_state(calendar: Calendar, clock: ClockInput, *, now: datetime, risk: bool = True) -> ClockState:
+    """`risk=False` leaves `at_risk_at` unset: a view shows the state, not when it turns at risk."""
     end = clock.done_at or clock.stopped_at or now
     paused_since = clock.paused_since if clock.done_at is None and clock.stopped_at is None else None
     paused = paused_since is not None
@@ -219,9 +220,8 @@ def clock_state(calendar: Calendar, clock: ClockInput, *, now: datetime) -> Cloc
         due_at = at_risk_at = None
     else:
         due_at = add_business_seconds(calendar, clock.received_at, clock.target_seconds + clock.paused_seconds)
-        at_risk_at = add_business_seconds(
-            calendar, clock.received_at, AT_RISK_SHARE * clock.target_seconds + clock.paused_seconds
-        )
+        risk_after = AT_RISK_SHARE * clock.target_seconds + clock.paused_seconds
+        at_risk_at = add_business_seconds(calendar, clock.received_at, risk_after) if risk else None
     if clock.done_at is not None:
         state = "met" if left >= 0 else "breached"
     elif left <= 0:

@@ -92,9 +92,9 @@ def _inputs(referral: Referral | ReferralView, clock: ReferralClock) -> dict[str
 
 
 def _states(
-    calendar: Calendar, referral: Referral | ReferralView, clock: ReferralClock, now: datetime
+    calendar: Calendar, referral: Referral | ReferralView, clock: ReferralClock, now: datetime, *, risk: bool = True
 ) -> dict[str, ClockState]:
-    return {name: clock_state(calendar, given, now=now) for name, given in _inputs(referral, clock).items()}
+    return {name: clock_state(calendar, given, now=now, risk=risk) for name, given in _inputs(referral, clock).items()}
 
 
 URGENCY_RANK = {"stat": 0, "asap": 1, "urgent": 2, "routine": 3}
@@ -202,7 +202,7 @@ def view_of(
     referral: Referral | ReferralView, clock: ReferralClock, calendar_row: BusinessCalendar | None, *, now: datetime
 ) -> list[MilestoneView]:
     """`view` from rows already read (domain/referrals/audited_reads.py reads them with the referral)."""
-    states = _states(to_calendar(calendar_row), referral, clock, now)
+    states = _states(to_calendar(calendar_row), referral, clock, now, risk=False)
     return [
         MilestoneView(
             milestone=name,

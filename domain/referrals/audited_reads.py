@@ -21,10 +21,11 @@ from sqlalchemy.sql import ColumnElement
 from domain.audit import trail as audit
 from domain.journey import completeness, sla
 from domain.journey.models import BusinessCalendar, InfoRequest, ReferralClock
-from domain.journey.schemas import InfoRequestView, MilestoneSla, ReferralDetail
+from domain.journey.schemas import MilestoneSla
 from domain.referrals import views
 from domain.referrals.enums import ReferralStatus
 from domain.referrals.models import Referral
+from domain.referrals.schemas import Referral as ReferralView
 from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted
 from domain.shared.repository import decode_cursor, encode_cursor
@@ -45,6 +46,8 @@ _CLOCK_FIELDS = (
 )
 _CALENDAR_FIELDS = ("time_zone", "weekly_hours", "holidays")
 _INFO_FIELDS = ("referral_id", "missing", "requested_at", "reminders_sent", "next_reminder_at", "decline_at")
+_MILESTONE_FIELDS = tuple(MilestoneSla.model_fields)
+_TIMELINE = ("status", "received_at", "first_contact_at", "scheduled_at", "declined_at", "cancelled_at", "merged_at")
 Decoder = Callable[[Any], Any] | None
 
 
@@ -126,9 +129,9 @@ async def referral_detail(
     driver: Any, dialect: Dialect, *, referral_id: uuid.UUID, trail: audit.Trail, render: Callable[[Any], bytes]
 ) -> tuple[bytes, int] | None:
     """GET /v1/referrals/{id} for a caller without an organisation scope: the body `render` writes
-    from its `ReferralDetail`, and its version. The read's audit entry is inserted by the statement
-    that reads it. None when there is no such referral (nothing is written then: the full path
-    answers the 404 and audits it)."""
+    from the plain values of its `ReferralDetail` (as a list page's), and its version. The read's
+    audit entry is inserted by the statement that reads it. None when there is no such referral
+    (nothing is written then: the full path answers the 404 and audits it)."""
     read = _detail_read(dialect, async_commit=audit.async_read_audit())
     trail.entries.append(audit.Entry("referral.read", "referral", str(referral_id), {}))
     (row,) = trail.rows(outcome="success", status=200)
@@ -137,18 +140,21 @@ async def referral_detail(
     if record is None:
         return None  # and nothing was inserted
     values = read.decode(record)
-    referral = views.view_of_values(values)
-    milestones: list[MilestoneSla] = []
+    detail = views.plain_of_values(values)  # the schema's order; ReferralDetail adds its two fields last
+    milestones: list[dict[str, Any]] = []
     if values["clock__referral_id"] is not None:  # outer joins: none when the referral has no clock
         clock = _part(values, "clock__", _CLOCK_FIELDS)
         calendar = BusinessCalendar(**_part(values, "calendar__", _CALENDAR_FIELDS)) if clock["calendar_id"] else None
+        # The SLA view reads the status and the milestone times, nothing else of the referral.
+        referral = views.construct(ReferralView, {name: values[name] for name in _TIMELINE})
         found = sla.view_of(referral, ReferralClock(**clock), calendar, now=utcnow())
-        milestones = [MilestoneSla.model_validate(m) for m in found]
-    info_request: InfoRequestView | None = None
+        milestones = [{name: getattr(m, name) for name in _MILESTONE_FIELDS} for m in found]
+    info_request: dict[str, Any] | None = None
     if values["info__referral_id"] is not None:
-        info_request = completeness.info_request_of(InfoRequest(**_part(values, "info__", _INFO_FIELDS)))
-    detail = views.construct(ReferralDetail, {**referral.__dict__, "sla": milestones, "info_request": info_request})
-    return render(detail), referral.version
+        opened = completeness.info_request_of(InfoRequest(**_part(values, "info__", _INFO_FIELDS)))
+        info_request = opened.model_dump()
+    detail |= {"sla": milestones, "info_request": info_request}
+    return render(detail), values["version"]
 
 
 @dataclass(frozen=True)
