@@ -93,6 +93,11 @@ class OutboxMessage(IdMixin, TimestampMixin, Base):
     )
 
 
+_INSERT_UNLESS_KEYED = (
+    insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(OutboxMessage)
+)
+
+
 async def add_message(
     session: AsyncSession,
     *,
@@ -131,9 +136,9 @@ async def add_message(
         "created_at": now,
         "updated_at": now,
     }
-    stmt = insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    # The row comes back from the INSERT, loaded into the session: no second read.
-    return (await session.execute(stmt.returning(OutboxMessage))).scalar_one_or_none()
+    # The row comes back from the INSERT, loaded into the session: no second read. The values go as
+    # parameters, so the statement compiles once (as in domain/referrals/repository.py).
+    return (await session.execute(_INSERT_UNLESS_KEYED, [values])).scalar_one_or_none()
 
 
 class DeliveryRefused(Exception):
