@@ -1,6 +1,6 @@
 """CPU milliseconds per request, app vs bare, in-process: a figure a noisy shared machine cannot blur much.
 
-    .venv/bin/python bench/cpu_per_request.py [--n 300] [--profile read|list_filtered|list|create]
+    .venv/bin/python bench/cpu_per_request.py [--n 300] [--paths read,create] [--profile read|list_filtered|list|create]
 
 Each server's ASGI app is driven in this process through httpx's ASGITransport, one request
 at a time, over the same random ids of the 1M; `time.process_time()` counts only this
@@ -81,7 +81,9 @@ async def main() -> None:
     parser.add_argument("--n", type=int, default=300, help="requests per path and side in each round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", choices=list(PATHS))
+    parser.add_argument("--paths", default=",".join(PATHS), help="which paths to measure, comma-separated")
     args = parser.parse_args()
+    paths = {key: PATHS[key] for key in args.paths.split(",")}
 
     conn = await asyncpg.connect(servers.bench_database_url())
     ids = [
@@ -112,11 +114,11 @@ async def main() -> None:
             )
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         for client, h in ((app_client, headers), (bare_client, {})):  # warm-up
-            for path_for in PATHS.values():
+            for path_for in paths.values():
                 await timed(client, path_for, ids, 10, h)
         figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for r in range(args.rounds):
-            for key, path_for in PATHS.items():
+            for key, path_for in paths.items():
                 sides = [("app", app_client, headers), ("bare", bare_client, {})]
                 for side, client, h in sides if r % 2 == 0 else sides[::-1]:
                     n = args.n if key == "read" else max(20, args.n // 5)
@@ -124,7 +126,7 @@ async def main() -> None:
         print("CPU ms per request in this process (median of rounds, min-max); wall ms for reference")
         print("| path | app CPU ms | bare CPU ms | app/bare CPU | app wall ms | bare wall ms |")
         print("|---|---|---|---|---|---|")
-        for key in PATHS:
+        for key in paths:
             a, b = figures[(key, "app")], figures[(key, "bare")]
             ac, bc = statistics.median(x[0] for x in a), statistics.median(x[0] for x in b)
             print(
