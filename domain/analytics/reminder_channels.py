@@ -8,7 +8,7 @@ counted; no-show as DESIGN.md: noshow / (fulfilled + noshow).
 
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select, true
+from sqlalchemy import exists, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.patient_links.models import PatientLink
@@ -63,7 +63,7 @@ def counts(*, facts: Any, where: list[Any], per_fact: bool = False) -> Any:
             func.count().filter(status.in_([A.noshow, A.fulfilled])).label("ended"),
         )
         .select_from(source.outerjoin(sent, true()))
-        .where(and_(*where))
+        .where(*where)
         .group_by(channel)
     )
 
