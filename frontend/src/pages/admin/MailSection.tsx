@@ -27,14 +27,15 @@ export function MailSection() {
           <Grid.Col span={{ base: 12, lg: 5 }}>
             <Paper withBorder radius="md">
               <ScrollArea.Autosize mah={560}>
-                <Table verticalSpacing={4} highlightOnHover fz="sm">
-                  <Table.Thead><Table.Tr><Table.Th>Received</Table.Th><Table.Th>To</Table.Th><Table.Th>Subject</Table.Th></Table.Tr></Table.Thead>
+                {/* Fixed columns: a long address wraps in its own column instead of pushing Subject out of view. */}
+                <Table verticalSpacing={4} highlightOnHover fz="sm" layout="fixed">
+                  <Table.Thead><Table.Tr><Table.Th w={130}>Received</Table.Th><Table.Th w="40%">To</Table.Th><Table.Th>Subject</Table.Th></Table.Tr></Table.Thead>
                   <Table.Tbody>
                     {items.map((m) => (
                       <Table.Tr key={m.id} bg={m.id === selected ? 'var(--mantine-color-indigo-0)' : undefined}>
                         <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(m.received_at)}</Table.Td>
-                        <Table.Td><Text size="xs">{m.rcpt_to.join(', ')}</Text></Table.Td>
-                        <Table.Td><Anchor component="button" type="button" size="sm" ta="left" onClick={() => setSelected(m.id)}>{m.subject || '(no subject)'}</Anchor></Table.Td>
+                        <Table.Td><Text size="xs" style={{ overflowWrap: 'anywhere' }}>{m.rcpt_to.join(', ')}</Text></Table.Td>
+                        <Table.Td><Anchor component="button" type="button" size="sm" ta="left" style={{ overflowWrap: 'anywhere' }} onClick={() => setSelected(m.id)}>{m.subject || '(no subject)'}</Anchor></Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
