@@ -33,7 +33,7 @@ export function MailSection() {
                   <Table.Tbody>
                     {items.map((m) => (
                       <Table.Tr key={m.id} bg={m.id === selected ? 'var(--mantine-color-indigo-0)' : undefined}>
-                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(m.received_at)}</Table.Td>
+                        <Table.Td>{formatDateTime(m.received_at)}</Table.Td>
                         <Table.Td><Text size="xs" style={{ overflowWrap: 'anywhere' }}>{m.rcpt_to.join(', ')}</Text></Table.Td>
                         <Table.Td><Anchor component="button" type="button" size="sm" ta="left" style={{ overflowWrap: 'anywhere' }} onClick={() => setSelected(m.id)}>{m.subject || '(no subject)'}</Anchor></Table.Td>
                       </Table.Tr>
