@@ -1,4 +1,4 @@
-import { addBusinessDays, isOverdue } from './overdue';
+import { addBusinessDays, firstContactOverdue, isOverdue } from './overdue';
 
 const base = { status: 'received' as const, first_contact_at: null };
 
@@ -28,5 +28,25 @@ describe('overdue referrals', () => {
     expect(isOverdue({ ...r, status: 'scheduled' }, late)).toBe(false);
     expect(isOverdue({ ...r, status: 'declined' }, late)).toBe(false);
     expect(isOverdue({ ...r, status: 'accepted' }, late)).toBe(true);
+  });
+});
+
+describe("a referral page's overdue badge", () => {
+  const r = { status: 'received' as const, first_contact_at: null, urgency: 'urgent' as const, received_at: '2026-12-02T10:15:00Z' };
+  const milestone = {
+    milestone: 'first_contact' as const, state: 'breached' as const, due_at: '2026-12-03T09:15:00Z', business_seconds_left: -60,
+    target_business_seconds: 28800, paused: false, stopped: false, reached_at: null, escalated_at: null,
+  };
+  const late = new Date('2026-12-05T00:00:00Z');
+
+  it('follows the SLA clock when the referral has one, not the 24-hour rule', () => {
+    expect(firstContactOverdue({ ...r, sla: [milestone] }, late)).toBe('2026-12-03T09:15:00Z');
+    expect(firstContactOverdue({ ...r, sla: [{ ...milestone, state: 'at_risk' as const }] }, late)).toBeUndefined();
+    expect(firstContactOverdue({ ...r, sla: [{ ...milestone, due_at: null, paused: true }] }, late)).toBeNull();
+    expect(firstContactOverdue({ ...r, sla: [{ ...milestone, stopped: true }] }, late)).toBeUndefined();
+  });
+
+  it('falls back to the rule above for a referral without a clock', () => {
+    expect(firstContactOverdue({ ...r, sla: [] }, late)).toBe('2026-12-03T10:15:00.000Z');
   });
 });

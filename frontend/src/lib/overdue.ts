@@ -2,7 +2,7 @@
 // it is still waiting for first contact (received, needs_info or accepted, no first_contact_at) and
 //  - urgency urgent/asap/stat: more than 24 hours since it was received;
 //  - routine: more than 2 business days (Mon–Fri, UTC) since it was received.
-import type { Referral } from '../api/contracts';
+import type { MilestoneSla, Referral } from '../api/contracts';
 
 const WAITING = new Set(['received', 'needs_info', 'accepted']);
 const HOUR = 3_600_000;
@@ -34,4 +34,16 @@ export function isOverdue(
 ): boolean {
   if (!WAITING.has(r.status) || r.first_contact_at) return false;
   return now.getTime() > dueBy(r).getTime();
+}
+
+type WithClock = Pick<Referral, 'status' | 'received_at' | 'urgency' | 'first_contact_at'> & { sla?: MilestoneSla[] };
+
+/** On a referral's page the SLA clock's first-contact milestone decides, as the SLA panel beside it shows
+ *  (the policy's business-time target, pauses included); a referral without a clock falls back to the rule
+ *  above. The time it was due (null while the clock is paused), or undefined when it is not overdue. */
+export function firstContactOverdue(r: WithClock, now: Date = new Date()): string | null | undefined {
+  const milestone = r.sla?.find((m) => m.milestone === 'first_contact');
+  if (!milestone) return isOverdue(r, now) ? dueBy(r).toISOString() : undefined;
+  if (milestone.state !== 'breached' || milestone.reached_at || milestone.stopped) return undefined;
+  return milestone.due_at ?? null;
 }

@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, ProblemError, unwrap } from '../api/client';
-import type { Appointment, Message, Page, Referral, ReferralEvent, Task } from '../api/contracts';
+import type { Appointment, Message, Page, Referral, ReferralDetail, ReferralEvent, Task } from '../api/contracts';
 import { providerName, useColleagues, useProvider, useUsers } from '../api/hooks';
 import { listTasks, updateTask } from '../api/tasks';
 import { QueryState } from '../components/QueryState';
@@ -23,7 +23,7 @@ import { MessageDrawer } from '../components/outreach/MessageDrawer';
 import { MessageTable } from '../components/outreach/MessageTable';
 import { formatDateTime } from '../lib/format';
 import { humanize, STATUS_LABEL } from '../lib/lifecycle';
-import { dueBy, isOverdue } from '../lib/overdue';
+import { firstContactOverdue } from '../lib/overdue';
 import { canMoveReferrals } from '../lib/roles';
 import { useAuth } from '../auth/AuthContext';
 
@@ -56,7 +56,7 @@ export function ReferralPage() {
 
   const referral = useQuery({
     queryKey: ['referral', id],
-    queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', { params: { path: { referral_id: id } } })) as Referral,
+    queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', { params: { path: { referral_id: id } } })) as ReferralDetail,
   });
   const events = useQuery({
     queryKey: ['referral', id, 'events'],
@@ -134,7 +134,7 @@ export function ReferralPage() {
     return <QueryState isPending={referral.isPending} error={referral.error} what="referral">{null}</QueryState>;
   }
   const r = referral.data;
-  const overdue = isOverdue(r);
+  const overdueSince = firstContactOverdue(r);
   const names: Record<string, string> = {
     ...Object.fromEntries((colleagues.data?.items ?? []).map((u) => [u.id, u.full_name])),
     ...Object.fromEntries((users.data?.items ?? []).map((u) => [u.id, u.full_name])),
@@ -151,7 +151,11 @@ export function ReferralPage() {
           <Group gap="xs">
             <StatusBadge status={r.status} />
             <UrgencyBadge urgency={r.urgency} />
-            {overdue && <Badge color="red">Overdue: first contact was due {formatDateTime(dueBy(r).toISOString())}</Badge>}
+            {overdueSince !== undefined && (
+              <Badge color="red">
+                {overdueSince ? `Overdue: first contact was due ${formatDateTime(overdueSince)}` : 'Overdue: first contact target passed'}
+              </Badge>
+            )}
             <Text size="sm" c="dimmed">Received {formatDateTime(r.received_at)}</Text>
           </Group>
         </Stack>
