@@ -27,7 +27,7 @@ export function SlaPanel({ referralId }: { referralId: string }) {
       <PanelTitle id="sla-heading">SLA clocks</PanelTitle>
       <Table verticalSpacing={4} aria-label="SLA clocks">
         <Table.Thead>
-          <Table.Tr><Table.Th>Milestone</Table.Th><Table.Th>Clock</Table.Th><Table.Th>Due</Table.Th><Table.Th>Target</Table.Th></Table.Tr>
+          <Table.Tr><Table.Th>Milestone</Table.Th><Table.Th miw={116}>Clock</Table.Th><Table.Th>Due</Table.Th><Table.Th>Target</Table.Th></Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {clocks.map((m) => (
