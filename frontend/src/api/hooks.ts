@@ -1,7 +1,7 @@
 // Shared queries for lookups used across pages (providers, users), tolerant of routes not yet present.
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from './client';
-import type { Page, Provider, UserSummary } from './contracts';
+import type { Page, Provider, ReferralDetail, UserSummary } from './contracts';
 import type { components } from './schema';
 import { useAuth } from '../auth/AuthContext';
 
@@ -56,5 +56,15 @@ export function useColleagues(enabled = true) {
     enabled,
     retry: false,
     staleTime: 300_000,
+  });
+}
+
+/** One referral as its page shows it (patient, SLA clocks, open information request); the page and its
+ *  panels share the one cached read. */
+export function useReferralDetail(id: string, options: { retry?: boolean } = {}) {
+  return useQuery({
+    queryKey: ['referral', id],
+    queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', { params: { path: { referral_id: id } } })) as ReferralDetail,
+    ...options,
   });
 }

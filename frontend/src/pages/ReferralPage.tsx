@@ -4,8 +4,8 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, ProblemError, unwrap } from '../api/client';
-import type { Appointment, Message, Page, Referral, ReferralDetail, ReferralEvent, Task } from '../api/contracts';
-import { providerName, useColleagues, useProvider, useUsers } from '../api/hooks';
+import type { Appointment, Message, Page, Referral, ReferralEvent, Task } from '../api/contracts';
+import { providerName, useColleagues, useProvider, useReferralDetail, useUsers } from '../api/hooks';
 import { listTasks, updateTask } from '../api/tasks';
 import { QueryState } from '../components/QueryState';
 import { StatusBadge, UrgencyBadge } from '../components/StatusBadge';
@@ -54,10 +54,7 @@ export function ReferralPage() {
   const [revealed, setRevealed] = useState<Referral['patient'] | null>(null);
   const [booking, setBooking] = useState(false);
 
-  const referral = useQuery({
-    queryKey: ['referral', id],
-    queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', { params: { path: { referral_id: id } } })) as ReferralDetail,
-  });
+  const referral = useReferralDetail(id);
   const events = useQuery({
     queryKey: ['referral', id, 'events'],
     queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}/events', {

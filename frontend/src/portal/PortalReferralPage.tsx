@@ -1,9 +1,8 @@
 // One referral as its practice sees it: status, appointment, visit summary, timeline, documents, the thread.
 import { Alert, Anchor, Grid, Group, List, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
-import { api, unwrap } from '../api/client';
-import type { PortalEvent, ReferralDetail } from '../api/contracts';
+import { useReferralDetail } from '../api/hooks';
+import type { PortalEvent } from '../api/contracts';
 import { StatusBadge } from '../components/StatusBadge';
 import { DocumentsPanel } from '../components/referral/DocumentsPanel';
 import { MessageThread } from '../components/referral/MessageThread';
@@ -22,11 +21,7 @@ export function eventWords(e: PortalEvent): string {
 
 export function PortalReferralPage() {
   const { id = '' } = useParams();
-  const referral = useQuery({
-    queryKey: ['referral', id],
-    queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', { params: { path: { referral_id: id } } })) as ReferralDetail,
-    retry: false,
-  });
+  const referral = useReferralDetail(id, { retry: false });
   const events = usePortalEvents(id);
   if (referral.error) {
     return <Alert color="red" role="alert">This referral could not be found among your practice's referrals.</Alert>;

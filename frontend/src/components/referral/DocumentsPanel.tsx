@@ -6,7 +6,8 @@ import { notifications } from '@mantine/notifications';
 import { IconDownload, IconEye, IconUpload } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, authFetch, ProblemError, unwrap, type Problem } from '../../api/client';
-import type { DocumentKind, DocumentMeta, ReferralDetail } from '../../api/contracts';
+import type { DocumentKind, DocumentMeta } from '../../api/contracts';
+import { useReferralDetail } from '../../api/hooks';
 import { formatDateTime } from '../../lib/format';
 import { mapProblemToFields } from '../../lib/problems';
 import { PanelTitle } from './AppointmentsPanel';
@@ -57,10 +58,7 @@ function titleFromFile(name: string): string {
 
 export function DocumentsPanel({ referralId, canUpload }: { referralId: string; canUpload: boolean }) {
   const queryClient = useQueryClient();
-  const referral = useQuery({
-    queryKey: ['referral', referralId],
-    queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', { params: { path: { referral_id: referralId } } })) as ReferralDetail,
-  });
+  const referral = useReferralDetail(referralId);
   const documents = useQuery({
     queryKey: ['referral', referralId, 'documents'],
     queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}/documents', { params: { path: { referral_id: referralId } } })) as DocumentMeta[],
@@ -68,7 +66,7 @@ export function DocumentsPanel({ referralId, canUpload }: { referralId: string; 
   });
   const [preview, setPreview] = useState<DocumentMeta | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const detail = referral.data as ReferralDetail | undefined;
+  const detail = referral.data;
   const missing = detail?.status === 'needs_info' ? detail.info_request?.missing ?? [] : [];
   const items = documents.data ?? [];
 

@@ -1,8 +1,7 @@
 // The referral's SLA clocks, one per milestone: state, due time and business time left (paused in needs info).
 import { Paper, Table, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
-import { api, unwrap } from '../../api/client';
-import type { MilestoneSla, ReferralDetail } from '../../api/contracts';
+import type { MilestoneSla } from '../../api/contracts';
+import { useReferralDetail } from '../../api/hooks';
 import { formatDateTime } from '../../lib/format';
 import { formatLeft, MILESTONE_LABEL, type ClockState } from '../../lib/clock';
 import { SlaClock, useNow } from '../SlaClock';
@@ -15,10 +14,7 @@ function stateOf(m: MilestoneSla): ClockState {
 
 export function SlaPanel({ referralId }: { referralId: string }) {
   const now = useNow(1000);
-  const referral = useQuery({
-    queryKey: ['referral', referralId],
-    queryFn: async () => unwrap(await api.GET('/v1/referrals/{referral_id}', { params: { path: { referral_id: referralId } } })) as ReferralDetail,
-  });
+  const referral = useReferralDetail(referralId);
   const clocks = (referral.data?.sla ?? []).filter((m) => !m.stopped);
   const asOf = referral.dataUpdatedAt;
   if (!clocks.length) return null;
