@@ -2,8 +2,9 @@
 
 It reads analytics_referral_facts (one narrow row per referral, kept current by triggers): an
 index range scan on received_at, or on a filter column and received_at. Aggregates with FILTER
-clauses turn the rows into the figures, ROLLUP adds the per-bucket rows beside the total, and one
-uncorrelated subquery (run once) adds the top referrers.
+clauses turn the rows into the figures, ROLLUP adds the per-bucket rows beside the total, and
+uncorrelated subqueries (each run once) add the top referrers and, where asked, SLA attainment and
+the reminder channels.
 """
 
 import uuid
@@ -12,12 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, and_, func, literal, or_, select
+from sqlalchemy import DateTime, Float, and_, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.analytics import reminder_channels
 from domain.analytics.models import ReferralFact
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
+from domain.journey.models import ReferralClock
+from domain.journey.queries import SLA_MILESTONES, attainment_counts, attainments
 from domain.providers.models import Affiliation, Organization, Provider
 from domain.referrals.enums import DeclineReason, LeakageReason
 from domain.referrals.enums import ReferralStatus as S
@@ -27,6 +31,7 @@ F = ReferralFact.__table__
 P = Provider.__table__
 A = Affiliation.__table__
 ORG = Organization.__table__
+C = ReferralClock.__table__
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,15 @@ def period_clauses(period: Period, filters: SummaryFilters) -> list[Any]:
     return _where(period, filters)
 
 
-def base_rows(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None) -> Any:
+def base_rows(
+    period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None, *, journey: bool = False
+) -> Any:
+    """The period's facts under the filters. `journey` adds what SLA attainment and the reminder channels
+    look up per fact, and reads them once into a materialised CTE that every part of the summary shares."""
     # Truncating the UTC wall time costs about half the CPU of date_trunc(..., 'UTC') on a timestamptz.
     utc_wall_time = F.c.received_at.op("AT TIME ZONE")(literal("UTC"))
     bucket = func.date_trunc(grouping.value, utc_wall_time) if grouping else literal(None, DateTime())
+    looked_up = [F.c.referral_id, F.c.first_appointment_start] if journey else []
     return (
         select(
             F.c.status,
@@ -91,11 +101,13 @@ def base_rows(period: Period, filters: SummaryFilters, grouping: SummaryGrouping
             F.c.closure_hours,
             F.c.noshow_appointments,
             F.c.fulfilled_appointments,
+            *looked_up,
         )
         .where(*_where(period, filters))
-        # Inlined into both readers: two index range scans beat writing ~100k rows to a tuplestore.
         .cte("base")
-        .prefix_with("NOT MATERIALIZED")
+        # Inlined, two index range scans beat writing ~100k rows to a tuplestore. With `journey` there are
+        # four readers, and filters no index narrows (three at once, say) would scan the period four times.
+        .prefix_with("MATERIALIZED" if journey else "NOT MATERIALIZED")
     )
 
 
@@ -181,25 +193,60 @@ async def summary_rows(
     grouping: SummaryGrouping | None,
     top: int,
     ranked: Any = None,
+    journey: bool = False,
 ) -> SummaryRows:
-    """`ranked` replaces the top referrers read from the facts (a labelled scalar subquery)."""
-    base = base_rows(period, filters, grouping)
+    """`ranked` replaces the top referrers read from the facts (a labelled scalar subquery). `journey`
+    adds SLA attainment and the reminder channels, from the same read of the facts."""
+    base = base_rows(period, filters, grouping, journey=journey)
     if ranked is None:
         ranked = top_referrers(base, top).label("top_referrers")
+    extra = [_attainment(base).label("sla"), _channels(base).label("channels")] if journey else []
     if grouping:
         # ROLLUP(bucket): one row per bucket plus the total row (is_total = 1), even over no referrals.
         keys = [base.c.bucket, func.grouping(base.c.bucket).label("is_total")]
-        stmt = select(*keys, *_metric_columns(base), ranked).group_by(func.rollup(base.c.bucket))
+        stmt = select(*keys, *_metric_columns(base), ranked, *extra).group_by(func.rollup(base.c.bucket))
     else:
         keys = [literal(None).label("bucket"), literal(1).label("is_total")]
-        stmt = select(*keys, *_metric_columns(base), ranked).select_from(base)
+        stmt = select(*keys, *_metric_columns(base), ranked, *extra).select_from(base)
     rows = (await session.execute(stmt)).mappings().all()
     totals = next(row for row in rows if row["is_total"] == 1)
     return SummaryRows(
         totals=metric_row(totals),
         buckets=sorted((metric_row(row) for row in rows if row["is_total"] == 0), key=bucket_start),
         top_referrers=[tuple(item) for item in totals["top_referrers"] or []],
+        sla=attainments(totals["sla"]) if journey else None,
+        reminder_channels=(
+            [reminder_channels.row(dict(zip(CHANNEL_FIELDS, c, strict=True))) for c in sorted(totals["channels"] or [])]
+            if journey
+            else None
+        ),
     )
+
+
+CHANNEL_FIELDS = ("channel", *reminder_channels.COUNTS)
+
+
+def _attainment(base: Any) -> Any:
+    """journey.queries.sla_attainment over the base facts, each clock looked up by key."""
+    clock = (
+        select(*(C.c[f"{m}_{part}"] for m in SLA_MILESTONES for part in ("met", "due_at")))
+        .where(C.c.referral_id == base.c.referral_id)
+        .limit(1)  # kept a lookup by key: as a join the planner hashes every clock to meet the period's facts
+        .lateral("clock")
+    )
+    counts = func.json_build_array(*attainment_counts(clock))
+    return select(counts).select_from(base.join(clock, true())).scalar_subquery()
+
+
+def _channels(base: Any) -> Any:
+    """reminder_channels.counts over the base facts that have an appointment (first_appointment_start is
+    set once one exists), as [channel, counts...] arrays."""
+    per_channel = reminder_channels.counts(
+        facts=base, where=[base.c.first_appointment_start.is_not(None)], per_fact=True
+    ).subquery("per_channel")
+    return select(
+        func.json_agg(func.json_build_array(*(per_channel.c[name] for name in CHANNEL_FIELDS)))
+    ).scalar_subquery()
 
 
 def bucket_start(row: MetricRow) -> datetime:
@@ -208,7 +255,7 @@ def bucket_start(row: MetricRow) -> datetime:
 
 
 def metric_row(row: Any) -> MetricRow:
-    values = {k: v for k, v in row.items() if k not in ("bucket", "is_total", "top_referrers")}
+    values = {k: v for k, v in row.items() if k not in ("bucket", "is_total", "top_referrers", "sla", "channels")}
     bucket = row["bucket"].replace(tzinfo=UTC) if row["bucket"] else None  # UTC wall time, see base_rows
     return MetricRow(bucket=bucket, values=values)
 

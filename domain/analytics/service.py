@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics import reminder_channels, rollups
-from domain.analytics.repository import F, MetricRow, period_clauses, summary_rows
+from domain.analytics import rollups
+from domain.analytics.repository import MetricRow, summary_rows
 from domain.analytics.schemas import (
     AnalyticsSummary,
     MetricDuration,
@@ -23,12 +23,14 @@ from domain.analytics.schemas import (
     SummaryFilters,
     SummaryGrouping,
 )
-from domain.journey.queries import sla_attainment
 from domain.referrals.enums import DeclineReason, LeakageReason, ReferralStatus
 from domain.shared.clock import utcnow
 from domain.shared.errors import InvalidInput
 
-QUICK_PLANS = text("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
+QUICK_PLANS = text(
+    "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true), "
+    "set_config('work_mem', '32MB', true)"
+)
 DEFAULT_PERIOD = timedelta(days=90)
 # About three years: enough for year-on-year trends, and it bounds what one request can scan.
 MAX_PERIOD = timedelta(days=1100)
@@ -67,7 +69,8 @@ async def summary(
     if rollups.covers(period, filters):
         rows = await rollups.summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
     else:  # a referrer beside another filter, three filters or more, or less than a whole UTC day
-        rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
+        rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top, journey=True)
+    assert rows.sla is not None and rows.reminder_channels is not None  # both readers give them
     by_start = {row.bucket: row for row in rows.buckets}
     series = (
         [
@@ -85,22 +88,8 @@ async def summary(
         series=series,
         status_counts=[StatusCount(status=s, count=rows.totals.values[f"status:{s}"]) for s in ReferralStatus],
         top_referrers=[_referrer(*item) for item in rows.top_referrers],
-        sla=[
-            SlaAttainment(**item)
-            for item in (
-                rows.sla
-                if rows.sla is not None
-                else await sla_attainment(session, facts=F, where=period_clauses(period, filters))
-            )
-        ],
-        reminder_channels=[
-            ReminderChannelRates(**item)
-            for item in (
-                rows.reminder_channels
-                if rows.reminder_channels is not None
-                else await reminder_channels.by_channel(session, facts=F, where=period_clauses(period, filters))
-            )
-        ],
+        sla=[SlaAttainment(**item) for item in rows.sla],
+        reminder_channels=[ReminderChannelRates(**item) for item in rows.reminder_channels],
     )
 
 

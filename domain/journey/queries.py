@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.journey.models import ReferralClock
@@ -45,25 +45,29 @@ async def task_journeys(session: AsyncSession, referral_ids: list[uuid.UUID]) ->
 async def sla_attainment(session: AsyncSession, *, facts: Any, where: list[Any]) -> list[dict[str, Any]]:
     """Per milestone, over the period's referrals: decided = reached, or still open past its due time;
     met = reached within the target. Rate = met / decided."""
-    from sqlalchemy import and_, or_
-
-    now = func.now()
-    columns = []
-    for name in ("first_contact", "scheduled"):
-        met = getattr(ReferralClock, f"{name}_met")
-        due = getattr(ReferralClock, f"{name}_due_at")
-        decided = or_(met.is_not(None), due <= now)
-        columns += [
-            func.count().filter(decided).label(f"{name}_decided"),
-            func.count().filter(and_(met.is_(True))).label(f"{name}_met"),
-        ]
+    clock = ReferralClock.__table__
     stmt = (
-        select(*columns)
-        .select_from(facts.join(ReferralClock, ReferralClock.referral_id == facts.c.referral_id))
+        select(*attainment_counts(clock))
+        .select_from(facts.join(clock, clock.c.referral_id == facts.c.referral_id))
         .where(*where)
     )
-    row = (await session.execute(stmt)).one()._mapping
-    return [attainment(name, decided=row[f"{name}_decided"], met=row[f"{name}_met"]) for name in SLA_MILESTONES]
+    return attainments((await session.execute(stmt)).one())
+
+
+def attainment_counts(clock: Any) -> list[Any]:
+    """Per milestone of SLA_MILESTONES, decided then met, as counts over rows of `clock` (anything with
+    the clock's milestone columns); `attainments` reads them back in this order."""
+    columns = []
+    for name in SLA_MILESTONES:
+        met, due = clock.c[f"{name}_met"], clock.c[f"{name}_due_at"]
+        columns += [func.count().filter(or_(met.is_not(None), due <= func.now())), func.count().filter(met.is_(True))]
+    return columns
+
+
+def attainments(counts: Any) -> list[dict[str, Any]]:
+    """The milestones' attainment from `attainment_counts`' values."""
+    pairs = [counts[i : i + 2] for i in range(0, 2 * len(SLA_MILESTONES), 2)]
+    return [attainment(name, decided=d, met=m) for name, (d, m) in zip(SLA_MILESTONES, pairs, strict=True)]
 
 
 SLA_MILESTONES = ("first_contact", "scheduled")
