@@ -32,6 +32,10 @@ COLUMNS = (
     "declined_at, cancelled_at, created_at, updated_at"
 )
 BY_ID = f"SELECT {COLUMNS} FROM referrals WHERE id = $1"
+# A list item also carries its SLA clock's first-contact due time (domain/referrals/views.LIST_COLUMNS).
+FIRST_CONTACT_DUE = (
+    "(SELECT first_contact_due_at FROM referral_clocks WHERE referral_id = referrals.id) AS first_contact_due_at"
+)
 INSERT = (
     "INSERT INTO referrals (id, created_at, updated_at, version, source_system, source_identifier, "
     "source_channel, referral_source, patient_given_name, patient_family_name, patient_birth_date, patient_sex, "
@@ -83,7 +87,7 @@ async def list_page(request: Request) -> Response:
         where.append(f"service_line = ${len(args)}")
     args.append(limit + 1)
     sql = (
-        f"SELECT {COLUMNS} FROM referrals {'WHERE ' + ' AND '.join(where) if where else ''} "
+        f"SELECT {COLUMNS}, {FIRST_CONTACT_DUE} FROM referrals {'WHERE ' + ' AND '.join(where) if where else ''} "
         f"ORDER BY received_at DESC, id DESC LIMIT ${len(args)}"
     )
     rows = await _pool().fetch(sql, *args)

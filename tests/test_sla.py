@@ -271,3 +271,36 @@ async def test_analytics_summary_reports_sla_attainment_per_milestone(client):
     sla = {m["milestone"]: m for m in summary["sla"]}
     assert sla["first_contact"] == {"milestone": "first_contact", "decided": 3, "met": 1, "rate": round(1 / 3, 4)}
     assert sla["scheduled"] == {"milestone": "scheduled", "decided": 0, "met": 0, "rate": None}
+
+
+async def _listed_due(client, referral_id, **params):
+    """The list item's first_contact_due_at, as the board and table read it."""
+    items = (await client.get("/v1/referrals", params=params)).json()["items"]
+    (item,) = [i for i in items if i["id"] == referral_id]
+    return item["first_contact_due_at"]
+
+
+async def test_list_items_carry_the_first_contact_due_time_the_referrals_clock_shows(client):
+    await _default_calendar(client)
+    late = await _refer(client, hours_ago=3, urgency="stat", service_line="cardiology")
+    fresh = await _refer(client, hours_ago=0.5, urgency="routine", service_line="cardiology")
+    for referral in (late, fresh):
+        due = (await _sla(client, referral["id"]))["first_contact"]["due_at"]
+        # The board's common query (served before FastAPI's routing) and one the full path serves agree.
+        assert await _listed_due(client, referral["id"], status="received", service_line="cardiology") == due
+        assert await _listed_due(client, referral["id"], urgency=referral["urgency"]) == due
+    # Past due: a stat referral three hours in (two-hour target); the routine one has 15.5 hours left.
+    now = utcnow()
+    assert datetime.fromisoformat(await _listed_due(client, late["id"], status="received")) < now
+    assert datetime.fromisoformat(await _listed_due(client, fresh["id"], status="received")) > now
+
+    # First contact made: the milestone no longer runs, so nothing is due and the referral is not overdue.
+    await client.post(f"/v1/referrals/{late['id']}/contact-attempts", json={"channel": "phone", "reached": True})
+    assert await _listed_due(client, late["id"], service_line="cardiology") is None
+    # Waiting for the referrer (needs_info) pauses the clock: no due time until it runs again.
+    await client.post(f"/v1/referrals/{fresh['id']}/transitions", json={"to": "needs_info"})
+    assert await _listed_due(client, fresh["id"], status="needs_info", service_line="cardiology") is None
+    await client.post(f"/v1/referrals/{fresh['id']}/transitions", json={"to": "accepted"})
+    assert await _listed_due(client, fresh["id"], status="accepted") == (await _sla(client, fresh["id"]))[
+        "first_contact"
+    ]["due_at"]

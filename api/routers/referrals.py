@@ -19,6 +19,7 @@ from domain.referrals.schemas import (
     Referral,
     ReferralCreate,
     ReferralEvent,
+    ReferralListItem,
     ReferralUpdate,
     StatusCounts,
     TransitionRequest,
@@ -117,7 +118,7 @@ SortKey = Literal[
 ]
 
 
-@router.get("", response_model=Page[Referral], responses=problem_responses(401, 403, 422))
+@router.get("", response_model=Page[ReferralListItem], responses=problem_responses(401, 403, 422))
 async def list_referrals(
     session: Session,
     principal: CurrentPrincipal,
@@ -127,7 +128,7 @@ async def list_referrals(
         SortKey,
         Query(description="A column, `-` first for descending. Patient fields are sealed and cannot be sorted on."),
     ] = "-received_at",
-) -> Page[Referral]:
+) -> Page[ReferralListItem]:
     items, next_cursor = await service.list_referrals(
         session,
         filters=filters.value,

@@ -171,7 +171,7 @@ class ListQuery:
 def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: bool, async_commit: bool) -> Compiled:
     """A page (limit + 1 rows, to know whether more follow) and its audit row in one statement: the
     entry names the ids of the first `shown` rows, in page order, as `audit.list_entry` does."""
-    stmt = select(*views.COLUMNS).where(_T.c.merged_into_id.is_(None))
+    stmt = select(*views.LIST_COLUMNS).where(_T.c.merged_into_id.is_(None))
     if statuses:
         stmt = stmt.where(_T.c.status.in_([bindparam(f"status_{i}", type_=_T.c.status.type) for i in range(statuses)]))
     if service_line:
@@ -199,14 +199,14 @@ def _list_read(dialect: Dialect, *, statuses: int, service_line: bool, cursor: b
     )
     audit_row = audit.insert_for_each(shown, async_commit=async_commit, computed={"detail": detail})
     page = select(*found.c).order_by(found.c.received_at.desc(), found.c.id.desc()).add_cte(audit_row)
-    return _compile(page, list(views.COLUMNS), dialect)
+    return _compile(page, list(views.LIST_COLUMNS), dialect)
 
 
 async def referral_page(
     driver: Any, dialect: Dialect, *, query: ListQuery, trail: audit.Trail, render: Callable[[Any], bytes]
 ) -> bytes:
     """GET /v1/referrals for a caller without an organisation scope: the body `render` writes from
-    the plain values of its `Page[Referral]` (views.plain_of_values). Its audit entry is inserted by
+    the plain values of its `Page[ReferralListItem]` (views.plain_list_item). Its audit entry is inserted by
     the statement that reads the page. A cursor this service did not issue raises InvalidInput
     before anything is read."""
     read = _list_read(
@@ -227,7 +227,7 @@ async def referral_page(
     trail.entries.clear()
     values |= audit.params_of(row) | {"operation": trail.operation}
     records = await driver.fetch(read.sql, *read.args(values))
-    items = [views.plain_of_values(read.decode(r)) for r in records[: query.limit]]
+    items = [views.plain_list_item(read.decode(r)) for r in records[: query.limit]]
     next_cursor = None
     if len(records) > query.limit:
         last = items[-1]

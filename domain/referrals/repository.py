@@ -103,13 +103,15 @@ class ReferralRepository(Repository[Referral]):
 
     async def find_views(
         self, filters: ReferralFilters, *, sort: str, descending: bool, limit: int, cursor: str | None
-    ) -> tuple[list[schemas.Referral], str | None]:
+    ) -> tuple[list[schemas.ReferralListItem], str | None]:
         """`find` as the API shows it: explicit columns, no ORM loading."""
-        stmt = self._filtered(select(Referral), filters).with_only_columns(*views.COLUMNS, maintain_column_froms=True)
+        stmt = self._filtered(select(Referral), filters).with_only_columns(
+            *views.LIST_COLUMNS, maintain_column_froms=True
+        )
         rows, next_cursor = await self.paginate_rows(
             stmt, sort=SORTS[sort], descending=descending, limit=limit, cursor=cursor
         )
-        return [views.from_row(row) for row in rows], next_cursor
+        return [views.list_item_of_row(row) for row in rows], next_cursor
 
     def _filtered(self, stmt: Any, filters: ReferralFilters) -> Any:
         stmt = self._scoped(stmt)

@@ -167,6 +167,17 @@ class Referral(Schema):
     merged_at: UtcDateTime | None
 
 
+class ReferralListItem(Referral):
+    """A referral as the list shows it: with the due time a work queue sorts and flags by."""
+
+    first_contact_due_at: UtcDateTime | None = Field(
+        description="When first contact is due under the referral's SLA clock (the urgency's business-time "
+        "target), while that milestone runs; past it, the referral is overdue. Null once first contact is "
+        "made or the referral scheduled, while the clock is paused (needs_info), once it stopped, and for a "
+        "referral without a clock (imported history)."
+    )
+
+
 class StatusCounts(Schema):
     counts: dict[ReferralStatus, int] = Field(description="Every status, with 0 where none.")
     total: int

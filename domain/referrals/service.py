@@ -153,7 +153,7 @@ async def get_referral(session: AsyncSession, *, referral_id: uuid.UUID, reveal:
 
 async def list_referrals(
     session: AsyncSession, *, filters: ReferralFilters, sort: str, descending: bool, limit: int, cursor: str | None
-) -> tuple[list[schemas.Referral], str | None]:
+) -> tuple[list[schemas.ReferralListItem], str | None]:
     items, next_cursor = await ReferralRepository(session).find_views(
         filters, sort=sort, descending=descending, limit=limit, cursor=cursor
     )

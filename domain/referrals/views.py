@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Dialect
 
 from domain.identity.access import partner_view
+from domain.journey.models import ReferralClock
 from domain.referrals import schemas
 from domain.referrals.enums import Sex
 from domain.referrals.models import PATIENT_FIELDS, Referral
@@ -26,6 +27,17 @@ _REFERRAL_FIELDS = [name for name in schemas.Referral.model_fields if name != "p
 _PATIENT_COLUMNS = [f"patient_{name}" for name in PATIENT_FIELDS]
 # Every column the API shows, in one SELECT list (no fhir_resource, no blind indexes).
 COLUMNS = [_T.c[name] for name in (*_REFERRAL_FIELDS, *_PATIENT_COLUMNS)]
+# Aliased and correlated to the referral only: a list filtered by SLA state joins the clocks itself.
+_CLOCK = ReferralClock.__table__.alias("list_clock")
+# A list item's columns: the referral's, and its clock's first-contact due time (stored while it runs).
+LIST_COLUMNS = [
+    *COLUMNS,
+    select(_CLOCK.c.first_contact_due_at)
+    .where(_CLOCK.c.referral_id == _T.c.id)
+    .correlate(_T)
+    .scalar_subquery()
+    .label("first_contact_due_at"),
+]
 
 
 def construct(cls: type[M], values: dict[str, Any]) -> M:
@@ -62,12 +74,13 @@ def _patient(get: Any) -> schemas.Patient:
     return construct(schemas.Patient, values)
 
 
-def from_row(row: Any) -> schemas.Referral:
-    """A Core result row of COLUMNS."""
+def list_item_of_row(row: Any) -> schemas.ReferralListItem:
+    """A Core result row of LIST_COLUMNS."""
     values = row._mapping
     fields = {name: values[name] for name in _REFERRAL_FIELDS}
     fields["patient"] = _patient(values.__getitem__)
-    return construct(schemas.Referral, fields)
+    fields["first_contact_due_at"] = values["first_contact_due_at"]
+    return construct(schemas.ReferralListItem, fields)
 
 
 def from_entity(referral: Referral) -> schemas.Referral:
@@ -94,6 +107,11 @@ def plain_of_values(values: dict[str, Any]) -> dict[str, Any]:
     if address is not None:
         patient["address"] = {name: address.get(name) for name in _ADDRESS_FIELDS} | {"line": address.get("line") or []}
     return {name: patient if name == "patient" else plain[name] for name in _SCHEMA_ORDER}
+
+
+def plain_list_item(values: dict[str, Any]) -> dict[str, Any]:
+    """`plain_of_values` for a row of LIST_COLUMNS: a ReferralListItem, whose one field of its own comes last."""
+    return plain_of_values(values) | {"first_contact_due_at": values["first_contact_due_at"]}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 import type { components } from './schema';
 
 export type Referral = components['schemas']['Referral'];
+export type ReferralListItem = components['schemas']['ReferralListItem'];
 export type ReferralEvent = components['schemas']['ReferralEvent'];
 export type Appointment = components['schemas']['Appointment'];
 export type ReferralStatus = Referral['status'];

@@ -4255,10 +4255,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** Page[Referral] */
-        Page_Referral_: {
+        /** Page[ReferralListItem] */
+        Page_ReferralListItem_: {
             /** Items */
-            items: components["schemas"]["Referral"][];
+            items: components["schemas"]["ReferralListItem"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page.
@@ -5330,6 +5330,101 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * ReferralListItem
+         * @description A referral as the list shows it: with the due time a work queue sorts and flags by.
+         */
+        ReferralListItem: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Version */
+            version: number;
+            status: components["schemas"]["ReferralStatus"];
+            /** Status Reason */
+            status_reason: string | null;
+            patient: components["schemas"]["Patient"];
+            /** Referring Provider Id */
+            referring_provider_id: string | null;
+            /** Referring Organization Id */
+            referring_organization_id: string | null;
+            /** Receiving Provider Id */
+            receiving_provider_id: string | null;
+            /** Service Line */
+            service_line: string;
+            /** Specialty Code */
+            specialty_code: string | null;
+            /** Specialty Display */
+            specialty_display: string | null;
+            urgency: components["schemas"]["Urgency"];
+            /** Reason */
+            reason: string | null;
+            /** Icd10 Codes */
+            icd10_codes: string[];
+            /** Payer Name */
+            payer_name: string | null;
+            payer_class: components["schemas"]["PayerClass"] | null;
+            /** Location Preference */
+            location_preference: string | null;
+            source_channel: components["schemas"]["SourceChannel"];
+            referral_source: components["schemas"]["ReferralSource"];
+            /** Source System */
+            source_system: string | null;
+            /** Source Identifier */
+            source_identifier: string | null;
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Queue */
+            queue: string | null;
+            /** No Show Count */
+            no_show_count: number;
+            /** Received At */
+            received_at: string;
+            /** First Contact At */
+            first_contact_at: string | null;
+            /** Needs Info At */
+            needs_info_at: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Scheduled At */
+            scheduled_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Declined At */
+            declined_at: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            /**
+             * Possible Duplicate
+             * @description Another referral of the same patient and service line came in close by and waits for staff to link, merge or dismiss it.
+             */
+            possible_duplicate: boolean;
+            /**
+             * Duplicate Reason
+             * @description Why it was flagged (what matched, days apart, channels).
+             */
+            duplicate_reason: string | null;
+            /**
+             * Merged Into Id
+             * @description Set when this referral was merged, as a duplicate, into that one; it then changes no more.
+             */
+            merged_into_id: string | null;
+            /** Merged At */
+            merged_at: string | null;
+            /**
+             * First Contact Due At
+             * @description When first contact is due under the referral's SLA clock (the urgency's business-time target), while that milestone runs; past it, the referral is overdue. Null once first contact is made or the referral scheduled, while the clock is paused (needs_info), once it stopped, and for a referral without a clock (imported history).
+             */
+            first_contact_due_at: string | null;
         };
         /** ReferralPatterns */
         ReferralPatterns: {
@@ -6727,7 +6822,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_Referral_"];
+                    "application/json": components["schemas"]["Page_ReferralListItem_"];
                 };
             };
             /** @description Bad Request */

@@ -1,12 +1,12 @@
 import { Badge, Group, Paper, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
-import type { Referral } from '../api/contracts';
+import type { ReferralListItem } from '../api/contracts';
 import { initials, relativeAge } from '../lib/format';
 import { humanize } from '../lib/lifecycle';
 import { isOverdue } from '../lib/overdue';
 import { UrgencyBadge } from './StatusBadge';
 
-export function ReferralCard({ referral }: { referral: Referral }) {
+export function ReferralCard({ referral }: { referral: ReferralListItem }) {
   const overdue = isOverdue(referral);
   const who = initials(referral.patient.given_name, referral.patient.family_name);
   return (

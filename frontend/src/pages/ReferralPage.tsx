@@ -148,9 +148,9 @@ export function ReferralPage() {
           <Group gap="xs">
             <StatusBadge status={r.status} />
             <UrgencyBadge urgency={r.urgency} />
-            {overdueSince !== undefined && (
+            {overdueSince && (
               <Badge color="red">
-                {overdueSince ? `Overdue: first contact was due ${formatDateTime(overdueSince)}` : 'Overdue: first contact target passed'}
+                Overdue: first contact was due {formatDateTime(overdueSince)}
               </Badge>
             )}
             <Text size="sm" c="dimmed">Received {formatDateTime(r.received_at)}</Text>
