@@ -2,7 +2,7 @@
 
 A year of a specialty group's referrals from about 150 referring physicians in about 40
 practices: a few heavy referrers and a long tail, some cooling off; every referral walks
-the real lifecycle (milestones, timeline, appointments, tasks). The same seed in the
+the real lifecycle (milestones, timeline, appointments, tasks, SLA clocks). The same seed in the
 same hour gives the same data. Rows go in with one COPY per table, every value passed
 through its column's own type first, so patient fields are sealed as an ORM insert seals
 them, and blind indexes are computed as the services compute them. Development data
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from domain.identity.models import User
@@ -419,6 +419,18 @@ async def insert_demo(session: AsyncSession, demo: Demo) -> None:
         await raw.copy_records_to_table(table.name, records=records, columns=[column.name for column in columns])
 
 
+async def start_clocks(session: AsyncSession, now: datetime) -> int:
+    """Each demo referral's SLA clock, as intake starts one (journey.sla.start_clock: the urgency's targets,
+    paused in needs_info, milestones already reached met or breached by their times), so the demo shows SLA
+    panels, overdue referrals and SLA attainment as a practice's own data would. Merged ones keep none."""
+    from domain.journey import sla
+
+    referrals = (await session.scalars(select(Referral).where(Referral.merged_into_id.is_(None)))).all()
+    for referral in referrals:
+        await sla.start_clock(session, referral, now=now)
+    return len(referrals)
+
+
 def demo_now() -> datetime:
     """The data is relative to this hour, so seeding twice in the same hour gives the same rows."""
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -446,6 +458,7 @@ def load_demo(
         try:
             async with async_sessionmaker(engine)() as session:
                 await insert_demo(session, demo)
+                loaded["referral_clocks"] = await start_clocks(session, demo.now)
                 if history_years:
                     loaded["history"] = await add_history(session, demo, years=history_years)
                 await session.commit()
@@ -453,7 +466,7 @@ def load_demo(
             await engine.dispose()
 
     asyncio.run(write())
-    counts = demo.counts()
+    counts = demo.counts() | {"referral_clocks": loaded["referral_clocks"]}
     if history_years:
         counts["history referrals"] = loaded["history"]
     return counts

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from domain.identity.models import User
 from domain.identity.passwords import verify_password
+from domain.journey.models import ReferralClock
 from domain.referrals.enums import AppointmentStatus, DeclineReason, LeakageReason, ReferralStatus
 from domain.referrals.lifecycle import MILESTONE_COLUMN
 from domain.referrals.models import Appointment, Referral, ReferralEvent
@@ -195,6 +196,38 @@ async def _inconsistencies(session) -> dict:
 def test_demo_referrals_keep_the_invariants_the_services_keep(seeded):
     found = _query(seeded["a"], _inconsistencies)
     assert found == dict.fromkeys(found, 0)
+
+
+async def _clocks(session) -> dict:
+    """How the demo's SLA clocks stand at the seed's hour, by what the board and analytics read of them."""
+    c = ReferralClock
+    stmt = (
+        select(Referral.status, Referral.first_contact_at, c.referral_id, c.first_contact_due_at, c.first_contact_met)
+        .add_columns(c.paused_since)
+        .outerjoin(c, c.referral_id == Referral.id)
+        .where(Referral.merged_into_id.is_(None))
+    )
+    rows = (await session.execute(stmt)).all()
+    waiting = [r for r in rows if r.status in ("received", "accepted") and r.first_contact_at is None]
+    return {
+        "referrals": len(rows),
+        "without_clock": sum(r.referral_id is None for r in rows),
+        "overdue": sum(r.first_contact_due_at is not None and r.first_contact_due_at < NOW for r in waiting),
+        "due_later": sum(r.first_contact_due_at is not None and r.first_contact_due_at >= NOW for r in waiting),
+        "met": sum(r.first_contact_met is True for r in rows),
+        "breached": sum(r.first_contact_met is False for r in rows),
+        "needs_info": sum(r.status == "needs_info" for r in rows),
+        "paused": sum(r.status == "needs_info" and r.paused_since is not None for r in rows),
+    }
+
+
+def test_demo_referrals_have_the_sla_clocks_intake_starts(seeded):
+    found = _query(seeded["a"], _clocks)
+    # One clock per referral, as intake starts it: the board flags the late ones and analytics has SLA figures.
+    assert found["referrals"] > 2500 and found["without_clock"] == 0
+    assert found["overdue"] > 0 and found["due_later"] > 0, found
+    assert found["met"] > 0 and found["breached"] > 0, found
+    assert found["paused"] == found["needs_info"] > 0, found
 
 
 async def _demo_users(session) -> list[User]:
