@@ -301,6 +301,7 @@ async def test_list_items_carry_the_first_contact_due_time_the_referrals_clock_s
     await client.post(f"/v1/referrals/{fresh['id']}/transitions", json={"to": "needs_info"})
     assert await _listed_due(client, fresh["id"], status="needs_info", service_line="cardiology") is None
     await client.post(f"/v1/referrals/{fresh['id']}/transitions", json={"to": "accepted"})
-    assert await _listed_due(client, fresh["id"], status="accepted") == (await _sla(client, fresh["id"]))[
-        "first_contact"
-    ]["due_at"]
+    assert (
+        await _listed_due(client, fresh["id"], status="accepted")
+        == (await _sla(client, fresh["id"]))["first_contact"]["due_at"]
+    )
