@@ -171,7 +171,8 @@ export function PipelinePage() {
       </Group>
       <PipelineFilters value={filters} onChange={setFilters} meId={me?.id} />
       <Text size="xs" c="dimmed">
-        Overdue: waiting for first contact more than 2 business days (routine) or 24 hours (urgent, ASAP, stat) after receipt.
+        Overdue: first contact is past the due time the SLA policy sets for the referral's urgency (business hours; the clock
+        pauses while information is requested).
       </Text>
       {view === 'board' ? (
         <div className="board" role="region" aria-label="Referral board" tabIndex={0}>
