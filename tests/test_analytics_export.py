@@ -62,6 +62,14 @@ async def test_csv_has_the_summarys_figures_for_the_same_filters(client_for, ses
     assert int(label) == referrer["volume"]
     names = {r["label"] for r in rows if r["section"] == "top_referrer"}
     assert names == {f"{referrer['name']} · NPI {provider.npi} · Millbrook Family Practice"}
+    # SLA attainment per milestone, as the dashboard's card shows it.
+    sla = {(r["key"], r["metric"]): r["value"] for r in rows if r["section"] == "sla"}
+    assert sla == {
+        (m["milestone"], metric): "" if m[metric] is None else str(m[metric])
+        for m in summary["sla"]
+        for metric in ("decided", "met", "rate")
+    }
+    assert {key for key, _ in sla} == {"first_contact", "scheduled"}
 
 
 async def test_csv_takes_the_same_checks_and_permissions_as_the_summary(client, client_for):

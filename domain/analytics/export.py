@@ -53,6 +53,9 @@ def summary_csv(s: AnalyticsSummary) -> str:
         w.writerow(("top_referrer", str(r.referring_provider_id), label, "volume", r.volume))
         w.writerow(("top_referrer", str(r.referring_provider_id), label, "conversion_count", r.conversion.count))
         w.writerow(("top_referrer", str(r.referring_provider_id), label, "conversion_rate", _cell(r.conversion.rate)))
+    for sla in s.sla:
+        for metric, value in (("decided", sla.decided), ("met", sla.met), ("rate", sla.rate)):
+            w.writerow(("sla", sla.milestone, "", metric, _cell(value)))
     for channel in s.reminder_channels:
         w.writerow(("reminder_channel", channel.channel, "", "appointments", channel.appointments))
         rates = {"confirmation": channel.confirmation, "no_show": channel.no_show}

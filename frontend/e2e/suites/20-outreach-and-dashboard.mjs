@@ -131,6 +131,13 @@ export const tests = [
       const [seen, of] = conversion.match(/(\d+) of (\d+) seen/).slice(1).map(Number);
       assert.equal(Number(figure('totals', 'conversion_count')), seen);
       assert.equal(Number(figure('totals', 'conversion_of')), of);
+      // SLA attainment: the card and the export agree, and the demo's clocks give it figures.
+      const firstContact = page.getByRole('region', { name: 'SLA attainment' }).getByRole('row', { name: /First contact/ });
+      const [met, decided] = (await firstContact.locator('td').allInnerTexts()).slice(1, 3).map(Number);
+      const sla = (metric) => Number(rows.find((r) => r.section === 'sla' && r.key === 'first_contact' && r.metric === metric)?.value);
+      assert.ok(decided > 0, `first contact decided for ${decided} referrals`);
+      assert.equal(sla('decided'), decided);
+      assert.equal(sla('met'), met);
       const referrers = new Set(rows.filter((r) => r.section === 'top_referrer').map((r) => r.label));
       assert.equal(referrers.size, 1);
       assert.match([...referrers][0], new RegExp(`NPI ${npi}`));

@@ -71,6 +71,7 @@ export type DuplicateQueueRefresh = components['schemas']['DuplicateQueueRefresh
 export type PatientLinkView = components['schemas']['PatientLinkView'];
 export type PreparationInstruction = components['schemas']['Preparation'];
 export type ReminderChannelRates = components['schemas']['ReminderChannelRates'];
+export type SlaAttainment = components['schemas']['SlaAttainment'];
 export type ThreadMessage = components['schemas']['ThreadMessage'];
 export type PortalEvent = components['schemas']['PortalEvent'];
 export type CatalogEntry = components['schemas']['CatalogEntry'];

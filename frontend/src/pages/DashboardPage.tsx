@@ -11,6 +11,7 @@ import { DashboardFilterBar, filtersFromParams, filtersToQuery } from '../compon
 import { downloadSummaryCsv } from '../lib/download';
 import { QueryState } from '../components/QueryState';
 import { ReminderChannels } from '../components/ReminderChannels';
+import { SlaAttainment } from '../components/SlaAttainment';
 import { num, pct } from '../lib/format';
 import { humanize, STATUS_LABEL } from '../lib/lifecycle';
 import { periodFromParams, periodToQuery, type Preset } from '../lib/period';
@@ -201,7 +202,10 @@ export function DashboardPage() {
                 {s.top_referrers.length === 0 && <Text size="sm" c="dimmed">No referrals with a referring provider.</Text>}
               </Paper>
             </SimpleGrid>
-            <ReminderChannels rows={s.reminder_channels ?? []} />
+            <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
+              <SlaAttainment rows={s.sla ?? []} />
+              <ReminderChannels rows={s.reminder_channels ?? []} />
+            </SimpleGrid>
           </Stack>
         )}
       </QueryState>
