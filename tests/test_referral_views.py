@@ -1,5 +1,6 @@
 """The fast read path (explicit columns, no re-validation) shows exactly what the validated model would."""
 
+from domain.journey.models import ReferralClock
 from domain.referrals import schemas
 from domain.referrals.enums import ReferralStatus as S
 from tests.factories import make_referral, referral_payload
@@ -7,6 +8,13 @@ from tests.factories import make_referral, referral_payload
 
 def _expected(referral) -> dict:
     return schemas.Referral.model_validate(referral).model_dump(mode="json")
+
+
+def _listed(referral, clock) -> dict:
+    """A list item: the referral as the validated model shows it, and its clock's first-contact due time."""
+    shown = schemas.Referral.model_validate(referral).model_dump()
+    item = {**shown, "first_contact_due_at": clock.first_contact_due_at if clock else None}
+    return schemas.ReferralListItem.model_validate(item).model_dump(mode="json")
 
 
 async def test_a_referral_read_by_id_shows_every_field_as_the_validated_model_does(client, session):
@@ -55,4 +63,7 @@ async def test_a_list_page_shows_each_referral_as_the_validated_model_does(clien
 
     assert response.status_code == 200
     by_id = {item["id"]: item for item in response.json()["items"]}
-    assert by_id == {str(sparse.id): _expected(sparse), str(rich.id): _expected(rich)}
+    expected = {str(r.id): _listed(r, await session.get(ReferralClock, r.id)) for r in (sparse, rich)}
+    assert by_id == expected
+    # Both clocks run (received, accepted): the list shows when first contact is due.
+    assert all(item["first_contact_due_at"] is not None for item in by_id.values())
