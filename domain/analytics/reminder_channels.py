@@ -72,6 +72,11 @@ def _rate(count: int, of: int) -> dict[str, Any]:
     return {"count": count, "of": of, "rate": round(count / of, 4) if of else None}
 
 
+def row_of(channel: str, counts: list[int]) -> dict[str, Any]:
+    """`row` from a channel and its COUNTS in order, as the daily spreads and the facts reader hold them."""
+    return row({"channel": channel, **dict(zip(COUNTS, counts, strict=True))})
+
+
 def row(counts: Any) -> dict[str, Any]:
     """One channel's figures from its counts (channel, appointments, confirmed, noshow, ended)."""
     reminded = counts["channel"] != NONE

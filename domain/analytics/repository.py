@@ -216,7 +216,7 @@ async def summary_rows(
         top_referrers=[tuple(item) for item in totals["top_referrers"] or []],
         sla=attainments(totals["sla"]) if journey else None,
         reminder_channels=(
-            [reminder_channels.row(dict(zip(CHANNEL_FIELDS, c, strict=True))) for c in sorted(totals["channels"] or [])]
+            [reminder_channels.row_of(channel, counts) for channel, *counts in sorted(totals["channels"] or [])]
             if journey
             else None
         ),
@@ -226,14 +226,23 @@ async def summary_rows(
 CHANNEL_FIELDS = ("channel", *reminder_channels.COUNTS)
 
 
-def _attainment(base: Any) -> Any:
-    """journey.queries.sla_attainment over the base facts, each clock looked up by key."""
-    clock = (
-        select(*(C.c[f"{m}_{part}"] for m in SLA_MILESTONES for part in ("met", "due_at")))
-        .where(C.c.referral_id == base.c.referral_id)
-        .limit(1)  # kept a lookup by key: as a join the planner hashes every clock to meet the period's facts
+CLOCK_COLUMNS = tuple(f"{m}_{part}" for m in SLA_MILESTONES for part in ("met", "due_at"))
+
+
+def clock_of(facts: Any) -> Any:
+    """Each fact's clock milestones (CLOCK_COLUMNS), as a lateral lookup by key: as a join the planner may
+    hash every clock to meet a few thousand facts (LIMIT 1 keeps it a lookup)."""
+    return (
+        select(*(C.c[name] for name in CLOCK_COLUMNS))
+        .where(C.c.referral_id == facts.c.referral_id)
+        .limit(1)
         .lateral("clock")
     )
+
+
+def _attainment(base: Any) -> Any:
+    """journey.queries.sla_attainment over the base facts, each clock looked up by key."""
+    clock = clock_of(base)
     counts = func.json_build_array(*attainment_counts(clock))
     return select(counts).select_from(base.join(clock, true())).scalar_subquery()
 

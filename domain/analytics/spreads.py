@@ -36,18 +36,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.analytics import reminder_channels
 from domain.analytics.days import edges, full_days
 from domain.analytics.models import DailySpread, SpreadMark
-from domain.analytics.repository import F, filter_clauses
+from domain.analytics.repository import CLOCK_COLUMNS, F, clock_of, filter_clauses
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
-from domain.journey.models import ReferralClock
 from domain.journey.queries import SLA_MILESTONES, attainment
 
 S = DailySpread.__table__
 M = SpreadMark.__table__
-C = ReferralClock.__table__
 DURATIONS = ("contact_hours", "appointment_days", "closure_hours")
 SLA_COLUMNS = tuple(f"{m}_{part}" for m in SLA_MILESTONES for part in ("met", "reached", "due"))
 PACKED = (*DURATIONS, *SLA_COLUMNS)
-CLOCK_COLUMNS = tuple(f"{m}_{part}" for m in SLA_MILESTONES for part in ("met", "due_at"))
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FRACTIONS = (0.5, 0.9)  # median and p90, as repository.percentiles asks the facts
 
@@ -123,11 +120,8 @@ def _statement(period: Period, filters: SummaryFilters, grouping: SummaryGroupin
         # Hashed once: an anti join per day row walks the marks' index 365 times.
         S.c.day.not_in(select(M.c.day).where(M.c.day >= first.date(), M.c.day < last.date())),
     )
-    # The facts' rows with their clocks' milestones, as analytics_spreads_refresh() reads them. The clock
-    # is a lateral lookup by key: as a join the planner may hash all clocks for a few hundred facts.
-    clock = (select(*(C.c[name] for name in CLOCK_COLUMNS)).where(C.c.referral_id == F.c.referral_id).limit(1)).lateral(
-        "clock"
-    )
+    # The facts' rows with their clocks' milestones, as analytics_spreads_refresh() reads them.
+    clock = clock_of(F)
     fact_columns = [
         F.c.referral_id,
         F.c.received_at,
@@ -253,16 +247,7 @@ def _figures(rows: Sequence[Any], grouped: bool) -> Spreads:
         for milestone in SLA_MILESTONES
     ]
     figures[None]["reminder_channels"] = [
-        reminder_channels.row(
-            {
-                "channel": name,
-                "appointments": counts[0],
-                "confirmed": counts[1],
-                "noshow": counts[2],
-                "ended": counts[3],
-            }
-        )
-        for name, counts in sorted(channels.items())
+        reminder_channels.row_of(name, counts) for name, counts in sorted(channels.items())
     ]
     return figures
 
