@@ -2,9 +2,8 @@
 // target. Definitions: DESIGN.md "Journey automation"; the figures are the analytics summary's `sla`.
 import { Paper, Table, Text, Title } from '@mantine/core';
 import type { SlaAttainment as Attainment } from '../api/contracts';
+import { MILESTONE_LABEL } from '../lib/clock';
 import { pct } from '../lib/format';
-
-const MILESTONE_LABEL: Record<string, string> = { first_contact: 'First contact', scheduled: 'Scheduled' };
 
 export function SlaAttainment({ rows }: { rows: Attainment[] }) {
   const decided = rows.some((r) => r.decided > 0);

@@ -13,6 +13,7 @@ export function isOverdue(r: Pick<ReferralListItem, 'first_contact_due_at'>, now
  *  referral is overdue by the same rule, else undefined. */
 export function firstContactOverdue(r: { sla?: MilestoneSla[] }, now: Date = new Date()): string | undefined {
   const milestone = r.sla?.find((m) => m.milestone === 'first_contact');
-  if (!milestone || milestone.reached_at || milestone.paused || milestone.stopped || !milestone.due_at) return undefined;
-  return now.getTime() > new Date(milestone.due_at).getTime() ? milestone.due_at : undefined;
+  if (!milestone || milestone.reached_at || milestone.paused || milestone.stopped) return undefined;
+  const due = milestone.due_at;
+  return due && isOverdue({ first_contact_due_at: due }, now) ? due : undefined;
 }
