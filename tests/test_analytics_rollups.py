@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics import reminder_channels, repository, rollups, spreads
+from domain.analytics import packs, reminder_channels, repository, rollups, spreads
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.journey.queries import sla_attainment
 from domain.referrals import service as referrals
@@ -230,6 +230,9 @@ class History:
     async def refresh_spreads(self) -> None:
         await self.session.execute(text("SELECT analytics_spreads_refresh(1000)"))
 
+    async def refresh_packs(self) -> None:
+        await self.session.execute(text("SELECT analytics_packs_refresh(1000)"))
+
     async def step(self) -> None:
         action = self.rng.choices(
             [
@@ -241,10 +244,11 @@ class History:
                 self.delete_fact,
                 self.compact,
                 self.refresh_spreads,
+                self.refresh_packs,
                 self.clock,
                 self.link,
             ],
-            weights=[3, 4, 4, 4, 1, 1, 1, 2, 3, 8],
+            weights=[3, 4, 4, 4, 1, 1, 1, 3, 2, 3, 8],
         )[0]
         await action()
 
@@ -388,7 +392,7 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     for _ in range(8):
         await history.create()
     compared = volume = by_referrer = referred = paired = spread_days = decided = reminded = 0
-    uncovered = uncovered_volume = 0
+    uncovered = uncovered_volume = from_packs = packs_volume = 0
     for _burst in range(5):
         for _ in range(25):
             await history.step()
@@ -406,6 +410,20 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
             covered = rollups.covers(period, filters)
             if covered:
                 actual = await rollups.summary_rows(session, period=period, filters=filters, grouping=grouping, top=top)
+            elif packs.covers(period):  # whole days from the day packs, the rest from the facts
+                actual = await packs.summary_rows(session, period=period, filters=filters, grouping=grouping, top=top)
+                from_packs += 1
+                packs_volume += expected.totals.values["volume"]
+                # The facts read once, with SLA attainment and reminder channels, agree with it too.
+                read_once = await repository.summary_rows(
+                    session, period=period, filters=filters, grouping=grouping, top=top, journey=True
+                )
+                assert (read_once.totals, read_once.buckets, read_once.sla) == (
+                    actual.totals,
+                    actual.buckets,
+                    actual.sla,
+                ), args
+                assert read_once.reminder_channels == actual.reminder_channels, args
             else:  # the facts read once, with SLA attainment and reminder channels from the same read
                 actual = await repository.summary_rows(
                     session, period=period, filters=filters, grouping=grouping, top=top, journey=True
@@ -435,6 +453,7 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     assert by_referrer >= 5 and referred >= 5 and paired >= 5
     assert spread_days >= 20 and decided >= 40 and reminded >= 5
     assert uncovered >= 10 and uncovered_volume >= 30
+    assert from_packs >= 8 and packs_volume >= 30
 
 
 def test_two_low_cardinality_filters_read_their_pair_key_and_other_combinations_the_facts():
@@ -493,11 +512,12 @@ async def test_the_worker_rebuilds_marked_days_every_minute():
     scheduled = [job for job in WorkerSettings.cron_jobs if job.coroutine is refresh_analytics_spreads]
     assert len(scheduled) == 1 and scheduled[0].second == {30} and scheduled[0].minute is None
     async with unit_of_work() as session:
-        await session.execute(text("INSERT INTO analytics_spread_marks (day) VALUES ('2026-03-02'), ('2026-03-03')"))
+        for marks in ("analytics_spread_marks", "analytics_pack_marks"):
+            await session.execute(text(f"INSERT INTO {marks} (day) VALUES ('2026-03-02'), ('2026-03-03')"))
     await refresh_analytics_spreads({})
     async with unit_of_work() as session:
-        left = (await session.execute(text("SELECT count(*) FROM analytics_spread_marks"))).scalar()
-    assert left == 0
+        for marks in ("analytics_spread_marks", "analytics_pack_marks"):
+            assert (await session.execute(text(f"SELECT count(*) FROM {marks}"))).scalar() == 0, marks
 
 
 async def test_truncating_the_facts_empties_the_rollups(session: AsyncSession):
@@ -508,13 +528,17 @@ async def test_truncating_the_facts_empties_the_rollups(session: AsyncSession):
     await session.flush()
     assert (await session.execute(text("SELECT count(*) FROM analytics_daily_referrers"))).scalar()
     assert (await session.execute(text("SELECT count(*) FROM analytics_spread_marks"))).scalar()
-    await session.execute(text("SELECT analytics_spreads_refresh(1000)"))
+    assert (await session.execute(text("SELECT count(*) FROM analytics_pack_marks"))).scalar()
+    await session.execute(text("SELECT analytics_spreads_refresh(1000), analytics_packs_refresh(1000)"))
     assert (await session.execute(text("SELECT count(*) FROM analytics_daily_spreads"))).scalar()
+    assert (await session.execute(text("SELECT count(*) FROM analytics_fact_packs"))).scalar()
     await session.execute(text("TRUNCATE analytics_referral_facts"))
     for table in (
         "analytics_daily_rollup",
         "analytics_daily_referrers",
         "analytics_daily_spreads",
         "analytics_spread_marks",
+        "analytics_fact_packs",
+        "analytics_pack_marks",
     ):
         assert (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0

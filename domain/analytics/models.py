@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -176,6 +177,67 @@ class SpreadMark(Base):
     """A UTC day whose facts changed since its spreads were built; written by a trigger on the facts."""
 
     __tablename__ = "analytics_spread_marks"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+
+
+class PackCode(Base):
+    """A small integer for each text a pack names (a service line, a status, a provider id, a channel)."""
+
+    __tablename__ = "analytics_pack_codes"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("value", name="uq_analytics_pack_codes_value"),)
+
+
+class FactPack(Base):
+    """One UTC day's facts for all referrals (`all`) or one value of one filter (`dimension` names the facts
+    column), packed column by column in referral order (migration `analytics_packs`), for combinations of
+    filters no daily key answers: a reader takes its narrowest filter's packs, the arrays it needs, and
+    filters them in memory (analytics.packs).
+
+    Coded columns are big-endian int4 codes of analytics_pack_codes (0 for NULL). `flags` (int2 per fact):
+    bit 0 completed, 1 closed, 2-4 whether each duration exists, 5-6 and 7-8 the SLA milestones (0 no
+    clock, 1 missed, 2 met, 3 running). Durations (float8) and running milestones' due times (int8 epoch
+    microseconds) are packed only for the facts that have them; `reminders` holds 20-byte records per
+    fact and channel: the fact's place, the channel's code, appointments, confirmed, no-shows, ended.
+    """
+
+    __tablename__ = "analytics_fact_packs"
+
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    facts: Mapped[int] = mapped_column(Integer)
+    line: Mapped[bytes] = mapped_column(LargeBinary)
+    location: Mapped[bytes] = mapped_column(LargeBinary)
+    payer: Mapped[bytes] = mapped_column(LargeBinary)
+    channel: Mapped[bytes] = mapped_column(LargeBinary)
+    urgency: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[bytes] = mapped_column(LargeBinary)
+    provider: Mapped[bytes] = mapped_column(LargeBinary)
+    organization: Mapped[bytes] = mapped_column(LargeBinary)
+    flags: Mapped[bytes] = mapped_column(LargeBinary)
+    noshows: Mapped[bytes] = mapped_column(LargeBinary)
+    fulfilled: Mapped[bytes] = mapped_column(LargeBinary)
+    contact_hours: Mapped[bytes] = mapped_column(LargeBinary)
+    appointment_days: Mapped[bytes] = mapped_column(LargeBinary)
+    closure_hours: Mapped[bytes] = mapped_column(LargeBinary)
+    first_contact_due: Mapped[bytes] = mapped_column(LargeBinary)
+    scheduled_due: Mapped[bytes] = mapped_column(LargeBinary)
+    reminders: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_analytics_fact_packs_day", "day"),)
+
+
+class PackMark(Base):
+    """A UTC day whose facts, clocks or appointments changed since its packs were built."""
+
+    __tablename__ = "analytics_pack_marks"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)

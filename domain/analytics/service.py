@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.analytics import rollups
+from domain.analytics import packs, rollups
 from domain.analytics.repository import MetricRow, summary_rows
 from domain.analytics.schemas import (
     AnalyticsSummary,
@@ -68,7 +68,9 @@ async def summary(
     await session.execute(QUICK_PLANS)
     if rollups.covers(period, filters):
         rows = await rollups.summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
-    else:  # a referrer beside another filter, three filters or more, or less than a whole UTC day
+    elif packs.covers(period):  # a referrer beside another filter, three filters or more
+        rows = await packs.summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
+    else:  # less than a whole UTC day
         rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top, journey=True)
     assert rows.sla is not None and rows.reminder_channels is not None  # both readers give them
     by_start = {row.bucket: row for row in rows.buckets}

@@ -20,12 +20,14 @@ async def compact_analytics_rollups(ctx: dict) -> None:
 
 @observed
 async def refresh_analytics_spreads(ctx: dict) -> None:
-    """Rebuild the spreads of every day a change has marked (migration `analytics_spreads`). Readers take a
-    marked day from the facts meanwhile, so this bounds how many they read, not whether they are right."""
-    while True:
-        async with unit_of_work() as session:
-            rebuilt = (
-                await session.execute(text("SELECT analytics_spreads_refresh(:n)"), {"n": SPREAD_DAYS_PER_COMMIT})
-            ).scalar_one()
-        if rebuilt < SPREAD_DAYS_PER_COMMIT:
-            return
+    """Rebuild the spreads and the fact packs of every day a change has marked (migrations
+    `analytics_spreads`, `analytics_packs`). Readers take a marked day from the facts meanwhile, so this
+    bounds how many they read, not whether they are right."""
+    for refresh in ("analytics_spreads_refresh", "analytics_packs_refresh"):
+        while True:
+            async with unit_of_work() as session:
+                rebuilt = (
+                    await session.execute(text(f"SELECT {refresh}(:n)"), {"n": SPREAD_DAYS_PER_COMMIT})
+                ).scalar_one()
+            if rebuilt < SPREAD_DAYS_PER_COMMIT:
+                break
