@@ -77,17 +77,28 @@ def plans(end: str, values: dict[str, str]) -> dict[str, str]:
             cases[f"{param or 'no filter'} / {group_by or 'no grouping'}"] = "/v1/analytics/summary?" + urlencode(query)
     month = {**period, "group_by": "month"}
     # Filters combined, as an analyst narrows a view: every pair of the low-cardinality filters (each pair
-    # has its own rollup key), a referrer beside another filter, and three at once (both read the facts).
+    # has its own rollup key), and what no key answers (the day packs): a referrer beside other filters,
+    # three filters or more, all five low-cardinality filters at once.
     low = ["service_line", "location", "payer_class", "source_channel", "urgency"]
     combined = [
         *combinations(low, 2),
         ("referring_provider_id", "service_line"),
         ("referring_organization_id", "payer_class"),
+        ("referring_provider_id", "referring_organization_id"),
+        ("referring_provider_id", "source_channel", "urgency"),
         ("payer_class", "source_channel", "urgency"),
+        ("service_line", "location", "payer_class"),
+        tuple(low),
     ]
     for params in combined:
         query = {**month, **{param: values[param] for param in params}}
         cases[f"{' + '.join(params)} / month"] = "/v1/analytics/summary?" + urlencode(query)
+    for group_by in (None, "week"):
+        three = {**period, **{param: values[param] for param in ("payer_class", "source_channel", "urgency")}}
+        query = {**three, "group_by": group_by} if group_by else three
+        cases[f"payer_class + source_channel + urgency / {group_by or 'no grouping'}"] = (
+            "/v1/analytics/summary?" + urlencode(query)
+        )
     cases["CSV, no filter / month"] = "/v1/analytics/summary.csv?" + urlencode(month)
     return cases
 

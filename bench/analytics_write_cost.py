@@ -7,10 +7,12 @@ upgrade head`), each variant, in a transaction that is rolled back:
 1. COPY --rows generated referrals (a day and a half of the 1,000,000-referral year): the facts,
    rollup and spread-mark triggers fire per row, as for a referral created through the API;
 2. one status change per referral (a transition: the rollups take -1 and +1 rows per key);
-3. `analytics_spreads_refresh`, which the worker runs every minute, for the days they fell on.
-Variants: `head` (every key: all, each filter, each referrer, each pair of filters), `single keys`
-(the functions as `analytics_spreads` left them, before the pair keys), `facts only` (the rollup and
-spread triggers off) and `no analytics` (the facts' own trigger off as well). They alternate within
+3. `analytics_spreads_refresh` and `analytics_packs_refresh`, which the worker runs every minute, for
+   the days they fell on.
+Variants: `head` (every key: all, each filter, each referrer, each pair of filters; fact packs),
+`before the packs` (no pack marks), `single keys` (the functions as `analytics_spreads` left them,
+before the pair keys and the packs), `facts only` (the rollup, spread and pack triggers off) and `no
+analytics` (the facts' own trigger off as well). They alternate within
 each round, and the table is vacuumed between runs. Prints microseconds per insert and per update,
 the refresh's milliseconds per 1,000 referrals, and the load average: read the differences between variants.
 """
@@ -48,17 +50,34 @@ def _revision(filename: str) -> ModuleType:
     return module
 
 
-def _single_keys() -> list[str]:
-    """The rollup and refresh functions as `analytics_spreads` wrote them (no pair keys)."""
+def _before_packs() -> list[str]:
+    """No fact packs: their mark trigger off, the other mark functions as `analytics_spreads` wrote them."""
     spreads = _revision("2026-12-05_analytics_spreads.py")
-    return [spreads.APPLY, spreads.SYNC, spreads.REFRESH.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)]
+    marks = [spreads.REFERRAL_MARK, *spreads.LINK_MARKS]
+    return [
+        "ALTER TABLE analytics_referral_facts DISABLE TRIGGER analytics_pack_mark",
+        *(function.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1) for function in marks),
+    ]
+
+
+def _single_keys() -> list[str]:
+    """The rollup and refresh functions as `analytics_spreads` wrote them (no pair keys, no packs)."""
+    spreads = _revision("2026-12-05_analytics_spreads.py")
+    replaced = [
+        spreads.APPLY,
+        spreads.SYNC,
+        spreads.REFRESH.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1),
+    ]
+    return [*_before_packs(), *replaced]
 
 
 OFF = (
-    "ALTER TABLE analytics_referral_facts DISABLE TRIGGER analytics_rollup_sync, DISABLE TRIGGER analytics_spread_mark"
+    "ALTER TABLE analytics_referral_facts DISABLE TRIGGER analytics_rollup_sync, "
+    "DISABLE TRIGGER analytics_spread_mark, DISABLE TRIGGER analytics_pack_mark"
 )
 VARIANTS: dict[str, list[str]] = {
     "head": [],
+    "before the packs": _before_packs(),
     "single keys": _single_keys(),
     "facts only": [OFF],
     "no analytics": [OFF, "ALTER TABLE referrals DISABLE TRIGGER analytics_referral_facts_sync"],
@@ -89,12 +108,15 @@ async def run_variant(conn: asyncpg.Connection, setup: list[str], rows: list[tup
         )
         days = await conn.fetchval("SELECT count(DISTINCT day) FROM analytics_spread_marks")
         refresh = await _timed(lambda: conn.execute("SELECT analytics_spreads_refresh(1000)")) if days else 0.0
+        packed = await conn.fetchval("SELECT count(DISTINCT day) FROM analytics_pack_marks")
+        packs = await _timed(lambda: conn.execute("SELECT analytics_packs_refresh(1000)")) if packed else 0.0
     finally:
         await transaction.rollback()
     return {
         "insert_us": insert / len(rows) * 1e6,
         "update_us": update / len(rows) * 1e6,
         "refresh_ms_per_1000": refresh / len(rows) * 1e6,
+        "packs_ms_per_1000": packs / len(rows) * 1e6,
     }
 
 
@@ -117,12 +139,15 @@ async def main_async(args: argparse.Namespace) -> None:
             for name in names:
                 figures[name].append(await run_variant(conn, VARIANTS[name], rows))
                 await conn.execute("VACUUM referrals, analytics_referral_facts, analytics_daily_rollup")
-        print("| variant | µs per insert | µs per status change | refresh, ms per 1,000 referrals |")
-        print("|---|---|---|---|")
+        print("| variant | µs per insert | µs per status change | spreads refresh | packs refresh |")
+        print("|---|---|---|---|---|")
         for name, runs in figures.items():
             med = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-            print(f"| {name} | {med['insert_us']:.0f} | {med['update_us']:.0f} | {med['refresh_ms_per_1000']:.0f} |")
-        print(f"medians of {args.rounds} rounds; load at end {_load()}")
+            print(
+                f"| {name} | {med['insert_us']:.0f} | {med['update_us']:.0f} | {med['refresh_ms_per_1000']:.0f} | "
+                f"{med['packs_ms_per_1000']:.0f} |"
+            )
+        print(f"refreshes in ms per 1,000 referrals; medians of {args.rounds} rounds; load at end {_load()}")
     finally:
         await conn.close()
 

@@ -282,17 +282,21 @@ async def fold_rollups(conn: asyncpg.Connection) -> None:
 
 
 async def build_spreads(conn: asyncpg.Connection) -> None:
-    """Rebuild the days' spreads that COPY marked, as the worker does every minute: the analytics bench
-    measures a deployment whose marks the worker has caught up with, not a million of them."""
-    if not await conn.fetchval("SELECT to_regproc('analytics_spreads_refresh') IS NOT NULL"):
-        return
-    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM analytics_spread_marks)"):
-        return
-    started = time.perf_counter()
-    await conn.execute("SELECT analytics_spreads_refresh(100000)")
-    await conn.execute("VACUUM (ANALYZE) analytics_spread_marks")
-    await conn.execute("VACUUM (ANALYZE) analytics_daily_spreads")
-    print(f"analytics spreads: marked days rebuilt in {time.perf_counter() - started:.1f} s")
+    """Rebuild the days' spreads and fact packs that COPY marked, as the worker does every minute: the
+    analytics bench measures a deployment whose marks the worker has caught up with, not a million of them."""
+    for refresh, marks, table, name in (
+        ("analytics_spreads_refresh", "analytics_spread_marks", "analytics_daily_spreads", "spreads"),
+        ("analytics_packs_refresh", "analytics_pack_marks", "analytics_fact_packs", "packs"),
+    ):
+        if not await conn.fetchval(f"SELECT to_regproc('{refresh}') IS NOT NULL"):
+            continue
+        if not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {marks})"):
+            continue
+        started = time.perf_counter()
+        await conn.execute(f"SELECT {refresh}(100000)")
+        await conn.execute(f"VACUUM (ANALYZE) {marks}")
+        await conn.execute(f"VACUUM (ANALYZE) {table}")
+        print(f"analytics {name}: marked days rebuilt in {time.perf_counter() - started:.1f} s")
 
 
 async def load(args: argparse.Namespace) -> None:
