@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from domain.analytics.repository import (
     F,
     MetricRow,
     SummaryRows,
+    bucket_of,
     clock_of,
     filter_clauses,
     referrer_list,
@@ -141,7 +143,7 @@ async def summary_rows(
     ).one()
     marked = sorted(marked or [])
     masks = {name: [codes[v] for v in vs if v in codes] for name, vs in chosen.items() if name != answered}
-    bucket = _bucket(grouping)
+    bucket = partial(bucket_of, grouping)
     packs = select(
         bucket(cast(P.c.day, DateTime())),
         P.c.facts,
@@ -187,13 +189,6 @@ async def summary_rows(
             for name, counts in sorted(channels_by_name.items())
         ],
     )
-
-
-def _bucket(grouping: SummaryGrouping | None) -> Any:
-    def bucket(wall_time: Any) -> Any:
-        return func.date_trunc(grouping.value, wall_time) if grouping else literal(None, DateTime())
-
-    return bucket
 
 
 def _live(

@@ -79,6 +79,11 @@ def period_clauses(period: Period, filters: SummaryFilters) -> list[Any]:
     return _where(period, filters)
 
 
+def bucket_of(grouping: SummaryGrouping | None, wall_time: Any) -> Any:
+    """The week or month (UTC wall time) a row falls in, or NULL without grouping; every reader buckets alike."""
+    return func.date_trunc(grouping.value, wall_time) if grouping else literal(None, DateTime())
+
+
 def base_rows(
     period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None, *, journey: bool = False
 ) -> Any:
@@ -86,7 +91,7 @@ def base_rows(
     look up per fact, and reads them once into a materialised CTE that every part of the summary shares."""
     # Truncating the UTC wall time costs about half the CPU of date_trunc(..., 'UTC') on a timestamptz.
     utc_wall_time = F.c.received_at.op("AT TIME ZONE")(literal("UTC"))
-    bucket = func.date_trunc(grouping.value, utc_wall_time) if grouping else literal(None, DateTime())
+    bucket = bucket_of(grouping, utc_wall_time)
     looked_up = [F.c.referral_id, F.c.first_appointment_start] if journey else []
     return (
         select(

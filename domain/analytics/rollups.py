@@ -21,6 +21,7 @@ from domain.analytics.models import DailyReferrerRollup, DailyRollup
 from domain.analytics.repository import (
     F,
     SummaryRows,
+    bucket_of,
     bucket_start,
     filter_clauses,
     metric_row,
@@ -39,17 +40,13 @@ def covers(period: Period, filters: SummaryFilters) -> bool:
     return full_days(period) is not None and spreads.dimension(filters) is not None
 
 
-def _bucket(grouping: SummaryGrouping | None, wall_time: Any) -> Any:
-    return func.date_trunc(grouping.value, wall_time) if grouping else literal(None, DateTime())
-
-
 def _counted(period: Period, filters: SummaryFilters, grouping: SummaryGrouping | None) -> Any:
     """Rollup rows of the full days, and one row per fact of the partial days, with the same columns."""
     days, chosen = full_days(period), spreads.dimension(filters)
     assert days is not None and chosen is not None
     (first, last), (dimension, values) = days, chosen
     from_rollup = select(
-        _bucket(grouping, cast(R.c.day, DateTime())).label("bucket"),
+        bucket_of(grouping, cast(R.c.day, DateTime())).label("bucket"),
         R.c.status,
         R.c.status_reason,
         R.c.referrals.label("n"),
@@ -59,7 +56,7 @@ def _counted(period: Period, filters: SummaryFilters, grouping: SummaryGrouping 
         R.c.fulfilled,
     ).where(R.c.dimension == dimension, R.c.value.in_(values), R.c.day >= first.date(), R.c.day < last.date())
     from_facts = select(
-        _bucket(grouping, F.c.received_at.op("AT TIME ZONE")(literal("UTC"))),
+        bucket_of(grouping, F.c.received_at.op("AT TIME ZONE")(literal("UTC"))),
         F.c.status,
         F.c.status_reason,
         literal(1),

@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.analytics import reminder_channels
 from domain.analytics.days import edges, full_days
 from domain.analytics.models import DailySpread, SpreadMark
-from domain.analytics.repository import CLOCK_COLUMNS, F, clock_of, filter_clauses
+from domain.analytics.repository import CLOCK_COLUMNS, F, bucket_of, clock_of, filter_clauses
 from domain.analytics.schemas import Period, SummaryFilters, SummaryGrouping
 from domain.journey.queries import SLA_MILESTONES, attainment
 
@@ -103,8 +104,7 @@ def _statement(period: Period, filters: SummaryFilters, grouping: SummaryGroupin
     assert days is not None and chosen is not None
     (first, last), (key, values) = days, chosen
 
-    def bucket(wall_time: Any) -> Any:
-        return func.date_trunc(grouping.value, wall_time) if grouping else literal(None, DateTime())
+    bucket = partial(bucket_of, grouping)
 
     marked = select(M.c.day).where(M.c.day >= first.date(), M.c.day < last.date()).distinct().subquery("marked")
     clean = select(
