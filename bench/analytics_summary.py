@@ -6,7 +6,8 @@
 Against a real uvicorn worker (auth, permission matrix), one request at a time, so the figure is the
 latency one analyst sees. The period is the 365 days before the newest referral. Each filter takes a
 value that real data makes common (the busiest referrer, organization, service line, location,
-payer class, channel and urgency), crossed with no grouping, week and month. Prints p50/p95/max per
+payer class, channel and urgency), crossed with no grouping, week and month; then filters combined,
+and several values of a filter at once (its two or three most common). Prints p50/p95/max per
 case, the target (p95 < 150 ms, BENCH.md) and the load average: figures drift on a shared machine.
 """
 
@@ -41,8 +42,8 @@ def loadavg() -> str:
     return open("/proc/loadavg").read().strip()
 
 
-async def common_values() -> tuple[str, dict[str, str]]:
-    """The period's end (the newest referral) and, per filter, its most frequent value."""
+async def common_values() -> tuple[str, dict[str, list[str]]]:
+    """The period's end (the newest referral) and, per filter, its three most frequent values."""
     import asyncpg
 
     conn = await asyncpg.connect(servers.bench_database_url())
@@ -50,22 +51,22 @@ async def common_values() -> tuple[str, dict[str, str]]:
         newest = await conn.fetchval("SELECT max(received_at) FROM analytics_referral_facts")
         values = {}
         for param, column in FILTERS.items():
-            values[param] = str(
-                await conn.fetchval(
-                    f"SELECT {column} FROM analytics_referral_facts WHERE {column} IS NOT NULL "
-                    f"GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
-                )
+            rows = await conn.fetch(
+                f"SELECT {column} FROM analytics_referral_facts WHERE {column} IS NOT NULL "
+                f"GROUP BY 1 ORDER BY count(*) DESC LIMIT 3"
             )
+            values[param] = [str(row[0]) for row in rows]
     finally:
         await conn.close()
     return newest.isoformat(), values
 
 
-def plans(end: str, values: dict[str, str]) -> dict[str, str]:
+def plans(end: str, common: dict[str, list[str]]) -> dict[str, str]:
     from datetime import datetime, timedelta
 
     to = datetime.fromisoformat(end) + timedelta(seconds=1)
     period = {"from": (to - timedelta(days=365)).isoformat(), "to": to.isoformat()}
+    values = {param: listed[0] for param, listed in common.items()}
     cases = {}
     for group_by in (None, "week", "month"):
         for param in (None, *FILTERS):
@@ -99,6 +100,21 @@ def plans(end: str, values: dict[str, str]) -> dict[str, str]:
         cases[f"payer_class + source_channel + urgency / {group_by or 'no grouping'}"] = (
             "/v1/analytics/summary?" + urlencode(query)
         )
+    # Several values of each filter at once, the broadest views an analyst picks: the two or three
+    # most common values of each (a filter alone, a pair, three filters, a referrer list beside a line).
+    broad = {"payer_class": 2, "source_channel": 3, "urgency": 2, "referring_provider_id": 3, "service_line": 3}
+    several = [
+        (("payer_class",), "month"),
+        (("payer_class", "source_channel"), "month"),
+        (("referring_provider_id", "service_line"), "month"),
+        *((("payer_class", "source_channel", "urgency"), group_by) for group_by in (None, "week", "month")),
+    ]
+    for params, group_by in several:
+        picked: dict[str, object] = {**period, **{p: common[p][: broad[p]] for p in params}}
+        if group_by:
+            picked["group_by"] = group_by
+        named = " + ".join(f"{p} x{len(common[p][: broad[p]])}" for p in params)
+        cases[f"{named} / {group_by or 'no grouping'}"] = "/v1/analytics/summary?" + urlencode(picked, doseq=True)
     cases["CSV, no filter / month"] = "/v1/analytics/summary.csv?" + urlencode(month)
     return cases
 
