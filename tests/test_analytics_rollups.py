@@ -383,8 +383,12 @@ async def _spreads_match_facts(session: AsyncSession) -> int:
     return len({key[2] for key in expected})
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_rollup_summary_equals_the_facts_summary_after_random_histories(session: AsyncSession, seed: int):
+@pytest.mark.parametrize(("seed", "chunk"), [(1, 1), (2, 2), (3, packs.CHUNK)])
+async def test_rollup_summary_equals_the_facts_summary_after_random_histories(
+    session: AsyncSession, seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+):
+    # The packs are read in chunks of pack rows: one or two rows a chunk make every read span several.
+    monkeypatch.setattr(packs, "CHUNK", chunk)
     rng = random.Random(seed)
     organization = await make_organization(session)
     providers = [await make_provider(session, npi=valid_npi(seed * 100 + n)) for n in range(3)]
@@ -454,6 +458,25 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(se
     assert spread_days >= 20 and decided >= 40 and reminded >= 5
     assert uncovered >= 10 and uncovered_volume >= 30
     assert from_packs >= 8 and packs_volume >= 30
+
+
+async def test_medians_and_p90s_picked_in_python_equal_postgresqls_percentile_cont(session: AsyncSession):
+    # The daily tables' medians and p90s are picked with numpy; the facts query asks PostgreSQL. Sizes
+    # from one value up, with ties, so every way a rank falls (on a value, between two) is met.
+    rng = np.random.default_rng(7)
+    sizes = [*range(1, 41), 101, 1000, 1001]
+    for n in sizes:
+        values = rng.random(n) * 100
+        if n % 3 == 0:
+            values = np.round(values)  # ties
+        asked = await session.execute(
+            text(
+                "SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v) "
+                "FROM unnest(CAST(:values AS float8[])) AS v"
+            ),
+            {"values": values.tolist()},
+        )
+        assert spreads.percentile_cont(values, spreads.FRACTIONS) == asked.scalar(), n
 
 
 def test_two_low_cardinality_filters_read_their_pair_key_and_other_combinations_the_facts():
