@@ -214,13 +214,15 @@ async def summary_rows(
     for row in channel_rows:
         counts = np.array([row[name] for name in reminder_channels.COUNTS], dtype=np.int64)
         facts.channels_by_name[row["channel"]] = facts.channels_by_name.get(row["channel"], 0) + counts
-    # The figures are counted in a thread while PostgreSQL ranks and names the top referrers.
-    figuring = asyncio.ensure_future(asyncio.to_thread(_figures, facts))
+    # Each duration's medians and p90s are picked in a thread of its own (numpy's partition lets go of
+    # the GIL, so they share the cores) while PostgreSQL ranks and names the top referrers.
+    picking = asyncio.gather(*(asyncio.to_thread(_percentiles, facts.durations[n], facts.buckets) for n in DURATIONS))
     try:
         by_code = facts.channels_by_code()
         ranked, channel_names = await _names(session, facts, by_code, top)
     finally:
-        figures = await figuring
+        picked = await picking
+    figures = _figures(facts, dict(zip(DURATIONS, picked, strict=True)))
     sla = figures[None].values.pop("sla")
     channels_by_name = dict(facts.channels_by_name)
     for code, counts in by_code.items():
@@ -369,8 +371,11 @@ def _tally(
     buckets = len(facts.buckets)
     per_bucket = partial(np.bincount, minlength=buckets)
     facts.add("volume", per_bucket(bucket))
-    known = status >= 0
-    statuses = np.bincount(bucket[known] * len(STATUSES) + status[known], minlength=buckets * len(STATUSES))
+    by_status, of_status = bucket, status
+    if len(status) and status.min() < 0:  # a status not coded yet: not counted, as the facts query does
+        known = np.flatnonzero(status >= 0)
+        by_status, of_status = bucket[known], status[known]
+    statuses = np.bincount(by_status * len(STATUSES) + of_status, minlength=buckets * len(STATUSES))
     facts.add("status", statuses.reshape(-1, len(STATUSES)))
     # Counted by position rather than weighed: several times faster in numpy.
     facts.add("completed", per_bucket(bucket[np.flatnonzero(flags & 1)]))
@@ -387,8 +392,9 @@ def _tally(
         facts.durations[name].append(pair)
     for i, due in enumerate(running_due):
         state = (flags >> (5 + 2 * i)) & 3
-        decided = int(((state == 1) | (state == 2)).sum()) + int((due <= facts.now_us).sum())
-        facts.sla[i] += [decided, int((state == 2).sum())]
+        met = np.count_nonzero(state == 2)
+        decided = np.count_nonzero(state == 1) + met + np.count_nonzero(due <= facts.now_us)
+        facts.sla[i] += [decided, met]
 
 
 def _gather_rows(facts: Facts, rows: Sequence[Any]) -> None:
@@ -442,31 +448,37 @@ def _joined(parts: list[Array], dtype: Any = np.int64) -> Array:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-def _figures(facts: Facts) -> dict[Any, MetricRow]:
+Percentiles = dict[datetime | None, tuple[int, list[float] | None]]
+
+
+def _percentiles(parts: list[tuple[Array, Array]], buckets: list[datetime | None]) -> Percentiles:
+    """One duration's count, median and p90 per bucket (None: the whole period)."""
+    present = _joined([v for _, v in parts], np.float64)
+    picked: Percentiles = {None: (len(present), percentile_cont(present, FRACTIONS))}
+    if buckets != [None]:
+        # Sorted by bucket once, each bucket's durations are a slice (52 weeks: no pass over all per week).
+        of_bucket = _joined([b for b, _ in parts])
+        order = np.argsort(of_bucket, kind="stable")
+        ordered, bounds = present[order], np.searchsorted(of_bucket[order], np.arange(len(buckets) + 1))
+        for i, key in enumerate(buckets):
+            if key is not None:
+                chosen = ordered[bounds[i] : bounds[i + 1]]
+                picked[key] = (len(chosen), percentile_cont(chosen, FRACTIONS))
+    return picked
+
+
+def _figures(facts: Facts, durations: dict[str, Percentiles]) -> dict[Any, MetricRow]:
     """Per bucket (None: the whole period), the figures under repository.summary_rows' names."""
     buckets = facts.buckets
     tally = {name: _padded(facts.tally.get(name), len(buckets), width) for name, width in TALLIED.items()}
     groups: list[tuple[datetime | None, Any]] = [(None, slice(None))]
-    durations: dict[str, tuple[Array, Array | None, Array | None]] = {}
-    for name, parts in facts.durations.items():
-        if buckets == [None]:
-            durations[name] = (_joined([v for _, v in parts], np.float64), None, None)
-            continue
-        of_bucket, present = _joined([b for b, _ in parts]), _joined([v for _, v in parts], np.float64)
-        order = np.argsort(of_bucket, kind="stable")
-        # Sorted by bucket once, each bucket's durations are a slice (52 weeks: no pass over all per week).
-        durations[name] = (present, present[order], np.searchsorted(of_bucket[order], np.arange(len(buckets) + 1)))
     if buckets != [None]:
         groups += [(key, i) for i, key in enumerate(buckets) if key is not None]
     figures: dict[Any, MetricRow] = {}
     for key, chosen in groups:
         values = _counts({name: per_bucket[chosen] for name, per_bucket in tally.items()}, whole=key is None)
-        for name, (all_values, ordered, bounds) in durations.items():
-            present = all_values
-            if key is not None and ordered is not None and bounds is not None:
-                present = ordered[bounds[chosen] : bounds[chosen + 1]]
-            values[f"{name}_n"] = len(present)
-            values[f"{name}_percentiles"] = percentile_cont(present, FRACTIONS)
+        for name, picked in durations.items():
+            values[f"{name}_n"], values[f"{name}_percentiles"] = picked.get(key, (0, None))
         if key is None or values["volume"]:
             figures[key] = MetricRow(bucket=key, values=values)
     figures[None].values["sla"] = [
