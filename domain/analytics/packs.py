@@ -116,11 +116,8 @@ class Facts:
     tally: dict[str, Array] = field(default_factory=dict)  # per bucket index (rows), see _tally
     sla: Array = field(default_factory=lambda: np.zeros((len(SLA_MILESTONES), 2), dtype=np.int64))  # decided, met
     durations: dict[str, list[tuple[Array, Array]]] = field(default_factory=lambda: {n: [] for n in DURATIONS})
-    referrers: list[Array] = field(default_factory=list)  # the packs' referrer codes (0: none)
-    referrers_completed: list[Array] = field(default_factory=list)
     referrers_by_id: dict[uuid.UUID, list[int]] = field(default_factory=dict)
-    reminder_channels: list[Array] = field(default_factory=list)  # per kept reminder record, its channel code
-    reminder_counts: list[Array] = field(default_factory=list)  # and its four counts
+    reminders: dict[int, Array] = field(default_factory=dict)  # per reminder channel code, its four counts
     channels_by_name: dict[str, Array] = field(default_factory=dict)
     _bucket_index: dict[datetime | None, int] = field(default_factory=dict)
 
@@ -142,15 +139,10 @@ class Facts:
         self.tally[name] = counted
 
     def referrers_by_code(self) -> dict[int, list[int]]:
-        codes, completed = _joined(self.referrers), _joined(self.referrers_completed)
-        volume = np.bincount(codes)
-        converted = np.bincount(codes, weights=completed, minlength=len(volume))
-        return {int(code): [int(volume[code]), int(converted[code])] for code in np.flatnonzero(volume)}
-
-    def channels_by_code(self) -> dict[int, Array]:
-        channel = _joined(self.reminder_channels)
-        counts = np.concatenate(self.reminder_counts) if self.reminder_counts else np.zeros((0, 4), dtype=np.int64)
-        return {int(code): counts[channel == code].sum(axis=0) for code in np.unique(channel)}
+        """Per referrer code, the referrals and the completed ones (tallied by code, 0: no referrer)."""
+        volume = self.tally.get("referrers", np.zeros(0, dtype=np.int64))
+        converted = _padded(self.tally.get("referrers:completed"), len(volume), 0)
+        return {int(code): [int(volume[code]), int(converted[code])] for code in np.flatnonzero(volume[1:]) + 1}
 
 
 async def summary_rows(
@@ -218,7 +210,7 @@ async def summary_rows(
     # the GIL, so they share the cores) while PostgreSQL ranks and names the top referrers.
     picking = asyncio.gather(*(asyncio.to_thread(_percentiles, facts.durations[n], facts.buckets) for n in DURATIONS))
     try:
-        by_code = facts.channels_by_code()
+        by_code = facts.reminders
         ranked, channel_names = await _names(session, facts, by_code, top)
     finally:
         picked = await picking
@@ -329,17 +321,21 @@ def _gather_packs(
         running_due.append(_present(named[milestone], ">i8", running, keep))
     noshows, fulfilled = _column(named["noshows"], ">i4", kept), _column(named["fulfilled"], ">i4", kept)
     _tally(facts, bucket, status, reason, flags, noshows, fulfilled, durations, running_due)
-    referrers = _column(named["provider"], ">i4", kept)
-    has = referrers > 0  # 0: no referrer
-    facts.referrers.append(referrers[has])
-    facts.referrers_completed.append((flags & 1)[has])
+    referrers = np.maximum(_column(named["provider"], ">i4", kept), 0)  # 0: none (-1, not coded yet, too)
+    facts.add("referrers", np.bincount(referrers))
+    facts.add("referrers:completed", np.bincount(referrers[np.flatnonzero(flags & 1)]))
     records = np.frombuffer(b"".join(named["reminders"]), dtype=REMINDER)
     if len(records):
         per_row = [len(chunk) // REMINDER.itemsize for chunk in named["reminders"]]
         starts = np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), per_row)
         chosen_records = records[np.flatnonzero(keep[records["ix"].astype(np.int64) + starts])]
-        facts.reminder_channels.append(chosen_records["channel"].astype(np.int64))
-        facts.reminder_counts.append(chosen_records["counts"].astype(np.int64))
+        channel = chosen_records["channel"].astype(np.int64)
+        counts = chosen_records["counts"].astype(np.int64)
+        width = int(channel.max(initial=0)) + 1
+        # Summed per channel by bincount (one pass a count), not by a mask per channel.
+        sums = np.stack([np.bincount(channel, weights=counts[:, j], minlength=width) for j in range(4)], axis=1)
+        for code in np.flatnonzero(np.bincount(channel, minlength=width)):
+            facts.reminders[int(code)] = facts.reminders.get(int(code), 0) + sums[code].astype(np.int64)
 
 
 def _column(chunks: Sequence[bytes], dtype: str, kept: Array | None = None) -> Array:
