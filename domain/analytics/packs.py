@@ -210,14 +210,13 @@ async def summary_rows(
     # the GIL, so they share the cores) while PostgreSQL ranks and names the top referrers.
     picking = asyncio.gather(*(asyncio.to_thread(_percentiles, facts.durations[n], facts.buckets) for n in DURATIONS))
     try:
-        by_code = facts.reminders
-        ranked, channel_names = await _names(session, facts, by_code, top)
+        ranked, channel_names = await _names(session, facts, top)
     finally:
         picked = await picking
     figures = _figures(facts, dict(zip(DURATIONS, picked, strict=True)))
     sla = figures[None].values.pop("sla")
     channels_by_name = dict(facts.channels_by_name)
-    for code, counts in by_code.items():
+    for code, counts in facts.reminders.items():
         name = channel_names[code]
         channels_by_name[name] = channels_by_name.get(name, 0) + counts
     return SummaryRows(
@@ -522,9 +521,7 @@ def _counts(tally: dict[str, Array], *, whole: bool) -> dict[str, Any]:
     return values
 
 
-async def _names(
-    session: AsyncSession, facts: Facts, channels_by_code: dict[int, Array], top: int
-) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
+async def _names(session: AsyncSession, facts: Facts, top: int) -> tuple[list[tuple[Any, ...]], dict[int, str]]:
     """The top referrers ranked and named as the facts query does, and the reminder channels' names."""
     by_code = sorted(facts.referrers_by_code().items())
     by_id = sorted(facts.referrers_by_id.items())
@@ -554,7 +551,7 @@ async def _names(
         .limit(top)
         .subquery("t")
     )
-    channel_codes = list(channels_by_code)
+    channel_codes = list(facts.reminders)
     names = select(func.json_object_agg(K.c.id, K.c.value)).where(K.c.id.in_(channel_codes)).scalar_subquery()
     listed, named = (await session.execute(select(referrer_list(ranked), names))).one()
     return [tuple(item) for item in listed or []], {int(k): v for k, v in (named or {}).items()}

@@ -270,11 +270,11 @@ def percentile_cont(values: "np.ndarray[Any, Any]", fractions: tuple[float, ...]
 def _order_statistics(values: "np.ndarray[Any, Any]", ranks: list[int]) -> dict[int, float]:
     """The values at the given ascending ranks. One partition per rank over what lies right of the last
     is some six times faster than numpy's partition given every rank at once (0.4M values: 1.8 vs 10.6 ms);
-    partitioned in place in one copy, and the rank right after the last is the least of what is left."""
+    partitioned in place in one copy; a rank at the start of what is left is its least value."""
     found: dict[int, float] = {}
     rest, offset = values.copy(), 0
     for rank in ranks:
-        if rank == offset and len(found):
+        if rank == offset:
             found[rank] = float(rest.min())
             continue
         rest.partition(rank - offset)
