@@ -91,18 +91,33 @@ DIMENSIONS = {
 }
 
 
-async def _narrowest(session: AsyncSession, chosen: dict[str, list[str]], first: date, last: date) -> str | None:
-    """The chosen filter whose packs hold the fewest facts over the days (None: no filter, read `all`)."""
-    if not chosen:
-        return None
-    keys = [and_(P.c.dimension == DIMENSIONS[name], P.c.value.in_(values)) for name, values in chosen.items()]
-    stmt = (
-        select(P.c.dimension, func.sum(P.c.facts))
-        .where(or_(*keys), P.c.day >= first, P.c.day < last)
-        .group_by(P.c.dimension)
+async def _setting(
+    session: AsyncSession, chosen: dict[str, list[str]], first: date, last: date
+) -> tuple[str | None, dict[str, int], datetime, list[date]]:
+    """In one round trip: the chosen filter whose packs hold the fewest facts over the days (None: no
+    filter, read `all`), the codes of the chosen values, statuses and reasons, the transaction's now()
+    (SLA attainment compares running milestones' due times with it) and the days marked since built."""
+    wanted = sorted({v for values in chosen.values() for v in values} | set(STATUSES) | set(REASONS))
+    codes = select(func.json_object_agg(K.c.value, K.c.id)).where(K.c.value.in_(wanted)).scalar_subquery()
+    marked = select(func.array_agg(M.c.day.distinct())).where(M.c.day >= first, M.c.day < last).scalar_subquery()
+    held: Any = literal(None)
+    if chosen:
+        keys = [and_(P.c.dimension == DIMENSIONS[name], P.c.value.in_(values)) for name, values in chosen.items()]
+        per_dimension = (
+            select(P.c.dimension, func.sum(P.c.facts).label("facts"))
+            .where(or_(*keys), P.c.day >= first, P.c.day < last)
+            .group_by(P.c.dimension)
+            .subquery("held")
+        )
+        held = select(func.json_object_agg(per_dimension.c.dimension, per_dimension.c.facts)).scalar_subquery()
+    held_by, coded, now, days = (await session.execute(select(held, codes, func.now(), marked))).one()
+    held_by = held_by or {}
+    narrowest = (
+        min(chosen, key=lambda name: (held_by.get(DIMENSIONS[name], 0), list(DIMENSIONS).index(name)))
+        if chosen
+        else None
     )
-    held = dict((await session.execute(stmt)).all())
-    return min(chosen, key=lambda name: (held.get(DIMENSIONS[name], 0), list(DIMENSIONS).index(name)))
+    return narrowest, coded or {}, now, sorted(days or [])
 
 
 @dataclass
@@ -153,17 +168,8 @@ async def summary_rows(
     assert days is not None
     first, last = days
     chosen = _chosen(filters)
-    answered = await _narrowest(session, chosen, first.date(), last.date())
+    answered, codes, now, marked = await _setting(session, chosen, first.date(), last.date())
     dimension, values = (DIMENSIONS[answered], chosen[answered]) if answered else ("all", [""])
-    wanted = {v for name, vs in chosen.items() if name != answered for v in vs} | set(STATUSES) | set(REASONS)
-    codes = dict((await session.execute(select(K.c.value, K.c.id).where(K.c.value.in_(wanted)))).all())
-    # now() here is the transaction's: SLA attainment compares running milestones' due times with it.
-    now, marked = (
-        await session.execute(
-            select(func.now(), func.array_agg(M.c.day.distinct())).where(M.c.day >= first.date(), M.c.day < last.date())
-        )
-    ).one()
-    marked = sorted(marked or [])
     masks = {name: [codes[v] for v in vs if v in codes] for name, vs in chosen.items() if name != answered}
     bucket = partial(bucket_of, grouping)
     packs = select(
@@ -184,28 +190,31 @@ async def summary_rows(
     status_of = {codes[s]: i for i, s in enumerate(STATUSES) if s in codes}
     reason_of = {codes[r]: i for i, r in enumerate(REASONS) if r in codes}
     gather = partial(_gather_packs, facts, masks=masks, status_of=status_of, reason_of=reason_of)
-    # Streamed: a chunk is gathered in a thread while PostgreSQL reads the next one's arrays.
-    gathering: asyncio.Future[None] | None = None
+    # The edge and marked days' facts first: they are gathered in a thread while the packs are read.
+    live = _live(period, days, marked, filters, bucket)
+    read = await session.execute(select(live))
+    fact_rows = read.all()
+    gathering: asyncio.Future[None] | None = (
+        asyncio.ensure_future(asyncio.to_thread(_gather_rows, facts, list(read.keys()), fact_rows))
+        if fact_rows
+        else None
+    )
+    # The reminder channels of those facts that have an appointment, looked up by key.
+    booked = [row.referral_id for row in fact_rows if row.first_appointment_start is not None]
+    if booked:
+        facts_booked = select(F.c.referral_id).where(F.c.referral_id.in_(booked)).subquery("booked")
+        channels = reminder_channels.counts(facts=facts_booked, where=[], per_fact=True)
+        for row in (await session.execute(channels)).mappings():
+            counts = np.array([row[name] for name in reminder_channels.COUNTS], dtype=np.int64)
+            facts.channels_by_name[row["channel"]] = facts.channels_by_name.get(row["channel"], 0) + counts
+    # Streamed: a chunk is gathered in a thread while PostgreSQL reads the next one's arrays (one thread
+    # at a time: each waits for the one before, as they add to the same tallies).
     async for chunk in (await session.stream(packs)).partitions(CHUNK):
         if gathering is not None:
             await gathering
         gathering = asyncio.ensure_future(asyncio.to_thread(gather, chunk))
-    live = _live(period, days, marked, filters, bucket)
-    fact_rows = (await session.execute(select(live))).mappings().all()
-    # The reminder channels of the facts read here that have an appointment, looked up by key.
-    booked = [row["referral_id"] for row in fact_rows if row["first_appointment_start"] is not None]
-    channel_rows: Sequence[Any] = []
-    if booked:
-        facts_booked = select(F.c.referral_id).where(F.c.referral_id.in_(booked)).subquery("booked")
-        channels = reminder_channels.counts(facts=facts_booked, where=[], per_fact=True)
-        channel_rows = (await session.execute(channels)).mappings().all()
-    if gathering is not None:  # the last chunk, gathered while the facts were read
+    if gathering is not None:
         await gathering
-    if fact_rows:
-        await asyncio.to_thread(_gather_rows, facts, fact_rows)
-    for row in channel_rows:
-        counts = np.array([row[name] for name in reminder_channels.COUNTS], dtype=np.int64)
-        facts.channels_by_name[row["channel"]] = facts.channels_by_name.get(row["channel"], 0) + counts
     # Each duration's medians and p90s are picked in a thread of its own (numpy's partition lets go of
     # the GIL, so they share the cores) while PostgreSQL ranks and names the top referrers.
     picking = asyncio.gather(*(asyncio.to_thread(_percentiles, facts.durations[n], facts.buckets) for n in DURATIONS))
@@ -392,51 +401,49 @@ def _tally(
         facts.sla[i] += [decided, met]
 
 
-def _gather_rows(facts: Facts, rows: Sequence[Any]) -> None:
-    def position(values: list[str], value: str | None) -> int:
-        return values.index(value) if value in values else -1
-
-    bucket = np.array([facts.bucket_index(r["bucket"]) for r in rows], dtype=np.int64)
-    durations = {}
+def _gather_rows(facts: Facts, names: Sequence[str], rows: Sequence[Any]) -> None:
+    """The edge and marked days' facts (rows of _live, their columns `names`) into `facts`, column by column."""
+    column = dict(zip(names, zip(*rows, strict=True), strict=True))
+    at = {key: facts.bucket_index(key) for key in set(column["bucket"])}
+    bucket = np.array([at[key] for key in column["bucket"]], dtype=np.int64)
+    flags = np.array(column["completed"], dtype=np.int64) | np.array(column["closed"], dtype=np.int64) << 1
+    durations = {}  # (the flags' bits for durations present are the packs' own: _tally reads the others)
     for name in DURATIONS:
-        present = np.array([r[name] is not None for r in rows], dtype=bool)
-        durations[name] = (bucket[present], np.array([r[name] for r in rows if r[name] is not None], dtype=np.float64))
+        present = np.array([value is not None for value in column[name]], dtype=bool)
+        values = np.array([value for value in column[name] if value is not None], dtype=np.float64)
+        durations[name] = (bucket[np.flatnonzero(present)], values)
+    running_due = []  # as packed: the due times of running milestones only
+    for i, milestone in enumerate(SLA_MILESTONES):
+        met, due = column[f"{milestone}_met"], column[f"{milestone}_due_at"]
+        state = np.array([_state(m, d) for m, d in zip(met, due, strict=True)], dtype=np.int64)
+        flags |= state << (5 + 2 * i)
+        running = [(due[j] - EPOCH) // timedelta(microseconds=1) for j in np.flatnonzero(state == RUNNING)]
+        running_due.append(np.array(running, dtype=np.int64))
     _tally(
         facts,
         bucket,
-        np.array([position(STATUSES, r["status"]) for r in rows], dtype=np.int64),
-        np.array([position(REASONS, r["status_reason"]) for r in rows], dtype=np.int64),
-        np.array([_flags(r) for r in rows], dtype=np.int64),
-        np.array([r["noshow_appointments"] for r in rows], dtype=np.int64),
-        np.array([r["fulfilled_appointments"] for r in rows], dtype=np.int64),
+        np.array([STATUS_AT.get(value, -1) for value in column["status"]], dtype=np.int64),
+        np.array([REASON_AT.get(value, -1) for value in column["status_reason"]], dtype=np.int64),
+        flags,
+        np.array(column["noshow_appointments"], dtype=np.int64),
+        np.array(column["fulfilled_appointments"], dtype=np.int64),
         durations,
-        [np.array([_due(r, m) for r in rows], dtype=np.int64) for m in SLA_MILESTONES],
+        running_due,
     )
-    for r in rows:
-        if r["referring_provider_id"] is not None:
-            counted = facts.referrers_by_id.setdefault(r["referring_provider_id"], [0, 0])
+    for provider, completed in zip(column["referring_provider_id"], column["completed"], strict=True):
+        if provider is not None:
+            counted = facts.referrers_by_id.setdefault(provider, [0, 0])
             counted[0] += 1
-            counted[1] += int(r["completed"])
+            counted[1] += int(completed)
 
 
-def _state(row: Any, milestone: str) -> int:
-    met, due = row[f"{milestone}_met"], row[f"{milestone}_due_at"]
+STATUS_AT = {name: i for i, name in enumerate(STATUSES)}
+REASON_AT = {name: i for i, name in enumerate(REASONS)}
+
+
+def _state(met: bool | None, due: datetime | None) -> int:
+    """A milestone's state as the flags pack it."""
     return 2 if met is True else 1 if met is False else RUNNING if due is not None else 0
-
-
-def _flags(row: Any) -> int:
-    flags = int(row["completed"]) | int(row["closed"]) << 1
-    for bit, name in enumerate(DURATIONS, start=2):
-        flags |= (row[name] is not None) << bit
-    for i, milestone in enumerate(SLA_MILESTONES):
-        flags |= _state(row, milestone) << (5 + 2 * i)
-    return flags
-
-
-def _due(row: Any, milestone: str) -> int:
-    if _state(row, milestone) != RUNNING:
-        return NOT_DUE
-    return int((row[f"{milestone}_due_at"] - EPOCH) // timedelta(microseconds=1))
 
 
 def _joined(parts: list[Array], dtype: Any = np.int64) -> Array:
