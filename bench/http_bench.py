@@ -5,8 +5,9 @@
 Each round starts the app (uvicorn, 2 workers) and the bare Starlette + asyncpg server in turn
 (ABBA order across rounds, one server up at a time so their pools never compete), warms every
 path up, then drives it with `wrk -t2 -c64`. The table gives medians with min-max over rounds,
-the app/bare ratio, p50/p99, and the BENCH.md target. (Not named http.py: that would shadow the
-standard library's `http` for anything started from this folder.)
+the app/bare ratio, p50/p99, and the BENCH.md target; a second table the CPU each request cost the
+server, PostgreSQL and wrk (from /proc), so a ratio can be read beside where its cost lands. (Not
+named http.py: that would shadow the standard library's `http` for anything started from this folder.)
 """
 
 import argparse
@@ -15,6 +16,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -326,9 +328,12 @@ def run_side(
                     args=args,
                 )
                 settle(server)
+            before = cpu_seconds(server)
             r = wrk(
                 url, mode=p.mode, path=p.path, env_extra={**env, "BENCH_RUN": label}, duration=args.duration, args=args
             )
+            after = cpu_seconds(server)
+            r["cpu_ms"] = {kind: (after[kind] - before[kind]) * 1000 / max(r["requests"], 1) for kind in after}
             settle(server)
             r["round"] = round_no
             runs.setdefault((side, p.key), []).append(r)
@@ -339,7 +344,7 @@ def run_side(
             )
             print(
                 f"  round {round_no} {side:4} {p.key:14} {r['rps']:8,.0f} req/s  p50 {r['p50_us'] / 1000:6.1f} ms"
-                f"  p99 {r['p99_us'] / 1000:7.1f} ms{flag}",
+                f"  p99 {r['p99_us'] / 1000:7.1f} ms  CPU ms/req {_cpu_cell([r])}{flag}",
                 flush=True,
             )
     finally:
@@ -358,6 +363,22 @@ def settle(server: servers.Server, *, budget: float = 30.0) -> None:
             httpx.get(f"{server.base_url}/healthz", timeout=budget)
         quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
         time.sleep(0.1)
+
+
+def cpu_seconds(server: servers.Server) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes (its process group), all of PostgreSQL's and
+    the children this process waited for (wrk): where a request's cost lands, beside its rate."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+            kind = "server" if int(fields[2]) == server.process.pid else "postgres" if name == "postgres" else None
+            if kind:
+                used[kind] += (int(fields[11]) + int(fields[12])) / tick
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {**used, "wrk": children.ru_utime + children.ru_stime}
 
 
 def _spread(values: list[float], fmt: str = "{:,.0f}") -> str:
@@ -417,6 +438,26 @@ def table(paths: list[Path_], runs: dict, skipped: dict[str, str]) -> list[str]:
     return lines
 
 
+def _cpu_cell(rs: list[dict]) -> str:
+    return " / ".join(f"{statistics.median(r['cpu_ms'][kind] for r in rs):.3f}" for kind in CPU_KINDS)
+
+
+CPU_KINDS = ("server", "postgres", "wrk")
+
+
+def cpu_table(paths: list[Path_], runs: dict) -> list[str]:
+    """CPU per request by process (medians over rounds): the rate's ratio read beside what each side spent."""
+    lines = [
+        "| path | app: server / PostgreSQL / wrk, CPU ms per request | bare: server / PostgreSQL / wrk |",
+        "|---|---|---|",
+    ]
+    for p in paths:
+        app, bare = runs.get(("app", p.key)), runs.get(("bare", p.ceiling if p.app_only else p.key))
+        if app:
+            lines.append(f"| {p.label} | {_cpu_cell(app)} | {_cpu_cell(bare) if bare else '-'} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -450,7 +491,7 @@ def main() -> None:
     for round_no in range(1, args.rounds + 1):
         for side in ("app", "bare") if round_no % 2 else ("bare", "app"):
             run_side(side, paths, files, args, results, runs, skipped, round_no)
-    lines = table(paths, runs, skipped)
+    lines = [*table(paths, runs, skipped), "", *cpu_table(paths, runs)]
     # A shared machine's figures mean little without how busy it was (BENCH.md).
     lines += [
         "",
