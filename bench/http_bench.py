@@ -438,11 +438,11 @@ def table(paths: list[Path_], runs: dict, skipped: dict[str, str]) -> list[str]:
     return lines
 
 
+CPU_KINDS = ("server", "postgres", "wrk")
+
+
 def _cpu_cell(rs: list[dict]) -> str:
     return " / ".join(f"{statistics.median(r['cpu_ms'][kind] for r in rs):.3f}" for kind in CPU_KINDS)
-
-
-CPU_KINDS = ("server", "postgres", "wrk")
 
 
 def cpu_table(paths: list[Path_], runs: dict) -> list[str]:

@@ -52,7 +52,6 @@ NAMED_REASONS = {
 }
 REASONS = sorted({r for named in NAMED_REASONS.values() for r in named})
 RUNNING = 3  # a milestone's state in the flags: started, neither met nor missed (its due time packed)
-NOT_DUE = np.iinfo(np.int64).max
 CHUNK = 64  # pack rows a thread gathers while the next are read (a few MB)
 Array = np.ndarray[Any, Any]
 REMINDER = np.dtype([("ix", ">i4"), ("channel", ">i4"), ("counts", ">i4", (4,))])
