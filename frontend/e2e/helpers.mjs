@@ -22,7 +22,8 @@ export async function signIn(ctx, role, size) {
 }
 
 export async function shot(ctx, page, name) {
-  await page.waitForLoadState('networkidle').catch(() => {});
+  // Bounded: a page showing Chromium's PDF viewer never reports network idle to playwright.
+  await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => {});
   await page.waitForFunction(() => !document.querySelector('[aria-label^="Loading"]'), null, { timeout: 15_000 }).catch(() => {});
   await page.waitForTimeout(400); // let charts and transitions settle
   await page.screenshot({ path: join(ctx.results, `${name}.png`), fullPage: false });
