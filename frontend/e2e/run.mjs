@@ -79,6 +79,8 @@ async function main() {
   // Screenshots of this run only: an old FAILED-*.png must not outlive the failure.
   for (const f of readdirSync(RESULTS)) if (f.endsWith('.png')) rmSync(join(RESULTS, f));
   step(`fresh database ${DB}`, 'psql', [PG + '/postgres', '-qc', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`]);
+  // Redis too: a queued job, a revocation marker or a login counter must not outlive the database it was about.
+  step('fresh Redis database', 'redis-cli', ['-u', env.REDIS_URL, 'FLUSHDB']);
   step('migrate', join(ROOT, '.venv/bin/refloop'), ['migrate']);
   step('seed demo data', join(ROOT, '.venv/bin/refloop'), ['seed', '--demo', '--referrals', process.env.E2E_REFERRALS ?? '300']);
   if (process.env.E2E_SKIP_BUILD !== '1') step('build web app', 'npm', ['run', 'build', '--silent'], { cwd: FRONTEND });
@@ -90,7 +92,7 @@ async function main() {
     '-m', 'uvicorn', 'api.main:create_app', '--factory', '--host', '127.0.0.1', '--port', String(port),
   ], { cwd: ROOT, env, stdio: ['ignore', log, log] });
   let passed = 0;
-  let failed = 0;
+  const failures = [];
   let browser;
   try {
     await waitFor(`${base}/healthz`, 60_000);
@@ -117,7 +119,7 @@ async function main() {
         passed += 1;
         console.log(`  ✓ ${t.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       } catch (err) {
-        failed += 1;
+        failures.push({ name: t.name, error: String(err?.message ?? err).split('\n')[0] });
         console.log(`  ✗ ${t.name}\n    ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n    ')}`);
         await pages.at(-1)?.screenshot({ path: join(RESULTS, `FAILED-${t.name}.png`) }).catch(() => {});
       } finally {
@@ -128,9 +130,11 @@ async function main() {
     await browser?.close();
     server.kill('SIGTERM');
   }
-  console.log(`\ne2e: ${passed} passed, ${failed} failed`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  // Repeated last, where a log cut to its tail still shows which test failed and why.
+  for (const f of failures) console.log(`e2e: FAILED ${f.name}: ${f.error}`);
+  console.log(`\ne2e: ${passed} passed, ${failures.length} failed`);
+  console.log(`${passed} passed, ${failures.length} failed`);
+  process.exit(failures.length ? 1 : 0);
 }
 
 main().catch((err) => {
