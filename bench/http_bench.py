@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
+import psutil  # noqa: E402
 
 from bench import load_referrals, servers  # noqa: E402
 
@@ -366,17 +367,17 @@ def settle(server: servers.Server, *, budget: float = 30.0) -> None:
 
 
 def cpu_seconds(server: servers.Server) -> dict[str, float]:
-    """CPU seconds used so far by the server's processes (its process group), all of PostgreSQL's and
-    the children this process waited for (wrk): where a request's cost lands, beside its rate."""
-    tick = os.sysconf("SC_CLK_TCK")
+    """CPU seconds used so far by the server's process tree, all of PostgreSQL's processes and the
+    children this process waited for (wrk): where a request's cost lands, beside its rate."""
     used = {"server": 0.0, "postgres": 0.0}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        with contextlib.suppress(OSError):
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-            kind = "server" if int(fields[2]) == server.process.pid else "postgres" if name == "postgres" else None
-            if kind:
-                used[kind] += (int(fields[11]) + int(fields[12])) / tick
+    with contextlib.suppress(psutil.NoSuchProcess):
+        root = psutil.Process(server.process.pid)
+        for proc in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                used["server"] += sum(proc.cpu_times()[:2])
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        if proc.info["name"] == "postgres" and proc.info["cpu_times"]:
+            used["postgres"] += sum(proc.info["cpu_times"][:2])
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {**used, "wrk": children.ru_utime + children.ru_stime}
 
