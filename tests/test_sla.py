@@ -1,7 +1,7 @@
 """SLA clocks through the API: calendars, policies, per-referral clocks, the sla filter and the sweep."""
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
@@ -180,6 +180,24 @@ async def test_changing_the_urgency_moves_the_due_times_to_the_new_urgencys_poli
     clock = await _sla(client, referral["id"])
     assert datetime.fromisoformat(clock["first_contact"]["due_at"]) == received + timedelta(hours=16)
     assert (await client.get("/v1/referrals", params={"sla": "at_risk"})).json()["items"] == []
+
+
+async def test_a_calendar_edit_moves_the_due_times_the_referral_shows(client):
+    calendar = await _default_calendar(client)
+    referral = await _refer(client, hours_ago=0.5, urgency="stat")
+    assert (await _sla(client, referral["id"]))["first_contact"]["business_seconds_left"] <= 7200 - 1800
+    # The practice closes from yesterday to tomorrow: nothing of the half hour counted, due two hours after reopening.
+    today = utcnow().date()
+    closed = {"start": str(today - timedelta(days=1)), "end": str(today + timedelta(days=1)), "name": "Closed"}
+    body = {"name": calendar["name"], "time_zone": "UTC", "weekly_hours": ALWAYS_OPEN, "holidays": [closed]}
+    saved = await client.put(
+        f"/v1/calendars/{calendar['id']}", json=body | {"is_default": True}, headers={"If-Match": '"1"'}
+    )
+    assert saved.status_code == 200, saved.text
+    clock = await _sla(client, referral["id"])
+    assert clock["first_contact"]["business_seconds_left"] == 7200
+    reopens = datetime.combine(today + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    assert datetime.fromisoformat(clock["first_contact"]["due_at"]) == reopens + timedelta(hours=2)
 
 
 async def test_a_declined_referral_stops_its_clocks(client):
