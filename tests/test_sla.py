@@ -264,6 +264,54 @@ async def test_two_sweeps_at_once_open_each_escalation_once(committed, connectio
     assert tuple(tasks) == (40, 40)
 
 
+async def test_a_holiday_added_takes_back_the_breaches_the_sweep_would_escalate(committed, connection_engine):
+    from domain.journey import admin, retime
+    from domain.journey.models import ReferralClock
+    from domain.journey.schemas import CalendarWrite
+    from domain.referrals import service as referrals
+    from domain.referrals.enums import ReferralStatus
+    from domain.shared.db import unit_of_work
+    from tests.factories import make_referral
+    from workers import cron
+
+    def calendar(holidays: list[dict]) -> CalendarWrite:
+        return CalendarWrite(
+            name="all week", time_zone="UTC", weekly_hours=ALWAYS_OPEN, holidays=holidays, is_default=True
+        )
+
+    async with unit_of_work() as session:
+        opened = await admin.create_calendar(session, data=calendar([]))
+    async with unit_of_work() as session:  # first contact (2 h) breached
+        made = [
+            await make_referral(session, urgency="stat", received_at=utcnow() - timedelta(hours=3)) for _ in range(13)
+        ]
+    async with unit_of_work() as session:  # a declined one's clock has stopped: left alone
+        await referrals.transition(
+            session, referral_id=made[0].id, to=ReferralStatus.declined, reason="misdirected", note=None, actor="test"
+        )
+
+    today = utcnow().date()
+    closed = {"start": str(today - timedelta(days=1)), "end": str(today + timedelta(days=1)), "name": "Closed"}
+    async with unit_of_work() as session:
+        await admin.replace_calendar(session, calendar_id=opened.id, data=calendar([closed]), expected_version=1)
+    assert await retime.retime_edited_calendars(batch=5) == 12  # three transactions of 5, 5 and 2
+    assert await retime.retime_edited_calendars(batch=5) == 0  # timed: nothing left to do
+    reopens = datetime.combine(today + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    async with unit_of_work() as session:
+        due = (await session.execute(select(ReferralClock.first_contact_due_at, ReferralClock.is_open))).all()
+    assert sorted(due, key=lambda row: row.is_open) == [(None, False)] + [(reopens + timedelta(hours=2), True)] * 12
+    await cron.sla_sweep({})
+    async with connection_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM tasks"))).scalar() == 0
+
+    # The holiday taken out again: the next sweep retimes first, then escalates the twelve breaches.
+    async with unit_of_work() as session:
+        await admin.replace_calendar(session, calendar_id=opened.id, data=calendar([]), expected_version=2)
+    await cron.sla_sweep({})
+    async with connection_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM tasks"))).scalar() == 12
+
+
 async def test_fhir_task_carries_the_next_due_time(client):
     await _default_calendar(client)
     referral = await _refer(client, hours_ago=1, urgency="stat")

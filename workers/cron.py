@@ -1,6 +1,6 @@
 """Scheduled sweeps. Each is idempotent: a run repeated by two workers queues nothing twice."""
 
-from domain.journey import completeness
+from domain.journey import completeness, retime
 from domain.journey import sweeps as journey_sweeps
 from domain.outreach import sweeps
 from domain.shared.db import unit_of_work
@@ -21,7 +21,9 @@ async def referrer_check_ins(ctx: dict) -> int:
 
 @observed
 async def sla_sweep(ctx: dict) -> int:
-    """SLA escalations, then needs-info reminders and declines as incomplete."""
+    """Clocks of edited calendars retimed, SLA escalations, then needs-info reminders and declines as incomplete."""
+    # First: a breach the edit took away (a holiday added) is not escalated, one it brought is.
+    await retime.retime_edited_calendars()
     async with unit_of_work() as session:
         by_milestone = await journey_sweeps.escalate_by_milestone(session)
     # Counted once committed: a sweep whose transaction failed opened nothing.

@@ -24,6 +24,9 @@ class BusinessCalendar(IdMixin, TimestampMixin, VersionMixin, Base):
     # [{"start": "2026-12-24", "end": "2026-12-26", "name": "Christmas"}], inclusive local dates.
     holidays: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list, server_default="[]")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # The version its open clocks' stored due times follow; behind `version`, the minute's sweep
+    # retimes them first (domain/journey/retime.py).
+    clocks_timed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         # At most one default calendar.

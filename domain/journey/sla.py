@@ -134,6 +134,11 @@ def _store(clock: ReferralClock, states: dict[str, ClockState]) -> None:
         setattr(clock, f"{name}_met", (s.state == "met") if s.reached else None)
 
 
+def keep_current(clock: ReferralClock, referral: Referral | ReferralView, calendar: Calendar, now: datetime) -> None:
+    """The clock's stored due and at-risk times and met flags, as the calendar and the referral say now."""
+    _store(clock, _states(calendar, referral, clock, now))
+
+
 async def _calendar(session: AsyncSession, calendar_id: uuid.UUID | None) -> Calendar:
     return to_calendar(await session.get(BusinessCalendar, calendar_id) if calendar_id else None)
 
@@ -189,7 +194,7 @@ async def on_referral_changed(session: AsyncSession, referral: Referral, *, now:
     elif status is not S.needs_info and clock.paused_since is not None:
         clock.paused_seconds += business_seconds(calendar, clock.paused_since, now)
         clock.paused_since = None
-    _store(clock, _states(calendar, referral, clock, now))
+    keep_current(clock, referral, calendar, now)
     _owner(clock, referral)
 
 

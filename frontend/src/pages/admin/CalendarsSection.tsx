@@ -59,7 +59,7 @@ function CalendarList() {
       <Group justify="space-between">
         <div>
           <Title order={2} size="h4" id="calendars-heading">Business calendars</Title>
-          <Text c="dimmed" size="sm">SLA clocks run only inside business hours, in the calendar's time zone, and stop on holidays.</Text>
+          <Text c="dimmed" size="sm">SLA clocks run only inside business hours, in the calendar's time zone, and stop on holidays. An edit applies to every open referral on the calendar: due times move within a minute.</Text>
         </div>
         <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setEditing('new')}>Add calendar</Button>
       </Group>
