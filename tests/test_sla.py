@@ -21,6 +21,13 @@ async def _default_calendar(client, **overrides):
     return response.json()
 
 
+def _all_week(holidays: list[dict]):
+    """The default calendar, open round the clock but on the holidays, as an admin saves it."""
+    from domain.journey.schemas import CalendarWrite
+
+    return CalendarWrite(name="all week", time_zone="UTC", weekly_hours=ALWAYS_OPEN, holidays=holidays, is_default=True)
+
+
 async def _refer(client, hours_ago: float, **overrides):
     received_at = (utcnow() - timedelta(hours=hours_ago)).isoformat()
     response = await client.post("/v1/referrals", json=referral_payload(received_at=received_at, **overrides))
@@ -267,20 +274,14 @@ async def test_two_sweeps_at_once_open_each_escalation_once(committed, connectio
 async def test_a_holiday_added_takes_back_the_breaches_the_sweep_would_escalate(committed, connection_engine):
     from domain.journey import admin, retime
     from domain.journey.models import ReferralClock
-    from domain.journey.schemas import CalendarWrite
     from domain.referrals import service as referrals
     from domain.referrals.enums import ReferralStatus
     from domain.shared.db import unit_of_work
     from tests.factories import make_referral
     from workers import cron
 
-    def calendar(holidays: list[dict]) -> CalendarWrite:
-        return CalendarWrite(
-            name="all week", time_zone="UTC", weekly_hours=ALWAYS_OPEN, holidays=holidays, is_default=True
-        )
-
     async with unit_of_work() as session:
-        opened = await admin.create_calendar(session, data=calendar([]))
+        opened = await admin.create_calendar(session, data=_all_week([]))
     async with unit_of_work() as session:  # first contact (2 h) breached
         made = [
             await make_referral(session, urgency="stat", received_at=utcnow() - timedelta(hours=3)) for _ in range(13)
@@ -293,7 +294,7 @@ async def test_a_holiday_added_takes_back_the_breaches_the_sweep_would_escalate(
     today = utcnow().date()
     closed = {"start": str(today - timedelta(days=1)), "end": str(today + timedelta(days=1)), "name": "Closed"}
     async with unit_of_work() as session:
-        await admin.replace_calendar(session, calendar_id=opened.id, data=calendar([closed]), expected_version=1)
+        await admin.replace_calendar(session, calendar_id=opened.id, data=_all_week([closed]), expected_version=1)
     assert await retime.retime_edited_calendars(batch=5) == 12  # three transactions of 5, 5 and 2
     assert await retime.retime_edited_calendars(batch=5) == 0  # timed: nothing left to do
     reopens = datetime.combine(today + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
@@ -306,10 +307,43 @@ async def test_a_holiday_added_takes_back_the_breaches_the_sweep_would_escalate(
 
     # The holiday taken out again: the next sweep retimes first, then escalates the twelve breaches.
     async with unit_of_work() as session:
-        await admin.replace_calendar(session, calendar_id=opened.id, data=calendar([]), expected_version=2)
+        await admin.replace_calendar(session, calendar_id=opened.id, data=_all_week([]), expected_version=2)
     await cron.sla_sweep({})
     async with connection_engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM tasks"))).scalar() == 12
+
+
+async def test_a_retime_waiting_on_a_move_works_from_the_moved_clock(committed):
+    from domain.journey import admin, retime
+    from domain.journey.models import ReferralClock
+    from domain.referrals import service as referrals
+    from domain.referrals.enums import ReferralStatus
+    from domain.shared.db import unit_of_work
+    from tests.factories import make_referral
+
+    async with unit_of_work() as session:
+        opened = await admin.create_calendar(session, data=_all_week([]))
+    async with unit_of_work() as session:
+        referral = await make_referral(session, urgency="routine", received_at=utcnow() - timedelta(hours=1))
+    async with unit_of_work() as session:
+        today = utcnow().date()
+        holiday = {"start": str(today - timedelta(days=1)), "end": str(today + timedelta(days=1)), "name": "Closed"}
+        await admin.replace_calendar(session, calendar_id=opened.id, data=_all_week([holiday]), expected_version=1)
+
+    # A move to needs_info pauses the clock; the retime starts while it is not yet committed.
+    async with unit_of_work() as session:
+        await referrals.transition(
+            session, referral_id=referral.id, to=ReferralStatus.needs_info, reason=None, note=None, actor="test"
+        )
+        retiming = asyncio.create_task(retime.retime_edited_calendars())
+        await asyncio.sleep(0.5)
+        assert not retiming.done()  # waiting on the referral the move holds
+    assert await retiming == 1
+    async with unit_of_work() as session:
+        clock = await session.get(ReferralClock, referral.id)
+        assert clock is not None and clock.paused_since is not None
+        # Paused: no due time (worked out from the clock as it was, the holiday would have moved them all).
+        assert (clock.first_contact_due_at, clock.scheduled_due_at, clock.next_due_at) == (None, None, None)
 
 
 async def test_fhir_task_carries_the_next_due_time(client):

@@ -30,8 +30,9 @@ async def retime_batch(
 ) -> tuple[uuid.UUID | None, int]:
     """The next `limit` open clocks on the calendar after `after` (referral id order) worked out again
     by the calendar at `version`: (the last referral id, how many), or (None, 0) when none were left,
-    and the calendar is then marked timed. Their referrals are locked meanwhile, as a move locks its
-    referral, so a move and a retime of one referral do not write over each other. (None, 0) too when
+    and the calendar is then marked timed. The referrals and their clocks are locked meanwhile (a move
+    locks the referral, then writes the clock), so a move and a retime of one referral do not write
+    over each other. (None, 0) too when
     the calendar moved past `version` (or went): a later run starts it again."""
     calendar = await session.get(BusinessCalendar, calendar_id, populate_existing=True)
     if calendar is None or calendar.version != version:
@@ -42,7 +43,8 @@ async def retime_batch(
         .where(ReferralClock.calendar_id == calendar_id, ReferralClock.is_open)
         .order_by(ReferralClock.referral_id)
         .limit(limit)
-        .with_for_update(of=Referral)
+        # Both: a retime that waited on a move must see the clock the move left, not the one it first read.
+        .with_for_update(of=(Referral, ReferralClock))
     )
     if after is not None:
         stmt = stmt.where(ReferralClock.referral_id > after)
