@@ -105,7 +105,8 @@ def plans(end: str, common: dict[str, list[str]]) -> dict[str, str]:
     broad = {"payer_class": 2, "source_channel": 3, "urgency": 2, "referring_provider_id": 3, "service_line": 3}
     several = [
         (("payer_class",), "month"),
-        (("payer_class", "source_channel"), "month"),
+        (("payer_class", "urgency"), "month"),
+        *((("payer_class", "source_channel"), group_by) for group_by in (None, "week", "month")),
         (("referring_provider_id", "service_line"), "month"),
         *((("payer_class", "source_channel", "urgency"), group_by) for group_by in (None, "week", "month")),
     ]

@@ -491,6 +491,17 @@ def test_two_low_cardinality_filters_read_their_pair_key_and_other_combinations_
     assert spreads.dimension(beside_a_referrer) is None
 
 
+def test_two_filters_with_four_pairs_of_values_or_more_are_read_from_the_day_packs():
+    year = Period(start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2026, 1, 1, tzinfo=UTC))
+    three_pairs = SummaryFilters(payer_class=[PayerClass.medicare], source_channel=list(SourceChannel)[:3])
+    four_pairs = SummaryFilters(
+        payer_class=[PayerClass.medicare, PayerClass.commercial], urgency=[Urgency.stat, Urgency.asap]
+    )
+    one_filter = SummaryFilters(source_channel=list(SourceChannel)[:5])
+    assert rollups.covers(year, three_pairs) and rollups.covers(year, one_filter)
+    assert not rollups.covers(year, four_pairs) and packs.covers(year)
+
+
 async def test_a_fact_made_again_counts_the_referrals_appointments(session: AsyncSession):
     """A fact removed (a merge, a data fix) and made again by the next change keeps its appointments."""
     created = await referrals.create_referral(

@@ -68,7 +68,7 @@ async def summary(
     await session.execute(QUICK_PLANS)
     if rollups.covers(period, filters):
         rows = await rollups.summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
-    elif packs.covers(period):  # a referrer beside another filter, three filters or more
+    elif packs.covers(period):  # a referrer beside another filter, three filters or more, many pairs
         rows = await packs.summary_rows(session, period=period, filters=filters, grouping=group_by, top=top)
     else:  # less than a whole UTC day
         rows = await summary_rows(session, period=period, filters=filters, grouping=group_by, top=top, journey=True)
