@@ -35,8 +35,7 @@ SAVED = {
 
 def referral(received_days_ago: float) -> ReferralView:
     received = utcnow() - timedelta(days=received_days_ago)
-    fields = ("first_contact_at", "scheduled_at", "declined_at", "cancelled_at", "merged_at")
-    return views.construct(ReferralView, {"status": "accepted", "received_at": received} | dict.fromkeys(fields))
+    return views.construct(ReferralView, dict.fromkeys(sla.TIMELINE) | {"status": "accepted", "received_at": received})
 
 
 def clock() -> ReferralClock:

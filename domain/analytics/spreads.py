@@ -91,10 +91,6 @@ def dimension(filters: SummaryFilters) -> tuple[str, list[str]] | None:
     return None
 
 
-def covers(period: Period, filters: SummaryFilters) -> bool:
-    return full_days(period) is not None and dimension(filters) is not None
-
-
 def _utc_day(column: Any) -> Any:
     return func.timezone("UTC", func.cast(column, DateTime()))
 

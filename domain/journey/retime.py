@@ -14,15 +14,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.journey.models import BusinessCalendar, ReferralClock
-from domain.journey.sla import keep_current, to_calendar
+from domain.journey.sla import TIMELINE, keep_current, to_calendar
 from domain.referrals import views
 from domain.referrals.models import Referral
 from domain.referrals.schemas import Referral as ReferralView
 from domain.shared.clock import utcnow
 from domain.shared.db import unit_of_work
-
-# The referral's columns a clock's state reads (sla._inputs).
-_TIMELINE = ("status", "received_at", "first_contact_at", "scheduled_at", "declined_at", "cancelled_at", "merged_at")
 
 
 async def retime_batch(
@@ -38,7 +35,7 @@ async def retime_batch(
     if calendar is None or calendar.version != version:
         return None, 0
     stmt = (
-        select(ReferralClock, *(getattr(Referral, name) for name in _TIMELINE))
+        select(ReferralClock, *(getattr(Referral, name) for name in TIMELINE))
         .join(Referral, Referral.id == ReferralClock.referral_id)
         .where(ReferralClock.calendar_id == calendar_id, ReferralClock.is_open)
         .order_by(ReferralClock.referral_id)
@@ -58,7 +55,7 @@ async def retime_batch(
         return None, 0
     business = to_calendar(calendar)
     for clock, *timeline in rows:
-        referral = views.construct(ReferralView, dict(zip(_TIMELINE, timeline, strict=True)))
+        referral = views.construct(ReferralView, dict(zip(TIMELINE, timeline, strict=True)))
         keep_current(clock, referral, business, now)
     await session.flush()
     return rows[-1][0].referral_id, len(rows)

@@ -27,6 +27,8 @@ DEFAULT_TARGETS: dict[str, tuple[tuple[int, str], tuple[int, str]]] = {
 # Used until an admin saves a default calendar.
 BUILT_IN = Calendar.build("UTC", DEFAULT_HOURS)
 ENDED = {S.declined: "declined_at", S.cancelled: "cancelled_at"}
+# The referral's columns a clock's state reads (`_inputs`): all a reader of the clocks needs of it.
+TIMELINE = ("status", "received_at", "first_contact_at", "scheduled_at", "declined_at", "cancelled_at", "merged_at")
 
 
 def holiday_dates(holidays: list[dict[str, str]]) -> set[date]:
@@ -168,7 +170,7 @@ async def start_clock(session: AsyncSession, referral: Referral, *, now: datetim
     )
     if S(referral.status) is S.needs_info:
         clock.paused_since = referral.needs_info_at or referral.received_at
-    _store(clock, _states(calendar, referral, clock, now or utcnow()))
+    keep_current(clock, referral, calendar, now or utcnow())
     _owner(clock, referral)
     session.add(clock)
     return clock

@@ -47,7 +47,6 @@ _CLOCK_FIELDS = (
 _CALENDAR_FIELDS = ("time_zone", "weekly_hours", "holidays")
 _INFO_FIELDS = ("referral_id", "missing", "requested_at", "reminders_sent", "next_reminder_at", "decline_at")
 _MILESTONE_FIELDS = tuple(MilestoneSla.model_fields)
-_TIMELINE = ("status", "received_at", "first_contact_at", "scheduled_at", "declined_at", "cancelled_at", "merged_at")
 Decoder = Callable[[Any], Any] | None
 
 
@@ -146,7 +145,7 @@ async def referral_detail(
         clock = _part(values, "clock__", _CLOCK_FIELDS)
         calendar = BusinessCalendar(**_part(values, "calendar__", _CALENDAR_FIELDS)) if clock["calendar_id"] else None
         # The SLA view reads the status and the milestone times, nothing else of the referral.
-        referral = views.construct(ReferralView, {name: values[name] for name in _TIMELINE})
+        referral = views.construct(ReferralView, {name: values[name] for name in sla.TIMELINE})
         found = sla.view_of(referral, ReferralClock(**clock), calendar, now=utcnow())
         milestones = [{name: getattr(m, name) for name in _MILESTONE_FIELDS} for m in found]
     info_request: dict[str, Any] | None = None
