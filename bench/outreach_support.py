@@ -169,6 +169,7 @@ async def outbox_ids(db_url: str) -> list[str]:
 
 async def queue_batch(db_url: str, count: int, *, referrers: int = 20) -> None:
     """`count` thank-you emails to `referrers` referrers, queued in one transaction."""
+    import domain.models  # noqa: F401  (every table on the metadata: the outbox's insert sorts them by foreign key)
     from domain.providers.models import Provider
     from domain.shared.outbox import add_message
 
