@@ -3,8 +3,9 @@
     .venv/bin/python bench/idle_cpu.py [--seconds 60] [--port 8106]
 
 Starts `refloop run` against DATABASE_URL / REDIS_URL (or BENCH_IDLE_DATABASE_URL, default
-refloop_bench_idle, migrated and seeded on first start), waits for /healthz and a settling
-period, then sums the CPU time of the whole process tree over the window. That new messages
+refloop_bench_idle, migrated and seeded on first start), waits for /healthz and for the worker's
+first heartbeat (arq's health-check key: its start-up is over), then a settling period, then sums
+the CPU time of the whole process tree over the window. That new messages
 still leave within a second is a behaviour, checked by tests/test_worker_rests.py.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +50,10 @@ def main() -> None:
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         "REFLOOP_LOG_JSON": "true",
     }
+    # arq writes it on its first poll, after start-up: cleared first, so a last run's key cannot stand in.
+    health_key = os.environ.get("OUTBOX_QUEUE_NAME", "arq:queue") + ":health-check"
+    store = redis.Redis.from_url(env["REDIS_URL"])
+    store.delete(health_key)
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "refloop"), "run", "--port", str(args.port)],
         cwd=ROOT,
@@ -67,6 +73,12 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(1)
+        healthy = time.monotonic()
+        while not store.exists(health_key):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the worker did not start")
+            time.sleep(0.5)
+        print(f"worker started {time.monotonic() - healthy:.1f} s after /healthz answered")
         time.sleep(args.settle)
         root = psutil.Process(proc.pid)
         before, started = tree_cpu(root), time.monotonic()
