@@ -13,14 +13,19 @@ import argparse
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import psutil
 import redis
+from arq.constants import health_check_key_suffix
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workers.config import outbox_config  # noqa: E402
 
 
 def tree_cpu(root: psutil.Process) -> dict[str, float]:
@@ -51,7 +56,7 @@ def main() -> None:
         "REFLOOP_LOG_JSON": "true",
     }
     # arq writes it on its first poll, after start-up: cleared first, so a last run's key cannot stand in.
-    health_key = os.environ.get("OUTBOX_QUEUE_NAME", "arq:queue") + ":health-check"
+    health_key = outbox_config().queue_name + health_check_key_suffix
     store = redis.Redis.from_url(env["REDIS_URL"])
     store.delete(health_key)
     proc = subprocess.Popen(

@@ -156,7 +156,7 @@ class Facts:
 
     def referrers_by_code(self) -> tuple[list[int], list[int], list[int]]:
         """The referrer codes counted (0: no referrer, left out), in order, with their referrals and the
-        completed ones (thousands of referrers: as arrays, not a dict per referrer)."""
+        completed ones (thousands of referrers: three lists, not a dict per referrer)."""
         volume = self.tally.get("referrers", np.zeros(0, dtype=np.int64))
         converted = _padded(self.tally.get("referrers:completed"), len(volume), 0)
         codes = np.flatnonzero(volume[1:]) + 1

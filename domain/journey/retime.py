@@ -29,8 +29,8 @@ async def retime_batch(
     by the calendar at `version`: (the last referral id, how many), or (None, 0) when none were left,
     and the calendar is then marked timed. The referrals and their clocks are locked meanwhile (a move
     locks the referral, then writes the clock), so a move and a retime of one referral do not write
-    over each other. (None, 0) too when
-    the calendar moved past `version` (or went): a later run starts it again."""
+    over each other. (None, 0) too when the calendar moved past `version` (or went): a later run starts
+    it again."""
     calendar = await session.get(BusinessCalendar, calendar_id, populate_existing=True)
     if calendar is None or calendar.version != version:
         return None, 0
