@@ -7,7 +7,7 @@ database), measures the peak req/s of a mix (reads by id, the filtered list, cre
 for 10 s, then paces the same mix at `share` of that peak for `minutes`, sampling each worker's
 RSS every minute. Prints and writes a Markdown table to bench/results/soak-<time>.md: RSS at
 the start and end of the soak, the highest seen, and the growth over the whole soak and over its
-second half (the first minutes include warming: each pooled connection preparing its statements).
+second half.
 """
 
 import argparse
@@ -125,8 +125,8 @@ def main() -> None:
     finally:
         server.stop()
     first, last = samples[0][1], samples[-1][1]
-    # Warming (each pooled connection preparing each statement the first time it serves it) fills the
-    # first minutes; growth that goes on shows in the second half too.
+    # The first minutes include warming (each pooled connection prepares a statement the first time it
+    # runs it); growth that goes on shows in the second half too.
     middle = samples[len(samples) // 2][1]
     highest = max(v for _, s, _ in samples for v in s.values())
     lines = [
