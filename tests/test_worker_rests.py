@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from arq import func
 
 from tests.factories import queue_thank_you
 from workers.config import outbox_config
@@ -28,9 +29,9 @@ async def _until(condition, timeout: float) -> float:
 
 
 @contextlib.asynccontextmanager
-async def running_worker(redis):
+async def running_worker(redis, **overrides):
     cfg = outbox_config()
-    worker = create_worker(redis_pool=redis, queue_name=cfg.queue_name, handle_signals=False)
+    worker = create_worker(redis_pool=redis, queue_name=cfg.queue_name, handle_signals=False, **overrides)
     task = asyncio.create_task(worker.main())
     try:
         yield worker
@@ -63,15 +64,38 @@ async def _clear_of_cron_runs() -> None:
         await asyncio.sleep((62 - second) % 60)
 
 
+async def _commands_over(redis, seconds: float) -> int:
+    before = (await redis.info("stats"))["total_commands_processed"]
+    await asyncio.sleep(seconds)
+    return (await redis.info("stats"))["total_commands_processed"] - before
+
+
 async def test_an_idle_worker_polls_redis_only_a_few_times_a_second(arq_redis):
     await _clear_of_cron_runs()
     async with running_worker(arq_redis):
         await asyncio.sleep(1.0)
-        before = (await arq_redis.info("stats"))["total_commands_processed"]
-        await asyncio.sleep(3.0)
-        after = (await arq_redis.info("stats"))["total_commands_processed"]
+        commands = await _commands_over(arq_redis, 3.0)
     # A 10 ms busy poll would issue about 300 queue reads in these 3 s.
-    assert after - before < 40, f"{after - before} Redis commands in 3 s of idleness"
+    assert commands < 40, f"{commands} Redis commands in 3 s of idleness"
+
+
+async def test_a_worker_busy_with_one_long_job_does_not_poll_redis_fast(arq_redis):
+    """A long job's id stays in arq's queue until it ends, and arq reads it back on every poll: that
+    must not count as new work (a minute's sweep or a rebuild would keep the worker busy-polling)."""
+
+    async def long_job(ctx: dict) -> None:
+        await asyncio.sleep(6)
+
+    cfg = outbox_config()
+    # No cron jobs: the commands counted are the polls around this one job.
+    async with running_worker(arq_redis, functions=[func(long_job, name="long_job")], cron_jobs=[]) as worker:
+        await arq_redis.enqueue_job("long_job", _queue_name=cfg.queue_name)
+        await _until(lambda: worker.job_counter == 1, timeout=5)
+        assert worker.job_counter == 1, "the job never started"
+        await asyncio.sleep(1.0)
+        commands = await _commands_over(arq_redis, 3.0)
+        assert worker.job_counter == 1, "the job ended inside the window"
+    assert commands < 40, f"{commands} Redis commands in 3 s of one job running"
 
 
 async def _listening(channel: str) -> tuple[asyncpg.Connection, asyncio.Event]:

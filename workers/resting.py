@@ -1,9 +1,10 @@
 """An arq worker that rests when idle instead of polling Redis every few milliseconds.
 
 arq polls its queue on a fixed delay: 10 ms keeps jobs moving fast but costs a busy loop
-when nothing happens. This worker polls at `poll_delay` while jobs are coming or running, and after an
-empty poll waits, doubling up to `idle_poll_seconds`, unless the relay in this process wakes
-it as soon as it has enqueued work. Jobs enqueued by another process wait at most that long.
+when nothing happens, and while a long job runs (a cron sweep, a rebuild), whose id arq reads
+back from the queue on every poll. This worker polls at `poll_delay` while jobs are coming or
+all its slots are taken, and after a poll that started nothing waits, doubling up to
+`idle_poll_seconds`, unless a relay wakes it as soon as it has enqueued work.
 """
 
 import asyncio
@@ -19,7 +20,7 @@ class RestingWorker(Worker):
         super().__init__(*args, **kwargs)
         self.idle_poll_seconds = idle_poll_seconds
         self._rest = self.poll_delay_s
-        self._found = 0
+        self._started = 0
         self._woken = asyncio.Event()
 
     async def main(self) -> None:
@@ -30,13 +31,17 @@ class RestingWorker(Worker):
             wake.unregister(self._woken)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
-        self._found = len(job_ids)
+        # A running job's id stays in the queue until it ends and comes back on every read: only the
+        # jobs this call started are new work (tasks are dropped in _poll_iteration, after this).
+        before = len(self.tasks)
         await super().start_jobs(job_ids)
+        self._started = len(self.tasks) - before
 
     async def _poll_iteration(self) -> None:
-        self._found = 0
+        self._started = 0
         await super()._poll_iteration()
-        if self.burst or self._found or self.job_counter:
+        # Full: slots free as jobs end, and the queue may hold more, so look again soon.
+        if self.burst or self._started or self.job_counter >= self.max_jobs:
             self._rest = self.poll_delay_s
             return
         # Nothing new: wait longer each time, but wake at once when the relay hands out jobs.
