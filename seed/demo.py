@@ -431,6 +431,17 @@ async def start_clocks(session: AsyncSession, now: datetime) -> int:
     return len(referrals)
 
 
+async def escalate_breaches(session: AsyncSession, now: datetime) -> int:
+    """The follow-up task for each milestone already breached at the seed's hour, as the minute's SLA sweep
+    opens it: the demo starts with its overdue work in the queues, and the worker's first sweep finds none."""
+    from domain.journey import sweeps
+
+    total = 0
+    while opened := await sweeps.escalate_breaches(session, now=now):
+        total += opened
+    return total
+
+
 def demo_now() -> datetime:
     """The data is relative to this hour, so seeding twice in the same hour gives the same rows."""
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -461,12 +472,13 @@ def load_demo(
                 loaded["referral_clocks"] = await start_clocks(session, demo.now)
                 if history_years:
                     loaded["history"] = await add_history(session, demo, years=history_years)
+                loaded["sla escalations"] = await escalate_breaches(session, demo.now)
                 await session.commit()
         finally:
             await engine.dispose()
 
     asyncio.run(write())
-    counts = demo.counts() | {"referral_clocks": loaded["referral_clocks"]}
+    counts = demo.counts() | {name: loaded[name] for name in ("referral_clocks", "sla escalations")}
     if history_years:
         counts["history referrals"] = loaded["history"]
     return counts

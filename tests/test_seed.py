@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from domain.identity.models import User
 from domain.identity.passwords import verify_password
+from domain.journey import sla, sweeps
 from domain.journey.models import ReferralClock
 from domain.referrals.enums import AppointmentStatus, DeclineReason, LeakageReason, ReferralStatus
 from domain.referrals.lifecycle import MILESTONE_COLUMN
@@ -228,6 +229,31 @@ def test_demo_referrals_have_the_sla_clocks_intake_starts(seeded):
     assert found["overdue"] > 0 and found["due_later"] > 0, found
     assert found["met"] > 0 and found["breached"] > 0, found
     assert found["paused"] == found["needs_info"] > 0, found
+
+
+async def _escalations(session) -> dict:
+    """The demo's breached milestones, their follow-up tasks (each with its line on the timeline), and
+    what a sweep at the seed's hour would open."""
+    c = ReferralClock
+    found = {"breached": 0, "escalated": 0}
+    for milestone in sla.MILESTONES:
+        due, escalated = getattr(c, f"{milestone}_due_at"), getattr(c, f"{milestone}_escalated_at")
+        found["breached"] += await session.scalar(select(func.count()).where(due <= NOW))
+        found["escalated"] += await session.scalar(select(func.count()).where(escalated.is_not(None)))
+    found["tasks opened by the sweep"] = await session.scalar(
+        select(func.count()).select_from(ReferralEvent).where(ReferralEvent.actor == sweeps.ACTOR)
+    )
+    found["opened by a sweep now"] = await sweeps.escalate_breaches(session, now=NOW)
+    await session.rollback()
+    return found
+
+
+def test_demo_breaches_already_carry_their_follow_up_tasks(seeded):
+    # A new user sees the overdue work in the queues at once; the worker's first sweep has nothing left to open.
+    found = _query(seeded["a"], _escalations)
+    assert found["breached"] > 0, found
+    assert found["escalated"] == found["tasks opened by the sweep"] == found["breached"], found
+    assert found["opened by a sweep now"] == 0, found
 
 
 async def _demo_users(session) -> list[User]:
