@@ -134,13 +134,15 @@ export const tests = [
       const page = await signIn(ctx, 'intake');
       await page.getByRole('link', { name: 'Tasks' }).click();
       await page.waitForURL(/\/tasks/);
+      // The Mine tab's rows show until the overdue list arrives: take a row only from that list.
+      const overdue = page.waitForResponse((r) => r.url().includes('/v1/tasks?overdue=true') && r.ok());
       await page.getByRole('tab', { name: 'Overdue' }).click();
+      await overdue;
       const complete = page.getByRole('button', { name: /^Complete / });
       await complete.first().waitFor();
-      const row = page.locator('[data-task-id]').filter({ has: complete.first() }).first();
-      const taskId = await row.getAttribute('data-task-id');
+      const taskId = await page.locator('[data-task-id]').filter({ has: complete.first() }).first().getAttribute('data-task-id');
       await shot(ctx, page, 'tasks');
-      await complete.first().click();
+      await page.locator(`[data-task-id="${taskId}"]`).getByRole('button', { name: /^Complete / }).click();
       await page.getByText('Task completed.').waitFor();
       // Done is no longer overdue: the row leaves the list without a reload.
       await page.locator(`[data-task-id="${taskId}"]`).waitFor({ state: 'detached' });
