@@ -141,11 +141,12 @@ export const tests = [
       const complete = page.getByRole('button', { name: /^Complete / });
       await complete.first().waitFor();
       const taskId = await page.locator('[data-task-id]').filter({ has: complete.first() }).first().getAttribute('data-task-id');
+      const row = page.locator(`[data-task-id="${taskId}"]`);
       await shot(ctx, page, 'tasks');
-      await page.locator(`[data-task-id="${taskId}"]`).getByRole('button', { name: /^Complete / }).click();
+      await row.getByRole('button', { name: /^Complete / }).click();
       await page.getByText('Task completed.').waitFor();
       // Done is no longer overdue: the row leaves the list without a reload.
-      await page.locator(`[data-task-id="${taskId}"]`).waitFor({ state: 'detached' });
+      await row.waitFor({ state: 'detached' });
     },
   },
   {
