@@ -126,6 +126,10 @@ def create_app() -> FastAPI:
         # Authentication, the permission matrix and the audit trail, for every route (api/permissions.py).
         # Unstorable text in a path parameter is refused first, before the guard records anything.
         dependencies=[Depends(refuse_unstorable_path), Depends(authorize, scope="function")],
+        # FastAPI's own spans, metrics and exception logs (which record error messages) whenever global
+        # OpenTelemetry providers exist: off. Refloop traces in one place, without patient data
+        # (integrations/tracing.py), and a request does not pay for FastAPI checking the providers.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     install_docs(app)

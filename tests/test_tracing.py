@@ -145,3 +145,35 @@ def test_the_standard_variables_turn_tracing_on_and_off(monkeypatch):
     monkeypatch.delenv("OTEL_TRACES_EXPORTER")
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     assert not tracing.wanted()
+
+
+def test_fastapis_own_telemetry_stays_off_where_an_agent_sets_global_providers():
+    # FastAPI records spans, metrics and exception logs (messages included) of its own whenever global
+    # OpenTelemetry providers exist, as an operator's auto-instrumentation agent sets them. Refloop's
+    # spans are made in one place (integrations/tracing.py), which keeps patient data out of them.
+    code = """
+import asyncio, httpx
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+from api.main import create_app
+
+async def main():
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answer = await client.post("/v1/auth/token", data={"username": "Quintanilla", "password": "x"})
+    print(answer.status_code, sorted(s.name for s in exporter.get_finished_spans()))
+
+asyncio.run(main())
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    run = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    status, spans = run.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status in ("400", "401", "422")
+    assert spans == "[]"
