@@ -199,3 +199,29 @@ def test_due_times_far_ahead_match_the_span_by_span_walk_across_dst_and_holidays
         expected = _due_day_by_day(calendar, start, seconds)
         assert add_business_seconds(calendar, start, seconds) == expected, (calendar.time_zone, start, seconds)
         assert add_business_seconds(calendar, start, seconds) == expected  # from the memo
+
+
+def test_clocks_received_on_any_day_keep_what_the_calendar_remembers_small():
+    """A worker reads referrals received on any day of two years, each measured to its own end: the
+    calendar remembers each day once, not each pair of days (the API's memory grew for minutes so)."""
+    import tracemalloc
+
+    rng = random.Random(5)
+    calendar = Calendar.build("America/New_York", DEFAULT_HOURS, {date(2025, 12, 25), date(2026, 11, 26)})
+
+    def clocks(n: int) -> None:
+        for _ in range(n):
+            start = _random_start(rng)
+            end = start + timedelta(seconds=rng.randrange(400 * 86400))
+            assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end)
+            add_business_seconds(calendar, start, rng.randrange(200) * H)
+
+    clocks(500)  # the days themselves, once
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        clocks(5_000)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 100_000, f"{grown:,} bytes more after 5,000 clocks"

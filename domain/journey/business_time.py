@@ -4,6 +4,7 @@ A calendar is a time zone, weekly opening hours and holidays (local dates). Hour
 times in the calendar's zone, so a day on which the clocks change still opens at 08:00 local.
 """
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,8 +27,52 @@ def minutes_of(text: str) -> int:
     return value
 
 
-# Days and weeks of opening time remembered per calendar; past this many the memory starts afresh.
+# Days whose spans are remembered per calendar; past this many the memory starts afresh.
 _MEMO_LIMIT = 20_000
+# Days of running totals worked out at a time, forwards or backwards.
+_CHUNK_DAYS = 64
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class _OpenTotals:
+    """Opening time of a run of days as running totals (microseconds): `totals[i]` is the time open on
+    the days from `base` up to, not including, `base + i`. Any run of whole days is one subtraction, and
+    the memory grows with the days asked about, not with the pairs of days (a read asks about a new pair)."""
+
+    def __init__(self) -> None:
+        self.base = 0  # the first day's ordinal
+        self.totals: list[int] = [0]
+
+    def end(self) -> int:
+        """The ordinal of the first day not yet counted."""
+        return self.base + len(self.totals) - 1
+
+    def cover(self, calendar: "Calendar", first: int, last: int) -> None:
+        """Count every day from ordinal first to last, inclusive."""
+        if len(self.totals) == 1:
+            self.base = first
+        if first < self.base:
+            earlier = _opens(calendar, first - _CHUNK_DAYS, self.base)
+            running = [0]
+            for opened in earlier:
+                running.append(running[-1] + opened)
+            self.totals = running + [running[-1] + total for total in self.totals[1:]]
+            self.base = first - _CHUNK_DAYS
+        if last >= self.end():
+            for opened in _opens(calendar, self.end(), last + _CHUNK_DAYS):
+                self.totals.append(self.totals[-1] + opened)
+
+    def between(self, first: int, last: int) -> int:
+        """Microseconds open from day first to day last, inclusive (both counted already)."""
+        return self.totals[last - self.base + 1] - self.totals[first - self.base]
+
+
+def _opens(calendar: "Calendar", first: int, end: int) -> list[int]:
+    """Microseconds open on each day from ordinal first up to, not including, end."""
+    return [
+        sum((b - a for a, b in calendar.open_spans(date.fromordinal(day))), timedelta()) // _MICROSECOND
+        for day in range(first, end)
+    ]
 
 
 @dataclass(frozen=True)
@@ -36,11 +81,9 @@ class Calendar:
     # Weekday (0 = Monday) -> opening intervals in minutes after local midnight, sorted, not overlapping.
     hours: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
-    # A referral backdated by a year crosses hundreds of days: each day's and week's opening time is
-    # worked out once per calendar (in UTC, so DST days count their true length), then looked up.
-    _memo: dict[tuple[str, date] | tuple[str, date, date], timedelta] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # A referral backdated by a year crosses hundreds of days: the days' opening time is worked out
+    # once per calendar (in UTC, so DST days count their true length) and kept as running totals.
+    _totals: _OpenTotals = field(default_factory=_OpenTotals, compare=False, repr=False)
     # Each day's spans as UTC instants, which every clock of a read asks for again (ZoneInfo arithmetic).
     _spans: dict[date, tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -86,26 +129,30 @@ class Calendar:
     def local_day(self, instant: datetime) -> date:
         return instant.astimezone(self.zone).date()
 
-    def _remember(self, key: tuple[str, date] | tuple[str, date, date], value: timedelta) -> timedelta:
-        if len(self._memo) >= _MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[key] = value
-        return value
+    def open_between(self, first: date, last: date) -> timedelta:
+        """How long the calendar is open on the local days first..last inclusive (nothing when last < first)."""
+        if last < first:
+            return timedelta()
+        start, end = first.toordinal(), last.toordinal()
+        self._totals.cover(self, start, end)
+        return timedelta(microseconds=self._totals.between(start, end))
 
-    def day_open(self, day: date) -> timedelta:
-        """How long the calendar is open on a local day."""
-        known = self._memo.get(("day", day))
-        if known is not None:
-            return known
-        return self._remember(("day", day), sum((b - a for a, b in self.open_spans(day)), timedelta()))
-
-    def week_open(self, monday: date) -> timedelta:
-        """How long the calendar is open in the seven local days from a Monday."""
-        known = self._memo.get(("week", monday))
-        if known is not None:
-            return known
-        week = sum((self.day_open(monday + timedelta(days=n)) for n in range(7)), timedelta())
-        return self._remember(("week", monday), week)
+    def day_reaching(self, first: date, seconds: float, horizon: date) -> tuple[date, float]:
+        """The first local day from `first` by whose end the calendar has been open `seconds`, and what of
+        `seconds` is left for that day after the days before it; `horizon` when not reached before it."""
+        totals, start = self._totals, first.toordinal()
+        totals.cover(self, start, start)
+        wanted = totals.totals[start - totals.base] + seconds * 1_000_000
+        while True:
+            index = bisect_left(totals.totals, wanted, lo=start - totals.base + 1)
+            if index < len(totals.totals):
+                day = totals.base + index - 1
+                break
+            if totals.end() > horizon.toordinal():
+                return horizon, seconds
+            totals.cover(self, start, totals.end() + 7 * _CHUNK_DAYS)
+        before = totals.totals[day - totals.base] - totals.totals[start - totals.base]
+        return date.fromordinal(day), seconds - before / 1_000_000
 
 
 def _clipped(calendar: Calendar, day: date, start: datetime, end: datetime) -> timedelta:
@@ -115,24 +162,6 @@ def _clipped(calendar: Calendar, day: date, start: datetime, end: datetime) -> t
         if overlap > timedelta():
             total += overlap
     return total
-
-
-def _whole_days(calendar: Calendar, first: date, last: date) -> timedelta:
-    """Opening time of the local days first..last inclusive, a week at a time where it can.
-
-    Clocks received the same day and counted the same day ask for the same range: it is remembered too."""
-    known = calendar._memo.get(("range", first, last))
-    if known is not None:
-        return known
-    total, day = timedelta(), first
-    while day <= last:
-        if day.weekday() == 0 and day + timedelta(days=6) <= last:
-            total += calendar.week_open(day)
-            day += timedelta(days=7)
-        else:
-            total += calendar.day_open(day)
-            day += timedelta(days=1)
-    return calendar._remember(("range", first, last), total)
 
 
 def business_seconds(calendar: Calendar, start: datetime, end: datetime) -> int:
@@ -145,7 +174,7 @@ def business_seconds(calendar: Calendar, start: datetime, end: datetime) -> int:
     if first == last:
         return int(_clipped(calendar, first, start, end).total_seconds())
     total = _clipped(calendar, first, start, end) + _clipped(calendar, last, start, end)
-    return int((total + _whole_days(calendar, first + timedelta(days=1), last - timedelta(days=1))).total_seconds())
+    return int((total + calendar.open_between(first + timedelta(days=1), last - timedelta(days=1))).total_seconds())
 
 
 def add_business_seconds(calendar: Calendar, start: datetime, seconds: float) -> datetime:
@@ -155,17 +184,12 @@ def add_business_seconds(calendar: Calendar, start: datetime, seconds: float) ->
     # The day before start's closes by start's local midnight: nothing of it can count.
     day, horizon = first, first + timedelta(days=_HORIZON_DAYS - 1)
     while day < horizon:
-        # A day after start's counts whole: a week or a day that ends before the instant is passed over
-        # by its remembered length, without working out its spans (a read asks for four due times).
+        # Days after start's count whole: those that end before the instant are passed over by their
+        # running total, without working out their spans (a read asks for two due times).
         if day > first:
-            if day.weekday() == 0 and (week := calendar.week_open(day).total_seconds()) < remaining:
-                remaining -= week
-                day += timedelta(days=7)
-                continue
-            if (whole := calendar.day_open(day).total_seconds()) < remaining:
-                remaining -= whole
-                day += timedelta(days=1)
-                continue
+            day, remaining = calendar.day_reaching(day, remaining, horizon)
+            if day >= horizon:
+                break
         for open_at, close_at in calendar.open_spans(day):
             begin = max(open_at, start)
             available = (close_at - begin).total_seconds()
