@@ -165,14 +165,14 @@ def _day_by_day(calendar: Calendar, start: datetime, end: datetime) -> int:
 
 
 def test_long_spans_count_what_each_day_counts_across_dst_and_holidays():
-    """A referral backdated by two years is counted a week at a time, with the same answer."""
+    """A referral backdated by two years is counted from the days' running totals, with the same answer."""
     rng = random.Random(7)
     for _ in range(300):
         calendar = rng.choice(AWKWARD_CALENDARS)
         start = _random_start(rng)
         end = start + timedelta(seconds=rng.randrange(rng.choice([3 * 3600, 9 * 86400, 700 * 86400])))
         assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end), (calendar, start, end)
-        assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end)  # from the memo
+        assert business_seconds(calendar, start, end) == _day_by_day(calendar, start, end)  # totals already counted
 
 
 def _due_day_by_day(calendar: Calendar, start: datetime, seconds: float) -> datetime:
@@ -189,7 +189,7 @@ def _due_day_by_day(calendar: Calendar, start: datetime, seconds: float) -> date
 
 
 def test_due_times_far_ahead_match_the_span_by_span_walk_across_dst_and_holidays():
-    """Whole weeks and days are passed over by their remembered length, with the same instant."""
+    """Whole days are passed over by their running totals, with the same instant."""
     rng = random.Random(11)
     for _ in range(400):
         calendar = rng.choice(AWKWARD_CALENDARS)
@@ -198,7 +198,7 @@ def test_due_times_far_ahead_match_the_span_by_span_walk_across_dst_and_holidays
         seconds = rng.choice([rng.randrange(400) * H, 9 * H, 45 * H, 0.75 * rng.randrange(10**7), 0])
         expected = _due_day_by_day(calendar, start, seconds)
         assert add_business_seconds(calendar, start, seconds) == expected, (calendar.time_zone, start, seconds)
-        assert add_business_seconds(calendar, start, seconds) == expected  # from the memo
+        assert add_business_seconds(calendar, start, seconds) == expected  # totals already counted
 
 
 def test_clocks_received_on_any_day_keep_what_the_calendar_remembers_small():

@@ -62,9 +62,22 @@ class _OpenTotals:
             for opened in _opens(calendar, self.end(), last + _CHUNK_DAYS):
                 self.totals.append(self.totals[-1] + opened)
 
-    def between(self, first: int, last: int) -> int:
-        """Microseconds open from day first to day last, inclusive (both counted already)."""
-        return self.totals[last - self.base + 1] - self.totals[first - self.base]
+    def before(self, day: int) -> int:
+        """Microseconds open from `base` up to, not including, day (counted already)."""
+        return self.totals[day - self.base]
+
+    def reaching(self, calendar: "Calendar", start: int, wanted: float, horizon: int) -> int | None:
+        """The first day from start by whose end `wanted` microseconds are open since start's beginning;
+        None when that is past horizon."""
+        self.cover(calendar, start, start)
+        target = self.before(start) + wanted
+        while True:
+            index = bisect_left(self.totals, target, lo=start - self.base + 1)
+            if index < len(self.totals):
+                return self.base + index - 1
+            if self.end() > horizon:
+                return None
+            self.cover(calendar, start, self.end() + 7 * _CHUNK_DAYS)
 
 
 def _opens(calendar: "Calendar", first: int, end: int) -> list[int]:
@@ -135,24 +148,16 @@ class Calendar:
             return timedelta()
         start, end = first.toordinal(), last.toordinal()
         self._totals.cover(self, start, end)
-        return timedelta(microseconds=self._totals.between(start, end))
+        return timedelta(microseconds=self._totals.before(end + 1) - self._totals.before(start))
 
     def day_reaching(self, first: date, seconds: float, horizon: date) -> tuple[date, float]:
         """The first local day from `first` by whose end the calendar has been open `seconds`, and what of
         `seconds` is left for that day after the days before it; `horizon` when not reached before it."""
         totals, start = self._totals, first.toordinal()
-        totals.cover(self, start, start)
-        wanted = totals.totals[start - totals.base] + seconds * 1_000_000
-        while True:
-            index = bisect_left(totals.totals, wanted, lo=start - totals.base + 1)
-            if index < len(totals.totals):
-                day = totals.base + index - 1
-                break
-            if totals.end() > horizon.toordinal():
-                return horizon, seconds
-            totals.cover(self, start, totals.end() + 7 * _CHUNK_DAYS)
-        before = totals.totals[day - totals.base] - totals.totals[start - totals.base]
-        return date.fromordinal(day), seconds - before / 1_000_000
+        day = totals.reaching(self, start, seconds * 1_000_000, horizon.toordinal())
+        if day is None:
+            return horizon, seconds
+        return date.fromordinal(day), seconds - (totals.before(day) - totals.before(start)) / 1_000_000
 
 
 def _clipped(calendar: Calendar, day: date, start: datetime, end: datetime) -> timedelta:
