@@ -1,7 +1,7 @@
 """The ceiling: the same database work as the API with nothing else (Starlette + a raw asyncpg pool).
 
 No auth, no ORM, no pydantic, no decryption, no middleware. Started by bench/http_bench.py as
-`uvicorn bench.bare:app --workers 2`, against the same database and with the same pool size
+`python -m bench.spread bench.bare:app --workers 2`, against the same database and with the same pool size
 as the app, so app/bare is the price of everything the app adds.
 """
 

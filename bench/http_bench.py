@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/http_bench.py [--rounds 3] [--duration 10] [--paths create,read,...]
 
-Each round starts the app (uvicorn, 2 workers) and the bare Starlette + asyncpg server in turn
+Each round starts the app (2 uvicorn workers, bench/spread.py) and the bare Starlette + asyncpg server in turn
 (ABBA order across rounds, one server up at a time so their pools never compete), warms every
 path up, then drives it with `wrk -t2 -c64`. The table gives medians with min-max over rounds,
 the app/bare ratio, p50/p99, and the BENCH.md target; a second table the CPU each request cost the

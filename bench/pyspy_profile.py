@@ -114,6 +114,7 @@ def main() -> None:
                 "record",
                 "--pid",
                 str(server.process.pid),
+                "--subprocesses",  # the worker is the launcher's child (bench/spread.py)
                 "--duration",
                 str(args.seconds),
                 "--rate",

@@ -65,22 +65,13 @@ def start(name: str, *, workers: int, results: Path) -> Server:
     port = free_port()
     log_path = results / f"server-{name}.log"
     log = open(log_path, "ab")
+    if os.environ.get("BENCH_SHARED_SOCKET"):
+        # Before bench/spread.py: uvicorn's workers sharing one socket (to compare with older figures).
+        launcher = ["uvicorn", *target, "--no-access-log", "--log-level", "warning"]
+    else:
+        launcher = ["bench.spread", *target]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            *target,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
+        [sys.executable, "-m", *launcher, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=server_env(),
         stdout=log,
