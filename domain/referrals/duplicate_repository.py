@@ -13,6 +13,9 @@ from domain.shared.clock import utcnow
 from domain.shared.repository import Repository
 from domain.tasks.models import Task
 
+# Built once: a `func` expression made per intake leaves a reference cycle for the collector each time.
+_lowered_service_line = func.lower(Referral.service_line)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -70,7 +73,7 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
         ).where(
             Referral.id != referral.id,
             Referral.merged_into_id.is_(None),
-            func.lower(Referral.service_line) == referral.service_line.lower(),
+            _lowered_service_line == referral.service_line.lower(),
             Referral.received_at >= referral.received_at - window,
             Referral.received_at <= referral.received_at + window,
             or_(by_name, by_mrn) if referral.patient_mrn_index else by_name,
