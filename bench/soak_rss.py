@@ -12,6 +12,7 @@ second half.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import psutil
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,6 +46,17 @@ def workers_rss(server: servers.Server) -> dict[int, float]:
                 out[child.pid] = child.memory_info().rss / 2**20
         except psutil.NoSuchProcess:
             pass
+    return out
+
+
+def workers_db_connections(server: servers.Server) -> dict[int, int]:
+    """Connections each worker holds to the bench database: its pool opens one per request in flight
+    at the busiest moment so far, and each prepares its own statements (memory the soak counts)."""
+    port = make_url(servers.bench_database_url()).port or 5432
+    out = {}
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            out[child.pid] = sum(1 for c in child.net_connections("tcp") if c.raddr and c.raddr.port == port)
     return out
 
 
@@ -115,13 +128,20 @@ def main() -> None:
         )
         # (minute, RSS MB by worker pid, (req/s, errors) over that minute)
         samples: list[tuple[float, dict[int, float], tuple[float, int] | None]] = [(0.0, workers_rss(server), None)]
+        pooled = [workers_db_connections(server)]  # database connections by worker pid, as sampled
         for minute in range(int(args.minutes)):
             mix = run_mix(server.base_url, env, 60, delays)
             rate = sum(r["rps"] for r in mix.values())
             errors = sum(r["status_errors"] + r["socket_errors"] for r in mix.values())
             samples.append((minute + 1.0, workers_rss(server), (rate, errors)))
+            pooled.append(workers_db_connections(server))
             rss = ", ".join(f"{v:.0f}" for v in samples[-1][1].values())
-            print(f"minute {minute + 1}: {rate:,.0f} req/s, {errors} errors, worker RSS MB: {rss}", flush=True)
+            held = ", ".join(str(pooled[-1].get(pid, "?")) for pid in samples[-1][1])
+            print(
+                f"minute {minute + 1}: {rate:,.0f} req/s, {errors} errors, worker RSS MB: {rss}, "
+                f"database connections: {held}",
+                flush=True,
+            )
     finally:
         server.stop()
     first, last = samples[0][1], samples[-1][1]
@@ -149,12 +169,17 @@ def main() -> None:
         "",
         f"Highest RSS of any worker: {highest:.0f} MB (limit 250 MB).",
         "",
-        "| minute | req/s | errors | worker RSS MB |",
-        "|---|---|---|---|",
+        "| minute | req/s | errors | worker RSS MB | database connections by worker |",
+        "|---|---|---|---|---|",
+        f"| 0 | | | {', '.join(f'{v:.0f}' for v in first.values())} "
+        f"| {', '.join(str(pooled[0].get(pid, '?')) for pid in first)} |",
     ]
-    for at, by_pid, stats in samples[1:]:
+    for (at, by_pid, stats), counts in zip(samples[1:], pooled[1:], strict=True):
         assert stats is not None  # only the starting sample has none
-        lines.append(f"| {at:.0f} | {stats[0]:,.0f} | {stats[1]} | {', '.join(f'{v:.0f}' for v in by_pid.values())} |")
+        lines.append(
+            f"| {at:.0f} | {stats[0]:,.0f} | {stats[1]} | {', '.join(f'{v:.0f}' for v in by_pid.values())} "
+            f"| {', '.join(str(counts.get(pid, '?')) for pid in by_pid)} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     (results / f"soak-{time.strftime('%Y%m%d-%H%M%S')}.md").write_text(text)
