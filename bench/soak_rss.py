@@ -37,15 +37,21 @@ MIX = [
 CONNECTIONS = 8  # per part of the mix
 
 
-def workers_rss(server: servers.Server) -> dict[int, float]:
-    parent = psutil.Process(server.process.pid)
-    out = {}
-    for child in parent.children(recursive=True):
-        try:
+def workers(server: servers.Server) -> list[psutil.Process]:
+    """The server's worker processes (its launcher's Python children)."""
+    found = []
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
             if "multiprocessing" in " ".join(child.cmdline()) or child.name().startswith("python"):
-                out[child.pid] = child.memory_info().rss / 2**20
-        except psutil.NoSuchProcess:
-            pass
+                found.append(child)
+    return found
+
+
+def workers_rss(server: servers.Server) -> dict[int, float]:
+    out = {}
+    for worker in workers(server):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            out[worker.pid] = worker.memory_info().rss / 2**20
     return out
 
 
@@ -54,9 +60,9 @@ def workers_db_connections(server: servers.Server) -> dict[int, int]:
     at the busiest moment so far, and each prepares its own statements (memory the soak counts)."""
     port = make_url(servers.bench_database_url()).port or 5432
     out = {}
-    for child in psutil.Process(server.process.pid).children(recursive=True):
+    for worker in workers(server):
         with contextlib.suppress(psutil.NoSuchProcess):
-            out[child.pid] = sum(1 for c in child.net_connections("tcp") if c.raddr and c.raddr.port == port)
+            out[worker.pid] = sum(1 for c in worker.net_connections("tcp") if c.raddr and c.raddr.port == port)
     return out
 
 
@@ -171,13 +177,11 @@ def main() -> None:
         "",
         "| minute | req/s | errors | worker RSS MB | database connections by worker |",
         "|---|---|---|---|---|",
-        f"| 0 | | | {', '.join(f'{v:.0f}' for v in first.values())} "
-        f"| {', '.join(str(pooled[0].get(pid, '?')) for pid in first)} |",
     ]
-    for (at, by_pid, stats), counts in zip(samples[1:], pooled[1:], strict=True):
-        assert stats is not None  # only the starting sample has none
+    for (at, by_pid, stats), counts in zip(samples, pooled, strict=True):
+        rate, errors = (f"{stats[0]:,.0f}", str(stats[1])) if stats else ("", "")  # none at the start
         lines.append(
-            f"| {at:.0f} | {stats[0]:,.0f} | {stats[1]} | {', '.join(f'{v:.0f}' for v in by_pid.values())} "
+            f"| {at:.0f} | {rate} | {errors} | {', '.join(f'{v:.0f}' for v in by_pid.values())} "
             f"| {', '.join(str(counts.get(pid, '?')) for pid in by_pid)} |"
         )
     text = "\n".join(lines) + "\n"
