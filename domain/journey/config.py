@@ -20,6 +20,7 @@ from domain.journey.models import (
     WorkQueue,
     WorkQueueMember,
 )
+from domain.shared.db import driver_connection
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ async def current(session: AsyncSession) -> Settings:
     global _held
     if SESSION_KEY in session.info:
         return cast(Settings, session.info[SESSION_KEY])  # session.info holds values of any type
-    token = (await session.execute(text("SELECT token FROM journey_settings WHERE id = 1"))).scalar_one_or_none()
+    driver = await driver_connection(session)
+    token = await driver.fetchval("SELECT token FROM journey_settings WHERE id = 1")
     held = _held
     if held is None or held.token != token or token is None:
         held = _held = await _load(session, token)

@@ -1,20 +1,43 @@
 """SQL of duplicate detection and merging (domain/referrals/duplicates.py says the rules)."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, select, text, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from domain.journey.models import InfoRequest, ReferralDocument
 from domain.referrals.models import Appointment, DuplicateSettings, Referral, ReferralDuplicate
 from domain.shared.clock import utcnow
+from domain.shared.db import driver_connection
 from domain.shared.repository import Repository
 from domain.tasks.models import Task
 
-# Built once: a `func` expression made per intake leaves a reference cycle for the collector each time.
-_lowered_service_line = func.lower(Referral.service_line)
+_SETTINGS = "SELECT enabled, window_days, same_channel, version FROM duplicate_settings WHERE id = 1"
+_LOCK_PATIENT = (
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) "
+    "FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS ordered"
+)
+
+
+def _candidates_sql(mrn: bool, other_channel: bool) -> str:
+    """Every intake runs this lookup: plain SQL on the driver's connection, one string per shape, so it is
+    not built, hashed and compiled by SQLAlchemy each time."""
+    by_name = "patient_name_dob_index = $1"
+    by_mrn = "(patient_mrn_index IS NOT NULL AND patient_mrn_index = $2 AND patient_surname_dob_index = $3)"
+    return (
+        f"SELECT id, source_channel, received_at, {by_name} AS by_name, coalesce({by_mrn}, false) AS by_mrn "
+        "FROM referrals WHERE id <> $4 AND merged_into_id IS NULL AND lower(service_line) = $5 "
+        "AND received_at >= $6 AND received_at <= $7 "
+        f"AND {f'({by_name} OR {by_mrn})' if mrn else by_name} "
+        f"{'AND source_channel <> $9 ' if other_channel else ''}"
+        "ORDER BY received_at DESC, id LIMIT $8"
+    )
+
+
+_CANDIDATES = {(mrn, other): _candidates_sql(mrn, other) for mrn in (False, True) for other in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -36,19 +59,19 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
     async def settings_row(self, *, for_update: bool = False) -> DuplicateSettings | None:
         return await self.session.get(DuplicateSettings, 1, with_for_update=for_update)
 
+    async def settings_values(self) -> Mapping[str, Any] | None:
+        """The policy row's values, read on the driver's connection: every intake reads them."""
+        driver = await driver_connection(self.session)
+        return cast(Mapping[str, Any] | None, await driver.fetchrow(_SETTINGS))
+
     async def lock_patient(self, keys: list[str]) -> None:
         """Intakes of the same patient take turns (until commit), so two copies arriving at the same
         moment see each other; other patients are not held up."""
         if not keys:
             return
         # One round trip; the keys are taken in sorted order, so two intakes never wait on each other crosswise.
-        await self.session.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) "
-                "FROM (SELECT DISTINCT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
-            ),
-            {"keys": [f"referral-patient:{key}" for key in keys]},
-        )
+        driver = await driver_connection(self.session)
+        await driver.execute(_LOCK_PATIENT, [f"referral-patient:{key}" for key in keys])
 
     async def candidates(
         self, referral: Referral, *, window_days: int, same_channel: bool, limit: int = 10
@@ -57,34 +80,25 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
 
         Same patient: the same name-and-birth-date index, or the same MRN index with the same
         surname-and-birth-date index (an MRN alone is only unique at the site that issued it)."""
-        by_name = Referral.patient_name_dob_index == referral.patient_name_dob_index
-        by_mrn = and_(
-            Referral.patient_mrn_index.is_not(None),
-            Referral.patient_mrn_index == referral.patient_mrn_index,
-            Referral.patient_surname_dob_index == referral.patient_surname_dob_index,
-        )
         window = timedelta(days=window_days)
-        stmt = select(
-            Referral.id,
-            Referral.source_channel,
-            Referral.received_at,
-            by_name.label("by_name"),
-            func.coalesce(by_mrn, False).label("by_mrn"),
-        ).where(
-            Referral.id != referral.id,
-            Referral.merged_into_id.is_(None),
-            _lowered_service_line == referral.service_line.lower(),
-            Referral.received_at >= referral.received_at - window,
-            Referral.received_at <= referral.received_at + window,
-            or_(by_name, by_mrn) if referral.patient_mrn_index else by_name,
-        )
+        sql = _CANDIDATES[(referral.patient_mrn_index is not None, not same_channel)]
+        args: list[Any] = [
+            referral.patient_name_dob_index,
+            referral.patient_mrn_index,
+            referral.patient_surname_dob_index,
+            referral.id,
+            referral.service_line.lower(),
+            referral.received_at - window,
+            referral.received_at + window,
+            limit,
+        ]
         if not same_channel:
-            stmt = stmt.where(Referral.source_channel != referral.source_channel)
-        stmt = stmt.order_by(Referral.received_at.desc(), Referral.id).limit(limit)
+            args.append(str(referral.source_channel))
+        driver = await driver_connection(self.session)
         found = []
-        for row in await self.session.execute(stmt):
-            matched = [name for name, hit in (("name_birth_date", row.by_name), ("mrn", row.by_mrn)) if hit]
-            found.append(Candidate(row.id, str(row.source_channel), row.received_at, matched))
+        for row in await driver.fetch(sql, *args):
+            matched = [name for name, hit in (("name_birth_date", row["by_name"]), ("mrn", row["by_mrn"])) if hit]
+            found.append(Candidate(row["id"], row["source_channel"], row["received_at"], matched))
         return found
 
     async def known_pairs(self, referral_id: uuid.UUID) -> set[uuid.UUID]:

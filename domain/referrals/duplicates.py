@@ -31,11 +31,11 @@ DECIDED = {"link": "linked", "dismiss": "dismissed"}
 
 
 async def policy(session: AsyncSession) -> DuplicatePolicy:
-    row = await DuplicateRepository(session).settings_row()
+    row = await DuplicateRepository(session).settings_values()
     if row is None:
         return DEFAULT_POLICY
     return DuplicatePolicy(
-        enabled=row.enabled, window_days=row.window_days, same_channel=row.same_channel, version=row.version
+        enabled=row["enabled"], window_days=row["window_days"], same_channel=row["same_channel"], version=row["version"]
     )
 
 

@@ -118,13 +118,19 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 async def driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's transaction, for COPY.
+    """The asyncpg connection under the session's transaction: for COPY, and for the hot lookups that skip
+    SQLAlchemy's statement layers (in process: 0.10 ms of CPU against 0.15 for a text() through the
+    session and 0.23 for an ORM get).
 
-    The driver opens the session's transaction lazily, on the first statement: one is run here so that a COPY
-    on the raw connection lands inside the caller's transaction instead of committing on its own."""
+    Like an ORM query in these sessions (they do not autoflush) it sees what was flushed, not what is
+    pending. The driver opens the session's transaction lazily, on the first statement: when none has run
+    yet, one is run here, so that what runs on the raw connection lands inside the caller's transaction
+    instead of committing on its own."""
     connection = await session.connection()
-    await connection.execute(text("select 1"))
     raw = await connection.get_raw_connection()
-    if raw.driver_connection is None:
+    driver = raw.driver_connection
+    if driver is None:
         raise RuntimeError("the session's database connection is closed")
-    return raw.driver_connection
+    if not driver.is_in_transaction():
+        await connection.execute(text("select 1"))
+    return driver
