@@ -140,6 +140,15 @@ async def test_referrer_who_prefers_sms_gets_a_text(session):
     assert composed.to.phone == "+15550104401" and len(composed.content.body) < 320
 
 
+async def test_referrer_whose_ehr_hears_by_fhir_gets_no_email_for_an_ehr_referral(session):
+    provider = await referrer(session, method="fhir")
+    from_ehr = await refer(session, provider, source_channel="fhir")
+    faxed = await refer(session, provider, source_channel="fax")
+    assert await queued(session, from_ehr.id) == []  # its EHR is told through the FHIR Task instead
+    [ack] = await queued(session, faxed.id)
+    assert (ack.kind, ack.channel, ack.recipient_id) == ("acknowledgement", "email", provider.id)
+
+
 async def test_messages_list_filters_and_pages(client, session):
     provider = await referrer(session)
     referrals_made = [await refer(session, provider) for _ in range(3)]

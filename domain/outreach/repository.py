@@ -5,9 +5,10 @@ claim, so of two workers holding the same message only one can take or settle it
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,9 +32,13 @@ from domain.outreach.models import MessageTemplate, OutreachPreference, WebhookE
 from domain.referrals.models import Appointment, Referral, ReferralEvent
 from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted
+from domain.shared.db import driver_connection
 from domain.shared.ids import uuid7
 from domain.shared.outbox import MessageStatus, OutboxMessage
 from domain.shared.repository import Repository, bound_array, one_of
+
+_CONTACT_PREFERENCE = "SELECT preferred_contact_method FROM providers WHERE id = $1"
+_FIRST_FROM = "SELECT count(*) FROM (SELECT 1 FROM referrals WHERE referring_provider_id = $1 LIMIT 2) AS two"
 
 
 @dataclass(frozen=True)
@@ -538,7 +543,14 @@ class LookupRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def contact_preference(self, provider_id: uuid.UUID) -> Mapping[str, Any] | None:
+        """The referrer's preferred contact method (None when the provider is gone): on every intake and move,
+        read on the driver's connection rather than loading the whole provider."""
+        driver = await driver_connection(self.session)
+        return cast(Mapping[str, Any] | None, await driver.fetchrow(_CONTACT_PREFERENCE, provider_id))
+
     async def is_first_referral_from(self, provider_id: uuid.UUID) -> bool:
         # Two rows answer the question; counting a heavy referrer's thousands cost ~100 ms per intake.
-        stmt = select(Referral.id).where(Referral.referring_provider_id == provider_id).limit(2)
-        return len((await self.session.execute(stmt)).all()) == 1
+        # Every intake asks: on the driver's connection, without SQLAlchemy's statement layers.
+        driver = await driver_connection(self.session)
+        return bool(await driver.fetchval(_FIRST_FROM, provider_id) == 1)

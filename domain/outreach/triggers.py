@@ -12,7 +12,6 @@ from domain.outreach.repository import LookupRepository
 from domain.outreach.settings import outreach_settings
 from domain.patient_links import links as patient_links
 from domain.providers.enums import ContactMethod
-from domain.providers.models import Provider
 from domain.referrals.enums import AppointmentStatus, SourceChannel
 from domain.referrals.enums import ReferralStatus as S
 from domain.referrals.models import Appointment, Referral
@@ -28,9 +27,8 @@ STATUS_KINDS = {
 }
 
 
-def referrer_channel(provider: Provider, referral: Referral) -> Channel | None:
+def referrer_channel(method: str | None, referral: Referral) -> Channel | None:
     """The referrer's preferred contact method picks the channel; email is the fallback."""
-    method = provider.preferred_contact_method
     if method == ContactMethod.sms:
         return Channel.sms
     if method == ContactMethod.fhir and referral.source_channel == SourceChannel.fhir:
@@ -50,15 +48,15 @@ async def _to_referrer(
     session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict[str, Any] | None = None
 ) -> None:
     if referral.referring_provider_id is not None:
-        provider = await session.get(Provider, referral.referring_provider_id)
-        channel = referrer_channel(provider, referral) if provider else None
-        if provider is not None and channel is not None:
+        provider = await LookupRepository(session).contact_preference(referral.referring_provider_id)
+        channel = referrer_channel(provider["preferred_contact_method"], referral) if provider else None
+        if channel is not None:
             await add_message(
                 session,
                 channel=channel.value,
                 kind=kind.value,
                 recipient_type="provider",
-                recipient_id=provider.id,
+                recipient_id=referral.referring_provider_id,
                 referral_id=referral.id,
                 idempotency_key=f"{key}:{channel.value}",
                 payload={"referral_id": str(referral.id), **(payload or {})},
