@@ -1,13 +1,15 @@
 """CPU milliseconds per request, app vs bare, in-process: a figure a noisy shared machine cannot blur much.
 
-    .venv/bin/python bench/cpu_per_request.py [--n 300] [--paths read,create] [--profile read|list_filtered|list|create]
+    .venv/bin/python bench/cpu_per_request.py [--n 300] [--paths read,create] [--profile read|list_filtered|...]
 
 Each server's ASGI app is driven in this process through httpx's ASGITransport, one request
 at a time, over the same random ids of the 1M; `time.process_time()` counts only this
 process's CPU (the app's Python side; PostgreSQL's work is not in it), so neighbours
 stealing the CPU change the wall clock but hardly the figure. Rounds alternate app and bare.
 With --profile, cProfile then shows where the app's CPU goes on that path. `create` posts the
-same body as bench/http_bench.py (a new patient and source identifier each time) to both sides.
+same body as bench/http_bench.py (a new patient and source identifier each time) to both sides;
+`fhir_create` posts bench/http_bench.py's ServiceRequest with If-None-Exist to the app, and the bare
+side's figure is its plain insert (the ceiling bench/http_bench.py holds FHIR creates to).
 """
 
 import argparse
@@ -43,32 +45,40 @@ PATHS = {
     "list_filtered": lambda ids: "/v1/referrals?status=received&service_line=cardiology",
     "list": lambda ids: "/v1/referrals",
     "create": lambda ids: "/v1/referrals",
+    "fhir_create": lambda ids: "/fhir/R4/ServiceRequest",
 }
+POSTS = ("create", "fhir_create")
+BARE_PATH = {"fhir_create": "create"}  # the bare server has no FHIR: its insert is the ceiling
 RUN = f"cpu-{time.time_ns()}"
 SERIAL = itertools.count()
-TEMPLATE: list[str] = []  # the create body, filled in main() with a referrer of the bench data
+TEMPLATES: dict[str, str] = {}  # the create bodies by path, filled in main() with a referrer of the bench data
 
 
-def create_body() -> str:
+def create_request(key: str) -> tuple[str, dict[str, str]]:
+    """A body with a new patient and source identifier, and the headers it goes with."""
     ident = f"{RUN}-{next(SERIAL)}"
     birth = f"{random.randint(1930, 2015)}-{random.randint(1, 12):02d}-{random.randint(1, 28):02d}"
-    return (
-        TEMPLATE[0]
+    body = (
+        TEMPLATES[key]
         .replace("__ID__", ident)
         .replace("__GIVEN__", "Maria")
         .replace("__FAMILY__", f"Lopez-{ident}")
         .replace("__BIRTH__", birth)
     )
+    if key == "fhir_create":
+        fhir = f"identifier={http_bench.FHIR_SYSTEM}|{ident}"
+        return body, {"Content-Type": "application/fhir+json", "If-None-Exist": fhir}
+    return body, {"Content-Type": "application/json"}
 
 
-async def timed(client: httpx.AsyncClient, path_for, ids, n: int, headers: dict) -> tuple[float, float]:
-    posting = path_for is PATHS["create"]
-    bodies = [create_body() for _ in range(n)] if posting else []
+async def timed(client: httpx.AsyncClient, key: str, ids, n: int, headers: dict) -> tuple[float, float]:
+    path_for = PATHS[key]
+    requests = [create_request(key) for _ in range(n)] if key in POSTS else []
     cpu, wall = time.process_time(), time.perf_counter()
     for i in range(n):
-        if posting:
-            json_headers = headers | {"Content-Type": "application/json"}
-            response = await client.post(path_for(ids), content=bodies[i], headers=json_headers)
+        if requests:
+            body, body_headers = requests[i]
+            response = await client.post(path_for(ids), content=body, headers=headers | body_headers)
         else:
             response = await client.get(path_for(ids), headers=headers)
         if response.status_code not in (200, 201):
@@ -83,7 +93,7 @@ async def main() -> None:
     parser.add_argument("--profile", choices=list(PATHS))
     parser.add_argument("--paths", default=",".join(PATHS), help="which paths to measure, comma-separated")
     args = parser.parse_args()
-    paths = {key: PATHS[key] for key in args.paths.split(",")}
+    paths = args.paths.split(",")
 
     conn = await asyncpg.connect(servers.bench_database_url())
     ids = [
@@ -92,12 +102,13 @@ async def main() -> None:
             "SELECT id FROM referrals TABLESAMPLE SYSTEM (1) WHERE source_system = 'bench-load' LIMIT 5000"
         )
     ]
-    referrer = await conn.fetchval(
-        "SELECT referring_provider_id FROM referrals WHERE source_system = 'bench-load' "
-        "AND referring_provider_id IS NOT NULL LIMIT 1"
+    referrer = await conn.fetchrow(
+        "SELECT p.id, p.npi FROM providers p JOIN referrals r ON r.referring_provider_id = p.id "
+        "WHERE r.source_system = 'bench-load' LIMIT 1"
     )
     await conn.close()
-    TEMPLATE.append(http_bench.referral_body(str(referrer)).replace('"bench-http"', '"bench-cpu"'))
+    TEMPLATES["create"] = http_bench.referral_body(str(referrer["id"])).replace('"bench-http"', '"bench-cpu"')
+    TEMPLATES["fhir_create"] = http_bench.service_request_body(referrer["npi"])
 
     from api.main import create_app
 
@@ -113,16 +124,16 @@ async def main() -> None:
                 "/v1/auth/token", data={"username": servers.BENCH_EMAIL, "password": servers.BENCH_PASSWORD}
             )
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        for client, h in ((app_client, headers), (bare_client, {})):  # warm-up
-            for path_for in paths.values():
-                await timed(client, path_for, ids, 10, h)
+        for client, h, bare_side in ((app_client, headers, False), (bare_client, {}, True)):  # warm-up
+            for key in paths:
+                await timed(client, BARE_PATH.get(key, key) if bare_side else key, ids, 10, h)
         figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for r in range(args.rounds):
-            for key, path_for in paths.items():
-                sides = [("app", app_client, headers), ("bare", bare_client, {})]
-                for side, client, h in sides if r % 2 == 0 else sides[::-1]:
+            for key in paths:
+                sides = [("app", app_client, headers, key), ("bare", bare_client, {}, BARE_PATH.get(key, key))]
+                for side, client, h, asked in sides if r % 2 == 0 else sides[::-1]:
                     n = args.n if key == "read" else max(20, args.n // 5)
-                    figures.setdefault((key, side), []).append(await timed(client, path_for, ids, n, h))
+                    figures.setdefault((key, side), []).append(await timed(client, asked, ids, n, h))
         print("CPU ms per request in this process (median of rounds, min-max); wall ms for reference")
         print("| path | app CPU ms | bare CPU ms | app/bare CPU | app wall ms | bare wall ms |")
         print("|---|---|---|---|---|---|")
@@ -137,7 +148,7 @@ async def main() -> None:
         if args.profile:
             profiler = cProfile.Profile(time.process_time)  # CPU, not wall: waits and neighbours drop out
             profiler.enable()
-            await timed(app_client, PATHS[args.profile], ids, args.n if args.profile == "read" else 60, headers)
+            await timed(app_client, args.profile, ids, args.n if args.profile == "read" else 60, headers)
             profiler.disable()
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
