@@ -12,12 +12,12 @@ sent, the rendered words are kept sealed (`sent_subject`, `sent_body`).
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 
 from domain.shared.clock import utcnow
 from domain.shared.crypto import Encrypted, keyring
@@ -93,9 +93,9 @@ class OutboxMessage(IdMixin, TimestampMixin, Base):
     )
 
 
-_INSERT_UNLESS_KEYED = (
-    insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(OutboxMessage)
-)
+_TABLE = cast(Table, OutboxMessage.__table__)
+_INSERT_UNLESS_KEYED = insert(_TABLE).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_TABLE.c.id)
+_UNSET = {column.key: None for column in _TABLE.columns}  # what a new row holds beside the values given
 
 
 async def add_message(
@@ -136,9 +136,15 @@ async def add_message(
         "created_at": now,
         "updated_at": now,
     }
-    # The row comes back from the INSERT, loaded into the session: no second read. The values go as
-    # parameters, so the statement compiles once (as in domain/referrals/repository.py).
-    return (await session.execute(_INSERT_UNLESS_KEYED, [values])).scalar_one_or_none()
+    # A Core INSERT (the values as parameters, so it compiles once) and the entity built from the same
+    # values, attached as loaded: the ORM's bulk INSERT ... RETURNING did the same at twice the CPU
+    # (0.56-0.65 against 0.34-0.39 ms), and a create queues one or two of these.
+    if (await session.execute(_INSERT_UNLESS_KEYED, values)).scalar_one_or_none() is None:
+        return None
+    message = OutboxMessage(**(_UNSET | values))
+    make_transient_to_detached(message)
+    session.add(message)
+    return message
 
 
 class DeliveryRefused(Exception):
