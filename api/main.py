@@ -134,8 +134,10 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_docs(app)
     install_auth_error_handlers(app)
-    # Routes are matched in order: the busiest (referrals) first. No two routers share a prefix.
+    # Routes are matched in order: the busiest (referrals) first, then the FHIR facade, which other paths
+    # pass with one comparison (api/prefixed.py). No two routers share a prefix.
     app.include_router(referrals.router, prefix="/v1", responses=V1_RESPONSES)
+    app.include_router(fhir.router)
     app.include_router(health.router)
     for module in (colleagues, search):
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
@@ -162,7 +164,6 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
     for journey_router in (*journey.ROUTERS, documents.router, duplicates.router, duplicates.settings):
         app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)
-    app.include_router(fhir.router)
     app.include_router(well_known.router)
     app.add_middleware(
         CORSMiddleware,

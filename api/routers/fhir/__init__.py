@@ -1,13 +1,15 @@
 """The FHIR R4 facade at /fhir/R4 (outside the /v1 OpenAPI contract: its contract is /metadata)."""
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
+from api.prefixed import PrefixedRouter
 from api.routers.fhir import bundles, clinical, directory, metadata
 from api.routers.fhir.common import use_request_base
 from integrations.fhir.capability import RESOURCES
 from integrations.fhir.outcomes import FhirError
 
-router = APIRouter(prefix="/fhir/R4", include_in_schema=False, dependencies=[Depends(use_request_base)])
+# Matched before the /v1 routers (api/main.py); other paths pass it with one comparison.
+router = PrefixedRouter(prefix="/fhir/R4", include_in_schema=False, dependencies=[Depends(use_request_base)])
 for module in (metadata, clinical, directory):
     router.include_router(module.router)
 router.add_api_route("", bundles.process_bundle, methods=["POST"], name="process_bundle")
