@@ -116,7 +116,7 @@ async def current(session: AsyncSession) -> Settings:
     global _held
     if SESSION_KEY in session.info:
         return cast(Settings, session.info[SESSION_KEY])  # session.info holds values of any type
-    driver = await driver_connection(session)
+    driver = await driver_connection(session, read=True)
     token = await driver.fetchval("SELECT token FROM journey_settings WHERE id = 1")
     held = _held
     if held is None or held.token != token or token is None:

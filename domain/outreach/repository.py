@@ -546,11 +546,11 @@ class LookupRepository:
     async def contact_preference(self, provider_id: uuid.UUID) -> Mapping[str, Any] | None:
         """The referrer's preferred contact method (None when the provider is gone): on every intake and move,
         read on the driver's connection rather than loading the whole provider."""
-        driver = await driver_connection(self.session)
+        driver = await driver_connection(self.session, read=True)
         return cast(Mapping[str, Any] | None, await driver.fetchrow(_CONTACT_PREFERENCE, provider_id))
 
     async def is_first_referral_from(self, provider_id: uuid.UUID) -> bool:
         # Two rows answer the question; counting a heavy referrer's thousands cost ~100 ms per intake.
         # Every intake asks: on the driver's connection, without SQLAlchemy's statement layers.
-        driver = await driver_connection(self.session)
+        driver = await driver_connection(self.session, read=True)
         return bool(await driver.fetchval(_FIRST_FROM, provider_id) == 1)

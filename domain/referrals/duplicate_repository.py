@@ -61,7 +61,7 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
 
     async def settings_values(self) -> Mapping[str, Any] | None:
         """The policy row's values, read on the driver's connection: every intake reads them."""
-        driver = await driver_connection(self.session)
+        driver = await driver_connection(self.session, read=True)
         return cast(Mapping[str, Any] | None, await driver.fetchrow(_SETTINGS))
 
     async def lock_patient(self, keys: list[str]) -> None:
@@ -94,7 +94,7 @@ class DuplicateRepository(Repository[ReferralDuplicate]):
         ]
         if not same_channel:
             args.append(str(referral.source_channel))
-        driver = await driver_connection(self.session)
+        driver = await driver_connection(self.session, read=True)
         found = []
         for row in await driver.fetch(sql, *args):
             matched = [name for name, hit in (("name_birth_date", row["by_name"]), ("mrn", row["by_mrn"])) if hit]
