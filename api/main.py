@@ -16,6 +16,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers, problem_responses
 from api.logging import configure_logging
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.prefixed import include
 from api.routers import (
     analytics,
     api_keys,
@@ -134,19 +135,19 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_docs(app)
     install_auth_error_handlers(app)
-    # Routes are matched in order: the busiest (referrals) first, then the FHIR facade, which other paths
-    # pass with one comparison (api/prefixed.py). No two routers share a prefix.
-    app.include_router(referrals.router, prefix="/v1", responses=V1_RESPONSES)
-    app.include_router(fhir.router)
-    app.include_router(health.router)
-    for module in (colleagues, search):
-        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    app.include_router(referrals.counts_router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (auth, users, invitations, api_keys, ehr_clients, audit):
-        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (appointments, analytics, organizations, providers, hygiene, directory_duplicates, tasks):
-        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for relationship_router in (
+    # Routes are matched in order: the busiest (referrals) first, then the FHIR facade. A router with a
+    # prefix is passed with one comparison by paths outside it (api/prefixed.py).
+    include(app, referrals.router, prefix="/v1", responses=V1_RESPONSES)
+    include(app, fhir.router)
+    include(app, health.router)
+    v1_routers = (
+        colleagues.router,
+        search.router,
+        referrals.counts_router,
+        *(module.router for module in (auth, users, invitations, api_keys, ehr_clients, audit)),
+        *(module.router for module in (appointments, analytics, organizations, providers, hygiene)),
+        directory_duplicates.router,
+        tasks.router,
         imports.router,
         relationships.router,
         relationships.analytics,
@@ -154,17 +155,21 @@ def create_app() -> FastAPI:
         touchpoints.router,
         touchpoints.programs_router,
         exports.router,
-    ):
-        app.include_router(relationship_router, prefix="/v1", responses=V1_RESPONSES)
-    for outreach_router in (messages.router, messages.endpoints, templates.router, reference.router):
-        app.include_router(outreach_router, prefix="/v1", responses=V1_RESPONSES)
-    for patient_router in (patient_links.router, patient_links.preparation_router):
-        app.include_router(patient_router, prefix="/v1", responses=V1_RESPONSES)
-    for module in (webhook_endpoints, dev_mails, portal):
-        app.include_router(module.router, prefix="/v1", responses=V1_RESPONSES)
-    for journey_router in (*journey.ROUTERS, documents.router, duplicates.router, duplicates.settings):
-        app.include_router(journey_router, prefix="/v1", responses=V1_RESPONSES)
-    app.include_router(well_known.router)
+        messages.router,
+        messages.endpoints,
+        templates.router,
+        reference.router,
+        patient_links.router,
+        patient_links.preparation_router,
+        *(module.router for module in (webhook_endpoints, dev_mails, portal)),
+        *journey.ROUTERS,
+        documents.router,
+        duplicates.router,
+        duplicates.settings,
+    )
+    for router in v1_routers:
+        include(app, router, prefix="/v1", responses=V1_RESPONSES)
+    include(app, well_known.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.security.cors_origins,

@@ -3,17 +3,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from pydantic import AfterValidator, StringConstraints
 
 from api.deps import AnalyticsSession, CurrentPrincipal
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.analytics import export, service
 from domain.analytics.schemas import AnalyticsSummary, SummaryFilters, SummaryGrouping
 from domain.referrals.enums import PayerClass, SourceChannel, Urgency
 from domain.shared.schemas import UtcDateTime
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = PrefixedRouter(prefix="/analytics", tags=["analytics"])
 
 
 def _no_nul(value: str) -> str:

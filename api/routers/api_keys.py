@@ -1,15 +1,16 @@
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity import api_keys as service
 from domain.identity import models
 from domain.identity.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+router = PrefixedRouter(prefix="/api-keys", tags=["api-keys"])
 
 
 @router.post(

@@ -1,10 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.referrals import appointments as service
 from domain.referrals import models
 from domain.referrals.enums import AppointmentStatus
@@ -12,7 +13,7 @@ from domain.referrals.repository import AppointmentRepository
 from domain.referrals.schemas import Appointment, AppointmentCreate, AppointmentUpdate
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/appointments", tags=["appointments"])
+router = PrefixedRouter(prefix="/appointments", tags=["appointments"])
 
 
 @router.post(

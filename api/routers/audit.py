@@ -1,17 +1,18 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentPrincipal, Paging, ReadSession, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.audit import export, service
 from domain.audit.repository import AuditFilters
 from domain.audit.schemas import AuditEvent
 from domain.shared.clock import utcnow
 from domain.shared.schemas import Page, UtcDateTime
 
-router = APIRouter(prefix="/audit-events", tags=["audit"])
+router = PrefixedRouter(prefix="/audit-events", tags=["audit"])
 
 
 def audit_filters(

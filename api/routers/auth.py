@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import Depends, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_response, problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity import invitations, models, service, smart
 from domain.identity.errors import Forbidden
 from domain.identity.repository import UserRepository
@@ -21,7 +22,7 @@ from domain.identity.schemas import (
 )
 from domain.shared.settings import get_settings
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = PrefixedRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post(

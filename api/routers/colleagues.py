@@ -1,12 +1,11 @@
-from fastapi import APIRouter
-
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity import colleagues
 from domain.identity.colleagues import Colleagues
 
 # Its own path, not `/users/assignable`: under `/users/{user_id}` other methods would read it as a user id.
-router = APIRouter(prefix="/colleagues", tags=["users"])
+router = PrefixedRouter(prefix="/colleagues", tags=["users"])
 
 
 @router.get(

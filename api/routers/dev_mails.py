@@ -3,15 +3,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.devmail import models, service
 from domain.devmail.schemas import CapturedMail, CapturedMailSummary
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/dev/mails", tags=["dev-mails"])
+router = PrefixedRouter(prefix="/dev/mails", tags=["dev-mails"])
 
 
 @router.get(

@@ -3,10 +3,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.providers import duplicates, merges, queue
 from domain.providers.matching import REVIEW_THRESHOLD
 from domain.providers.models import ProviderMerge as MergeRow
@@ -19,7 +20,7 @@ from domain.providers.schemas import (
 )
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/directory", tags=["directory"])
+router = PrefixedRouter(prefix="/directory", tags=["directory"])
 
 
 def _name(values: dict) -> str:

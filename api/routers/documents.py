@@ -3,16 +3,17 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from fastapi import File, Form, Response, UploadFile, status
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.journey import documents as service
 from domain.journey.document_settings import document_settings
 from domain.journey.schemas import Document, DocumentKind
 from integrations.storage import get_storage
 
-router = APIRouter(prefix="/referrals/{referral_id}/documents", tags=["documents"])
+router = PrefixedRouter(prefix="/referrals/{referral_id}/documents", tags=["documents"])
 
 
 @router.post(

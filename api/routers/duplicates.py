@@ -7,11 +7,12 @@ from fastapi import APIRouter, Header, Response
 
 from api.deps import CurrentPrincipal, Session, etag, parse_optional_if_match
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.referrals import duplicates, views
 from domain.referrals.schemas import DuplicatePolicy, DuplicatePolicyIn, PossibleDuplicate, Referral
 
 router = APIRouter(tags=["referrals"])
-settings = APIRouter(prefix="/settings", tags=["settings"])
+settings = PrefixedRouter(prefix="/settings", tags=["settings"])
 
 IfMatchOptional = Annotated[
     str | None, Header(alias="If-Match", description="The referral's ETag, to refuse a decision made on a stale read.")

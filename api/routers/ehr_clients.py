@@ -1,16 +1,17 @@
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity import models
 from domain.identity import smart as service
 from domain.identity.schemas import EhrClient, EhrClientCreate, EhrClientUpdate
 from domain.shared.schemas import Page
 from integrations.fhir.jwks_url import fetch_jwks
 
-router = APIRouter(prefix="/ehr-clients", tags=["ehr-clients"])
+router = PrefixedRouter(prefix="/ehr-clients", tags=["ehr-clients"])
 
 
 @router.post(

@@ -2,16 +2,16 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentPrincipal, Session, sort_order
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from api.routers.relationships import From, Sort, To
 from domain.relationships import exports, programs, service
 from domain.relationships.filters import ReferrerFilters
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = PrefixedRouter(prefix="/exports", tags=["exports"])
 CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV, one line per row."}
 }

@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.providers import hygiene
 from domain.providers.schemas import HygieneReport
 
-router = APIRouter(prefix="/directory", tags=["providers"])
+router = PrefixedRouter(prefix="/directory", tags=["providers"])
 
 
 @router.get(

@@ -1,10 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import File, Query, Response, UploadFile, status
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.providers import import_jobs, importfile
 from domain.providers.schemas import ProviderImportDetail, ProviderImportJob
 from domain.relationships import imports
@@ -12,7 +13,7 @@ from domain.relationships.csvfile import COLUMNS, MAX_BYTES, REQUIRED
 from domain.relationships.errors import FileTooLarge
 from domain.relationships.schemas import ImportSummary
 
-router = APIRouter(prefix="/imports", tags=["imports"])
+router = PrefixedRouter(prefix="/imports", tags=["imports"])
 
 
 @router.post(

@@ -1,15 +1,16 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity import invitations, models
 from domain.identity.schemas import Invitation, InvitationCreate
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/invitations", tags=["invitations"])
+router = PrefixedRouter(prefix="/invitations", tags=["invitations"])
 
 
 @router.post(

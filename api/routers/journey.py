@@ -3,10 +3,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Session, etag
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity.errors import Forbidden
 from domain.journey import admin, completeness, routing, work_queue
 from domain.journey.schemas import (
@@ -29,11 +30,11 @@ from domain.journey.schemas import (
 )
 from domain.referrals.enums import Urgency
 
-calendars = APIRouter(prefix="/calendars", tags=["calendars"])
-sla_policies = APIRouter(prefix="/sla-policies", tags=["sla-policies"])
-work_queues = APIRouter(prefix="/work-queues", tags=["work-queues"])
-routing_rules = APIRouter(prefix="/routing-rules", tags=["routing-rules"])
-completeness_rules = APIRouter(prefix="/completeness-rules", tags=["completeness-rules"])
+calendars = PrefixedRouter(prefix="/calendars", tags=["calendars"])
+sla_policies = PrefixedRouter(prefix="/sla-policies", tags=["sla-policies"])
+work_queues = PrefixedRouter(prefix="/work-queues", tags=["work-queues"])
+routing_rules = PrefixedRouter(prefix="/routing-rules", tags=["routing-rules"])
+completeness_rules = PrefixedRouter(prefix="/completeness-rules", tags=["completeness-rules"])
 
 
 @calendars.get("", response_model=list[BusinessCalendar], responses=problem_responses(401, 403))
@@ -215,7 +216,7 @@ async def delete_completeness_rule(service_line: Annotated[str, Path(max_length=
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-work_queue_router = APIRouter(prefix="/work-queue", tags=["work-queue"])
+work_queue_router = PrefixedRouter(prefix="/work-queue", tags=["work-queue"])
 
 
 @work_queue_router.get(

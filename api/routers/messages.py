@@ -1,18 +1,19 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.outreach import detail, models, service
 from domain.outreach.repository import MessageFilters
 from domain.outreach.schemas import Message, MessageDetail, WebhookEndpointCreate, WebhookEndpointCreated
 from domain.shared.outbox import MessageStatus, OutboxMessage
 from domain.shared.schemas import Page, UtcDateTime
 
-router = APIRouter(prefix="/messages", tags=["messages"])
-endpoints = APIRouter(prefix="/webhook-endpoints", tags=["webhook-endpoints"])
+router = PrefixedRouter(prefix="/messages", tags=["messages"])
+endpoints = PrefixedRouter(prefix="/webhook-endpoints", tags=["webhook-endpoints"])
 
 
 @router.get(

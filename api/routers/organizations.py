@@ -1,17 +1,18 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, sort_order
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.providers import models, service
 from domain.providers.enums import OrganizationKind
 from domain.providers.repository import OrganizationFilters
 from domain.providers.schemas import Organization, OrganizationCreate, OrganizationUpdate, SearchText
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/organizations", tags=["organizations"])
+router = PrefixedRouter(prefix="/organizations", tags=["organizations"])
 
 IdempotencyKey = Annotated[
     str | None,

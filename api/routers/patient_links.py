@@ -6,10 +6,11 @@ path, and the audit trail keeps no path parameter called `token` (api/auth/guard
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.patient_links import preparation, service
 from domain.patient_links.schemas import (
     CancelRequest,
@@ -20,8 +21,8 @@ from domain.patient_links.schemas import (
     QuestionRequest,
 )
 
-router = APIRouter(prefix="/patient-links", tags=["patient-links"])
-preparation_router = APIRouter(prefix="/preparation-instructions", tags=["preparation-instructions"])
+router = PrefixedRouter(prefix="/patient-links", tags=["patient-links"])
+preparation_router = PrefixedRouter(prefix="/preparation-instructions", tags=["preparation-instructions"])
 
 # token_urlsafe(32) is 43 characters; anything far from that is no link of ours.
 Token = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]

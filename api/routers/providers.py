@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import Header, Query, Response, status
 
 from api.deps import (
     AnalyticsSession,
@@ -14,6 +14,7 @@ from api.deps import (
     sort_order,
 )
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.analytics import patterns
 from domain.analytics.schemas import ReferralPatterns
 from domain.audit import trail as audit
@@ -34,7 +35,7 @@ from domain.providers.schemas import (
 )
 from domain.shared.schemas import Page, UtcDateTime
 
-router = APIRouter(prefix="/providers", tags=["providers"])
+router = PrefixedRouter(prefix="/providers", tags=["providers"])
 
 IdempotencyKey = Annotated[
     str | None,

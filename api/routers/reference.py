@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import CurrentPrincipal
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.reference import catalog, icd10
 from domain.reference.schemas import PayerEntry, ReferenceEntry, ServiceLineEntry
 
-router = APIRouter(prefix="/reference", tags=["reference"])
+router = PrefixedRouter(prefix="/reference", tags=["reference"])
 
 
 @router.get(

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, parse_optional_if_match, sort_order
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.journey import completeness
 from domain.journey import sla as journey_sla
 from domain.journey.schemas import MilestoneSla, ReferralDetail
@@ -27,7 +28,7 @@ from domain.referrals.schemas import (
 from domain.shared.crypto import blind_index
 from domain.shared.schemas import Page, UtcDateTime
 
-router = APIRouter(prefix="/referrals", tags=["referrals"])
+router = PrefixedRouter(prefix="/referrals", tags=["referrals"])
 counts_router = APIRouter(tags=["referrals"])
 
 IdempotencyKey = Annotated[

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import AnalyticsSession, CurrentPrincipal, Paging, Session, etag, parse_optional_if_match, sort_order
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.providers import models
 from domain.providers.schemas import Organization
 from domain.relationships import cooling, owners, practice_report, programs, service, settings, touchpoints
@@ -28,8 +29,8 @@ from domain.relationships.schemas import (
 from domain.shared.schemas import Page, UtcDateTime
 
 router = APIRouter(tags=["relationships"])
-analytics = APIRouter(prefix="/analytics", tags=["analytics"])
-admin = APIRouter(prefix="/settings", tags=["settings"])
+analytics = PrefixedRouter(prefix="/analytics", tags=["analytics"])
+admin = PrefixedRouter(prefix="/settings", tags=["settings"])
 
 Sort = Literal[
     "volume",

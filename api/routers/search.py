@@ -1,14 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.providers.schemas import NoNul  # PostgreSQL text cannot hold NUL: a 422, not a failed query
 from domain.referrals import search as finder
 from domain.referrals.schemas import SearchHit, SearchResults
 
-router = APIRouter(prefix="/search", tags=["search"])
+router = PrefixedRouter(prefix="/search", tags=["search"])
 
 
 @router.get(

@@ -1,17 +1,18 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import Header, Query, Response, status
 
 from api.deps import CurrentPrincipal, IfMatch, Paging, Session, etag, sort_order
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.shared.schemas import Page, UtcDateTime
 from domain.tasks import models, service
 from domain.tasks.enums import TaskStatus
 from domain.tasks.repository import TaskFilters
 from domain.tasks.schemas import Queue, Task, TaskCreate, TaskUpdate
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = PrefixedRouter(prefix="/tasks", tags=["tasks"])
 
 IdempotencyKey = Annotated[
     str | None,

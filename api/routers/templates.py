@@ -1,12 +1,11 @@
-from fastapi import APIRouter
-
 from api.deps import CurrentPrincipal, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.outreach import render, service
 from domain.outreach.kinds import Channel, MessageKind
 from domain.outreach.schemas import Preview, PreviewRequest, Template, TemplateSave
 
-router = APIRouter(prefix="/templates", tags=["templates"])
+router = PrefixedRouter(prefix="/templates", tags=["templates"])
 
 
 @router.get("", response_model=list[Template], responses=problem_responses(401, 403))

@@ -1,9 +1,10 @@
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity.errors import Forbidden
 from domain.relationships import programs, touchpoints
 from domain.relationships.schemas import (
@@ -16,8 +17,8 @@ from domain.relationships.schemas import (
 )
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/touchpoints", tags=["touchpoints"])
-programs_router = APIRouter(prefix="/programs", tags=["programs"])
+router = PrefixedRouter(prefix="/touchpoints", tags=["touchpoints"])
+programs_router = PrefixedRouter(prefix="/programs", tags=["programs"])
 
 
 @router.post(

@@ -1,15 +1,16 @@
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.identity import invitations, models, service
 from domain.identity.enums import Role
 from domain.identity.schemas import Invitation, User, UserCreate, UserUpdate
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = PrefixedRouter(prefix="/users", tags=["users"])
 
 
 @router.post("", response_model=User, status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 422))

@@ -2,16 +2,15 @@
 
 import uuid
 
-from fastapi import APIRouter
-
 from api.deps import CurrentPrincipal, Paging, Session
 from api.errors import problem_responses
+from api.prefixed import PrefixedRouter
 from domain.outreach import endpoints as service
 from domain.outreach import models
 from domain.outreach.schemas import WebhookDelivery, WebhookEndpoint, WebhookEndpointCreated, WebhookEndpointUpdate
 from domain.shared.schemas import Page
 
-router = APIRouter(prefix="/webhook-endpoints", tags=["webhook-endpoints"])
+router = PrefixedRouter(prefix="/webhook-endpoints", tags=["webhook-endpoints"])
 
 
 @router.get("", response_model=Page[WebhookEndpoint], responses=problem_responses(401, 403, 422))
