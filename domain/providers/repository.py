@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVarTuple
+from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import ColumnClause, Select, String, delete, exists, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +23,7 @@ from domain.providers.models import (
     StaffContact,
 )
 from domain.shared.clock import utcnow
+from domain.shared.db import driver_connection
 from domain.shared.repository import Repository
 
 Ts = TypeVarTuple("Ts")
@@ -104,6 +105,7 @@ REFRESH_LOCK = 4_701_301
 XMIN: ColumnClause[str] = literal_column("providers.xmin::text", String)
 PROVIDER_SORTS = {"family_name": Provider.family_name, "created_at": Provider.created_at}
 PHONE_SYSTEMS = ("phone", "fax")
+_ID_BY_NPI = "SELECT id FROM providers WHERE npi = $1"
 
 
 def _with_links(stmt: Select[*Ts]) -> Select[*Ts]:
@@ -138,8 +140,10 @@ class ProviderRepository(Repository[Provider]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def id_by_npi(self, npi: str) -> uuid.UUID | None:
-        """Who holds an NPI, without loading the record and its links (three more queries)."""
-        return (await self.session.execute(select(Provider.id).where(Provider.npi == npi))).scalar_one_or_none()
+        """Who holds an NPI, without loading the record and its links (three more queries). Every FHIR
+        referral asks for its requester: on the driver's connection, without SQLAlchemy's statement layers."""
+        driver = await driver_connection(self.session, read=True)
+        return cast(uuid.UUID | None, await driver.fetchval(_ID_BY_NPI, npi))
 
     async def exists(self, provider_id: uuid.UUID) -> bool:
         return bool(await self.session.scalar(select(exists().where(Provider.id == provider_id))))
