@@ -321,3 +321,23 @@ async def test_a_transaction_bundle_from_the_ehr_is_flagged_in_its_own_transacti
     created = response.json()["entry"][0]["resource"]["id"]
     flagged = await referral(client, created)
     assert flagged["possible_duplicate"] is True and "through fax and fhir" in flagged["duplicate_reason"]
+
+
+async def test_each_policy_save_is_audited_with_the_policy_before_it_and_answers_the_saved_one(client, session):
+    from domain.audit.models import AuditEvent
+
+    wider = {"enabled": True, "window_days": 45, "same_channel": True}
+    first = await client.put("/v1/settings/duplicates", json=wider, headers={"If-Match": '"0"'})
+    off = {"enabled": False, "window_days": 45, "same_channel": True}
+    second = await client.put("/v1/settings/duplicates", json=off, headers={"If-Match": '"1"'})
+    assert (first.json(), second.json()) == ({**wider, "version": 1}, {**off, "version": 2})
+
+    saves = (
+        await session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "settings.duplicates_save").order_by(AuditEvent.at)
+        )
+    ).all()
+    default = {"enabled": True, "window_days": 30, "same_channel": False}
+    # Beside each request's own entry (method, path), the change: the policy before it and what was asked.
+    changes = [(detail["before"], detail["after"]) for detail in saves if "before" in detail]
+    assert changes == [(default, wider), (wider, off)], saves

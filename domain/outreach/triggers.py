@@ -48,8 +48,8 @@ async def _to_referrer(
     session: AsyncSession, referral: Referral, kind: K, key: str, payload: dict[str, Any] | None = None
 ) -> None:
     if referral.referring_provider_id is not None:
-        provider = await LookupRepository(session).contact_preference(referral.referring_provider_id)
-        channel = referrer_channel(provider["preferred_contact_method"], referral) if provider else None
+        preference = await LookupRepository(session).contact_preference(referral.referring_provider_id)
+        channel = referrer_channel(preference["preferred_contact_method"], referral) if preference else None
         if channel is not None:
             await add_message(
                 session,

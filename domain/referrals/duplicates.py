@@ -32,11 +32,7 @@ DECIDED = {"link": "linked", "dismiss": "dismissed"}
 
 async def policy(session: AsyncSession) -> DuplicatePolicy:
     row = await DuplicateRepository(session).settings_values()
-    if row is None:
-        return DEFAULT_POLICY
-    return DuplicatePolicy(
-        enabled=row["enabled"], window_days=row["window_days"], same_channel=row["same_channel"], version=row["version"]
-    )
+    return DEFAULT_POLICY if row is None else DuplicatePolicy.model_validate(dict(row))
 
 
 async def save_policy(
@@ -51,7 +47,8 @@ async def save_policy(
             f"The duplicate policy changed since you read it (version {version}, you sent "
             f"{expected_version}); read it again and reapply your change."
         )
-    before = await policy(session)
+    # The row is locked and read: the policy before and after comes from it, not from reading it again.
+    before = DEFAULT_POLICY if row is None else DuplicatePolicy.model_validate(row, from_attributes=True)
     if row is None:
         row = DuplicateSettings(id=1, version=0)
         session.add(row)
@@ -66,7 +63,7 @@ async def save_policy(
         before=before.model_dump(mode="json", exclude={"version"}),
         after=data.model_dump(mode="json"),
     )
-    return await policy(session)
+    return DuplicatePolicy.model_validate(row, from_attributes=True)
 
 
 def _reason(referral: Referral, matched: list[str], other_channel: str, days: int) -> str:
