@@ -2,7 +2,7 @@
 // Staff see the possible duplicate with its reason on the referral page and merge it.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { PASSWORD, shot, signIn, user } from '../helpers.mjs';
+import { PASSWORD, seriousAxeViolations, shot, signIn, user } from '../helpers.mjs';
 
 const WIDE = { width: 1440, height: 900 };
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -111,6 +111,32 @@ export const tests = [
       assert.deepEqual(await axeWithin(page, '[role="status"]'), []);
       await gone.getByRole('link', { name: reference(pushed.id) }).click();
       await page.waitForURL(new RegExp(`/referrals/${pushed.id}$`));
+    },
+  },
+  {
+    name: 'duplicates: an_admin_widens_the_policy_in_the_web_app_and_puts_it_back',
+    async fn(ctx) {
+      const page = await signIn(ctx, 'admin', WIDE);
+      await page.goto(`${ctx.base}/admin/duplicates`);
+      const form = page.getByRole('form', { name: 'Duplicate policy' });
+      const window = form.getByRole('textbox', { name: /Window \(days\)/ });
+      const sameChannel = form.getByRole('checkbox', { name: /Also flag repeats through the same channel/ });
+      assert.equal(await window.inputValue(), '30');
+      await window.fill('45');
+      await sameChannel.check();
+      await form.getByRole('button', { name: 'Save duplicate policy' }).click();
+      await form.getByRole('status').filter({ hasText: /^Saved \(version \d+\)\.$/ }).waitFor();
+      await shot(ctx, page, 'admin-duplicate-policy-1440');
+      assert.deepEqual(await seriousAxeViolations(page), []);
+
+      // Read back from the server after a reload; then the default goes back for the other scenarios.
+      await page.reload();
+      assert.equal(await window.inputValue(), '45');
+      assert.equal(await sameChannel.isChecked(), true);
+      await window.fill('30');
+      await sameChannel.uncheck();
+      await form.getByRole('button', { name: 'Save duplicate policy' }).click();
+      await form.getByRole('status').filter({ hasText: /^Saved/ }).waitFor();
     },
   },
 ];

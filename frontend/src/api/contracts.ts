@@ -37,6 +37,7 @@ export type ApiKeyCreated = components['schemas']['ApiKeyCreated'];
 export type EhrClient = components['schemas']['EhrClient'];
 export type WebhookEndpoint = components['schemas']['WebhookEndpoint'];
 export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+export type DuplicatePolicy = components['schemas']['DuplicatePolicy'];
 export type MessageKind = components['schemas']['MessageKind'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type Organization = components['schemas']['Organization'];

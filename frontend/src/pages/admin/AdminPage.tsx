@@ -13,6 +13,7 @@ import { CalendarsSection } from './CalendarsSection';
 import { RelationshipsSection } from './RelationshipsSection';
 import { PreparationSection } from './PreparationSection';
 import { CatalogSection } from './CatalogSection';
+import { DuplicatesSection } from './DuplicatesSection';
 
 const TABS = [
   { path: 'users', label: 'Users', element: <UsersSection /> },
@@ -21,6 +22,7 @@ const TABS = [
   { path: 'completeness', label: 'Completeness', element: <CompletenessSection /> },
   { path: 'catalog', label: 'Service catalog', element: <CatalogSection /> },
   { path: 'routing', label: 'Routing', element: <RoutingSection /> },
+  { path: 'duplicates', label: 'Duplicates', element: <DuplicatesSection /> },
   { path: 'queues', label: 'Work queues', element: <QueuesSection /> },
   { path: 'calendars', label: 'Calendars & SLA', element: <CalendarsSection /> },
   { path: 'preparation', label: 'Visit preparation', element: <PreparationSection /> },
