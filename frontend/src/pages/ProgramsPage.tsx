@@ -31,7 +31,7 @@ function AddCost({ programId }: { programId: string }) {
         <Button type="submit" loading={add.isPending}>Add cost</Button>
       </Group>
       {add.error && <Alert color="red" mt="xs" role="alert">{add.error instanceof ProblemError ? add.error.message : String(add.error)}</Alert>}
-      {add.isSuccess && <Text size="sm" c="teal.8" mt="xs" role="status">Cost added.</Text>}
+      {add.isSuccess && <Text size="sm" c="teal.9" mt="xs" role="status">Cost added.</Text>}
     </form>
   );
 }

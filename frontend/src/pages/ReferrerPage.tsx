@@ -84,7 +84,7 @@ function Owner({ card }: { card: Scorecard }) {
         <Select label="Owner liaison" w={260} value={owner} onChange={setOwner} clearable placeholder="No owner"
           data={(liaisons.data ?? []).map((u) => ({ value: u.id, label: u.full_name }))} />
         <Button type="submit" variant="light" loading={assign.isPending}>Save owner</Button>
-        {assign.isSuccess && <Text size="sm" role="status" c="teal.8">Owner saved.</Text>}
+        {assign.isSuccess && <Text size="sm" role="status" c="teal.9">Owner saved.</Text>}
       </Group>
       {assign.error && <Alert color="red" role="alert" mt="xs">{problemText(assign.error)}</Alert>}
     </form>

@@ -56,7 +56,7 @@ export function ReferrersPage() {
           <Button onClick={assignSelected} disabled={!owner || selected.length === 0} loading={assign.isPending}>
             Assign {selected.length || ''} selected
           </Button>
-          {assign.isSuccess && !assign.isPending && <Text size="sm" role="status" c="teal.8">Owner saved.</Text>}
+          {assign.isSuccess && !assign.isPending && <Text size="sm" role="status" c="teal.9">Owner saved.</Text>}
           {assign.error && <Alert color="red" role="alert">{problemText(assign.error)}</Alert>}
         </Group>
       )}

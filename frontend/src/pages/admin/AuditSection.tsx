@@ -115,7 +115,7 @@ export function AuditSection() {
                     </Table.Td>
                     <Table.Td>{e.action}</Table.Td>
                     <Table.Td><Text size="xs">{e.entity_type}{e.entity_id ? ` ${e.entity_id}` : ''}</Text></Table.Td>
-                    <Table.Td><Text size="sm" fw={500} c={e.outcome === 'success' ? 'teal.8' : 'red.8'}>{e.outcome}{e.status ? ` ${e.status}` : ''}</Text></Table.Td>
+                    <Table.Td><Text size="sm" fw={500} c={e.outcome === 'success' ? 'teal.9' : 'red.8'}>{e.outcome}{e.status ? ` ${e.status}` : ''}</Text></Table.Td>
                     <Table.Td maw={240}><Code fz="xs" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{JSON.stringify(e.detail).slice(0, 160)}</Code></Table.Td>
                   </Table.Tr>
                 ))}

@@ -53,7 +53,7 @@ function ScoreSettings() {
               <MultiSelect label="Strategic service lines" searchable clearable value={strategic} onChange={setStrategic}
                 data={serviceLineOptions(lines.data, strategic)} />
               {save.error && <Alert color="red" role="alert">{problemText(save.error)}</Alert>}
-              {save.isSuccess && !save.isPending && <Text size="sm" c="teal.8" role="status">Saved; figures recomputed.</Text>}
+              {save.isSuccess && !save.isPending && <Alert color="teal" role="status">Saved; figures recomputed.</Alert>}
               <Group><Button type="submit" loading={save.isPending}>Save score settings</Button></Group>
             </Stack>
           </form>
@@ -116,7 +116,7 @@ function FeeScheduleEditor() {
               </Table.Tbody>
             </Table>
             {save.error && <Alert color="red" role="alert">{problemText(save.error)}</Alert>}
-            {save.isSuccess && !save.isPending && <Text size="sm" c="teal.8" role="status">Fee schedule saved; figures recomputed.</Text>}
+            {save.isSuccess && !save.isPending && <Alert color="teal" role="status">Fee schedule saved; figures recomputed.</Alert>}
             <Group>
               <Button variant="default" onClick={() => setEntries([...entries, nextPair()])}>Add row</Button>
               <Button type="submit" loading={save.isPending}>Save fee schedule</Button>

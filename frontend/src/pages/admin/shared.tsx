@@ -48,7 +48,7 @@ export function OneTimeSecret({ title, secret, note, onClose }: { title: string;
 }
 
 export function StatusText({ ok, yes, no }: { ok: boolean; yes: string; no: string }) {
-  return <Text size="sm" c={ok ? 'teal.8' : 'red.8'} fw={500}>{ok ? yes : no}</Text>;
+  return <Text size="sm" c={ok ? 'teal.9' : 'red.8'} fw={500}>{ok ? yes : no}</Text>;
 }
 
 /** A temporary password that is easy to read out over the phone: four groups of letters and digits. */
