@@ -205,7 +205,9 @@ async def summary_rows(
     # The reminder channels of those facts that have an appointment, looked up by key.
     booked = [row.referral_id for row in fact_rows if row.first_appointment_start is not None]
     if booked:
-        facts_booked = select(F.c.referral_id).where(F.c.referral_id.in_(booked)).subquery("booked")
+        # One array parameter, not one per id: the statement stays the same, so its plan is prepared once.
+        listed = func.unnest(literal(booked, ARRAY(UUID(as_uuid=True)))).label("referral_id")
+        facts_booked = select(listed).subquery("booked")
         channels = reminder_channels.counts(facts=facts_booked, where=[], per_fact=True)
         for row in (await session.execute(channels)).mappings():
             counts = np.array([row[name] for name in reminder_channels.COUNTS], dtype=np.int64)
