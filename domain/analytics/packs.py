@@ -4,8 +4,8 @@ A referring provider beside another filter, or three filters and more, match no 
 rollups. analytics_fact_packs holds each UTC day's facts column by column (migration
 `analytics_packs`), for all referrals and per value of each filter: whole days read the packs of
 the chosen filter that costs least to read (its facts and its pack rows), only the arrays they need,
-and numpy filters and counts them; the partial first and last days, and days changed since their packs were
-built (marked), read the facts. The figures follow repository.summary_rows with `journey`: medians
+and numpy filters and counts them; the partial first and last days, and days changed since their
+packs were built (marked), read the facts. The figures follow repository.summary_rows with `journey`: medians
 and p90s as percentile_cont (spreads.percentile_cont), SLA attainment against the transaction's
 now(), reminder channels per appointment, top referrers ranked and named by the same SQL.
 """
@@ -106,17 +106,17 @@ async def _setting(
     wanted = sorted({v for values in chosen.values() for v in values} | set(STATUSES) | set(REASONS))
     codes = select(func.json_object_agg(K.c.value, K.c.id)).where(K.c.value.in_(wanted)).scalar_subquery()
     marked = select(func.array_agg(M.c.day.distinct())).where(M.c.day >= first, M.c.day < last).scalar_subquery()
-    held: Any = literal(None)
+    costs: Any = literal(None)
     if chosen:
         keys = [and_(P.c.dimension == DIMENSIONS[name], P.c.value.in_(values)) for name, values in chosen.items()]
         per_dimension = (
             select(P.c.dimension, (func.sum(P.c.facts) + ROW_FACTS * func.count()).label("cost"))
             .where(or_(*keys), P.c.day >= first, P.c.day < last)
             .group_by(P.c.dimension)
-            .subquery("held")
+            .subquery("costs")
         )
-        held = select(func.json_object_agg(per_dimension.c.dimension, per_dimension.c.cost)).scalar_subquery()
-    cost_of, coded, now, days = (await session.execute(select(held, codes, func.now(), marked))).one()
+        costs = select(func.json_object_agg(per_dimension.c.dimension, per_dimension.c.cost)).scalar_subquery()
+    cost_of, coded, now, days = (await session.execute(select(costs, codes, func.now(), marked))).one()
     cost_of = cost_of or {}
     narrowest = (
         min(chosen, key=lambda name: (cost_of.get(DIMENSIONS[name], 0), list(DIMENSIONS).index(name)))
