@@ -247,6 +247,51 @@ REASONS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# The visit summary a clinician writes when the patient has been seen: what the referrer reads in the
+# portal and in the loop-closure notice.
+VISIT_NOTES: dict[str, tuple[str, ...]] = {
+    "cardiology": (
+        "Seen in clinic. Echo ordered; started metoprolol. Follow-up in 6 weeks.",
+        "Holter arranged. No change to medication for now; we will send the results.",
+        "Stress test booked. Continue current antihypertensives; BP log requested.",
+    ),
+    "orthopedics": (
+        "Examined; X-rays reviewed. Physical therapy for 8 weeks, then review.",
+        "MRI ordered. Activity modification and NSAIDs meanwhile.",
+        "Steroid injection given today. Review in 3 months if pain persists.",
+    ),
+    "gastroenterology": (
+        "Endoscopy scheduled. PPI dose doubled until then.",
+        "Colonoscopy done; no polyps. Routine screening again in 10 years.",
+        "Labs and stool studies ordered; dietary advice given.",
+    ),
+    "dermatology": (
+        "Lesion biopsied; results to follow within 2 weeks.",
+        "Topical treatment started. Photographs taken for comparison at review.",
+        "Benign on dermoscopy. No further action; patient reassured.",
+    ),
+    "neurology": (
+        "EEG and MRI brain ordered. Started a preventive for migraine.",
+        "Nerve conduction studies booked. Gabapentin trial started.",
+        "Examination normal. Headache diary for 8 weeks, then review.",
+    ),
+    "endocrinology": (
+        "Insulin regimen adjusted. Review HbA1c in 3 months.",
+        "Thyroid ultrasound ordered; TFTs repeated today.",
+        "Started on a GLP-1 agonist. Dietitian referral made.",
+    ),
+    "urology": (
+        "Cystoscopy arranged. Urine cytology sent.",
+        "Started tamsulosin. PSA repeated; review in 3 months.",
+        "Ultrasound shows a small stone; conservative management and fluids.",
+    ),
+    "pulmonology": (
+        "Spirometry done. Inhaler changed to a combination; review in 8 weeks.",
+        "Sleep study booked. Weight and sleep hygiene advice given.",
+        "CT follow-up in 6 months for the nodule, per guidelines.",
+    ),
+}
+
 PAYERS: dict[str, tuple[tuple[str, ...], int]] = {
     "commercial": (("Blue Cross Blue Shield", "Aetna", "UnitedHealthcare", "Cigna", "Humana"), 52),
     "medicare": (("Medicare", "Humana Medicare Advantage", "UnitedHealthcare Medicare Advantage"), 28),

@@ -6,6 +6,7 @@ mostly finished. Every move goes through the same table (lifecycle.TRANSITIONS) 
 same bookkeeping as the services: milestone stamps, status reason, version, timeline.
 """
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from domain.providers.models import Provider
@@ -462,7 +463,7 @@ class Story:
             return "noshow"
         self.until(appointment["end"])
         self.set_status(appointment, "fulfilled")
-        self.move("completed", detail=detail)
+        self.move("completed", detail=detail, note=visit_note(self.r["service_line"], self.r["id"]))
         return "fulfilled"
 
     def set_status(self, appointment: dict, status: str, **changes: object) -> None:
@@ -485,6 +486,13 @@ class Story:
         self.later(hours=self.rng.uniform(1, 96))
         if self.rng.random() < 0.93:
             self.move("closed", actor="system:loop-closure", detail={"channel": self.referrer.contact_method})
+
+
+def visit_note(service_line: str, referral_id: uuid.UUID) -> str | None:
+    """A visit summary for the line, picked by the referral's id (not by the random generator, so the
+    rest of the demo data stays as it was)."""
+    notes = C.VISIT_NOTES.get(service_line)
+    return notes[referral_id.int % len(notes)] if notes else None
 
 
 def _outreach_tasks(demo: Demo) -> None:

@@ -194,6 +194,19 @@ async def _inconsistencies(session) -> dict:
     return found
 
 
+async def _completion_notes(session) -> list[str | None]:
+    stmt = select(ReferralEvent.note).where(ReferralEvent.kind == "transition", ReferralEvent.to_status == "completed")
+    return list((await session.scalars(stmt)).all())
+
+
+def test_every_demo_visit_leaves_a_summary_for_the_referrer(seeded):
+    # The practice portal's "Recent visit summaries" shows the note of the move to completed.
+    notes = _query(seeded["a"], _completion_notes)
+    assert len(notes) > 100
+    assert all(note and note.strip() for note in notes)
+    assert len(set(notes)) > 10  # each line's own words, not one sentence for all
+
+
 def test_demo_referrals_keep_the_invariants_the_services_keep(seeded):
     found = _query(seeded["a"], _inconsistencies)
     assert found == dict.fromkeys(found, 0)
