@@ -94,4 +94,20 @@ export const tests = [
       await portal.getByRole('article', { name: 'Cardiology' }).waitFor();
     },
   },
+  {
+    name: 'portal_home_shows_each_visit_summary_beside_a_whole_status',
+    async fn(ctx) {
+      const portal = await signIn(ctx, 'practice', { width: 1280, height: 800 });
+      const seen = portal.getByRole('table', { name: 'Recently seen' });
+      const completed = seen.locator('tr', { hasText: 'Completed' }).or(seen.locator('tr', { hasText: 'Closed' })).first();
+      await completed.waitFor();
+      // The visit summary the clinician wrote, not a dash, beside a status badge that shows its whole word.
+      await portal.waitForFunction(() => [...document.querySelectorAll('table[aria-label="Recently seen"] tbody tr')]
+        .every((row) => row.lastElementChild?.textContent !== '—'));
+      const cut = await seen.locator('.mantine-Badge-label').evaluateAll((labels) =>
+        labels.filter((l) => l.scrollWidth > l.clientWidth).map((l) => l.textContent));
+      assert.deepEqual(cut, []);
+      await shot(ctx, portal, 'portal-home-1280');
+    },
+  },
 ];
