@@ -488,11 +488,11 @@ class Story:
             self.move("closed", actor="system:loop-closure", detail={"channel": self.referrer.contact_method})
 
 
-def visit_note(service_line: str, referral_id: uuid.UUID) -> str | None:
+def visit_note(service_line: str, referral_id: uuid.UUID) -> str:
     """A visit summary for the line, picked by the referral's id (not by the random generator, so the
-    rest of the demo data stays as it was)."""
-    notes = C.VISIT_NOTES.get(service_line)
-    return notes[referral_id.int % len(notes)] if notes else None
+    rest of the demo data stays as it was). Every line has its notes, as it has its reasons."""
+    notes = C.VISIT_NOTES[service_line]
+    return notes[referral_id.int % len(notes)]
 
 
 def _outreach_tasks(demo: Demo) -> None:
