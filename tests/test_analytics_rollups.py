@@ -383,12 +383,17 @@ async def _spreads_match_facts(session: AsyncSession) -> int:
     return len({key[2] for key in expected})
 
 
-@pytest.mark.parametrize(("seed", "chunk"), [(1, 1), (2, 2), (3, packs.CHUNK)])
+# Codes given from here (None: after the highest): each history's packs hold their whole numbers at one,
+# two or four bytes, and with 120 a day's pack rows come at both of the first two widths.
+@pytest.mark.parametrize(("seed", "chunk", "codes_from"), [(1, 1, None), (2, 2, 120), (3, packs.CHUNK, 40_000)])
 async def test_rollup_summary_equals_the_facts_summary_after_random_histories(
-    session: AsyncSession, seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, seed: int, chunk: int, codes_from: int | None, monkeypatch: pytest.MonkeyPatch
 ):
     # The packs are read in chunks of pack rows: one or two rows a chunk make every read span several.
     monkeypatch.setattr(packs, "CHUNK", chunk)
+    codes = "pg_get_serial_sequence('analytics_pack_codes', 'id')"
+    highest = "(SELECT coalesce(max(id), 1) FROM analytics_pack_codes)"
+    await session.execute(text(f"SELECT setval({codes}, greatest({highest}, :start))"), {"start": codes_from or 1})
     rng = random.Random(seed)
     organization = await make_organization(session)
     providers = [await make_provider(session, npi=valid_npi(seed * 100 + n)) for n in range(3)]
@@ -458,6 +463,10 @@ async def test_rollup_summary_equals_the_facts_summary_after_random_histories(
     assert spread_days >= 20 and decided >= 40 and reminded >= 5
     assert uncovered >= 10 and uncovered_volume >= 30
     assert from_packs >= 8 and packs_volume >= 30
+    widths = await session.execute(
+        text("SELECT DISTINCT length(status) / facts FROM analytics_fact_packs WHERE dimension <> 'all'")
+    )
+    assert {1: {1}, 120: {1, 2}, 40_000: {4}}[codes_from or 1] <= set(widths.scalars())
 
 
 async def test_medians_and_p90s_picked_in_python_equal_postgresqls_percentile_cont(session: AsyncSession):

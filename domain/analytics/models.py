@@ -199,11 +199,13 @@ class FactPack(Base):
     filters no daily key answers: a reader takes its narrowest filter's packs, the arrays it needs, and
     filters them in memory (analytics.packs).
 
-    Coded columns are big-endian int4 codes of analytics_pack_codes (0 for NULL). `flags` (int2 per fact):
-    bit 0 completed, 1 closed, 2-4 whether each duration exists, 5-6 and 7-8 the SLA milestones (0 no
-    clock, 1 missed, 2 met, 3 running). Durations (float8) and running milestones' due times (int8 epoch
-    microseconds) are packed only for the facts that have them; `reminders` holds 20-byte records per
-    fact and channel: the fact's place, the channel's code, appointments, confirmed, no-shows, ended.
+    Coded columns hold codes of analytics_pack_codes (0 for NULL), and `noshows` and `fulfilled` counts:
+    whole numbers, big-endian and signed, each array at the width (1, 2 or 4 bytes) its row's values fit
+    (migration `analytics_narrow_packs`). `flags` (int2 per fact): bit 0 completed, 1 closed, 2-4 whether
+    each duration exists, 5-6 and 7-8 the SLA milestones (0 no clock, 1 missed, 2 met, 3 running).
+    Durations (float8) and running milestones' due times (int8 epoch microseconds) are packed only for the
+    facts that have them; `reminders` holds, after a byte naming their width, records per fact and channel:
+    the fact's place, the channel's code, appointments, confirmed, no-shows, ended.
     """
 
     __tablename__ = "analytics_fact_packs"

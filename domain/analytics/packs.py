@@ -60,7 +60,7 @@ CHUNK = 64  # pack rows a thread gathers while the next are read (a few MB)
 ROW_FACTS = 150
 Array = np.ndarray[Any, Any]
 # A reminder record: the fact's index in its pack, the channel's code, then appointments, confirmed,
-# no-shows, ended; big-endian int4 each.
+# no-shows, ended; each at its pack row's width.
 RECORD = 6
 
 
@@ -309,7 +309,7 @@ def _gather_packs(
     at = 2
     keep = np.ones(int(sizes.sum()), dtype=bool)
     for codes in masks.values():
-        coded = _column(columns[at], ">i4")
+        coded = _ints(columns[at], sizes)
         chosen = np.zeros(max([int(coded.max(initial=0)), *codes]) + 2, dtype=bool)
         chosen[codes] = True
         keep &= chosen[np.clip(coded, -1, len(chosen) - 2)]  # -1 (not coded yet) lands on a False
@@ -326,8 +326,8 @@ def _gather_packs(
     all_flags = _column(named["flags"], ">i2").astype(np.int64)
     flags = all_flags[kept]
     bucket = np.repeat(np.array([facts.bucket_index(b) for b in columns[0]], dtype=np.int64), sizes)[kept]
-    status = _recode(_column(named["status"], ">i4", kept), status_of)
-    reason = _recode(_column(named["reason"], ">i4", kept), reason_of)
+    status = _recode(_ints(named["status"], sizes, kept), status_of)
+    reason = _recode(_ints(named["reason"], sizes, kept), reason_of)
     # Durations and due times are packed for the facts that have one, in fact order.
     durations = {}
     for bit, name in enumerate(DURATIONS, start=2):
@@ -337,14 +337,13 @@ def _gather_packs(
     for i, milestone in enumerate(SLA_MILESTONES):
         running = (all_flags >> (5 + 2 * i)) & 3 == RUNNING
         running_due.append(_present(named[milestone], ">i8", running, keep))
-    noshows, fulfilled = _column(named["noshows"], ">i4", kept), _column(named["fulfilled"], ">i4", kept)
+    noshows, fulfilled = _ints(named["noshows"], sizes, kept), _ints(named["fulfilled"], sizes, kept)
     _tally(facts, bucket, status, reason, flags, noshows, fulfilled, durations, running_due)
-    referrers = np.maximum(_column(named["provider"], ">i4", kept), 0)  # 0: none (-1, not coded yet, too)
+    referrers = np.maximum(_ints(named["provider"], sizes, kept), 0)  # 0: none (-1, not coded yet, too)
     facts.add("referrers", np.bincount(referrers))
     facts.add("referrers:completed", np.bincount(referrers[np.flatnonzero(flags & 1)]))
-    records = np.frombuffer(b"".join(named["reminders"]), dtype=">i4").reshape(-1, RECORD)
+    records, per_row = _records(named["reminders"])
     if len(records):
-        per_row = [len(chunk) // (4 * RECORD) for chunk in named["reminders"]]
         starts = np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), per_row)
         # The kept facts' records, in native order (as whole rows: a structured dtype's fields are slower).
         chosen = records[np.flatnonzero(keep[records[:, 0] + starts])].astype(np.int64)
@@ -355,10 +354,39 @@ def _gather_packs(
             facts.reminders[int(code)] = facts.reminders.get(int(code), 0) + rows.sum(axis=0)
 
 
-def _column(chunks: Sequence[bytes], dtype: str, kept: Array | None = None) -> Array:
-    """A packed big-endian column (of the kept facts only, when given) in native order."""
-    values = np.frombuffer(b"".join(chunks), dtype=dtype)
-    return (values if kept is None else values[kept]).astype(dtype[1:])
+def _column(chunks: Sequence[bytes], dtype: str) -> Array:
+    """A packed big-endian column in native order."""
+    return np.frombuffer(b"".join(chunks), dtype=dtype).astype(dtype[1:])
+
+
+def _ints(chunks: Sequence[bytes], sizes: Array, kept: Array | None = None) -> Array:
+    """A packed column of whole numbers (of the kept facts only, when given) as int64. Each pack row holds
+    its own at one width, 1, 2 or 4 bytes, big-endian and signed: its length over the row's facts."""
+    widths = [len(chunk) // int(size) for chunk, size in zip(chunks, sizes, strict=True)]
+    values = _at_widths(chunks, widths)
+    return (values if kept is None else values[kept]).astype(np.int64)
+
+
+def _records(chunks: Sequence[bytes]) -> tuple[Array, list[int]]:
+    """The reminder records of pack rows (rows of RECORD whole numbers, at the width each row's first
+    byte names; an empty row has none), and how many each row holds."""
+    per_row, widths, bodies = [], [], []
+    for chunk in chunks:
+        if not chunk:
+            per_row.append(0)
+            continue
+        widths.append(chunk[0])
+        bodies.append(memoryview(chunk)[1:])
+        per_row.append(len(bodies[-1]) // (chunk[0] * RECORD))
+    return _at_widths(bodies, widths).reshape(-1, RECORD), per_row
+
+
+def _at_widths(chunks: Sequence[bytes | memoryview], widths: list[int]) -> Array:
+    """Big-endian signed whole numbers, each chunk's at its width, one after another."""
+    if len(set(widths)) == 1:  # as a rule: one join, one view
+        return np.frombuffer(b"".join(chunks), dtype=f">i{widths[0]}")
+    parts = [np.frombuffer(chunk, dtype=f">i{width}") for chunk, width in zip(chunks, widths, strict=True)]
+    return np.concatenate([part.astype(np.int32) for part in parts]) if parts else np.zeros(0, dtype=np.int32)
 
 
 def _present(chunks: Sequence[bytes], dtype: str, present: Array, keep: Array) -> Array:
