@@ -99,18 +99,24 @@ def _packed(name: str) -> str:
 
 PACKED = ", ".join(_packed(name) for name in ARRAYS[:-1])
 # A record is the fact's place in the pack and its five numbers from tails, all at the row's width,
-# which the reminders' first byte names.
+# which the reminders' first byte names: one row per record, its numbers read from the array by place.
+def _record(row: str, at: str) -> list[str]:
+    """The five numbers of the record at place `at` of `row`'s tails."""
+    return [f"{row}.tails[{at} + {j}]" for j in range(5)]
+
+
 REMINDED = f"""
     SELECT t.dimension, t.value, t.day, set_byte('\\x00'::bytea, 0, t.width) || string_agg(
-        CASE WHEN t.n % 5 = 1 THEN {_narrow("t.ix::int", "t.width")} ELSE ''::bytea END
-        || {_narrow("t.x", "t.width")}, ''::bytea ORDER BY t.ix, t.n) AS reminders
+        {" || ".join(_narrow(v, "t.width") for v in ("t.ix::int", *_record("t", "t.i")))}, ''::bytea ORDER BY t.ix, t.i
+    ) AS reminders
     FROM (
-        SELECT s.*, {_width("s.fit")} AS width
+        SELECT t.*, {_width("t.fit")} AS width
         FROM (
-            SELECT k.dimension, k.value, k.day, k.ix, u.x, u.n,
-                   max(greatest(k.ix, u.x, -1 - u.x)) OVER (PARTITION BY k.dimension, k.value, k.day) AS fit
-            FROM k CROSS JOIN LATERAL unnest(k.tails) WITH ORDINALITY AS u(x, n)
-        ) s
+            SELECT k.dimension, k.value, k.day, k.ix, k.tails, g.i,
+                   max(greatest(k.ix, {", ".join(_record("k", "g.i"))}, -1 - k.tails[g.i]))
+                       OVER (PARTITION BY k.dimension, k.value, k.day) AS fit
+            FROM k CROSS JOIN LATERAL generate_series(1, cardinality(k.tails), 5) AS g(i)
+        ) t
     ) t
     GROUP BY t.dimension, t.value, t.day, t.width
 """
