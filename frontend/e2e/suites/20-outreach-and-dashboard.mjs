@@ -150,6 +150,22 @@ export const tests = [
     },
   },
   {
+    name: 'dashboard_several_payer_classes_and_channels_show_their_whole_names',
+    async fn(ctx) {
+      const page = await signIn(ctx, 'analyst', SIZES[1]);
+      await page.goto(`${ctx.base}/dashboard?period=12m&payer_class=commercial,workers_comp,medicare`
+        + '&channel=fhir,staff,partner_api&urgency=routine,urgent');
+      await page.getByRole('group', { name: 'Volume' }).waitFor();
+      const filters = page.getByRole('search', { name: 'Dashboard filters' });
+      await filters.getByText('Workers\' compensation', { exact: true }).waitFor();
+      // Each chosen value reads whole ("Commercial insurance", "Keyed in by staff"), not cut to "Commercial ...".
+      const cut = await filters.locator('.mantine-Pill-label').evaluateAll((labels) =>
+        labels.filter((l) => l.scrollWidth > l.clientWidth).map((l) => l.textContent));
+      assert.deepEqual(cut, []);
+      await shot(ctx, page, 'dashboard-many-values-1024');
+    },
+  },
+  {
     name: 'new_referral_service_line_is_chosen_from_the_catalog',
     async fn(ctx) {
       const page = await signIn(ctx, 'intake', SIZES[1]);

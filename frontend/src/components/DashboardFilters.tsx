@@ -119,10 +119,10 @@ export function DashboardFilterBar({ value, onChange }: { value: DashboardFilter
         onKeyDown={(e) => { if (e.key === 'Enter') onChange({ location: e.currentTarget.value.trim() || null }); }} />
       <MultiSelect label="Payer class" placeholder={value.payerClasses.length ? undefined : 'All'}
         data={(payerClasses.data ?? []).map((c) => ({ value: c.key, label: c.display }))}
-        value={value.payerClasses} onChange={(v) => onChange({ payer_class: join(v) })} clearable w={220} />
+        value={value.payerClasses} onChange={(v) => onChange({ payer_class: join(v) })} clearable w={300} />
       <MultiSelect label="Channel" placeholder={value.channels.length ? undefined : 'All'}
         data={Object.entries(SOURCE_CHANNELS).map(([k, label]) => ({ value: k, label }))}
-        value={value.channels} onChange={(v) => onChange({ channel: join(v) })} clearable w={200} />
+        value={value.channels} onChange={(v) => onChange({ channel: join(v) })} clearable w={270} />
       <MultiSelect label="Urgency" placeholder={value.urgency.length ? undefined : 'All'} data={URGENCIES.map((u) => ({ value: u, label: humanize(u) }))}
         value={value.urgency} onChange={(v) => onChange({ urgency: join(v) })} clearable w={180} />
     </Group>
