@@ -98,13 +98,15 @@ def _packed(name: str) -> str:
 
 
 PACKED = ", ".join(_packed(name) for name in ARRAYS[:-1])
-# A record is the fact's place in the pack and its five numbers from tails, all at the row's width,
-# which the reminders' first byte names: one row per record, its numbers read from the array by place.
+
+
 def _record(row: str, at: str) -> list[str]:
     """The five numbers of the record at place `at` of `row`'s tails."""
     return [f"{row}.tails[{at} + {j}]" for j in range(5)]
 
 
+# A record is the fact's place in the pack and its five numbers from tails, all at the row's width,
+# which the reminders' first byte names: one row per record, its numbers read from the array by place.
 REMINDED = f"""
     SELECT t.dimension, t.value, t.day, set_byte('\\x00'::bytea, 0, t.width) || string_agg(
         {" || ".join(_narrow(v, "t.width") for v in ("t.ix::int", *_record("t", "t.i")))}, ''::bytea ORDER BY t.ix, t.i
@@ -172,11 +174,14 @@ ON CONFLICT (value) DO NOTHING
 """
 
 
-def _refresh(codes: str, build: str) -> str:
-    """analytics_packs_refresh as the earlier revision has it, with these statements for a marked day."""
+def _refresh() -> str:
+    """analytics_packs_refresh as the earlier revision has it, coding and building a marked day as this one does."""
     marked = PACKS._in_day("f", "marked")
     refresh = PACKS.REFRESH.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
-    for statement, replacement in ((PACKS._codes(marked), codes), (PACKS._build(marked), build)):
+    for statement, replacement in (
+        (PACKS._codes(marked), _codes(marked, CODED)),
+        (PACKS._build(marked), _build(marked)),
+    ):
         assert refresh.count(statement) == 1
         refresh = refresh.replace(statement, replacement)
     return refresh
@@ -192,8 +197,7 @@ def _rebuild(codes: list[str], build: str) -> None:
 
 
 def upgrade() -> None:
-    marked = PACKS._in_day("f", "marked")
-    op.execute(_refresh(_codes(marked, CODED), _build(marked)))
+    op.execute(_refresh())
     _rebuild([_codes("true", FEW), _codes("true", CODED, channels=False)], _build("true"))
 
 
